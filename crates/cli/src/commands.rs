@@ -1,0 +1,339 @@
+//! What each subcommand does: resolve settings, call the service, print.
+
+use crate::{Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, ServeArgs, UsersCommand};
+use anyhow::{Context, Result, bail};
+use byname_domain::date::parse_iso_date;
+use byname_import::Mapping;
+use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
+use byname_service::{Clock, SystemClock, instant_text};
+use byname_store::{SqlStore, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn database_url(cli: &Cli) -> Result<String> {
+    if let Some(url) = &cli.database {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("creating {}", cli.data_dir.display()))?;
+    Ok(format!("sqlite://{}", cli.data_dir.join("byname.db").display()))
+}
+
+async fn open_store(cli: &Cli) -> Result<SqlStore> {
+    let url = database_url(cli)?;
+    SqlStore::connect(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+}
+
+/// A URL fit for messages: any password removed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let clock = SystemClock;
+    match &cli.command {
+        Command::Generate(args) => generate(args, clock.today()),
+        Command::Import(ImportCommand::ExampleMapping) => {
+            print!("{}", include_str!("../example-mapping.toml"));
+            Ok(())
+        }
+        Command::Import(ImportCommand::History { limit, show }) => {
+            let store = open_store(&cli).await?;
+            history(&store, *limit, *show).await
+        }
+        Command::Import(command) => {
+            let (kind, args) = match command {
+                ImportCommand::Chain(args) => (ImportKind::Chain, args),
+                ImportCommand::Inform(args) => (ImportKind::Inform, args),
+                ImportCommand::StreetCount(args) => (ImportKind::StreetCount, args),
+                ImportCommand::Health(args) => (ImportKind::Health, args),
+                ImportCommand::History { .. } | ImportCommand::ExampleMapping => unreachable!("handled above"),
+            };
+            let store = open_store(&cli).await?;
+            let outcome = import(&store, kind, args, &clock).await?;
+            if !args.no_link {
+                link(&store, &clock).await?;
+            }
+            drop(outcome);
+            Ok(())
+        }
+        Command::Link => {
+            let store = open_store(&cli).await?;
+            link(&store, &clock).await
+        }
+        Command::Users(UsersCommand::Add { username, role, organisation, display_name }) => {
+            let store = open_store(&cli).await?;
+            let password = match std::env::var("BYNAME_NEW_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("Password for {username} (at least 12 characters), then end of input:");
+                    let mut password = String::new();
+                    std::io::stdin().read_to_string(&mut password)?;
+                    password.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            let kind = "partner";
+            let organisation_id = store.upsert_organisation(organisation, kind).await?;
+            let display_name = display_name.clone().unwrap_or_else(|| username.clone());
+            let now = instant_text(&clock);
+            byname_service::accounts::add_user(&store, username, &display_name, role, organisation_id, &password, &now)
+                .await?;
+            println!("User {username} ({role}, {organisation}) saved.");
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let store = open_store(&cli).await?;
+            serve(store, args).await
+        }
+        Command::Demo(args) => demo(&cli, args).await,
+    }
+}
+
+fn generate(args: &GenerateArgs, today: time::Date) -> Result<()> {
+    let to = match &args.to {
+        Some(to) => parse_iso_date(to).context("--to")?,
+        None => today,
+    };
+    let from = match &args.from {
+        Some(from) => parse_iso_date(from).context("--from")?,
+        None => ten_years_before(to, 10),
+    };
+    if from >= to {
+        bail!("--from {from} must be before --to {to}");
+    }
+    if !(args.scale > 0.0 && args.scale <= 100.0) {
+        bail!("--scale must be above 0 and at most 100");
+    }
+    let started = Instant::now();
+    let settings = byname_synth::Settings { seed: args.seed, from, to, scale: args.scale };
+    let dataset = byname_synth::generate(&settings);
+    write_dataset(&dataset, &args.out)?;
+    println!(
+        "Generated {} people and {} contacts from {from} to {to} (seed {}) into {} in {:.1}s",
+        dataset.n_people(),
+        dataset.n_contacts(),
+        args.seed,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn ten_years_before(date: time::Date, years: i32) -> time::Date {
+    date.replace_year(date.year() - years).unwrap_or_else(|_| date - time::Duration::days(365 * years as i64 + 2))
+}
+
+fn write_dataset(dataset: &byname_synth::Dataset, out: &Path) -> Result<()> {
+    dataset
+        .write_all(&mut |relative: &str| {
+            let path = out.join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            Ok(BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?))
+        })
+        .with_context(|| format!("writing the exports to {}", out.display()))
+}
+
+/// A progress bar over the bytes of each file, on a terminal only.
+struct Bar {
+    bar: ProgressBar,
+}
+
+impl Bar {
+    fn new() -> Self {
+        let bar = ProgressBar::hidden();
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_style(
+            ProgressStyle::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        Self { bar }
+    }
+}
+
+impl Progress for Bar {
+    fn start_file(&self, file: &str, total_bytes: u64) {
+        eprintln!("importing {file}");
+        self.bar.reset();
+        self.bar.set_length(total_bytes);
+        self.bar.set_position(0);
+        self.bar.set_message(Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    }
+    fn advance(&self, bytes_read: u64) {
+        self.bar.set_position(bytes_read);
+    }
+    fn finish_file(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock: &dyn Clock) -> Result<ImportOutcome> {
+    let mapping = match &args.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            Mapping::parse(&text, &path.display().to_string())?
+        }
+        None => Mapping::default(),
+    };
+    let options = ImportOptions { mapping, partial: args.partial };
+    let started = Instant::now();
+    let bar = Bar::new();
+    let outcome =
+        byname_service::import::import(store, kind, &args.path, &options, &bar, &|| instant_text(clock)).await?;
+    print_outcome(&outcome, started.elapsed().as_secs_f64());
+    Ok(outcome)
+}
+
+fn print_outcome(outcome: &ImportOutcome, seconds: f64) {
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for diagnostic in &outcome.rejected_sample {
+        eprintln!("rejected: {diagnostic}");
+    }
+    let s = &outcome.summary;
+    if s.rejected > outcome.rejected_sample.len() as i64 {
+        eprintln!("... see every rejected row with `byname import history --show {}`", s.id);
+    }
+    println!(
+        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "file", "read", "imported", "updated", "unchanged", "withdrawn", "rejected"
+    );
+    for f in &outcome.files {
+        let name = Path::new(&f.file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        println!(
+            "{name:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            f.rows_read, f.counts.imported, f.counts.updated, f.counts.unchanged, f.counts.withdrawn, f.rejected
+        );
+    }
+    println!(
+        "import {} ({}): {} rows read, {} imported, {} updated, {} unchanged, {} withdrawn, {} rejected, in {seconds:.1}s",
+        s.id, s.kind, s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected
+    );
+}
+
+async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<()> {
+    if let Some(id) = show {
+        let diagnostics = store.import_diagnostics(id).await?;
+        if diagnostics.is_empty() {
+            println!("import {id} has no diagnostics");
+        }
+        for d in diagnostics {
+            let column = d.column.map(|c| format!(" [{c}]")).unwrap_or_default();
+            println!("{}: {}:{}{column}: {}", d.severity, d.file, d.line, d.reason);
+        }
+        return Ok(());
+    }
+    println!(
+        "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  origin",
+        "id", "finished", "kind", "read", "imported", "updated", "unchanged", "withdrawn", "rejected"
+    );
+    for s in store.import_history(limit).await? {
+        println!(
+            "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            s.id,
+            s.finished_at,
+            s.kind,
+            s.rows_read,
+            s.imported,
+            s.updated,
+            s.unchanged,
+            s.withdrawn,
+            s.rejected,
+            s.origin
+        );
+    }
+    Ok(())
+}
+
+async fn link<S: Store>(store: &S, clock: &dyn Clock) -> Result<()> {
+    let started = Instant::now();
+    let outcome = byname_service::link::link_certain(store, &instant_text(clock)).await?;
+    println!(
+        "linked {} records into {} persons ({} records changed person, {} persons new, {} gone) in {:.1}s",
+        outcome.records,
+        outcome.persons,
+        outcome.changes.records_moved,
+        outcome.changes.persons_created,
+        outcome.changes.persons_removed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
+    let address = format!("{}:{}", args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(&address).await.with_context(|| format!("listening on {address}"))?;
+    let state = byname_web::AppState::new(
+        store,
+        Arc::new(SystemClock),
+        byname_web::Config { secure_cookies: args.secure_cookies },
+    );
+    println!("byname is serving on http://{address}/ (Ctrl-C stops it)");
+    tokio::select! {
+        result = byname_web::serve(state, listener) => result.context("serving")?,
+        _ = tokio::signal::ctrl_c() => println!("stopped"),
+    }
+    Ok(())
+}
+
+async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
+    let started = Instant::now();
+    let clock = SystemClock;
+    let store = open_store(cli).await?;
+    let has_data = !store.import_history(1).await?.is_empty();
+    if has_data && !args.regenerate {
+        println!("The database already holds data: serving it (use --regenerate to start again).");
+    } else {
+        let out: PathBuf = cli.data_dir.join("export");
+        let to = clock.today();
+        generate(
+            &GenerateArgs {
+                out: out.clone(),
+                seed: args.seed,
+                from: Some(byname_domain::date::iso(ten_years_before(to, args.years))),
+                to: Some(byname_domain::date::iso(to)),
+                scale: args.scale,
+            },
+            to,
+        )?;
+        for (kind, path) in [
+            (ImportKind::Chain, out.join("chain")),
+            (ImportKind::Inform, out.join("inform")),
+            (ImportKind::StreetCount, out.join("street-count.csv")),
+            (ImportKind::Health, out.join("health-events.csv")),
+        ] {
+            let import_args = ImportArgs { path, mapping: None, partial: false, no_link: true };
+            import(&store, kind, &import_args, &clock).await?;
+        }
+        link(&store, &clock).await?;
+    }
+    let users = byname_service::demo::set_up(&store, &instant_text(&clock)).await?;
+    println!();
+    println!("Demo logins (new passwords each start):");
+    println!("  {:<18} {:<22} {:<32} password", "username", "role", "organisation");
+    for user in &users {
+        println!("  {:<18} {:<22} {:<32} {}", user.username, user.role.code(), user.organisation, user.password);
+    }
+    println!();
+    println!("Ready in {:.1}s.", started.elapsed().as_secs_f64());
+    if args.no_serve {
+        return Ok(());
+    }
+    serve(store, &args.serve).await
+}

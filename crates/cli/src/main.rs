@@ -1,0 +1,163 @@
+//! `byname`: the command line. Parses flags, chooses the store, calls the
+//! service layer, and turns errors into messages and exit codes.
+
+mod commands;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "byname",
+    version,
+    about = "The shared by-name list, linkage and statistics of a homelessness partnership"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH (the default, under --data-dir) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "BYNAME_DATABASE_URL")]
+    database: Option<String>,
+    /// Folder for the SQLite database and the demo's generated exports.
+    #[arg(long, global = true, env = "BYNAME_DATA_DIR", default_value = "byname-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a synthetic partnership, import and link it, create demo users, and serve the web app.
+    Demo(DemoArgs),
+    /// Serve the web app.
+    Serve(ServeArgs),
+    /// Write a synthetic partnership's exports (CHAIN, Inform, street count, health) and a truth file.
+    Generate(GenerateArgs),
+    /// Import an export, or list past imports.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Link records of the same person (today: the certain rules).
+    Link,
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    /// Mark cookies Secure (set this when serving over TLS or behind a TLS proxy).
+    #[arg(long, env = "BYNAME_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Multiplies the number of people (1.0 is Westminster scale).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Years of history to generate, ending today.
+    #[arg(long, default_value_t = 10)]
+    years: i32,
+    /// Generate and import again even if the database already holds data.
+    #[arg(long)]
+    regenerate: bool,
+    /// Prepare everything, print the logins, and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// First day (YYYY-MM-DD); default ten years before --to.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day (YYYY-MM-DD); default today.
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The export folder (chain, inform) or file (street-count, health).
+    path: PathBuf,
+    /// Column mapping for an export whose headers or codes differ (see `byname import example-mapping`).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// The export holds only new and changed rows: withdraw nothing.
+    #[arg(long)]
+    partial: bool,
+    /// Do not relink persons after the import.
+    #[arg(long)]
+    no_link: bool,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A CHAIN-style folder: persons.csv, contacts.csv, stays.csv.
+    Chain(ImportArgs),
+    /// An Inform-style folder: clients.csv, placements.csv, assessments.csv.
+    Inform(ImportArgs),
+    /// A street-count file.
+    StreetCount(ImportArgs),
+    /// A health partner's events file.
+    Health(ImportArgs),
+    /// List past imports, or show one import's diagnostics.
+    History {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Show every diagnostic of this import.
+        #[arg(long)]
+        show: Option<i64>,
+    },
+    /// Print a commented example column mapping.
+    ExampleMapping,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a user, or reset an existing user's role, organisation and password.
+    /// The password is read from standard input (or BYNAME_NEW_PASSWORD).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// Organisation name; created if new.
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BYNAME_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The access rules, in one place below the web layer. Every read of a
+//! person's details asks here first; the caller then writes the audit entry.
+//!
+//! Today the rules depend on the role alone. Consent per partner and purpose
+//! (DOMAIN.md section 8) will narrow the full view further; until it exists,
+//! only the roles whose daily work is with named people see names, and
+//! everyone else sees the minimal entry (initials, age band, area, last seen).
+
+use crate::org::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonView {
+    /// Name, needs, places: the case record.
+    Full,
+    /// Initials, age band, area and date last seen, and who to contact.
+    Minimal,
+}
+
+/// What a user of this role sees of people on the by-name list.
+pub fn by_name_list_view(role: Role) -> PersonView {
+    match role {
+        Role::OutreachWorker | Role::ServiceLead | Role::ServiceLeader => PersonView::Full,
+        Role::HealthPartner | Role::Analyst | Role::StrategicViewer | Role::Admin => PersonView::Minimal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_case_working_roles_see_names() {
+        let full: Vec<_> =
+            Role::ALL.into_iter().filter(|&r| by_name_list_view(r) == PersonView::Full).map(Role::code).collect();
+        assert_eq!(full, ["outreach_worker", "service_lead", "service_leader"]);
+    }
+}

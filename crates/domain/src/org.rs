@@ -1,0 +1,67 @@
+//! Organisations of the partnership, and the roles their users hold.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    OutreachWorker,
+    ServiceLead,
+    ServiceLeader,
+    HealthPartner,
+    Analyst,
+    StrategicViewer,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Self; 7] = [
+        Self::OutreachWorker,
+        Self::ServiceLead,
+        Self::ServiceLeader,
+        Self::HealthPartner,
+        Self::Analyst,
+        Self::StrategicViewer,
+        Self::Admin,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::OutreachWorker => "outreach_worker",
+            Self::ServiceLead => "service_lead",
+            Self::ServiceLeader => "service_leader",
+            Self::HealthPartner => "health_partner",
+            Self::Analyst => "analyst",
+            Self::StrategicViewer => "strategic_viewer",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OutreachWorker => "Outreach worker",
+            Self::ServiceLead => "Service delivery lead",
+            Self::ServiceLeader => "Service leader",
+            Self::HealthPartner => "Health partner",
+            Self::Analyst => "Analyst",
+            Self::StrategicViewer => "Strategic Group member",
+            Self::Admin => "Administrator",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == input.trim())
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}

@@ -1,0 +1,61 @@
+//! The demo partnership's organisations and one user per role, with fresh
+//! random passwords each time the demo starts.
+
+use crate::accounts::{AccountError, add_user, random_token};
+use byname_domain::Role;
+use byname_store::Store;
+
+/// Organisations of a Westminster-like partnership, with their kind.
+pub const ORGANISATIONS: &[(&str, &str)] = &[
+    ("Westminster City Council", "council"),
+    ("Westminster Outreach Service", "outreach"),
+    ("The Passage", "day_centre"),
+    ("The Connection at St Martin's", "day_centre"),
+    ("West London Mission", "hostel"),
+    ("Westminster Adult Social Care", "adult_social_care"),
+    ("Joint Homelessness Team (NHS)", "health"),
+];
+
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    pub username: String,
+    pub role: Role,
+    pub organisation: String,
+    pub password: String,
+}
+
+fn organisation_for(role: Role) -> &'static str {
+    match role {
+        Role::OutreachWorker => "Westminster Outreach Service",
+        Role::ServiceLead => "The Passage",
+        Role::ServiceLeader => "Westminster Adult Social Care",
+        Role::HealthPartner => "Joint Homelessness Team (NHS)",
+        Role::Analyst | Role::StrategicViewer | Role::Admin => "Westminster City Council",
+    }
+}
+
+pub async fn set_up<S: Store>(store: &S, now: &str) -> Result<Vec<DemoUser>, AccountError> {
+    for (name, kind) in ORGANISATIONS {
+        store.upsert_organisation(name, kind).await?;
+    }
+    let organisations = store.organisations().await?;
+    let mut users = Vec::new();
+    for role in Role::ALL {
+        let organisation = organisation_for(role);
+        let organisation_id = organisations.iter().find(|o| o.name == organisation).expect("created above").id;
+        let username = role.code().replace('_', "-");
+        let password = random_token(9);
+        add_user(
+            store,
+            &username,
+            &format!("Demo {}", role.label().to_lowercase()),
+            role.code(),
+            organisation_id,
+            &password,
+            now,
+        )
+        .await?;
+        users.push(DemoUser { username, role, organisation: organisation.to_owned(), password });
+    }
+    Ok(users)
+}

@@ -1,0 +1,497 @@
+//! [`ImportTx`]: one import as one database transaction. Rows are written in
+//! batches of multi-row statements; each row is inserted, updated (its
+//! content fingerprint changed, or it was withdrawn and came back) or left
+//! alone, so importing the same export twice changes nothing. Rows of a full
+//! export that are missing are marked withdrawn, never deleted.
+
+use crate::Result;
+use byname_domain::date::iso;
+use byname_domain::records::*;
+use byname_import::Diagnostic;
+use serde::Serialize;
+use sqlx::{Any, AnyPool, Row, Transaction};
+use std::collections::HashMap;
+
+/// What an import did to one table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TableCounts {
+    pub imported: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub withdrawn: i64,
+}
+
+impl std::ops::AddAssign for TableCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.imported += other.imported;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.withdrawn += other.withdrawn;
+    }
+}
+
+enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Real(Option<f64>),
+}
+
+struct NewRow {
+    source_id: String,
+    fingerprint: i64,
+    values: Vec<Value>,
+}
+
+/// Most bind parameters one statement carries; SQLite allows 32,766.
+const MAX_PARAMS: usize = 30_000;
+
+pub struct ImportTx {
+    tx: Transaction<'static, Any>,
+    import_id: i64,
+    n_diagnostics: i64,
+    /// Whether a (table, source) had rows before this import; when it had
+    /// none, every row is new and nothing can be withdrawn.
+    had_rows: HashMap<(&'static str, String), bool>,
+    /// `source_id -> id` of person-level records, per source, read on demand.
+    record_ids: HashMap<Source, HashMap<String, i64>>,
+}
+
+fn text(value: Option<&str>) -> Value {
+    Value::Text(value.map(str::to_owned))
+}
+
+fn extra_json(extra: &Extra) -> Value {
+    Value::Text((!extra.is_empty()).then(|| {
+        let map: serde_json::Map<String, serde_json::Value> =
+            extra.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        serde_json::Value::Object(map).to_string()
+    }))
+}
+
+fn flag(value: Option<bool>) -> Value {
+    Value::Int(value.map(i64::from))
+}
+
+impl ImportTx {
+    pub(crate) async fn begin(pool: &AnyPool, kind: &str, origin: &str, started_at: &str) -> Result<Self> {
+        let mut tx = pool.begin().await?;
+        let import_id: i64 = sqlx::query_scalar(
+            "INSERT INTO imports (kind, origin, started_at, finished_at, rows_read, imported, updated, unchanged, \
+             withdrawn, rejected, warnings) VALUES ($1, $2, $3, $3, 0, 0, 0, 0, 0, 0, 0) RETURNING id",
+        )
+        .bind(kind)
+        .bind(origin)
+        .bind(started_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(Self { tx, import_id, n_diagnostics: 0, had_rows: HashMap::new(), record_ids: HashMap::new() })
+    }
+
+    pub fn import_id(&self) -> i64 {
+        self.import_id
+    }
+
+    async fn had_rows(&mut self, table: &'static str, source: &str) -> Result<bool> {
+        if let Some(&had) = self.had_rows.get(&(table, source.to_owned())) {
+            return Ok(had);
+        }
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE source = $1 LIMIT 1) AS t");
+        let n: i64 = sqlx::query_scalar(&sql).bind(source).fetch_one(&mut *self.tx).await?;
+        self.had_rows.insert((table, source.to_owned()), n > 0);
+        Ok(n > 0)
+    }
+
+    /// The stored ids of a source's person-level records, by source id.
+    pub async fn record_ids(&mut self, source: Source) -> Result<&HashMap<String, i64>> {
+        if !self.record_ids.contains_key(&source) {
+            let rows = sqlx::query("SELECT source_id, id FROM source_records WHERE source = $1")
+                .bind(source.code())
+                .fetch_all(&mut *self.tx)
+                .await?;
+            let ids = rows.iter().map(|r| Ok((r.try_get("source_id")?, r.try_get("id")?))).collect::<Result<_>>()?;
+            self.record_ids.insert(source, ids);
+        }
+        Ok(&self.record_ids[&source])
+    }
+
+    /// The stored id of a person-level record, for events that refer to it.
+    pub async fn record_id(&mut self, record: &RecordRef) -> Result<Option<i64>> {
+        Ok(self.record_ids(record.source).await?.get(&record.source_id).copied())
+    }
+
+    async fn upsert(
+        &mut self,
+        table: &'static str,
+        columns: &[&str],
+        source: &str,
+        rows: Vec<NewRow>,
+    ) -> Result<TableCounts> {
+        let mut counts = TableCounts::default();
+        if rows.is_empty() {
+            return Ok(counts);
+        }
+        let had_rows = self.had_rows(table, source).await?;
+        let mut existing: HashMap<String, (i64, i64, i64)> = HashMap::new();
+        if had_rows {
+            for chunk in rows.chunks(MAX_PARAMS / 2) {
+                let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT source_id, id, fingerprint, withdrawn FROM {table} WHERE source = $1 AND source_id IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(&sql).bind(source);
+                for row in chunk {
+                    query = query.bind(&row.source_id);
+                }
+                for r in query.fetch_all(&mut *self.tx).await? {
+                    existing.insert(
+                        r.try_get("source_id")?,
+                        (r.try_get("id")?, r.try_get("fingerprint")?, r.try_get("withdrawn")?),
+                    );
+                }
+            }
+            self.mark_seen(table, rows.iter().map(|r| r.source_id.as_str())).await?;
+        }
+        let mut new_rows = Vec::new();
+        for row in rows {
+            match existing.get(&row.source_id) {
+                None => new_rows.push(row),
+                Some(&(_, fingerprint, withdrawn)) if fingerprint == row.fingerprint && withdrawn == 0 => {
+                    counts.unchanged += 1
+                }
+                Some(&(id, _, _)) => {
+                    self.update_row(table, columns, id, row).await?;
+                    counts.updated += 1;
+                }
+            }
+        }
+        counts.imported = new_rows.len() as i64;
+        self.insert_rows(table, columns, source, new_rows).await?;
+        Ok(counts)
+    }
+
+    async fn insert_rows(&mut self, table: &str, columns: &[&str], source: &str, rows: Vec<NewRow>) -> Result<()> {
+        let n_columns = columns.len() + 4;
+        let per_statement = MAX_PARAMS / n_columns;
+        let column_list = format!("source, source_id, fingerprint, import_id, {}", columns.join(", "));
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<NewRow> = rows.by_ref().take(per_statement).collect();
+            let mut sql = format!("INSERT INTO {table} ({column_list}) VALUES ");
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for j in 0..n_columns {
+                    if j > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("${}", i * n_columns + j + 1));
+                }
+                sql.push(')');
+            }
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query.bind(source.to_owned()).bind(row.source_id).bind(row.fingerprint).bind(self.import_id);
+                for value in row.values {
+                    query = match value {
+                        Value::Text(v) => query.bind(v),
+                        Value::Int(v) => query.bind(v),
+                        Value::Real(v) => query.bind(v),
+                    };
+                }
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn update_row(&mut self, table: &str, columns: &[&str], id: i64, row: NewRow) -> Result<()> {
+        let assignments: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE {table} SET fingerprint = $1, import_id = $2, withdrawn = 0, {} WHERE id = $3",
+            assignments.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(row.fingerprint).bind(self.import_id).bind(id);
+        for value in row.values {
+            query = match value {
+                Value::Text(v) => query.bind(v),
+                Value::Int(v) => query.bind(v),
+                Value::Real(v) => query.bind(v),
+            };
+        }
+        query.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    async fn mark_seen<'a>(&mut self, table: &str, ids: impl Iterator<Item = &'a str>) -> Result<()> {
+        let ids: Vec<&str> = ids.collect();
+        for chunk in ids.chunks(MAX_PARAMS / 3) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
+            let sql =
+                format!("INSERT INTO import_seen (import_id, table_name, source_id) VALUES {}", values.join(", "));
+            let mut query = sqlx::query(&sql).bind(self.import_id).bind(table.to_owned());
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Marks withdrawn the rows of `source` in `table` that this import did not
+    /// see. `scope` limits it to rows whose `column` has one of the values
+    /// (a street count withdraws only within the nights it covers).
+    async fn withdraw_missing(
+        &mut self,
+        table: &'static str,
+        source: &str,
+        scope: Option<(&str, &[String])>,
+    ) -> Result<i64> {
+        if !self.had_rows(table, source).await? {
+            return Ok(0);
+        }
+        let mut sql = format!(
+            "UPDATE {table} SET withdrawn = 1, import_id = $1 WHERE source = $2 AND withdrawn = 0 AND NOT EXISTS \
+             (SELECT 1 FROM import_seen s WHERE s.import_id = $1 AND s.table_name = $3 AND s.source_id = {table}.source_id)"
+        );
+        if let Some((column, values)) = scope {
+            let placeholders: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 4)).collect();
+            sql.push_str(&format!(" AND {column} IN ({})", placeholders.join(", ")));
+        }
+        let mut query = sqlx::query(&sql).bind(self.import_id).bind(source.to_owned()).bind(table);
+        for value in scope.map(|(_, v)| v).unwrap_or_default() {
+            query = query.bind(value.clone());
+        }
+        Ok(query.execute(&mut *self.tx).await?.rows_affected() as i64)
+    }
+
+    pub async fn person_records(&mut self, records: &[PersonRecord]) -> Result<TableCounts> {
+        const COLUMNS: &[&str] = &[
+            "first_name",
+            "last_name",
+            "known_as",
+            "aliases",
+            "date_of_birth",
+            "gender",
+            "nationality",
+            "ethnicity",
+            "immigration_status",
+            "support_needs",
+            "history",
+            "last_settled_base",
+            "nhs_number",
+            "recorded_chain_id",
+            "extra",
+        ];
+        let Some(source) = records.first().map(|r| r.source) else { return Ok(TableCounts::default()) };
+        let rows = records
+            .iter()
+            .map(|r| NewRow {
+                source_id: r.source_id.clone(),
+                fingerprint: r.fingerprint(),
+                values: vec![
+                    text(r.first_name.as_deref()),
+                    text(r.last_name.as_deref()),
+                    text(r.known_as.as_deref()),
+                    Value::Text((!r.aliases.is_empty()).then(|| r.aliases.join(";"))),
+                    Value::Text(r.date_of_birth.map(|d| d.to_string())),
+                    text(r.gender.map(Gender::code)),
+                    text(r.nationality.map(|n| n.alpha3())),
+                    text(r.ethnicity.as_deref()),
+                    text(r.immigration_status.map(ImmigrationStatus::code)),
+                    Value::Text((!r.support_needs.is_empty()).then(|| join_codes(&r.support_needs, SupportNeed::code))),
+                    Value::Text((!r.history.is_empty()).then(|| join_codes(&r.history, History::code))),
+                    text(r.last_settled_base.map(SettledBase::code)),
+                    Value::Text(r.nhs_number.map(|n| n.as_digits())),
+                    text(r.recorded_chain_id.as_deref()),
+                    extra_json(&r.extra),
+                ],
+            })
+            .collect();
+        let counts = self.upsert("source_records", COLUMNS, source.code(), rows).await?;
+        // New records have ids the cache does not know yet.
+        self.record_ids.remove(&source);
+        Ok(counts)
+    }
+
+    /// Contacts whose record is unknown are the caller's to reject beforehand;
+    /// here they are stored without a person (as anonymous sightings are).
+    pub async fn contacts(&mut self, contacts: &[Contact]) -> Result<TableCounts> {
+        const COLUMNS: &[&str] = &[
+            "record_id",
+            "contact_date",
+            "contact_time",
+            "team",
+            "borough",
+            "location",
+            "latitude",
+            "longitude",
+            "bedded_down",
+            "contact_type",
+            "extra",
+        ];
+        let Some(source) = contacts.first().map(|c| c.source) else { return Ok(TableCounts::default()) };
+        let mut rows = Vec::with_capacity(contacts.len());
+        for c in contacts {
+            let record_id = match &c.record {
+                Some(record) => self.record_id(record).await?,
+                None => None,
+            };
+            rows.push(NewRow {
+                source_id: c.source_id.clone(),
+                fingerprint: c.fingerprint(),
+                values: vec![
+                    Value::Int(record_id),
+                    Value::Text(Some(iso(c.date))),
+                    text(c.time.as_deref()),
+                    text(c.team.as_deref()),
+                    text(c.borough.as_deref()),
+                    text(c.location.as_deref()),
+                    Value::Real(c.latitude),
+                    Value::Real(c.longitude),
+                    Value::Int(Some(i64::from(c.bedded_down))),
+                    text(Some(c.contact_type.code())),
+                    extra_json(&c.extra),
+                ],
+            });
+        }
+        self.upsert("contacts", COLUMNS, source.code(), rows).await
+    }
+
+    pub async fn stays(&mut self, stays: &[Stay]) -> Result<TableCounts> {
+        const COLUMNS: &[&str] =
+            &["record_id", "provider", "stay_type", "arrival_date", "departure_date", "departure_reason", "extra"];
+        let Some(source) = stays.first().map(|s| s.source) else { return Ok(TableCounts::default()) };
+        let mut rows = Vec::with_capacity(stays.len());
+        for s in stays {
+            rows.push(NewRow {
+                source_id: s.source_id.clone(),
+                fingerprint: s.fingerprint(),
+                values: vec![
+                    Value::Int(self.record_id(&s.record).await?),
+                    text(s.provider.as_deref()),
+                    text(Some(s.stay_type.code())),
+                    Value::Text(Some(iso(s.arrival))),
+                    Value::Text(s.departure.map(iso)),
+                    text(s.departure_reason.map(DepartureReason::code)),
+                    extra_json(&s.extra),
+                ],
+            });
+        }
+        self.upsert("stays", COLUMNS, source.code(), rows).await
+    }
+
+    pub async fn assessments(&mut self, assessments: &[Assessment]) -> Result<TableCounts> {
+        const COLUMNS: &[&str] =
+            &["record_id", "assessed_on", "alcohol", "drugs", "mental_health", "physical_health", "extra"];
+        let Some(source) = assessments.first().map(|a| a.source) else { return Ok(TableCounts::default()) };
+        let mut rows = Vec::with_capacity(assessments.len());
+        for a in assessments {
+            rows.push(NewRow {
+                source_id: a.source_id.clone(),
+                fingerprint: a.fingerprint(),
+                values: vec![
+                    Value::Int(self.record_id(&a.record).await?),
+                    Value::Text(Some(iso(a.assessed_on))),
+                    flag(a.alcohol),
+                    flag(a.drugs),
+                    flag(a.mental_health),
+                    flag(a.physical_health),
+                    extra_json(&a.extra),
+                ],
+            });
+        }
+        self.upsert("assessments", COLUMNS, source.code(), rows).await
+    }
+
+    pub async fn health_events(&mut self, events: &[HealthEvent]) -> Result<TableCounts> {
+        const COLUMNS: &[&str] =
+            &["nhs_number", "name", "date_of_birth", "event_type", "event_date", "provider", "extra"];
+        let rows = events
+            .iter()
+            .map(|e| NewRow {
+                source_id: e.source_id.clone(),
+                fingerprint: e.fingerprint(),
+                values: vec![
+                    Value::Text(e.nhs_number.map(|n| n.as_digits())),
+                    text(e.name.as_deref()),
+                    Value::Text(e.date_of_birth.map(|d| d.to_string())),
+                    text(Some(e.event_type.code())),
+                    Value::Text(Some(iso(e.event_date))),
+                    text(e.provider.as_deref()),
+                    extra_json(&e.extra),
+                ],
+            })
+            .collect();
+        self.upsert("health_events", COLUMNS, Source::Health.code(), rows).await
+    }
+
+    /// Withdraws what a full export of `source` no longer contains, table by table.
+    pub async fn withdraw_person_records(&mut self, source: Source) -> Result<i64> {
+        self.withdraw_missing("source_records", source.code(), None).await
+    }
+    pub async fn withdraw_contacts(&mut self, source: Source, nights: Option<&[String]>) -> Result<i64> {
+        self.withdraw_missing("contacts", source.code(), nights.map(|n| ("contact_date", n))).await
+    }
+    pub async fn withdraw_stays(&mut self, source: Source) -> Result<i64> {
+        self.withdraw_missing("stays", source.code(), None).await
+    }
+    pub async fn withdraw_assessments(&mut self, source: Source) -> Result<i64> {
+        self.withdraw_missing("assessments", source.code(), None).await
+    }
+    pub async fn withdraw_health_events(&mut self) -> Result<i64> {
+        self.withdraw_missing("health_events", Source::Health.code(), None).await
+    }
+
+    /// Stores diagnostics as they arrive, so a file full of bad rows never
+    /// piles up in memory.
+    pub async fn add_diagnostics(&mut self, severity: &str, diagnostics: &[Diagnostic]) -> Result<()> {
+        for chunk in diagnostics.chunks(MAX_PARAMS / 7) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 7;
+                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO import_diagnostics (import_id, seq, severity, file, line, column_name, reason) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for d in chunk {
+                self.n_diagnostics += 1;
+                query = query
+                    .bind(self.import_id)
+                    .bind(self.n_diagnostics)
+                    .bind(severity.to_owned())
+                    .bind(d.file.clone())
+                    .bind(d.line as i64)
+                    .bind(d.column.clone())
+                    .bind(d.reason.clone());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the report and commits everything at once.
+    pub async fn commit(mut self, summary: &crate::ImportSummary) -> Result<()> {
+        sqlx::query(
+            "UPDATE imports SET finished_at = $1, rows_read = $2, imported = $3, updated = $4, unchanged = $5, \
+             withdrawn = $6, rejected = $7, warnings = $8 WHERE id = $9",
+        )
+        .bind(&summary.finished_at)
+        .bind(summary.rows_read)
+        .bind(summary.imported)
+        .bind(summary.updated)
+        .bind(summary.unchanged)
+        .bind(summary.withdrawn)
+        .bind(summary.rejected)
+        .bind(summary.warnings)
+        .bind(self.import_id)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM import_seen WHERE import_id = $1").bind(self.import_id).execute(&mut *self.tx).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,65 @@
+//! Storage in domain terms. [`Store`] is the one trait the service layer
+//! speaks to; [`SqlStore`] implements it for both backends, SQLite (one file,
+//! WAL, the default) and PostgreSQL (a shared deployment), through sqlx's
+//! `Any` driver. The two backends share every query, written in the common
+//! subset of their SQL with `$n` placeholders; each has its own migrations
+//! folder because their DDL differs (identity columns, number types). SQL
+//! lives in this crate and nowhere else.
+
+mod import;
+mod migrate;
+mod sql;
+pub mod types;
+
+pub use import::{ImportTx, TableCounts};
+pub use sql::{Backend, SqlStore, format_instant as sql_instant};
+pub use types::*;
+
+use std::future::Future;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Config(String),
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration { version: i64, name: &'static str, source: sqlx::Error },
+    #[error("stored data is not what byname wrote: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything byname reads and writes, in domain terms.
+pub trait Store: Send + Sync {
+    /// Starts an import: everything written through the returned transaction,
+    /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
+    fn begin_import(&self, kind: &str, origin: &str, started_at: &str)
+    -> impl Future<Output = Result<ImportTx>> + Send;
+
+    fn import_history(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
+    fn import_diagnostics(&self, import_id: i64) -> impl Future<Output = Result<Vec<StoredDiagnostic>>> + Send;
+
+    /// The identifying fields of every current (not withdrawn) person-level record.
+    fn link_inputs(&self) -> impl Future<Output = Result<Vec<LinkInput>>> + Send;
+    /// Makes the stored persons exactly the given assignment; returns how many records changed person.
+    fn replace_links(&self, links: &[Link], now: &str) -> impl Future<Output = Result<LinkChanges>> + Send;
+
+    fn upsert_organisation(&self, name: &str, kind: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
+    /// Creates the user, or replaces the role, organisation and password of one with that username.
+    fn upsert_user(&self, user: &NewUser, now: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+    fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
+    fn session(&self, token_hash: &str, now: &str) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Everyone seen bedded down from `since` to `until`, with what the list shows.
+    fn people_seen(&self, since: &str, until: &str) -> impl Future<Output = Result<Vec<SeenPerson>>> + Send;
+    fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+    fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+
+    /// Row counts and a digest of every table, to prove an operation changed nothing.
+    fn snapshot(&self) -> impl Future<Output = Result<Snapshot>> + Send;
+}

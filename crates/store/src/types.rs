@@ -1,0 +1,135 @@
+//! Rows the store hands back: plain data, converted to views at the edges.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub id: i64,
+    pub kind: String,
+    pub origin: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub rows_read: i64,
+    pub imported: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub withdrawn: i64,
+    pub rejected: i64,
+    pub warnings: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StoredDiagnostic {
+    pub severity: String,
+    pub file: String,
+    pub line: i64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// What the certain-link rules (and later the linkage engine) need of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkInput {
+    pub record_id: i64,
+    pub source: String,
+    pub source_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub known_as: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub nhs_number: Option<String>,
+    pub recorded_chain_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub record_id: i64,
+    pub person_id: i64,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LinkChanges {
+    pub records_moved: i64,
+    pub persons_created: i64,
+    pub persons_removed: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation_id: i64,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user: UserRow,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+/// One person seen in a window, with the facts the by-name list shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenPerson {
+    pub person_id: i64,
+    pub times_seen: i64,
+    pub last_seen: String,
+    pub last_location: Option<String>,
+    pub last_borough: Option<String>,
+    pub most_frequent_team: Option<String>,
+    pub lead_organisation: Option<String>,
+    /// The person's records, best first (CHAIN, then Inform, then others).
+    pub records: Vec<RecordSummary>,
+    /// Needs recorded as present in any record or assessment (codes).
+    pub support_needs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordSummary {
+    pub source: String,
+    pub source_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub known_as: Option<String>,
+    pub date_of_birth: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub user_id: Option<i64>,
+    pub action: String,
+    pub person_id: Option<i64>,
+    pub purpose: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Per table: row count and an order-independent digest of every row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub tables: Vec<(String, i64, String)>,
+}

@@ -1,0 +1,173 @@
+//! The web app driven in-process, as a browser would: sign in, see the list,
+//! sign out; forms without their CSRF token and guessed passwords are refused.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use byname_service::FixedClock;
+use byname_service::import::{ImportKind, ImportOptions, Silent};
+use byname_store::{SqlStore, Store};
+use std::sync::Arc;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+struct App {
+    router: axum::Router,
+    store: SqlStore,
+    _dir: tempfile::TempDir,
+}
+
+const PERSONS: &str = "chain_id,first_name,last_name,date_of_birth\nC1,Mary,O'Neill,1970-01-01\nC2,Old,Case,\n";
+const CONTACTS: &str = "contact_id,chain_id,contact_date,location,borough,bedded_down\n\
+                        K1,C1,2024-06-30,Soho Square <garden>,Westminster,Y\nK2,C2,2023-01-01,Strand,Westminster,Y\n";
+
+async fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::connect(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
+    let export = dir.path().join("chain");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(export.join("persons.csv"), PERSONS).unwrap();
+    std::fs::write(export.join("contacts.csv"), CONTACTS).unwrap();
+    let now = || "2024-07-01T09:00:00Z".to_owned();
+    byname_service::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
+        .await
+        .unwrap();
+    byname_service::link::link_certain(&store, &now()).await.unwrap();
+    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    byname_service::accounts::add_user(
+        &store,
+        "worker",
+        "Sam Worker",
+        "outreach_worker",
+        organisation,
+        "a long enough password",
+        &now(),
+    )
+    .await
+    .unwrap();
+    let clock = Arc::new(FixedClock(datetime!(2024-07-01 09:00 UTC)));
+    let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies: true });
+    App { router: byname_web::router(state), store, _dir: dir }
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    cookies: Vec<String>,
+    body: String,
+}
+
+async fn send(app: &App, request: Request<Body>) -> Reply {
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+    let cookies =
+        response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let body = axum::body::to_bytes(response.into_body(), 10 << 20).await.unwrap();
+    Reply { status, location, cookies, body: String::from_utf8(body.to_vec()).unwrap() }
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+fn hidden_value(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no {name} field in {body}")) + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+fn cookie_pair(cookies: &[String], name: &str) -> String {
+    cookies.iter().find(|c| c.starts_with(&format!("{name}="))).unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// Signs in through the form and returns the session cookie.
+async fn sign_in(app: &App, password: &str) -> Reply {
+    let form = send(app, get("/login", None)).await;
+    let csrf = hidden_value(&form.body, "csrf");
+    let login_cookie = cookie_pair(&form.cookies, "byname_login_csrf");
+    send(
+        app,
+        post("/login", &login_cookie, &format!("username=worker&password={}&csrf={csrf}", password.replace(' ', "+"))),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn signing_in_leads_to_the_by_name_list() {
+    let app = app().await;
+    let anonymous = send(&app, get("/by-name-list", None)).await;
+    assert_eq!((anonymous.status, anonymous.location.as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
+
+    let signed_in = sign_in(&app, "a long enough password").await;
+    assert_eq!((signed_in.status, signed_in.location.as_deref()), (StatusCode::SEE_OTHER, Some("/by-name-list")));
+    let session_cookie = signed_in.cookies.iter().find(|c| c.starts_with("byname_session=")).unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(session_cookie.contains(attribute), "{session_cookie} lacks {attribute}");
+    }
+    let cookie = cookie_pair(&signed_in.cookies, "byname_session");
+
+    let list = send(&app, get("/by-name-list", Some(&cookie))).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("<strong>1</strong> people seen rough sleeping from 2024-04-03 to 2024-07-01"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("Mary O&#39;Neill") || list.body.contains("Mary O'Neill"), "{}", list.body);
+    assert!(list.body.contains("Soho Square &lt;garden&gt;, Westminster"), "text from imports is escaped");
+    assert!(!list.body.contains("Old Case"), "not seen in the last 90 days");
+    assert!(list.body.contains(r#"name="viewport""#), "readable on a phone");
+    assert!(!list.body.contains("<script"), "no JavaScript needed");
+
+    let audit = app.store.audit_entries(10).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "view_by_name_list");
+}
+
+#[tokio::test]
+async fn forms_without_their_csrf_token_are_refused() {
+    let app = app().await;
+    let form = send(&app, get("/login", None)).await;
+    let login_cookie = cookie_pair(&form.cookies, "byname_login_csrf");
+    let forged =
+        send(&app, post("/login", &login_cookie, "username=worker&password=a+long+enough+password&csrf=guess")).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.cookies.iter().all(|c| !c.starts_with("byname_session=")));
+
+    let signed_in = sign_in(&app, "a long enough password").await;
+    let cookie = cookie_pair(&signed_in.cookies, "byname_session");
+    let list = send(&app, get("/by-name-list", Some(&cookie))).await;
+    let csrf = hidden_value(&list.body, "csrf");
+    let refused = send(&app, post("/logout", &cookie, "csrf=wrong")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get("/by-name-list", Some(&cookie))).await.status, StatusCode::OK, "still signed in");
+
+    let signed_out = send(&app, post("/logout", &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(signed_out.location.as_deref(), Some("/login"));
+    assert_eq!(send(&app, get("/by-name-list", Some(&cookie))).await.location.as_deref(), Some("/login"));
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_username_for_a_while() {
+    let app = app().await;
+    for _ in 0..5 {
+        let reply = sign_in(&app, "not the password").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert!(reply.body.contains("Unknown username or wrong password"));
+    }
+    let locked = sign_in(&app, "a long enough password").await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.body.contains("Too many failed attempts"));
+}

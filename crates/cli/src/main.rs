@@ -3,6 +3,11 @@
 
 mod commands;
 
+/// The import path allocates and frees small strings millions of times; mimalloc
+/// does that markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -170,7 +170,9 @@ impl Contact {
             .add_opt(self.record.as_ref().map(|r| r.source_id.as_str()));
         fp.add(iso(self.date).as_bytes()).add_opt(self.time.as_deref()).add_opt(self.team.as_deref());
         fp.add_opt(self.borough.as_deref()).add_opt(self.location.as_deref());
-        fp.add_opt(opt_string(&self.latitude).as_deref()).add_opt(opt_string(&self.longitude).as_deref());
+        for coordinate in [self.latitude, self.longitude] {
+            fp.add(&coordinate.map_or([0xff; 8], f64::to_le_bytes));
+        }
         fp.add(&[u8::from(self.bedded_down)]).add(self.contact_type.code().as_bytes());
         add_extra(&mut fp, &self.extra);
         fp.finish()

@@ -191,7 +191,8 @@ impl<'a> Run<'a> {
                 }
             }
             if batch.len() >= BATCH_ROWS {
-                outcome.counts += write(&mut self.tx, std::mem::take(&mut batch)).await?;
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                outcome.counts += write(&mut self.tx, full).await?;
             }
         }
         outcome.counts += write(&mut self.tx, batch).await?;
@@ -332,9 +333,9 @@ pub async fn import<S: Store>(
                 },
                 async |tx: &mut ImportTx, batch: Vec<Sighting>| {
                     let persons: Vec<PersonRecord> = batch.iter().filter_map(|s| s.person.clone()).collect();
-                    tx.person_records(&persons).await?;
+                    tx.person_records(persons).await?;
                     let contacts: Vec<Contact> = batch.into_iter().map(|s| s.contact).collect();
-                    tx.contacts(&contacts).await
+                    tx.contacts(contacts).await
                 },
             )
             .await?;
@@ -354,7 +355,7 @@ pub async fn import<S: Store>(
                 mapping,
                 byname_import::health::event,
                 |event: &HealthEvent, line| ids.register(&label, "event_id", &event.source_id, line),
-                async |tx: &mut ImportTx, batch: Vec<HealthEvent>| tx.health_events(&batch).await,
+                async |tx: &mut ImportTx, batch: Vec<HealthEvent>| tx.health_events(batch).await,
             )
             .await?;
             if full {
@@ -398,7 +399,7 @@ async fn import_people_and_events(
             known.insert(record.source_id.clone());
             Ok(())
         },
-        async |tx: &mut ImportTx, batch: Vec<PersonRecord>| tx.person_records(&batch).await,
+        async |tx: &mut ImportTx, batch: Vec<PersonRecord>| tx.person_records(batch).await,
     )
     .await?;
     if full {
@@ -432,7 +433,7 @@ async fn import_people_and_events(
                         ids.register(&label, id_name, &c.source_id, line)?;
                         reference(c.record.as_ref().expect("CHAIN contacts name a person"), line)
                     },
-                    async |tx: &mut ImportTx, batch: Vec<Contact>| tx.contacts(&batch).await,
+                    async |tx: &mut ImportTx, batch: Vec<Contact>| tx.contacts(batch).await,
                 )
                 .await?;
                 if full {
@@ -452,7 +453,7 @@ async fn import_people_and_events(
                         ids.register(&label, id_name, &s.source_id, line)?;
                         reference(&s.record, line)
                     },
-                    async |tx: &mut ImportTx, batch: Vec<Stay>| tx.stays(&batch).await,
+                    async |tx: &mut ImportTx, batch: Vec<Stay>| tx.stays(batch).await,
                 )
                 .await?;
                 if full {
@@ -473,7 +474,7 @@ async fn import_people_and_events(
                         })?;
                         reference(&a.record, line)
                     },
-                    async |tx: &mut ImportTx, batch: Vec<Assessment>| tx.assessments(&batch).await,
+                    async |tx: &mut ImportTx, batch: Vec<Assessment>| tx.assessments(batch).await,
                 )
                 .await?;
                 if full {

@@ -5,11 +5,11 @@
 //! export that are missing are marked withdrawn, never deleted.
 
 use crate::Result;
+use crate::conn::{Conn, Value};
 use byname_domain::date::iso;
 use byname_domain::records::*;
 use byname_import::Diagnostic;
 use serde::Serialize;
-use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::HashMap;
 
 /// What an import did to one table.
@@ -30,23 +30,17 @@ impl std::ops::AddAssign for TableCounts {
     }
 }
 
-enum Value {
-    Text(Option<String>),
-    Int(Option<i64>),
-    Real(Option<f64>),
-}
-
 struct NewRow {
     source_id: String,
     fingerprint: i64,
     values: Vec<Value>,
 }
 
-/// Most bind parameters one statement carries; SQLite allows 32,766.
-const MAX_PARAMS: usize = 30_000;
+/// Ids looked up in one statement.
+const IDS_PER_LOOKUP: usize = 500;
 
 pub struct ImportTx {
-    tx: Transaction<'static, Any>,
+    conn: Conn,
     import_id: i64,
     n_diagnostics: i64,
     /// Whether a (table, source) had rows before this import; when it had
@@ -54,6 +48,10 @@ pub struct ImportTx {
     had_rows: HashMap<(&'static str, String), bool>,
     /// `source_id -> id` of person-level records, per source, read on demand.
     record_ids: HashMap<Source, HashMap<String, i64>>,
+    /// Tables this import has written to.
+    touched: Vec<&'static str>,
+    /// Indexes dropped for a bulk load, rebuilt before commit.
+    rebuild: Vec<String>,
 }
 
 fn text(value: Option<&str>) -> Value {
@@ -73,18 +71,23 @@ fn flag(value: Option<bool>) -> Value {
 }
 
 impl ImportTx {
-    pub(crate) async fn begin(pool: &AnyPool, kind: &str, origin: &str, started_at: &str) -> Result<Self> {
-        let mut tx = pool.begin().await?;
-        let import_id: i64 = sqlx::query_scalar(
-            "INSERT INTO imports (kind, origin, started_at, finished_at, rows_read, imported, updated, unchanged, \
-             withdrawn, rejected, warnings) VALUES ($1, $2, $3, $3, 0, 0, 0, 0, 0, 0, 0) RETURNING id",
-        )
-        .bind(kind)
-        .bind(origin)
-        .bind(started_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(Self { tx, import_id, n_diagnostics: 0, had_rows: HashMap::new(), record_ids: HashMap::new() })
+    pub(crate) async fn begin(mut conn: Conn, kind: &str, origin: &str, started_at: &str) -> Result<Self> {
+        let import_id = conn
+            .query_int(
+                "INSERT INTO imports (kind, origin, started_at, finished_at, rows_read, imported, updated, unchanged, \
+                 withdrawn, rejected, warnings) VALUES ($1, $2, $3, $3, 0, 0, 0, 0, 0, 0, 0) RETURNING id",
+                vec![kind.into(), origin.into(), started_at.into()],
+            )
+            .await?;
+        Ok(Self {
+            conn,
+            import_id,
+            n_diagnostics: 0,
+            had_rows: HashMap::new(),
+            record_ids: HashMap::new(),
+            touched: Vec::new(),
+            rebuild: Vec::new(),
+        })
     }
 
     pub fn import_id(&self) -> i64 {
@@ -96,19 +99,42 @@ impl ImportTx {
             return Ok(had);
         }
         let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE source = $1 LIMIT 1) AS t");
-        let n: i64 = sqlx::query_scalar(&sql).bind(source).fetch_one(&mut *self.tx).await?;
+        let n = self.conn.query_int(&sql, vec![source.into()]).await?;
         self.had_rows.insert((table, source.to_owned()), n > 0);
         Ok(n > 0)
+    }
+
+    /// The first write to a table that is empty drops its secondary indexes
+    /// and rebuilds them at commit: building an index once from sorted keys
+    /// is several times faster than updating it a million times.
+    async fn prepare_bulk_load(&mut self, table: &'static str) -> Result<()> {
+        if self.touched.contains(&table) {
+            return Ok(());
+        }
+        self.touched.push(table);
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS t");
+        if self.conn.query_int(&sql, Vec::new()).await? > 0 {
+            return Ok(());
+        }
+        for (name, create) in self.conn.secondary_indexes(table).await? {
+            self.conn.execute(&format!("DROP INDEX {name}"), Vec::new()).await?;
+            self.rebuild.push(create);
+        }
+        Ok(())
     }
 
     /// The stored ids of a source's person-level records, by source id.
     pub async fn record_ids(&mut self, source: Source) -> Result<&HashMap<String, i64>> {
         if !self.record_ids.contains_key(&source) {
-            let rows = sqlx::query("SELECT source_id, id FROM source_records WHERE source = $1")
-                .bind(source.code())
-                .fetch_all(&mut *self.tx)
+            let rows = self
+                .conn
+                .query_text_ints(
+                    "SELECT source_id, id FROM source_records WHERE source = $1",
+                    vec![source.code().into()],
+                    1,
+                )
                 .await?;
-            let ids = rows.iter().map(|r| Ok((r.try_get("source_id")?, r.try_get("id")?))).collect::<Result<_>>()?;
+            let ids = rows.into_iter().map(|(source_id, ints)| (source_id, ints[0])).collect();
             self.record_ids.insert(source, ids);
         }
         Ok(&self.record_ids[&source])
@@ -131,28 +157,24 @@ impl ImportTx {
             return Ok(counts);
         }
         let had_rows = self.had_rows(table, source).await?;
+        self.prepare_bulk_load(table).await?;
         let mut existing: HashMap<String, (i64, i64, i64)> = HashMap::new();
         if had_rows {
-            for chunk in rows.chunks(MAX_PARAMS / 2) {
+            for chunk in rows.chunks(IDS_PER_LOOKUP) {
                 let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
                 let sql = format!(
                     "SELECT source_id, id, fingerprint, withdrawn FROM {table} WHERE source = $1 AND source_id IN ({})",
                     placeholders.join(", ")
                 );
-                let mut query = sqlx::query(&sql).bind(source);
-                for row in chunk {
-                    query = query.bind(&row.source_id);
-                }
-                for r in query.fetch_all(&mut *self.tx).await? {
-                    existing.insert(
-                        r.try_get("source_id")?,
-                        (r.try_get("id")?, r.try_get("fingerprint")?, r.try_get("withdrawn")?),
-                    );
+                let mut params = vec![Value::from(source)];
+                params.extend(chunk.iter().map(|row| Value::from(row.source_id.as_str())));
+                for (source_id, ints) in self.conn.query_text_ints(&sql, params, 3).await? {
+                    existing.insert(source_id, (ints[0], ints[1], ints[2]));
                 }
             }
             self.mark_seen(table, rows.iter().map(|r| r.source_id.as_str())).await?;
         }
-        let mut new_rows = Vec::new();
+        let mut new_rows = Vec::with_capacity(rows.len());
         for row in rows {
             match existing.get(&row.source_id) {
                 None => new_rows.push(row),
@@ -171,37 +193,23 @@ impl ImportTx {
     }
 
     async fn insert_rows(&mut self, table: &str, columns: &[&str], source: &str, rows: Vec<NewRow>) -> Result<()> {
-        let n_columns = columns.len() + 4;
-        let per_statement = MAX_PARAMS / n_columns;
-        let column_list = format!("source, source_id, fingerprint, import_id, {}", columns.join(", "));
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<NewRow> = rows.by_ref().take(per_statement).collect();
-            let mut sql = format!("INSERT INTO {table} ({column_list}) VALUES ");
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 { "(" } else { ", (" });
-                for j in 0..n_columns {
-                    if j > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("${}", i * n_columns + j + 1));
-                }
-                sql.push(')');
-            }
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                query = query.bind(source.to_owned()).bind(row.source_id).bind(row.fingerprint).bind(self.import_id);
-                for value in row.values {
-                    query = match value {
-                        Value::Text(v) => query.bind(v),
-                        Value::Int(v) => query.bind(v),
-                        Value::Real(v) => query.bind(v),
-                    };
-                }
-            }
-            query.execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        let mut all_columns = vec!["source", "source_id", "fingerprint", "import_id"];
+        all_columns.extend_from_slice(columns);
+        let values = rows
+            .into_iter()
+            .map(|row| {
+                let mut values = Vec::with_capacity(all_columns.len());
+                values.extend([
+                    Value::from(source),
+                    Value::Text(Some(row.source_id)),
+                    Value::from(row.fingerprint),
+                    Value::from(self.import_id),
+                ]);
+                values.extend(row.values);
+                values
+            })
+            .collect();
+        self.conn.insert_rows(table, &all_columns, values).await
     }
 
     async fn update_row(&mut self, table: &str, columns: &[&str], id: i64, row: NewRow) -> Result<()> {
@@ -210,31 +218,15 @@ impl ImportTx {
             "UPDATE {table} SET fingerprint = $1, import_id = $2, withdrawn = 0, {} WHERE id = $3",
             assignments.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(row.fingerprint).bind(self.import_id).bind(id);
-        for value in row.values {
-            query = match value {
-                Value::Text(v) => query.bind(v),
-                Value::Int(v) => query.bind(v),
-                Value::Real(v) => query.bind(v),
-            };
-        }
-        query.execute(&mut *self.tx).await?;
+        let mut params = vec![Value::from(row.fingerprint), Value::from(self.import_id), Value::from(id)];
+        params.extend(row.values);
+        self.conn.execute(&sql, params).await?;
         Ok(())
     }
 
     async fn mark_seen<'a>(&mut self, table: &str, ids: impl Iterator<Item = &'a str>) -> Result<()> {
-        let ids: Vec<&str> = ids.collect();
-        for chunk in ids.chunks(MAX_PARAMS / 3) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
-            let sql =
-                format!("INSERT INTO import_seen (import_id, table_name, source_id) VALUES {}", values.join(", "));
-            let mut query = sqlx::query(&sql).bind(self.import_id).bind(table.to_owned());
-            for id in chunk {
-                query = query.bind(id.to_string());
-            }
-            query.execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        let rows = ids.map(|id| vec![Value::from(self.import_id), Value::from(table), Value::from(id)]).collect();
+        self.conn.insert_rows("import_seen", &["import_id", "table_name", "source_id"], rows).await
     }
 
     /// Marks withdrawn the rows of `source` in `table` that this import did not
@@ -257,14 +249,12 @@ impl ImportTx {
             let placeholders: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 4)).collect();
             sql.push_str(&format!(" AND {column} IN ({})", placeholders.join(", ")));
         }
-        let mut query = sqlx::query(&sql).bind(self.import_id).bind(source.to_owned()).bind(table);
-        for value in scope.map(|(_, v)| v).unwrap_or_default() {
-            query = query.bind(value.clone());
-        }
-        Ok(query.execute(&mut *self.tx).await?.rows_affected() as i64)
+        let mut params = vec![Value::from(self.import_id), Value::from(source), Value::from(table)];
+        params.extend(scope.map(|(_, v)| v).unwrap_or_default().iter().map(|v| Value::from(v.as_str())));
+        Ok(self.conn.execute(&sql, params).await? as i64)
     }
 
-    pub async fn person_records(&mut self, records: &[PersonRecord]) -> Result<TableCounts> {
+    pub async fn person_records(&mut self, records: Vec<PersonRecord>) -> Result<TableCounts> {
         const COLUMNS: &[&str] = &[
             "first_name",
             "last_name",
@@ -315,7 +305,7 @@ impl ImportTx {
 
     /// Contacts whose record is unknown are the caller's to reject beforehand;
     /// here they are stored without a person (as anonymous sightings are).
-    pub async fn contacts(&mut self, contacts: &[Contact]) -> Result<TableCounts> {
+    pub async fn contacts(&mut self, contacts: Vec<Contact>) -> Result<TableCounts> {
         const COLUMNS: &[&str] = &[
             "record_id",
             "contact_date",
@@ -336,16 +326,17 @@ impl ImportTx {
                 Some(record) => self.record_id(record).await?,
                 None => None,
             };
+            let fingerprint = c.fingerprint();
             rows.push(NewRow {
-                source_id: c.source_id.clone(),
-                fingerprint: c.fingerprint(),
+                source_id: c.source_id,
+                fingerprint,
                 values: vec![
                     Value::Int(record_id),
                     Value::Text(Some(iso(c.date))),
-                    text(c.time.as_deref()),
-                    text(c.team.as_deref()),
-                    text(c.borough.as_deref()),
-                    text(c.location.as_deref()),
+                    Value::Text(c.time),
+                    Value::Text(c.team),
+                    Value::Text(c.borough),
+                    Value::Text(c.location),
                     Value::Real(c.latitude),
                     Value::Real(c.longitude),
                     Value::Int(Some(i64::from(c.bedded_down))),
@@ -357,35 +348,36 @@ impl ImportTx {
         self.upsert("contacts", COLUMNS, source.code(), rows).await
     }
 
-    pub async fn stays(&mut self, stays: &[Stay]) -> Result<TableCounts> {
+    pub async fn stays(&mut self, stays: Vec<Stay>) -> Result<TableCounts> {
         const COLUMNS: &[&str] =
             &["record_id", "provider", "stay_type", "arrival_date", "departure_date", "departure_reason", "extra"];
         let Some(source) = stays.first().map(|s| s.source) else { return Ok(TableCounts::default()) };
         let mut rows = Vec::with_capacity(stays.len());
         for s in stays {
+            let fingerprint = s.fingerprint();
             rows.push(NewRow {
-                source_id: s.source_id.clone(),
-                fingerprint: s.fingerprint(),
                 values: vec![
                     Value::Int(self.record_id(&s.record).await?),
-                    text(s.provider.as_deref()),
+                    Value::Text(s.provider),
                     text(Some(s.stay_type.code())),
                     Value::Text(Some(iso(s.arrival))),
                     Value::Text(s.departure.map(iso)),
                     text(s.departure_reason.map(DepartureReason::code)),
                     extra_json(&s.extra),
                 ],
+                source_id: s.source_id,
+                fingerprint,
             });
         }
         self.upsert("stays", COLUMNS, source.code(), rows).await
     }
 
-    pub async fn assessments(&mut self, assessments: &[Assessment]) -> Result<TableCounts> {
+    pub async fn assessments(&mut self, assessments: Vec<Assessment>) -> Result<TableCounts> {
         const COLUMNS: &[&str] =
             &["record_id", "assessed_on", "alcohol", "drugs", "mental_health", "physical_health", "extra"];
         let Some(source) = assessments.first().map(|a| a.source) else { return Ok(TableCounts::default()) };
         let mut rows = Vec::with_capacity(assessments.len());
-        for a in assessments {
+        for a in &assessments {
             rows.push(NewRow {
                 source_id: a.source_id.clone(),
                 fingerprint: a.fingerprint(),
@@ -403,23 +395,23 @@ impl ImportTx {
         self.upsert("assessments", COLUMNS, source.code(), rows).await
     }
 
-    pub async fn health_events(&mut self, events: &[HealthEvent]) -> Result<TableCounts> {
+    pub async fn health_events(&mut self, events: Vec<HealthEvent>) -> Result<TableCounts> {
         const COLUMNS: &[&str] =
             &["nhs_number", "name", "date_of_birth", "event_type", "event_date", "provider", "extra"];
         let rows = events
-            .iter()
+            .into_iter()
             .map(|e| NewRow {
-                source_id: e.source_id.clone(),
                 fingerprint: e.fingerprint(),
                 values: vec![
                     Value::Text(e.nhs_number.map(|n| n.as_digits())),
-                    text(e.name.as_deref()),
+                    Value::Text(e.name),
                     Value::Text(e.date_of_birth.map(|d| d.to_string())),
                     text(Some(e.event_type.code())),
                     Value::Text(Some(iso(e.event_date))),
-                    text(e.provider.as_deref()),
+                    Value::Text(e.provider),
                     extra_json(&e.extra),
                 ],
+                source_id: e.source_id,
             })
             .collect();
         self.upsert("health_events", COLUMNS, Source::Health.code(), rows).await
@@ -445,53 +437,58 @@ impl ImportTx {
     /// Stores diagnostics as they arrive, so a file full of bad rows never
     /// piles up in memory.
     pub async fn add_diagnostics(&mut self, severity: &str, diagnostics: &[Diagnostic]) -> Result<()> {
-        for chunk in diagnostics.chunks(MAX_PARAMS / 7) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 7;
-                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO import_diagnostics (import_id, seq, severity, file, line, column_name, reason) VALUES {}",
-                values.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for d in chunk {
-                self.n_diagnostics += 1;
-                query = query
-                    .bind(self.import_id)
-                    .bind(self.n_diagnostics)
-                    .bind(severity.to_owned())
-                    .bind(d.file.clone())
-                    .bind(d.line as i64)
-                    .bind(d.column.clone())
-                    .bind(d.reason.clone());
-            }
-            query.execute(&mut *self.tx).await?;
+        let mut rows = Vec::with_capacity(diagnostics.len());
+        for d in diagnostics {
+            self.n_diagnostics += 1;
+            rows.push(vec![
+                Value::from(self.import_id),
+                Value::from(self.n_diagnostics),
+                Value::from(severity),
+                Value::from(d.file.as_str()),
+                Value::from(d.line as i64),
+                Value::Text(d.column.clone()),
+                Value::from(d.reason.as_str()),
+            ]);
         }
-        Ok(())
+        self.conn
+            .insert_rows(
+                "import_diagnostics",
+                &["import_id", "seq", "severity", "file", "line", "column_name", "reason"],
+                rows,
+            )
+            .await
     }
 
     /// Writes the report and commits everything at once.
     pub async fn commit(mut self, summary: &crate::ImportSummary) -> Result<()> {
-        sqlx::query(
-            "UPDATE imports SET finished_at = $1, rows_read = $2, imported = $3, updated = $4, unchanged = $5, \
-             withdrawn = $6, rejected = $7, warnings = $8 WHERE id = $9",
-        )
-        .bind(&summary.finished_at)
-        .bind(summary.rows_read)
-        .bind(summary.imported)
-        .bind(summary.updated)
-        .bind(summary.unchanged)
-        .bind(summary.withdrawn)
-        .bind(summary.rejected)
-        .bind(summary.warnings)
-        .bind(self.import_id)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query("DELETE FROM import_seen WHERE import_id = $1").bind(self.import_id).execute(&mut *self.tx).await?;
-        self.tx.commit().await?;
+        let counts = [
+            summary.rows_read,
+            summary.imported,
+            summary.updated,
+            summary.unchanged,
+            summary.withdrawn,
+            summary.rejected,
+            summary.warnings,
+        ];
+        let mut params = vec![Value::from(summary.finished_at.as_str())];
+        params.extend(counts.into_iter().map(Value::from));
+        params.push(Value::from(self.import_id));
+        self.conn
+            .execute(
+                "UPDATE imports SET finished_at = $1, rows_read = $2, imported = $3, updated = $4, unchanged = $5, \
+                 withdrawn = $6, rejected = $7, warnings = $8 WHERE id = $9",
+                params,
+            )
+            .await?;
+        self.conn.execute("DELETE FROM import_seen WHERE import_id = $1", vec![Value::from(self.import_id)]).await?;
+        for create in std::mem::take(&mut self.rebuild) {
+            let started = std::time::Instant::now();
+            self.conn.execute(&create, Vec::new()).await?;
+            tracing::debug!(index = %create, seconds = started.elapsed().as_secs_f64(), "rebuilt index after bulk load");
+        }
+        let started = std::time::Instant::now();
+        self.conn.commit().await?;
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed import");
         Ok(())
     }
 }

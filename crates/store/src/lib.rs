@@ -6,6 +6,7 @@
 //! folder because their DDL differs (identity columns, number types). SQL
 //! lives in this crate and nowhere else.
 
+mod conn;
 mod import;
 mod migrate;
 mod sql;
@@ -21,6 +22,8 @@ use std::future::Future;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(String),
     #[error("{0}")]
     Config(String),
     #[error("migration {version} ({name}) failed: {source}")]

@@ -1,6 +1,7 @@
 //! [`SqlStore`]: the [`Store`] trait over sqlx's `Any` driver, for SQLite and
 //! PostgreSQL alike.
 
+use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
 use crate::{Result, Store, StoreError};
@@ -30,6 +31,19 @@ impl Backend {
     }
 }
 
+/// The file of a `sqlite://PATH` URL. An in-memory database is refused: an
+/// import writes through a connection of its own, which must see the same data.
+fn sqlite_file(url: &str) -> Result<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StoreError::Config(format!(
+            "{url:?}: byname needs a SQLite file (sqlite://PATH), not an in-memory database"
+        )));
+    }
+    Ok(path.to_owned())
+}
+
 /// The current instant as stored: ISO 8601 in UTC to the second.
 pub fn utc_now() -> String {
     format_instant(time::OffsetDateTime::now_utc())
@@ -52,6 +66,8 @@ pub fn format_instant(instant: time::OffsetDateTime) -> String {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite file, which imports open directly (see `conn.rs`).
+    sqlite_path: Option<String>,
 }
 
 impl SqlStore {
@@ -60,18 +76,20 @@ impl SqlStore {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let options = AnyPoolOptions::new();
+        let sqlite_path = match backend {
+            Backend::Sqlite => Some(sqlite_file(url)?),
+            Backend::Postgres => None,
+        };
         let pool = match backend {
             Backend::Sqlite => {
-                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                let url = if in_memory || url.contains("mode=") {
+                let url = if url.contains("mode=") {
                     url.to_owned()
                 } else {
                     let separator = if url.contains('?') { '&' } else { '?' };
                     format!("{url}{separator}mode=rwc")
                 };
                 options
-                    // An in-memory database exists once per connection.
-                    .max_connections(if in_memory { 1 } else { 4 })
+                    .max_connections(4)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
@@ -88,7 +106,7 @@ impl SqlStore {
             Backend::Postgres => options.max_connections(8).connect(url).await?,
         };
         crate::migrate::run(&pool, backend).await?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, sqlite_path })
     }
 
     pub fn backend(&self) -> Backend {
@@ -136,7 +154,11 @@ fn source_rank(source: &str) -> u8 {
 
 impl Store for SqlStore {
     async fn begin_import(&self, kind: &str, origin: &str, started_at: &str) -> Result<ImportTx> {
-        ImportTx::begin(&self.pool, kind, origin, started_at).await
+        let conn = match &self.sqlite_path {
+            Some(path) => Conn::open_sqlite(path)?,
+            None => Conn::Postgres(self.pool.begin().await?),
+        };
+        ImportTx::begin(conn, kind, origin, started_at).await
     }
 
     async fn import_history(&self, limit: i64) -> Result<Vec<ImportSummary>> {

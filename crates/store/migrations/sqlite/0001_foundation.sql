@@ -60,6 +60,7 @@ CREATE TABLE import_seen (
     table_name TEXT NOT NULL,
     source_id TEXT NOT NULL
 );
+CREATE INDEX import_seen_lookup ON import_seen (import_id, table_name, source_id);
 
 CREATE TABLE source_records (
     id INTEGER PRIMARY KEY,
@@ -82,9 +83,9 @@ CREATE TABLE source_records (
     extra TEXT,
     fingerprint INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0,
-    import_id INTEGER NOT NULL,
-    UNIQUE (source, source_id)
+    import_id INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX source_records_source_id ON source_records (source, source_id);
 CREATE INDEX source_records_nhs_number ON source_records (nhs_number) WHERE nhs_number IS NOT NULL;
 
 CREATE TABLE persons (
@@ -117,10 +118,10 @@ CREATE TABLE contacts (
     extra TEXT,
     fingerprint INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0,
-    import_id INTEGER NOT NULL,
-    UNIQUE (source, source_id)
+    import_id INTEGER NOT NULL
 );
-CREATE INDEX contacts_record_date ON contacts (record_id, contact_date);
+CREATE UNIQUE INDEX contacts_source_id ON contacts (source, source_id);
+CREATE INDEX contacts_record ON contacts (record_id);
 CREATE INDEX contacts_bedded_down_date ON contacts (contact_date) WHERE bedded_down = 1;
 
 CREATE TABLE stays (
@@ -136,9 +137,9 @@ CREATE TABLE stays (
     extra TEXT,
     fingerprint INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0,
-    import_id INTEGER NOT NULL,
-    UNIQUE (source, source_id)
+    import_id INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX stays_source_id ON stays (source, source_id);
 CREATE INDEX stays_record ON stays (record_id);
 
 CREATE TABLE assessments (
@@ -154,9 +155,9 @@ CREATE TABLE assessments (
     extra TEXT,
     fingerprint INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0,
-    import_id INTEGER NOT NULL,
-    UNIQUE (source, source_id)
+    import_id INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX assessments_source_id ON assessments (source, source_id);
 CREATE INDEX assessments_record ON assessments (record_id);
 
 CREATE TABLE health_events (
@@ -172,9 +173,9 @@ CREATE TABLE health_events (
     extra TEXT,
     fingerprint INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0,
-    import_id INTEGER NOT NULL,
-    UNIQUE (source, source_id)
+    import_id INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX health_events_source_id ON health_events (source, source_id);
 CREATE INDEX health_events_nhs_number ON health_events (nhs_number);
 
 -- Append-only: who saw which person, when and for what purpose.

@@ -143,19 +143,23 @@ fn render_list(page: &ListPage) -> Markup {
                 tbody {
                     @for entry in &page.entries {
                         tr {
-                            td data-label="Name" { strong { (entry.name) } }
-                            td data-label="Age" { (entry.age_band.label()) }
+                            td data-label="Name" { div { strong { (entry.name) } } }
+                            td data-label="Age" { div { (entry.age_band.label()) } }
                             td data-label="Last seen" {
-                                time datetime=(entry.last_seen) { (entry.last_seen) }
-                                @if !entry.last_place.is_empty() { br; span.place { (entry.last_place) } }
+                                div {
+                                    time datetime=(entry.last_seen) { (entry.last_seen) }
+                                    @if !entry.last_place.is_empty() { br; span.place { (entry.last_place) } }
+                                }
                             }
-                            td data-label="Times seen" { (entry.times_seen) }
+                            td data-label="Times seen" { div { (entry.times_seen) } }
                             td data-label="Lead" {
-                                @if entry.lead_assigned { (entry.lead) } @else { span.unassigned { (entry.lead) } }
+                                div { @if entry.lead_assigned { (entry.lead) } @else { span.unassigned { (entry.lead) } } }
                             }
                             td data-label="Needs" {
-                                @if entry.needs.is_empty() { span.none { "—" } }
-                                @for need in &entry.needs { span.tag { (need) } " " }
+                                div {
+                                    @if entry.needs.is_empty() { span.none { "—" } }
+                                    @for need in &entry.needs { span.tag { (need) } " " }
+                                }
                             }
                         }
                     }

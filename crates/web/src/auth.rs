@@ -33,7 +33,12 @@ impl Throttle {
         recent.len() >= MAX_FAILURES
     }
     fn record_failure(&self, username: &str, now: time::OffsetDateTime) {
-        self.failures.lock().expect("not poisoned").entry(username.to_lowercase()).or_default().push(now);
+        let mut failures = self.failures.lock().expect("not poisoned");
+        // Guessing at many usernames must not grow the table without end.
+        if failures.len() > 10_000 {
+            failures.retain(|_, times| times.iter().any(|t| now - *t < THROTTLE_WINDOW));
+        }
+        failures.entry(username.to_lowercase()).or_default().push(now);
     }
     fn clear(&self, username: &str) {
         self.failures.lock().expect("not poisoned").remove(&username.to_lowercase());

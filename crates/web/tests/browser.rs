@@ -1,0 +1,154 @@
+//! The by-name list in a real browser: headless Chromium, driven through
+//! chromedriver, signs in with the form and reads the list at a phone's width.
+//! Without chromedriver the test says loudly that it skipped, except under
+//! `CI=true`, where `.ci/run` installs it and its absence is a failure.
+
+use byname_service::FixedClock;
+use byname_service::import::{ImportKind, ImportOptions, Silent};
+use byname_store::{SqlStore, Store};
+use fantoccini::{ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::macros::datetime;
+
+const PERSONS: &str = "chain_id,first_name,last_name,date_of_birth\n\
+                       C1,Kazimierz,Wójcik-Przybyszewski,1970-01-01\nC2,Tesfay,Berhane,1990-05-05\n";
+const CONTACTS: &str = "contact_id,chain_id,contact_date,location,borough,team,bedded_down\n\
+                        K1,C1,2024-06-30,\"Strand, doorway of the former Lyceum Theatre box office\",Westminster,Westminster Outreach West End,Y\n\
+                        K2,C2,2024-06-29,Marble Arch,Westminster,Night Outreach,Y\n";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn chromedriver() -> Option<String> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(str::to_owned)
+}
+
+async fn serve_app(dir: &std::path::Path) -> u16 {
+    let store = SqlStore::connect(&format!("sqlite://{}", dir.join("browser.db").display())).await.unwrap();
+    let export = dir.join("chain");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(export.join("persons.csv"), PERSONS).unwrap();
+    std::fs::write(export.join("contacts.csv"), CONTACTS).unwrap();
+    let now = || "2024-07-01T09:00:00Z".to_owned();
+    byname_service::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
+        .await
+        .unwrap();
+    byname_service::link::link_certain(&store, &now()).await.unwrap();
+    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    byname_service::accounts::add_user(
+        &store,
+        "worker",
+        "Sam Worker",
+        "outreach_worker",
+        organisation,
+        "a long enough password",
+        &now(),
+    )
+    .await
+    .unwrap();
+    let clock = Arc::new(FixedClock(datetime!(2024-07-01 09:00 UTC)));
+    let state = byname_web::AppState::new(store, clock, byname_web::Config { secure_cookies: false });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(byname_web::serve(state, listener));
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
+    let Some(chromedriver) = chromedriver() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but chromedriver is not installed");
+        }
+        eprintln!(
+            "\n*** chromedriver is not installed: the browser test was SKIPPED (apt-get install chromium chromium-driver) ***\n"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app_port = serve_app(dir.path()).await;
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start listening");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let profile = tempfile::tempdir().unwrap();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            format!("--user-data-dir={}", profile.path().display()), "--window-size=390,844",
+        ]}),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a Chromium session");
+
+    let result = async {
+        let base = format!("http://127.0.0.1:{app_port}");
+        client.goto(&format!("{base}/by-name-list")).await?;
+        assert!(client.current_url().await?.as_str().ends_with("/login"), "the list asks for a sign-in first");
+        client.find(Locator::Id("username")).await?.send_keys("worker").await?;
+        client.find(Locator::Id("password")).await?.send_keys("a long enough password").await?;
+        client.find(Locator::Css("button[type=submit]")).await?.click().await?;
+        client.wait().for_element(Locator::Css("table.list")).await?;
+        assert!(client.current_url().await?.as_str().ends_with("/by-name-list"));
+
+        let names: Vec<String> = {
+            let mut names = Vec::new();
+            for cell in client.find_all(Locator::Css("td[data-label=Name]")).await? {
+                names.push(cell.text().await?);
+            }
+            names
+        };
+        assert_eq!(names, ["Kazimierz Wójcik-Przybyszewski", "Tesfay Berhane"]);
+
+        // On a phone the list is a stack of cards: nothing runs off the side of the screen,
+        // and each value carries its label.
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the page scrolls sideways on a phone");
+        let label = client
+            .execute(
+                "return getComputedStyle(document.querySelector('td[data-label=Lead]'), '::before').content;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(label, serde_json::Value::String("\"Lead\"".into()));
+        let screenshot = client.screenshot().await?;
+        std::fs::write(std::env::temp_dir().join("byname-by-name-list-phone.png"), screenshot).ok();
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}

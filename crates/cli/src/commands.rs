@@ -1,6 +1,6 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
-use crate::{Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, ServeArgs, UsersCommand};
+use crate::{Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, ServeArgs, UsersCommand};
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
@@ -68,9 +68,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             drop(outcome);
             Ok(())
         }
-        Command::Link => {
+        Command::Link { command: None } => {
             let store = open_store(&cli).await?;
             link(&store, &clock).await
+        }
+        Command::Link { command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings }) } => {
+            link_csv(inputs, id_column, out, clusters.as_deref(), *threshold, settings.clone())
         }
         Command::Users(UsersCommand::Add { username, role, organisation, display_name }) => {
             let store = open_store(&cli).await?;
@@ -273,6 +276,63 @@ async fn link<S: Store>(store: &S, clock: &dyn Clock) -> Result<()> {
         outcome.changes.persons_removed,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+fn link_csv(
+    inputs: &[PathBuf],
+    id_column: &str,
+    out: &Path,
+    clusters: Option<&Path>,
+    threshold: f64,
+    settings: Option<PathBuf>,
+) -> Result<()> {
+    if inputs.len() > 2 {
+        bail!("give one --input to deduplicate or two to link, not {}", inputs.len());
+    }
+    if !(0.0..=1.0).contains(&threshold) {
+        bail!("--threshold must be a probability between 0 and 1");
+    }
+    let options = byname_service::link_csv::LinkCsvOptions {
+        inputs: inputs.to_vec(),
+        id_column: id_column.to_owned(),
+        threshold,
+        settings,
+    };
+    let report = byname_service::link_csv::link_csv(&options, out, clusters)?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mode = if inputs.len() == 2 { "linking two files" } else { "deduplicating" };
+    println!("{} records, {mode}", report.n_records);
+    println!("comparisons:");
+    for (column, kind) in &report.comparisons {
+        println!("  {column} ({kind})");
+    }
+    if !report.ignored_columns.is_empty() {
+        println!("not compared (an id, empty, or one value for all): {}", report.ignored_columns.join(", "));
+    }
+    println!("blocking rules:");
+    for (rule, pairs) in &report.rules {
+        println!("  {rule} ({pairs} pairs)");
+    }
+    println!("candidate pairs: {}", report.n_candidates);
+    println!("trained parameters (prior {:.3e}, weight {:+.2}):", report.model.prior, report.model.prior_weight());
+    for comparison in &report.model.comparisons {
+        println!("  {}:", comparison.spec.name);
+        for (level, label) in comparison.spec.kind.levels().iter().enumerate().skip(1) {
+            let (m, u) = (comparison.m[level], comparison.u[level]);
+            println!("    {label:<36} m {m:.4}  u {u:.6}  weight {:+.2}", (m / u).log2());
+        }
+    }
+    println!(
+        "{} pairs at or above {threshold} written to {}; {} clusters",
+        report.n_pairs_above_threshold,
+        out.display(),
+        report.n_clusters
+    );
+    let timings: Vec<String> = report.timings.iter().map(|(step, s)| format!("{step} {s:.2}s")).collect();
+    println!("timings: {}", timings.join(", "));
     Ok(())
 }
 

@@ -40,8 +40,11 @@ enum Command {
     /// Import an export, or list past imports.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Link records of the same person (today: the certain rules).
-    Link,
+    /// Link the stored records of the same person (today: the certain rules), or link CSV files.
+    Link {
+        #[command(subcommand)]
+        command: Option<LinkCommand>,
+    },
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -129,6 +132,29 @@ enum ImportCommand {
     },
     /// Print a commented example column mapping.
     ExampleMapping,
+}
+
+#[derive(Subcommand)]
+enum LinkCommand {
+    /// Deduplicate one CSV file or link two, writing scored pairs and clusters.
+    Csv {
+        /// One file to deduplicate, or two to link.
+        #[arg(long = "input", required = true, num_args = 1)]
+        inputs: Vec<PathBuf>,
+        #[arg(long)]
+        id_column: String,
+        /// Pairs at or above the threshold: left_id,right_id,match_probability,match_weight.
+        #[arg(long)]
+        out: PathBuf,
+        /// Clusters: id,cluster_id.
+        #[arg(long)]
+        clusters: Option<PathBuf>,
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        /// Comparisons, blocking rules, threshold and seed (TOML); inferred when absent.
+        #[arg(long)]
+        settings: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -8,6 +8,7 @@ pub mod by_name_list;
 pub mod demo;
 pub mod import;
 pub mod link;
+pub mod link_csv;
 
 pub use import::{ImportError, ImportKind, ImportOptions, ImportOutcome, Progress};
 

@@ -1,0 +1,127 @@
+//! Guessing what each column of an unknown CSV holds, from its name and its
+//! values, so `byname link csv` works without a settings file.
+
+use crate::comparison::Kind;
+use crate::engine::Dataset;
+use crate::model::ComparisonSpec;
+
+/// The kind of a column, or `None` for a column that should not be compared
+/// (an id, a column with no values, one value for everybody).
+pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
+    let lower = name.to_lowercase().replace(['-', ' '], "_");
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let present: Vec<&str> = values.iter().flatten().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    if present.is_empty() {
+        return None;
+    }
+    let mut distinct: Vec<&str> = present.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() == 1 {
+        return None;
+    }
+    if has(&["rec_id", "record_id"]) || lower == "id" {
+        return None;
+    }
+    if has(&["given", "first", "forename", "surname", "last_name", "lastname", "family", "name", "alias", "known_as"]) {
+        return Some(Kind::Name);
+    }
+    if has(&["dob", "birth", "date"]) {
+        return Some(Kind::Date);
+    }
+    if has(&["postcode", "post_code", "zip", "postal"]) {
+        return Some(Kind::Postcode);
+    }
+    if has(&["nhs", "soc_sec", "ssn", "national_insurance", "ni_number", "passport", "_id", "number_id"]) {
+        return Some(Kind::Identifier);
+    }
+    if has(&["sex", "gender", "state", "region", "county", "nationality", "country"]) {
+        return Some(Kind::Category);
+    }
+    // From the values: few distinct codes are categories, digit strings identifiers, the rest text.
+    let share_distinct = distinct.len() as f64 / present.len() as f64;
+    let all_digits = present.iter().all(|v| v.chars().all(|c| c.is_ascii_digit() || c == ' '));
+    if distinct.len() <= 20 || share_distinct < 0.001 {
+        return Some(Kind::Category);
+    }
+    if all_digits {
+        let lengths: Vec<usize> = present.iter().map(|v| v.len()).collect();
+        let typical = lengths.iter().copied().max().unwrap_or(0);
+        if typical == 8 && present.iter().all(|v| v.starts_with("19") || v.starts_with("20")) {
+            return Some(Kind::Date);
+        }
+        return Some(if typical >= 5 { Kind::Identifier } else { Kind::Category });
+    }
+    Some(Kind::Text)
+}
+
+/// Comparisons for every column of a dataset but the id, as inferred: the
+/// specs, the dataset column each reads, and the columns left out. Names are
+/// adjusted for how common they are, and the halves of a name are paired.
+pub fn infer_comparisons(dataset: &Dataset, id_column: usize) -> (Vec<ComparisonSpec>, Vec<usize>, Vec<String>) {
+    let mut specs = Vec::new();
+    let mut columns = Vec::new();
+    let mut ignored = Vec::new();
+    for (c, name) in dataset.columns.iter().enumerate() {
+        if c == id_column {
+            continue;
+        }
+        let values: Vec<Option<&str>> = dataset.values.iter().map(|r| r[c].as_deref()).collect();
+        match infer_kind(name, &values) {
+            Some(kind) => {
+                specs.push(ComparisonSpec {
+                    name: name.clone(),
+                    kind,
+                    swap_with: None,
+                    term_frequency: kind == Kind::Name,
+                });
+                columns.push(c);
+            }
+            None => ignored.push(name.clone()),
+        }
+    }
+    let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    let kinds: Vec<Kind> = specs.iter().map(|s| s.kind).collect();
+    for (c, spec) in specs.iter_mut().enumerate() {
+        spec.swap_with = name_partner(&names, &kinds, c);
+    }
+    (specs, columns, ignored)
+}
+
+/// Columns that hold the two halves of a name, to recognise swaps.
+pub fn name_partner(names: &[String], kinds: &[Kind], index: usize) -> Option<usize> {
+    let lower = |i: usize| names[i].to_lowercase();
+    let is_first = |s: &str| s.contains("given") || s.contains("first") || s.contains("forename");
+    let is_last = |s: &str| s.contains("surname") || s.contains("last") || s.contains("family");
+    let me = lower(index);
+    (0..names.len()).find(|&j| {
+        j != index
+            && kinds[j] == Kind::Name
+            && ((is_first(&me) && is_last(&lower(j))) || (is_last(&me) && is_first(&lower(j))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(name: &str, values: &[&str]) -> Option<Kind> {
+        let values: Vec<Option<&str>> = values.iter().map(|v| Some(*v)).collect();
+        infer_kind(name, &values)
+    }
+
+    #[test]
+    fn febrl_columns_are_recognised() {
+        assert_eq!(kind("given_name", &["ann", "bob"]), Some(Kind::Name));
+        assert_eq!(kind("surname", &["lee", "smith"]), Some(Kind::Name));
+        assert_eq!(kind("date_of_birth", &["19800101", "19751231"]), Some(Kind::Date));
+        assert_eq!(kind("postcode", &["2000", "2913"]), Some(Kind::Postcode));
+        assert_eq!(kind("soc_sec_id", &["1234567", "7654321"]), Some(Kind::Identifier));
+        assert_eq!(kind("state", &["nsw", "vic"]), Some(Kind::Category));
+        assert_eq!(kind("rec_id", &["rec-1-org", "rec-2-org"]), None);
+        assert_eq!(kind("empty", &["", ""]), None);
+        let many: Vec<String> = (0..100).map(|i| format!("{} main street", i * 7)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(kind("address_1", &many), Some(Kind::Text));
+    }
+}

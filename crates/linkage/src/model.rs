@@ -1,0 +1,393 @@
+//! The Fellegi-Sunter model. For each comparison and level, `m` is the
+//! chance of that level among true matches and `u` among non-matches; a
+//! pair's match weight is the log-odds of the prior plus, for each
+//! comparison, `log2(m / u)`. `u` is estimated from random pairs (almost all
+//! of which are non-matches); `m` and the prior by expectation maximisation
+//! over the candidate pairs, one training session per blocking rule with the
+//! rule's own comparisons held out (their agreement is forced by the rule);
+//! common values weigh less than rare ones (term-frequency adjustment).
+
+use crate::blocking::unpack;
+use crate::comparison::{Kind, Prepared, compare};
+use std::collections::HashMap;
+
+/// At most this many comparisons: a pair's levels pack into one `u64`.
+pub const MAX_COMPARISONS: usize = 16;
+
+/// What to compare, as the engine's settings give it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonSpec {
+    pub name: String,
+    pub kind: Kind,
+    /// The name comparison holding the other half of the name (first name for
+    /// a surname), to recognise swapped names.
+    pub swap_with: Option<usize>,
+    pub term_frequency: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonModel {
+    pub spec: ComparisonSpec,
+    /// Indexed by level; index 0 (missing) is unused.
+    pub m: Vec<f64>,
+    pub u: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub comparisons: Vec<ComparisonModel>,
+    /// The chance that two records drawn at random are the same person.
+    pub prior: f64,
+    /// Term frequencies per comparison (empty when not adjusted), per record:
+    /// the share of records with that record's value.
+    pub term_frequencies: Vec<Vec<f32>>,
+}
+
+/// A pair's levels, four bits per comparison.
+pub type Pattern = u64;
+
+/// How often each distinct pattern occurs among some pairs.
+pub type PatternCounts = [(Pattern, f64)];
+
+/// One EM session: the comparisons held out (those its blocking rule used) and its pairs' patterns.
+pub type Session<'a> = (Vec<usize>, &'a PatternCounts);
+
+pub fn level_of(pattern: Pattern, comparison: usize) -> u8 {
+    ((pattern >> (4 * comparison)) & 0xf) as u8
+}
+
+/// The levels of a pair.
+pub fn pattern(specs: &[ComparisonSpec], a: &[Prepared], b: &[Prepared]) -> Pattern {
+    let mut pattern = 0u64;
+    for (c, spec) in specs.iter().enumerate() {
+        let (swap_a, swap_b) = match spec.swap_with {
+            Some(other) => (Some(&a[other]), Some(&b[other])),
+            None => (None, None),
+        };
+        let level = compare(spec.kind, &a[c], &b[c], swap_a, swap_b);
+        pattern |= u64::from(level) << (4 * c);
+    }
+    pattern
+}
+
+/// A small deterministic generator (SplitMix64) for sampling pairs; the seed is a parameter.
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+}
+
+/// `u` for every comparison from `n_samples` random pairs (across sources when
+/// linking), with add-one smoothing so no level is impossible.
+pub fn estimate_u(
+    specs: &[ComparisonSpec],
+    records: &[Vec<Prepared>],
+    sources: &[u8],
+    link_only: bool,
+    n_samples: usize,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
+    let n = records.len() as u64;
+    let mut rng = SplitMix::new(seed);
+    let mut drawn = 0;
+    let mut attempts = 0;
+    while drawn < n_samples && attempts < n_samples * 20 && n >= 2 {
+        attempts += 1;
+        let (a, b) = (rng.below(n) as usize, rng.below(n) as usize);
+        if a == b || (link_only && sources[a] == sources[b]) {
+            continue;
+        }
+        drawn += 1;
+        let p = pattern(specs, &records[a], &records[b]);
+        for (c, count) in counts.iter_mut().enumerate() {
+            count[level_of(p, c) as usize] += 1.0;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|count| {
+            let observed: f64 = count[1..].iter().sum();
+            let n_levels = count.len() - 1;
+            let mut u = vec![0.0; count.len()];
+            for level in 1..count.len() {
+                u[level] = (count[level] + 1.0) / (observed + n_levels as f64);
+            }
+            u
+        })
+        .collect()
+}
+
+/// Starting `m`: most matches agree exactly, the rest spread over the other levels.
+fn initial_m(kind: Kind) -> Vec<f64> {
+    let n = kind.n_levels();
+    let mut m = vec![0.0; n];
+    m[1] = 0.85;
+    let rest = 0.15 / (n - 2).max(1) as f64;
+    for level in m.iter_mut().skip(2) {
+        *level = rest;
+    }
+    m
+}
+
+/// Counts of each distinct pattern among some pairs.
+pub fn pattern_counts(specs: &[ComparisonSpec], records: &[Vec<Prepared>], pairs: &[u64]) -> Vec<(Pattern, f64)> {
+    let mut counts: HashMap<Pattern, f64> = HashMap::new();
+    for &pair in pairs {
+        let (a, b) = unpack(pair);
+        *counts.entry(pattern(specs, &records[a as usize], &records[b as usize])).or_default() += 1.0;
+    }
+    let mut counts: Vec<(Pattern, f64)> = counts.into_iter().collect();
+    counts.sort_unstable_by_key(|&(p, _)| p);
+    counts
+}
+
+/// One EM session over pattern counts: returns `m` for the free comparisons
+/// (`None` for held-out ones) and the share of matches among these pairs.
+pub fn expectation_maximisation(
+    specs: &[ComparisonSpec],
+    u: &[Vec<f64>],
+    counts: &[(Pattern, f64)],
+    held_out: &[usize],
+    iterations: usize,
+) -> (Vec<Option<Vec<f64>>>, f64) {
+    let free: Vec<usize> = (0..specs.len()).filter(|c| !held_out.contains(c)).collect();
+    let mut m: Vec<Vec<f64>> = specs.iter().map(|s| initial_m(s.kind)).collect();
+    let mut lambda = 0.3;
+    let total: f64 = counts.iter().map(|(_, n)| n).sum();
+    if total == 0.0 {
+        return (specs.iter().map(|_| None).collect(), 0.0);
+    }
+    for _ in 0..iterations {
+        let mut m_next: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
+        let mut matched = 0.0;
+        for &(p, n) in counts {
+            let (mut likelihood_m, mut likelihood_u) = (lambda, 1.0 - lambda);
+            for &c in &free {
+                let level = level_of(p, c) as usize;
+                if level > 0 {
+                    likelihood_m *= m[c][level];
+                    likelihood_u *= u[c][level];
+                }
+            }
+            let posterior = likelihood_m / (likelihood_m + likelihood_u);
+            matched += posterior * n;
+            for &c in &free {
+                let level = level_of(p, c) as usize;
+                if level > 0 {
+                    m_next[c][level] += posterior * n;
+                }
+            }
+        }
+        let previous_lambda = lambda;
+        lambda = (matched / total).clamp(1e-9, 1.0 - 1e-9);
+        for &c in &free {
+            let observed: f64 = m_next[c][1..].iter().sum();
+            if observed > 0.0 {
+                let n_levels = m_next[c].len() - 1;
+                for level in 1..m_next[c].len() {
+                    // A small floor keeps every level possible among matches.
+                    m[c][level] = (m_next[c][level] + 1e-3) / (observed + 1e-3 * n_levels as f64);
+                }
+            }
+        }
+        if (lambda - previous_lambda).abs() < 1e-7 {
+            break;
+        }
+    }
+    (m.into_iter().enumerate().map(|(c, m)| (!held_out.contains(&c)).then_some(m)).collect(), lambda)
+}
+
+/// Shares of each value among the records that have one.
+pub fn term_frequencies(records: &[Vec<Prepared>], comparison: usize) -> Vec<f32> {
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    let mut present = 0u32;
+    for record in records {
+        let value = &record[comparison];
+        if !value.is_missing() {
+            *counts.entry(&value.text).or_default() += 1;
+            present += 1;
+        }
+    }
+    records
+        .iter()
+        .map(|r| {
+            let value = &r[comparison];
+            if value.is_missing() { 0.0 } else { counts[&*value.text] as f32 / present as f32 }
+        })
+        .collect()
+}
+
+/// The training from pattern counts: `m` by one EM session per blocking rule
+/// (its own comparisons held out), the prior from all candidates, `u` given.
+pub fn train_from_counts(
+    specs: &[ComparisonSpec],
+    records: &[Vec<Prepared>],
+    u: Vec<Vec<f64>>,
+    sessions: &[Session<'_>],
+    all_counts: &[(Pattern, f64)],
+    total_pairs: f64,
+) -> Model {
+    let mut m_sum: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
+    let mut m_weight: Vec<f64> = vec![0.0; specs.len()];
+    for (held_out, counts) in sessions {
+        let (m, _) = expectation_maximisation(specs, &u, counts, held_out, 40);
+        for (c, estimate) in m.into_iter().enumerate() {
+            if let Some(estimate) = estimate {
+                for level in 1..estimate.len() {
+                    m_sum[c][level] += estimate[level];
+                }
+                m_weight[c] += 1.0;
+            }
+        }
+    }
+    let m: Vec<Vec<f64>> =
+        specs
+            .iter()
+            .enumerate()
+            .map(|(c, spec)| {
+                if m_weight[c] > 0.0 {
+                    m_sum[c].iter().map(|v| v / m_weight[c]).collect()
+                } else {
+                    initial_m(spec.kind)
+                }
+            })
+            .collect();
+    // The share of matches among all candidates, with m and u fixed, gives the prior.
+    let n_candidates: f64 = all_counts.iter().map(|(_, n)| n).sum();
+    let mut lambda = 0.1;
+    for _ in 0..100 {
+        let mut matched = 0.0;
+        for &(p, n) in all_counts {
+            let (mut lm, mut lu) = (lambda, 1.0 - lambda);
+            for c in 0..specs.len() {
+                let level = level_of(p, c) as usize;
+                if level > 0 {
+                    lm *= m[c][level];
+                    lu *= u[c][level];
+                }
+            }
+            matched += n * lm / (lm + lu);
+        }
+        let next = (matched / n_candidates.max(1.0)).clamp(1e-12, 1.0 - 1e-9);
+        let converged = (next - lambda).abs() < 1e-10;
+        lambda = next;
+        if converged {
+            break;
+        }
+    }
+    let prior = (lambda * n_candidates / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+    let term_frequencies = specs
+        .iter()
+        .enumerate()
+        .map(|(c, s)| if s.term_frequency { term_frequencies(records, c) } else { Vec::new() })
+        .collect();
+    let comparisons =
+        specs.iter().cloned().zip(m.into_iter().zip(u)).map(|(spec, (m, u))| ComparisonModel { spec, m, u }).collect();
+    Model { comparisons, prior, term_frequencies }
+}
+
+/// One comparison's part of a pair's weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub comparison: usize,
+    pub level: u8,
+    pub m: f64,
+    pub u: f64,
+    /// `log2(m / u)`, 0 for a missing value.
+    pub weight: f64,
+    /// The extra weight of a rare (positive) or common (negative) exact value.
+    pub term_frequency_adjustment: f64,
+}
+
+impl Model {
+    pub fn prior_weight(&self) -> f64 {
+        (self.prior / (1.0 - self.prior)).log2()
+    }
+
+    fn term(&self, c: usize, level: u8, a: u32, b: u32) -> Term {
+        let model = &self.comparisons[c];
+        if level == 0 {
+            return Term { comparison: c, level, m: 1.0, u: 1.0, weight: 0.0, term_frequency_adjustment: 0.0 };
+        }
+        let (m, u) = (model.m[level as usize], model.u[level as usize]);
+        let mut adjustment = 0.0;
+        if level == 1 && !self.term_frequencies[c].is_empty() {
+            let frequency = f64::from(self.term_frequencies[c][a as usize].max(self.term_frequencies[c][b as usize]));
+            if frequency > 0.0 {
+                adjustment = (u / frequency).log2();
+            }
+        }
+        Term { comparison: c, level, m, u, weight: (m / u).log2(), term_frequency_adjustment: adjustment }
+    }
+
+    /// The pair's terms, one per comparison.
+    pub fn terms(&self, pattern: Pattern, a: u32, b: u32) -> Vec<Term> {
+        (0..self.comparisons.len()).map(|c| self.term(c, level_of(pattern, c), a, b)).collect()
+    }
+
+    pub fn weight(&self, pattern: Pattern, a: u32, b: u32) -> f64 {
+        let mut weight = self.prior_weight();
+        for c in 0..self.comparisons.len() {
+            let term = self.term(c, level_of(pattern, c), a, b);
+            weight += term.weight + term.term_frequency_adjustment;
+        }
+        weight
+    }
+}
+
+/// The probability of a match weight.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(kind: Kind) -> ComparisonSpec {
+        ComparisonSpec { name: kind.code().into(), kind, swap_with: None, term_frequency: false }
+    }
+
+    #[test]
+    fn em_recovers_known_parameters() {
+        // Two comparisons with three usable levels each; matches agree mostly,
+        // non-matches rarely. 1,000 matches and 9,000 non-matches, drawn exactly.
+        let specs = [spec(Kind::Category), spec(Kind::Category)];
+        let u = vec![vec![0.0, 0.1, 0.9], vec![0.0, 0.2, 0.8]];
+        let mk = |a: u64, b: u64| a | (b << 4);
+        let counts = vec![
+            (mk(1, 1), 1000.0 * 0.9 * 0.8 + 9000.0 * 0.1 * 0.2),
+            (mk(1, 2), 1000.0 * 0.9 * 0.2 + 9000.0 * 0.1 * 0.8),
+            (mk(2, 1), 1000.0 * 0.1 * 0.8 + 9000.0 * 0.9 * 0.2),
+            (mk(2, 2), 1000.0 * 0.1 * 0.2 + 9000.0 * 0.9 * 0.8),
+        ];
+        let (m, lambda) = expectation_maximisation(&specs, &u, &counts, &[], 500);
+        assert!((lambda - 0.1).abs() < 0.01, "{lambda}");
+        let m0 = m[0].as_ref().unwrap();
+        let m1 = m[1].as_ref().unwrap();
+        assert!((m0[1] - 0.9).abs() < 0.02 && (m1[1] - 0.8).abs() < 0.02, "{m0:?} {m1:?}");
+    }
+
+    #[test]
+    fn weights_follow_bayes() {
+        assert!((probability(0.0) - 0.5).abs() < 1e-12);
+        assert!((probability(10.0) - 1024.0 / 1025.0).abs() < 1e-12);
+        let mut rng = SplitMix::new(7);
+        let first: Vec<u64> = (0..3).map(|_| rng.next_u64()).collect();
+        let mut again = SplitMix::new(7);
+        assert_eq!(first, (0..3).map(|_| again.next_u64()).collect::<Vec<_>>(), "seeded sampling repeats");
+    }
+}

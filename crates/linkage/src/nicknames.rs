@@ -1,0 +1,103 @@
+//! Given names and the short or familiar forms people go by, as case
+//! workers meet them: `William` recorded by one service, `Bill` by another.
+//! Each group is a set of names one person may use; two names match when
+//! they share a group. Names are folded (lower-case, no accents).
+
+/// Groups of interchangeable given names.
+const GROUPS: &[&[&str]] = &[
+    &["william", "bill", "billy", "will", "willie", "liam"],
+    &["robert", "bob", "bobby", "rob", "robbie", "bert"],
+    &["james", "jim", "jimmy", "jamie", "jimmie"],
+    &["john", "jack", "johnny", "jon", "johnnie"],
+    &["michael", "mick", "mike", "mickey", "micky", "mikey"],
+    &["anthony", "tony", "ant"],
+    &["thomas", "tom", "tommy"],
+    &["daniel", "dan", "danny"],
+    &["christopher", "chris", "kit"],
+    &["stephen", "steven", "steve", "stevie"],
+    &["patrick", "paddy", "pat"],
+    &["joseph", "joe", "joey"],
+    &["richard", "rick", "ricky", "dick", "rich", "richie"],
+    &["edward", "ted", "eddie", "ed", "ned", "teddy"],
+    &["david", "dave", "davey", "davie"],
+    &["andrew", "andy", "drew"],
+    &["alexander", "alex", "sandy", "alec", "aleksander", "olek", "sasha", "aleksandr"],
+    &["margaret", "maggie", "peggy", "meg", "maggy"],
+    &["elizabeth", "liz", "lizzie", "beth", "betty", "eliza", "libby"],
+    &["katherine", "catherine", "kate", "katie", "cathy", "kathy", "kath", "cath"],
+    &["mohammed", "mohamed", "muhammad", "mohammad", "mo", "moe"],
+    &["francis", "frank", "frankie", "fran"],
+    &["frederick", "fred", "freddie", "freddy"],
+    &["henry", "harry", "hal"],
+    &["charles", "charlie", "chas", "chuck"],
+    &["samuel", "sam", "sammy"],
+    &["benjamin", "ben", "benny"],
+    &["nicholas", "nick", "nicky"],
+    &["matthew", "matt", "matty"],
+    &["peter", "pete"],
+    &["gerald", "gerry", "jerry", "ger"],
+    &["terence", "terry", "tel"],
+    &["lawrence", "laurence", "larry", "laurie"],
+    &["raymond", "ray"],
+    &["ronald", "ron", "ronnie"],
+    &["donald", "don", "donnie"],
+    &["kenneth", "ken", "kenny"],
+    &["leonard", "len", "lenny", "leo"],
+    &["philip", "phillip", "phil", "pip"],
+    &["timothy", "tim", "timmy"],
+    &["gregory", "greg"],
+    &["jonathan", "jon", "jonny", "johnny"],
+    &["susan", "sue", "susie"],
+    &["jennifer", "jenny", "jen"],
+    &["rebecca", "becky", "becca"],
+    &["deborah", "debbie", "deb"],
+    &["patricia", "pat", "patsy", "trish", "tricia"],
+    &["victoria", "vicky", "tori"],
+    &["samantha", "sam", "sammy"],
+    &["stanislaw", "stan", "stas"],
+    &["wojciech", "wojtek"],
+    &["lukasz", "luke", "lukas"],
+    &["krzysztof", "chris", "krzys"],
+    &["jozef", "jozek", "joseph", "joe"],
+    &["ionut", "ion", "john"],
+    &["gheorghe", "george", "gica"],
+    &["vasile", "vasi", "basil"],
+    &["mindaugas", "mindas"],
+    &["sean", "shaun", "shawn"],
+    &["siobhan", "shiv"],
+    &["declan", "dec"],
+    &["abdullahi", "abdi", "abdullah"],
+    &["ibrahim", "ibra", "abraham"],
+    &["yohannes", "johannes", "john", "yonas"],
+];
+
+/// Whether two folded given names are forms of the same name.
+pub fn same_person_by_nickname(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    GROUPS.iter().any(|group| group.contains(&a) && group.contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn familiar_forms_match_and_strangers_do_not() {
+        assert!(same_person_by_nickname("william", "bill"));
+        assert!(same_person_by_nickname("bill", "liam"));
+        assert!(same_person_by_nickname("mohammed", "mo"));
+        assert!(!same_person_by_nickname("william", "robert"));
+        assert!(!same_person_by_nickname("bill", "bob"));
+    }
+
+    #[test]
+    fn every_name_is_folded() {
+        for group in GROUPS {
+            for name in *group {
+                assert_eq!(*name, byname_domain::names::fold(name), "{name} is not folded");
+            }
+        }
+    }
+}

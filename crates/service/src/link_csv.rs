@@ -1,0 +1,319 @@
+//! `byname link csv`: probabilistic linkage of any CSV files, for
+//! benchmarking and for other areas' data. One input is deduplicated, two
+//! are linked. Comparisons are inferred from the columns unless a settings
+//! file says otherwise; blocking rules are proposed from the data unless
+//! given. Every step is timed for the report.
+
+use byname_linkage::blocking::{BlockingRule, KeyPart};
+use byname_linkage::comparison::Kind;
+use byname_linkage::engine::{self, Dataset};
+use byname_linkage::infer::infer_comparisons;
+use byname_linkage::model::{ComparisonSpec, Model};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkCsvError {
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+    #[error("{path}:{line}: {message}")]
+    Row { path: PathBuf, line: u64, message: String },
+    #[error("{path}: {message}")]
+    Settings { path: PathBuf, message: String },
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    #[error("{path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// The settings file (`--settings link.toml`); every part optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSettings {
+    pub threshold: Option<f64>,
+    pub seed: Option<u64>,
+    /// Most candidate pairs the automatic blocking may plan.
+    pub max_pairs: Option<u64>,
+    #[serde(default)]
+    pub comparison: Vec<ComparisonSetting>,
+    #[serde(default)]
+    pub blocking: Vec<BlockingSetting>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonSetting {
+    pub column: String,
+    /// `name`, `date`, `identifier`, `postcode`, `category` or `text`.
+    pub kind: String,
+    #[serde(default)]
+    pub term_frequency: Option<bool>,
+    /// For a name column: the column with the other half of the name.
+    pub swap_with: Option<String>,
+}
+
+/// One rule: keys written `exact:COLUMN`, `prefix3:COLUMN`, `sound:COLUMN` or `year:COLUMN`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingSetting {
+    pub keys: Vec<String>,
+}
+
+pub struct LinkCsvOptions {
+    pub inputs: Vec<PathBuf>,
+    pub id_column: String,
+    pub threshold: f64,
+    pub settings: Option<PathBuf>,
+}
+
+pub struct LinkCsvReport {
+    pub n_records: usize,
+    pub comparisons: Vec<(String, &'static str)>,
+    pub ignored_columns: Vec<String>,
+    pub warnings: Vec<String>,
+    pub rules: Vec<(String, u64)>,
+    pub n_candidates: usize,
+    pub model: Model,
+    pub n_pairs_above_threshold: usize,
+    pub n_clusters: usize,
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkCsvError> {
+    let mut dataset = Dataset::default();
+    let mut warnings = Vec::new();
+    let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
+    let mut folded: HashMap<String, String> = HashMap::new();
+    for (source, path) in options.inputs.iter().enumerate() {
+        let input_error = |message: String| LinkCsvError::Input { path: path.clone(), message };
+        let mut reader =
+            csv::ReaderBuilder::new().flexible(false).from_path(path).map_err(|e| input_error(e.to_string()))?;
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| input_error(e.to_string()))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+            .collect();
+        if headers.iter().all(String::is_empty) {
+            return Err(input_error("the file is empty (expected a header row)".into()));
+        }
+        let id = headers.iter().position(|h| *h == options.id_column).ok_or_else(|| {
+            input_error(format!("no id column {:?}; the columns are {}", options.id_column, headers.join(", ")))
+        })?;
+        if source == 0 {
+            dataset.columns = headers.clone();
+        } else if headers != dataset.columns {
+            return Err(input_error(format!(
+                "the columns differ from {}: both inputs need the same header",
+                options.inputs[0].display()
+            )));
+        }
+        for row in reader.records() {
+            let row = row.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                LinkCsvError::Row { path: path.clone(), line, message: e.to_string() }
+            })?;
+            let line = row.position().map_or(0, |p| p.line());
+            let record_id = row[id].trim().to_owned();
+            if record_id.is_empty() {
+                return Err(LinkCsvError::Row {
+                    path: path.clone(),
+                    line,
+                    message: format!("blank {}", options.id_column),
+                });
+            }
+            if let Some((first_source, first_line)) = seen.get(&record_id) {
+                return Err(LinkCsvError::Row {
+                    path: path.clone(),
+                    line,
+                    message: format!(
+                        "duplicate id {record_id:?}, first on line {first_line} of {}",
+                        options.inputs[*first_source].display()
+                    ),
+                });
+            }
+            let lower = record_id.to_lowercase();
+            if let Some(other) = folded.get(&lower) {
+                warnings.push(format!(
+                    "{}:{line}: id {record_id:?} differs from {other:?} only in case; they are kept as two records",
+                    path.display()
+                ));
+            } else {
+                folded.insert(lower, record_id.clone());
+            }
+            seen.insert(record_id.clone(), (source, line));
+            dataset.ids.push(record_id);
+            dataset.sources.push(source as u8);
+            dataset.values.push(row.iter().map(|v| (!v.trim().is_empty()).then(|| v.to_owned())).collect());
+        }
+    }
+    Ok((dataset, warnings))
+}
+
+fn parse_key(key: &str, names: &[String], path: &Path) -> Result<KeyPart, LinkCsvError> {
+    let error = |message: String| LinkCsvError::Settings { path: path.to_owned(), message };
+    let (how, column) = key.split_once(':').ok_or_else(|| error(format!("blocking key {key:?} is not HOW:COLUMN")))?;
+    let c = names
+        .iter()
+        .position(|n| n == column)
+        .ok_or_else(|| error(format!("blocking key {key:?}: {column:?} is not a compared column")))?;
+    match how {
+        "exact" => Ok(KeyPart::Exact(c)),
+        "sound" => Ok(KeyPart::Phonetic(c)),
+        "year" => Ok(KeyPart::Year(c)),
+        prefix if prefix.starts_with("prefix") => {
+            let n: u8 =
+                prefix[6..].parse().map_err(|_| error(format!("blocking key {key:?}: write prefix3:COLUMN")))?;
+            Ok(KeyPart::Prefix(c, n))
+        }
+        other => Err(error(format!("blocking key {key:?}: {other:?} is not exact, prefixN, sound or year"))),
+    }
+}
+
+/// Runs the whole linkage and writes `pairs.csv` and, if asked, `clusters.csv`.
+pub fn link_csv(
+    options: &LinkCsvOptions,
+    pairs_out: &Path,
+    clusters_out: Option<&Path>,
+) -> Result<LinkCsvReport, LinkCsvError> {
+    let mut timings = Vec::new();
+    let started = Instant::now();
+    let settings: LinkSettings = match &options.settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| LinkCsvError::Settings { path: path.clone(), message: e.to_string() })?;
+            toml::from_str(&text)
+                .map_err(|e| LinkCsvError::Settings { path: path.clone(), message: e.to_string().trim().to_owned() })?
+        }
+        None => LinkSettings::default(),
+    };
+    let (dataset, warnings) = read_inputs(options)?;
+    timings.push(("read", started.elapsed().as_secs_f64()));
+    let link_only = options.inputs.len() > 1;
+    let id_index = dataset.columns.iter().position(|c| *c == options.id_column).expect("checked on reading");
+
+    let (mut specs, mut columns, mut ignored) = (Vec::new(), Vec::new(), Vec::new());
+    if settings.comparison.is_empty() {
+        (specs, columns, ignored) = infer_comparisons(&dataset, id_index);
+    } else {
+        let path = options.settings.clone().unwrap_or_default();
+        let error = |message: String| LinkCsvError::Settings { path: path.clone(), message };
+        for setting in &settings.comparison {
+            let c = dataset.columns.iter().position(|n| *n == setting.column).ok_or_else(|| {
+                error(format!(
+                    "comparison column {:?} is not in the input; its columns are {}",
+                    setting.column,
+                    dataset.columns.join(", ")
+                ))
+            })?;
+            let kind = Kind::parse(&setting.kind).ok_or_else(|| {
+                error(format!(
+                    "comparison kind {:?}: expected name, date, identifier, postcode, category or text",
+                    setting.kind
+                ))
+            })?;
+            specs.push(ComparisonSpec {
+                name: setting.column.clone(),
+                kind,
+                swap_with: None,
+                term_frequency: setting.term_frequency.unwrap_or(kind == Kind::Name),
+            });
+            columns.push(c);
+        }
+        for (i, setting) in settings.comparison.iter().enumerate() {
+            if let Some(other) = &setting.swap_with {
+                specs[i].swap_with = Some(
+                    settings
+                        .comparison
+                        .iter()
+                        .position(|s| s.column == *other)
+                        .ok_or_else(|| error(format!("swap_with {other:?} is not a compared column")))?,
+                );
+            }
+        }
+    }
+    let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    let comparisons = specs.iter().map(|s| (s.name.clone(), s.kind.code())).collect();
+    let rules = if settings.blocking.is_empty() {
+        None
+    } else {
+        let path = options.settings.clone().unwrap_or_default();
+        let mut rules = Vec::new();
+        for rule in &settings.blocking {
+            let parts = rule.keys.iter().map(|k| parse_key(k, &names, &path)).collect::<Result<Vec<_>, _>>()?;
+            rules.push(BlockingRule::new(parts));
+        }
+        Some(rules)
+    };
+
+    let step = Instant::now();
+    let data = engine::prepare_all(&dataset, specs, &columns, link_only)?;
+    timings.push(("prepare", step.elapsed().as_secs_f64()));
+    let step = Instant::now();
+    let budget = settings.max_pairs.unwrap_or((dataset.ids.len() as u64 * 40).max(200_000));
+    let blocked = engine::block(&data, rules, budget)?;
+    timings.push(("block and compare", step.elapsed().as_secs_f64()));
+    let step = Instant::now();
+    let model = engine::train(&data, &blocked, settings.seed.unwrap_or(42));
+    timings.push(("train", step.elapsed().as_secs_f64()));
+    let step = Instant::now();
+    let threshold = settings.threshold.unwrap_or(options.threshold);
+    let scored = engine::score(&data, &blocked, &model);
+    let clusters = engine::clusters(&data, &model, &scored, threshold);
+    timings.push(("score and cluster", step.elapsed().as_secs_f64()));
+
+    let step = Instant::now();
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |e: std::io::Error| LinkCsvError::Write { path: path.clone(), source: e }
+    };
+    let csv_error = |path: &Path| {
+        let path = path.to_owned();
+        move |e: csv::Error| LinkCsvError::Write { path: path.clone(), source: e.into() }
+    };
+    let mut writer = csv::Writer::from_path(pairs_out).map_err(csv_error(pairs_out))?;
+    writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(csv_error(pairs_out))?;
+    let mut n_above = 0;
+    for pair in scored.iter().filter(|p| p.probability >= threshold) {
+        n_above += 1;
+        writer
+            .write_record([
+                dataset.ids[pair.left as usize].as_str(),
+                dataset.ids[pair.right as usize].as_str(),
+                &format!("{:.6}", pair.probability),
+                &format!("{:.4}", pair.weight),
+            ])
+            .map_err(csv_error(pairs_out))?;
+    }
+    writer.flush().map_err(write_error(pairs_out))?;
+    let n_clusters = {
+        let mut roots: Vec<u32> = clusters.cluster_of.clone();
+        roots.sort_unstable();
+        roots.dedup();
+        roots.len()
+    };
+    if let Some(path) = clusters_out {
+        let mut writer = csv::Writer::from_path(path).map_err(csv_error(path))?;
+        writer.write_record(["id", "cluster_id"]).map_err(csv_error(path))?;
+        for (record, &root) in clusters.cluster_of.iter().enumerate() {
+            writer.write_record([&dataset.ids[record], &dataset.ids[root as usize]]).map_err(csv_error(path))?;
+        }
+        writer.flush().map_err(write_error(path))?;
+    }
+    timings.push(("write", step.elapsed().as_secs_f64()));
+    timings.push(("total", started.elapsed().as_secs_f64()));
+    Ok(LinkCsvReport {
+        n_records: dataset.ids.len(),
+        comparisons,
+        ignored_columns: ignored,
+        warnings,
+        rules: blocked.rules.iter().map(|r| (r.description.clone(), r.estimated_pairs)).collect(),
+        n_candidates: blocked.candidates.len(),
+        model,
+        n_pairs_above_threshold: n_above,
+        n_clusters,
+        timings,
+    })
+}

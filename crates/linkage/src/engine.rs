@@ -123,13 +123,10 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let patterns: Vec<Pattern> = candidates
-        .iter()
-        .map(|&p| {
-            let (a, b) = unpack(p);
-            pattern(&data.specs, &data.records[a as usize], &data.records[b as usize])
-        })
-        .collect();
+    let patterns: Vec<Pattern> = crate::parallel::map(&candidates, |&p| {
+        let (a, b) = unpack(p);
+        pattern(&data.specs, &data.records[a as usize], &data.records[b as usize])
+    });
     let mut rule_counts: Vec<HashMap<Pattern, f64>> = vec![HashMap::new(); rules.len()];
     for (&pair, &pattern) in candidates.iter().zip(&patterns) {
         let (a, b) = unpack(pair);
@@ -154,7 +151,7 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
 
 /// Trains the model: `u` by seeded sampling, `m` by EM per rule, the prior from all candidates.
 pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
-    let n_samples = (data.records.len() * 50).clamp(1_000, 200_000);
+    let n_samples = (data.records.len() * 20).clamp(1_000, 100_000);
     let u = model::estimate_u(&data.specs, &data.records, &data.sources, data.link_only, n_samples, seed);
     let mut all_counts: HashMap<Pattern, f64> = HashMap::new();
     for &p in &blocked.patterns {

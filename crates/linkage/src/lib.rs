@@ -17,5 +17,6 @@ pub mod engine;
 pub mod infer;
 pub mod model;
 mod nicknames;
+mod parallel;
 pub mod phonetic;
 pub mod similarity;

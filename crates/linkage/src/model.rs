@@ -99,35 +99,70 @@ pub fn estimate_u(
     n_samples: usize,
     seed: u64,
 ) -> Vec<Vec<f64>> {
-    let mut counts: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
+    // Draw the pairs first (deterministic for the seed), then compare them on every core.
     let n = records.len() as u64;
     let mut rng = SplitMix::new(seed);
-    let mut drawn = 0;
+    let mut sample: Vec<(u32, u32)> = Vec::with_capacity(n_samples);
     let mut attempts = 0;
-    while drawn < n_samples && attempts < n_samples * 20 && n >= 2 {
+    while sample.len() < n_samples && attempts < n_samples * 20 && n >= 2 {
         attempts += 1;
         let (a, b) = (rng.below(n) as usize, rng.below(n) as usize);
         if a == b || (link_only && sources[a] == sources[b]) {
             continue;
         }
-        drawn += 1;
-        let p = pattern(specs, &records[a], &records[b]);
+        sample.push((a as u32, b as u32));
+    }
+    let patterns = crate::parallel::map(&sample, |&(a, b)| pattern(specs, &records[a as usize], &records[b as usize]));
+    let mut counts: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
+    for p in patterns {
         for (c, count) in counts.iter_mut().enumerate() {
             count[level_of(p, c) as usize] += 1.0;
         }
     }
     counts
         .into_iter()
-        .map(|count| {
-            let observed: f64 = count[1..].iter().sum();
-            let n_levels = count.len() - 1;
+        .enumerate()
+        .map(|(c, count)| {
+            // Exact agreement by chance is the sum of squared value shares, known
+            // exactly from the data; sampling only splits the rest among the other levels.
+            let exact = chance_of_equal_values(records, c, sources, link_only);
+            let rest: f64 = count[2..].iter().sum();
+            let n_rest = count.len() - 2;
             let mut u = vec![0.0; count.len()];
-            for level in 1..count.len() {
-                u[level] = (count[level] + 1.0) / (observed + n_levels as f64);
+            u[1] = exact.max(1e-9);
+            for level in 2..count.len() {
+                u[level] = (1.0 - u[1]) * (count[level] + 1.0) / (rest + n_rest as f64);
             }
             u
         })
         .collect()
+}
+
+/// The chance that two records drawn at random (across sources when
+/// linking), both with a value, have equal values.
+fn chance_of_equal_values(records: &[Vec<Prepared>], comparison: usize, sources: &[u8], link_only: bool) -> f64 {
+    let mut counts: HashMap<&str, [f64; 2]> = HashMap::new();
+    let mut totals = [0.0f64; 2];
+    for (record, &source) in records.iter().zip(sources) {
+        let value = &record[comparison];
+        if !value.is_missing() {
+            let side = usize::from(link_only && source == 1);
+            counts.entry(&value.text).or_default()[side] += 1.0;
+            totals[side] += 1.0;
+        }
+    }
+    if link_only {
+        if totals[0] == 0.0 || totals[1] == 0.0 {
+            return 0.0;
+        }
+        counts.values().map(|[a, b]| (a / totals[0]) * (b / totals[1])).sum()
+    } else {
+        let n = totals[0];
+        if n < 2.0 {
+            return 0.0;
+        }
+        counts.values().map(|[k, _]| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0))
+    }
 }
 
 /// Starting `m`: most matches agree exactly, the rest spread over the other levels.

@@ -3,6 +3,9 @@
 //! Each group is a set of names one person may use; two names match when
 //! they share a group. Names are folded (lower-case, no accents).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// Groups of interchangeable given names.
 const GROUPS: &[&[&str]] = &[
     &["william", "bill", "billy", "will", "willie", "liam"],
@@ -71,12 +74,30 @@ const GROUPS: &[&[&str]] = &[
     &["yohannes", "johannes", "john", "yonas"],
 ];
 
+/// For each name, the groups it belongs to as a bit set (there are fewer than 128 groups).
+fn index() -> &'static HashMap<&'static str, u128> {
+    static INDEX: OnceLock<HashMap<&'static str, u128>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<&'static str, u128> = HashMap::new();
+        for (g, group) in GROUPS.iter().enumerate() {
+            for name in *group {
+                *index.entry(name).or_default() |= 1 << g;
+            }
+        }
+        index
+    })
+}
+
 /// Whether two folded given names are forms of the same name.
 pub fn same_person_by_nickname(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    GROUPS.iter().any(|group| group.contains(&a) && group.contains(&b))
+    let index = index();
+    match (index.get(a), index.get(b)) {
+        (Some(x), Some(y)) => x & y != 0,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +111,11 @@ mod tests {
         assert!(same_person_by_nickname("mohammed", "mo"));
         assert!(!same_person_by_nickname("william", "robert"));
         assert!(!same_person_by_nickname("bill", "bob"));
+    }
+
+    #[test]
+    fn there_are_fewer_groups_than_bits() {
+        assert!(GROUPS.len() < 128);
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let clock = SystemClock;
     match &cli.command {
         Command::Generate(args) => generate(args, clock.today()),
+        Command::GenerateFebrl { records, seed, out } => generate_febrl(*records, *seed, out),
         Command::Import(ImportCommand::ExampleMapping) => {
             print!("{}", include_str!("../example-mapping.toml"));
             Ok(())
@@ -130,6 +131,26 @@ fn generate(args: &GenerateArgs, today: time::Date) -> Result<()> {
         args.out.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+fn generate_febrl(n_records: usize, seed: u64, out: &Path) -> Result<()> {
+    if n_records < 2 {
+        bail!("--records must be at least 2");
+    }
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "febrl".into());
+    let truth_path = out.with_file_name(format!("{stem}_truth.csv"));
+    let create = |path: &Path| -> Result<BufWriter<std::fs::File>> {
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ))
+    };
+    let (mut records, mut truth) = (create(out)?, create(&truth_path)?);
+    byname_synth::febrl::write_febrl_like(n_records, seed, &mut records, &mut truth)?;
+    std::io::Write::flush(&mut records)?;
+    std::io::Write::flush(&mut truth)?;
+    println!("Wrote {n_records} records to {} and their true pairs to {}", out.display(), truth_path.display());
     Ok(())
 }
 

@@ -37,6 +37,16 @@ enum Command {
     Serve(ServeArgs),
     /// Write a synthetic partnership's exports (CHAIN, Inform, street count, health) and a truth file.
     Generate(GenerateArgs),
+    /// Write a FEBRL-style deduplication set of any size with its truth, for linkage benchmarks.
+    GenerateFebrl {
+        #[arg(long, default_value_t = 1_000_000)]
+        records: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The records file; the truth goes beside it as NAME_truth.csv.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Import an export, or list past imports.
     #[command(subcommand)]
     Import(ImportCommand),

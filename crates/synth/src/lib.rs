@@ -11,6 +11,7 @@
 mod calendar;
 mod chain;
 mod countries;
+pub mod febrl;
 mod health;
 mod inform;
 mod names;

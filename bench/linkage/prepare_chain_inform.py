@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Turn a `byname generate` export into record-linkage CSVs for bench/linkage.sh (stdlib only).
+
+    prepare_chain_inform.py EXPORT_DIR OUT_PREFIX
+
+Reads EXPORT_DIR/chain/persons.csv, EXPORT_DIR/inform/clients.csv and EXPORT_DIR/truth.csv and
+writes, all with the header
+
+    rec_id,first_name,last_name,known_as,date_of_birth,sex,nationality,nhs_number
+
+  OUT_PREFIX.csv          both sources in one file (the deduplication input the bench uses)
+  OUT_PREFIX_chain.csv    the CHAIN records only   (for a two-file link, not used by the bench)
+  OUT_PREFIX_inform.csv   the Inform records only
+  OUT_PREFIX_truth.csv    rec_id_l,rec_id_r: every unordered pair of records (within and across
+                          the two sources) that share a person_key in truth.csv, once, l < r
+
+Conversions:
+  rec_id         chain:<chain_id> / inform:<inform_id>
+  names          kept as written; CHAIN has no known-as field (its `aliases` are whole other
+                 names), so known_as is blank for CHAIN and Inform's `known_as` otherwise
+  date_of_birth  CHAIN YYYY-MM-DD or YYYY kept as is; Inform DD/MM/YYYY -> YYYY-MM-DD
+  sex            CHAIN male/female/other -> M/F/O; Inform M/F/U kept
+  nationality    both as ISO 3166-1 alpha-3: CHAIN's English country names mapped with the table
+                 below (the generator's list); an unknown name is kept as written, with a warning
+  nhs_number     digits only
+"""
+import csv
+import re
+import sys
+from collections import defaultdict
+from itertools import combinations
+
+HEADER = ["rec_id", "first_name", "last_name", "known_as", "date_of_birth", "sex",
+          "nationality", "nhs_number"]
+
+COUNTRY_TO_ALPHA3 = {
+    "United Kingdom": "GBR", "Romania": "ROU", "Poland": "POL", "Lithuania": "LTU",
+    "Latvia": "LVA", "Bulgaria": "BGR", "Hungary": "HUN", "Slovakia": "SVK", "Czechia": "CZE",
+    "Czech Republic": "CZE", "Ireland": "IRL", "Portugal": "PRT", "Spain": "ESP", "Italy": "ITA",
+    "France": "FRA", "Germany": "DEU", "Eritrea": "ERI", "Sudan": "SDN", "Somalia": "SOM",
+    "Ethiopia": "ETH", "Nigeria": "NGA", "Ghana": "GHA", "Algeria": "DZA", "India": "IND",
+    "Iran": "IRN", "Afghanistan": "AFG", "Bangladesh": "BGD", "Pakistan": "PAK",
+    "Sri Lanka": "LKA", "Syria": "SYR", "Iraq": "IRQ", "United States": "USA",
+    "Jamaica": "JAM", "Brazil": "BRA", "Australia": "AUS", "New Zealand": "NZL",
+}
+GENDER_TO_SEX = {"male": "M", "female": "F", "other": "O"}
+
+
+def read(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def digits(s):
+    return re.sub(r"\D", "", s or "")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    export, prefix = sys.argv[1], sys.argv[2]
+    unknown = set()
+
+    chain = []
+    for r in read(f"{export}/chain/persons.csv"):
+        nat = (r.get("nationality") or "").strip()
+        if nat and nat not in COUNTRY_TO_ALPHA3:
+            unknown.add(nat)
+        chain.append({
+            "rec_id": "chain:" + r["chain_id"],
+            "first_name": r.get("first_name", ""),
+            "last_name": r.get("last_name", ""),
+            "known_as": "",
+            "date_of_birth": (r.get("date_of_birth") or "").strip(),
+            "sex": GENDER_TO_SEX.get((r.get("gender") or "").strip().lower(), ""),
+            "nationality": COUNTRY_TO_ALPHA3.get(nat, nat),
+            "nhs_number": digits(r.get("nhs_number")),
+        })
+
+    inform = []
+    for r in read(f"{export}/inform/clients.csv"):
+        dob = (r.get("dob") or "").strip()
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", dob)
+        if m:
+            dob = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+        elif dob:
+            print(f"warning: Inform {r['inform_id']}: unreadable dob {dob!r}, left blank",
+                  file=sys.stderr)
+            dob = ""
+        inform.append({
+            "rec_id": "inform:" + r["inform_id"],
+            "first_name": r.get("forename", ""),
+            "last_name": r.get("surname", ""),
+            "known_as": r.get("known_as", ""),
+            "date_of_birth": dob,
+            "sex": (r.get("sex") or "").strip().upper(),
+            "nationality": (r.get("nationality_code") or "").strip().upper(),
+            "nhs_number": digits(r.get("nhs_number")),
+        })
+    if unknown:
+        print(f"warning: nationality not mapped, kept as written: {sorted(unknown)}",
+              file=sys.stderr)
+
+    def write(path, rows):
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=HEADER, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+
+    write(f"{prefix}.csv", chain + inform)
+    write(f"{prefix}_chain.csv", chain)
+    write(f"{prefix}_inform.csv", inform)
+
+    people = defaultdict(list)
+    for r in read(f"{export}/truth.csv"):
+        if r["source"] in ("chain", "inform"):
+            prefix_id = "chain:" if r["source"] == "chain" else "inform:"
+            people[r["person_key"]].append(prefix_id + r["source_id"])
+    known = {r["rec_id"] for r in chain + inform}
+    pairs = set()
+    for ids in people.values():
+        ids = sorted(i for i in set(ids) if i in known)
+        pairs.update(combinations(ids, 2))
+    with open(f"{prefix}_truth.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["rec_id_l", "rec_id_r"])
+        w.writerows(sorted(pairs))
+    within = sum(1 for a, b in pairs if a.startswith("chain:") and b.startswith("chain:"))
+    print(f"chain_inform: {len(chain)} CHAIN + {len(inform)} Inform records, "
+          f"{len(pairs)} true pairs ({within} within CHAIN)")
+
+
+if __name__ == "__main__":
+    main()

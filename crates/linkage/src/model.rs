@@ -372,10 +372,10 @@ pub fn train_from_counts(
         let mut matched = 0.0;
         for &(p, n) in all_counts {
             let (mut lm, mut lu) = (lambda, 1.0 - lambda);
-            for c in 0..specs.len() {
+            for (c, m) in m.iter().enumerate() {
                 let level = level_of(p, c) as usize;
                 if level > 0 {
-                    lm *= m[c][level];
+                    lm *= m[level];
                     lu *= u_of(&u, &dependencies, c, p);
                 }
             }

@@ -38,7 +38,7 @@ fn run(name: &str) -> Option<Scores> {
     let (dataset, truth) = febrl(name)?;
     let (specs, columns, _) = infer_comparisons(&dataset, 0);
     let data = engine::prepare_all(&dataset, specs, &columns, false).unwrap();
-    let blocked = engine::block(&data, None, (dataset.ids.len() as u64 * 40).max(200_000)).unwrap();
+    let blocked = engine::block(&data, None, (dataset.ids.len() as u64 * 10).max(200_000)).unwrap();
     let model = engine::train(&data, &blocked, 42);
     let pairs = engine::score(&data, &blocked, &model);
     let key = |a: u32, b: u32| {

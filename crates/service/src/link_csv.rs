@@ -252,7 +252,7 @@ pub fn link_csv(
     let data = engine::prepare_all(&dataset, specs, &columns, link_only)?;
     timings.push(("prepare", step.elapsed().as_secs_f64()));
     let step = Instant::now();
-    let budget = settings.max_pairs.unwrap_or((dataset.ids.len() as u64 * 40).max(200_000));
+    let budget = settings.max_pairs.unwrap_or((dataset.ids.len() as u64 * 10).max(200_000));
     let blocked = engine::block(&data, rules, budget)?;
     timings.push(("block and compare", step.elapsed().as_secs_f64()));
     let step = Instant::now();

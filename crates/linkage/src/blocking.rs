@@ -9,6 +9,28 @@
 use crate::comparison::{Kind, Prepared};
 use std::hash::Hasher;
 
+/// A fast, fixed hash for blocking keys (the multiply-and-rotate of FxHash).
+/// Keys only group records: a collision merely adds a pair to compare.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// One key of a rule, over a comparison's prepared value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyPart {
@@ -63,7 +85,7 @@ impl BlockingRule {
 
     /// The record's key, or `None` when a part is missing (no block).
     fn key(&self, record: &[Prepared]) -> Option<u64> {
-        let mut hasher = std::hash::DefaultHasher::new();
+        let mut hasher = KeyHasher::default();
         for part in &self.parts {
             let value = &record[part.comparison()];
             if value.is_missing() {
@@ -203,18 +225,46 @@ pub fn propose(
     per_rule_budget: u64,
     total_budget: u64,
 ) -> Vec<Proposal> {
+    // Above 100,000 records, counts come from an even sample, scaled up by the
+    // ratio of pairs; the rules finally chosen are counted exactly.
+    let step = records.len().div_ceil(100_000).max(1);
+    let (sample, sample_sources): (Vec<Vec<Prepared>>, Vec<u8>) = if step > 1 {
+        records.iter().zip(sources).step_by(step).map(|(r, &s)| (r.clone(), s)).unzip()
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let scale = if step > 1 {
+        let (n, m) = (records.len() as f64, sample.len() as f64);
+        (n * (n - 1.0)) / (m * (m - 1.0)).max(1.0)
+    } else {
+        1.0
+    };
     let mut counted: Vec<Proposal> = candidate_rules(kinds)
         .into_iter()
-        .map(|rule| Proposal { estimated_pairs: estimate_pairs(&rule, records, sources, link_only), rule })
+        .map(|rule| {
+            let estimated_pairs = if step > 1 {
+                (estimate_pairs(&rule, &sample, &sample_sources, link_only) as f64 * scale) as u64
+            } else {
+                estimate_pairs(&rule, records, sources, link_only)
+            };
+            Proposal { estimated_pairs, rule }
+        })
         .filter(|p| p.estimated_pairs > 0 && p.estimated_pairs <= per_rule_budget)
         .collect();
     // Single keys first (they find the most), then by how many pairs they cost.
     counted.sort_by_key(|p| (p.rule.parts.len(), p.estimated_pairs));
     let mut chosen: Vec<Proposal> = Vec::new();
     let mut planned = 0u64;
-    for proposal in counted {
+    for mut proposal in counted {
         let implied = chosen.iter().any(|c| c.rule.parts.iter().all(|part| proposal.rule.parts.contains(part)));
-        if implied || planned + proposal.estimated_pairs > total_budget {
+        if implied {
+            continue;
+        }
+        if step > 1 {
+            // The sample said it may fit: count it exactly before choosing it.
+            proposal.estimated_pairs = estimate_pairs(&proposal.rule, records, sources, link_only);
+        }
+        if proposal.estimated_pairs > per_rule_budget || planned + proposal.estimated_pairs > total_budget {
             continue;
         }
         planned += proposal.estimated_pairs;

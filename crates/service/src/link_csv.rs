@@ -84,8 +84,9 @@ pub struct LinkCsvReport {
 fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkCsvError> {
     let mut dataset = Dataset::default();
     let mut warnings = Vec::new();
-    let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
-    let mut folded: HashMap<String, String> = HashMap::new();
+    // Ids are remembered by hash (16 bytes each), not by their text.
+    let mut seen = byname_import::IdRegister::default();
+    let mut seen_folded: HashMap<u64, u32> = HashMap::new();
     for (source, path) in options.inputs.iter().enumerate() {
         let input_error = |message: String| LinkCsvError::Input { path: path.clone(), message };
         let mut reader =
@@ -124,26 +125,24 @@ fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkC
                     message: format!("blank {}", options.id_column),
                 });
             }
-            if let Some((first_source, first_line)) = seen.get(&record_id) {
-                return Err(LinkCsvError::Row {
-                    path: path.clone(),
-                    line,
-                    message: format!(
-                        "duplicate id {record_id:?}, first on line {first_line} of {}",
-                        options.inputs[*first_source].display()
-                    ),
-                });
+            if let Err(duplicate) = seen.register(&path.display().to_string(), &options.id_column, &record_id, line) {
+                return Err(LinkCsvError::Row { path: path.clone(), line, message: duplicate.reason });
             }
-            let lower = record_id.to_lowercase();
-            if let Some(other) = folded.get(&lower) {
-                warnings.push(format!(
-                    "{}:{line}: id {record_id:?} differs from {other:?} only in case; they are kept as two records",
-                    path.display()
-                ));
-            } else {
-                folded.insert(lower, record_id.clone());
+            let folded = {
+                let mut hasher = std::hash::DefaultHasher::new();
+                std::hash::Hasher::write(&mut hasher, record_id.to_lowercase().as_bytes());
+                std::hash::Hasher::finish(&hasher)
+            };
+            match seen_folded.get(&folded) {
+                Some(&other) => warnings.push(format!(
+                    "{}:{line}: id {record_id:?} differs from {:?} only in case; they are kept as two records",
+                    path.display(),
+                    dataset.ids[other as usize]
+                )),
+                None => {
+                    seen_folded.insert(folded, dataset.ids.len() as u32);
+                }
             }
-            seen.insert(record_id.clone(), (source, line));
             dataset.ids.push(record_id);
             dataset.sources.push(source as u8);
             dataset.values.push(row.iter().map(|v| (!v.trim().is_empty()).then(|| v.to_owned())).collect());

@@ -338,8 +338,12 @@ fn link_csv(
         println!("  {rule} ({pairs} pairs)");
     }
     println!("candidate pairs: {}", report.n_candidates);
-    println!("trained parameters (prior {:.3e}, weight {:+.2}):", report.model.prior, report.model.prior_weight());
-    for comparison in &report.model.comparisons {
+    let Some(model) = &report.model else {
+        println!("fewer than two records: nothing to link");
+        return Ok(());
+    };
+    println!("trained parameters (prior {:.3e}, weight {:+.2}):", model.prior, model.prior_weight());
+    for comparison in &model.comparisons {
         println!("  {}:", comparison.spec.name);
         for (level, label) in comparison.spec.kind.levels().iter().enumerate().skip(1) {
             let (m, u) = (comparison.m[level], comparison.u[level]);

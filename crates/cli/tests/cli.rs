@@ -158,3 +158,66 @@ fn bad_command_lines_get_clear_errors() {
         .unwrap();
     assert!(String::from_utf8_lossy(&bad_mapping.stderr).contains("[people] is not a file of any import format"));
 }
+
+#[test]
+fn link_csv_finds_duplicates_and_explains_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let link = |input: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_byname"))
+            .args(["link", "csv", "--id-column", "rec_id", "--input"])
+            .arg(input)
+            .arg("--out")
+            .arg(dir.path().join("pairs.csv"))
+            .arg("--clusters")
+            .arg(dir.path().join("clusters.csv"))
+            .output()
+            .unwrap()
+    };
+    let stderr = |output: &std::process::Output| String::from_utf8_lossy(&output.stderr).into_owned();
+
+    let empty = link(&write("empty.csv", ""));
+    assert!(!empty.status.success() && stderr(&empty).contains("empty.csv: the file is empty"), "{}", stderr(&empty));
+    let no_id = link(&write("no_id.csv", "id,name\n1,Ann\n"));
+    assert!(stderr(&no_id).contains("no id column \"rec_id\"; the columns are id, name"), "{}", stderr(&no_id));
+    let duplicate = link(&write("dup.csv", "rec_id,given_name\na1,Ann\na1,Bob\n"));
+    assert!(
+        stderr(&duplicate).contains("dup.csv:3: duplicate rec_id \"a1\", first seen on line 2"),
+        "{}",
+        stderr(&duplicate)
+    );
+
+    // Real people with typos, a column that is always empty, ids that differ in case, many
+    // people sharing a very common name and names in several scripts.
+    let mut text = String::from("rec_id,given_name,surname,date_of_birth,notes\n");
+    text.push_str("r1,Stefan,Popescu,1980-04-03,\nr2,Ștefan,Popescu,1980-04-03,\nr3,Tesfay,Berhane,1975-01-20,\nR3,Tesfay,Berhane,1975-01-02,\n");
+    text.push_str("r5,Олександр,Шевченко,1990-05-05,\nr6,Олександр,Шевченко,1990-05-05,\nr7,أحمد,حسن,1985-02-02,\n");
+    for i in 0..400 {
+        // Days from the 13th on cannot be read as months: no date here is another swapped.
+        text.push_str(&format!("m{i},Mohamed,Ali,19{:02}-{:02}-{:02},\n", 40 + i % 50, 1 + (i / 50) % 12, 13 + i % 15));
+    }
+    let output = link(&write("people.csv", &text));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("id \"R3\" differs from \"r3\" only in case"), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("not compared (an id, empty, or one value for all): notes"), "{stdout}");
+    let pairs = std::fs::read_to_string(dir.path().join("pairs.csv")).unwrap();
+    for (a, b) in [("r1", "r2"), ("r5", "r6"), ("R3", "r3")] {
+        assert!(
+            pairs.lines().any(|l| (l.starts_with(&format!("{a},{b},")) || l.starts_with(&format!("{b},{a},")))),
+            "{a}~{b} missing:\n{pairs}"
+        );
+    }
+    let namesakes =
+        pairs.lines().filter(|l| l.starts_with('m') && l.split(',').nth(1).is_some_and(|r| r.starts_with('m'))).count();
+    assert_eq!(namesakes, 0, "400 different people called Mohamed Ali, born on different days, stay apart:\n{pairs}");
+    let clusters = std::fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
+    assert_eq!(clusters.lines().count(), 408, "one row per record and a header");
+
+    let one = link(&write("one.csv", "rec_id,given_name\nx1,Ann\n"));
+    assert!(one.status.success(), "{}", stderr(&one));
+}

@@ -75,7 +75,8 @@ pub struct LinkCsvReport {
     pub warnings: Vec<String>,
     pub rules: Vec<(String, u64)>,
     pub n_candidates: usize,
-    pub model: Model,
+    /// `None` when there was nothing to link (fewer than two records).
+    pub model: Option<Model>,
     pub n_pairs_above_threshold: usize,
     pub n_clusters: usize,
     pub timings: Vec<(&'static str, f64)>,
@@ -191,6 +192,23 @@ pub fn link_csv(
     let (dataset, warnings) = read_inputs(options)?;
     timings.push(("read", started.elapsed().as_secs_f64()));
     let link_only = options.inputs.len() > 1;
+    if dataset.ids.len() < 2 {
+        // Nothing to pair: every record is its own cluster.
+        write_outputs(&dataset, &[], &(0..dataset.ids.len() as u32).collect::<Vec<_>>(), 1.0, pairs_out, clusters_out)?;
+        timings.push(("total", started.elapsed().as_secs_f64()));
+        return Ok(LinkCsvReport {
+            n_records: dataset.ids.len(),
+            comparisons: Vec::new(),
+            ignored_columns: Vec::new(),
+            warnings,
+            rules: Vec::new(),
+            n_candidates: 0,
+            model: None,
+            n_pairs_above_threshold: 0,
+            n_clusters: dataset.ids.len(),
+            timings,
+        });
+    }
     let id_index = dataset.columns.iter().position(|c| *c == options.id_column).expect("checked on reading");
 
     let (mut specs, mut columns, mut ignored) = (Vec::new(), Vec::new(), Vec::new());
@@ -264,16 +282,44 @@ pub fn link_csv(
     timings.push(("score and cluster", step.elapsed().as_secs_f64()));
 
     let step = Instant::now();
-    let write_error = |path: &Path| {
-        let path = path.to_owned();
-        move |e: std::io::Error| LinkCsvError::Write { path: path.clone(), source: e }
+    let n_above = write_outputs(&dataset, &scored, &clusters.cluster_of, threshold, pairs_out, clusters_out)?;
+    let n_clusters = {
+        let mut roots: Vec<u32> = clusters.cluster_of.clone();
+        roots.sort_unstable();
+        roots.dedup();
+        roots.len()
     };
-    let csv_error = |path: &Path| {
+    timings.push(("write", step.elapsed().as_secs_f64()));
+    timings.push(("total", started.elapsed().as_secs_f64()));
+    Ok(LinkCsvReport {
+        n_records: dataset.ids.len(),
+        comparisons,
+        ignored_columns: ignored,
+        warnings,
+        rules: blocked.rules.iter().map(|r| (r.description.clone(), r.estimated_pairs)).collect(),
+        n_candidates: blocked.candidates.len(),
+        model: Some(model),
+        n_pairs_above_threshold: n_above,
+        n_clusters,
+        timings,
+    })
+}
+
+/// Writes the pairs at or above the threshold and, if asked, every record's cluster.
+fn write_outputs(
+    dataset: &Dataset,
+    scored: &[byname_linkage::cluster::ScoredPair],
+    cluster_of: &[u32],
+    threshold: f64,
+    pairs_out: &Path,
+    clusters_out: Option<&Path>,
+) -> Result<usize, LinkCsvError> {
+    let failed = |path: &Path| {
         let path = path.to_owned();
         move |e: csv::Error| LinkCsvError::Write { path: path.clone(), source: e.into() }
     };
-    let mut writer = csv::Writer::from_path(pairs_out).map_err(csv_error(pairs_out))?;
-    writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(csv_error(pairs_out))?;
+    let mut writer = csv::Writer::from_path(pairs_out).map_err(failed(pairs_out))?;
+    writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(failed(pairs_out))?;
     let mut n_above = 0;
     for pair in scored.iter().filter(|p| p.probability >= threshold) {
         n_above += 1;
@@ -284,35 +330,16 @@ pub fn link_csv(
                 &format!("{:.6}", pair.probability),
                 &format!("{:.4}", pair.weight),
             ])
-            .map_err(csv_error(pairs_out))?;
+            .map_err(failed(pairs_out))?;
     }
-    writer.flush().map_err(write_error(pairs_out))?;
-    let n_clusters = {
-        let mut roots: Vec<u32> = clusters.cluster_of.clone();
-        roots.sort_unstable();
-        roots.dedup();
-        roots.len()
-    };
+    writer.flush().map_err(|e| LinkCsvError::Write { path: pairs_out.to_owned(), source: e })?;
     if let Some(path) = clusters_out {
-        let mut writer = csv::Writer::from_path(path).map_err(csv_error(path))?;
-        writer.write_record(["id", "cluster_id"]).map_err(csv_error(path))?;
-        for (record, &root) in clusters.cluster_of.iter().enumerate() {
-            writer.write_record([&dataset.ids[record], &dataset.ids[root as usize]]).map_err(csv_error(path))?;
+        let mut writer = csv::Writer::from_path(path).map_err(failed(path))?;
+        writer.write_record(["id", "cluster_id"]).map_err(failed(path))?;
+        for (record, &root) in cluster_of.iter().enumerate() {
+            writer.write_record([&dataset.ids[record], &dataset.ids[root as usize]]).map_err(failed(path))?;
         }
-        writer.flush().map_err(write_error(path))?;
+        writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })?;
     }
-    timings.push(("write", step.elapsed().as_secs_f64()));
-    timings.push(("total", started.elapsed().as_secs_f64()));
-    Ok(LinkCsvReport {
-        n_records: dataset.ids.len(),
-        comparisons,
-        ignored_columns: ignored,
-        warnings,
-        rules: blocked.rules.iter().map(|r| (r.description.clone(), r.estimated_pairs)).collect(),
-        n_candidates: blocked.candidates.len(),
-        model,
-        n_pairs_above_threshold: n_above,
-        n_clusters,
-        timings,
-    })
+    Ok(n_above)
 }

@@ -208,7 +208,7 @@ fn link_csv_finds_duplicates_and_explains_bad_input() {
     let pairs = std::fs::read_to_string(dir.path().join("pairs.csv")).unwrap();
     for (a, b) in [("r1", "r2"), ("r5", "r6"), ("R3", "r3")] {
         assert!(
-            pairs.lines().any(|l| (l.starts_with(&format!("{a},{b},")) || l.starts_with(&format!("{b},{a},")))),
+            pairs.lines().any(|l| l.starts_with(&format!("{a},{b},")) || l.starts_with(&format!("{b},{a},"))),
             "{a}~{b} missing:\n{pairs}"
         );
     }

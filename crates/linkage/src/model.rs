@@ -159,7 +159,9 @@ fn chance_of_equal_values(records: &[Vec<Prepared>], comparison: usize, sources:
         if totals[0] == 0.0 || totals[1] == 0.0 {
             return 0.0;
         }
-        counts.values().map(|[a, b]| (a / totals[0]) * (b / totals[1])).sum()
+        // Sums of whole numbers are exact in any order, so the result does not
+        // depend on the map's iteration order.
+        counts.values().map(|[a, b]| a * b).sum::<f64>() / (totals[0] * totals[1])
     } else {
         let n = totals[0];
         if n < 2.0 {

@@ -90,3 +90,16 @@ fn febrl_deduplication_is_accurate_without_labels_or_tuning() {
         );
     }
 }
+
+#[test]
+fn the_same_records_and_seed_give_the_same_pairs() {
+    let Some((dataset, _)) = febrl("febrl1") else { return };
+    let run = || {
+        let (specs, columns, _) = infer_comparisons(&dataset, 0);
+        let data = engine::prepare_all(&dataset, specs, &columns, false).unwrap();
+        let blocked = engine::block(&data, None, 200_000).unwrap();
+        let model = engine::train(&data, &blocked, 7);
+        engine::score(&data, &blocked, &model).iter().map(|p| (p.left, p.right, p.weight.to_bits())).collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}

@@ -188,8 +188,8 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
         }
         if n < 2.0 { 0.0 } else { counts.values().map(|k| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0)) }
     };
-    // Names and dates are left alone: their agreement carries its own information.
-    let eligible = |c: usize| !matches!(specs[c].kind, Kind::Name | Kind::Date);
+    // Dates are left alone: a shared birth date is its own evidence.
+    let eligible = |c: usize| specs[c].kind != Kind::Date;
     (0..specs.len())
         .map(|b| {
             if !eligible(b) {
@@ -301,6 +301,61 @@ pub fn expectation_maximisation(
     (m.into_iter().enumerate().map(|(c, m)| (!held_out.contains(&c)).then_some(m)).collect(), lambda)
 }
 
+/// `m` for categories: how often the candidates that the other comparisons
+/// judge to be matches (weighted by that judgement) agree on them.
+fn categories_from_posteriors(
+    specs: &[ComparisonSpec],
+    mut m: Vec<Vec<f64>>,
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    all_counts: &[(Pattern, f64)],
+) -> Vec<Vec<f64>> {
+    let categories: Vec<usize> = (0..specs.len()).filter(|&c| specs[c].kind == Kind::Category).collect();
+    if categories.is_empty() {
+        return m;
+    }
+    let others: Vec<usize> = (0..specs.len()).filter(|c| !categories.contains(c)).collect();
+    let posterior = |lambda: f64, p: Pattern| {
+        let (mut lm, mut lu) = (lambda, 1.0 - lambda);
+        for &c in &others {
+            let level = level_of(p, c) as usize;
+            if level > 0 {
+                lm *= m[c][level];
+                lu *= u_of(u, dependencies, c, p);
+            }
+        }
+        lm / (lm + lu)
+    };
+    let total: f64 = all_counts.iter().map(|(_, n)| n).sum();
+    let mut lambda = 0.1;
+    for _ in 0..100 {
+        let next = (all_counts.iter().map(|&(p, n)| n * posterior(lambda, p)).sum::<f64>() / total.max(1.0))
+            .clamp(1e-12, 1.0 - 1e-9);
+        let converged = (next - lambda).abs() < 1e-10;
+        lambda = next;
+        if converged {
+            break;
+        }
+    }
+    let mut sums: Vec<Vec<f64>> = categories.iter().map(|&c| vec![0.0; specs[c].kind.n_levels()]).collect();
+    for &(p, n) in all_counts {
+        let weight = n * posterior(lambda, p);
+        for (i, &c) in categories.iter().enumerate() {
+            sums[i][level_of(p, c) as usize] += weight;
+        }
+    }
+    for (i, &c) in categories.iter().enumerate() {
+        let observed: f64 = sums[i][1..].iter().sum();
+        let n_levels = sums[i].len() - 1;
+        if observed > 0.0 {
+            for level in 1..sums[i].len() {
+                m[c][level] = (sums[i][level] + 1e-3) / (observed + 1e-3 * n_levels as f64);
+            }
+        }
+    }
+    m
+}
+
 /// Shares of each value among the records that have one.
 pub fn term_frequencies(records: &[Vec<Prepared>], comparison: usize) -> Vec<f32> {
     let mut counts: HashMap<&str, u32> = HashMap::new();
@@ -336,7 +391,15 @@ pub fn train_from_counts(
     let mut m_weight: Vec<f64> = vec![0.0; specs.len()];
     for (held_out, counts) in sessions {
         // A comparison bound to a blocked one agrees almost always in this session: hold it out too.
+        // So are categories (sex, nationality, state): people who share a name or a place share
+        // them far more often than random pairs, so among blocked pairs they would pass for
+        // evidence of a match. Their `m` comes afterwards, from the other comparisons' verdicts.
         let mut held_out = held_out.clone();
+        for c in 0..specs.len() {
+            if specs[c].kind == Kind::Category && !held_out.contains(&c) {
+                held_out.push(c);
+            }
+        }
         for (c, dependency) in dependencies.iter().enumerate() {
             if let Some((parent, _)) = dependency
                 && held_out.contains(parent)
@@ -346,12 +409,15 @@ pub fn train_from_counts(
             }
         }
         let (m, _) = expectation_maximisation(specs, &u, &dependencies, counts, &held_out, 40);
+        // A session counts in proportion to its pairs: a handful of pairs sharing
+        // a nickname says little about matches in general.
+        let n_pairs: f64 = counts.iter().map(|(_, n)| n).sum();
         for (c, estimate) in m.into_iter().enumerate() {
             if let Some(estimate) = estimate {
                 for level in 1..estimate.len() {
-                    m_sum[c][level] += estimate[level];
+                    m_sum[c][level] += n_pairs * estimate[level];
                 }
-                m_weight[c] += 1.0;
+                m_weight[c] += n_pairs;
             }
         }
     }
@@ -367,6 +433,7 @@ pub fn train_from_counts(
                 }
             })
             .collect();
+    let m = categories_from_posteriors(specs, m, &u, &dependencies, all_counts);
     // The share of matches among all candidates, with m and u fixed, gives the prior.
     let n_candidates: f64 = all_counts.iter().map(|(_, n)| n).sum();
     let mut lambda = 0.1;

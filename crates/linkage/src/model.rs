@@ -395,8 +395,8 @@ pub fn train_from_counts(
         // them far more often than random pairs, so among blocked pairs they would pass for
         // evidence of a match. Their `m` comes afterwards, from the other comparisons' verdicts.
         let mut held_out = held_out.clone();
-        for c in 0..specs.len() {
-            if specs[c].kind == Kind::Category && !held_out.contains(&c) {
+        for (c, spec) in specs.iter().enumerate() {
+            if spec.kind == Kind::Category && !held_out.contains(&c) {
                 held_out.push(c);
             }
         }

@@ -1,6 +1,9 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
-use crate::{Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, ServeArgs, UsersCommand};
+use crate::{
+    Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand, ServeArgs,
+    UsersCommand,
+};
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
@@ -94,6 +97,25 @@ pub async fn run(cli: Cli) -> Result<()> {
             byname_service::accounts::add_user(&store, username, &display_name, role, organisation_id, &password, &now)
                 .await?;
             println!("User {username} ({role}, {organisation}) saved.");
+            Ok(())
+        }
+        Command::Persons(PersonsCommand::Export { out }) => {
+            let store = open_store(&cli).await?;
+            let membership = store.person_membership().await?;
+            let mut writer =
+                BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
+            std::io::Write::write_all(&mut writer, b"source,source_id,person_id\n")?;
+            for (source, source_id, person_id) in &membership {
+                // Ids come from validated exports and hold no commas or quotes; quote them anyway if they do.
+                let quoted = if source_id.contains([',', '"', '\n']) {
+                    format!("\"{}\"", source_id.replace('"', "\"\""))
+                } else {
+                    source_id.clone()
+                };
+                std::io::Write::write_all(&mut writer, format!("{source},{quoted},{person_id}\n").as_bytes())?;
+            }
+            std::io::Write::flush(&mut writer)?;
+            println!("{} records written to {}", membership.len(), out.display());
             Ok(())
         }
         Command::Serve(args) => {

@@ -58,6 +58,9 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Persons as linked.
+    #[command(subcommand)]
+    Persons(PersonsCommand),
 }
 
 #[derive(Args)]
@@ -164,6 +167,15 @@ enum LinkCommand {
         /// Comparisons, blocking rules, threshold and seed (TOML); inferred when absent.
         #[arg(long)]
         settings: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PersonsCommand {
+    /// Write one row per source record, `source,source_id,person_id`, to check linkage against a truth file.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

@@ -74,6 +74,18 @@ fn the_demo_generates_imports_links_and_serves_with_a_login_per_role() {
     for kind in ["chain", "inform", "street_count", "health"] {
         assert!(history.contains(kind), "{history}");
     }
+
+    // The linkage can be checked against the generator's truth file.
+    let export = data.path().join("persons.csv");
+    run_ok(byname(data.path()).args(["persons", "export", "--out"]).arg(&export));
+    let persons = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(persons.lines().next(), Some("source,source_id,person_id"));
+    let mut records_per_person = std::collections::HashMap::new();
+    for line in persons.lines().skip(1) {
+        *records_per_person.entry(line.rsplit(',').next().unwrap().to_owned()).or_insert(0) += 1;
+    }
+    assert!(persons.lines().any(|l| l.starts_with("inform,")) && persons.lines().any(|l| l.starts_with("chain,")));
+    assert!(records_per_person.values().any(|&n| n >= 2), "some CHAIN and Inform records are linked");
 }
 
 #[test]

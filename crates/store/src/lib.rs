@@ -46,6 +46,8 @@ pub trait Store: Send + Sync {
 
     /// The identifying fields of every current (not withdrawn) person-level record.
     fn link_inputs(&self) -> impl Future<Output = Result<Vec<LinkInput>>> + Send;
+    /// Every current record with the person it belongs to, ordered by source and id.
+    fn person_membership(&self) -> impl Future<Output = Result<Vec<(String, String, i64)>>> + Send;
     /// Makes the stored persons exactly the given assignment; returns how many records changed person.
     fn replace_links(&self, links: &[Link], now: &str) -> impl Future<Output = Result<LinkChanges>> + Send;
 

@@ -233,6 +233,16 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn person_membership(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT r.source, r.source_id, l.person_id FROM source_records r JOIN person_links l ON l.record_id = r.id \
+             WHERE r.withdrawn = 0 ORDER BY r.source, r.source_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("source")?, r.try_get("source_id")?, r.try_get("person_id")?))).collect()
+    }
+
     async fn replace_links(&self, links: &[Link], now: &str) -> Result<LinkChanges> {
         let mut tx = self.pool.begin().await?;
         let existing: HashMap<i64, (i64, String)> = sqlx::query("SELECT record_id, person_id, rule FROM person_links")

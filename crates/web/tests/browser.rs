@@ -3,15 +3,12 @@
 //! Without chromedriver the test says loudly that it skipped, except under
 //! `CI=true`, where `.ci/run` installs it and its absence is a failure.
 
-use byname_service::FixedClock;
-use byname_service::import::{ImportKind, ImportOptions, Silent};
-use byname_store::{SqlStore, Store};
+mod support;
+
 use fantoccini::{ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use time::macros::datetime;
 
 const PERSONS: &str = "chain_id,first_name,last_name,date_of_birth\n\
                        C1,Kazimierz,Wójcik-Przybyszewski,1970-01-01\nC2,Tesfay,Berhane,1990-05-05\n";
@@ -40,30 +37,7 @@ fn chromedriver() -> Option<String> {
 }
 
 async fn serve_app(dir: &std::path::Path) -> u16 {
-    let store = SqlStore::connect(&format!("sqlite://{}", dir.join("browser.db").display())).await.unwrap();
-    let export = dir.join("chain");
-    std::fs::create_dir(&export).unwrap();
-    std::fs::write(export.join("persons.csv"), PERSONS).unwrap();
-    std::fs::write(export.join("contacts.csv"), CONTACTS).unwrap();
-    let now = || "2024-07-01T09:00:00Z".to_owned();
-    byname_service::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
-        .await
-        .unwrap();
-    byname_service::link::link_certain(&store, &now()).await.unwrap();
-    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
-    byname_service::accounts::add_user(
-        &store,
-        "worker",
-        "Sam Worker",
-        "outreach_worker",
-        organisation,
-        "a long enough password",
-        &now(),
-    )
-    .await
-    .unwrap();
-    let clock = Arc::new(FixedClock(datetime!(2024-07-01 09:00 UTC)));
-    let state = byname_web::AppState::new(store, clock, byname_web::Config { secure_cookies: false });
+    let (_, state) = support::seeded_state(dir, PERSONS, CONTACTS, false).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(byname_web::serve(state, listener));

@@ -1,13 +1,11 @@
 //! The web app driven in-process, as a browser would: sign in, see the list,
 //! sign out; forms without their CSRF token and guessed passwords are refused.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use byname_service::FixedClock;
-use byname_service::import::{ImportKind, ImportOptions, Silent};
 use byname_store::{SqlStore, Store};
-use std::sync::Arc;
-use time::macros::datetime;
 use tower::ServiceExt;
 
 struct App {
@@ -22,30 +20,7 @@ const CONTACTS: &str = "contact_id,chain_id,contact_date,location,borough,bedded
 
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
-    let export = dir.path().join("chain");
-    std::fs::create_dir(&export).unwrap();
-    std::fs::write(export.join("persons.csv"), PERSONS).unwrap();
-    std::fs::write(export.join("contacts.csv"), CONTACTS).unwrap();
-    let now = || "2024-07-01T09:00:00Z".to_owned();
-    byname_service::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
-        .await
-        .unwrap();
-    byname_service::link::link_certain(&store, &now()).await.unwrap();
-    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
-    byname_service::accounts::add_user(
-        &store,
-        "worker",
-        "Sam Worker",
-        "outreach_worker",
-        organisation,
-        "a long enough password",
-        &now(),
-    )
-    .await
-    .unwrap();
-    let clock = Arc::new(FixedClock(datetime!(2024-07-01 09:00 UTC)));
-    let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies: true });
+    let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, true).await;
     App { router: byname_web::router(state), store, _dir: dir }
 }
 

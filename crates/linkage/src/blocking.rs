@@ -106,14 +106,6 @@ impl BlockingRule {
         }
         Some(hasher.finish())
     }
-
-    /// Records sorted by key, for grouping.
-    fn sorted_keys(&self, records: &[Vec<Prepared>]) -> Vec<(u64, u32)> {
-        let mut keys: Vec<(u64, u32)> =
-            records.iter().enumerate().filter_map(|(i, r)| self.key(r).map(|k| (k, i as u32))).collect();
-        keys.sort_unstable();
-        keys
-    }
 }
 
 /// Every record's key under a rule (`None`: the record is in no block).
@@ -121,11 +113,16 @@ pub fn record_keys(rule: &BlockingRule, records: &[Vec<Prepared>]) -> Vec<Option
     records.iter().map(|r| rule.key(r)).collect()
 }
 
-/// Appends the pairs of records with equal keys to `out` (unsorted).
-pub fn pairs_from_keys(keys: &[Option<u64>], sources: &[u8], link_only: bool, out: &mut Vec<u64>) {
+/// Records that have a key, sorted by it, so equal keys stand together.
+fn sorted(keys: &[Option<u64>]) -> Vec<(u64, u32)> {
     let mut sorted: Vec<(u64, u32)> = keys.iter().enumerate().filter_map(|(i, k)| k.map(|k| (k, i as u32))).collect();
     sorted.sort_unstable();
-    for group in sorted.chunk_by(|a, b| a.0 == b.0) {
+    sorted
+}
+
+/// Appends the pairs of records with equal keys to `out` (unsorted).
+pub fn pairs_from_keys(keys: &[Option<u64>], sources: &[u8], link_only: bool, out: &mut Vec<u64>) {
+    for group in sorted(keys).chunk_by(|a, b| a.0 == b.0) {
         for (x, &(_, a)) in group.iter().enumerate() {
             for &(_, b) in &group[x + 1..] {
                 if !link_only || sources[a as usize] != sources[b as usize] {
@@ -139,9 +136,8 @@ pub fn pairs_from_keys(keys: &[Option<u64>], sources: &[u8], link_only: bool, ou
 /// How many pairs a rule would produce, counted without producing them.
 /// In linking mode only pairs across the two sources count.
 pub fn estimate_pairs(rule: &BlockingRule, records: &[Vec<Prepared>], sources: &[u8], link_only: bool) -> u64 {
-    let keys = rule.sorted_keys(records);
     let mut total = 0u64;
-    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+    for group in sorted(&record_keys(rule, records)).chunk_by(|a, b| a.0 == b.0) {
         let n = group.len() as u64;
         total += if link_only {
             let left = group.iter().filter(|(_, i)| sources[*i as usize] == 0).count() as u64;
@@ -160,26 +156,6 @@ pub fn pack(left: u32, right: u32) -> u64 {
 
 pub fn unpack(pair: u64) -> (u32, u32) {
     ((pair >> 32) as u32, pair as u32)
-}
-
-/// The pairs one rule produces, packed and sorted.
-pub fn rule_pairs(rule: &BlockingRule, records: &[Vec<Prepared>], sources: &[u8], link_only: bool) -> Vec<u64> {
-    let mut pairs = Vec::new();
-    pairs_from_keys(&record_keys(rule, records), sources, link_only, &mut pairs);
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
-/// Unites sorted pair lists without duplicates.
-pub fn union(lists: &[Vec<u64>]) -> Vec<u64> {
-    let mut all: Vec<u64> = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-    for list in lists {
-        all.extend_from_slice(list);
-    }
-    all.sort_unstable();
-    all.dedup();
-    all
 }
 
 /// The rules the engine would try, strongest keys first.
@@ -277,6 +253,26 @@ pub fn propose(
 mod tests {
     use super::*;
     use crate::comparison::prepare;
+
+    /// The pairs one rule produces, packed and sorted.
+    fn rule_pairs(rule: &BlockingRule, records: &[Vec<Prepared>], sources: &[u8], link_only: bool) -> Vec<u64> {
+        let mut pairs = Vec::new();
+        pairs_from_keys(&record_keys(rule, records), sources, link_only, &mut pairs);
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    }
+
+    /// Unites sorted pair lists without duplicates.
+    fn union(lists: &[Vec<u64>]) -> Vec<u64> {
+        let mut all: Vec<u64> = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        for list in lists {
+            all.extend_from_slice(list);
+        }
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
 
     fn records(rows: &[[&str; 2]]) -> Vec<Vec<Prepared>> {
         rows.iter().map(|[name, dob]| vec![prepare(Kind::Name, Some(name)), prepare(Kind::Date, Some(dob))]).collect()

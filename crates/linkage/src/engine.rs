@@ -169,8 +169,7 @@ pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
 }
 
 /// Scores every candidate pair.
-pub fn score(data: &PreparedData, blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
-    let _ = data;
+pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
     blocked
         .candidates
         .iter()

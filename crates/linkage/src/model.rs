@@ -7,7 +7,6 @@
 //! rule's own comparisons held out (their agreement is forced by the rule);
 //! common values weigh less than rare ones (term-frequency adjustment).
 
-use crate::blocking::unpack;
 use crate::comparison::{Kind, Prepared, compare};
 use std::collections::HashMap;
 
@@ -230,18 +229,6 @@ fn initial_m(kind: Kind) -> Vec<f64> {
         *level = rest;
     }
     m
-}
-
-/// Counts of each distinct pattern among some pairs.
-pub fn pattern_counts(specs: &[ComparisonSpec], records: &[Vec<Prepared>], pairs: &[u64]) -> Vec<(Pattern, f64)> {
-    let mut counts: HashMap<Pattern, f64> = HashMap::new();
-    for &pair in pairs {
-        let (a, b) = unpack(pair);
-        *counts.entry(pattern(specs, &records[a as usize], &records[b as usize])).or_default() += 1.0;
-    }
-    let mut counts: Vec<(Pattern, f64)> = counts.into_iter().collect();
-    counts.sort_unstable_by_key(|&(p, _)| p);
-    counts
 }
 
 /// One EM session over pattern counts: returns `m` for the free comparisons

@@ -40,7 +40,7 @@ fn run(name: &str) -> Option<Scores> {
     let data = engine::prepare_all(&dataset, specs, &columns, false).unwrap();
     let blocked = engine::block(&data, None, (dataset.ids.len() as u64 * 10).max(200_000)).unwrap();
     let model = engine::train(&data, &blocked, 42);
-    let pairs = engine::score(&data, &blocked, &model);
+    let pairs = engine::score(&blocked, &model);
     let key = |a: u32, b: u32| {
         let (x, y) = (dataset.ids[a as usize].clone(), dataset.ids[b as usize].clone());
         if x < y { (x, y) } else { (y, x) }
@@ -99,7 +99,7 @@ fn the_same_records_and_seed_give_the_same_pairs() {
         let data = engine::prepare_all(&dataset, specs, &columns, false).unwrap();
         let blocked = engine::block(&data, None, 200_000).unwrap();
         let model = engine::train(&data, &blocked, 7);
-        engine::score(&data, &blocked, &model).iter().map(|p| (p.left, p.right, p.weight.to_bits())).collect::<Vec<_>>()
+        engine::score(&blocked, &model).iter().map(|p| (p.left, p.right, p.weight.to_bits())).collect::<Vec<_>>()
     };
     assert_eq!(run(), run());
 }

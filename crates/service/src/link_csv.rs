@@ -277,7 +277,7 @@ pub fn link_csv(
     timings.push(("train", step.elapsed().as_secs_f64()));
     let step = Instant::now();
     let threshold = settings.threshold.unwrap_or(options.threshold);
-    let scored = engine::score(&data, &blocked, &model);
+    let scored = engine::score(&blocked, &model);
     let clusters = engine::clusters(&data, &model, &scored, threshold);
     timings.push(("score and cluster", step.elapsed().as_secs_f64()));
 

@@ -28,8 +28,6 @@ pub enum StoreError {
     Config(String),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: &'static str, source: sqlx::Error },
-    #[error("stored data is not what byname wrote: {0}")]
-    Corrupt(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

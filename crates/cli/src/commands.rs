@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
 use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
+use byname_service::link::LinkSettings;
 use byname_service::{Clock, SystemClock, instant_text};
 use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -67,18 +68,26 @@ pub async fn run(cli: Cli) -> Result<()> {
             let store = open_store(&cli).await?;
             let outcome = import(&store, kind, args, &clock).await?;
             if !args.no_link {
-                link(&store, &clock).await?;
+                link(&store, &clock, &LinkSettings::default()).await?;
             }
             drop(outcome);
             Ok(())
         }
-        Command::Link { command: None } => {
+        Command::Link { command: None, full, recompare, auto_threshold, review_threshold } => {
             let store = open_store(&cli).await?;
-            link(&store, &clock).await
+            let settings = LinkSettings {
+                full: *full,
+                recompare: *recompare,
+                auto_threshold: *auto_threshold,
+                review_threshold: *review_threshold,
+                ..LinkSettings::default()
+            };
+            link(&store, &clock, &settings).await
         }
-        Command::Link { command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings }) } => {
-            link_csv(inputs, id_column, out, clusters.as_deref(), *threshold, settings.clone())
-        }
+        Command::Link {
+            command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings }),
+            ..
+        } => link_csv(inputs, id_column, out, clusters.as_deref(), *threshold, settings.clone()),
         Command::Users(UsersCommand::Add { username, role, organisation, display_name }) => {
             let store = open_store(&cli).await?;
             let password = match std::env::var("BYNAME_NEW_PASSWORD") {
@@ -307,9 +316,23 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
     Ok(())
 }
 
-async fn link<S: Store>(store: &S, clock: &dyn Clock) -> Result<()> {
+async fn link<S: Store>(store: &S, clock: &dyn Clock, settings: &LinkSettings) -> Result<()> {
     let started = Instant::now();
-    let outcome = byname_service::link::link_certain(store, &instant_text(clock)).await?;
+    let outcome = byname_service::link::link(store, settings, &instant_text(clock)).await?;
+    println!(
+        "{} linkage: {} records compared anew, {} pairs scored; {} pairs linked automatically (probability >= {}), \
+         {} waiting for review (>= {})",
+        outcome.mode,
+        outcome.compared_records,
+        outcome.scored_pairs,
+        outcome.auto_pairs,
+        settings.auto_threshold,
+        outcome.review_pairs,
+        settings.review_threshold
+    );
+    for rule in &outcome.blocking_rules {
+        println!("  blocking on {rule}");
+    }
     println!(
         "linked {} records into {} persons ({} records changed person, {} persons new, {} gone) in {:.1}s",
         outcome.records,
@@ -428,7 +451,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
             let import_args = ImportArgs { path, mapping: None, partial: false, no_link: true };
             import(&store, kind, &import_args, &clock).await?;
         }
-        link(&store, &clock).await?;
+        link(&store, &clock, &LinkSettings::default()).await?;
     }
     let users = byname_service::demo::set_up(&store, &instant_text(&clock)).await?;
     println!();

@@ -50,10 +50,23 @@ enum Command {
     /// Import an export, or list past imports.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Link the stored records of the same person (today: the certain rules), or link CSV files.
+    /// Link the stored records of the same person (certain rules, then the probabilistic model,
+    /// incrementally when a model is stored), or link CSV files.
     Link {
         #[command(subcommand)]
         command: Option<LinkCommand>,
+        /// Train the model anew and compare every pair, instead of only new and changed records.
+        #[arg(long)]
+        full: bool,
+        /// Compare every pair again with the stored model, without training.
+        #[arg(long, conflicts_with = "full")]
+        recompare: bool,
+        /// At or above this match probability, records link by themselves.
+        #[arg(long, default_value_t = 0.95)]
+        auto_threshold: f64,
+        /// From this probability up to the automatic threshold, pairs wait in the review queue.
+        #[arg(long, default_value_t = 0.5)]
+        review_threshold: f64,
     },
     /// Manage users.
     #[command(subcommand)]

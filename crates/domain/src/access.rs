@@ -24,9 +24,28 @@ pub fn by_name_list_view(role: Role) -> PersonView {
     }
 }
 
+/// Who works the linkage review queue and may merge and split persons. Analysts see
+/// identifiable records only here; service leads, who run case conferences, fix the
+/// persons their teams find joined or split wrongly.
+pub fn can_review_links(role: Role) -> bool {
+    matches!(role, Role::Analyst | Role::ServiceLead)
+}
+
+/// What a user sees on a person's page: the case record or the minimal entry, plus the
+/// source records and why they were linked for those who review links.
+pub fn person_page_view(role: Role) -> PersonView {
+    by_name_list_view(role)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_analysts_and_service_leads_review_links() {
+        let reviewers: Vec<_> = Role::ALL.into_iter().filter(|&r| can_review_links(r)).map(Role::code).collect();
+        assert_eq!(reviewers, ["service_lead", "analyst"]);
+    }
 
     #[test]
     fn only_case_working_roles_see_names() {

@@ -19,4 +19,5 @@ pub mod model;
 mod nicknames;
 mod parallel;
 pub mod phonetic;
+pub mod resolve;
 pub mod similarity;

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod import;
 pub mod link;
 pub mod link_csv;
+pub mod review;
 
 pub use import::{ImportError, ImportKind, ImportOptions, ImportOutcome, Progress};
 

@@ -49,6 +49,33 @@ pub trait Store: Send + Sync {
     /// Makes the stored persons exactly the given assignment; returns how many records changed person.
     fn replace_links(&self, links: &[Link], now: &str) -> impl Future<Output = Result<LinkChanges>> + Send;
 
+    /// The latest run of probabilistic linkage.
+    fn last_link_run(&self) -> impl Future<Output = Result<Option<LinkRun>>> + Send;
+    /// Each record's fingerprint when it was last compared.
+    fn compared_fingerprints(&self) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+    /// Stored pairs, all of them or those touching some records.
+    fn link_pairs(&self, scope: &PairScope) -> impl Future<Output = Result<Vec<LinkPair>>> + Send;
+    fn link_pair(&self, left: i64, right: i64) -> impl Future<Output = Result<Option<LinkPair>>> + Send;
+    /// Stores one run in one transaction: replaces the pairs in `scope` with `pairs`, records the
+    /// fingerprints compared, and makes the persons exactly `links`.
+    fn save_link_run(
+        &self,
+        run: &LinkRun,
+        scope: &PairScope,
+        pairs: &[LinkPair],
+        compared: &[(i64, i64)],
+        links: &[Link],
+    ) -> impl Future<Output = Result<(i64, LinkChanges)>> + Send;
+    /// Every decision, oldest first, undone ones included.
+    fn link_decisions(&self) -> impl Future<Output = Result<Vec<Decision>>> + Send;
+    fn add_decisions(&self, decisions: &[NewDecision]) -> impl Future<Output = Result<()>> + Send;
+    /// Marks a batch of decisions undone; returns how many were live.
+    fn undo_decisions(&self, batch: &str, by: i64, at: &str) -> impl Future<Output = Result<u64>> + Send;
+    /// Records by id, with their person.
+    fn records(&self, ids: &[i64]) -> impl Future<Output = Result<Vec<RecordDetail>>> + Send;
+    /// The current records of a person.
+    fn person_records(&self, person_id: i64) -> impl Future<Output = Result<Vec<RecordDetail>>> + Send;
+
     fn upsert_organisation(&self, name: &str, kind: &str) -> impl Future<Output = Result<i64>> + Send;
     fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
     /// Creates the user, or replaces the role, organisation and password of one with that username.

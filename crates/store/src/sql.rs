@@ -122,6 +122,98 @@ impl SqlStore {
     }
 }
 
+const RECORD_DETAIL: &str = "SELECT r.id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, \
+     r.date_of_birth, r.gender, r.nationality, r.nhs_number, r.recorded_chain_id, r.withdrawn, l.person_id, l.rule \
+     FROM source_records r LEFT JOIN person_links l ON l.record_id = r.id";
+
+fn record_from_row(r: &AnyRow) -> Result<RecordDetail> {
+    Ok(RecordDetail {
+        record_id: r.try_get("id")?,
+        source: r.try_get("source")?,
+        source_id: r.try_get("source_id")?,
+        first_name: opt_text(r, "first_name")?,
+        last_name: opt_text(r, "last_name")?,
+        known_as: opt_text(r, "known_as")?,
+        aliases: opt_text(r, "aliases")?,
+        date_of_birth: opt_text(r, "date_of_birth")?,
+        gender: opt_text(r, "gender")?,
+        nationality: opt_text(r, "nationality")?,
+        nhs_number: opt_text(r, "nhs_number")?,
+        recorded_chain_id: opt_text(r, "recorded_chain_id")?,
+        withdrawn: r.try_get::<i64, _>("withdrawn")? != 0,
+        person_id: r.try_get::<Option<i64>, _>("person_id")?,
+        rule: opt_text(r, "rule")?,
+    })
+}
+
+fn pair_from_row(r: &AnyRow) -> Result<LinkPair> {
+    Ok(LinkPair {
+        left_record_id: r.try_get("left_record_id")?,
+        right_record_id: r.try_get("right_record_id")?,
+        probability: r.try_get("probability")?,
+        weight: r.try_get("weight")?,
+        explanation: r.try_get("explanation")?,
+    })
+}
+
+/// Integer ids written into an `IN (...)` list; they are numbers, so nothing can be injected.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Makes the stored persons exactly `links`, inside the caller's transaction.
+async fn write_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, links: &[Link], now: &str) -> Result<LinkChanges> {
+    let existing: HashMap<i64, (i64, String)> = sqlx::query("SELECT record_id, person_id, rule FROM person_links")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("record_id")?, (r.try_get("person_id")?, r.try_get("rule")?))))
+        .collect::<Result<_>>()?;
+    let existing_persons: std::collections::HashSet<i64> =
+        sqlx::query_scalar("SELECT id FROM persons").fetch_all(&mut **tx).await?.into_iter().collect();
+    let wanted_persons: std::collections::BTreeSet<i64> = links.iter().map(|l| l.person_id).collect();
+    let mut changes = LinkChanges::default();
+    for &person_id in wanted_persons.iter().filter(|p| !existing_persons.contains(p)) {
+        sqlx::query("INSERT INTO persons (id, created_at) VALUES ($1, $2)")
+            .bind(person_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        changes.persons_created += 1;
+    }
+    for link in links {
+        match existing.get(&link.record_id) {
+            Some((person_id, rule)) if *person_id == link.person_id && *rule == link.rule => {}
+            Some(_) => {
+                sqlx::query("UPDATE person_links SET person_id = $1, rule = $2 WHERE record_id = $3")
+                    .bind(link.person_id)
+                    .bind(&link.rule)
+                    .bind(link.record_id)
+                    .execute(&mut **tx)
+                    .await?;
+                changes.records_moved += 1;
+            }
+            None => {
+                sqlx::query("INSERT INTO person_links (record_id, person_id, rule) VALUES ($1, $2, $3)")
+                    .bind(link.record_id)
+                    .bind(link.person_id)
+                    .bind(&link.rule)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    let linked: std::collections::HashSet<i64> = links.iter().map(|l| l.record_id).collect();
+    for record_id in existing.keys().filter(|r| !linked.contains(r)) {
+        sqlx::query("DELETE FROM person_links WHERE record_id = $1").bind(record_id).execute(&mut **tx).await?;
+    }
+    for person_id in existing_persons.iter().filter(|p| !wanted_persons.contains(p)) {
+        sqlx::query("DELETE FROM persons WHERE id = $1").bind(person_id).execute(&mut **tx).await?;
+        changes.persons_removed += 1;
+    }
+    Ok(changes)
+}
+
 fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(column)?)
 }
@@ -211,8 +303,8 @@ impl Store for SqlStore {
 
     async fn link_inputs(&self) -> Result<Vec<LinkInput>> {
         let rows = sqlx::query(
-            "SELECT id, source, source_id, first_name, last_name, known_as, date_of_birth, nhs_number, recorded_chain_id \
-             FROM source_records WHERE withdrawn = 0 ORDER BY id",
+            "SELECT id, source, source_id, first_name, last_name, known_as, aliases, date_of_birth, gender, nationality, \
+             nhs_number, recorded_chain_id, fingerprint FROM source_records WHERE withdrawn = 0 ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -225,9 +317,13 @@ impl Store for SqlStore {
                     first_name: opt_text(r, "first_name")?,
                     last_name: opt_text(r, "last_name")?,
                     known_as: opt_text(r, "known_as")?,
+                    aliases: opt_text(r, "aliases")?,
                     date_of_birth: opt_text(r, "date_of_birth")?,
+                    gender: opt_text(r, "gender")?,
+                    nationality: opt_text(r, "nationality")?,
                     nhs_number: opt_text(r, "nhs_number")?,
                     recorded_chain_id: opt_text(r, "recorded_chain_id")?,
+                    fingerprint: r.try_get("fingerprint")?,
                 })
             })
             .collect()
@@ -245,56 +341,243 @@ impl Store for SqlStore {
 
     async fn replace_links(&self, links: &[Link], now: &str) -> Result<LinkChanges> {
         let mut tx = self.pool.begin().await?;
-        let existing: HashMap<i64, (i64, String)> = sqlx::query("SELECT record_id, person_id, rule FROM person_links")
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("record_id")?, (r.try_get("person_id")?, r.try_get("rule")?))))
-            .collect::<Result<_>>()?;
-        let existing_persons: std::collections::HashSet<i64> =
-            sqlx::query_scalar("SELECT id FROM persons").fetch_all(&mut *tx).await?.into_iter().collect();
-        let wanted_persons: std::collections::BTreeSet<i64> = links.iter().map(|l| l.person_id).collect();
-        let mut changes = LinkChanges::default();
-        for &person_id in wanted_persons.iter().filter(|p| !existing_persons.contains(p)) {
-            sqlx::query("INSERT INTO persons (id, created_at) VALUES ($1, $2)")
-                .bind(person_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            changes.persons_created += 1;
-        }
-        for link in links {
-            match existing.get(&link.record_id) {
-                Some((person_id, rule)) if *person_id == link.person_id && *rule == link.rule => {}
-                Some(_) => {
-                    sqlx::query("UPDATE person_links SET person_id = $1, rule = $2 WHERE record_id = $3")
-                        .bind(link.person_id)
-                        .bind(&link.rule)
-                        .bind(link.record_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    changes.records_moved += 1;
+        let changes = write_links(&mut tx, links, now).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn last_link_run(&self) -> Result<Option<LinkRun>> {
+        let row = sqlx::query(
+            "SELECT id, started_at, mode, model, records, compared, auto_links, review, auto_threshold, review_threshold \
+             FROM link_runs ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(LinkRun {
+                id: r.try_get("id")?,
+                started_at: r.try_get("started_at")?,
+                mode: r.try_get("mode")?,
+                model: r.try_get("model")?,
+                records: r.try_get("records")?,
+                compared: r.try_get("compared")?,
+                auto_links: r.try_get("auto_links")?,
+                review: r.try_get("review")?,
+                auto_threshold: r.try_get("auto_threshold")?,
+                review_threshold: r.try_get("review_threshold")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn compared_fingerprints(&self) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query("SELECT record_id, fingerprint FROM link_compared").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("record_id")?, r.try_get("fingerprint")?))).collect()
+    }
+
+    async fn link_pairs(&self, scope: &PairScope) -> Result<Vec<LinkPair>> {
+        const COLUMNS: &str =
+            "SELECT left_record_id, right_record_id, probability, weight, explanation FROM link_pairs";
+        let rows = match scope {
+            PairScope::All => {
+                sqlx::query(&format!("{COLUMNS} ORDER BY left_record_id, right_record_id"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            PairScope::Touching(ids) => {
+                let mut rows = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let list = id_list(chunk);
+                    rows.extend(
+                        sqlx::query(&format!(
+                            "{COLUMNS} WHERE left_record_id IN ({list}) OR right_record_id IN ({list}) \
+                             ORDER BY left_record_id, right_record_id"
+                        ))
+                        .fetch_all(&self.pool)
+                        .await?,
+                    );
                 }
-                None => {
-                    sqlx::query("INSERT INTO person_links (record_id, person_id, rule) VALUES ($1, $2, $3)")
-                        .bind(link.record_id)
-                        .bind(link.person_id)
-                        .bind(&link.rule)
+                rows
+            }
+        };
+        let mut pairs: Vec<LinkPair> = rows.iter().map(pair_from_row).collect::<Result<_>>()?;
+        pairs.sort_by_key(|p| (p.left_record_id, p.right_record_id));
+        pairs.dedup_by_key(|p| (p.left_record_id, p.right_record_id));
+        Ok(pairs)
+    }
+
+    async fn link_pair(&self, left: i64, right: i64) -> Result<Option<LinkPair>> {
+        let row = sqlx::query(
+            "SELECT left_record_id, right_record_id, probability, weight, explanation FROM link_pairs \
+             WHERE left_record_id = $1 AND right_record_id = $2",
+        )
+        .bind(left.min(right))
+        .bind(left.max(right))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(pair_from_row).transpose()
+    }
+
+    async fn save_link_run(
+        &self,
+        run: &LinkRun,
+        scope: &PairScope,
+        pairs: &[LinkPair],
+        compared: &[(i64, i64)],
+        links: &[Link],
+    ) -> Result<(i64, LinkChanges)> {
+        let mut tx = self.pool.begin().await?;
+        match scope {
+            PairScope::All => {
+                sqlx::query("DELETE FROM link_pairs").execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM link_compared").execute(&mut *tx).await?;
+            }
+            PairScope::Touching(ids) => {
+                for chunk in ids.chunks(500) {
+                    let list = id_list(chunk);
+                    sqlx::query(&format!(
+                        "DELETE FROM link_pairs WHERE left_record_id IN ({list}) OR right_record_id IN ({list})"
+                    ))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(&format!("DELETE FROM link_compared WHERE record_id IN ({list})"))
                         .execute(&mut *tx)
                         .await?;
                 }
             }
         }
-        let linked: std::collections::HashSet<i64> = links.iter().map(|l| l.record_id).collect();
-        for record_id in existing.keys().filter(|r| !linked.contains(r)) {
-            sqlx::query("DELETE FROM person_links WHERE record_id = $1").bind(record_id).execute(&mut *tx).await?;
+        // Multi-row statements: one statement a row costs tens of microseconds through sqlx.
+        for chunk in pairs.chunks(200) {
+            let placeholders: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
+                .collect();
+            let sql = format!(
+                "INSERT INTO link_pairs (left_record_id, right_record_id, probability, weight, explanation) VALUES {}",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for pair in chunk {
+                query = query
+                    .bind(pair.left_record_id)
+                    .bind(pair.right_record_id)
+                    .bind(pair.probability)
+                    .bind(pair.weight)
+                    .bind(&pair.explanation);
+            }
+            query.execute(&mut *tx).await?;
         }
-        for person_id in existing_persons.iter().filter(|p| !wanted_persons.contains(p)) {
-            sqlx::query("DELETE FROM persons WHERE id = $1").bind(person_id).execute(&mut *tx).await?;
-            changes.persons_removed += 1;
+        for chunk in compared.chunks(400) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+            let sql = format!("INSERT INTO link_compared (record_id, fingerprint) VALUES {}", placeholders.join(", "));
+            let mut query = sqlx::query(&sql);
+            for (record, fingerprint) in chunk {
+                query = query.bind(record).bind(fingerprint);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO link_runs (started_at, mode, model, records, compared, auto_links, review, auto_threshold, \
+             review_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&run.started_at)
+        .bind(&run.mode)
+        .bind(&run.model)
+        .bind(run.records)
+        .bind(run.compared)
+        .bind(run.auto_links)
+        .bind(run.review)
+        .bind(run.auto_threshold)
+        .bind(run.review_threshold)
+        .execute(&mut *tx)
+        .await?;
+        let run_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM link_runs").fetch_one(&mut *tx).await?;
+        let changes = write_links(&mut tx, links, &run.started_at).await?;
+        tx.commit().await?;
+        Ok((run_id, changes))
+    }
+
+    async fn link_decisions(&self) -> Result<Vec<Decision>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.batch, d.left_record_id, d.right_record_id, d.same_person, d.origin, d.reason, \
+             u.display_name AS decided_by, d.decided_at, v.display_name AS undone_by, d.undone_at \
+             FROM link_decisions d LEFT JOIN users u ON u.id = d.decided_by LEFT JOIN users v ON v.id = d.undone_by \
+             ORDER BY d.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Decision {
+                    id: r.try_get("id")?,
+                    batch: r.try_get("batch")?,
+                    left_record_id: r.try_get("left_record_id")?,
+                    right_record_id: r.try_get("right_record_id")?,
+                    same_person: r.try_get::<i64, _>("same_person")? != 0,
+                    origin: r.try_get("origin")?,
+                    reason: r.try_get("reason")?,
+                    decided_by: opt_text(r, "decided_by")?,
+                    decided_at: r.try_get("decided_at")?,
+                    undone_by: opt_text(r, "undone_by")?,
+                    undone_at: opt_text(r, "undone_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_decisions(&self, decisions: &[NewDecision]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for d in decisions {
+            sqlx::query(
+                "INSERT INTO link_decisions (batch, left_record_id, right_record_id, same_person, origin, reason, \
+                 decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&d.batch)
+            .bind(d.left_record_id.min(d.right_record_id))
+            .bind(d.left_record_id.max(d.right_record_id))
+            .bind(i64::from(d.same_person))
+            .bind(&d.origin)
+            .bind(&d.reason)
+            .bind(d.decided_by)
+            .bind(&d.decided_at)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
-        Ok(changes)
+        Ok(())
+    }
+
+    async fn undo_decisions(&self, batch: &str, by: i64, at: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE link_decisions SET undone_by = $1, undone_at = $2 WHERE batch = $3 AND undone_at IS NULL",
+        )
+        .bind(by)
+        .bind(at)
+        .bind(batch)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn records(&self, ids: &[i64]) -> Result<Vec<RecordDetail>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let rows = sqlx::query(&format!("{RECORD_DETAIL} WHERE r.id IN ({}) ORDER BY r.id", id_list(chunk)))
+                .fetch_all(&self.pool)
+                .await?;
+            for row in &rows {
+                out.push(record_from_row(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn person_records(&self, person_id: i64) -> Result<Vec<RecordDetail>> {
+        let rows = sqlx::query(&format!("{RECORD_DETAIL} WHERE l.person_id = $1 AND r.withdrawn = 0 ORDER BY r.id"))
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_from_row).collect()
     }
 
     async fn upsert_organisation(&self, name: &str, kind: &str) -> Result<i64> {

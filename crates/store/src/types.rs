@@ -36,9 +36,14 @@ pub struct LinkInput {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub known_as: Option<String>,
+    /// Other names used, `;`-separated.
+    pub aliases: Option<String>,
     pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    pub nationality: Option<String>,
     pub nhs_number: Option<String>,
     pub recorded_chain_id: Option<String>,
+    pub fingerprint: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,4 +137,89 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub tables: Vec<(String, i64, String)>,
+}
+
+/// A run of probabilistic linkage, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRun {
+    pub id: i64,
+    pub started_at: String,
+    /// `full` (trained anew, every pair compared) or `incremental`.
+    pub mode: String,
+    /// The model as JSON.
+    pub model: String,
+    pub records: i64,
+    pub compared: i64,
+    pub auto_links: i64,
+    pub review: i64,
+    pub auto_threshold: f64,
+    pub review_threshold: f64,
+}
+
+/// A scored pair of records, `left_record_id < right_record_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkPair {
+    pub left_record_id: i64,
+    pub right_record_id: i64,
+    pub probability: f64,
+    pub weight: f64,
+    /// The explanation (waterfall) as JSON.
+    pub explanation: String,
+}
+
+/// What a run changes in the stored pairs: all of them (a full run) or those touching some records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairScope {
+    All,
+    Touching(Vec<i64>),
+}
+
+/// A decision about a pair of records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDecision {
+    pub batch: String,
+    pub left_record_id: i64,
+    pub right_record_id: i64,
+    pub same_person: bool,
+    /// `review`, `merge` or `split`.
+    pub origin: String,
+    pub reason: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub id: i64,
+    pub batch: String,
+    pub left_record_id: i64,
+    pub right_record_id: i64,
+    pub same_person: bool,
+    pub origin: String,
+    pub reason: String,
+    pub decided_by: Option<String>,
+    pub decided_at: String,
+    pub undone_by: Option<String>,
+    pub undone_at: Option<String>,
+}
+
+/// One source record as the person and review pages show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordDetail {
+    pub record_id: i64,
+    pub source: String,
+    pub source_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub known_as: Option<String>,
+    pub aliases: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    pub nationality: Option<String>,
+    pub nhs_number: Option<String>,
+    pub recorded_chain_id: Option<String>,
+    pub withdrawn: bool,
+    pub person_id: Option<i64>,
+    /// Why the record belongs to its person (`own_record`, `shared_nhs_number`, `probabilistic`, ...).
+    pub rule: Option<String>,
 }

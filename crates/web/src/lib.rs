@@ -3,6 +3,7 @@
 //! every handler is a thin call into `byname-service`.
 
 mod auth;
+mod linkage;
 mod pages;
 
 use axum::Router;
@@ -37,6 +38,12 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
         .route("/logout", post(auth::logout::<S>))
         .route("/by-name-list", get(pages::by_name_list::<S>))
+        .route("/review", get(linkage::queue_page::<S>))
+        .route("/review/{left}/{right}", get(linkage::pair_page::<S>).post(linkage::decide::<S>))
+        .route("/people/{id}", get(linkage::person_page::<S>))
+        .route("/people/{id}/merge", post(linkage::merge::<S>))
+        .route("/people/{id}/split", post(linkage::split::<S>))
+        .route("/linkage/undo", post(linkage::undo::<S>))
         .route("/static/byname.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)

@@ -28,7 +28,10 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                 header.top {
                     a.brand href="/" { "byname" }
                     @if let Some(user) = user {
-                        nav aria-label="Main" { a href="/by-name-list" { "By-name list" } }
+                        nav aria-label="Main" {
+                            a href="/by-name-list" { "By-name list" }
+                            @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
+                        }
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }
                             form.inline method="post" action="/logout" {
@@ -143,7 +146,7 @@ fn render_list(page: &ListPage) -> Markup {
                 tbody {
                     @for entry in &page.entries {
                         tr {
-                            td data-label="Name" { div { strong { (entry.name) } } }
+                            td data-label="Name" { div { a href=(format!("/people/{}", entry.person_id)) { strong { (entry.name) } } } }
                             td data-label="Age" { div { (entry.age_band.label()) } }
                             td data-label="Last seen" {
                                 div {

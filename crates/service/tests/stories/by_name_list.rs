@@ -2,20 +2,12 @@
 
 use crate::support::*;
 use byname_domain::access::PersonView;
-use byname_service::accounts::{self, AccountError, SessionUser};
+use byname_service::accounts::{self, AccountError};
 use byname_service::by_name_list::{ListQuery, PER_PAGE, SortKey, by_name_list};
 use byname_service::import::ImportKind;
-use byname_service::link::link_certain;
-use byname_store::{SqlStore, Store};
+use byname_service::link::link;
+use byname_store::Store;
 use time::macros::datetime;
-
-async fn user(store: &SqlStore, username: &str, role: &str) -> SessionUser {
-    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
-    accounts::add_user(store, username, username, role, organisation, "correct horse battery", &now()).await.unwrap();
-    let token =
-        accounts::sign_in(store, username, "correct horse battery", datetime!(2024-07-01 12:00 UTC)).await.unwrap();
-    accounts::session(store, &token, datetime!(2024-07-01 12:05 UTC)).await.unwrap().unwrap()
-}
 
 fn today() -> time::Date {
     time::macros::date!(2024 - 07 - 01)
@@ -26,7 +18,7 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         import(store, ImportKind::Inform, inform_export().path()).await.unwrap();
-        link_certain(store, &now()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
 
         let page = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
@@ -75,7 +67,7 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
 async fn an_analyst_sees_only_the_minimal_entry() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-        link_certain(store, &now()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
         let analyst = user(store, "analyst", "analyst").await;
         let page = by_name_list(store, &analyst, ListQuery::default(), today(), &now()).await.unwrap();
         assert_eq!(page.view, PersonView::Minimal, "{label}");
@@ -111,7 +103,7 @@ async fn the_list_is_paged() {
             "{:?}",
             outcome.rejected_sample
         );
-        link_certain(store, &now()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
         let query = |page| ListQuery { sort: SortKey::Name, descending: false, page };
         let last = by_name_list(store, &worker, query(3), today(), &now()).await.unwrap();

@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use byname_service::import::ImportKind;
-use byname_service::link::link_certain;
+use byname_service::link::link;
 use byname_store::Store;
 
 #[tokio::test]
@@ -10,7 +10,7 @@ async fn certain_links_join_chain_and_inform_records_and_nothing_else() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         import(store, ImportKind::Inform, inform_export().path()).await.unwrap();
-        let outcome = link_certain(store, &now()).await.unwrap();
+        let outcome = link(store, &Default::default(), &now()).await.unwrap();
         // 7 records: C001 + INF-2 (recorded CHAIN id, name and birth date agree) + INF-4 (same NHS number)
         // are one person; INF-1 (no birth date) and INF-3 (a wrong CHAIN id) stay apart.
         assert_eq!((outcome.records, outcome.persons), (7, 5), "{label}");
@@ -22,7 +22,7 @@ async fn certain_links_join_chain_and_inform_records_and_nothing_else() {
         // Needs come from CHAIN and from Inform's assessments of the linked records.
         assert_eq!(john.support_needs, ["alcohol", "drugs", "mental_health"], "{label}");
 
-        let again = link_certain(store, &now()).await.unwrap();
+        let again = link(store, &Default::default(), &now()).await.unwrap();
         assert_eq!(
             again.changes,
             byname_store::LinkChanges::default(),

@@ -7,4 +7,5 @@
 mod by_name_list;
 mod import;
 mod linking;
+mod review;
 mod support;

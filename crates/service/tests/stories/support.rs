@@ -188,3 +188,23 @@ INF-4,01/03/2024,No,Yes,No,No
 pub fn inform_export() -> Export {
     Export::new(&[("clients.csv", CLIENTS), ("placements.csv", PLACEMENTS), ("assessments.csv", ASSESSMENTS)])
 }
+
+/// A signed-in user of the given role.
+pub async fn user(store: &SqlStore, username: &str, role: &str) -> byname_service::accounts::SessionUser {
+    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    byname_service::accounts::add_user(store, username, username, role, organisation, "correct horse battery", &now())
+        .await
+        .unwrap();
+    let token = byname_service::accounts::sign_in(
+        store,
+        username,
+        "correct horse battery",
+        time::macros::datetime!(2024-07-01 12:00 UTC),
+    )
+    .await
+    .unwrap();
+    byname_service::accounts::session(store, &token, time::macros::datetime!(2024-07-01 12:05 UTC))
+        .await
+        .unwrap()
+        .unwrap()
+}

@@ -27,7 +27,7 @@ pub async fn seeded_state(
     byname_service::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
         .await
         .unwrap();
-    byname_service::link::link_certain(&store, &now()).await.unwrap();
+    byname_service::link::link(&store, &Default::default(), &now()).await.unwrap();
     let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
     byname_service::accounts::add_user(
         &store,

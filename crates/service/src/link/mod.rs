@@ -1,0 +1,498 @@
+//! Identity resolution over everything stored: which source records are one
+//! person. Runs after every import and on `byname link`.
+//!
+//! One run:
+//! 1. reads every current record and every decision people have made;
+//! 2. applies the certain rules (a shared NHS number, an agreeing recorded CHAIN id);
+//! 3. scores pairs with the Fellegi-Sunter engine. A **full** run trains the
+//!    model anew (learning from reviewers' decisions too) and compares every
+//!    candidate pair. An **incremental** run keeps the stored model and compares
+//!    only the records that are new or changed since they were last compared, so
+//!    its result is the one a full comparison with that model would give;
+//! 4. keeps the pairs at or above the review threshold with their explanations;
+//!    above the automatic threshold they link, between the two they wait in the
+//!    review queue;
+//! 5. resolves persons ([`byname_linkage::resolve`]): decisions first, a
+//!    "different people" decision is never crossed, then the certain rules, then
+//!    the model's pairs, guarded against chains.
+
+mod persist;
+
+use byname_linkage::blocking::{BlockingRule, pack, record_keys, unpack};
+use byname_linkage::certain::{Candidate, Rule, certain_links};
+use byname_linkage::engine::{self, Dataset, PreparedData};
+use byname_linkage::infer::infer_comparisons;
+use byname_linkage::model::{Model, pattern, probability};
+use byname_linkage::resolve::{Edge, Evidence, resolve};
+use byname_store::{Decision, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
+use persist::PersistedModel;
+use std::collections::{HashMap, HashSet};
+
+pub use persist::explanation_json;
+
+/// The columns byname compares, in the dataset handed to the engine (column 0 is the record id).
+pub const COLUMNS: [&str; 10] = [
+    "rec_id",
+    "first_name",
+    "last_name",
+    "known_as",
+    "aliases",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "nhs_number",
+    "chain_id",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkSettings {
+    /// At or above this match probability, records link by themselves.
+    pub auto_threshold: f64,
+    /// From this probability up to the automatic threshold, pairs go to the review queue.
+    pub review_threshold: f64,
+    /// Train anew and compare everything, even when a model is stored.
+    pub full: bool,
+    /// Compare every pair again with the stored model, without training.
+    pub recompare: bool,
+    pub seed: u64,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        Self { auto_threshold: 0.95, review_threshold: 0.5, full: false, recompare: false, seed: 42 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    #[error("thresholds must satisfy 0 < review ({review}) <= automatic ({auto}) < 1")]
+    Thresholds { review: f64, auto: f64 },
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LinkOutcome {
+    /// `full`, `recompare`, `incremental` or `certain only` (too few records to block on).
+    pub mode: &'static str,
+    pub records: usize,
+    pub persons: usize,
+    /// Records compared anew in this run.
+    pub compared_records: usize,
+    /// Pairs scored in this run.
+    pub scored_pairs: usize,
+    /// Stored pairs at or above the automatic threshold.
+    pub auto_pairs: usize,
+    /// Pairs waiting for a reviewer.
+    pub review_pairs: usize,
+    pub blocking_rules: Vec<String>,
+    pub changes: LinkChanges,
+}
+
+/// The latest live decision on each pair: `true` for the same person.
+pub fn live_decisions(decisions: &[Decision]) -> HashMap<(i64, i64), bool> {
+    let mut live = HashMap::new();
+    for d in decisions.iter().filter(|d| d.undone_at.is_none()) {
+        live.insert((d.left_record_id, d.right_record_id), d.same_person);
+    }
+    live
+}
+
+fn dataset_of(inputs: &[LinkInput]) -> Dataset {
+    let values = inputs
+        .iter()
+        .map(|r| {
+            // A CHAIN record's own id and the CHAIN id another system recorded are one column,
+            // so a recorded id that agrees is evidence.
+            let chain_id = if r.source == "chain" { Some(r.source_id.clone()) } else { r.recorded_chain_id.clone() };
+            vec![
+                Some(r.record_id.to_string()),
+                r.first_name.clone(),
+                r.last_name.clone(),
+                r.known_as.clone(),
+                r.aliases.clone(),
+                r.date_of_birth.clone(),
+                r.gender.clone(),
+                r.nationality.clone(),
+                r.nhs_number.clone(),
+                chain_id,
+            ]
+        })
+        .collect();
+    Dataset {
+        ids: inputs.iter().map(|r| r.record_id.to_string()).collect(),
+        sources: vec![0; inputs.len()],
+        columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        values,
+    }
+}
+
+/// The certain links as edges between record indexes.
+fn certain_edges(inputs: &[LinkInput], index_of: &HashMap<i64, u32>) -> Vec<Edge> {
+    let candidates: Vec<Candidate> = inputs
+        .iter()
+        .map(|r| Candidate {
+            record_id: r.record_id,
+            source: r.source.clone(),
+            source_id: r.source_id.clone(),
+            first_name: r.first_name.clone(),
+            last_name: r.last_name.clone(),
+            date_of_birth: r.date_of_birth.clone(),
+            nhs_number: r.nhs_number.clone(),
+            recorded_chain_id: r.recorded_chain_id.clone(),
+        })
+        .collect();
+    certain_links(&candidates)
+        .into_iter()
+        .filter(|a| a.rule != Rule::Own)
+        .map(|a| Edge {
+            left: index_of[&a.record_id],
+            right: index_of[&a.person_id],
+            evidence: Evidence::Certain(match a.rule {
+                Rule::SharedNhsNumber => 1,
+                _ => 2,
+            }),
+            weight: 0.0,
+        })
+        .collect()
+}
+
+fn rule_code(evidence: Option<Evidence>, decided_origin: Option<&str>) -> String {
+    match evidence {
+        None => Rule::Own.code().to_owned(),
+        Some(Evidence::Certain(1)) => Rule::SharedNhsNumber.code().to_owned(),
+        Some(Evidence::Certain(_)) => Rule::RecordedChainId.code().to_owned(),
+        Some(Evidence::Scored) => "probabilistic".to_owned(),
+        Some(Evidence::Decided) => match decided_origin {
+            Some("merge") => "merged".to_owned(),
+            _ => "reviewed".to_owned(),
+        },
+    }
+}
+
+/// Links everything stored: see the module documentation.
+pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Result<LinkOutcome, LinkError> {
+    if !(settings.review_threshold > 0.0
+        && settings.review_threshold <= settings.auto_threshold
+        && settings.auto_threshold < 1.0)
+    {
+        return Err(LinkError::Thresholds { review: settings.review_threshold, auto: settings.auto_threshold });
+    }
+    let inputs = store.link_inputs().await?;
+    let index_of: HashMap<i64, u32> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i as u32)).collect();
+    let decisions = store.link_decisions().await?;
+    let live = live_decisions(&decisions);
+    let origin_of: HashMap<(i64, i64), &str> = decisions
+        .iter()
+        .filter(|d| d.undone_at.is_none() && d.same_person)
+        .map(|d| ((d.left_record_id, d.right_record_id), d.origin.as_str()))
+        .collect();
+    let mut edges = certain_edges(&inputs, &index_of);
+    let mut apart = Vec::new();
+    for (&(left, right), &same) in &live {
+        let (Some(&a), Some(&b)) = (index_of.get(&left), index_of.get(&right)) else { continue };
+        if same {
+            edges.push(Edge { left: a, right: b, evidence: Evidence::Decided, weight: 0.0 });
+        } else {
+            apart.push((a, b));
+        }
+    }
+    apart.sort_unstable();
+
+    let dataset = dataset_of(&inputs);
+    let previous = store.last_link_run().await?;
+    let stored_model = previous.as_ref().and_then(|run| PersistedModel::from_json(&run.model).ok());
+    let mut outcome = LinkOutcome {
+        mode: "certain only",
+        records: inputs.len(),
+        persons: 0,
+        compared_records: 0,
+        scored_pairs: 0,
+        auto_pairs: 0,
+        review_pairs: 0,
+        blocking_rules: Vec::new(),
+        changes: LinkChanges::default(),
+    };
+
+    let scoring = if inputs.len() < 2 {
+        None
+    } else {
+        score_records(store, &inputs, &dataset, &live, &index_of, stored_model, settings).await?
+    };
+    let (pairs, scope, compared, model, data, persisted) = match scoring {
+        Some(s) => {
+            outcome.mode = s.mode;
+            outcome.compared_records = s.compared.len();
+            outcome.scored_pairs = s.scored_pairs;
+            outcome.blocking_rules = s.persisted.rule_descriptions.clone();
+            (s.pairs, s.scope, s.compared, Some(s.model), Some(s.data), Some(s.persisted))
+        }
+        None => (Vec::new(), PairScope::All, Vec::new(), None, None, None),
+    };
+
+    // Every pair that counts now: those kept from earlier runs and this run's.
+    let mut all_pairs: HashMap<(i64, i64), f64> = HashMap::new();
+    if let PairScope::Touching(touched) = &scope {
+        let touched: HashSet<i64> = touched.iter().copied().collect();
+        for pair in store.link_pairs(&PairScope::All).await? {
+            if !touched.contains(&pair.left_record_id) && !touched.contains(&pair.right_record_id) {
+                all_pairs.insert((pair.left_record_id, pair.right_record_id), pair.weight);
+            }
+        }
+    }
+    for pair in &pairs {
+        all_pairs.insert((pair.left_record_id, pair.right_record_id), pair.weight);
+    }
+    let auto_weight = weight_of(settings.auto_threshold);
+    for (&(left, right), &weight) in &all_pairs {
+        let (Some(&a), Some(&b)) = (index_of.get(&left), index_of.get(&right)) else { continue };
+        if weight >= auto_weight {
+            outcome.auto_pairs += 1;
+        }
+        if live.contains_key(&(left, right)) {
+            // A decided pair is an edge or a wall already.
+            continue;
+        }
+        edges.push(Edge { left: a, right: b, evidence: Evidence::Scored, weight });
+    }
+
+    let guard = |a: u32, b: u32| match (&model, &data) {
+        (Some(model), Some(data)) => {
+            let weight = model.weight(pattern(&data.specs, &data.records[a as usize], &data.records[b as usize]), a, b);
+            probability(weight) < 0.01
+        }
+        _ => false,
+    };
+    let resolution = resolve(inputs.len(), &edges, &apart, auto_weight, guard);
+    let mut origin_of_record: HashMap<i64, &str> = HashMap::new();
+    for (&(left, right), &origin) in &origin_of {
+        for record in [left, right] {
+            let entry = origin_of_record.entry(record).or_insert(origin);
+            if origin == "merge" {
+                *entry = origin;
+            }
+        }
+    }
+    let decided_origin = |record: usize| origin_of_record.get(&inputs[record].record_id).copied();
+    let links: Vec<Link> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Link {
+            record_id: r.record_id,
+            person_id: inputs[resolution.person_of[i] as usize].record_id,
+            rule: rule_code(resolution.joined_by[i], decided_origin(i)),
+        })
+        .collect();
+    outcome.persons = links.iter().map(|l| l.person_id).collect::<HashSet<_>>().len();
+    let person_of: HashMap<i64, i64> = links.iter().map(|l| (l.record_id, l.person_id)).collect();
+    outcome.review_pairs = all_pairs
+        .iter()
+        .filter(|(pair, weight)| {
+            **weight < auto_weight && !live.contains_key(pair) && person_of.get(&pair.0) != person_of.get(&pair.1)
+        })
+        .count();
+
+    let run = LinkRun {
+        id: 0,
+        started_at: now.to_owned(),
+        mode: outcome.mode.to_owned(),
+        model: persisted
+            .as_ref()
+            .map(PersistedModel::to_json)
+            .or_else(|| previous.map(|p| p.model))
+            .unwrap_or_default(),
+        records: inputs.len() as i64,
+        compared: outcome.compared_records as i64,
+        auto_links: outcome.auto_pairs as i64,
+        review: outcome.review_pairs as i64,
+        auto_threshold: settings.auto_threshold,
+        review_threshold: settings.review_threshold,
+    };
+    let (_, changes) = store.save_link_run(&run, &scope, &pairs, &compared, &links).await?;
+    outcome.changes = changes;
+    Ok(outcome)
+}
+
+/// What scoring produced: the pairs to store, which stored pairs they replace, the
+/// fingerprints compared, and the model with the prepared records.
+struct Scoring {
+    mode: &'static str,
+    pairs: Vec<LinkPair>,
+    scope: PairScope,
+    compared: Vec<(i64, i64)>,
+    scored_pairs: usize,
+    model: Model,
+    data: PreparedData,
+    persisted: PersistedModel,
+}
+
+/// Scores the pairs that need it, training first on a full run. `None` when the records
+/// give the engine nothing to block on (a handful of records): the certain rules decide alone.
+async fn score_records<S: Store>(
+    store: &S,
+    inputs: &[LinkInput],
+    dataset: &Dataset,
+    live: &HashMap<(i64, i64), bool>,
+    index_of: &HashMap<i64, u32>,
+    stored_model: Option<PersistedModel>,
+    settings: &LinkSettings,
+) -> Result<Option<Scoring>, LinkError> {
+    let full = settings.full || stored_model.is_none();
+    let (persisted, data, model) = match stored_model {
+        Some(persisted) if !full => {
+            let (data, model) = persisted.restore(dataset)?;
+            (persisted, data, model)
+        }
+        _ => {
+            let (specs, columns, _) = infer_comparisons(dataset, 0);
+            let data = engine::prepare_all(dataset, specs, &columns, false)?;
+            let budget = (inputs.len() as u64 * 10).max(200_000);
+            let blocked = match engine::block(&data, None, budget) {
+                Ok(blocked) => blocked,
+                Err(engine::EngineError::NoFeasibleRule { .. }) => return Ok(None),
+                Err(error) => return Err(error.into()),
+            };
+            let mut model = engine::train(&data, &blocked, settings.seed);
+            learn_from_decisions(&mut model, &data, live, index_of, data.total_pairs());
+            let rules: Vec<BlockingRule> = blocked.rules.iter().map(|r| r.rule.clone()).collect();
+            let persisted = PersistedModel::capture(&model, &data, &columns, &rules, &blocked.rules);
+            (persisted, data, model)
+        }
+    };
+
+    let everything = full || settings.recompare;
+    let fingerprints: HashMap<i64, i64> =
+        if everything { HashMap::new() } else { store.compared_fingerprints().await?.into_iter().collect() };
+    let changed: Vec<u32> = inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| fingerprints.get(&r.record_id) != Some(&r.fingerprint))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let current: HashSet<i64> = inputs.iter().map(|r| r.record_id).collect();
+    if std::env::var("BYNAME_DEBUG_LINK").is_ok() {
+        for &i in &changed {
+            eprintln!(
+                "changed {} {} {:?}",
+                inputs[i as usize].record_id,
+                inputs[i as usize].fingerprint,
+                fingerprints.get(&inputs[i as usize].record_id)
+            );
+        }
+    }
+    let gone: Vec<i64> = fingerprints.keys().filter(|id| !current.contains(id)).copied().collect();
+
+    let candidates = candidate_pairs(&persisted.rules, &data, &changed, everything);
+    let pairs: Vec<LinkPair> = candidates
+        .iter()
+        .filter_map(|&p| {
+            let (a, b) = unpack(p);
+            let weight = model.weight(pattern(&data.specs, &data.records[a as usize], &data.records[b as usize]), a, b);
+            if probability(weight) < settings.review_threshold {
+                return None;
+            }
+            let explanation = engine::explain(dataset, &persisted.columns, &data, &model, a, b);
+            let (left, right) = (inputs[a as usize].record_id, inputs[b as usize].record_id);
+            Some(LinkPair {
+                left_record_id: left.min(right),
+                right_record_id: left.max(right),
+                probability: probability(weight),
+                weight,
+                explanation: explanation_json(&explanation),
+            })
+        })
+        .collect();
+    let scope = if everything {
+        PairScope::All
+    } else {
+        let mut touched: Vec<i64> = changed.iter().map(|&i| inputs[i as usize].record_id).collect();
+        touched.extend(gone);
+        PairScope::Touching(touched)
+    };
+    let compared = changed.iter().map(|&i| (inputs[i as usize].record_id, inputs[i as usize].fingerprint)).collect();
+    Ok(Some(Scoring {
+        mode: if full {
+            "full"
+        } else if settings.recompare {
+            "recompare"
+        } else {
+            "incremental"
+        },
+        pairs,
+        scope,
+        compared,
+        scored_pairs: candidates.len(),
+        model,
+        data,
+        persisted,
+    }))
+}
+
+/// The match weight of a probability.
+pub fn weight_of(probability: f64) -> f64 {
+    (probability / (1.0 - probability)).log2()
+}
+
+/// Candidate pairs, packed and distinct: all of them, or those with at least one changed record.
+fn candidate_pairs(rules: &[BlockingRule], data: &PreparedData, changed: &[u32], full: bool) -> Vec<u64> {
+    let mut out = Vec::new();
+    let is_changed: HashSet<u32> = changed.iter().copied().collect();
+    for rule in rules {
+        let keys = record_keys(rule, &data.records);
+        let mut groups: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(key) = key {
+                groups.entry(*key).or_default().push(i as u32);
+            }
+        }
+        for members in groups.values() {
+            for (x, &a) in members.iter().enumerate() {
+                for &b in &members[x + 1..] {
+                    if full || is_changed.contains(&a) || is_changed.contains(&b) {
+                        out.push(pack(a.min(b), a.max(b)));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Reviewers teach the model: pairs people decided are the same person are
+/// labelled matches, and their levels pull `m` towards what true matches look
+/// like here, weighed against the matches EM expects among all pairs.
+fn learn_from_decisions(
+    model: &mut Model,
+    data: &PreparedData,
+    live: &HashMap<(i64, i64), bool>,
+    index_of: &HashMap<i64, u32>,
+    total_pairs: f64,
+) {
+    let labelled: Vec<(u32, u32)> = live
+        .iter()
+        .filter(|(_, same)| **same)
+        .filter_map(|((l, r), _)| Some((*index_of.get(l)?, *index_of.get(r)?)))
+        .collect();
+    if labelled.is_empty() {
+        return;
+    }
+    let expected_matches = (model.prior * total_pairs).max(1.0);
+    for (c, comparison) in model.comparisons.iter_mut().enumerate() {
+        let mut counts = vec![0.0; comparison.m.len()];
+        for &(a, b) in &labelled {
+            let p = pattern(&data.specs, &data.records[a as usize], &data.records[b as usize]);
+            counts[byname_linkage::model::level_of(p, c) as usize] += 1.0;
+        }
+        let observed: f64 = counts[1..].iter().sum();
+        if observed == 0.0 {
+            continue;
+        }
+        for (m, count) in comparison.m.iter_mut().zip(&counts).skip(1) {
+            *m = ((*m * expected_matches + count) / (expected_matches + observed)).max(1e-6);
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! People correcting the linkage: the clerical review queue (pairs the model
+//! is unsure of), accept or reject, manual merge and split of persons, and
+//! undo of any of these. Every decision is stored for good: a pair decided to
+//! be different people is never linked again automatically, and the next full
+//! run learns from the pairs decided to be the same person. Every view of
+//! records here and every decision is written to the audit log.
+
+use crate::accounts::{SessionUser, random_token};
+use crate::link::{LinkError, LinkOutcome, LinkSettings, link, live_decisions};
+use byname_domain::access::{PersonView, can_review_links, person_page_view};
+use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+
+/// Longest reason kept with a decision.
+pub const MAX_REASON: usize = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("your role may not review or change how records are linked")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Link(#[from] LinkError),
+}
+
+impl From<StoreError> for Box<ReviewError> {
+    fn from(error: StoreError) -> Self {
+        Box::new(ReviewError::Store(error))
+    }
+}
+
+/// One comparison's part of a pair's score, as the explanation stores it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct TermView {
+    pub comparison: String,
+    pub level: String,
+    pub left: String,
+    pub right: String,
+    pub m: f64,
+    pub u: f64,
+    pub weight: f64,
+    pub term_frequency_adjustment: f64,
+}
+
+/// Why a pair scores as it does: the prior, each comparison, the total (a waterfall).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ExplanationView {
+    pub prior: f64,
+    pub prior_weight: f64,
+    pub terms: Vec<TermView>,
+    pub weight: f64,
+    pub probability: f64,
+}
+
+impl ExplanationView {
+    pub fn parse(json: &str) -> Option<Self> {
+        serde_json::from_str(json).ok()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    pub left: RecordDetail,
+    pub right: RecordDetail,
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub entries: Vec<QueueEntry>,
+    pub total: usize,
+    pub auto_threshold: f64,
+    pub review_threshold: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PairView {
+    pub left: RecordDetail,
+    pub right: RecordDetail,
+    pub pair: LinkPair,
+    pub explanation: Option<ExplanationView>,
+    /// The live decision on this pair, if any.
+    pub decision: Option<Decision>,
+    /// The next pair in the queue after this one.
+    pub next: Option<(i64, i64)>,
+}
+
+fn require_reviewer(user: &SessionUser) -> Result<(), ReviewError> {
+    if can_review_links(user.role) { Ok(()) } else { Err(ReviewError::Forbidden) }
+}
+
+async fn audit<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    action: &str,
+    person_id: Option<i64>,
+    detail: String,
+    now: &str,
+) -> Result<(), StoreError> {
+    store
+        .append_audit(&AuditEntry {
+            at: now.to_owned(),
+            user_id: Some(user.id),
+            action: action.to_owned(),
+            person_id,
+            purpose: Some("linkage_review".to_owned()),
+            detail: Some(detail),
+        })
+        .await
+}
+
+/// The pairs waiting for a decision, most likely first, as `(left, right, probability)`.
+async fn waiting<S: Store>(store: &S) -> Result<(Vec<(i64, i64, f64)>, f64, f64), StoreError> {
+    let Some(run) = store.last_link_run().await? else { return Ok((Vec::new(), 0.95, 0.5)) };
+    let live = live_decisions(&store.link_decisions().await?);
+    let pairs = store.link_pairs(&PairScope::All).await?;
+    let uncertain: Vec<&LinkPair> = pairs
+        .iter()
+        .filter(|p| p.probability < run.auto_threshold && !live.contains_key(&(p.left_record_id, p.right_record_id)))
+        .collect();
+    let ids: Vec<i64> = uncertain.iter().flat_map(|p| [p.left_record_id, p.right_record_id]).collect();
+    let person_of: HashMap<i64, Option<i64>> =
+        store.records(&ids).await?.into_iter().map(|r| (r.record_id, r.person_id)).collect();
+    let mut out: Vec<(i64, i64, f64)> = uncertain
+        .into_iter()
+        .filter(|p| {
+            let (a, b) = (person_of.get(&p.left_record_id), person_of.get(&p.right_record_id));
+            // Withdrawn records have no person and leave the queue; pairs already joined another way too.
+            matches!((a, b), (Some(Some(x)), Some(Some(y))) if x != y)
+        })
+        .map(|p| (p.left_record_id, p.right_record_id, p.probability))
+        .collect();
+    out.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+    Ok((out, run.auto_threshold, run.review_threshold))
+}
+
+/// One page of the review queue. The records shown are audited.
+pub async fn queue<S: Store>(store: &S, user: &SessionUser, limit: usize, now: &str) -> Result<Queue, ReviewError> {
+    require_reviewer(user)?;
+    let (waiting, auto_threshold, review_threshold) = waiting(store).await?;
+    let shown = &waiting[..waiting.len().min(limit)];
+    let ids: Vec<i64> = shown.iter().flat_map(|p| [p.0, p.1]).collect();
+    let records: HashMap<i64, RecordDetail> =
+        store.records(&ids).await?.into_iter().map(|r| (r.record_id, r)).collect();
+    let mut entries = Vec::new();
+    let mut persons_shown = HashSet::new();
+    for &(left, right, probability) in shown {
+        let (Some(l), Some(r)) = (records.get(&left), records.get(&right)) else { continue };
+        persons_shown.extend([l.person_id, r.person_id].into_iter().flatten());
+        entries.push(QueueEntry { left: l.clone(), right: r.clone(), probability });
+    }
+    let mut persons_shown: Vec<i64> = persons_shown.into_iter().collect();
+    persons_shown.sort_unstable();
+    for person in persons_shown {
+        audit(store, user, "view_review_queue", Some(person), "records in the review queue".into(), now).await?;
+    }
+    Ok(Queue { entries, total: waiting.len(), auto_threshold, review_threshold })
+}
+
+/// One pair with its explanation and the two records side by side.
+pub async fn pair<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    left: i64,
+    right: i64,
+    now: &str,
+) -> Result<PairView, ReviewError> {
+    require_reviewer(user)?;
+    let (left, right) = (left.min(right), left.max(right));
+    let pair = store.link_pair(left, right).await?.ok_or(ReviewError::NotFound)?;
+    let mut records = store.records(&[left, right]).await?;
+    if records.len() != 2 {
+        return Err(ReviewError::NotFound);
+    }
+    let right_record = records.pop().expect("two records");
+    let left_record = records.pop().expect("two records");
+    let decision = store
+        .link_decisions()
+        .await?
+        .into_iter()
+        .rev()
+        .find(|d| d.undone_at.is_none() && (d.left_record_id, d.right_record_id) == (left, right));
+    let (waiting, _, _) = waiting(store).await?;
+    let next = waiting.iter().map(|p| (p.0, p.1)).find(|&p| p != (left, right));
+    for person in [left_record.person_id, right_record.person_id].into_iter().flatten() {
+        audit(store, user, "view_link_pair", Some(person), format!("records {left} and {right}"), now).await?;
+    }
+    Ok(PairView {
+        explanation: ExplanationView::parse(&pair.explanation),
+        left: left_record,
+        right: right_record,
+        pair,
+        decision,
+        next,
+    })
+}
+
+fn clean_reason(reason: &str, required: bool) -> Result<String, ReviewError> {
+    let reason = reason.trim();
+    if required && reason.is_empty() {
+        return Err(ReviewError::Invalid("give a reason: it is kept with the decision and shown in the audit".into()));
+    }
+    if reason.chars().count() > MAX_REASON {
+        return Err(ReviewError::Invalid(format!("the reason is longer than {MAX_REASON} characters")));
+    }
+    Ok(reason.to_owned())
+}
+
+async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewError> {
+    let settings = match store.last_link_run().await? {
+        Some(run) => LinkSettings {
+            auto_threshold: run.auto_threshold,
+            review_threshold: run.review_threshold,
+            ..LinkSettings::default()
+        },
+        None => LinkSettings::default(),
+    };
+    Ok(link(store, &settings, now).await?)
+}
+
+async fn record_and_relink<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    decisions: Vec<NewDecision>,
+    action: &str,
+    persons: &[i64],
+    detail: String,
+    now: &str,
+) -> Result<String, ReviewError> {
+    let batch = decisions.first().map(|d| d.batch.clone()).unwrap_or_default();
+    store.add_decisions(&decisions).await?;
+    for &person in persons {
+        audit(store, user, action, Some(person), format!("{detail} (batch {batch})"), now).await?;
+    }
+    relink(store, now).await?;
+    Ok(batch)
+}
+
+fn new_batch() -> String {
+    random_token(8)
+}
+
+/// A reviewer's verdict on a pair: the same person, or different people.
+pub async fn decide<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    left: i64,
+    right: i64,
+    same_person: bool,
+    reason: &str,
+    now: &str,
+) -> Result<String, ReviewError> {
+    require_reviewer(user)?;
+    let reason = clean_reason(reason, false)?;
+    let records = store.records(&[left, right]).await?;
+    if records.len() != 2 || left == right {
+        return Err(ReviewError::NotFound);
+    }
+    let decision = NewDecision {
+        batch: new_batch(),
+        left_record_id: left.min(right),
+        right_record_id: left.max(right),
+        same_person,
+        origin: "review".into(),
+        reason,
+        decided_by: Some(user.id),
+        decided_at: now.to_owned(),
+    };
+    let persons: Vec<i64> = records.iter().filter_map(|r| r.person_id).collect();
+    let verdict = if same_person { "same person" } else { "different people" };
+    record_and_relink(
+        store,
+        user,
+        vec![decision],
+        "link_review",
+        &persons,
+        format!("{verdict}: records {left} and {right}"),
+        now,
+    )
+    .await
+}
+
+/// Makes two persons one, with a reason.
+pub async fn merge<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person: i64,
+    other: i64,
+    reason: &str,
+    now: &str,
+) -> Result<String, ReviewError> {
+    require_reviewer(user)?;
+    let reason = clean_reason(reason, true)?;
+    if person == other {
+        return Err(ReviewError::Invalid("a person cannot be merged with itself".into()));
+    }
+    let (a, b) = (store.person_records(person).await?, store.person_records(other).await?);
+    let (Some(first_a), Some(first_b)) = (a.first(), b.first()) else {
+        return Err(ReviewError::Invalid(format!("there is no person {}", if a.is_empty() { person } else { other })));
+    };
+    let decision = NewDecision {
+        batch: new_batch(),
+        left_record_id: first_a.record_id.min(first_b.record_id),
+        right_record_id: first_a.record_id.max(first_b.record_id),
+        same_person: true,
+        origin: "merge".into(),
+        reason,
+        decided_by: Some(user.id),
+        decided_at: now.to_owned(),
+    };
+    record_and_relink(
+        store,
+        user,
+        vec![decision],
+        "merge_persons",
+        &[person, other],
+        format!("merged {person} and {other}"),
+        now,
+    )
+    .await
+}
+
+/// Takes one source record out of its person, with a reason: it is decided to be a
+/// different person from every other record there.
+pub async fn split<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    record: i64,
+    reason: &str,
+    now: &str,
+) -> Result<String, ReviewError> {
+    require_reviewer(user)?;
+    let reason = clean_reason(reason, true)?;
+    let detail = store.records(&[record]).await?.pop().ok_or(ReviewError::NotFound)?;
+    let person = detail.person_id.ok_or(ReviewError::NotFound)?;
+    let others: Vec<RecordDetail> =
+        store.person_records(person).await?.into_iter().filter(|r| r.record_id != record).collect();
+    if others.is_empty() {
+        return Err(ReviewError::Invalid("this record is the person's only record: there is nothing to split".into()));
+    }
+    let batch = new_batch();
+    let decisions = others
+        .iter()
+        .map(|other| NewDecision {
+            batch: batch.clone(),
+            left_record_id: record.min(other.record_id),
+            right_record_id: record.max(other.record_id),
+            same_person: false,
+            origin: "split".into(),
+            reason: reason.clone(),
+            decided_by: Some(user.id),
+            decided_at: now.to_owned(),
+        })
+        .collect();
+    record_and_relink(
+        store,
+        user,
+        decisions,
+        "split_person",
+        &[person],
+        format!("took record {record} out of {person}"),
+        now,
+    )
+    .await
+}
+
+/// Undoes a decision, a merge or a split (all decisions of its batch).
+pub async fn undo<S: Store>(store: &S, user: &SessionUser, batch: &str, now: &str) -> Result<(), ReviewError> {
+    require_reviewer(user)?;
+    let decisions: Vec<Decision> = store.link_decisions().await?.into_iter().filter(|d| d.batch == batch).collect();
+    if decisions.is_empty() {
+        return Err(ReviewError::NotFound);
+    }
+    if store.undo_decisions(batch, user.id, now).await? == 0 {
+        return Err(ReviewError::Invalid("this was undone already".into()));
+    }
+    let ids: Vec<i64> = decisions.iter().flat_map(|d| [d.left_record_id, d.right_record_id]).collect();
+    let mut persons: Vec<i64> = store.records(&ids).await?.into_iter().filter_map(|r| r.person_id).collect();
+    persons.sort_unstable();
+    persons.dedup();
+    for &person in &persons {
+        audit(store, user, "undo_link_decision", Some(person), format!("undid batch {batch}"), now).await?;
+    }
+    relink(store, now).await?;
+    Ok(())
+}
+
+/// A person's source records and why they were linked.
+#[derive(Debug, Clone)]
+pub struct PersonLinkage {
+    pub person_id: i64,
+    pub view: PersonView,
+    /// Whether the user may see the records and change the linkage.
+    pub can_review: bool,
+    pub records: Vec<RecordDetail>,
+    /// Scored pairs among the person's records, strongest first, with explanations.
+    pub pairs: Vec<(LinkPair, Option<ExplanationView>)>,
+    /// Decisions touching the person's records, newest first.
+    pub decisions: Vec<Decision>,
+}
+
+/// What a person's page shows of how the person was put together. Records are shown to
+/// those who see the full case record and to reviewers; everyone's view is audited.
+pub async fn person_linkage<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    now: &str,
+) -> Result<PersonLinkage, ReviewError> {
+    let records = store.person_records(person_id).await?;
+    if records.is_empty() {
+        return Err(ReviewError::NotFound);
+    }
+    let view = person_page_view(user.role);
+    let can_review = can_review_links(user.role);
+    let shows_records = view == PersonView::Full || can_review;
+    let ids: Vec<i64> = records.iter().map(|r| r.record_id).collect();
+    let members: HashSet<i64> = ids.iter().copied().collect();
+    let mut pairs: Vec<(LinkPair, Option<ExplanationView>)> = if shows_records {
+        store
+            .link_pairs(&PairScope::Touching(ids.clone()))
+            .await?
+            .into_iter()
+            .filter(|p| members.contains(&p.left_record_id) && members.contains(&p.right_record_id))
+            .map(|p| {
+                let explanation = ExplanationView::parse(&p.explanation);
+                (p, explanation)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    pairs.sort_by(|a, b| b.0.weight.total_cmp(&a.0.weight));
+    let mut decisions: Vec<Decision> = if shows_records {
+        store
+            .link_decisions()
+            .await?
+            .into_iter()
+            .filter(|d| members.contains(&d.left_record_id) || members.contains(&d.right_record_id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    decisions.reverse();
+    audit(
+        store,
+        user,
+        "view_person",
+        Some(person_id),
+        if shows_records { "source records and linkage".into() } else { "minimal entry".into() },
+        now,
+    )
+    .await?;
+    Ok(PersonLinkage {
+        person_id,
+        view,
+        can_review,
+        records: if shows_records { records } else { Vec::new() },
+        pairs,
+        decisions,
+    })
+}

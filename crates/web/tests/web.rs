@@ -146,3 +146,105 @@ async fn repeated_wrong_passwords_lock_the_username_for_a_while() {
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.body.contains("Too many failed attempts"));
 }
+
+/// Signs in through the form as any user.
+async fn sign_in_as(app: &App, username: &str, password: &str) -> String {
+    let form = send(app, get("/login", None)).await;
+    let csrf = hidden_value(&form.body, "csrf");
+    let login_cookie = cookie_pair(&form.cookies, "byname_login_csrf");
+    let body = format!("username={username}&password={}&csrf={csrf}", password.replace(' ', "+"));
+    let reply = send(app, post("/login", &login_cookie, &body)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    cookie_pair(&reply.cookies, "byname_session")
+}
+
+/// Enough people for the model to learn from, every eleventh with a second record.
+fn many_persons() -> String {
+    const FIRST: [&str; 12] =
+        ["Adam", "Carla", "Dawit", "Elena", "Femi", "Grace", "Ioana", "Jakub", "Liam", "Rosa", "Samir", "Uma"];
+    const LAST: [&str; 15] = [
+        "Abebe", "Baker", "Dobrev", "Evans", "Farah", "Hughes", "Ionescu", "Jones", "Lungu", "Nowak", "Popa", "Radu",
+        "Stoica", "Walsh", "Osei",
+    ];
+    let mut csv = String::from("chain_id,first_name,last_name,date_of_birth\n");
+    for i in 0..240 {
+        let date = format!("19{:02}-{:02}-{:02}", 50 + i % 50, 1 + i % 12, 1 + (i * 7) % 28);
+        let (first, last) = (FIRST[i % 12], LAST[(i / 12 + i) % 15]);
+        csv.push_str(&format!("C{i:04},{first},{last},{date}\n"));
+        if i % 11 == 3 {
+            csv.push_str(&format!("E{i:04},{first},{last},{date}\n"));
+        }
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let contacts =
+        "contact_id,chain_id,contact_date,location,borough,bedded_down\nK1,C0003,2024-06-30,Strand,Westminster,Y\n";
+    let (store, state) = support::seeded_state(dir.path(), &many_persons(), contacts, false).await;
+    let organisation = store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    byname_service::accounts::add_user(
+        &store,
+        "analyst",
+        "Ana Lyst",
+        "analyst",
+        organisation,
+        support::PASSWORD,
+        "2024-07-01T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    let app = App { router: byname_web::router(state), store, _dir: dir };
+
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    assert_eq!(
+        send(&app, get("/review", Some(&worker))).await.status,
+        StatusCode::FORBIDDEN,
+        "outreach workers do not review"
+    );
+    let analyst = sign_in_as(&app, "analyst", support::PASSWORD).await;
+    let queue = send(&app, get("/review", Some(&analyst))).await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains("pairs of records wait for a decision"), "{}", queue.body);
+
+    let pairs = app.store.link_pairs(&byname_store::PairScope::All).await.unwrap();
+    let pair = pairs.iter().find(|p| p.probability >= 0.95).expect("a duplicate scored above the automatic threshold");
+    let (left, right) = (pair.left_record_id, pair.right_record_id);
+    let persons = app.store.records(&[left, right]).await.unwrap();
+    assert_eq!(persons[0].person_id, persons[1].person_id, "linked automatically");
+
+    let page = send(&app, get(&format!("/review/{left}/{right}"), Some(&analyst))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in ["Are these the same person?", "Total match weight", "last_name", "accesskey=\"s\"", "accesskey=\"d\""]
+    {
+        assert!(page.body.contains(shown), "{shown} missing from {}", page.body);
+    }
+    let csrf = hidden_value(&page.body, "csrf");
+    let forged = send(&app, post(&format!("/review/{left}/{right}"), &analyst, "csrf=guess&decision=different")).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let decided = send(
+        &app,
+        post(&format!("/review/{left}/{right}"), &analyst, &format!("csrf={csrf}&decision=different&reason=twins")),
+    )
+    .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let persons = app.store.records(&[left, right]).await.unwrap();
+    assert_ne!(persons[0].person_id, persons[1].person_id, "the reviewer parted them");
+
+    // The person page says so, and offers the undo.
+    let person = persons[0].person_id.unwrap();
+    let page = send(&app, get(&format!("/people/{person}"), Some(&analyst))).await;
+    assert!(page.body.contains("reviewed: different people") && page.body.contains("twins"), "{}", page.body);
+    let batch = hidden_value(&page.body, "batch");
+    let undone = send(&app, post("/linkage/undo", &analyst, &format!("csrf={csrf}&batch={batch}&back={person}"))).await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER);
+    let persons = app.store.records(&[left, right]).await.unwrap();
+    assert_eq!(persons[0].person_id, persons[1].person_id, "undone from the web page");
+
+    // An outreach worker sees the records and why they were linked, but no merge or split.
+    let page = send(&app, get(&format!("/people/{person}"), Some(&worker))).await;
+    assert!(page.body.contains("Source records and why they were linked"), "{}", page.body);
+    assert!(!page.body.contains("Not this person") && !page.body.contains("Merge"), "{}", page.body);
+}

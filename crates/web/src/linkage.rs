@@ -132,19 +132,19 @@ fn explanation_table(explanation: &ExplanationView) -> Markup {
     html! {
         table.explain {
             caption { "Why the model scores this pair as it does: each comparison adds or takes away match weight (log2 of m/u)." }
-            thead { tr { th scope="col" { "Comparison" } th scope="col" { "Agreement" } th scope="col" { "Values" } th scope="col" { "Weight" } th scope="col" { "Running total" } } }
+            thead { tr { th scope="col" { "Comparison" } th scope="col" { "Agreement" } th scope="col" { "Values" } th scope="col" { "Weight" } th.running scope="col" { "Running total" } } }
             tbody {
                 tr {
                     th scope="row" { "Prior" }
                     td { "chance two records are one person: " (format!("{:.2e}", explanation.prior)) }
                     td { "" }
                     td.num { (format!("{:+.2}", explanation.prior_weight)) }
-                    td.num { (format!("{:+.2}", explanation.prior_weight)) }
+                    td.num.running { (format!("{:+.2}", explanation.prior_weight)) }
                 }
                 @for (term, running) in explanation.terms.iter().zip(&running) {
                     @let contribution = term.weight + term.term_frequency_adjustment;
                     tr class=(if contribution > 0.0 { "for" } else if contribution < 0.0 { "against" } else { "neutral" }) {
-                        th scope="row" { (term.comparison) }
+                        th scope="row" { (term.comparison.replace('_', " ")) }
                         td {
                             (term.level)
                             @if term.term_frequency_adjustment != 0.0 {
@@ -153,15 +153,15 @@ fn explanation_table(explanation: &ExplanationView) -> Markup {
                         }
                         td { (if term.left.is_empty() { "—" } else { &term.left }) " · " (if term.right.is_empty() { "—" } else { &term.right }) }
                         td.num { (format!("{contribution:+.2}")) }
-                        td.num { (format!("{running:+.2}")) }
+                        td.num.running { (format!("{running:+.2}")) }
                     }
                 }
             }
             tfoot {
                 tr {
                     th scope="row" colspan="3" { "Total match weight, and the probability it gives" }
-                    td.num { (format!("{:+.2}", explanation.weight)) }
-                    td.num { (format!("{:.1}%", explanation.probability * 100.0)) }
+                    td.num { (format!("{:+.2}", explanation.weight)) br.phone; span.phone { (format!("{:.1}%", explanation.probability * 100.0)) } }
+                    td.num.running { (format!("{:.1}%", explanation.probability * 100.0)) }
                 }
             }
         }

@@ -44,8 +44,9 @@ async fn serve_app(dir: &std::path::Path) -> u16 {
     port
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
+/// A headless Chromium session through chromedriver at a phone's width, or `None` (with a loud
+/// message) when chromedriver is not installed outside CI.
+async fn browser() -> Option<(Driver, fantoccini::Client, tempfile::TempDir)> {
     let Some(chromedriver) = chromedriver() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but chromedriver is not installed");
@@ -53,12 +54,10 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
         eprintln!(
             "\n*** chromedriver is not installed: the browser test was SKIPPED (apt-get install chromium chromium-driver) ***\n"
         );
-        return;
+        return None;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let app_port = serve_app(dir.path()).await;
     let driver_port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(chromedriver)
             .arg(format!("--port={driver_port}"))
             .stdout(Stdio::null())
@@ -71,7 +70,6 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
         assert!(Instant::now() < deadline, "chromedriver did not start listening");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-
     let profile = tempfile::tempdir().unwrap();
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
@@ -87,6 +85,23 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .expect("a Chromium session");
+    Some((driver, client, profile))
+}
+
+async fn sign_in(client: &fantoccini::Client, base: &str, username: &str) -> Result<(), fantoccini::error::CmdError> {
+    client.goto(&format!("{base}/login")).await?;
+    client.find(Locator::Id("username")).await?.send_keys(username).await?;
+    client.find(Locator::Id("password")).await?.send_keys(support::PASSWORD).await?;
+    client.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    client.wait().for_element(Locator::Css("main")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
+    let Some((_driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let app_port = serve_app(dir.path()).await;
 
     let result = async {
         let base = format!("http://127.0.0.1:{app_port}");
@@ -125,4 +140,46 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
     .await;
     client.close().await.ok();
     result.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
+    let Some((_driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, state) = support::seeded_state(dir.path(), &support::many_persons(), CONTACTS, false).await;
+    support::add_analyst(&store).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(byname_web::serve(state, listener));
+    use byname_store::Store;
+    let pairs = store.link_pairs(&byname_store::PairScope::All).await.unwrap();
+    let pair = pairs.iter().find(|p| p.probability >= 0.95).expect("a linked duplicate");
+    let (left, right) = (pair.left_record_id, pair.right_record_id);
+
+    let result = async {
+        sign_in(&client, &base, "analyst").await?;
+        client.goto(&format!("{base}/review/{left}/{right}")).await?;
+        client.wait().for_element(Locator::Css("table.explain")).await?;
+        // The first choice has the focus; Tab reaches the second, Enter sends it.
+        let focused = client.execute("return document.activeElement.value;", vec![]).await?;
+        assert_eq!(focused, serde_json::Value::String("same".into()), "Same person has the focus");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the pair page scrolls sideways on a phone");
+        let screenshot = client.screenshot().await?;
+        std::fs::write(std::env::temp_dir().join("byname-review-pair-phone.png"), screenshot).ok();
+        client.active_element().await?.send_keys("\u{E004}").await?; // Tab
+        let focused = client.execute("return document.activeElement.value;", vec![]).await?;
+        assert_eq!(focused, serde_json::Value::String("different".into()));
+        client.active_element().await?.send_keys("\u{E007}").await?; // Enter
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while client.current_url().await?.path().starts_with("/review/") && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+    let records = store.records(&[left, right]).await.unwrap();
+    assert_ne!(records[0].person_id, records[1].person_id, "the keyboard decision parted them");
 }

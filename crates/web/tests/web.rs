@@ -158,44 +158,13 @@ async fn sign_in_as(app: &App, username: &str, password: &str) -> String {
     cookie_pair(&reply.cookies, "byname_session")
 }
 
-/// Enough people for the model to learn from, every eleventh with a second record.
-fn many_persons() -> String {
-    const FIRST: [&str; 12] =
-        ["Adam", "Carla", "Dawit", "Elena", "Femi", "Grace", "Ioana", "Jakub", "Liam", "Rosa", "Samir", "Uma"];
-    const LAST: [&str; 15] = [
-        "Abebe", "Baker", "Dobrev", "Evans", "Farah", "Hughes", "Ionescu", "Jones", "Lungu", "Nowak", "Popa", "Radu",
-        "Stoica", "Walsh", "Osei",
-    ];
-    let mut csv = String::from("chain_id,first_name,last_name,date_of_birth\n");
-    for i in 0..240 {
-        let date = format!("19{:02}-{:02}-{:02}", 50 + i % 50, 1 + i % 12, 1 + (i * 7) % 28);
-        let (first, last) = (FIRST[i % 12], LAST[(i / 12 + i) % 15]);
-        csv.push_str(&format!("C{i:04},{first},{last},{date}\n"));
-        if i % 11 == 3 {
-            csv.push_str(&format!("E{i:04},{first},{last},{date}\n"));
-        }
-    }
-    csv
-}
-
 #[tokio::test]
 async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
     let dir = tempfile::tempdir().unwrap();
     let contacts =
         "contact_id,chain_id,contact_date,location,borough,bedded_down\nK1,C0003,2024-06-30,Strand,Westminster,Y\n";
-    let (store, state) = support::seeded_state(dir.path(), &many_persons(), contacts, false).await;
-    let organisation = store.upsert_organisation("Westminster City Council", "council").await.unwrap();
-    byname_service::accounts::add_user(
-        &store,
-        "analyst",
-        "Ana Lyst",
-        "analyst",
-        organisation,
-        support::PASSWORD,
-        "2024-07-01T09:00:00Z",
-    )
-    .await
-    .unwrap();
+    let (store, state) = support::seeded_state(dir.path(), &support::many_persons(), contacts, false).await;
+    support::add_analyst(&store).await;
     let app = App { router: byname_web::router(state), store, _dir: dir };
 
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;

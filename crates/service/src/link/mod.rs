@@ -496,3 +496,46 @@ fn learn_from_decisions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use byname_linkage::comparison::Kind;
+    use byname_linkage::model::{ComparisonModel, ComparisonSpec};
+
+    #[test]
+    fn pairs_reviewers_accepted_pull_m_towards_what_they_show() {
+        // Two pairs of namesakes whose birth dates are one day apart, accepted by reviewers.
+        let dataset = Dataset {
+            ids: (1..=4).map(|i| i.to_string()).collect(),
+            sources: vec![0; 4],
+            columns: vec!["dob".into()],
+            values: ["1980-01-31", "1980-02-01", "1975-06-30", "1975-07-01"]
+                .iter()
+                .map(|d| vec![Some((*d).to_owned())])
+                .collect(),
+        };
+        let spec = ComparisonSpec { name: "dob".into(), kind: Kind::Date, swap_with: None, term_frequency: false };
+        let data = engine::prepare_all(&dataset, vec![spec.clone()], &[0], false).unwrap();
+        let levels = Kind::Date.n_levels();
+        let one_day = Kind::Date.levels().iter().position(|l| *l == "one day apart").unwrap();
+        let m = {
+            let mut m = vec![0.01; levels];
+            m[1] = 0.9;
+            m
+        };
+        let mut model = Model {
+            comparisons: vec![ComparisonModel { spec, m: m.clone(), u: vec![0.1; levels], depends_on: None }],
+            prior: 0.001,
+            term_frequencies: vec![Vec::new()],
+        };
+        let index_of: HashMap<i64, u32> = (0..4).map(|i| (i as i64 + 1, i)).collect();
+        let live: HashMap<(i64, i64), bool> = [((1, 2), true), ((3, 4), true), ((1, 3), false)].into();
+        learn_from_decisions(&mut model, &data, &live, &index_of, 2_000.0);
+        let learned = &model.comparisons[0].m;
+        assert!(learned[one_day] > 10.0 * m[one_day], "{learned:?}");
+        assert!(learned[1] < m[1], "exact agreement gives way: {learned:?}");
+        let sum: f64 = learned[1..].iter().sum();
+        assert!((sum - 1.0).abs() < 0.05, "still close to a distribution: {sum}");
+    }
+}

@@ -44,3 +44,39 @@ pub async fn seeded_state(
     let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies });
     (store, state)
 }
+
+/// Enough people for the model to learn from, every eleventh with a second record.
+pub fn many_persons() -> String {
+    const FIRST: [&str; 12] =
+        ["Adam", "Carla", "Dawit", "Elena", "Femi", "Grace", "Ioana", "Jakub", "Liam", "Rosa", "Samir", "Uma"];
+    const LAST: [&str; 15] = [
+        "Abebe", "Baker", "Dobrev", "Evans", "Farah", "Hughes", "Ionescu", "Jones", "Lungu", "Nowak", "Popa", "Radu",
+        "Stoica", "Walsh", "Osei",
+    ];
+    let mut csv = String::from("chain_id,first_name,last_name,date_of_birth\n");
+    for i in 0..240 {
+        let date = format!("19{:02}-{:02}-{:02}", 50 + i % 50, 1 + i % 12, 1 + (i * 7) % 28);
+        let (first, last) = (FIRST[i % 12], LAST[(i / 12 + i) % 15]);
+        csv.push_str(&format!("C{i:04},{first},{last},{date}\n"));
+        if i % 11 == 3 {
+            csv.push_str(&format!("E{i:04},{first},{last},{date}\n"));
+        }
+    }
+    csv
+}
+
+/// An analyst `analyst` of the council, with the same password as the worker.
+pub async fn add_analyst(store: &SqlStore) {
+    let organisation = store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    byname_service::accounts::add_user(
+        store,
+        "analyst",
+        "Ana Lyst",
+        "analyst",
+        organisation,
+        PASSWORD,
+        "2024-07-01T09:00:00Z",
+    )
+    .await
+    .unwrap();
+}

@@ -186,7 +186,7 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
 
     let page = send(&app, get(&format!("/review/{left}/{right}"), Some(&analyst))).await;
     assert_eq!(page.status, StatusCode::OK);
-    for shown in ["Are these the same person?", "Total match weight", "last_name", "accesskey=\"s\"", "accesskey=\"d\""]
+    for shown in ["Are these the same person?", "Total match weight", "last name", "accesskey=\"s\"", "accesskey=\"d\""]
     {
         assert!(page.body.contains(shown), "{shown} missing from {}", page.body);
     }

@@ -1,0 +1,652 @@
+//! The figures of a period, from every person's events: the CHAIN measures
+//! (section 3 of DOMAIN.md), the Ending Rough Sleeping Data Framework
+//! indicators (section 4), Built for Zero statuses and flows (section 5),
+//! their breakdowns, outcomes and the monthly trend. One pass over the people
+//! per group of measures; nothing here reads a clock or a file.
+
+use crate::metrics::{Metrics, Unit};
+use crate::settings::Settings;
+use crate::timeline::{Day, Person, Population, Stay, date, day};
+use byname_domain::age::{AgeBand, age_on};
+use byname_domain::codes::{DepartureReason, History, StayType, SupportNeed};
+use byname_domain::nationality::NationalityGroup;
+use byname_domain::period::{Period, PeriodKind};
+use std::collections::{BTreeMap, HashMap};
+use time::{Date, Month};
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum StatsError {
+    #[error("{period} is in the future: it starts after today ({today})")]
+    Future { period: String, today: Date },
+    #[error("{period} has no data: nobody was seen rough sleeping in it, and the data runs {coverage}")]
+    NoData { period: String, coverage: String },
+}
+
+/// A problem with the data that a reader of the figures should know about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub period: Period,
+    pub metrics: Metrics,
+    /// The night the single-night R1 counts, when one is known in the period's last month.
+    pub single_night: Option<Date>,
+    pub findings: Vec<Finding>,
+}
+
+/// The month `months` before the month of `date` (its first day).
+pub fn month_start(year: i32, month: u8) -> Date {
+    Date::from_calendar_date(year, Month::try_from(month).expect("1 to 12"), 1).expect("first of a month")
+}
+
+/// A month as an index (year * 12 + month - 1).
+fn month_index(date: Date) -> i32 {
+    date.year() * 12 + i32::from(u8::from(date.month())) - 1
+}
+
+fn month_of_index(index: i32) -> (i32, u8) {
+    (index.div_euclid(12), (index.rem_euclid(12) + 1) as u8)
+}
+
+fn month_bounds(index: i32) -> (Day, Day) {
+    let (year, month) = month_of_index(index);
+    let (next_year, next_month) = month_of_index(index + 1);
+    (day(month_start(year, month)), day(month_start(next_year, next_month)) - 1)
+}
+
+pub fn month_code(index: i32) -> String {
+    let (year, month) = month_of_index(index);
+    format!("{year:04}-{month:02}")
+}
+
+/// The same day `months` calendar months earlier (the last day of the month when it has fewer days).
+fn months_earlier(d: Day, months: u32) -> Day {
+    let date = date(d);
+    let index = month_index(date) - months as i32;
+    let (year, month) = month_of_index(index);
+    let last = time::util::days_in_month(Month::try_from(month).expect("1 to 12"), year);
+    day(Date::from_calendar_date(year, Month::try_from(month).expect("1 to 12"), date.day().min(last)).expect("valid"))
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
+}
+
+fn median_and_mean(values: &mut [i64]) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let n = values.len();
+    let median = if n % 2 == 1 { values[n / 2] as f64 } else { (values[n / 2 - 1] + values[n / 2]) as f64 / 2.0 };
+    let mean = values.iter().sum::<i64>() as f64 / n as f64;
+    Some((median, mean))
+}
+
+/// The three needs CHAIN combines, as a code: `none`, `alcohol`, `alcohol_drugs`, ...
+fn needs_combination(needs: u8) -> String {
+    let parts: Vec<&str> = [(1u8, "alcohol"), (2, "drugs"), (4, "mental_health")]
+        .iter()
+        .filter(|(bit, _)| needs & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    if parts.is_empty() { "none".to_owned() } else { parts.join("_") }
+}
+
+const NEEDS_COMBINATIONS: [u8; 8] = [0, 1, 2, 4, 3, 5, 6, 7];
+const TIMES_SEEN: [(&str, u32, u32); 5] =
+    [("1", 1, 1), ("2_5", 2, 5), ("6_10", 6, 10), ("11_20", 11, 20), ("over_20", 21, u32::MAX)];
+
+/// What one person did in the period, as the CHAIN measures need it.
+struct InPeriod {
+    contacts: u32,
+    first: Day,
+    last: Day,
+    distinct_days: u32,
+}
+
+fn in_period(person: &Person, from: Day, to: Day) -> Option<InPeriod> {
+    let mut seen: Option<InPeriod> = None;
+    for contact in person.bedded_between(from, to) {
+        match &mut seen {
+            None => seen = Some(InPeriod { contacts: 1, first: contact.day, last: contact.day, distinct_days: 1 }),
+            Some(s) => {
+                s.contacts += 1;
+                if contact.day != s.last {
+                    s.distinct_days += 1;
+                }
+                s.last = contact.day;
+            }
+        }
+    }
+    seen
+}
+
+/// Keeps only the contacts in the partnership's areas, when the settings name them.
+fn restrict_to_areas(population: &Population, settings: &Settings) -> Option<Population> {
+    if settings.chain.areas.is_empty() {
+        return None;
+    }
+    let wanted: Vec<bool> =
+        population.areas.iter().map(|a| settings.chain.areas.iter().any(|w| w.eq_ignore_ascii_case(a))).collect();
+    let mut restricted = population.clone();
+    for person in &mut restricted.people {
+        person.contacts.retain(|c| wanted.get(c.area as usize).copied().unwrap_or(false));
+    }
+    Some(restricted)
+}
+
+/// Computes every figure of `period`. `today` guards against periods in the future.
+pub fn compute(
+    population: &Population,
+    period: Period,
+    settings: &Settings,
+    today: Date,
+) -> Result<Figures, StatsError> {
+    if period.start() > today {
+        return Err(StatsError::Future { period: period.to_string(), today });
+    }
+    let restricted = restrict_to_areas(population, settings);
+    let population = restricted.as_ref().unwrap_or(population);
+    let (from, to) = (day(period.start()), day(period.end()));
+    let seen_in_period = population.people.iter().any(|p| p.seen_between(from, to));
+    if !seen_in_period {
+        let days: Vec<Day> = population.people.iter().flat_map(|p| p.contacts.iter().map(|c| c.day)).collect();
+        let coverage = match (days.iter().min(), days.iter().max()) {
+            (Some(&a), Some(&b)) => format!("from {} to {}", date(a), date(b)),
+            _ => "nowhere: there are no contacts at all".to_owned(),
+        };
+        return Err(StatsError::NoData { period: period.to_string(), coverage });
+    }
+    let mut metrics = Metrics::default();
+    let mut findings = Vec::new();
+    chain_measures(population, period, settings, &mut metrics);
+    let single_night = ers_measures(population, period, settings, &mut metrics, &mut findings);
+    bfz_measures(population, period, settings, &mut metrics, &mut findings);
+    outcomes(population, period, &mut metrics);
+    trend(population, period, settings, &mut metrics);
+    if let Some(start) = population.history_starts {
+        let needed = months_earlier(from, settings.ers.new_lookback_months);
+        if start > needed {
+            findings.push(Finding {
+                id: "history.short",
+                message: format!(
+                    "The data starts on {}: \"new\" means first seen since then, and P1 looks back less than {} months.",
+                    date(start),
+                    settings.ers.new_lookback_months
+                ),
+            });
+        }
+    }
+    Ok(Figures { period, metrics, single_night, findings })
+}
+
+fn chain_measures(population: &Population, period: Period, settings: &Settings, metrics: &mut Metrics) {
+    let (from, to) = (day(period.start()), day(period.end()));
+    let min_contacts = settings.chain.living_on_streets_min_contacts;
+    let min_span = settings.chain.living_on_streets_min_span_days as i32;
+    let annual = matches!(period.kind(), PeriodKind::FinancialYear(_));
+    let previous_year = period.previous();
+    let (prev_from, prev_to) = (day(previous_year.start()), day(previous_year.end()));
+
+    let (mut total, mut new, mut los, mut new_los, mut intermittent, mut new_once) =
+        (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut flow, mut stock, mut returner) = (0u64, 0u64, 0u64);
+    let mut times_seen = [0u64; 5];
+    let mut quarters_seen = [0u64; 4];
+    let mut by_nationality: BTreeMap<NationalityGroup, u64> = BTreeMap::new();
+    let mut by_age: BTreeMap<AgeBand, u64> = BTreeMap::new();
+    let mut by_sex: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut by_needs: HashMap<u8, u64> = HashMap::new();
+    let mut by_need = [0u64; 5];
+    let mut by_history = [0u64; 4];
+    let mut by_organisation = vec![0u64; population.organisations.len()];
+    let mut by_area = vec![0u64; population.areas.len()];
+    let mut new_by_nationality: BTreeMap<NationalityGroup, u64> = BTreeMap::new();
+
+    for person in &population.people {
+        let Some(seen) = in_period(person, from, to) else { continue };
+        total += 1;
+        let before = person.first_bedded().is_some_and(|first| first < from);
+        let living = seen.distinct_days >= min_contacts && seen.last - seen.first >= min_span;
+        if !before {
+            new += 1;
+            *new_by_nationality.entry(person.nationality_group).or_default() += 1;
+            if seen.contacts == 1 {
+                new_once += 1;
+            }
+        }
+        if living {
+            los += 1;
+            if !before {
+                new_los += 1;
+            }
+        } else if before {
+            intermittent += 1;
+        }
+        if annual {
+            if !before {
+                flow += 1;
+            } else if person.seen_between(prev_from, prev_to) {
+                stock += 1;
+            } else {
+                returner += 1;
+            }
+            let mut quarters = [false; 4];
+            for contact in person.bedded_between(from, to) {
+                let months = month_index(date(contact.day)) - month_index(period.start());
+                quarters[(months / 3).clamp(0, 3) as usize] = true;
+            }
+            let n = quarters.iter().filter(|q| **q).count();
+            quarters_seen[n - 1] += 1;
+        }
+        for (i, &(_, low, high)) in TIMES_SEEN.iter().enumerate() {
+            if (low..=high).contains(&seen.contacts) {
+                times_seen[i] += 1;
+            }
+        }
+        *by_nationality.entry(person.nationality_group).or_default() += 1;
+        let age = person.date_of_birth.and_then(|dob| age_on(dob, date(seen.first)));
+        *by_age.entry(AgeBand::of_age(age)).or_default() += 1;
+        *by_sex.entry(person.gender.map_or("not_known", |g| g.code())).or_default() += 1;
+        *by_needs.entry(person.needs & 7).or_default() += 1;
+        for (bit, count) in by_need.iter_mut().enumerate() {
+            if person.needs & (1 << bit) != 0 {
+                *count += 1;
+            }
+        }
+        for (bit, count) in by_history.iter_mut().enumerate() {
+            if person.history & (1 << bit) != 0 {
+                *count += 1;
+            }
+        }
+        let mut organisations: Vec<u16> = person.bedded_between(from, to).map(|c| c.organisation).collect();
+        organisations.sort_unstable();
+        organisations.dedup();
+        for o in organisations {
+            if let Some(count) = by_organisation.get_mut(o as usize) {
+                *count += 1;
+            }
+        }
+        let mut areas: Vec<u16> = person.bedded_between(from, to).map(|c| c.area).collect();
+        areas.sort_unstable();
+        areas.dedup();
+        for a in areas {
+            if let Some(count) = by_area.get_mut(a as usize) {
+                *count += 1;
+            }
+        }
+    }
+
+    metrics.count("chain.total", total);
+    metrics.count("chain.new", new);
+    metrics.count("chain.living_on_streets", los);
+    metrics.count("chain.new_and_living_on_streets", new_los);
+    metrics.count("chain.intermittent", intermittent);
+    metrics.derived("chain.new_seen_once_pct", percent(new_once, new), Unit::Percent, "chain.new");
+    if annual {
+        metrics.count("chain.flow", flow);
+        metrics.count("chain.stock", stock);
+        metrics.count("chain.returner", returner);
+        for (i, count) in quarters_seen.iter().enumerate() {
+            metrics.count(format!("chain.total.by_quarters_seen.{}", i + 1), *count);
+        }
+    }
+    for (i, (code, _, _)) in TIMES_SEEN.iter().enumerate() {
+        metrics.count(format!("chain.total.by_times_seen.{code}"), times_seen[i]);
+    }
+    for group in NationalityGroup::ALL {
+        metrics.count(
+            format!("chain.total.by_nationality_group.{}", group.code()),
+            by_nationality.get(&group).copied().unwrap_or(0),
+        );
+    }
+    for group in NationalityGroup::ALL {
+        metrics.count(
+            format!("chain.new.by_nationality_group.{}", group.code()),
+            new_by_nationality.get(&group).copied().unwrap_or(0),
+        );
+    }
+    for band in AgeBand::ALL {
+        metrics.count(format!("chain.total.by_age_band.{}", band.code()), by_age.get(&band).copied().unwrap_or(0));
+    }
+    for sex in ["male", "female", "other", "not_known"] {
+        metrics.count(format!("chain.total.by_sex.{sex}"), by_sex.get(sex).copied().unwrap_or(0));
+    }
+    for combination in NEEDS_COMBINATIONS {
+        metrics.count(
+            format!("chain.total.by_support_need.{}", needs_combination(combination)),
+            by_needs.get(&combination).copied().unwrap_or(0),
+        );
+    }
+    for (bit, need) in SupportNeed::ALL.iter().enumerate() {
+        metrics.count(format!("chain.total.by_need.{}", need.code()), by_need[bit]);
+    }
+    for (bit, history) in History::ALL.iter().enumerate() {
+        metrics.count(format!("chain.total.by_history.{}", history.code()), by_history[bit]);
+    }
+    for (i, name) in population.organisations.iter().enumerate() {
+        if by_organisation[i] > 0 {
+            metrics.count(format!("chain.total.by_organisation.{name}"), by_organisation[i]);
+        }
+    }
+    for (i, name) in population.areas.iter().enumerate() {
+        if by_area[i] > 0 {
+            metrics.count(format!("chain.total.by_area.{name}"), by_area[i]);
+        }
+    }
+}
+
+/// The night of the street count in a month: the day with the most street-count contacts.
+fn street_count_night(population: &Population, from: Day, to: Day) -> Option<Day> {
+    let mut nights: BTreeMap<Day, u64> = BTreeMap::new();
+    for person in &population.people {
+        for contact in person.bedded_between(from, to).filter(|c| c.street_count) {
+            *nights.entry(contact.day).or_default() += 1;
+        }
+    }
+    nights.into_iter().max_by_key(|&(night, count)| (count, std::cmp::Reverse(night))).map(|(night, _)| night)
+}
+
+/// The framework's monthly indicators for each month of the period; the headline ids
+/// carry the last month's figures, `.by_month.YYYY-MM` each month's.
+fn ers_measures(
+    population: &Population,
+    period: Period,
+    settings: &Settings,
+    metrics: &mut Metrics,
+    findings: &mut Vec<Finding>,
+) -> Option<Date> {
+    let first_month = month_index(period.start());
+    let last_month = month_index(period.end());
+    let window = settings.ers.long_term_window_months as i32;
+    let per_100k = 100_000.0 / f64::from(settings.ers.population);
+    let mut single_night = None;
+    let mut monthly: Vec<(i32, [u64; 7], Option<u64>)> = Vec::new();
+    for m in first_month..=last_month {
+        let (from, to) = month_bounds(m);
+        let mut counts = [0u64; 7]; // r1, p1, p2, b1, nr1, moved, (unused)
+        for person in &population.people {
+            let Some(first) = person.bedded_between(from, to).next().map(|c| c.day) else {
+                // Moving into accommodation does not need a sighting in the month.
+                if moved_into_accommodation(person, from, to) {
+                    counts[5] += 1;
+                }
+                continue;
+            };
+            counts[0] += 1;
+            let previous = person.last_bedded_before(first);
+            if previous.is_none_or(|p| p < months_earlier(first, settings.ers.new_lookback_months)) {
+                counts[1] += 1;
+            }
+            let discharged = person.bedded_between(from, to).any(|c| left_institution(person, c.day, settings));
+            if discharged {
+                counts[2] += 1;
+            }
+            let (window_from, _) = month_bounds(m - window + 1);
+            let mut months_seen: Vec<i32> =
+                person.bedded_between(window_from, to).map(|c| month_index(date(c.day))).collect();
+            months_seen.dedup();
+            if months_seen.len() as u32 >= settings.ers.long_term_months_seen {
+                counts[3] += 1;
+            }
+            if let Some(previous) = previous {
+                let gap = first - previous > settings.ers.returning_gap_days as i32;
+                let housed_between =
+                    person.stays.iter().any(|s| s.is_accommodation() && s.arrival > previous && s.arrival <= first);
+                if gap || housed_between {
+                    counts[4] += 1;
+                }
+            }
+            if moved_into_accommodation(person, from, to) {
+                counts[5] += 1;
+            }
+        }
+        let night = street_count_night(population, from, to);
+        let night_count = night.map(|n| population.people.iter().filter(|p| p.seen_between(n, n)).count() as u64);
+        if m == last_month {
+            single_night = night.map(date);
+        }
+        monthly.push((m, counts, night_count));
+    }
+    let (_, last, last_night) = *monthly.last().expect("a period has at least one month");
+    metrics.count("ers.r1_over_month", last[0]);
+    metrics.derived("ers.r1_over_month_per_100k", last[0] as f64 * per_100k, Unit::Rate, "ers.r1_over_month");
+    match last_night {
+        Some(n) => {
+            metrics.count("ers.r1_single_night", n);
+            metrics.derived("ers.r1_single_night_per_100k", n as f64 * per_100k, Unit::Rate, "ers.r1_single_night");
+        }
+        None => findings.push(Finding {
+            id: "ers.r1_single_night",
+            message: format!("No street count in {}: the single-night figure is not given.", month_code(last_month)),
+        }),
+    }
+    let ids = [
+        "ers.p1_new",
+        "ers.p2_left_institution",
+        "ers.b1_long_term",
+        "ers.nr1_returning",
+        "ers.moved_into_accommodation",
+    ];
+    for (k, id) in ids.iter().enumerate() {
+        metrics.count(*id, last[k + 1]);
+    }
+    for (m, counts, night) in &monthly {
+        let code = month_code(*m);
+        metrics.count(format!("ers.r1_over_month.by_month.{code}"), counts[0]);
+        if let Some(n) = night {
+            metrics.count(format!("ers.r1_single_night.by_month.{code}"), *n);
+        }
+        for (k, id) in ids.iter().enumerate() {
+            metrics.count(format!("{id}.by_month.{code}"), counts[k + 1]);
+        }
+    }
+    // Days from first seen to long-term accommodation, for moves in the period.
+    let (from, to) = (day(period.start()), day(period.end()));
+    let mut days: Vec<i64> = Vec::new();
+    for person in &population.people {
+        let Some(first) = person.first_bedded() else { continue };
+        if let Some(stay) = person.stays.iter().find(|s| s.kind.is_long_term() && s.arrival > first)
+            && (from..=to).contains(&stay.arrival)
+        {
+            days.push(i64::from(stay.arrival - first));
+        }
+    }
+    let moves = days.len() as u64;
+    metrics.count("ers.days_to_long_term_accommodation.people", moves);
+    if let Some((median, mean)) = median_and_mean(&mut days) {
+        let from = "ers.days_to_long_term_accommodation.people";
+        metrics.derived("ers.days_to_long_term_accommodation.median", median, Unit::Days, from);
+        metrics.derived("ers.days_to_long_term_accommodation.mean", mean, Unit::Days, from);
+    }
+    single_night
+}
+
+fn left_institution(person: &Person, sighting: Day, settings: &Settings) -> bool {
+    let window = settings.ers.left_institution_days as i32;
+    person
+        .stays
+        .iter()
+        .any(|s| s.kind.is_institution() && s.departure.is_some_and(|d| d <= sighting && sighting - d <= window))
+}
+
+fn moved_into_accommodation(person: &Person, from: Day, to: Day) -> bool {
+    person.stays.iter().any(|s| {
+        s.is_accommodation() && (from..=to).contains(&s.arrival) && person.first_bedded().is_some_and(|f| f < s.arrival)
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Not yet met.
+    Unknown,
+    Active,
+    Housed,
+    Inactive,
+}
+
+/// A person's Built for Zero status at the end of `day`.
+fn status(person: &Person, day: Day, settings: &Settings) -> Status {
+    let end = person.contacts.partition_point(|c| c.day <= day);
+    let Some(last) = person.contacts[..end].last().map(|c| c.day) else { return Status::Unknown };
+    let after_last = |s: &&Stay| s.arrival > last && s.arrival <= day;
+    let ongoing = |s: &Stay| s.departure.is_none_or(|d| d > day);
+    if person.stays.iter().any(|s| s.reason == Some(DepartureReason::Deceased) && s.departure.is_some_and(|d| d <= day))
+    {
+        return Status::Inactive;
+    }
+    if person.stays.iter().filter(after_last).any(|s| s.kind.is_long_term() && ongoing(s)) {
+        return Status::Housed;
+    }
+    if person.stays.iter().filter(after_last).any(|s| s.kind == StayType::Reconnection) {
+        return Status::Inactive;
+    }
+    let long_institution = person
+        .stays
+        .iter()
+        .filter(after_last)
+        .any(|s| s.kind.is_institution() && ongoing(s) && day - s.arrival > settings.bfz.institution_days as i32);
+    if long_institution || day - last >= settings.bfz.inactivity_days as i32 {
+        return Status::Inactive;
+    }
+    Status::Active
+}
+
+fn bfz_measures(
+    population: &Population,
+    period: Period,
+    settings: &Settings,
+    metrics: &mut Metrics,
+    findings: &mut Vec<Finding>,
+) {
+    let first_month = month_index(period.start());
+    let last_month = month_index(period.end());
+    let mut totals = [0u64; 5];
+    let mut active_at_end = 0;
+    let mut housing_days: Vec<i64> = Vec::new();
+    let month_end = |m: i32| month_bounds(m).1;
+    let mut active_before: u64 =
+        population.people.iter().filter(|p| status(p, month_end(first_month - 1), settings) == Status::Active).count()
+            as u64;
+    for m in first_month..=last_month {
+        let (previous_end, end) = (month_end(m - 1), month_end(m));
+        let mut flows = [0u64; 5]; // newly identified, returned from housing, returned from inactive, housed, moved to inactive
+        let mut active = 0u64;
+        for person in &population.people {
+            let (before, now) = (status(person, previous_end, settings), status(person, end, settings));
+            if now == Status::Active {
+                active += 1;
+            }
+            match (before, now) {
+                (Status::Unknown, Status::Active) => flows[0] += 1,
+                (Status::Housed, Status::Active) => flows[1] += 1,
+                (Status::Inactive, Status::Active) => flows[2] += 1,
+                (Status::Active, Status::Housed) => {
+                    flows[3] += 1;
+                    let identified = person.contacts.first().map(|c| c.day).unwrap_or(end);
+                    let housed = person
+                        .stays
+                        .iter()
+                        .filter(|s| s.kind.is_long_term() && s.arrival <= end)
+                        .map(|s| s.arrival)
+                        .max();
+                    if let Some(housed) = housed {
+                        housing_days.push(i64::from(housed - identified));
+                    }
+                }
+                (Status::Active, Status::Inactive) => flows[4] += 1,
+                _ => {}
+            }
+        }
+        let expected = active_before as i64 + (flows[0] + flows[1] + flows[2]) as i64 - (flows[3] + flows[4]) as i64;
+        if expected != active as i64 {
+            findings.push(Finding {
+                id: "bfz.invariant",
+                message: format!(
+                    "Built for Zero, {}: active ({active}) is not last month's active ({active_before}) plus inflow ({}) minus outflow ({}).",
+                    month_code(m),
+                    flows[0] + flows[1] + flows[2],
+                    flows[3] + flows[4]
+                ),
+            });
+        }
+        let code = month_code(m);
+        metrics.count(format!("bfz.active.by_month.{code}"), active);
+        for (k, id) in BFZ_FLOWS.iter().enumerate() {
+            metrics.count(format!("{id}.by_month.{code}"), flows[k]);
+            totals[k] += flows[k];
+        }
+        active_before = active;
+        active_at_end = active;
+    }
+    metrics.count("bfz.active", active_at_end);
+    for (k, id) in BFZ_FLOWS.iter().enumerate() {
+        metrics.count(*id, totals[k]);
+    }
+    if let Some((median, mean)) = median_and_mean(&mut housing_days) {
+        metrics.derived("bfz.time_to_housing.median_days", median, Unit::Days, "bfz.housed");
+        metrics.derived("bfz.time_to_housing.mean_days", mean, Unit::Days, "bfz.housed");
+    }
+}
+
+const BFZ_FLOWS: [&str; 5] = [
+    "bfz.newly_identified",
+    "bfz.returned_from_housing",
+    "bfz.returned_from_inactive",
+    "bfz.housed",
+    "bfz.moved_to_inactive",
+];
+
+fn outcomes(population: &Population, period: Period, metrics: &mut Metrics) {
+    let (from, to) = (day(period.start()), day(period.end()));
+    let mut arrivals: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut departures: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for person in &population.people {
+        for stay in &person.stays {
+            if (from..=to).contains(&stay.arrival) {
+                *arrivals.entry(stay.kind.code()).or_default() += 1;
+            }
+            if let Some(departure) = stay.departure
+                && (from..=to).contains(&departure)
+            {
+                *departures.entry(stay.reason.map_or("not_recorded", |r| r.code())).or_default() += 1;
+            }
+        }
+    }
+    for kind in StayType::ALL {
+        metrics.count(
+            format!("outcomes.arrivals.by_stay_type.{}", kind.code()),
+            arrivals.get(kind.code()).copied().unwrap_or(0),
+        );
+    }
+    for reason in DepartureReason::ALL.iter().map(|r| r.code()).chain(["not_recorded"]) {
+        metrics.count(format!("outcomes.departures.by_reason.{reason}"), departures.get(reason).copied().unwrap_or(0));
+    }
+}
+
+/// People seen in each month of the trend window that ends with the period's last month.
+fn trend(population: &Population, period: Period, settings: &Settings, metrics: &mut Metrics) {
+    let last = month_index(period.end());
+    let first = last - settings.chain.trend_months as i32 + 1;
+    let (from, _) = month_bounds(first);
+    let (_, to) = month_bounds(last);
+    let mut counts = vec![0u64; settings.chain.trend_months as usize];
+    for person in &population.people {
+        let mut previous = i32::MIN;
+        for contact in person.bedded_between(from, to) {
+            let m = month_index(date(contact.day));
+            if m != previous {
+                counts[(m - first) as usize] += 1;
+                previous = m;
+            }
+        }
+    }
+    for (i, count) in counts.iter().enumerate() {
+        metrics.count(format!("chain.total.by_month.{}", month_code(first + i as i32)), *count);
+    }
+}

@@ -10,6 +10,7 @@ pub mod import;
 pub mod link;
 pub mod link_csv;
 pub mod review;
+pub mod statistics;
 
 pub use import::{ImportError, ImportKind, ImportOptions, ImportOutcome, Progress};
 

@@ -349,6 +349,11 @@ fn street_count_night(population: &Population, from: Day, to: Day) -> Option<Day
             *nights.entry(contact.day).or_default() += 1;
         }
     }
+    for contact in
+        population.unlinked.iter().filter(|c| c.street_count && c.bedded_down && (from..=to).contains(&c.day))
+    {
+        *nights.entry(contact.day).or_default() += 1;
+    }
     nights.into_iter().max_by_key(|&(night, count)| (count, std::cmp::Reverse(night))).map(|(night, _)| night)
 }
 
@@ -407,7 +412,11 @@ fn ers_measures(
             }
         }
         let night = street_count_night(population, from, to);
-        let night_count = night.map(|n| population.people.iter().filter(|p| p.seen_between(n, n)).count() as u64);
+        let night_count = night.map(|n| {
+            let named = population.people.iter().filter(|p| p.seen_between(n, n)).count();
+            let unnamed = population.unlinked.iter().filter(|c| c.day == n && c.bedded_down).count();
+            (named + unnamed) as u64
+        });
         if m == last_month {
             single_night = night.map(date);
         }

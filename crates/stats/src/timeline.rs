@@ -115,6 +115,9 @@ pub struct Population {
     pub people: Vec<Person>,
     pub areas: Vec<String>,
     pub organisations: Vec<String>,
+    /// Bedded-down street-count contacts with no record to link (nobody named): they count
+    /// on their night, and in nothing that needs to know who was seen.
+    pub unlinked: Vec<Contact>,
     /// The first day any event is known: before it, "never seen" only means "not recorded".
     pub history_starts: Option<Day>,
 }

@@ -34,7 +34,7 @@ fn population(people: Vec<Person>) -> Population {
         people,
         areas: vec!["Westminster".into(), "Camden".into()],
         organisations: vec!["Outreach".into()],
-        history_starts: None,
+        ..Population::default()
     }
 }
 
@@ -244,6 +244,27 @@ fn breakdowns_add_up_to_the_total() {
         assert_eq!(sum, 20.0, "{dimension}");
     }
     assert_eq!(get(&m, "chain.total.by_support_need.alcohol_drugs_mental_health"), 2.0, "people 7 and 15");
+}
+
+#[test]
+fn the_single_night_counts_named_and_unnamed_people_bedded_down_on_the_street_count_night() {
+    let street_count = |person: &mut Person, i: usize| person.contacts[i].street_count = true;
+    let mut a = seen(1, &["2024-11-14", "2024-11-20"]);
+    street_count(&mut a, 1);
+    let mut b = seen(2, &["2024-11-20"]);
+    street_count(&mut b, 0);
+    let c = seen(3, &["2024-11-20"]); // an outreach contact that night counts too
+    let e = seen(4, &["2024-11-21"]);
+    let mut pop = population(vec![a, b, c, e]);
+    pop.unlinked =
+        vec![Contact { day: day(d("2024-11-20")), bedded_down: true, street_count: true, area: 0, organisation: 0 }];
+    let figures =
+        compute(&pop, Period::parse("2024-11").unwrap(), &Settings::default(), date!(2026 - 12 - 01)).unwrap();
+    assert_eq!(figures.single_night, Some(date!(2024 - 11 - 20)));
+    assert_eq!(figures.metrics.get("ers.r1_single_night"), Some(4.0), "people 1, 2, 3 and one unnamed");
+    assert_eq!(figures.metrics.get("ers.r1_over_month"), Some(4.0), "the unnamed person is not counted over the month");
+    let per_100k = figures.metrics.get("ers.r1_single_night_per_100k").unwrap();
+    assert!((per_100k - 4.0 * 100_000.0 / 204_300.0).abs() < 1e-9);
 }
 
 #[test]

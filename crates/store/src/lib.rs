@@ -7,11 +7,13 @@
 //! lives in this crate and nowhere else.
 
 mod conn;
+mod facts;
 mod import;
 mod migrate;
 mod sql;
 pub mod types;
 
+pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
 pub use types::*;
@@ -84,6 +86,9 @@ pub trait Store: Send + Sync {
     fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
     fn session(&self, token_hash: &str, now: &str) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every current contact, stay and person-level record with its person, for the statistics.
+    fn event_facts(&self) -> impl Future<Output = Result<EventFacts>> + Send;
 
     /// Everyone seen bedded down from `since` to `until`, with what the list shows.
     fn people_seen(&self, since: &str, until: &str) -> impl Future<Output = Result<Vec<SeenPerson>>> + Send;

@@ -1,6 +1,7 @@
 //! [`SqlStore`]: the [`Store`] trait over sqlx's `Any` driver, for SQLite and
 //! PostgreSQL alike.
 
+use crate::EventFacts;
 use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
@@ -344,6 +345,10 @@ impl Store for SqlStore {
         let changes = write_links(&mut tx, links, now).await?;
         tx.commit().await?;
         Ok(changes)
+    }
+
+    async fn event_facts(&self) -> Result<EventFacts> {
+        crate::facts::load(&self.pool, self.backend, self.sqlite_path.as_deref()).await
     }
 
     async fn last_link_run(&self) -> Result<Option<LinkRun>> {

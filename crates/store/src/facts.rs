@@ -1,0 +1,228 @@
+//! Every current event with the person it belongs to, for the statistics.
+//! A London-scale store holds millions of contacts, so this read is built for
+//! speed: dates come back as Julian day numbers computed by the database,
+//! areas and teams as small indexes into name lists, and on SQLite the rows
+//! are read through rusqlite on a connection of their own (sqlx costs
+//! microseconds a row), off the async runtime.
+
+use crate::sql::Backend;
+use crate::{Result, StoreError};
+use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
+
+/// A contact; `person_id` 0 when no record is linked (an anonymous street-count row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactFact {
+    pub person_id: i64,
+    pub day: i32,
+    pub bedded_down: bool,
+    pub street_count: bool,
+    pub area: u16,
+    pub organisation: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StayFact {
+    pub person_id: i64,
+    pub stay_type: String,
+    pub arrival: i32,
+    pub departure: Option<i32>,
+    pub reason: Option<String>,
+}
+
+/// One record's identifying and needs fields, with its person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFact {
+    pub person_id: i64,
+    pub source: String,
+    pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    pub nationality: Option<String>,
+    pub support_needs: Option<String>,
+    pub history: Option<String>,
+    /// Needs an assessment answered "yes" to, as bits: alcohol 1, drugs 2, mental health 4, physical health 8.
+    pub assessed_needs: u8,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFacts {
+    pub contacts: Vec<ContactFact>,
+    pub areas: Vec<String>,
+    pub organisations: Vec<String>,
+    pub stays: Vec<StayFact>,
+    pub records: Vec<RecordFact>,
+}
+
+/// Interns names into indexes without allocating for names already seen.
+#[derive(Default)]
+struct Names {
+    index: HashMap<String, u16>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn of(&mut self, name: &str) -> u16 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len().min(u16::MAX as usize) as u16;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), i);
+        i
+    }
+}
+
+const SQLITE_DAY: &str = "CAST(julianday(%) + 0.5 AS INTEGER)";
+const POSTGRES_DAY: &str = "CAST(CAST(% AS DATE) - DATE '2000-01-01' + 2451545 AS BIGINT)";
+
+fn day_sql(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => SQLITE_DAY.replace('%', column),
+        Backend::Postgres => POSTGRES_DAY.replace('%', column),
+    }
+}
+
+fn queries(backend: Backend) -> [String; 3] {
+    let contacts = format!(
+        "SELECT COALESCE(l.person_id, 0) AS person_id, {} AS day, c.bedded_down, \
+         CASE WHEN c.contact_type = 'street_count' THEN 1 ELSE 0 END AS street_count, \
+         COALESCE(c.borough, '') AS borough, COALESCE(c.team, '') AS team \
+         FROM contacts c LEFT JOIN person_links l ON l.record_id = c.record_id WHERE c.withdrawn = 0",
+        day_sql(backend, "c.contact_date")
+    );
+    let stays = format!(
+        "SELECT l.person_id, s.stay_type, {} AS arrival, \
+         CASE WHEN s.departure_date IS NULL THEN NULL ELSE {} END AS departure, s.departure_reason \
+         FROM stays s JOIN person_links l ON l.record_id = s.record_id WHERE s.withdrawn = 0",
+        day_sql(backend, "s.arrival_date"),
+        day_sql(backend, "s.departure_date")
+    );
+    let records = "SELECT l.person_id, r.source, r.date_of_birth, r.gender, r.nationality, r.support_needs, r.history, \
+         COALESCE((SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
+         + 2 * COALESCE((SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
+         + 4 * COALESCE((SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
+         + 8 * COALESCE((SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
+         AS assessed \
+         FROM source_records r JOIN person_links l ON l.record_id = r.id WHERE r.withdrawn = 0"
+        .to_owned();
+    [contacts, stays, records]
+}
+
+pub(crate) async fn load(pool: &AnyPool, backend: Backend, sqlite_path: Option<&str>) -> Result<EventFacts> {
+    match sqlite_path {
+        Some(path) => {
+            let path = path.to_owned();
+            tokio::task::spawn_blocking(move || load_sqlite(&path))
+                .await
+                .map_err(|e| StoreError::Sqlite(format!("reading events: {e}")))?
+        }
+        None => load_any(pool, backend).await,
+    }
+}
+
+fn load_sqlite(path: &str) -> Result<EventFacts> {
+    let error = |e: rusqlite::Error| StoreError::Sqlite(e.to_string());
+    let connection =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(error)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10)).map_err(error)?;
+    // One read transaction, so the three reads see one state of the store.
+    connection.execute_batch("BEGIN").map_err(error)?;
+    let [contacts_sql, stays_sql, records_sql] = queries(Backend::Sqlite);
+    let mut facts = EventFacts::default();
+    let (mut areas, mut teams) = (Names::default(), Names::default());
+    {
+        let mut statement = connection.prepare(&contacts_sql).map_err(error)?;
+        let mut rows = statement.query([]).map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            let area = row.get_ref(4).map_err(error)?.as_str().map_err(|e| StoreError::Sqlite(e.to_string()))?;
+            let area = areas.of(area);
+            let team = row.get_ref(5).map_err(error)?.as_str().map_err(|e| StoreError::Sqlite(e.to_string()))?;
+            let organisation = teams.of(team);
+            facts.contacts.push(ContactFact {
+                person_id: row.get(0).map_err(error)?,
+                day: row.get(1).map_err(error)?,
+                bedded_down: row.get::<_, i64>(2).map_err(error)? != 0,
+                street_count: row.get::<_, i64>(3).map_err(error)? != 0,
+                area,
+                organisation,
+            });
+        }
+    }
+    {
+        let mut statement = connection.prepare(&stays_sql).map_err(error)?;
+        let mut rows = statement.query([]).map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            facts.stays.push(StayFact {
+                person_id: row.get(0).map_err(error)?,
+                stay_type: row.get(1).map_err(error)?,
+                arrival: row.get(2).map_err(error)?,
+                departure: row.get(3).map_err(error)?,
+                reason: row.get(4).map_err(error)?,
+            });
+        }
+    }
+    {
+        let mut statement = connection.prepare(&records_sql).map_err(error)?;
+        let mut rows = statement.query([]).map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            facts.records.push(RecordFact {
+                person_id: row.get(0).map_err(error)?,
+                source: row.get(1).map_err(error)?,
+                date_of_birth: row.get(2).map_err(error)?,
+                gender: row.get(3).map_err(error)?,
+                nationality: row.get(4).map_err(error)?,
+                support_needs: row.get(5).map_err(error)?,
+                history: row.get(6).map_err(error)?,
+                assessed_needs: row.get::<_, i64>(7).map_err(error)? as u8,
+            });
+        }
+    }
+    connection.execute_batch("COMMIT").map_err(error)?;
+    facts.areas = areas.names;
+    facts.organisations = teams.names;
+    Ok(facts)
+}
+
+async fn load_any(pool: &AnyPool, backend: Backend) -> Result<EventFacts> {
+    let [contacts_sql, stays_sql, records_sql] = queries(backend);
+    let mut tx = pool.begin().await?;
+    let mut facts = EventFacts::default();
+    let (mut areas, mut teams) = (Names::default(), Names::default());
+    for row in sqlx::query(&contacts_sql).fetch_all(&mut *tx).await? {
+        let area: String = row.try_get("borough")?;
+        let team: String = row.try_get("team")?;
+        facts.contacts.push(ContactFact {
+            person_id: row.try_get("person_id")?,
+            day: row.try_get::<i64, _>("day")? as i32,
+            bedded_down: row.try_get::<i64, _>("bedded_down")? != 0,
+            street_count: row.try_get::<i64, _>("street_count")? != 0,
+            area: areas.of(&area),
+            organisation: teams.of(&team),
+        });
+    }
+    for row in sqlx::query(&stays_sql).fetch_all(&mut *tx).await? {
+        facts.stays.push(StayFact {
+            person_id: row.try_get("person_id")?,
+            stay_type: row.try_get("stay_type")?,
+            arrival: row.try_get::<i64, _>("arrival")? as i32,
+            departure: row.try_get::<Option<i64>, _>("departure")?.map(|d| d as i32),
+            reason: row.try_get("departure_reason")?,
+        });
+    }
+    for row in sqlx::query(&records_sql).fetch_all(&mut *tx).await? {
+        facts.records.push(RecordFact {
+            person_id: row.try_get("person_id")?,
+            source: row.try_get("source")?,
+            date_of_birth: row.try_get("date_of_birth")?,
+            gender: row.try_get("gender")?,
+            nationality: row.try_get("nationality")?,
+            support_needs: row.try_get("support_needs")?,
+            history: row.try_get("history")?,
+            assessed_needs: row.try_get::<i64, _>("assessed")? as u8,
+        });
+    }
+    tx.commit().await?;
+    facts.areas = areas.names;
+    facts.organisations = teams.names;
+    Ok(facts)
+}

@@ -161,7 +161,12 @@ pub fn unpack(pair: u64) -> (u32, u32) {
 /// The rules the engine would try, strongest keys first.
 fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
     let mut rules = Vec::new();
-    let blockable: Vec<usize> = (0..kinds.len()).filter(|&c| kinds[c] != Kind::Category).collect();
+    // A reference id is a key on its own; other names agree on something other than equal lists.
+    for c in (0..kinds.len()).filter(|&c| kinds[c] == Kind::Reference) {
+        rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
+    }
+    let blockable: Vec<usize> =
+        (0..kinds.len()).filter(|&c| !matches!(kinds[c], Kind::Category | Kind::Names | Kind::Reference)).collect();
     for &c in &blockable {
         rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
         if kinds[c] == Kind::Name {

@@ -22,6 +22,10 @@ pub struct ComparisonSpec {
     /// a surname), to recognise swapped names.
     pub swap_with: Option<usize>,
     pub term_frequency: bool,
+    /// For other names (`Kind::Names`): the name comparisons whose values,
+    /// joined, are the record's own name (first and last name for aliases,
+    /// the first name for a known-as name).
+    pub own_name: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +132,13 @@ pub fn estimate_u(
         .map(|(c, count)| {
             // Exact agreement by chance is the sum of squared value shares, known
             // exactly from the data; sampling only splits the rest among the other levels.
-            let exact = chance_of_equal_values(records, c, sources, link_only);
+            let exact = if specs[c].kind == Kind::Names {
+                // Level 1 is not equality of the lists: sample it like the rest.
+                let present: f64 = count[1..].iter().sum();
+                (count[1] + 1.0) / (present + count.len() as f64 - 1.0)
+            } else {
+                chance_of_equal_values(records, c, sources, link_only)
+            };
             let rest: f64 = count[2..].iter().sum();
             let n_rest = count.len() - 2;
             let mut u = vec![0.0; count.len()];
@@ -187,8 +197,11 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
         }
         if n < 2.0 { 0.0 } else { counts.values().map(|k| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0)) }
     };
-    // Dates are left alone: a shared birth date is its own evidence.
-    let eligible = |c: usize| specs[c].kind != Kind::Date;
+    // Dates and identifiers are left alone: a shared birth date or NHS number
+    // is its own evidence (that it comes with a shared first name is because
+    // such pairs are mostly the same person, not because the two go together).
+    // Other names and references agree on something other than equal values.
+    let eligible = |c: usize| !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference);
     (0..specs.len())
         .map(|b| {
             if !eligible(b) {
@@ -254,9 +267,9 @@ pub fn expectation_maximisation(
         for &(p, n) in counts {
             let (mut likelihood_m, mut likelihood_u) = (lambda, 1.0 - lambda);
             for &c in &free {
-                let level = level_of(p, c) as usize;
-                if level > 0 {
-                    likelihood_m *= m[c][level];
+                let level = level_of(p, c);
+                if specs[c].kind.is_evidence(level) {
+                    likelihood_m *= m[c][level as usize];
                     likelihood_u *= u_of(u, dependencies, c, p);
                 }
             }
@@ -288,6 +301,58 @@ pub fn expectation_maximisation(
     (m.into_iter().enumerate().map(|(c, m)| (!held_out.contains(&c)).then_some(m)).collect(), lambda)
 }
 
+/// The chance that a pair with this pattern is a match, judged by the
+/// comparisons `used`, for a population prior.
+fn posterior(
+    specs: &[ComparisonSpec],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    used: &[usize],
+    prior: f64,
+    p: Pattern,
+) -> f64 {
+    let (mut lm, mut lu) = (prior, 1.0 - prior);
+    for &c in used {
+        let level = level_of(p, c);
+        if specs[c].kind.is_evidence(level) {
+            lm *= m[c][level as usize];
+            lu *= u_of(u, dependencies, c, p);
+        }
+    }
+    lm / (lm + lu)
+}
+
+/// The chance that two records drawn at random are the same person: the
+/// expected matches among the candidates (all but a few matches are among
+/// them) over all pairs. Each candidate is judged with the population's odds,
+/// not the candidates': blocking gathers look-alikes, so among candidates a
+/// shared birth date or name is far less rare than `u` says, and judging them
+/// with the candidates' share of matches would take namesakes for matches.
+fn population_prior(
+    specs: &[ComparisonSpec],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    counts: &[(Pattern, f64)],
+    total_pairs: f64,
+    used: &[usize],
+) -> f64 {
+    let total_pairs = total_pairs.max(1.0);
+    let n_candidates: f64 = counts.iter().map(|(_, n)| n).sum();
+    let mut prior = (0.1 * n_candidates / total_pairs).clamp(1e-12, 0.5);
+    for _ in 0..200 {
+        let matched: f64 = counts.iter().map(|&(p, n)| n * posterior(specs, m, u, dependencies, used, prior, p)).sum();
+        let next = (matched / total_pairs).clamp(1e-12, 0.5);
+        let converged = (next - prior).abs() <= 1e-9 * prior;
+        prior = next;
+        if converged {
+            break;
+        }
+    }
+    prior
+}
+
 /// `m` for categories: how often the candidates that the other comparisons
 /// judge to be matches (weighted by that judgement) agree on them.
 fn categories_from_posteriors(
@@ -296,37 +361,21 @@ fn categories_from_posteriors(
     u: &[Vec<f64>],
     dependencies: &[Option<(usize, f64)>],
     all_counts: &[(Pattern, f64)],
+    total_pairs: f64,
 ) -> Vec<Vec<f64>> {
     let categories: Vec<usize> = (0..specs.len()).filter(|&c| specs[c].kind == Kind::Category).collect();
     if categories.is_empty() {
         return m;
     }
     let others: Vec<usize> = (0..specs.len()).filter(|c| !categories.contains(c)).collect();
-    let posterior = |lambda: f64, p: Pattern| {
-        let (mut lm, mut lu) = (lambda, 1.0 - lambda);
-        for &c in &others {
-            let level = level_of(p, c) as usize;
-            if level > 0 {
-                lm *= m[c][level];
-                lu *= u_of(u, dependencies, c, p);
-            }
-        }
-        lm / (lm + lu)
-    };
-    let total: f64 = all_counts.iter().map(|(_, n)| n).sum();
-    let mut lambda = 0.1;
-    for _ in 0..100 {
-        let next = (all_counts.iter().map(|&(p, n)| n * posterior(lambda, p)).sum::<f64>() / total.max(1.0))
-            .clamp(1e-12, 1.0 - 1e-9);
-        let converged = (next - lambda).abs() < 1e-10;
-        lambda = next;
-        if converged {
-            break;
-        }
-    }
+    let prior = population_prior(specs, &m, u, dependencies, all_counts, total_pairs, &others);
     let mut sums: Vec<Vec<f64>> = categories.iter().map(|&c| vec![0.0; specs[c].kind.n_levels()]).collect();
-    for &(p, n) in all_counts {
-        let weight = n * posterior(lambda, p);
+    // Only pairs with evidence on at least three other comparisons teach what
+    // matches look like: two namesakes known by nothing but their names would
+    // pass for a match and teach that matches rarely share a place.
+    let informed = |p: Pattern| others.iter().filter(|&&c| specs[c].kind.is_evidence(level_of(p, c))).count() >= 3;
+    for &(p, n) in all_counts.iter().filter(|&&(p, _)| informed(p)) {
+        let weight = n * posterior(specs, &m, u, dependencies, &others, prior, p);
         for (i, &c) in categories.iter().enumerate() {
             sums[i][level_of(p, c) as usize] += weight;
         }
@@ -363,6 +412,21 @@ pub fn term_frequencies(records: &[Vec<Prepared>], comparison: usize) -> Vec<f32
         .collect()
 }
 
+/// The pairs of a session that can tell what comparison `c` looks like among
+/// matches: those with evidence on at least two other free comparisons. A
+/// session counts in proportion to them. Where `c` is nearly the only
+/// evidence left (a birth date among pairs blocked on the whole name), EM
+/// cannot tell matches from namesakes and would learn that matches often
+/// differ on it; and a handful of pairs sharing a nickname says little.
+fn informed_pairs(specs: &[ComparisonSpec], counts: &PatternCounts, held_out: &[usize], c: usize) -> f64 {
+    let others: Vec<usize> = (0..specs.len()).filter(|&o| o != c && !held_out.contains(&o)).collect();
+    counts
+        .iter()
+        .filter(|&&(p, _)| others.iter().filter(|&&o| specs[o].kind.is_evidence(level_of(p, o))).count() >= 2)
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// The training from pattern counts: `m` by one EM session per blocking rule
 /// (its own comparisons held out), the prior from all candidates, `u` given.
 pub fn train_from_counts(
@@ -395,12 +459,16 @@ pub fn train_from_counts(
                 held_out.push(c);
             }
         }
+        // Other names are compared with the record's own name: held out with it.
+        for (c, spec) in specs.iter().enumerate() {
+            if spec.own_name.iter().any(|o| held_out.contains(o)) && !held_out.contains(&c) {
+                held_out.push(c);
+            }
+        }
         let (m, _) = expectation_maximisation(specs, &u, &dependencies, counts, &held_out, 40);
-        // A session counts in proportion to its pairs: a handful of pairs sharing
-        // a nickname says little about matches in general.
-        let n_pairs: f64 = counts.iter().map(|(_, n)| n).sum();
         for (c, estimate) in m.into_iter().enumerate() {
             if let Some(estimate) = estimate {
+                let n_pairs = informed_pairs(specs, counts, &held_out, c);
                 for level in 1..estimate.len() {
                     m_sum[c][level] += n_pairs * estimate[level];
                 }
@@ -420,31 +488,17 @@ pub fn train_from_counts(
                 }
             })
             .collect();
-    let m = categories_from_posteriors(specs, m, &u, &dependencies, all_counts);
-    // The share of matches among all candidates, with m and u fixed, gives the prior.
-    let n_candidates: f64 = all_counts.iter().map(|(_, n)| n).sum();
-    let mut lambda = 0.1;
-    for _ in 0..100 {
-        let mut matched = 0.0;
-        for &(p, n) in all_counts {
-            let (mut lm, mut lu) = (lambda, 1.0 - lambda);
-            for (c, m) in m.iter().enumerate() {
-                let level = level_of(p, c) as usize;
-                if level > 0 {
-                    lm *= m[level];
-                    lu *= u_of(&u, &dependencies, c, p);
-                }
+    let mut m = categories_from_posteriors(specs, m, &u, &dependencies, all_counts, total_pairs);
+    for (c, spec) in specs.iter().enumerate() {
+        for level in 1..m[c].len() as u8 {
+            if !spec.kind.is_evidence(level) {
+                // Shown as what it is: no weight either way.
+                m[c][level as usize] = u[c][level as usize];
             }
-            matched += n * lm / (lm + lu);
-        }
-        let next = (matched / n_candidates.max(1.0)).clamp(1e-12, 1.0 - 1e-9);
-        let converged = (next - lambda).abs() < 1e-10;
-        lambda = next;
-        if converged {
-            break;
         }
     }
-    let prior = (lambda * n_candidates / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+    let all: Vec<usize> = (0..specs.len()).collect();
+    let prior = population_prior(specs, &m, &u, &dependencies, all_counts, total_pairs, &all);
     let term_frequencies = specs
         .iter()
         .enumerate()
@@ -480,7 +534,7 @@ impl Model {
     fn term(&self, c: usize, pattern: Pattern, a: u32, b: u32) -> Term {
         let model = &self.comparisons[c];
         let level = level_of(pattern, c);
-        if level == 0 {
+        if !model.spec.kind.is_evidence(level) {
             return Term { comparison: c, level, m: 1.0, u: 1.0, weight: 0.0, term_frequency_adjustment: 0.0 };
         }
         let m = model.m[level as usize];
@@ -528,7 +582,7 @@ mod tests {
     use super::*;
 
     fn spec(kind: Kind) -> ComparisonSpec {
-        ComparisonSpec { name: kind.code().into(), kind, swap_with: None, term_frequency: false }
+        ComparisonSpec { name: kind.code().into(), kind, swap_with: None, term_frequency: false, own_name: Vec::new() }
     }
 
     #[test]

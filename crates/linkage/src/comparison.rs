@@ -82,7 +82,8 @@ impl Kind {
                 "day and month swapped",
                 "one digit apart",
                 "one day apart",
-                "same year (or a year-only date)",
+                "a year-only date, the same year",
+                "same year, months apart",
                 "two digits apart",
                 "different",
             ],
@@ -343,9 +344,11 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
                 return 4;
             }
             if x.len() >= 4 && y.len() >= 4 && x[..4] == y[..4] {
-                return 5;
+                // Only the year known on one side is what a year-only record of
+                // the same person looks like; two full dates months apart are not.
+                return if x.len() == 4 || y.len() == 4 { 5 } else { 6 };
             }
-            if x.len() == y.len() && damerau_levenshtein_within(x, y, 2).is_some() { 6 } else { 7 }
+            if x.len() == y.len() && damerau_levenshtein_within(x, y, 2).is_some() { 7 } else { 8 }
         }
         Kind::Identifier => match damerau_levenshtein_within(x, y, 2) {
             Some(0) => 1,
@@ -422,7 +425,8 @@ mod tests {
         assert_eq!(level(Kind::Date, "1980-04-03", "1980-03-04"), "day and month swapped");
         assert_eq!(level(Kind::Date, "1980-04-03", "1980-04-08"), "one digit apart");
         assert_eq!(level(Kind::Date, "1980-04-30", "1980-05-01"), "one day apart");
-        assert_eq!(level(Kind::Date, "1980", "1980-05-01"), "same year (or a year-only date)");
+        assert_eq!(level(Kind::Date, "1980", "1980-05-01"), "a year-only date, the same year");
+        assert_eq!(level(Kind::Date, "1980-11-20", "1980-05-01"), "same year, months apart");
         assert_eq!(level(Kind::Date, "1980-04-03", "1975-11-20"), "different");
         assert_eq!(level(Kind::Date, "19800403", "1980-04-03"), "exact");
     }

@@ -212,7 +212,7 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
                 .filter_map(|a| {
                     let joint = joint_agreement(a, b);
                     let ratio = joint / (u[a][1] * u[b][1]).max(1e-300);
-                    (ratio > 5.0 && joint > 0.0).then(|| (a, ratio, (joint / u[a][1]).clamp(u[b][1], 1.0 - 1e-9)))
+                    (ratio > 3.0 && joint > 0.0).then(|| (a, ratio, (joint / u[a][1]).clamp(u[b][1], 1.0 - 1e-9)))
                 })
                 .max_by(|x, y| x.1.total_cmp(&y.1))
                 .map(|(a, _, conditional)| (a, conditional))
@@ -220,12 +220,58 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
         .collect()
 }
 
+/// Whether a comparison's parent agrees in a pattern, for a dependence: a
+/// name agrees when it is exact or nearly so (a misspelt surname still comes
+/// from the same country's names), anything else when it is exact.
+fn parent_agrees(specs: &(impl Specs + ?Sized), parent: usize, pattern: Pattern) -> bool {
+    let level = level_of(pattern, parent);
+    level == 1 || (specs.spec(parent).kind == Kind::Name && (2..=3).contains(&level))
+}
+
+/// The comparisons' specs, as training has them and as a model has them.
+trait Specs {
+    fn spec(&self, c: usize) -> &ComparisonSpec;
+}
+
+impl Specs for [ComparisonSpec] {
+    fn spec(&self, c: usize) -> &ComparisonSpec {
+        &self[c]
+    }
+}
+
+impl Specs for [ComparisonModel] {
+    fn spec(&self, c: usize) -> &ComparisonSpec {
+        &self[c].spec
+    }
+}
+
+/// Whether a comparison's level counts in a pair's weight: it is evidence, and
+/// not the second half of a name swapped as a whole (the swap counts once).
+fn counted(specs: &(impl Specs + ?Sized), c: usize, pattern: Pattern) -> bool {
+    let (spec, level) = (specs.spec(c), level_of(pattern, c));
+    if !spec.kind.is_evidence(level) {
+        return false;
+    }
+    !(spec.kind == Kind::Name
+        && level == SWAPPED
+        && spec.swap_with.is_some_and(|other| other < c && level_of(pattern, other) == SWAPPED))
+}
+
+/// The name level "swapped with the other name".
+const SWAPPED: u8 = 4;
+
 /// The chance a non-matching pair shows this comparison's level, allowing for a dependence.
-fn u_of(u: &[Vec<f64>], dependencies: &[Option<(usize, f64)>], c: usize, pattern: Pattern) -> f64 {
+fn u_of(
+    specs: &[ComparisonSpec],
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    c: usize,
+    pattern: Pattern,
+) -> f64 {
     let level = level_of(pattern, c) as usize;
     if level == 1
         && let Some((parent, conditional)) = dependencies[c]
-        && level_of(pattern, parent) == 1
+        && parent_agrees(specs, parent, pattern)
     {
         return conditional;
     }
@@ -268,9 +314,9 @@ pub fn expectation_maximisation(
             let (mut likelihood_m, mut likelihood_u) = (lambda, 1.0 - lambda);
             for &c in &free {
                 let level = level_of(p, c);
-                if specs[c].kind.is_evidence(level) {
+                if counted(specs, c, p) {
                     likelihood_m *= m[c][level as usize];
-                    likelihood_u *= u_of(u, dependencies, c, p);
+                    likelihood_u *= u_of(specs, u, dependencies, c, p);
                 }
             }
             let posterior = likelihood_m / (likelihood_m + likelihood_u);
@@ -315,9 +361,9 @@ fn posterior(
     let (mut lm, mut lu) = (prior, 1.0 - prior);
     for &c in used {
         let level = level_of(p, c);
-        if specs[c].kind.is_evidence(level) {
+        if counted(specs, c, p) {
             lm *= m[c][level as usize];
-            lu *= u_of(u, dependencies, c, p);
+            lu *= u_of(specs, u, dependencies, c, p);
         }
     }
     lm / (lm + lu)
@@ -534,14 +580,14 @@ impl Model {
     fn term(&self, c: usize, pattern: Pattern, a: u32, b: u32) -> Term {
         let model = &self.comparisons[c];
         let level = level_of(pattern, c);
-        if !model.spec.kind.is_evidence(level) {
+        if !counted(self.comparisons.as_slice(), c, pattern) {
             return Term { comparison: c, level, m: 1.0, u: 1.0, weight: 0.0, term_frequency_adjustment: 0.0 };
         }
         let m = model.m[level as usize];
         let mut u = model.u[level as usize];
         if level == 1
             && let Some((parent, conditional)) = model.depends_on
-            && level_of(pattern, parent) == 1
+            && parent_agrees(self.comparisons.as_slice(), parent, pattern)
         {
             // Counted once: the value's rarity is already in the parent's weight.
             u = conditional;
@@ -603,6 +649,37 @@ mod tests {
         let m0 = m[0].as_ref().unwrap();
         let m1 = m[1].as_ref().unwrap();
         assert!((m0[1] - 0.9).abs() < 0.02 && (m1[1] - 0.8).abs() < 0.02, "{m0:?} {m1:?}");
+    }
+
+    #[test]
+    fn names_swapped_as_a_whole_count_once() {
+        let mut first = spec(Kind::Name);
+        first.swap_with = Some(1);
+        let mut last = spec(Kind::Name);
+        last.swap_with = Some(0);
+        let specs = [first, last];
+        let both_swapped = u64::from(SWAPPED) | (u64::from(SWAPPED) << 4);
+        assert!(counted(specs.as_slice(), 0, both_swapped));
+        assert!(!counted(specs.as_slice(), 1, both_swapped), "Girma Kidane and Kidane Girma is one swap, not two");
+        let exact_both = 1 | (1 << 4);
+        assert!(counted(specs.as_slice(), 0, exact_both) && counted(specs.as_slice(), 1, exact_both));
+    }
+
+    #[test]
+    fn a_reference_that_differs_weighs_nothing_and_a_misspelt_surname_still_binds_nationality() {
+        let mut nationality = spec(Kind::Category);
+        nationality.name = "nationality".into();
+        let specs = [spec(Kind::Name), nationality, spec(Kind::Reference)];
+        // Nationality bound to the surname: agreeing on it adds little once the surname agrees,
+        // also when the surname is one edit apart (the same country's name, misspelt).
+        let u = vec![vec![0.0; 9], vec![0.0, 0.24, 0.76], vec![0.0, 1e-4, 1.0 - 1e-4]];
+        let dependencies = [None, Some((0, 0.9)), None];
+        let one_edit_and_same_nationality = 2 | (1 << 4);
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 1, one_edit_and_same_nationality), 0.9);
+        let different_surname = 8 | (1 << 4);
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 1, different_surname), 0.24);
+        assert!(!counted(specs.as_slice(), 2, 2 << 8), "two different CHAIN ids say nothing");
+        assert!(counted(specs.as_slice(), 2, 1 << 8));
     }
 
     #[test]

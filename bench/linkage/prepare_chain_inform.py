@@ -3,10 +3,11 @@
 
     prepare_chain_inform.py EXPORT_DIR OUT_PREFIX
 
-Reads EXPORT_DIR/chain/persons.csv, EXPORT_DIR/inform/clients.csv and EXPORT_DIR/truth.csv and
-writes, all with the header
+Reads EXPORT_DIR/chain/persons.csv, EXPORT_DIR/chain/contacts.csv, EXPORT_DIR/inform/clients.csv
+and EXPORT_DIR/truth.csv and writes, all with the header
 
-    rec_id,first_name,last_name,known_as,date_of_birth,sex,nationality,nhs_number
+    rec_id,first_name,last_name,known_as,aliases,date_of_birth,sex,nationality,nhs_number,
+    chain_id,usual_place
 
   OUT_PREFIX.csv          both sources in one file (the deduplication input the bench uses)
   OUT_PREFIX_chain.csv    the CHAIN records only   (for a two-file link, not used by the bench)
@@ -16,13 +17,25 @@ writes, all with the header
 
 Conversions:
   rec_id         chain:<chain_id> / inform:<inform_id>
-  names          kept as written; CHAIN has no known-as field (its `aliases` are whole other
-                 names), so known_as is blank for CHAIN and Inform's `known_as` otherwise
+  names          kept as written
+  known_as       Inform's `known_as` (the name the person prefers, one name); blank for CHAIN,
+                 which has no such field
+  aliases        CHAIN's `aliases` as written: whole other names, `;`-separated; blank for
+                 Inform, which has no such field
   date_of_birth  CHAIN YYYY-MM-DD or YYYY kept as is; Inform DD/MM/YYYY -> YYYY-MM-DD
   sex            CHAIN male/female/other -> M/F/O; Inform M/F/U kept
   nationality    both as ISO 3166-1 alpha-3: CHAIN's English country names mapped with the table
                  below (the generator's list); an unknown name is kept as written, with a warning
   nhs_number     digits only
+  chain_id       the CHAIN id: for a CHAIN record its own, for an Inform client the one a worker
+                 recorded (Inform's `chain_id`: optional, occasionally another person's). Two CHAIN
+                 records of one person have different ids, so only agreement is evidence.
+  usual_place    where outreach workers usually meet the person, as every CHAIN export carries it
+                 in contacts.csv: the place part of `location` (the text before the first comma,
+                 e.g. `Hyde Park Corner`) met most often among the record's bedded-down contacts,
+                 or among all its contacts when none was bedded down; ties go to the place met
+                 first. Blank for Inform (it records no street contacts) and for a CHAIN record
+                 without contacts.
 """
 import csv
 import re
@@ -30,8 +43,8 @@ import sys
 from collections import defaultdict
 from itertools import combinations
 
-HEADER = ["rec_id", "first_name", "last_name", "known_as", "date_of_birth", "sex",
-          "nationality", "nhs_number"]
+HEADER = ["rec_id", "first_name", "last_name", "known_as", "aliases", "date_of_birth", "sex",
+          "nationality", "nhs_number", "chain_id", "usual_place"]
 
 COUNTRY_TO_ALPHA3 = {
     "United Kingdom": "GBR", "Romania": "ROU", "Poland": "POL", "Lithuania": "LTU",
@@ -55,11 +68,30 @@ def digits(s):
     return re.sub(r"\D", "", s or "")
 
 
+def usual_places(path):
+    """chain_id -> the place its contacts were most often at (see the docstring)."""
+    seen = defaultdict(dict)  # chain_id -> bedded_down -> place -> [count, first (date, time, id)]
+    for c in read(path):
+        place = (c.get("location") or "").split(",")[0].strip()
+        if not place:
+            continue
+        when = (c.get("contact_date", ""), c.get("contact_time", ""), c.get("contact_id", ""))
+        places = seen[c["chain_id"]].setdefault(c.get("bedded_down") == "Y", {})
+        count, first = places.get(place, (0, when))
+        places[place] = (count + 1, min(first, when))
+    usual = {}
+    for chain_id, by_kind in seen.items():
+        places = by_kind.get(True) or by_kind.get(False)
+        usual[chain_id] = min(places.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))[0]
+    return usual
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     export, prefix = sys.argv[1], sys.argv[2]
     unknown = set()
+    place_of = usual_places(f"{export}/chain/contacts.csv")
 
     chain = []
     for r in read(f"{export}/chain/persons.csv"):
@@ -71,10 +103,13 @@ def main():
             "first_name": r.get("first_name", ""),
             "last_name": r.get("last_name", ""),
             "known_as": "",
+            "aliases": (r.get("aliases") or "").strip(),
             "date_of_birth": (r.get("date_of_birth") or "").strip(),
             "sex": GENDER_TO_SEX.get((r.get("gender") or "").strip().lower(), ""),
             "nationality": COUNTRY_TO_ALPHA3.get(nat, nat),
             "nhs_number": digits(r.get("nhs_number")),
+            "chain_id": r["chain_id"],
+            "usual_place": place_of.get(r["chain_id"], ""),
         })
 
     inform = []
@@ -92,10 +127,13 @@ def main():
             "first_name": r.get("forename", ""),
             "last_name": r.get("surname", ""),
             "known_as": r.get("known_as", ""),
+            "aliases": "",
             "date_of_birth": dob,
             "sex": (r.get("sex") or "").strip().upper(),
             "nationality": (r.get("nationality_code") or "").strip().upper(),
             "nhs_number": digits(r.get("nhs_number")),
+            "chain_id": (r.get("chain_id") or "").strip(),
+            "usual_place": "",
         })
     if unknown:
         print(f"warning: nationality not mapped, kept as written: {sorted(unknown)}",

@@ -54,24 +54,32 @@ Common to both kinds
   EM (the tutorial's two passes): block_on("date_of_birth"), then block_on("postcode");
       above 100,000 records each pass is capped with max_pairs=5e6.
 
---kind chain_inform  (columns rec_id,first_name,last_name,known_as,date_of_birth,sex,
-                      nationality,nhs_number; made by prepare_chain_inform.py)
+--kind chain_inform  (columns rec_id,first_name,last_name,known_as,aliases,date_of_birth,sex,
+                      nationality,nhs_number,chain_id,usual_place; made by
+                      prepare_chain_inform.py)
   date_of_birth: values that are not YYYY-MM-DD (CHAIN's year-only `YYYY`) are set to NULL
       before Splink sees them: DateOfBirthComparison parses with a single format, so a year-only
       value could not be parsed anyway (invalid_dates_as_null would null it); this states it.
-  known_as is not used (not part of the brief's model; CHAIN never fills it).
   comparisons:
     cl.NameComparison("first_name").configure(term_frequency_adjustments=True)
     cl.NameComparison("last_name").configure(term_frequency_adjustments=True)
+    known-as (custom, the same evidence byname gets): null when neither record has a known_as;
+      "known_as equals the other's first_name or known_as" (case-folded); else
+    aliases (custom): null when neither record has aliases; "the other's `first_name last_name`
+      is one of this record's `;`-separated aliases, or the two share an alias" (case-folded);
+      else
     cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d")
     cl.ExactMatch("sex")
     cl.ExactMatch("nationality")
     cl.DamerauLevenshteinAtThresholds("nhs_number", [1, 2])
+    cl.ExactMatch("chain_id")  (its "else" level is learnt by EM like any other; Splink has no
+      level that is neither for nor against, so a disagreement costs what EM says it costs)
+    cl.ExactMatch("usual_place")
   blocking rules for prediction:
     block_on("first_name", "last_name"), block_on("last_name", "date_of_birth"),
-    block_on("first_name", "date_of_birth"), block_on("nhs_number")
+    block_on("first_name", "date_of_birth"), block_on("nhs_number"), block_on("chain_id")
   probability two random records match: deterministic rules block_on("nhs_number"),
-    block_on("first_name", "last_name", "date_of_birth"), recall 0.8
+    block_on("chain_id"), block_on("first_name", "last_name", "date_of_birth"), recall 0.8
   EM: block_on("first_name", "last_name"), then block_on("date_of_birth").
 """
 import argparse
@@ -154,24 +162,62 @@ def main():
             " then date_of_birth end as date_of_birth) from raw_input"
         )
         large = n > LARGE
+        import splink.comparison_level_library as cll
+
+        full = lambda side: f"lower(first_name_{side} || ' ' || last_name_{side})"
+        aliases = lambda side: f"str_split(lower(aliases_{side}), ';')"
         comparisons = [
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
+            cl.CustomComparison(
+                output_column_name="known_as",
+                comparison_levels=[
+                    cll.CustomLevel("known_as_l is null and known_as_r is null").configure(
+                        is_null_level=True
+                    ),
+                    cll.CustomLevel(
+                        "lower(known_as_l) = lower(first_name_r)"
+                        " or lower(known_as_r) = lower(first_name_l)"
+                        " or lower(known_as_l) = lower(known_as_r)",
+                        label_for_charts="known_as is the other's first name or known_as",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.CustomComparison(
+                output_column_name="aliases",
+                comparison_levels=[
+                    cll.CustomLevel("aliases_l is null and aliases_r is null").configure(
+                        is_null_level=True
+                    ),
+                    cll.CustomLevel(
+                        f"list_contains({aliases('l')}, {full('r')})"
+                        f" or list_contains({aliases('r')}, {full('l')})"
+                        f" or len(list_intersect({aliases('l')}, {aliases('r')})) > 0",
+                        label_for_charts="an alias is the other's name, or a shared alias",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            ),
             cl.DateOfBirthComparison(
                 "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d"
             ),
             cl.ExactMatch("sex"),
             cl.ExactMatch("nationality"),
             cl.DamerauLevenshteinAtThresholds("nhs_number", [1, 2]),
+            cl.ExactMatch("chain_id"),
+            cl.ExactMatch("usual_place"),
         ]
         blocking = [
             block_on("first_name", "last_name"),
             block_on("last_name", "date_of_birth"),
             block_on("first_name", "date_of_birth"),
             block_on("nhs_number"),
+            block_on("chain_id"),
         ]
         deterministic = [
             block_on("nhs_number"),
+            block_on("chain_id"),
             block_on("first_name", "last_name", "date_of_birth"),
         ]
         recall = 0.8

@@ -42,13 +42,25 @@ pub enum KeyPart {
     Phonetic(usize),
     /// The year of a date.
     Year(usize),
+    /// Two name comparisons' values in either order (first and last name
+    /// written the other way round give the same key).
+    EitherOrder(usize, usize),
 }
 
 impl KeyPart {
     pub fn comparison(self) -> usize {
         match self {
-            Self::Exact(c) | Self::Prefix(c, _) | Self::Phonetic(c) | Self::Year(c) => c,
+            Self::Exact(c) | Self::Prefix(c, _) | Self::Phonetic(c) | Self::Year(c) | Self::EitherOrder(c, _) => c,
         }
+    }
+
+    /// Every comparison the key reads.
+    fn reads(self) -> impl Iterator<Item = usize> {
+        let second = match self {
+            Self::EitherOrder(_, other) => Some(other),
+            _ => None,
+        };
+        std::iter::once(self.comparison()).chain(second)
     }
 
     fn describe(self, names: &[String]) -> String {
@@ -57,6 +69,7 @@ impl KeyPart {
             Self::Prefix(c, n) => format!("first {n} of {}", names[c]),
             Self::Phonetic(c) => format!("sound of {}", names[c]),
             Self::Year(c) => format!("year of {}", names[c]),
+            Self::EitherOrder(a, b) => format!("{} and {} in either order", names[a], names[b]),
         }
     }
 }
@@ -73,7 +86,7 @@ impl BlockingRule {
 
     /// The comparisons this rule uses (their agreement is biased among its pairs).
     pub fn comparisons(&self) -> Vec<usize> {
-        let mut used: Vec<usize> = self.parts.iter().map(|p| p.comparison()).collect();
+        let mut used: Vec<usize> = self.parts.iter().flat_map(|p| p.reads()).collect();
         used.sort_unstable();
         used.dedup();
         used
@@ -91,6 +104,18 @@ impl BlockingRule {
             if value.is_missing() {
                 return None;
             }
+            if let KeyPart::EitherOrder(_, other) = *part {
+                let other = &record[other];
+                if other.is_missing() {
+                    return None;
+                }
+                let (low, high) = if value.text <= other.text { (value, other) } else { (other, value) };
+                hasher.write(low.text.as_bytes());
+                hasher.write_u8(0xfe);
+                hasher.write(high.text.as_bytes());
+                hasher.write_u8(0xff);
+                continue;
+            }
             let bytes: &str = match *part {
                 KeyPart::Exact(_) => &value.text,
                 KeyPart::Prefix(_, n) => {
@@ -100,6 +125,7 @@ impl BlockingRule {
                 KeyPart::Phonetic(_) if value.phonetic.is_empty() => return None,
                 KeyPart::Phonetic(_) => &value.phonetic,
                 KeyPart::Year(_) => &value.text[..value.text.len().min(4)],
+                KeyPart::EitherOrder(..) => unreachable!("hashed above"),
             };
             hasher.write(bytes.as_bytes());
             hasher.write_u8(0xff);
@@ -161,7 +187,12 @@ pub fn unpack(pair: u64) -> (u32, u32) {
 /// The rules the engine would try, strongest keys first.
 fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
     let mut rules = Vec::new();
-    let blockable: Vec<usize> = (0..kinds.len()).filter(|&c| kinds[c] != Kind::Category).collect();
+    // A reference id is a key on its own; other names agree on something other than equal lists.
+    for c in (0..kinds.len()).filter(|&c| kinds[c] == Kind::Reference) {
+        rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
+    }
+    let blockable: Vec<usize> =
+        (0..kinds.len()).filter(|&c| !matches!(kinds[c], Kind::Category | Kind::Names | Kind::Reference)).collect();
     for &c in &blockable {
         rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
         if kinds[c] == Kind::Name {
@@ -171,6 +202,10 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
     for (i, &a) in blockable.iter().enumerate() {
         for &b in &blockable[i + 1..] {
             rules.push(BlockingRule::new(vec![KeyPart::Exact(a), KeyPart::Exact(b)]));
+            if kinds[a] == Kind::Name && kinds[b] == Kind::Name {
+                // The two halves of a name written the other way round.
+                rules.push(BlockingRule::new(vec![KeyPart::EitherOrder(a, b)]));
+            }
             let coarse = |c: usize| match kinds[c] {
                 Kind::Name => KeyPart::Phonetic(c),
                 Kind::Date => KeyPart::Year(c),
@@ -299,6 +334,17 @@ mod tests {
             rule_pairs(&by_sound_and_year, &rows, &sources, false),
         ]);
         assert_eq!(union.len(), 4, "pairs found by two rules are counted once");
+    }
+
+    #[test]
+    fn names_written_the_other_way_round_share_a_block() {
+        let name = |first: &str, last: &str| vec![prepare(Kind::Name, Some(first)), prepare(Kind::Name, Some(last))];
+        let rows =
+            vec![name("Dylan", "Carter"), name("Carter", "Dylan"), name("Dylan", "Cartwright"), name("Dylan", "")];
+        let sources = vec![0; rows.len()];
+        let rule = BlockingRule::new(vec![KeyPart::EitherOrder(0, 1)]);
+        assert_eq!(rule_pairs(&rule, &rows, &sources, false).iter().map(|&p| unpack(p)).collect::<Vec<_>>(), [(0, 1)]);
+        assert_eq!(rule.comparisons(), [0, 1], "both halves are held out in its training session");
     }
 
     #[test]

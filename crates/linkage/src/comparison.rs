@@ -23,6 +23,14 @@ pub enum Kind {
     Category,
     /// Free text (an address line): similar or not.
     Text,
+    /// Other names a person goes by: a `;`-separated list of whole names
+    /// (aliases) or a single known-as name. Each is compared with the other
+    /// record's list and with its own name; the best level wins.
+    Names,
+    /// An id of another system's record, as a worker recorded it (the CHAIN id
+    /// on an Inform client). Agreement is evidence; disagreement is not, since
+    /// two records of one person in that system have different ids.
+    Reference,
 }
 
 impl Kind {
@@ -34,13 +42,24 @@ impl Kind {
             Self::Postcode => "postcode",
             Self::Category => "category",
             Self::Text => "text",
+            Self::Names => "names",
+            Self::Reference => "reference",
         }
     }
 
     pub fn parse(input: &str) -> Option<Self> {
-        [Self::Name, Self::Date, Self::Identifier, Self::Postcode, Self::Category, Self::Text]
-            .into_iter()
-            .find(|k| k.code() == input.trim())
+        [
+            Self::Name,
+            Self::Date,
+            Self::Identifier,
+            Self::Postcode,
+            Self::Category,
+            Self::Text,
+            Self::Names,
+            Self::Reference,
+        ]
+        .into_iter()
+        .find(|k| k.code() == input.trim())
     }
 
     /// Labels of the levels, index 0 being "missing on either side".
@@ -63,7 +82,8 @@ impl Kind {
                 "day and month swapped",
                 "one digit apart",
                 "one day apart",
-                "same year (or a year-only date)",
+                "a year-only date, the same year",
+                "same year, months apart",
                 "two digits apart",
                 "different",
             ],
@@ -73,7 +93,22 @@ impl Kind {
             Self::Text => {
                 &["missing", "exact", "Jaro-Winkler at least 0.90", "bigram overlap at least 0.6", "different"]
             }
+            Self::Names => &[
+                "missing",
+                "a name is the other's exactly",
+                "a name is one edit or Jaro-Winkler 0.92 from the other's",
+                "a nickname, or an initial with the same surname",
+                "different (no evidence either way)",
+            ],
+            Self::Reference => &["missing", "same id", "different ids (no evidence either way)"],
         }
+    }
+
+    /// Whether a level is evidence at all: a missing value never is, and
+    /// neither are two different reference ids, nor other names unlike the
+    /// other record's (people's other names need not resemble their records).
+    pub fn is_evidence(self, level: u8) -> bool {
+        level > 0 && !(self == Self::Reference && level == 2) && !(self == Self::Names && level == 4)
     }
 
     pub fn n_levels(self) -> usize {
@@ -86,7 +121,8 @@ impl Kind {
 pub struct Prepared {
     /// Folded text, digits only for identifiers, `YYYYMMDD` or `YYYY` for dates.
     pub text: Box<str>,
-    /// Double Metaphone primary code for names.
+    /// Double Metaphone primary code for names. For other names (`Kind::Names`),
+    /// the record's own name instead, folded, to compare with the other's list.
     pub phonetic: Box<str>,
     /// Days since the epoch for a full date.
     pub day: Option<i32>,
@@ -95,6 +131,11 @@ pub struct Prepared {
 impl Prepared {
     pub fn is_missing(&self) -> bool {
         self.text.is_empty()
+    }
+
+    /// For other names: the names in the list, then the record's own name.
+    fn names(&self) -> (impl Iterator<Item = &str>, &str) {
+        (self.text.split(';').filter(|n| !n.is_empty()), &*self.phonetic)
     }
 }
 
@@ -153,7 +194,84 @@ pub fn prepare(kind: Kind, raw: Option<&str>) -> Prepared {
             Prepared { text: text.into(), ..Prepared::default() }
         }
         Kind::Category | Kind::Text => Prepared { text: fold(raw).into(), ..Prepared::default() },
+        Kind::Names => prepare_names(Some(raw), None),
+        Kind::Reference => {
+            let text: String = raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
+            Prepared { text: text.into(), ..Prepared::default() }
+        }
     }
+}
+
+/// Prepares a list of other names (`;`-separated) with the record's own name
+/// (its name columns' values joined, such as first and last name).
+pub fn prepare_names(list: Option<&str>, own: Option<&str>) -> Prepared {
+    let own = own.map(fold).unwrap_or_default();
+    // A known-as that is the first name itself adds nothing to the name comparisons.
+    let text: Vec<String> = list.unwrap_or("").split(';').map(fold).filter(|n| !n.is_empty() && *n != own).collect();
+    Prepared { text: text.join(";").into(), phonetic: own.into(), day: None }
+}
+
+/// The first and the last word of a name (the last is empty for one word).
+fn first_and_last(name: &str) -> (&str, &str) {
+    match name.split_once(' ') {
+        Some((first, _)) => (first, name.rsplit(' ').next().unwrap_or("")),
+        None => (name, ""),
+    }
+}
+
+/// How close two whole names are, as a `Kind::Names` level (1 to 4), or 0
+/// when the two say nothing beyond the name comparisons.
+fn names_level(x: &str, y: &str) -> u8 {
+    if x == y {
+        return 1;
+    }
+    if damerau_levenshtein_within(x, y, 1).is_some() || jaro_winkler(x, y) >= 0.92 {
+        return 2;
+    }
+    let ((fx, lx), (fy, ly)) = (first_and_last(x), first_and_last(y));
+    let same_surname =
+        lx == ly || (!lx.is_empty() && !ly.is_empty() && damerau_levenshtein_within(lx, ly, 1).is_some());
+    let initial = |a: &str, b: &str| a.chars().count() == 1 && b.starts_with(a);
+    if same_surname && (same_person_by_nickname(fx, fy) || initial(fx, fy) || initial(fy, fx)) {
+        // A nickname of a single name (a known-as against a first name) says
+        // no more than the first names' own comparison: not counted again.
+        return if lx.is_empty() && ly.is_empty() && !initial(fx, fy) && !initial(fy, fx) { 0 } else { 3 };
+    }
+    4
+}
+
+/// The best level between one record's other names and the other's list and
+/// own name (own name against own name is left to the name comparisons), or
+/// missing when the own names agree at least as well.
+fn compare_names(a: &Prepared, b: &Prepared) -> u8 {
+    let mut best = 0u8;
+    let mut consider = |x: &str, y: &str| {
+        if !x.is_empty() && !y.is_empty() {
+            let level = names_level(x, y);
+            if level > 0 && (best == 0 || level < best) {
+                best = level;
+            }
+        }
+    };
+    let ((list_a, own_a), (list_b, own_b)) = (a.names(), b.names());
+    for x in list_a {
+        consider(x, own_b);
+        for y in b.names().0 {
+            consider(x, y);
+        }
+    }
+    for y in list_b {
+        consider(own_a, y);
+    }
+    // Other names count only where they find more than the own names do:
+    // `Mick Clarke` among the aliases adds nothing to two `Michael Clarke`s.
+    if best > 0 && !own_a.is_empty() && !own_b.is_empty() {
+        let own = names_level(own_a, own_b);
+        if own > 0 && own <= best && best < 4 {
+            return 0;
+        }
+    }
+    best
 }
 
 /// The postcode district: the outward code of a UK postcode, the first three
@@ -167,6 +285,10 @@ fn district(postcode: &str) -> &str {
 /// same records' values of the paired name column (first name for a surname),
 /// to recognise first and last names written the other way round.
 pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>, swap_b: Option<&Prepared>) -> u8 {
+    if kind == Kind::Names {
+        // One side's list is enough: it is compared with the other's own name.
+        return compare_names(a, b);
+    }
     if a.is_missing() || b.is_missing() {
         // A name written in the other column still counts when swapped.
         if kind == Kind::Name
@@ -222,9 +344,11 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
                 return 4;
             }
             if x.len() >= 4 && y.len() >= 4 && x[..4] == y[..4] {
-                return 5;
+                // Only the year known on one side is what a year-only record of
+                // the same person looks like; two full dates months apart are not.
+                return if x.len() == 4 || y.len() == 4 { 5 } else { 6 };
             }
-            if x.len() == y.len() && damerau_levenshtein_within(x, y, 2).is_some() { 6 } else { 7 }
+            if x.len() == y.len() && damerau_levenshtein_within(x, y, 2).is_some() { 7 } else { 8 }
         }
         Kind::Identifier => match damerau_levenshtein_within(x, y, 2) {
             Some(0) => 1,
@@ -243,13 +367,14 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
                 4
             }
         }
-        Kind::Category => {
+        Kind::Category | Kind::Reference => {
             if x == y {
                 1
             } else {
                 2
             }
         }
+        Kind::Names => unreachable!("compared above"),
         Kind::Text => {
             if x == y {
                 1
@@ -300,7 +425,8 @@ mod tests {
         assert_eq!(level(Kind::Date, "1980-04-03", "1980-03-04"), "day and month swapped");
         assert_eq!(level(Kind::Date, "1980-04-03", "1980-04-08"), "one digit apart");
         assert_eq!(level(Kind::Date, "1980-04-30", "1980-05-01"), "one day apart");
-        assert_eq!(level(Kind::Date, "1980", "1980-05-01"), "same year (or a year-only date)");
+        assert_eq!(level(Kind::Date, "1980", "1980-05-01"), "a year-only date, the same year");
+        assert_eq!(level(Kind::Date, "1980-11-20", "1980-05-01"), "same year, months apart");
         assert_eq!(level(Kind::Date, "1980-04-03", "1975-11-20"), "different");
         assert_eq!(level(Kind::Date, "19800403", "1980-04-03"), "exact");
     }
@@ -314,6 +440,79 @@ mod tests {
         assert_eq!(level(Kind::Postcode, "SW1A 2AA", "SW1A 9ZZ"), "same district");
         assert_eq!(level(Kind::Text, "12 Strand", "12 Strand"), "exact");
         assert_eq!(level(Kind::Category, "NSW", "VIC"), "different");
+    }
+
+    fn names_level_of(list_a: &str, own_a: &str, list_b: &str, own_b: &str) -> &'static str {
+        let (a, b) = (prepare_names(Some(list_a), Some(own_a)), prepare_names(Some(list_b), Some(own_b)));
+        Kind::Names.levels()[compare(Kind::Names, &a, &b, None, None) as usize]
+    }
+
+    #[test]
+    fn an_alias_is_compared_with_the_other_records_name() {
+        // A CHAIN record known also as `Johnny Smith`, and an Inform client with that name.
+        assert_eq!(
+            names_level_of("Johnny Smith;J Smyth", "John Smyth", "", "Johnny Smith"),
+            "a name is the other's exactly"
+        );
+        assert_eq!(
+            names_level_of("Johnny Smith", "Jan Kowalski", "", "Jonny Smith"),
+            "a name is one edit or Jaro-Winkler 0.92 from the other's"
+        );
+        assert_eq!(
+            names_level_of("J Smyth", "Jan Kowalski", "", "John Smith"),
+            "a nickname, or an initial with the same surname"
+        );
+        assert_eq!(
+            names_level_of("Bill Jones", "Jan Kowalski", "", "William Jones"),
+            "a nickname, or an initial with the same surname"
+        );
+        // Lists are compared with each other too, whichever side holds them.
+        assert_eq!(
+            names_level_of("", "Ann Lee", "Anna Maria Lee;Anna Lee", "Joan Park"),
+            "a name is one edit or Jaro-Winkler 0.92 from the other's"
+        );
+        assert_eq!(names_level_of("Joe Bloggs", "Ann Lee", "Joe Bloggs", "Bob Park"), "a name is the other's exactly");
+    }
+
+    #[test]
+    fn other_names_unlike_the_record_are_no_evidence_and_missing_when_absent() {
+        assert_eq!(
+            names_level_of("Mark Twain", "Samuel Clemens", "", "John Smith"),
+            "different (no evidence either way)"
+        );
+        assert!(!Kind::Names.is_evidence(4), "an alias unlike the other's names does not count against");
+        assert_eq!(names_level_of("", "Samuel Clemens", "", "John Smith"), "missing", "no list on either side");
+    }
+
+    #[test]
+    fn other_names_add_nothing_when_the_own_names_agree_as_well() {
+        // Two `Michael Clarke`s, one also known as `Mick Clarke`: the names already agree.
+        assert_eq!(names_level_of("Mick Clarke", "Michael Clarke", "", "Michael Clarke"), "missing");
+        // But `Mick Clarke` on the other side makes the alias the better evidence.
+        assert_eq!(names_level_of("Mick Clarke", "Michael Clarke", "", "Mick Clarke"), "a name is the other's exactly");
+    }
+
+    #[test]
+    fn a_known_as_is_compared_with_the_first_name() {
+        // Inform's known-as against CHAIN's first name.
+        assert_eq!(names_level_of("Bill", "William", "", "Bill"), "a name is the other's exactly");
+        assert_eq!(
+            names_level_of("Bill", "William", "", "Bil"),
+            "a name is one edit or Jaro-Winkler 0.92 from the other's"
+        );
+        // A known-as that is the first name itself, or a nickname of the other's
+        // first name, says nothing the first names do not.
+        assert_eq!(names_level_of("William", "William", "", "Bill"), "missing");
+        assert_eq!(names_level_of("Bill", "Robert", "", "William"), "missing");
+    }
+
+    #[test]
+    fn a_reference_id_counts_only_when_it_agrees() {
+        assert_eq!(level(Kind::Reference, "C0010001", " c0010001"), "same id");
+        assert_eq!(level(Kind::Reference, "C0010001", "C0010002"), "different ids (no evidence either way)");
+        assert!(Kind::Reference.is_evidence(1));
+        assert!(!Kind::Reference.is_evidence(2), "two CHAIN records of one person have different ids");
+        assert_eq!(level(Kind::Reference, "", "C0010002"), "missing");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::blocking::{self, BlockingRule, pairs_from_keys, record_keys, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
-use crate::comparison::{Prepared, prepare};
+use crate::comparison::{Kind, Prepared, prepare, prepare_names};
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, pattern, probability};
 use std::collections::HashMap;
 
@@ -52,7 +52,20 @@ pub fn prepare_all(
     let records = dataset
         .values
         .iter()
-        .map(|row| specs.iter().zip(columns).map(|(spec, &col)| prepare(spec.kind, row[col].as_deref())).collect())
+        .map(|row| {
+            specs
+                .iter()
+                .zip(columns)
+                .map(|(spec, &col)| {
+                    if spec.kind == Kind::Names {
+                        let own: Vec<&str> = spec.own_name.iter().filter_map(|&o| row[columns[o]].as_deref()).collect();
+                        prepare_names(row[col].as_deref(), Some(&own.join(" ")))
+                    } else {
+                        prepare(spec.kind, row[col].as_deref())
+                    }
+                })
+                .collect()
+        })
         .collect();
     Ok(PreparedData { specs, records, sources: dataset.sources.clone(), link_only })
 }

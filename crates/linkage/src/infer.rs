@@ -23,7 +23,10 @@ pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
     if has(&["rec_id", "record_id"]) || lower == "id" {
         return None;
     }
-    if has(&["given", "first", "forename", "surname", "last_name", "lastname", "family", "name", "alias", "known_as"]) {
+    if has(&["alias", "known_as", "knownas", "aka", "other_name", "preferred_name", "nickname"]) {
+        return Some(Kind::Names);
+    }
+    if has(&["given", "first", "forename", "surname", "last_name", "lastname", "family", "name"]) {
         return Some(Kind::Name);
     }
     if has(&["dob", "birth", "date"]) {
@@ -32,10 +35,15 @@ pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
     if has(&["postcode", "post_code", "zip", "postal"]) {
         return Some(Kind::Postcode);
     }
-    if has(&["nhs", "soc_sec", "ssn", "national_insurance", "ni_number", "passport", "_id", "number_id"]) {
+    if has(&["nhs", "soc_sec", "ssn", "national_insurance", "ni_number", "passport", "number_id"]) {
         return Some(Kind::Identifier);
     }
-    if has(&["sex", "gender", "state", "region", "county", "nationality", "country"]) {
+    // Any other `*_id` or `*_ref` is a record id of some system, written down
+    // by a worker: agreement links, but two of one system's records differ.
+    if lower.ends_with("_id") || lower.ends_with("_ref") || lower.ends_with("_reference") {
+        return Some(Kind::Reference);
+    }
+    if has(&["sex", "gender", "state", "region", "county", "nationality", "country", "place", "location", "borough"]) {
         return Some(Kind::Category);
     }
     // From the values: few distinct codes are categories, digit strings identifiers, the rest text.
@@ -74,6 +82,7 @@ pub fn infer_comparisons(dataset: &Dataset, id_column: usize) -> (Vec<Comparison
                     kind,
                     swap_with: None,
                     term_frequency: kind == Kind::Name,
+                    own_name: Vec::new(),
                 });
                 columns.push(c);
             }
@@ -85,7 +94,33 @@ pub fn infer_comparisons(dataset: &Dataset, id_column: usize) -> (Vec<Comparison
     for (c, spec) in specs.iter_mut().enumerate() {
         spec.swap_with = name_partner(&names, &kinds, c);
     }
+    for c in 0..specs.len() {
+        if specs[c].kind == Kind::Names {
+            let values: Vec<Option<&str>> = dataset.values.iter().map(|r| r[columns[c]].as_deref()).collect();
+            specs[c].own_name = own_name(&names, &kinds, &values);
+        }
+    }
     (specs, columns, ignored)
+}
+
+/// The name comparisons that make a record's own name, to compare with a list
+/// of other names: first and last name when the list holds whole names
+/// (aliases), the first name alone when it holds single names (known-as).
+pub fn own_name(names: &[String], kinds: &[Kind], values: &[Option<&str>]) -> Vec<usize> {
+    let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let find = |words: &[&str]| {
+        (0..names.len()).find(|&j| kinds[j] == Kind::Name && words.iter().any(|w| lower[j].contains(w)))
+    };
+    let first = find(&["given", "first", "forename"]);
+    let last = find(&["surname", "last", "family"]);
+    let present: Vec<&str> = values.iter().flatten().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let whole = present.iter().filter(|v| v.contains(' ')).count() * 2 > present.len();
+    match (first, last, whole) {
+        (Some(first), Some(last), true) => vec![first, last],
+        (Some(first), _, _) => vec![first],
+        (None, Some(last), true) => vec![last],
+        _ => Vec::new(),
+    }
 }
 
 /// Columns that hold the two halves of a name, to recognise swaps.
@@ -123,5 +158,24 @@ mod tests {
         let many: Vec<String> = (0..100).map(|i| format!("{} main street", i * 7)).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         assert_eq!(kind("address_1", &many), Some(Kind::Text));
+    }
+
+    #[test]
+    fn other_names_references_and_places_are_recognised() {
+        assert_eq!(kind("aliases", &["Johnny Smith;J Smyth", "Bill Jones"]), Some(Kind::Names));
+        assert_eq!(kind("known_as", &["Bill", "Mo"]), Some(Kind::Names));
+        assert_eq!(kind("chain_id", &["C0010001", "C0010002"]), Some(Kind::Reference));
+        assert_eq!(kind("soc_sec_id", &["1234567", "7654321"]), Some(Kind::Identifier), "a personal number stays one");
+        let places: Vec<String> = (0..40).map(|i| format!("Place {i}")).collect();
+        let places: Vec<&str> = places.iter().map(String::as_str).collect();
+        assert_eq!(kind("usual_place", &places), Some(Kind::Category));
+    }
+
+    #[test]
+    fn aliases_compare_with_the_whole_name_and_known_as_with_the_first() {
+        let names: Vec<String> = ["first_name", "last_name", "aliases", "known_as"].map(String::from).to_vec();
+        let kinds = [Kind::Name, Kind::Name, Kind::Names, Kind::Names];
+        assert_eq!(own_name(&names, &kinds, &[Some("Johnny Smith;J Smyth"), None]), [0, 1]);
+        assert_eq!(own_name(&names, &kinds, &[Some("Bill"), Some("Mo")]), [0]);
     }
 }

@@ -22,6 +22,10 @@ pub struct ComparisonSpec {
     /// a surname), to recognise swapped names.
     pub swap_with: Option<usize>,
     pub term_frequency: bool,
+    /// For other names (`Kind::Names`): the name comparisons whose values,
+    /// joined, are the record's own name (first and last name for aliases,
+    /// the first name for a known-as name).
+    pub own_name: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +132,13 @@ pub fn estimate_u(
         .map(|(c, count)| {
             // Exact agreement by chance is the sum of squared value shares, known
             // exactly from the data; sampling only splits the rest among the other levels.
-            let exact = chance_of_equal_values(records, c, sources, link_only);
+            let exact = if specs[c].kind == Kind::Names {
+                // Level 1 is not equality of the lists: sample it like the rest.
+                let present: f64 = count[1..].iter().sum();
+                (count[1] + 1.0) / (present + count.len() as f64 - 1.0)
+            } else {
+                chance_of_equal_values(records, c, sources, link_only)
+            };
             let rest: f64 = count[2..].iter().sum();
             let n_rest = count.len() - 2;
             let mut u = vec![0.0; count.len()];
@@ -187,8 +197,11 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
         }
         if n < 2.0 { 0.0 } else { counts.values().map(|k| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0)) }
     };
-    // Dates are left alone: a shared birth date is its own evidence.
-    let eligible = |c: usize| specs[c].kind != Kind::Date;
+    // Dates and identifiers are left alone: a shared birth date or NHS number
+    // is its own evidence (that it comes with a shared first name is because
+    // such pairs are mostly the same person, not because the two go together).
+    // Other names and references agree on something other than equal values.
+    let eligible = |c: usize| !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference);
     (0..specs.len())
         .map(|b| {
             if !eligible(b) {
@@ -199,7 +212,7 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
                 .filter_map(|a| {
                     let joint = joint_agreement(a, b);
                     let ratio = joint / (u[a][1] * u[b][1]).max(1e-300);
-                    (ratio > 5.0 && joint > 0.0).then(|| (a, ratio, (joint / u[a][1]).clamp(u[b][1], 1.0 - 1e-9)))
+                    (ratio > 3.0 && joint > 0.0).then(|| (a, ratio, (joint / u[a][1]).clamp(u[b][1], 1.0 - 1e-9)))
                 })
                 .max_by(|x, y| x.1.total_cmp(&y.1))
                 .map(|(a, _, conditional)| (a, conditional))
@@ -207,12 +220,58 @@ pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Ve
         .collect()
 }
 
+/// Whether a comparison's parent agrees in a pattern, for a dependence: a
+/// name agrees when it is exact or nearly so (a misspelt surname still comes
+/// from the same country's names), anything else when it is exact.
+fn parent_agrees(specs: &(impl Specs + ?Sized), parent: usize, pattern: Pattern) -> bool {
+    let level = level_of(pattern, parent);
+    level == 1 || (specs.spec(parent).kind == Kind::Name && (2..=3).contains(&level))
+}
+
+/// The comparisons' specs, as training has them and as a model has them.
+trait Specs {
+    fn spec(&self, c: usize) -> &ComparisonSpec;
+}
+
+impl Specs for [ComparisonSpec] {
+    fn spec(&self, c: usize) -> &ComparisonSpec {
+        &self[c]
+    }
+}
+
+impl Specs for [ComparisonModel] {
+    fn spec(&self, c: usize) -> &ComparisonSpec {
+        &self[c].spec
+    }
+}
+
+/// Whether a comparison's level counts in a pair's weight: it is evidence, and
+/// not the second half of a name swapped as a whole (the swap counts once).
+fn counted(specs: &(impl Specs + ?Sized), c: usize, pattern: Pattern) -> bool {
+    let (spec, level) = (specs.spec(c), level_of(pattern, c));
+    if !spec.kind.is_evidence(level) {
+        return false;
+    }
+    !(spec.kind == Kind::Name
+        && level == SWAPPED
+        && spec.swap_with.is_some_and(|other| other < c && level_of(pattern, other) == SWAPPED))
+}
+
+/// The name level "swapped with the other name".
+const SWAPPED: u8 = 4;
+
 /// The chance a non-matching pair shows this comparison's level, allowing for a dependence.
-fn u_of(u: &[Vec<f64>], dependencies: &[Option<(usize, f64)>], c: usize, pattern: Pattern) -> f64 {
+fn u_of(
+    specs: &[ComparisonSpec],
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    c: usize,
+    pattern: Pattern,
+) -> f64 {
     let level = level_of(pattern, c) as usize;
     if level == 1
         && let Some((parent, conditional)) = dependencies[c]
-        && level_of(pattern, parent) == 1
+        && parent_agrees(specs, parent, pattern)
     {
         return conditional;
     }
@@ -254,10 +313,10 @@ pub fn expectation_maximisation(
         for &(p, n) in counts {
             let (mut likelihood_m, mut likelihood_u) = (lambda, 1.0 - lambda);
             for &c in &free {
-                let level = level_of(p, c) as usize;
-                if level > 0 {
-                    likelihood_m *= m[c][level];
-                    likelihood_u *= u_of(u, dependencies, c, p);
+                let level = level_of(p, c);
+                if counted(specs, c, p) {
+                    likelihood_m *= m[c][level as usize];
+                    likelihood_u *= u_of(specs, u, dependencies, c, p);
                 }
             }
             let posterior = likelihood_m / (likelihood_m + likelihood_u);
@@ -288,6 +347,75 @@ pub fn expectation_maximisation(
     (m.into_iter().enumerate().map(|(c, m)| (!held_out.contains(&c)).then_some(m)).collect(), lambda)
 }
 
+/// The chance that a pair with this pattern is a match, judged by the
+/// comparisons `used`, for a population prior.
+fn posterior(
+    specs: &[ComparisonSpec],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    used: &[usize],
+    prior: f64,
+    p: Pattern,
+) -> f64 {
+    let (mut lm, mut lu) = (prior, 1.0 - prior);
+    for &c in used {
+        let level = level_of(p, c);
+        if counted(specs, c, p) {
+            lm *= m[c][level as usize];
+            lu *= u_of(specs, u, dependencies, c, p);
+        }
+    }
+    lm / (lm + lu)
+}
+
+/// The chance that two records drawn at random are the same person: the
+/// expected matches among the candidates (all but a few matches are among
+/// them) over all pairs. Each candidate is judged with the population's odds,
+/// not the candidates': blocking gathers look-alikes, so among candidates a
+/// shared birth date or name is far less rare than `u` says, and judging them
+/// with the candidates' share of matches would take namesakes for matches.
+fn population_prior(
+    specs: &[ComparisonSpec],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    dependencies: &[Option<(usize, f64)>],
+    counts: &[(Pattern, f64)],
+    total_pairs: f64,
+    used: &[usize],
+) -> f64 {
+    let total_pairs = total_pairs.max(1.0);
+    let n_candidates: f64 = counts.iter().map(|(_, n)| n).sum();
+    let mut prior = (0.1 * n_candidates / total_pairs).clamp(1e-12, 0.5);
+    for _ in 0..200 {
+        let matched: f64 = counts.iter().map(|&(p, n)| n * posterior(specs, m, u, dependencies, used, prior, p)).sum();
+        let next = (matched / total_pairs).clamp(1e-12, 0.5);
+        let converged = (next - prior).abs() <= 1e-9 * prior;
+        prior = next;
+        if converged {
+            break;
+        }
+    }
+    if prior * total_pairs >= 1.0 || n_candidates == 0.0 {
+        return prior;
+    }
+    // Fewer than one match expected in all the data: the population's odds have nothing to go
+    // on (a small file, or one where nearly everyone shares a name, so that agreeing on a name
+    // looks like no evidence before term frequencies). Judge the candidates by their own share
+    // of matches instead, as a classic EM would, and spread it over all pairs.
+    let mut share = 0.1;
+    for _ in 0..200 {
+        let matched: f64 = counts.iter().map(|&(p, n)| n * posterior(specs, m, u, dependencies, used, share, p)).sum();
+        let next = (matched / n_candidates).clamp(1e-9, 0.5);
+        let converged = (next - share).abs() <= 1e-9 * share;
+        share = next;
+        if converged {
+            break;
+        }
+    }
+    (share * n_candidates / total_pairs).clamp(1e-12, 0.5)
+}
+
 /// `m` for categories: how often the candidates that the other comparisons
 /// judge to be matches (weighted by that judgement) agree on them.
 fn categories_from_posteriors(
@@ -296,37 +424,21 @@ fn categories_from_posteriors(
     u: &[Vec<f64>],
     dependencies: &[Option<(usize, f64)>],
     all_counts: &[(Pattern, f64)],
+    total_pairs: f64,
 ) -> Vec<Vec<f64>> {
     let categories: Vec<usize> = (0..specs.len()).filter(|&c| specs[c].kind == Kind::Category).collect();
     if categories.is_empty() {
         return m;
     }
     let others: Vec<usize> = (0..specs.len()).filter(|c| !categories.contains(c)).collect();
-    let posterior = |lambda: f64, p: Pattern| {
-        let (mut lm, mut lu) = (lambda, 1.0 - lambda);
-        for &c in &others {
-            let level = level_of(p, c) as usize;
-            if level > 0 {
-                lm *= m[c][level];
-                lu *= u_of(u, dependencies, c, p);
-            }
-        }
-        lm / (lm + lu)
-    };
-    let total: f64 = all_counts.iter().map(|(_, n)| n).sum();
-    let mut lambda = 0.1;
-    for _ in 0..100 {
-        let next = (all_counts.iter().map(|&(p, n)| n * posterior(lambda, p)).sum::<f64>() / total.max(1.0))
-            .clamp(1e-12, 1.0 - 1e-9);
-        let converged = (next - lambda).abs() < 1e-10;
-        lambda = next;
-        if converged {
-            break;
-        }
-    }
+    let prior = population_prior(specs, &m, u, dependencies, all_counts, total_pairs, &others);
     let mut sums: Vec<Vec<f64>> = categories.iter().map(|&c| vec![0.0; specs[c].kind.n_levels()]).collect();
-    for &(p, n) in all_counts {
-        let weight = n * posterior(lambda, p);
+    // Only pairs with evidence on at least three other comparisons teach what
+    // matches look like: two namesakes known by nothing but their names would
+    // pass for a match and teach that matches rarely share a place.
+    let informed = |p: Pattern| others.iter().filter(|&&c| specs[c].kind.is_evidence(level_of(p, c))).count() >= 3;
+    for &(p, n) in all_counts.iter().filter(|&&(p, _)| informed(p)) {
+        let weight = n * posterior(specs, &m, u, dependencies, &others, prior, p);
         for (i, &c) in categories.iter().enumerate() {
             sums[i][level_of(p, c) as usize] += weight;
         }
@@ -363,6 +475,21 @@ pub fn term_frequencies(records: &[Vec<Prepared>], comparison: usize) -> Vec<f32
         .collect()
 }
 
+/// The pairs of a session that can tell what comparison `c` looks like among
+/// matches: those with evidence on at least two other free comparisons. A
+/// session counts in proportion to them. Where `c` is nearly the only
+/// evidence left (a birth date among pairs blocked on the whole name), EM
+/// cannot tell matches from namesakes and would learn that matches often
+/// differ on it; and a handful of pairs sharing a nickname says little.
+fn informed_pairs(specs: &[ComparisonSpec], counts: &PatternCounts, held_out: &[usize], c: usize) -> f64 {
+    let others: Vec<usize> = (0..specs.len()).filter(|&o| o != c && !held_out.contains(&o)).collect();
+    counts
+        .iter()
+        .filter(|&&(p, _)| others.iter().filter(|&&o| specs[o].kind.is_evidence(level_of(p, o))).count() >= 2)
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// The training from pattern counts: `m` by one EM session per blocking rule
 /// (its own comparisons held out), the prior from all candidates, `u` given.
 pub fn train_from_counts(
@@ -395,12 +522,16 @@ pub fn train_from_counts(
                 held_out.push(c);
             }
         }
+        // Other names are compared with the record's own name: held out with it.
+        for (c, spec) in specs.iter().enumerate() {
+            if spec.own_name.iter().any(|o| held_out.contains(o)) && !held_out.contains(&c) {
+                held_out.push(c);
+            }
+        }
         let (m, _) = expectation_maximisation(specs, &u, &dependencies, counts, &held_out, 40);
-        // A session counts in proportion to its pairs: a handful of pairs sharing
-        // a nickname says little about matches in general.
-        let n_pairs: f64 = counts.iter().map(|(_, n)| n).sum();
         for (c, estimate) in m.into_iter().enumerate() {
             if let Some(estimate) = estimate {
+                let n_pairs = informed_pairs(specs, counts, &held_out, c);
                 for level in 1..estimate.len() {
                     m_sum[c][level] += n_pairs * estimate[level];
                 }
@@ -420,31 +551,17 @@ pub fn train_from_counts(
                 }
             })
             .collect();
-    let m = categories_from_posteriors(specs, m, &u, &dependencies, all_counts);
-    // The share of matches among all candidates, with m and u fixed, gives the prior.
-    let n_candidates: f64 = all_counts.iter().map(|(_, n)| n).sum();
-    let mut lambda = 0.1;
-    for _ in 0..100 {
-        let mut matched = 0.0;
-        for &(p, n) in all_counts {
-            let (mut lm, mut lu) = (lambda, 1.0 - lambda);
-            for (c, m) in m.iter().enumerate() {
-                let level = level_of(p, c) as usize;
-                if level > 0 {
-                    lm *= m[level];
-                    lu *= u_of(&u, &dependencies, c, p);
-                }
+    let mut m = categories_from_posteriors(specs, m, &u, &dependencies, all_counts, total_pairs);
+    for (c, spec) in specs.iter().enumerate() {
+        for level in 1..m[c].len() as u8 {
+            if !spec.kind.is_evidence(level) {
+                // Shown as what it is: no weight either way.
+                m[c][level as usize] = u[c][level as usize];
             }
-            matched += n * lm / (lm + lu);
-        }
-        let next = (matched / n_candidates.max(1.0)).clamp(1e-12, 1.0 - 1e-9);
-        let converged = (next - lambda).abs() < 1e-10;
-        lambda = next;
-        if converged {
-            break;
         }
     }
-    let prior = (lambda * n_candidates / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+    let all: Vec<usize> = (0..specs.len()).collect();
+    let prior = population_prior(specs, &m, &u, &dependencies, all_counts, total_pairs, &all);
     let term_frequencies = specs
         .iter()
         .enumerate()
@@ -480,14 +597,14 @@ impl Model {
     fn term(&self, c: usize, pattern: Pattern, a: u32, b: u32) -> Term {
         let model = &self.comparisons[c];
         let level = level_of(pattern, c);
-        if level == 0 {
+        if !counted(self.comparisons.as_slice(), c, pattern) {
             return Term { comparison: c, level, m: 1.0, u: 1.0, weight: 0.0, term_frequency_adjustment: 0.0 };
         }
         let m = model.m[level as usize];
         let mut u = model.u[level as usize];
         if level == 1
             && let Some((parent, conditional)) = model.depends_on
-            && level_of(pattern, parent) == 1
+            && parent_agrees(self.comparisons.as_slice(), parent, pattern)
         {
             // Counted once: the value's rarity is already in the parent's weight.
             u = conditional;
@@ -528,7 +645,7 @@ mod tests {
     use super::*;
 
     fn spec(kind: Kind) -> ComparisonSpec {
-        ComparisonSpec { name: kind.code().into(), kind, swap_with: None, term_frequency: false }
+        ComparisonSpec { name: kind.code().into(), kind, swap_with: None, term_frequency: false, own_name: Vec::new() }
     }
 
     #[test]
@@ -549,6 +666,37 @@ mod tests {
         let m0 = m[0].as_ref().unwrap();
         let m1 = m[1].as_ref().unwrap();
         assert!((m0[1] - 0.9).abs() < 0.02 && (m1[1] - 0.8).abs() < 0.02, "{m0:?} {m1:?}");
+    }
+
+    #[test]
+    fn names_swapped_as_a_whole_count_once() {
+        let mut first = spec(Kind::Name);
+        first.swap_with = Some(1);
+        let mut last = spec(Kind::Name);
+        last.swap_with = Some(0);
+        let specs = [first, last];
+        let both_swapped = u64::from(SWAPPED) | (u64::from(SWAPPED) << 4);
+        assert!(counted(specs.as_slice(), 0, both_swapped));
+        assert!(!counted(specs.as_slice(), 1, both_swapped), "Girma Kidane and Kidane Girma is one swap, not two");
+        let exact_both = 1 | (1 << 4);
+        assert!(counted(specs.as_slice(), 0, exact_both) && counted(specs.as_slice(), 1, exact_both));
+    }
+
+    #[test]
+    fn a_reference_that_differs_weighs_nothing_and_a_misspelt_surname_still_binds_nationality() {
+        let mut nationality = spec(Kind::Category);
+        nationality.name = "nationality".into();
+        let specs = [spec(Kind::Name), nationality, spec(Kind::Reference)];
+        // Nationality bound to the surname: agreeing on it adds little once the surname agrees,
+        // also when the surname is one edit apart (the same country's name, misspelt).
+        let u = vec![vec![0.0; 9], vec![0.0, 0.24, 0.76], vec![0.0, 1e-4, 1.0 - 1e-4]];
+        let dependencies = [None, Some((0, 0.9)), None];
+        let one_edit_and_same_nationality = 2 | (1 << 4);
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 1, one_edit_and_same_nationality), 0.9);
+        let different_surname = 8 | (1 << 4);
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 1, different_surname), 0.24);
+        assert!(!counted(specs.as_slice(), 2, 2 << 8), "two different CHAIN ids say nothing");
+        assert!(counted(specs.as_slice(), 2, 1 << 8));
     }
 
     #[test]

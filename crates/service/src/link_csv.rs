@@ -7,7 +7,7 @@
 use byname_linkage::blocking::{BlockingRule, KeyPart};
 use byname_linkage::comparison::Kind;
 use byname_linkage::engine::{self, Dataset};
-use byname_linkage::infer::infer_comparisons;
+use byname_linkage::infer::{infer_comparisons, own_name};
 use byname_linkage::model::{ComparisonSpec, Model};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -46,7 +46,9 @@ pub struct LinkSettings {
 #[serde(deny_unknown_fields)]
 pub struct ComparisonSetting {
     pub column: String,
-    /// `name`, `date`, `identifier`, `postcode`, `category` or `text`.
+    /// `name`, `date`, `identifier`, `postcode`, `category`, `text`, `names`
+    /// (aliases or known-as, compared with the other record's names) or
+    /// `reference` (another system's record id: only agreement counts).
     pub kind: String,
     #[serde(default)]
     pub term_frequency: Option<bool>,
@@ -227,7 +229,7 @@ pub fn link_csv(
             })?;
             let kind = Kind::parse(&setting.kind).ok_or_else(|| {
                 error(format!(
-                    "comparison kind {:?}: expected name, date, identifier, postcode, category or text",
+                    "comparison kind {:?}: expected name, date, identifier, postcode, category, text, names or reference",
                     setting.kind
                 ))
             })?;
@@ -236,6 +238,7 @@ pub fn link_csv(
                 kind,
                 swap_with: None,
                 term_frequency: setting.term_frequency.unwrap_or(kind == Kind::Name),
+                own_name: Vec::new(),
             });
             columns.push(c);
         }
@@ -252,6 +255,13 @@ pub fn link_csv(
         }
     }
     let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    let kinds: Vec<Kind> = specs.iter().map(|s| s.kind).collect();
+    for c in 0..specs.len() {
+        if specs[c].kind == Kind::Names && specs[c].own_name.is_empty() {
+            let values: Vec<Option<&str>> = dataset.values.iter().map(|r| r[columns[c]].as_deref()).collect();
+            specs[c].own_name = own_name(&names, &kinds, &values);
+        }
+    }
     let comparisons = specs.iter().map(|s| (s.name.clone(), s.kind.code())).collect();
     let rules = if settings.blocking.is_empty() {
         None

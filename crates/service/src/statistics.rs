@@ -117,7 +117,8 @@ pub fn population(facts: EventFacts) -> (Population, DataQuality) {
             _ => {}
         }
         if person.nationality_group == NationalityGroup::NotKnown
-            && let Some(group) = r.nationality.as_deref().and_then(|n| Nationality::parse(n).ok()).map(Nationality::group)
+            && let Some(group) =
+                r.nationality.as_deref().and_then(|n| Nationality::parse(n).ok()).map(Nationality::group)
         {
             person.nationality_group = group;
         }
@@ -147,8 +148,13 @@ pub fn population(facts: EventFacts) -> (Population, DataQuality) {
         missing_date_of_birth: people.iter().filter(|p| p.date_of_birth.is_none()).count() as u64,
         missing_nationality: people.iter().filter(|p| p.nationality_group == NationalityGroup::NotKnown).count() as u64,
     };
-    let population =
-        Population { people, areas: facts.areas, organisations: facts.organisations, unlinked, history_starts: first_day };
+    let population = Population {
+        people,
+        areas: facts.areas,
+        organisations: facts.organisations,
+        unlinked,
+        history_starts: first_day,
+    };
     (population, quality)
 }
 
@@ -189,4 +195,3 @@ pub async fn key_statistics<S: Store>(
     quality.awaiting_review = awaiting_review(store).await?;
     Ok(KeyStatistics { figures, previous, year_ago, settings: settings.clone(), quality })
 }
-

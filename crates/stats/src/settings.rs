@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub chain: ChainSettings,
@@ -115,17 +115,6 @@ impl Default for BfzSettings {
 impl Default for DisclosureSettings {
     fn default() -> Self {
         Self { rule: DisclosureRule::Nhs, special_category_rule: DisclosureRule::Under10 }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            chain: ChainSettings::default(),
-            ers: ErsSettings::default(),
-            bfz: BfzSettings::default(),
-            disclosure: DisclosureSettings::default(),
-        }
     }
 }
 

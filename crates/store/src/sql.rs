@@ -72,6 +72,52 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
+    /// Each record's usual place: where its bedded-down contacts most often were (any contact
+    /// when none was bedded down), the text before the first comma of the location; ties go to
+    /// the place met first.
+    async fn usual_places(&self) -> Result<HashMap<i64, String>> {
+        let place = match self.backend {
+            Backend::Sqlite => {
+                "TRIM(CASE WHEN INSTR(location, ',') > 0 THEN SUBSTR(location, 1, INSTR(location, ',') - 1) ELSE location END)"
+            }
+            Backend::Postgres => "TRIM(SPLIT_PART(location, ',', 1))",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT record_id, bedded_down, {place} AS place, COUNT(*) AS n, \
+             MIN(contact_date || ' ' || COALESCE(contact_time, '') || ' ' || source_id) AS first \
+             FROM contacts WHERE withdrawn = 0 AND record_id IS NOT NULL AND location IS NOT NULL \
+             GROUP BY record_id, bedded_down, {place}"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        // Per record: (bedded down, count, first contact, place), best first.
+        let mut best: HashMap<i64, (bool, i64, String, String)> = HashMap::new();
+        for row in &rows {
+            let place: String = row.try_get("place")?;
+            if place.is_empty() {
+                continue;
+            }
+            let candidate = (
+                row.try_get::<i64, _>("bedded_down")? != 0,
+                row.try_get::<i64, _>("n")?,
+                row.try_get::<String, _>("first")?,
+                place,
+            );
+            let record: i64 = row.try_get("record_id")?;
+            let better = |new: &(bool, i64, String, String), old: &(bool, i64, String, String)| {
+                (new.0, new.1, std::cmp::Reverse(&new.2), std::cmp::Reverse(&new.3))
+                    > (old.0, old.1, std::cmp::Reverse(&old.2), std::cmp::Reverse(&old.3))
+            };
+            match best.get(&record) {
+                Some(old) if !better(&candidate, old) => {}
+                _ => {
+                    best.insert(record, candidate);
+                }
+            }
+        }
+        Ok(best.into_iter().map(|(record, (_, _, _, place))| (record, place)).collect())
+    }
+
     /// Connects (creating a SQLite file if missing) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
@@ -215,6 +261,15 @@ async fn write_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, links: &[Link], 
     Ok(changes)
 }
 
+/// A stable 64-bit hash of a text (FNV-1a), to fold a derived value into a fingerprint.
+fn text_hash(text: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
 fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(column)?)
 }
@@ -309,10 +364,16 @@ impl Store for SqlStore {
         )
         .fetch_all(&self.pool)
         .await?;
+        let places = self.usual_places().await?;
         rows.iter()
             .map(|r| {
+                let record_id: i64 = r.try_get("id")?;
+                let usual_place = places.get(&record_id).cloned();
+                // Where a person is usually met is evidence too: a change in it is a change of the record.
+                let fingerprint: i64 = r.try_get("fingerprint")?;
+                let fingerprint = usual_place.as_deref().map_or(fingerprint, |p| fingerprint ^ text_hash(p));
                 Ok(LinkInput {
-                    record_id: r.try_get("id")?,
+                    record_id,
                     source: r.try_get("source")?,
                     source_id: r.try_get("source_id")?,
                     first_name: opt_text(r, "first_name")?,
@@ -324,7 +385,8 @@ impl Store for SqlStore {
                     nationality: opt_text(r, "nationality")?,
                     nhs_number: opt_text(r, "nhs_number")?,
                     recorded_chain_id: opt_text(r, "recorded_chain_id")?,
-                    fingerprint: r.try_get("fingerprint")?,
+                    usual_place,
+                    fingerprint,
                 })
             })
             .collect()

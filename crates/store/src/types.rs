@@ -43,6 +43,8 @@ pub struct LinkInput {
     pub nationality: Option<String>,
     pub nhs_number: Option<String>,
     pub recorded_chain_id: Option<String>,
+    /// Where the record's contacts most often were (the text before the first comma of the location).
+    pub usual_place: Option<String>,
     pub fingerprint: i64,
 }
 

@@ -44,9 +44,16 @@ async fn serve_app(dir: &std::path::Path) -> u16 {
     port
 }
 
+/// One browser at a time: two Chromium sessions starting together on two cores sometimes fail
+/// to start at all.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+type Browser = (tokio::sync::MutexGuard<'static, ()>, Driver, fantoccini::Client, tempfile::TempDir);
+
 /// A headless Chromium session through chromedriver at a phone's width, or `None` (with a loud
 /// message) when chromedriver is not installed outside CI.
-async fn browser() -> Option<(Driver, fantoccini::Client, tempfile::TempDir)> {
+async fn browser() -> Option<Browser> {
+    let turn = ONE_BROWSER.lock().await;
     let Some(chromedriver) = chromedriver() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but chromedriver is not installed");
@@ -80,12 +87,23 @@ async fn browser() -> Option<(Driver, fantoccini::Client, tempfile::TempDir)> {
             format!("--user-data-dir={}", profile.path().display()), "--window-size=390,844",
         ]}),
     );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a Chromium session");
-    Some((driver, client, profile))
+    let mut attempts = 0;
+    let client = loop {
+        attempts += 1;
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+        {
+            Ok(client) => break client,
+            Err(error) if attempts < 3 => {
+                eprintln!("Chromium did not start ({error}); trying again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(error) => panic!("no Chromium session after {attempts} attempts: {error}"),
+        }
+    };
+    Some((turn, driver, client, profile))
 }
 
 async fn sign_in(client: &fantoccini::Client, base: &str, username: &str) -> Result<(), fantoccini::error::CmdError> {
@@ -99,7 +117,7 @@ async fn sign_in(client: &fantoccini::Client, base: &str, username: &str) -> Res
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
-    let Some((_driver, client, _profile)) = browser().await else { return };
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let app_port = serve_app(dir.path()).await;
 
@@ -144,7 +162,7 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
-    let Some((_driver, client, _profile)) = browser().await else { return };
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let (store, state) = support::seeded_state(dir.path(), &support::many_persons(), CONTACTS, false).await;
     support::add_analyst(&store).await;

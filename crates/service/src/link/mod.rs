@@ -31,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 pub use persist::explanation_json;
 
 /// The columns byname compares, in the dataset handed to the engine (column 0 is the record id).
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 11] = [
     "rec_id",
     "first_name",
     "last_name",
@@ -42,6 +42,7 @@ pub const COLUMNS: [&str; 10] = [
     "nationality",
     "nhs_number",
     "chain_id",
+    "usual_place",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,6 +119,7 @@ fn dataset_of(inputs: &[LinkInput]) -> Dataset {
                 r.nationality.clone(),
                 r.nhs_number.clone(),
                 chain_id,
+                r.usual_place.clone(),
             ]
         })
         .collect();
@@ -515,7 +517,13 @@ mod tests {
                 .map(|d| vec![Some((*d).to_owned())])
                 .collect(),
         };
-        let spec = ComparisonSpec { name: "dob".into(), kind: Kind::Date, swap_with: None, term_frequency: false };
+        let spec = ComparisonSpec {
+            name: "dob".into(),
+            kind: Kind::Date,
+            swap_with: None,
+            term_frequency: false,
+            own_name: Vec::new(),
+        };
         let data = engine::prepare_all(&dataset, vec![spec.clone()], &[0], false).unwrap();
         let levels = Kind::Date.n_levels();
         let one_day = Kind::Date.levels().iter().position(|l| *l == "one day apart").unwrap();

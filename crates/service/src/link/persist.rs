@@ -28,10 +28,15 @@ fn key_text(part: &KeyPart) -> String {
         KeyPart::Prefix(c, n) => format!("prefix{n}:{c}"),
         KeyPart::Phonetic(c) => format!("sound:{c}"),
         KeyPart::Year(c) => format!("year:{c}"),
+        KeyPart::EitherOrder(a, b) => format!("either:{a}:{b}"),
     }
 }
 
 fn key_part(text: &str) -> Option<KeyPart> {
+    if let Some(pair) = text.strip_prefix("either:") {
+        let (a, b) = pair.split_once(':')?;
+        return Some(KeyPart::EitherOrder(a.parse().ok()?, b.parse().ok()?));
+    }
     let (how, c) = text.split_once(':')?;
     let c: usize = c.parse().ok()?;
     Some(match how {
@@ -87,6 +92,7 @@ impl PersistedModel {
                     "kind": c.spec.kind.code(),
                     "swap_with": c.spec.swap_with,
                     "term_frequency": c.spec.term_frequency,
+                    "own_name": c.spec.own_name,
                     "m": c.m,
                     "u": c.u,
                     "depends_on": c.depends_on,
@@ -124,6 +130,10 @@ impl PersistedModel {
                 kind,
                 swap_with: c["swap_with"].as_u64().map(|s| s as usize),
                 term_frequency: c["term_frequency"].as_bool().unwrap_or(false),
+                own_name: c["own_name"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect())
+                    .unwrap_or_default(),
             };
             let depends_on = match &c["depends_on"] {
                 Value::Array(pair) if pair.len() == 2 => {

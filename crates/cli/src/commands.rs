@@ -1,8 +1,8 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
 use crate::{
-    Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand, ServeArgs,
-    UsersCommand,
+    Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand, ReportCommand,
+    ServeArgs, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -106,6 +106,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             byname_service::accounts::add_user(&store, username, &display_name, role, organisation_id, &password, &now)
                 .await?;
             println!("User {username} ({role}, {organisation}) saved.");
+            Ok(())
+        }
+        Command::Report(ReportCommand::KeyStats { period, format, public, settings, out }) => {
+            key_stats(&cli, &clock, period, format, *public, settings.as_deref(), out.as_deref()).await
+        }
+        Command::Report(ReportCommand::ExampleSettings) => {
+            print!("{}", byname_stats::settings::EXAMPLE);
             Ok(())
         }
         Command::Persons(PersonsCommand::Export { out }) => {
@@ -312,6 +319,43 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
             s.rejected,
             s.origin
         );
+    }
+    Ok(())
+}
+
+/// `byname report key-stats`: checks every argument before touching the store, and never
+/// writes a report of zeros for a period without data.
+async fn key_stats(
+    cli: &Cli,
+    clock: &dyn Clock,
+    period: &str,
+    format: &str,
+    public: bool,
+    settings: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<()> {
+    let period = byname_domain::period::Period::parse(period)?;
+    let format = byname_report::Format::parse(format)
+        .with_context(|| format!("--format {format:?}: expected html, csv, json or xlsx"))?;
+    if format == byname_report::Format::Xlsx && out.is_none() {
+        bail!("--format xlsx writes a binary file: give --out FILE.xlsx");
+    }
+    let settings = match settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            byname_stats::Settings::parse(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => byname_stats::Settings::default(),
+    };
+    let store = open_store(cli).await?;
+    let stats = byname_service::statistics::key_statistics(&store, period, &settings, clock.today()).await?;
+    let bytes = byname_report::render(&stats, public, &instant_text(clock), format)?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("key statistics for {} written to {}", stats.figures.period, path.display());
+        }
+        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
     }
     Ok(())
 }

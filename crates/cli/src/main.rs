@@ -74,6 +74,34 @@ enum Command {
     /// Persons as linked.
     #[command(subcommand)]
     Persons(PersonsCommand),
+    /// Reports on the stored data.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The key statistics report of a period: flow, the framework's indicators, the by-name
+    /// list's flows, breakdowns, outcomes, the monthly trend and data quality.
+    KeyStats {
+        /// FY2024, FY2024-Q1, 2024-06 or 2024-06-01..2024-06-30.
+        #[arg(long)]
+        period: String,
+        /// html, csv, json or xlsx.
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Apply disclosure control for publication: small numbers withheld, counts rounded.
+        #[arg(long)]
+        public: bool,
+        /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// Where to write the report; standard output when absent (not for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the statistics settings file with every default, to copy and edit.
+    ExampleSettings,
 }
 
 #[derive(Args)]

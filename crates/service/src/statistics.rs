@@ -9,7 +9,7 @@ use byname_domain::date::DateOfBirth;
 use byname_domain::nationality::{Nationality, NationalityGroup};
 use byname_domain::period::Period;
 use byname_stats::timeline::{Contact, Person, Population, Stay};
-use byname_stats::{Figures, Settings, StatsError, compute};
+use byname_stats::{DataQuality, KeyStatistics, Settings, StatsError, compute};
 use byname_store::{EventFacts, PairScope, Store, StoreError};
 use std::collections::HashMap;
 use time::Date;
@@ -20,28 +20,6 @@ pub enum StatisticsError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Stats(#[from] StatsError),
-}
-
-/// How far the figures can be trusted: linkage and completeness.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DataQuality {
-    pub persons: u64,
-    /// Persons with both a CHAIN and an Inform record.
-    pub linked_chain_inform: u64,
-    pub inform_records: u64,
-    /// Pairs of records waiting in the linkage review queue.
-    pub awaiting_review: u64,
-    pub missing_date_of_birth: u64,
-    pub missing_nationality: u64,
-}
-
-#[derive(Debug, Clone)]
-pub struct KeyStatistics {
-    pub figures: Figures,
-    pub previous: Option<Figures>,
-    pub year_ago: Option<Figures>,
-    pub settings: Settings,
-    pub quality: DataQuality,
 }
 
 fn stay_of(fact: &byname_store::StayFact) -> Option<Stay> {

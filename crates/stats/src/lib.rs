@@ -18,3 +18,27 @@ pub mod timeline;
 pub use compute::{Figures, Finding, StatsError, compute};
 pub use metrics::{Metric, Metrics, Unit};
 pub use settings::Settings;
+
+/// How far the figures can be trusted: linkage and completeness of the data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataQuality {
+    pub persons: u64,
+    /// Persons with both a CHAIN and an Inform record.
+    pub linked_chain_inform: u64,
+    pub inform_records: u64,
+    /// Pairs of records waiting in the linkage review queue.
+    pub awaiting_review: u64,
+    pub missing_date_of_birth: u64,
+    pub missing_nationality: u64,
+}
+
+/// A period's figures with those of the previous period and of the same period a year
+/// earlier (when they have data), the settings used and the state of the data.
+#[derive(Debug, Clone)]
+pub struct KeyStatistics {
+    pub figures: Figures,
+    pub previous: Option<Figures>,
+    pub year_ago: Option<Figures>,
+    pub settings: Settings,
+    pub quality: DataQuality,
+}

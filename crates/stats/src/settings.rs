@@ -118,6 +118,46 @@ impl Default for DisclosureSettings {
     }
 }
 
+/// The settings file with every default, commented: `byname report example-settings`.
+pub const EXAMPLE: &str = r#"# byname statistics settings. Every key is optional; these are the defaults.
+# Thresholds DOMAIN.md marks "(default)" are not official: each report prints the values it used.
+
+[chain]
+# Living on the streets: at least this many bedded-down contacts on different days in the period,
+living_on_streets_min_contacts = 3
+# the first and last at least this many days apart.
+living_on_streets_min_span_days = 21
+# The partnership's areas (boroughs); empty means every area in the data.
+areas = []
+# Months of monthly trend in the report.
+trend_months = 36
+
+[ers]
+# P1 new: not seen in this many months before the sighting.
+new_lookback_months = 60
+# P2: discharged from prison, hospital, care or asylum accommodation within this many days.
+left_institution_days = 85
+# B1 long term: seen in at least this many of the last long_term_window_months months.
+long_term_months_seen = 3
+long_term_window_months = 12
+# NR1 returning: not seen in this many days before the month's first sighting.
+returning_gap_days = 90
+# Residents, for rates per 100,000 (Westminster, 2021 census).
+population = 204300
+
+[bfz]
+# Active: seen within this many days of the month's end.
+inactivity_days = 90
+# Inactive while in an institution for longer than this many days.
+institution_days = 90
+
+[disclosure]
+# nhs (1 to 7 withheld, the rest rounded to 5), under5 or under10.
+rule = "nhs"
+# The stricter rule for special-category tables (needs, history).
+special_category_rule = "under10"
+"#;
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SettingsError {
     #[error("{0}")]
@@ -201,6 +241,11 @@ mod tests {
         let s = Settings::parse("[chain]\nliving_on_streets_min_span_days = 14\n").unwrap();
         assert_eq!(s.chain.living_on_streets_min_span_days, 14);
         assert_eq!(s.chain.living_on_streets_min_contacts, 3);
+    }
+
+    #[test]
+    fn the_example_file_says_exactly_the_defaults() {
+        assert_eq!(Settings::parse(EXAMPLE).unwrap(), Settings::default());
     }
 
     #[test]

@@ -1,0 +1,153 @@
+//! Charts as inline SVG, drawn on the server. Written by hand rather than with
+//! a plotting crate: two chart shapes are all the report needs, and each must
+//! carry a `<title>` and `<desc>` for screen readers, print crisply in black
+//! and white, and scale with the page, which is easiest to control directly.
+//! Every chart sits beside a table with the same numbers.
+
+use crate::view::{Row, Table};
+use byname_stats::disclosure::Shown;
+use maud::{Markup, PreEscaped, html};
+
+const WIDTH: f64 = 640.0;
+
+fn value(row: &Row) -> Option<f64> {
+    match row.value {
+        Shown::Value(v) => Some(v),
+        Shown::Withheld => None,
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A tidy axis maximum: 1, 2 or 5 times a power of ten, at or above `max`.
+fn nice_max(max: f64) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(max.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|f| f * power).find(|&v| v >= max).unwrap_or(10.0 * power)
+}
+
+/// Horizontal bars, one per row; a withheld figure is drawn as a note, not a bar.
+pub fn bars(table: &Table, id: &str) -> Markup {
+    let rows: Vec<&Row> = table.rows.iter().collect();
+    let bar = 22.0;
+    let label_width = 260.0;
+    let height = 24.0 + rows.len() as f64 * (bar + 8.0);
+    let max = nice_max(rows.iter().filter_map(|r| value(r)).fold(0.0, f64::max));
+    let scale = (WIDTH - label_width - 70.0) / max;
+    let description: Vec<String> = rows.iter().map(|r| format!("{}: {}", r.label, r.value.text(0))).collect();
+    let mut body = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let y = 12.0 + i as f64 * (bar + 8.0);
+        body.push_str(&format!(
+            r#"<text x="{}" y="{}" text-anchor="end" class="label">{}</text>"#,
+            label_width - 8.0,
+            y + bar * 0.7,
+            escape(&row.label)
+        ));
+        match value(row) {
+            Some(v) => {
+                let w = (v * scale).max(if v > 0.0 { 1.0 } else { 0.0 });
+                body.push_str(&format!(
+                    r#"<rect x="{label_width}" y="{y}" width="{w:.1}" height="{bar}" class="bar"/><text x="{:.1}" y="{}" class="value">{}</text>"#,
+                    label_width + w + 6.0,
+                    y + bar * 0.7,
+                    format_number(v)
+                ));
+            }
+            None => body.push_str(&format!(
+                r#"<text x="{}" y="{}" class="value">* (withheld)</text>"#,
+                label_width + 6.0,
+                y + bar * 0.7
+            )),
+        }
+    }
+    chart(id, &table.title, &description.join("; "), height, &body)
+}
+
+/// A line of monthly figures with the average of the twelve months to each month.
+pub fn trend(table: &Table, id: &str) -> Markup {
+    let values: Vec<Option<f64>> = table.rows.iter().map(value).collect();
+    let n = values.len().max(2);
+    let height = 260.0;
+    let (left, right, top, bottom) = (56.0, 16.0, 16.0, 40.0);
+    let max = nice_max(values.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
+    let x = |i: usize| left + (WIDTH - left - right) * i as f64 / (n - 1) as f64;
+    let y = |v: f64| top + (height - top - bottom) * (1.0 - v / max);
+    let mut body = String::new();
+    for k in 0..=4 {
+        let v = max * f64::from(k) / 4.0;
+        body.push_str(&format!(
+            r#"<line x1="{left}" x2="{}" y1="{:.1}" y2="{:.1}" class="grid"/><text x="{}" y="{:.1}" text-anchor="end" class="label">{}</text>"#,
+            WIDTH - right,
+            y(v),
+            y(v),
+            left - 6.0,
+            y(v) + 4.0,
+            format_number(v)
+        ));
+    }
+    let path = |points: Vec<(usize, f64)>| -> String {
+        points
+            .iter()
+            .enumerate()
+            .map(|(k, (i, v))| format!("{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x(*i), y(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let line: Vec<(usize, f64)> = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+    body.push_str(&format!(r#"<path d="{}" class="line"/>"#, path(line)));
+    let average: Vec<(usize, f64)> = (11..values.len())
+        .filter_map(|i| {
+            let window: Vec<f64> = values[i - 11..=i].iter().flatten().copied().collect();
+            (window.len() == 12).then(|| (i, window.iter().sum::<f64>() / 12.0))
+        })
+        .collect();
+    if !average.is_empty() {
+        body.push_str(&format!(r#"<path d="{}" class="average"/>"#, path(average)));
+    }
+    for (i, row) in table.rows.iter().enumerate() {
+        if row.label.ends_with("-01") || i == 0 {
+            body.push_str(&format!(
+                r#"<text x="{:.1}" y="{}" text-anchor="middle" class="label">{}</text>"#,
+                x(i),
+                height - bottom + 18.0,
+                escape(&row.label[..4.min(row.label.len())])
+            ));
+        }
+    }
+    let first = table.rows.first().map(|r| r.label.as_str()).unwrap_or_default();
+    let last = table.rows.last().map(|r| r.label.as_str()).unwrap_or_default();
+    let peak = table.rows.iter().filter_map(|r| value(r).map(|v| (v, r.label.as_str()))).fold(
+        None,
+        |best: Option<(f64, &str)>, (v, l)| match best {
+            Some((b, _)) if b >= v => best,
+            _ => Some((v, l)),
+        },
+    );
+    let description = format!(
+        "Monthly figures from {first} to {last}{}. The solid line is each month; the dashed line the average of the twelve months to it.",
+        peak.map(|(v, l)| format!(", highest {} in {l}", format_number(v))).unwrap_or_default()
+    );
+    chart(id, &table.title, &description, height, &body)
+}
+
+fn chart(id: &str, title: &str, description: &str, height: f64, body: &str) -> Markup {
+    html! {
+        figure.chart {
+            (PreEscaped(format!(
+                r#"<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>{body}</svg>"#,
+                escape(title),
+                escape(description)
+            )))
+        }
+    }
+}
+
+/// Whole numbers without decimals, others with one.
+pub fn format_number(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 { format!("{}", v.round() as i64) } else { format!("{v:.1}") }
+}

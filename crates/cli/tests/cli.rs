@@ -233,3 +233,87 @@ fn link_csv_finds_duplicates_and_explains_bad_input() {
     let one = link(&write("one.csv", "rec_id,given_name\nx1,Ann\n"));
     assert!(one.status.success(), "{}", stderr(&one));
 }
+
+/// Finds Chromium for the print test; under CI=true it must be there (`.ci/run` installs it).
+fn chromium() -> Option<&'static str> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    if found.is_none() {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but Chromium is not installed");
+        eprintln!("\n*** Chromium is not installed: the print-to-PDF check was SKIPPED ***\n");
+    }
+    found
+}
+
+#[test]
+fn the_key_statistics_report_comes_in_every_format_and_refuses_bad_periods() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("export");
+    run_ok(byname(data.path()).args(["generate", "--out"]).arg(&export).args([
+        "--seed",
+        "3",
+        "--from",
+        "2022-04-01",
+        "--to",
+        "2024-03-31",
+        "--scale",
+        "0.3",
+    ]));
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
+    run_ok(byname(data.path()).args(["import", "street-count"]).arg(export.join("street-count.csv")));
+
+    let json = run_ok(byname(data.path()).args(["report", "key-stats", "--period", "FY2023-Q2", "--format", "json"]));
+    assert!(json.contains("\"period\": \"FY2023-Q2\"") && json.contains("\"chain.total\": "), "{json}");
+    let csv = run_ok(byname(data.path()).args(["report", "key-stats", "--period", "FY2023", "--format", "csv"]));
+    assert!(csv.lines().any(|l| l.contains(",chain.flow,")), "annual measures in a year's report:\n{csv}");
+    let xlsx = data.path().join("ks.xlsx");
+    run_ok(
+        byname(data.path())
+            .args(["report", "key-stats", "--period", "FY2023", "--format", "xlsx", "--public", "--out"])
+            .arg(&xlsx),
+    );
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an xlsx is a zip file");
+
+    let refused = |args: &[&str], says: &str| {
+        let output = byname(data.path()).args(["report", "key-stats"]).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && output.stdout.is_empty(), "{args:?} gave a report");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    };
+    refused(&["--period", "FY23"], "\"FY23\" is not a period");
+    refused(&["--period", "FY2099"], "is in the future");
+    refused(&["--period", "FY2015"], "has no data");
+    refused(&["--period", "FY2023", "--format", "pdf"], "expected html, csv, json or xlsx");
+    std::fs::write(data.path().join("typo.toml"), "[chain]\nliving_on_the_streets_days = 21\n").unwrap();
+    let typo = data.path().join("typo.toml");
+    refused(
+        &["--period", "FY2023", "--settings", typo.to_str().unwrap()],
+        "unknown field `living_on_the_streets_days`",
+    );
+    std::fs::write(data.path().join("negative.toml"), "[ers]\nreturning_gap_days = -90\n").unwrap();
+    let negative = data.path().join("negative.toml");
+    refused(&["--period", "FY2023", "--settings", negative.to_str().unwrap()], "returning_gap_days");
+
+    // The page prints to a clean PDF: several A4 pages, the charts and tables in it.
+    let html = data.path().join("ks.html");
+    run_ok(byname(data.path()).args(["report", "key-stats", "--period", "FY2023", "--out"]).arg(&html));
+    let Some(chromium) = chromium() else { return };
+    let pdf = data.path().join("ks.pdf");
+    let profile = tempfile::tempdir().unwrap();
+    let status = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        .args(["--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bytes = std::fs::read(&pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert!(bytes.starts_with(b"%PDF") && bytes.len() > 20_000, "{} bytes", bytes.len());
+    assert!(pages >= 3, "{pages} pages");
+    std::fs::copy(&pdf, std::env::temp_dir().join("byname-key-statistics.pdf")).ok();
+}

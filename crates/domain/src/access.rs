@@ -31,6 +31,12 @@ pub fn can_review_links(role: Role) -> bool {
     matches!(role, Role::Analyst | Role::ServiceLead)
 }
 
+/// Who reads the partnership's figures (no person data): analysts, the Strategic Group, and
+/// the leads and leaders who answer for them.
+pub fn can_see_statistics(role: Role) -> bool {
+    matches!(role, Role::Analyst | Role::StrategicViewer | Role::ServiceLead | Role::ServiceLeader)
+}
+
 /// What a user sees on a person's page: the case record or the minimal entry, plus the
 /// source records and why they were linked for those who review links.
 pub fn person_page_view(role: Role) -> PersonView {

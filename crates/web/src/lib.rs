@@ -5,6 +5,7 @@
 mod auth;
 mod linkage;
 mod pages;
+mod reports;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -44,9 +45,17 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/people/{id}/merge", post(linkage::merge::<S>))
         .route("/people/{id}/split", post(linkage::split::<S>))
         .route("/linkage/undo", post(linkage::undo::<S>))
+        .route("/reports/key-statistics", get(reports::key_statistics_page::<S>))
         .route("/static/byname.css", get(stylesheet))
+        .route("/static/report.css", get(report_stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
+}
+
+async fn report_stylesheet() -> Response {
+    let mut response = byname_report::CSS.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    response
 }
 
 async fn stylesheet() -> Response {

@@ -23,6 +23,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · byname" }
                 link rel="stylesheet" href="/static/byname.css";
+                link rel="stylesheet" href="/static/report.css";
             }
             body {
                 header.top {
@@ -31,6 +32,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             a href="/by-name-list" { "By-name list" }
                             @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
+                            @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } }
                         }
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }

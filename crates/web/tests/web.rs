@@ -217,3 +217,35 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
     assert!(page.body.contains("Source records and why they were linked"), "{}", page.body);
     assert!(!page.body.contains("Not this person") && !page.body.contains("Merge"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_key_statistics_page_and_its_downloads_agree_and_are_for_those_who_read_figures() {
+    let app = app().await;
+    support::add_analyst(&app.store).await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let refused = send(&app, get("/reports/key-statistics?period=FY2024-Q1", Some(&worker))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "outreach workers see people, not the partnership's figures");
+
+    let analyst = sign_in_as(&app, "analyst", support::PASSWORD).await;
+    let page = send(&app, get("/reports/key-statistics?period=FY2024-Q1", Some(&analyst))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Key statistics: 2024/25 Q1"), "{}", page.body);
+    assert!(page.body.contains(r#"data-metric="chain.total""#));
+    let json = send(&app, get("/reports/key-statistics?period=FY2024-Q1&format=json", Some(&analyst))).await;
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(json["metrics"]["chain.total"], 1.0, "Mary, seen on 30 June");
+    let public = send(&app, get("/reports/key-statistics?period=FY2024-Q1&format=json&public=1", Some(&analyst))).await;
+    let public: serde_json::Value = serde_json::from_str(&public.body).unwrap();
+    assert!(public["metrics"]["chain.total"].is_null(), "one person is withheld in public");
+
+    let bad = send(&app, get("/reports/key-statistics?period=FY24", Some(&analyst))).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("&quot;FY24&quot; is not a period") || bad.body.contains("\"FY24\" is not a period"),
+        "{}",
+        bad.body
+    );
+    let empty = send(&app, get("/reports/key-statistics?period=FY2019", Some(&analyst))).await;
+    assert_eq!(empty.status, StatusCode::NOT_FOUND);
+    assert!(empty.body.contains("has no data"), "never a page of zeros");
+}

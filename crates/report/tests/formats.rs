@@ -1,0 +1,133 @@
+//! The key statistics report in every format, from a small hand-built partnership:
+//! the formats agree figure for figure, every figure carries its metric id and links
+//! to its definition, and a public report withholds what could identify someone.
+
+use byname_domain::nationality::NationalityGroup;
+use byname_domain::period::Period;
+use byname_report::{Format, build, render};
+use byname_stats::timeline::{Contact, Person, Population, day};
+use byname_stats::{DataQuality, KeyStatistics, Settings, compute};
+use serde_json::Value;
+use time::macros::date;
+
+/// 60 people seen in April to June 2024, of whom 11 (5, 10, ..., 55) were also seen in
+/// January; 3 are African and the rest from the UK; 2 of the new people are seen once.
+fn stats() -> KeyStatistics {
+    let mut people = Vec::new();
+    for i in 0..60 {
+        let mut person = Person::new(i + 1);
+        let mut days = vec![date!(2024 - 04 - 03), date!(2024 - 04 - 20), date!(2024 - 05 - 30)];
+        if i % 5 == 0 {
+            days.insert(0, date!(2024 - 01 - 10));
+        }
+        if i < 2 {
+            days = vec![date!(2024 - 06 - 01)];
+        }
+        person.contacts = days
+            .into_iter()
+            .map(|d| Contact { day: day(d), bedded_down: true, street_count: false, area: 0, organisation: 0 })
+            .collect();
+        person.nationality_group = if i >= 57 { NationalityGroup::Africa } else { NationalityGroup::Uk };
+        people.push(person);
+    }
+    let population = Population {
+        people,
+        areas: vec!["Westminster".into()],
+        organisations: vec!["Outreach".into()],
+        ..Population::default()
+    };
+    let settings = Settings::default();
+    let today = date!(2026 - 01 - 01);
+    let period = Period::parse("FY2024-Q1").unwrap();
+    KeyStatistics {
+        figures: compute(&population, period, &settings, today).unwrap(),
+        previous: compute(&population, period.previous(), &settings, today).ok(),
+        year_ago: compute(&population, period.a_year_earlier(), &settings, today).ok(),
+        settings,
+        quality: DataQuality { persons: 60, ..DataQuality::default() },
+    }
+}
+
+fn json(public: bool) -> Value {
+    let bytes = render(&stats(), public, "2026-01-01T09:00:00Z", Format::Json).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn json_has_the_period_the_settings_and_every_metric_by_id() {
+    let json = json(false);
+    assert_eq!(json["period"], "FY2024-Q1");
+    assert_eq!(json["settings"]["chain.living_on_streets_min_span_days"], "21");
+    let metrics = json["metrics"].as_object().unwrap();
+    assert_eq!(metrics["chain.total"], 60.0);
+    assert_eq!(metrics["chain.new"], 49.0, "11 of the 60 were seen in January");
+    assert_eq!(metrics["chain.total.by_nationality_group.africa"], 3.0);
+    for id in ["chain.living_on_streets", "ers.r1_over_month", "bfz.active", "chain.total.by_month.2024-04"] {
+        assert!(metrics.contains_key(id), "{id}");
+    }
+}
+
+#[test]
+fn csv_says_what_json_says() {
+    let json = json(false);
+    let csv = String::from_utf8(render(&stats(), false, "now", Format::Csv).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(&header[..5], ["section", "table", "metric_id", "label", "value"]);
+    let mut checked = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let (id, value) = (&record[2], &record[4]);
+        if let Some(number) = json["metrics"][id].as_f64() {
+            assert_eq!(value.parse::<f64>().unwrap(), (number * 10.0).round() / 10.0, "{id}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} figures compared");
+}
+
+#[test]
+fn a_public_report_withholds_small_numbers_and_what_would_give_them_away() {
+    let json = json(true);
+    let metrics = &json["metrics"];
+    assert_eq!(metrics["chain.total"], 60.0);
+    assert!(metrics["chain.total.by_nationality_group.africa"].is_null(), "3 people: withheld");
+    // With the total shown, the UK's 57 would give the 3 away: withheld too.
+    assert!(metrics["chain.total.by_nationality_group.uk"].is_null());
+    assert_eq!(metrics["chain.new"], 50.0, "rounded to the nearest 5");
+    // No breakdown of the total shows exactly one withheld cell.
+    for dimension in ["nationality_group", "age_band", "sex", "times_seen"] {
+        let prefix = format!("chain.total.by_{dimension}.");
+        let withheld =
+            metrics.as_object().unwrap().iter().filter(|(k, v)| k.starts_with(&prefix) && v.is_null()).count();
+        assert_ne!(withheld, 1, "{dimension}");
+    }
+    let html = String::from_utf8(render(&stats(), true, "now", Format::Html).unwrap()).unwrap();
+    assert!(html.contains("Public") && html.contains("Small numbers are withheld"));
+}
+
+#[test]
+fn the_page_links_every_figure_to_its_definition_and_describes_its_charts() {
+    let view = build(&stats(), false, "now");
+    let html = byname_report::standalone(&view).into_string();
+    assert!(html.contains(r#"data-metric="chain.total""#));
+    assert!(html.contains(r##"href="#def-chain-total""##) && html.contains(r#"id="def-chain-total""#));
+    assert!(html.contains(r#"role="img""#) && html.contains("<title id=") && html.contains("<desc id="));
+    assert!(html.contains("@media print"), "a print stylesheet");
+    assert!(!html.contains("<script"), "no JavaScript");
+    // The previous quarter (January to March) is compared: 11 people then.
+    let headlines = &view.sections[0].tables[0];
+    let total = headlines.rows.iter().find(|r| r.id == "chain.total").unwrap();
+    assert_eq!(total.previous, Some(byname_stats::disclosure::Shown::Value(11.0)));
+}
+
+#[test]
+fn the_spreadsheet_has_a_sheet_per_table() {
+    let bytes = render(&stats(), false, "now", Format::Xlsx).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
+    for sheet in ["Headlines", "Flow", "Nationality", "Trend", "Data quality", "Settings"] {
+        assert!(workbook.contains(&format!(r#"name="{sheet}""#)), "{sheet} missing: {workbook}");
+    }
+}

@@ -3,14 +3,13 @@
 //! previous period and the same period a year earlier, and the state of the
 //! data they rest on. Statistics count persons, never source records.
 
-use crate::link::live_decisions;
 use byname_domain::codes::{Gender, History, StayType};
 use byname_domain::date::DateOfBirth;
 use byname_domain::nationality::{Nationality, NationalityGroup};
 use byname_domain::period::Period;
 use byname_stats::timeline::{Contact, Person, Population, Stay};
 use byname_stats::{DataQuality, KeyStatistics, Settings, StatsError, compute};
-use byname_store::{EventFacts, PairScope, Store, StoreError};
+use byname_store::{EventFacts, Store, StoreError};
 use std::collections::HashMap;
 use time::Date;
 
@@ -136,24 +135,19 @@ pub fn population(facts: EventFacts) -> (Population, DataQuality) {
     (population, quality)
 }
 
-/// Pairs waiting for a reviewer, as the last linkage run left them.
-async fn awaiting_review<S: Store>(store: &S) -> Result<u64, StoreError> {
-    let Some(run) = store.last_link_run().await? else { return Ok(0) };
-    let live = live_decisions(&store.link_decisions().await?);
-    let pairs = store.link_pairs(&PairScope::All).await?;
-    let uncertain: Vec<_> = pairs
-        .iter()
-        .filter(|p| p.probability < run.auto_threshold && !live.contains_key(&(p.left_record_id, p.right_record_id)))
-        .collect();
-    let ids: Vec<i64> = uncertain.iter().flat_map(|p| [p.left_record_id, p.right_record_id]).collect();
-    let person_of: HashMap<i64, Option<i64>> =
-        store.records(&ids).await?.into_iter().map(|r| (r.record_id, r.person_id)).collect();
-    Ok(uncertain
-        .iter()
-        .filter(|p| {
-            matches!((person_of.get(&p.left_record_id), person_of.get(&p.right_record_id)), (Some(Some(a)), Some(Some(b))) if a != b)
-        })
-        .count() as u64)
+/// Everyone's events as the statistics need them: from the snapshot saved for the current state
+/// of the data, or read from the store and saved as a snapshot for the next report.
+pub async fn snapshot<S: Store>(store: &S, now: &str) -> Result<(Population, DataQuality), StatisticsError> {
+    let state = store.data_state().await?;
+    if let Some(bytes) = store.stats_snapshot(&state).await? {
+        match byname_stats::snapshot::decode(&bytes) {
+            Ok(decoded) => return Ok(decoded),
+            Err(error) => tracing::warn!(%error, "rebuilding the statistics snapshot"),
+        }
+    }
+    let (population, quality) = population(store.event_facts().await?);
+    store.save_stats_snapshot(&state, &byname_stats::snapshot::encode(&population, &quality), now).await?;
+    Ok((population, quality))
 }
 
 /// The key statistics of `period`: an error for a period in the future or without data,
@@ -165,11 +159,25 @@ pub async fn key_statistics<S: Store>(
     settings: &Settings,
     today: Date,
 ) -> Result<KeyStatistics, StatisticsError> {
-    let facts = store.event_facts().await?;
-    let (population, mut quality) = population(facts);
+    let started = std::time::Instant::now();
+    let (population, mut quality) = snapshot(store, &byname_domain::date::iso(today)).await?;
+    let read = started.elapsed();
     let figures = compute(&population, period, settings, today)?;
     let previous = compute(&population, period.previous(), settings, today).ok();
-    let year_ago = compute(&population, period.a_year_earlier(), settings, today).ok();
-    quality.awaiting_review = awaiting_review(store).await?;
+    // For a financial year the previous period is the year before: computed once.
+    let year_ago = if period.a_year_earlier() == period.previous() {
+        None
+    } else {
+        compute(&population, period.a_year_earlier(), settings, today).ok()
+    };
+    let computed = started.elapsed();
+    quality.awaiting_review = store.review_queue_size().await?.max(0) as u64;
+    tracing::info!(
+        read_s = read.as_secs_f64(),
+        compute_s = (computed - read).as_secs_f64(),
+        review_s = (started.elapsed() - computed).as_secs_f64(),
+        persons = population.people.len(),
+        "key statistics"
+    );
     Ok(KeyStatistics { figures, previous, year_ago, settings: settings.clone(), quality })
 }

@@ -48,6 +48,20 @@ fn month_index(date: Date) -> i32 {
     date.year() * 12 + i32::from(u8::from(date.month())) - 1
 }
 
+/// The month index of a day, without building a calendar date: Howard Hinnant's
+/// civil-from-days on the Julian day number.
+fn month_of_day(day: Day) -> i32 {
+    let z = day - 2_440_588 + 719_468; // days since 0000-03-01
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i32::from(month <= 2);
+    year * 12 + month - 1
+}
+
 fn month_of_index(index: i32) -> (i32, u8) {
     (index.div_euclid(12), (index.rem_euclid(12) + 1) as u8)
 }
@@ -164,10 +178,11 @@ pub fn compute(
     }
     let mut metrics = Metrics::default();
     let mut findings = Vec::new();
-    chain_measures(population, period, settings, &mut metrics);
-    let single_night = ers_measures(population, period, settings, &mut metrics, &mut findings);
-    bfz_measures(population, period, settings, &mut metrics, &mut findings);
-    outcomes(population, period, &mut metrics);
+    let people = relevant(population, period, settings);
+    chain_measures(population, &people, period, settings, &mut metrics);
+    let single_night = ers_measures(population, &people, period, settings, &mut metrics, &mut findings);
+    bfz_measures(&people, period, settings, &mut metrics, &mut findings);
+    outcomes(&people, period, &mut metrics);
     trend(population, period, settings, &mut metrics);
     if let Some(start) = population.history_starts {
         let needed = months_earlier(from, settings.ers.new_lookback_months);
@@ -185,7 +200,34 @@ pub fn compute(
     Ok(Figures { period, metrics, single_night, findings })
 }
 
-fn chain_measures(population: &Population, period: Period, settings: &Settings, metrics: &mut Metrics) {
+/// The people whose events can change a figure of the period: a contact from the month
+/// before the period, less the inactivity window, to its end (the by-name list looks back
+/// that far; every other measure needs a contact in the period), or a stay that starts or
+/// ends in it. Everyone else would only be counted as "not seen", so they are skipped.
+fn relevant<'a>(population: &'a Population, period: Period, settings: &Settings) -> Vec<&'a Person> {
+    let (first_month, _) = month_bounds(month_index(period.start()) - 1);
+    let from = first_month - settings.bfz.inactivity_days as i32 - 1;
+    let (start, end) = (day(period.start()), day(period.end()));
+    population
+        .people
+        .iter()
+        .filter(|p| {
+            let i = p.contacts.partition_point(|c| c.day < from);
+            p.contacts.get(i).is_some_and(|c| c.day <= end)
+                || p.stays.iter().any(|s| {
+                    (start..=end).contains(&s.arrival) || s.departure.is_some_and(|d| (start..=end).contains(&d))
+                })
+        })
+        .collect()
+}
+
+fn chain_measures(
+    population: &Population,
+    people: &[&Person],
+    period: Period,
+    settings: &Settings,
+    metrics: &mut Metrics,
+) {
     let (from, to) = (day(period.start()), day(period.end()));
     let min_contacts = settings.chain.living_on_streets_min_contacts;
     let min_span = settings.chain.living_on_streets_min_span_days as i32;
@@ -207,8 +249,11 @@ fn chain_measures(population: &Population, period: Period, settings: &Settings, 
     let mut by_organisation = vec![0u64; population.organisations.len()];
     let mut by_area = vec![0u64; population.areas.len()];
     let mut new_by_nationality: BTreeMap<NationalityGroup, u64> = BTreeMap::new();
+    let mut organisation_stamps = vec![0u32; population.organisations.len()];
+    let mut area_stamps = vec![0u32; population.areas.len()];
+    let mut stamp = 0u32;
 
-    for person in &population.people {
+    for person in people.iter().copied() {
         let Some(seen) = in_period(person, from, to) else { continue };
         total += 1;
         let before = person.first_bedded().is_some_and(|first| first < from);
@@ -238,7 +283,7 @@ fn chain_measures(population: &Population, period: Period, settings: &Settings, 
             }
             let mut quarters = [false; 4];
             for contact in person.bedded_between(from, to) {
-                let months = month_index(date(contact.day)) - month_index(period.start());
+                let months = month_of_day(contact.day) - month_index(period.start());
                 quarters[(months / 3).clamp(0, 3) as usize] = true;
             }
             let n = quarters.iter().filter(|q| **q).count();
@@ -264,20 +309,17 @@ fn chain_measures(population: &Population, period: Period, settings: &Settings, 
                 *count += 1;
             }
         }
-        let mut organisations: Vec<u16> = person.bedded_between(from, to).map(|c| c.organisation).collect();
-        organisations.sort_unstable();
-        organisations.dedup();
-        for o in organisations {
-            if let Some(count) = by_organisation.get_mut(o as usize) {
-                *count += 1;
-            }
-        }
-        let mut areas: Vec<u16> = person.bedded_between(from, to).map(|c| c.area).collect();
-        areas.sort_unstable();
-        areas.dedup();
-        for a in areas {
-            if let Some(count) = by_area.get_mut(a as usize) {
-                *count += 1;
+        // Each team and area that saw the person counts them once: stamps, not allocations.
+        stamp += 1;
+        for contact in person.bedded_between(from, to) {
+            for (index, stamps, counts) in [
+                (contact.organisation as usize, &mut organisation_stamps, &mut by_organisation),
+                (contact.area as usize, &mut area_stamps, &mut by_area),
+            ] {
+                if index < stamps.len() && stamps[index] != stamp {
+                    stamps[index] = stamp;
+                    counts[index] += 1;
+                }
             }
         }
     }
@@ -342,9 +384,9 @@ fn chain_measures(population: &Population, period: Period, settings: &Settings, 
 }
 
 /// The night of the street count in a month: the day with the most street-count contacts.
-fn street_count_night(population: &Population, from: Day, to: Day) -> Option<Day> {
+fn street_count_night(population: &Population, people: &[&Person], from: Day, to: Day) -> Option<Day> {
     let mut nights: BTreeMap<Day, u64> = BTreeMap::new();
-    for person in &population.people {
+    for person in people {
         for contact in person.bedded_between(from, to).filter(|c| c.street_count) {
             *nights.entry(contact.day).or_default() += 1;
         }
@@ -361,6 +403,7 @@ fn street_count_night(population: &Population, from: Day, to: Day) -> Option<Day
 /// carry the last month's figures, `.by_month.YYYY-MM` each month's.
 fn ers_measures(
     population: &Population,
+    people: &[&Person],
     period: Period,
     settings: &Settings,
     metrics: &mut Metrics,
@@ -375,7 +418,7 @@ fn ers_measures(
     for m in first_month..=last_month {
         let (from, to) = month_bounds(m);
         let mut counts = [0u64; 7]; // r1, p1, p2, b1, nr1, moved, (unused)
-        for person in &population.people {
+        for person in people.iter().copied() {
             let Some(first) = person.bedded_between(from, to).next().map(|c| c.day) else {
                 // Moving into accommodation does not need a sighting in the month.
                 if moved_into_accommodation(person, from, to) {
@@ -393,10 +436,16 @@ fn ers_measures(
                 counts[2] += 1;
             }
             let (window_from, _) = month_bounds(m - window + 1);
-            let mut months_seen: Vec<i32> =
-                person.bedded_between(window_from, to).map(|c| month_index(date(c.day))).collect();
-            months_seen.dedup();
-            if months_seen.len() as u32 >= settings.ers.long_term_months_seen {
+            let mut months_seen = 0u32;
+            let mut previous_month = None;
+            for contact in person.bedded_between(window_from, to) {
+                let month = month_of_day(contact.day);
+                if previous_month != Some(month) {
+                    months_seen += 1;
+                    previous_month = Some(month);
+                }
+            }
+            if months_seen >= settings.ers.long_term_months_seen {
                 counts[3] += 1;
             }
             if let Some(previous) = previous {
@@ -411,9 +460,9 @@ fn ers_measures(
                 counts[5] += 1;
             }
         }
-        let night = street_count_night(population, from, to);
+        let night = street_count_night(population, people, from, to);
         let night_count = night.map(|n| {
-            let named = population.people.iter().filter(|p| p.seen_between(n, n)).count();
+            let named = people.iter().filter(|p| p.seen_between(n, n)).count();
             let unnamed = population.unlinked.iter().filter(|c| c.day == n && c.bedded_down).count();
             (named + unnamed) as u64
         });
@@ -458,7 +507,7 @@ fn ers_measures(
     // Days from first seen to long-term accommodation, for moves in the period.
     let (from, to) = (day(period.start()), day(period.end()));
     let mut days: Vec<i64> = Vec::new();
-    for person in &population.people {
+    for person in people.iter().copied() {
         let Some(first) = person.first_bedded() else { continue };
         if let Some(stay) = person.stays.iter().find(|s| s.kind.is_long_term() && s.arrival > first)
             && (from..=to).contains(&stay.arrival)
@@ -527,7 +576,7 @@ fn status(person: &Person, day: Day, settings: &Settings) -> Status {
 }
 
 fn bfz_measures(
-    population: &Population,
+    people: &[&Person],
     period: Period,
     settings: &Settings,
     metrics: &mut Metrics,
@@ -540,13 +589,12 @@ fn bfz_measures(
     let mut housing_days: Vec<i64> = Vec::new();
     let month_end = |m: i32| month_bounds(m).1;
     let mut active_before: u64 =
-        population.people.iter().filter(|p| status(p, month_end(first_month - 1), settings) == Status::Active).count()
-            as u64;
+        people.iter().filter(|p| status(p, month_end(first_month - 1), settings) == Status::Active).count() as u64;
     for m in first_month..=last_month {
         let (previous_end, end) = (month_end(m - 1), month_end(m));
         let mut flows = [0u64; 5]; // newly identified, returned from housing, returned from inactive, housed, moved to inactive
         let mut active = 0u64;
-        for person in &population.people {
+        for person in people.iter().copied() {
             let (before, now) = (status(person, previous_end, settings), status(person, end, settings));
             if now == Status::Active {
                 active += 1;
@@ -611,11 +659,11 @@ const BFZ_FLOWS: [&str; 5] = [
     "bfz.moved_to_inactive",
 ];
 
-fn outcomes(population: &Population, period: Period, metrics: &mut Metrics) {
+fn outcomes(people: &[&Person], period: Period, metrics: &mut Metrics) {
     let (from, to) = (day(period.start()), day(period.end()));
     let mut arrivals: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut departures: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for person in &population.people {
+    for person in people.iter().copied() {
         for stay in &person.stays {
             if (from..=to).contains(&stay.arrival) {
                 *arrivals.entry(stay.kind.code()).or_default() += 1;
@@ -648,7 +696,7 @@ fn trend(population: &Population, period: Period, settings: &Settings, metrics: 
     for person in &population.people {
         let mut previous = i32::MIN;
         for contact in person.bedded_between(from, to) {
-            let m = month_index(date(contact.day));
+            let m = month_of_day(contact.day);
             if m != previous {
                 counts[(m - first) as usize] += 1;
                 previous = m;
@@ -657,5 +705,19 @@ fn trend(population: &Population, period: Period, settings: &Settings, metrics: 
     }
     for (i, count) in counts.iter().enumerate() {
         metrics.count(format!("chain.total.by_month.{}", month_code(first + i as i32)), *count);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_month_of_a_day_agrees_with_the_calendar() {
+        let mut date = time::macros::date!(1899 - 12 - 25);
+        while date < time::macros::date!(2101 - 01 - 10) {
+            assert_eq!(month_of_day(day(date)), month_index(date), "{date}");
+            date = date.next_day().unwrap();
+        }
     }
 }

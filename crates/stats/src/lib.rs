@@ -13,6 +13,7 @@ pub mod compute;
 pub mod disclosure;
 pub mod metrics;
 pub mod settings;
+pub mod snapshot;
 pub mod timeline;
 
 pub use compute::{Figures, Finding, StatsError, compute};

@@ -90,6 +90,16 @@ pub trait Store: Send + Sync {
     /// Every current contact, stay and person-level record with its person, for the statistics.
     fn event_facts(&self) -> impl Future<Output = Result<EventFacts>> + Send;
 
+    /// The state of the data the statistics rest on: changes with every import and linkage run.
+    fn data_state(&self) -> impl Future<Output = Result<String>> + Send;
+    /// The statistics snapshot saved for `state`, if any.
+    fn stats_snapshot(&self, state: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+    /// Keeps one snapshot: the one for `state`.
+    fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Pairs waiting in the linkage review queue: below the last run's automatic threshold, in two
+    /// different persons, with no live decision.
+    fn review_queue_size(&self) -> impl Future<Output = Result<i64>> + Send;
+
     /// Everyone seen bedded down from `since` to `until`, with what the list shows.
     fn people_seen(&self, since: &str, until: &str) -> impl Future<Output = Result<Vec<SeenPerson>>> + Send;
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;

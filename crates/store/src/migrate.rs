@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_linkage.sql"),
         postgres: include_str!("../migrations/postgres/0002_linkage.sql"),
     },
+    Migration {
+        version: 3,
+        name: "stats snapshot",
+        sqlite: include_str!("../migrations/sqlite/0003_stats_snapshot.sql"),
+        postgres: include_str!("../migrations/postgres/0003_stats_snapshot.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

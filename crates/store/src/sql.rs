@@ -409,6 +409,47 @@ impl Store for SqlStore {
         Ok(changes)
     }
 
+    async fn data_state(&self) -> Result<String> {
+        let imports: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM imports").fetch_one(&self.pool).await?;
+        let runs: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM link_runs").fetch_one(&self.pool).await?;
+        let persons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM person_links").fetch_one(&self.pool).await?;
+        Ok(format!("imports {}, link runs {}, linked records {persons}", imports.unwrap_or(0), runs.unwrap_or(0)))
+    }
+
+    async fn stats_snapshot(&self, state: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT data FROM stats_snapshots WHERE state = $1")
+            .bind(state)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM stats_snapshots").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO stats_snapshots (state, built_at, data) VALUES ($1, $2, $3)")
+            .bind(state)
+            .bind(at)
+            .bind(data)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn review_queue_size(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM link_pairs p \
+             JOIN person_links a ON a.record_id = p.left_record_id \
+             JOIN person_links b ON b.record_id = p.right_record_id \
+             WHERE a.person_id <> b.person_id \
+             AND p.probability < (SELECT auto_threshold FROM link_runs ORDER BY id DESC LIMIT 1) \
+             AND NOT EXISTS (SELECT 1 FROM link_decisions d WHERE d.left_record_id = p.left_record_id \
+                             AND d.right_record_id = p.right_record_id AND d.undone_at IS NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     async fn event_facts(&self) -> Result<EventFacts> {
         crate::facts::load(&self.pool, self.backend, self.sqlite_path.as_deref()).await
     }

@@ -217,6 +217,7 @@ async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewErr
         Some(run) => LinkSettings {
             auto_threshold: run.auto_threshold,
             review_threshold: run.review_threshold,
+            decisions_only: true,
             ..LinkSettings::default()
         },
         None => LinkSettings::default(),

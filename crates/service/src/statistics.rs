@@ -162,14 +162,18 @@ pub async fn key_statistics<S: Store>(
     let started = std::time::Instant::now();
     let (population, mut quality) = snapshot(store, &byname_domain::date::iso(today)).await?;
     let read = started.elapsed();
-    let figures = compute(&population, period, settings, today)?;
-    let previous = compute(&population, period.previous(), settings, today).ok();
-    // For a financial year the previous period is the year before: computed once.
-    let year_ago = if period.a_year_earlier() == period.previous() {
-        None
-    } else {
-        compute(&population, period.a_year_earlier(), settings, today).ok()
-    };
+    // The period and those it is compared with, on every core. For a financial year the
+    // previous period is the year before: computed once.
+    let (figures, previous, year_ago) = std::thread::scope(|scope| {
+        let previous = scope.spawn(|| compute(&population, period.previous(), settings, today).ok());
+        let year_ago = (period.a_year_earlier() != period.previous())
+            .then(|| scope.spawn(|| compute(&population, period.a_year_earlier(), settings, today).ok()));
+        let figures = compute(&population, period, settings, today);
+        let previous = previous.join().expect("statistics do not panic");
+        let year_ago = year_ago.and_then(|handle| handle.join().expect("statistics do not panic"));
+        (figures, previous, year_ago)
+    });
+    let figures = figures?;
     let computed = started.elapsed();
     quality.awaiting_review = store.review_queue_size().await?.max(0) as u64;
     tracing::info!(

@@ -383,22 +383,6 @@ fn chain_measures(
     }
 }
 
-/// The night of the street count in a month: the day with the most street-count contacts.
-fn street_count_night(population: &Population, people: &[&Person], from: Day, to: Day) -> Option<Day> {
-    let mut nights: BTreeMap<Day, u64> = BTreeMap::new();
-    for person in people {
-        for contact in person.bedded_between(from, to).filter(|c| c.street_count) {
-            *nights.entry(contact.day).or_default() += 1;
-        }
-    }
-    for contact in
-        population.unlinked.iter().filter(|c| c.street_count && c.bedded_down && (from..=to).contains(&c.day))
-    {
-        *nights.entry(contact.day).or_default() += 1;
-    }
-    nights.into_iter().max_by_key(|&(night, count)| (count, std::cmp::Reverse(night))).map(|(night, _)| night)
-}
-
 /// The framework's monthly indicators for each month of the period; the headline ids
 /// carry the last month's figures, `.by_month.YYYY-MM` each month's.
 fn ers_measures(
@@ -413,54 +397,86 @@ fn ers_measures(
     let last_month = month_index(period.end());
     let window = settings.ers.long_term_window_months as i32;
     let per_100k = 100_000.0 / f64::from(settings.ers.population);
-    let mut single_night = None;
-    let mut monthly: Vec<(i32, [u64; 7], Option<u64>)> = Vec::new();
-    for m in first_month..=last_month {
-        let (from, to) = month_bounds(m);
-        let mut counts = [0u64; 7]; // r1, p1, p2, b1, nr1, moved, (unused)
-        for person in people.iter().copied() {
-            let Some(first) = person.bedded_between(from, to).next().map(|c| c.day) else {
-                // Moving into accommodation does not need a sighting in the month.
-                if moved_into_accommodation(person, from, to) {
-                    counts[5] += 1;
+    let n_months = (last_month - first_month + 1) as usize;
+    // One pass over each person's contacts from the start of the long-term window of the first
+    // month to the period's end, instead of one search per person and month.
+    let window_first = first_month - window + 1;
+    let (scan_from, _) = month_bounds(window_first);
+    let (_, scan_to) = month_bounds(last_month);
+    let mut counts = vec![[0u64; 6]; n_months]; // r1, p1, p2, b1, nr1, moved
+    let mut seen = vec![false; (last_month - window_first + 1) as usize];
+    let mut first_in_month: Vec<Option<(Day, Option<Day>)>> = vec![None; n_months];
+    let mut discharged = vec![false; n_months];
+    let mut nights: Vec<BTreeMap<Day, u64>> = vec![BTreeMap::new(); n_months];
+    for person in people.iter().copied() {
+        seen.fill(false);
+        first_in_month.fill(None);
+        discharged.fill(false);
+        let start = person.contacts.partition_point(|c| c.day < scan_from);
+        let mut previous = person.contacts[..start].iter().rev().find(|c| c.bedded_down).map(|c| c.day);
+        for contact in person.contacts[start..].iter().take_while(|c| c.day <= scan_to).filter(|c| c.bedded_down) {
+            let m = month_of_day(contact.day);
+            seen[(m - window_first) as usize] = true;
+            if m >= first_month {
+                let k = (m - first_month) as usize;
+                if first_in_month[k].is_none() {
+                    first_in_month[k] = Some((contact.day, previous));
                 }
-                continue;
-            };
-            counts[0] += 1;
-            let previous = person.last_bedded_before(first);
+                if !discharged[k] && left_institution(person, contact.day, settings) {
+                    discharged[k] = true;
+                }
+                if contact.street_count {
+                    *nights[k].entry(contact.day).or_default() += 1;
+                }
+            }
+            previous = Some(contact.day);
+        }
+        let first_bedded = person.first_bedded();
+        for (k, count) in counts.iter_mut().enumerate() {
+            let (from, to) = month_bounds(first_month + k as i32);
+            let moved = person.stays.iter().any(|s| {
+                s.is_accommodation() && (from..=to).contains(&s.arrival) && first_bedded.is_some_and(|f| f < s.arrival)
+            });
+            if moved {
+                count[5] += 1;
+            }
+            let Some((first, previous)) = first_in_month[k] else { continue };
+            count[0] += 1;
             if previous.is_none_or(|p| p < months_earlier(first, settings.ers.new_lookback_months)) {
-                counts[1] += 1;
+                count[1] += 1;
             }
-            let discharged = person.bedded_between(from, to).any(|c| left_institution(person, c.day, settings));
-            if discharged {
-                counts[2] += 1;
+            if discharged[k] {
+                count[2] += 1;
             }
-            let (window_from, _) = month_bounds(m - window + 1);
-            let mut months_seen = 0u32;
-            let mut previous_month = None;
-            for contact in person.bedded_between(window_from, to) {
-                let month = month_of_day(contact.day);
-                if previous_month != Some(month) {
-                    months_seen += 1;
-                    previous_month = Some(month);
-                }
-            }
+            let end = first_month - window_first + k as i32;
+            let months_seen = seen[(end - window + 1) as usize..=end as usize].iter().filter(|s| **s).count() as u32;
             if months_seen >= settings.ers.long_term_months_seen {
-                counts[3] += 1;
+                count[3] += 1;
             }
             if let Some(previous) = previous {
                 let gap = first - previous > settings.ers.returning_gap_days as i32;
                 let housed_between =
                     person.stays.iter().any(|s| s.is_accommodation() && s.arrival > previous && s.arrival <= first);
                 if gap || housed_between {
-                    counts[4] += 1;
+                    count[4] += 1;
                 }
             }
-            if moved_into_accommodation(person, from, to) {
-                counts[5] += 1;
-            }
         }
-        let night = street_count_night(population, people, from, to);
+    }
+    let mut single_night = None;
+    let mut monthly: Vec<(i32, [u64; 6], Option<u64>)> = Vec::new();
+    for (k, count) in counts.into_iter().enumerate() {
+        let m = first_month + k as i32;
+        let (from, to) = month_bounds(m);
+        let mut month_nights = std::mem::take(&mut nights[k]);
+        for contact in
+            population.unlinked.iter().filter(|c| c.street_count && c.bedded_down && (from..=to).contains(&c.day))
+        {
+            *month_nights.entry(contact.day).or_default() += 1;
+        }
+        // The street count's night: the night with the most street-count contacts.
+        let night =
+            month_nights.into_iter().max_by_key(|&(night, n)| (n, std::cmp::Reverse(night))).map(|(night, _)| night);
         let night_count = night.map(|n| {
             let named = people.iter().filter(|p| p.seen_between(n, n)).count();
             let unnamed = population.unlinked.iter().filter(|c| c.day == n && c.bedded_down).count();
@@ -469,7 +485,7 @@ fn ers_measures(
         if m == last_month {
             single_night = night.map(date);
         }
-        monthly.push((m, counts, night_count));
+        monthly.push((m, count, night_count));
     }
     let (_, last, last_night) = *monthly.last().expect("a period has at least one month");
     metrics.count("ers.r1_over_month", last[0]);
@@ -531,12 +547,6 @@ fn left_institution(person: &Person, sighting: Day, settings: &Settings) -> bool
         .stays
         .iter()
         .any(|s| s.kind.is_institution() && s.departure.is_some_and(|d| d <= sighting && sighting - d <= window))
-}
-
-fn moved_into_accommodation(person: &Person, from: Day, to: Day) -> bool {
-    person.stays.iter().any(|s| {
-        s.is_accommodation() && (from..=to).contains(&s.arrival) && person.first_bedded().is_some_and(|f| f < s.arrival)
-    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,8 +44,9 @@ pub trait Store: Send + Sync {
     fn import_history(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
     fn import_diagnostics(&self, import_id: i64) -> impl Future<Output = Result<Vec<StoredDiagnostic>>> + Send;
 
-    /// The identifying fields of every current (not withdrawn) person-level record.
-    fn link_inputs(&self) -> impl Future<Output = Result<Vec<LinkInput>>> + Send;
+    /// The identifying fields of every current (not withdrawn) person-level record; with
+    /// `usual_places`, where each record's contacts most often were (a scan of every contact).
+    fn link_inputs(&self, usual_places: bool) -> impl Future<Output = Result<Vec<LinkInput>>> + Send;
     /// Every current record with the person it belongs to, ordered by source and id.
     fn person_membership(&self) -> impl Future<Output = Result<Vec<(String, String, i64)>>> + Send;
     /// Makes the stored persons exactly the given assignment; returns how many records changed person.
@@ -53,8 +54,8 @@ pub trait Store: Send + Sync {
 
     /// The latest run of probabilistic linkage.
     fn last_link_run(&self) -> impl Future<Output = Result<Option<LinkRun>>> + Send;
-    /// Each record's fingerprint when it was last compared.
-    fn compared_fingerprints(&self) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+    /// Each record's fingerprint and usual place when it was last compared.
+    fn compared_records(&self) -> impl Future<Output = Result<Vec<Compared>>> + Send;
     /// Stored pairs, all of them or those touching some records.
     fn link_pairs(&self, scope: &PairScope) -> impl Future<Output = Result<Vec<LinkPair>>> + Send;
     fn link_pair(&self, left: i64, right: i64) -> impl Future<Output = Result<Option<LinkPair>>> + Send;
@@ -65,7 +66,7 @@ pub trait Store: Send + Sync {
         run: &LinkRun,
         scope: &PairScope,
         pairs: &[LinkPair],
-        compared: &[(i64, i64)],
+        compared: &[Compared],
         links: &[Link],
     ) -> impl Future<Output = Result<(i64, LinkChanges)>> + Send;
     /// Every decision, oldest first, undone ones included.

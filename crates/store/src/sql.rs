@@ -357,14 +357,14 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn link_inputs(&self) -> Result<Vec<LinkInput>> {
+    async fn link_inputs(&self, usual_places: bool) -> Result<Vec<LinkInput>> {
         let rows = sqlx::query(
             "SELECT id, source, source_id, first_name, last_name, known_as, aliases, date_of_birth, gender, nationality, \
              nhs_number, recorded_chain_id, fingerprint FROM source_records WHERE withdrawn = 0 ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
-        let places = self.usual_places().await?;
+        let places = if usual_places { self.usual_places().await? } else { HashMap::new() };
         rows.iter()
             .map(|r| {
                 let record_id: i64 = r.try_get("id")?;
@@ -417,10 +417,29 @@ impl Store for SqlStore {
     }
 
     async fn stats_snapshot(&self, state: &str) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT data FROM stats_snapshots WHERE state = $1")
-            .bind(state)
-            .fetch_optional(&self.pool)
-            .await?)
+        const SQL: &str = "SELECT data FROM stats_snapshots WHERE state = $1";
+        match &self.sqlite_path {
+            // Tens of megabytes in one value: read straight through rusqlite, off the runtime.
+            Some(path) => {
+                let (path, state) = (path.clone(), state.to_owned());
+                tokio::task::spawn_blocking(move || -> Result<Option<Vec<u8>>> {
+                    let error = |e: rusqlite::Error| StoreError::Sqlite(e.to_string());
+                    let connection =
+                        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                            .map_err(error)?;
+                    connection.busy_timeout(std::time::Duration::from_secs(10)).map_err(error)?;
+                    let mut statement = connection.prepare(&SQL.replace("$1", "?1")).map_err(error)?;
+                    let mut rows = statement.query([&state]).map_err(error)?;
+                    match rows.next().map_err(error)? {
+                        Some(row) => Ok(Some(row.get(0).map_err(error)?)),
+                        None => Ok(None),
+                    }
+                })
+                .await
+                .map_err(|e| StoreError::Sqlite(format!("reading the statistics snapshot: {e}")))?
+            }
+            None => Ok(sqlx::query_scalar(SQL).bind(state).fetch_optional(&self.pool).await?),
+        }
     }
 
     async fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> Result<()> {
@@ -478,9 +497,18 @@ impl Store for SqlStore {
         .transpose()
     }
 
-    async fn compared_fingerprints(&self) -> Result<Vec<(i64, i64)>> {
-        let rows = sqlx::query("SELECT record_id, fingerprint FROM link_compared").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("record_id")?, r.try_get("fingerprint")?))).collect()
+    async fn compared_records(&self) -> Result<Vec<Compared>> {
+        let rows =
+            sqlx::query("SELECT record_id, fingerprint, usual_place FROM link_compared").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Compared {
+                    record_id: r.try_get("record_id")?,
+                    fingerprint: r.try_get("fingerprint")?,
+                    usual_place: opt_text(r, "usual_place")?,
+                })
+            })
+            .collect()
     }
 
     async fn link_pairs(&self, scope: &PairScope) -> Result<Vec<LinkPair>> {
@@ -531,7 +559,7 @@ impl Store for SqlStore {
         run: &LinkRun,
         scope: &PairScope,
         pairs: &[LinkPair],
-        compared: &[(i64, i64)],
+        compared: &[Compared],
         links: &[Link],
     ) -> Result<(i64, LinkChanges)> {
         let mut tx = self.pool.begin().await?;
@@ -574,13 +602,16 @@ impl Store for SqlStore {
             }
             query.execute(&mut *tx).await?;
         }
-        for chunk in compared.chunks(400) {
+        for chunk in compared.chunks(300) {
             let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
-            let sql = format!("INSERT INTO link_compared (record_id, fingerprint) VALUES {}", placeholders.join(", "));
+                (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO link_compared (record_id, fingerprint, usual_place) VALUES {}",
+                placeholders.join(", ")
+            );
             let mut query = sqlx::query(&sql);
-            for (record, fingerprint) in chunk {
-                query = query.bind(record).bind(fingerprint);
+            for c in chunk {
+                query = query.bind(c.record_id).bind(c.fingerprint).bind(&c.usual_place);
             }
             query.execute(&mut *tx).await?;
         }

@@ -141,6 +141,14 @@ pub struct Snapshot {
     pub tables: Vec<(String, i64, String)>,
 }
 
+/// A record as it was last compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared {
+    pub record_id: i64,
+    pub fingerprint: i64,
+    pub usual_place: Option<String>,
+}
+
 /// A run of probabilistic linkage, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkRun {

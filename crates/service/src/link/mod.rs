@@ -24,7 +24,7 @@ use byname_linkage::engine::{self, Dataset, PreparedData};
 use byname_linkage::infer::infer_comparisons;
 use byname_linkage::model::{Model, pattern, probability};
 use byname_linkage::resolve::{Edge, Evidence, resolve};
-use byname_store::{Decision, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
+use byname_store::{Compared, Decision, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
 use persist::PersistedModel;
 use std::collections::{HashMap, HashSet};
 
@@ -55,12 +55,22 @@ pub struct LinkSettings {
     pub full: bool,
     /// Compare every pair again with the stored model, without training.
     pub recompare: bool,
+    /// Only people's decisions changed: resolve persons again from the stored pairs, comparing
+    /// nothing and reading each record's usual place as last compared.
+    pub decisions_only: bool,
     pub seed: u64,
 }
 
 impl Default for LinkSettings {
     fn default() -> Self {
-        Self { auto_threshold: 0.95, review_threshold: 0.5, full: false, recompare: false, seed: 42 }
+        Self {
+            auto_threshold: 0.95,
+            review_threshold: 0.5,
+            full: false,
+            recompare: false,
+            decisions_only: false,
+            seed: 42,
+        }
     }
 }
 
@@ -76,7 +86,7 @@ pub enum LinkError {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LinkOutcome {
-    /// `full`, `recompare`, `incremental` or `certain only` (too few records to block on).
+    /// `full`, `recompare`, `incremental`, `decisions` or `certain only` (too few records to block on).
     pub mode: &'static str,
     pub records: usize,
     pub persons: usize,
@@ -182,7 +192,15 @@ pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Re
     {
         return Err(LinkError::Thresholds { review: settings.review_threshold, auto: settings.auto_threshold });
     }
-    let inputs = store.link_inputs().await?;
+    let decisions_only = settings.decisions_only && !settings.full && !settings.recompare;
+    let mut inputs = store.link_inputs(!decisions_only).await?;
+    if decisions_only {
+        let places: HashMap<i64, Option<String>> =
+            store.compared_records().await?.into_iter().map(|c| (c.record_id, c.usual_place)).collect();
+        for input in &mut inputs {
+            input.usual_place = places.get(&input.record_id).cloned().flatten();
+        }
+    }
     let index_of: HashMap<i64, u32> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i as u32)).collect();
     let decisions = store.link_decisions().await?;
     let live = live_decisions(&decisions);
@@ -220,6 +238,19 @@ pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Re
 
     let scoring = if inputs.len() < 2 {
         None
+    } else if decisions_only && let Some(persisted) = stored_model {
+        // Nothing to compare: the stored pairs stand; the model guards the clusters.
+        let (data, model) = persisted.restore(&dataset)?;
+        Some(Scoring {
+            mode: "decisions",
+            pairs: Vec::new(),
+            scope: PairScope::Touching(Vec::new()),
+            compared: Vec::new(),
+            scored_pairs: 0,
+            model,
+            data,
+            persisted,
+        })
     } else {
         score_records(store, &inputs, &dataset, &live, &index_of, stored_model, settings).await?
     };
@@ -323,7 +354,7 @@ struct Scoring {
     mode: &'static str,
     pairs: Vec<LinkPair>,
     scope: PairScope,
-    compared: Vec<(i64, i64)>,
+    compared: Vec<Compared>,
     scored_pairs: usize,
     model: Model,
     data: PreparedData,
@@ -365,8 +396,11 @@ async fn score_records<S: Store>(
     };
 
     let everything = full || settings.recompare;
-    let fingerprints: HashMap<i64, i64> =
-        if everything { HashMap::new() } else { store.compared_fingerprints().await?.into_iter().collect() };
+    let fingerprints: HashMap<i64, i64> = if everything {
+        HashMap::new()
+    } else {
+        store.compared_records().await?.into_iter().map(|c| (c.record_id, c.fingerprint)).collect()
+    };
     let changed: Vec<u32> = inputs
         .iter()
         .enumerate()
@@ -413,7 +447,17 @@ async fn score_records<S: Store>(
         touched.extend(gone);
         PairScope::Touching(touched)
     };
-    let compared = changed.iter().map(|&i| (inputs[i as usize].record_id, inputs[i as usize].fingerprint)).collect();
+    let compared = changed
+        .iter()
+        .map(|&i| {
+            let input = &inputs[i as usize];
+            Compared {
+                record_id: input.record_id,
+                fingerprint: input.fingerprint,
+                usual_place: input.usual_place.clone(),
+            }
+        })
+        .collect();
     Ok(Some(Scoring {
         mode: if full {
             "full"

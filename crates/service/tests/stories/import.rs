@@ -214,7 +214,7 @@ async fn a_mapping_lets_an_export_with_other_headers_and_codes_import() {
         let s = &outcome.summary;
         assert_eq!((s.imported, s.rejected, s.warnings), (4, 0, 1), "{label}: {:?}", outcome.rejected_sample);
         assert_eq!(outcome.warnings[0].column.as_deref(), Some("Shoe size"));
-        let inputs = store.link_inputs().await.unwrap();
+        let inputs = store.link_inputs(false).await.unwrap();
         let anna = inputs.iter().find(|r| r.source_id == "X1").unwrap();
         assert_eq!(anna.date_of_birth.as_deref(), Some("1985-06-05"), "{label}");
     })
@@ -249,7 +249,7 @@ async fn inform_street_count_and_health_files_import() {
         assert!(outcome.rejected_sample[0].column.as_deref() == Some("age_band"));
         let again = import(store, ImportKind::StreetCount, &file).await.unwrap();
         assert_eq!((again.summary.imported, again.summary.unchanged), (0, 3), "{label}");
-        let named = store.link_inputs().await.unwrap().into_iter().find(|r| r.source == "street_count").unwrap();
+        let named = store.link_inputs(false).await.unwrap().into_iter().find(|r| r.source == "street_count").unwrap();
         assert_eq!((named.first_name.as_deref(), named.last_name.as_deref()), (Some("Jane"), Some("Doe")));
 
         let health = Export::new(&[(

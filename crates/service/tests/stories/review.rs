@@ -88,7 +88,7 @@ async fn persons(store: &SqlStore) -> HashMap<String, i64> {
 }
 
 async fn record_id(store: &SqlStore, chain_id: &str) -> i64 {
-    let inputs = store.link_inputs().await.unwrap();
+    let inputs = store.link_inputs(false).await.unwrap();
     inputs.iter().find(|r| r.source_id == chain_id).unwrap().record_id
 }
 

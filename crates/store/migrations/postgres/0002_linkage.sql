@@ -26,10 +26,13 @@ CREATE TABLE link_pairs (
 );
 CREATE INDEX link_pairs_right ON link_pairs (right_record_id);
 
--- The fingerprint of each record as last compared: a record whose fingerprint changed is compared again.
+-- The fingerprint of each record as last compared: a record whose fingerprint changed is compared
+-- again. Its usual place as compared, so that resolving persons again after a decision sees
+-- exactly what the last comparison saw.
 CREATE TABLE link_compared (
     record_id BIGINT PRIMARY KEY REFERENCES source_records (id),
-    fingerprint BIGINT NOT NULL
+    fingerprint BIGINT NOT NULL,
+    usual_place TEXT
 );
 
 -- Decisions about pairs of records, made in the review queue or by a merge or a split.

@@ -76,6 +76,12 @@ impl SqlStore {
     /// when none was bedded down), the text before the first comma of the location; ties go to
     /// the place met first.
     async fn usual_places(&self) -> Result<HashMap<i64, String>> {
+        if let Some(path) = &self.sqlite_path {
+            let path = path.clone();
+            return tokio::task::spawn_blocking(move || crate::facts::usual_places_sqlite(&path))
+                .await
+                .map_err(|e| StoreError::Sqlite(format!("reading usual places: {e}")))?;
+        }
         let place = match self.backend {
             Backend::Sqlite => {
                 "TRIM(CASE WHEN INSTR(location, ',') > 0 THEN SUBSTR(location, 1, INSTR(location, ',') - 1) ELSE location END)"

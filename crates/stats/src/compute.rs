@@ -594,27 +594,33 @@ fn bfz_measures(
 ) {
     let first_month = month_index(period.start());
     let last_month = month_index(period.end());
-    let mut totals = [0u64; 5];
-    let mut active_at_end = 0;
+    let n_months = (last_month - first_month + 1) as usize;
+    // Each person's status at the end of the month before the period and of each month in it,
+    // computed once; flows are the changes between consecutive month ends.
+    let ends: Vec<Day> = (first_month - 1..=last_month).map(|m| month_bounds(m).1).collect();
+    let mut statuses = vec![Status::Unknown; ends.len()];
+    let mut actives = vec![0u64; ends.len()];
+    // newly identified, returned from housing, returned from inactive, housed, moved to inactive
+    let mut flows = vec![[0u64; 5]; n_months];
     let mut housing_days: Vec<i64> = Vec::new();
-    let month_end = |m: i32| month_bounds(m).1;
-    let mut active_before: u64 =
-        people.iter().filter(|p| status(p, month_end(first_month - 1), settings) == Status::Active).count() as u64;
-    for m in first_month..=last_month {
-        let (previous_end, end) = (month_end(m - 1), month_end(m));
-        let mut flows = [0u64; 5]; // newly identified, returned from housing, returned from inactive, housed, moved to inactive
-        let mut active = 0u64;
-        for person in people.iter().copied() {
-            let (before, now) = (status(person, previous_end, settings), status(person, end, settings));
-            if now == Status::Active {
-                active += 1;
+    for person in people.iter().copied() {
+        for (status_at, &end) in statuses.iter_mut().zip(&ends) {
+            *status_at = status(person, end, settings);
+        }
+        for (i, status_at) in statuses.iter().enumerate() {
+            if *status_at == Status::Active {
+                actives[i] += 1;
             }
-            match (before, now) {
-                (Status::Unknown, Status::Active) => flows[0] += 1,
-                (Status::Housed, Status::Active) => flows[1] += 1,
-                (Status::Inactive, Status::Active) => flows[2] += 1,
+        }
+        for k in 0..n_months {
+            let flow = &mut flows[k];
+            match (statuses[k], statuses[k + 1]) {
+                (Status::Unknown, Status::Active) => flow[0] += 1,
+                (Status::Housed, Status::Active) => flow[1] += 1,
+                (Status::Inactive, Status::Active) => flow[2] += 1,
                 (Status::Active, Status::Housed) => {
-                    flows[3] += 1;
+                    flow[3] += 1;
+                    let end = ends[k + 1];
                     let identified = person.contacts.first().map(|c| c.day).unwrap_or(end);
                     let housed = person
                         .stays
@@ -626,31 +632,33 @@ fn bfz_measures(
                         housing_days.push(i64::from(housed - identified));
                     }
                 }
-                (Status::Active, Status::Inactive) => flows[4] += 1,
+                (Status::Active, Status::Inactive) => flow[4] += 1,
                 _ => {}
             }
         }
-        let expected = active_before as i64 + (flows[0] + flows[1] + flows[2]) as i64 - (flows[3] + flows[4]) as i64;
-        if expected != active as i64 {
+    }
+    let mut totals = [0u64; 5];
+    for (k, flow) in flows.iter().enumerate() {
+        let m = first_month + k as i32;
+        let (before, active) = (actives[k], actives[k + 1]);
+        let (inflow, outflow) = (flow[0] + flow[1] + flow[2], flow[3] + flow[4]);
+        if before as i64 + inflow as i64 - outflow as i64 != active as i64 {
             findings.push(Finding {
                 id: "bfz.invariant",
                 message: format!(
-                    "Built for Zero, {}: active ({active}) is not last month's active ({active_before}) plus inflow ({}) minus outflow ({}).",
-                    month_code(m),
-                    flows[0] + flows[1] + flows[2],
-                    flows[3] + flows[4]
+                    "Built for Zero, {}: active ({active}) is not last month's active ({before}) plus inflow ({inflow}) minus outflow ({outflow}).",
+                    month_code(m)
                 ),
             });
         }
         let code = month_code(m);
         metrics.count(format!("bfz.active.by_month.{code}"), active);
-        for (k, id) in BFZ_FLOWS.iter().enumerate() {
-            metrics.count(format!("{id}.by_month.{code}"), flows[k]);
-            totals[k] += flows[k];
+        for (i, id) in BFZ_FLOWS.iter().enumerate() {
+            metrics.count(format!("{id}.by_month.{code}"), flow[i]);
+            totals[i] += flow[i];
         }
-        active_before = active;
-        active_at_end = active;
     }
+    let active_at_end = actives[n_months];
     metrics.count("bfz.active", active_at_end);
     for (k, id) in BFZ_FLOWS.iter().enumerate() {
         metrics.count(*id, totals[k]);

@@ -88,6 +88,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings }),
             ..
         } => link_csv(inputs, id_column, out, clusters.as_deref(), *threshold, settings.clone()),
+        Command::Link { command: Some(LinkCommand::Explain { left, right, json }), .. } => {
+            let store = open_store(&cli).await?;
+            let text =
+                byname_service::review::explain_records(&store, left, right, *json, &instant_text(&clock)).await?;
+            print!("{text}");
+            Ok(())
+        }
         Command::Users(UsersCommand::Add { username, role, organisation, display_name }) => {
             let store = open_store(&cli).await?;
             let password = match std::env::var("BYNAME_NEW_PASSWORD") {

@@ -209,6 +209,16 @@ enum LinkCommand {
         #[arg(long)]
         settings: Option<PathBuf>,
     },
+    /// Why two stored records score as they do: the prior, each comparison's level and weight,
+    /// the total (as text, or JSON with --json). Written to the audit log.
+    Explain {
+        /// SOURCE:ID of one record (chain:C0001234, inform:INF-12).
+        left: String,
+        /// SOURCE:ID of the other.
+        right: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

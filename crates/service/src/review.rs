@@ -467,3 +467,77 @@ pub async fn person_linkage<S: Store>(
         decisions,
     })
 }
+
+/// A stored pair's explanation for the command line, as a waterfall in text or as JSON.
+/// Records are named `SOURCE:ID`; the read is audited like any other (no user: the operator).
+pub async fn explain_records<S: Store>(
+    store: &S,
+    left: &str,
+    right: &str,
+    json: bool,
+    now: &str,
+) -> Result<String, ReviewError> {
+    let inputs = store.link_inputs(false).await?;
+    let find = |name: &str| -> Result<i64, ReviewError> {
+        let (source, id) = name.split_once(':').ok_or_else(|| {
+            ReviewError::Invalid(format!("{name:?}: write a record as SOURCE:ID, e.g. chain:C0001234"))
+        })?;
+        inputs
+            .iter()
+            .find(|r| r.source == source && r.source_id == id)
+            .map(|r| r.record_id)
+            .ok_or_else(|| ReviewError::Invalid(format!("no current record {name}")))
+    };
+    let (a, b) = (find(left)?, find(right)?);
+    let pair = store.link_pair(a, b).await?.ok_or_else(|| {
+        ReviewError::Invalid(format!(
+            "{left} and {right} were not scored at or above the review threshold (or share no blocking key)"
+        ))
+    })?;
+    for record in store.records(&[a, b]).await? {
+        store
+            .append_audit(&AuditEntry {
+                at: now.to_owned(),
+                user_id: None,
+                action: "explain_link_pair".to_owned(),
+                person_id: record.person_id,
+                purpose: Some("linkage_review".to_owned()),
+                detail: Some(format!("command line: {left} and {right}")),
+            })
+            .await?;
+    }
+    if json {
+        return Ok(format!("{}\n", pair.explanation));
+    }
+    let explanation = ExplanationView::parse(&pair.explanation).ok_or_else(|| {
+        ReviewError::Invalid("the stored explanation is unreadable; run byname link --recompare".into())
+    })?;
+    let mut out = format!(
+        "{left} and {right}\n{:<28} {:>8}   (prior {:.2e})\n",
+        "prior",
+        format!("{:+.2}", explanation.prior_weight),
+        explanation.prior
+    );
+    let mut running = explanation.prior_weight;
+    for term in &explanation.terms {
+        let contribution = term.weight + term.term_frequency_adjustment;
+        running += contribution;
+        out.push_str(&format!(
+            "{:<28} {:>8}   {}: {:?} vs {:?} (m {:.3}, u {:.4}); running {running:+.2}\n",
+            term.comparison,
+            format!("{contribution:+.2}"),
+            term.level,
+            term.left,
+            term.right,
+            term.m,
+            term.u
+        ));
+    }
+    out.push_str(&format!(
+        "{:<28} {:>8}   probability {:.4}\n",
+        "total",
+        format!("{:+.2}", explanation.weight),
+        explanation.probability
+    ));
+    Ok(out)
+}

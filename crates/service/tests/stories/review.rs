@@ -169,8 +169,18 @@ async fn duplicates_link_and_decisions_stick() {
         let parted = persons(store).await;
         assert_ne!(parted["C0001"], parted["C0002"], "{label}");
 
+        // The command line explains a pair too, in text and in JSON, and says which record it lacks.
+        let text = review::explain_records(store, "chain:C0040", "chain:D0040", false, &now()).await.unwrap();
+        assert!(text.starts_with("chain:C0040 and chain:D0040\nprior") && text.contains("\ntotal"), "{label}: {text}");
+        let json = review::explain_records(store, "chain:D0040", "chain:C0040", true, &now()).await.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(json["probability"].as_f64().unwrap() >= 0.95, "{label}");
+        let missing = review::explain_records(store, "chain:C0040", "chain:X9", false, &now()).await.unwrap_err();
+        assert_eq!(missing.to_string(), "no current record chain:X9", "{label}");
+
         // Every decision was audited with who and why.
         let audit = store.audit_entries(500).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "explain_link_pair" && e.user_id.is_none()), "{label}");
         for action in ["link_review", "split_person", "merge_persons", "undo_link_decision", "view_link_pair"] {
             assert!(audit.iter().any(|e| e.action == action && e.user_id == Some(analyst.id)), "{label}: {action}");
         }

@@ -117,6 +117,8 @@ pub fn label(id: &str) -> String {
         "ers.b1_long_term" => "B1 long term",
         "ers.nr1_returning" => "NR1 returning",
         "ers.moved_into_accommodation" => "Moved into accommodation",
+        "ers.returned_after_accommodation" => "Returned after moving into accommodation",
+        "ers.nights_out" => "Nights known to be spent out",
         "ers.days_to_long_term_accommodation.people" => "People moving into long-term accommodation",
         "ers.days_to_long_term_accommodation.median" => "Median days from first seen to long-term accommodation",
         "ers.days_to_long_term_accommodation.mean" => "Mean days from first seen to long-term accommodation",
@@ -325,6 +327,8 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         "ers.b1_long_term",
         "ers.nr1_returning",
         "ers.moved_into_accommodation",
+        "ers.returned_after_accommodation",
+        "ers.nights_out",
         "ers.days_to_long_term_accommodation.people",
         "ers.days_to_long_term_accommodation.median",
         "ers.days_to_long_term_accommodation.mean",
@@ -337,6 +341,8 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         "ers.b1_long_term",
         "ers.nr1_returning",
         "ers.moved_into_accommodation",
+        "ers.returned_after_accommodation",
+        "ers.nights_out",
     ] {
         let by_month = month_rows(id);
         if by_month.len() > 1 {

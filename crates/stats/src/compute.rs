@@ -403,7 +403,8 @@ fn ers_measures(
     let window_first = first_month - window + 1;
     let (scan_from, _) = month_bounds(window_first);
     let (_, scan_to) = month_bounds(last_month);
-    let mut counts = vec![[0u64; 6]; n_months]; // r1, p1, p2, b1, nr1, moved
+    // r1, p1, p2, b1, nr1, moved into accommodation, returned after accommodation, nights out
+    let mut counts = vec![[0u64; 8]; n_months];
     let mut seen = vec![false; (last_month - window_first + 1) as usize];
     let mut first_in_month: Vec<Option<(Day, Option<Day>)>> = vec![None; n_months];
     let mut discharged = vec![false; n_months];
@@ -421,6 +422,9 @@ fn ers_measures(
                 let k = (m - first_month) as usize;
                 if first_in_month[k].is_none() {
                     first_in_month[k] = Some((contact.day, previous));
+                }
+                if previous != Some(contact.day) {
+                    counts[k][7] += 1; // a night known to be spent out
                 }
                 if !discharged[k] && left_institution(person, contact.day, settings) {
                     discharged[k] = true;
@@ -460,11 +464,14 @@ fn ers_measures(
                 if gap || housed_between {
                     count[4] += 1;
                 }
+                if housed_between {
+                    count[6] += 1;
+                }
             }
         }
     }
     let mut single_night = None;
-    let mut monthly: Vec<(i32, [u64; 6], Option<u64>)> = Vec::new();
+    let mut monthly: Vec<(i32, [u64; 8], Option<u64>)> = Vec::new();
     for (k, count) in counts.into_iter().enumerate() {
         let m = first_month + k as i32;
         let (from, to) = month_bounds(m);
@@ -506,6 +513,8 @@ fn ers_measures(
         "ers.b1_long_term",
         "ers.nr1_returning",
         "ers.moved_into_accommodation",
+        "ers.returned_after_accommodation",
+        "ers.nights_out",
     ];
     for (k, id) in ids.iter().enumerate() {
         metrics.count(*id, last[k + 1]);

@@ -114,6 +114,12 @@ pub fn definition(id: &str) -> Option<&'static str> {
             "NR1: seen in the month and before, and either not seen in the set number of days before this month's first sighting or moved into accommodation since the last sighting."
         }
         "ers.moved_into_accommodation" => "People seen rough sleeping before who moved into accommodation.",
+        "ers.returned_after_accommodation" => {
+            "People seen in the month who had moved into accommodation since they were last seen rough sleeping."
+        }
+        "ers.nights_out" => {
+            "Nights known to be spent out: each person's distinct nights seen bedded down in the month."
+        }
         "ers.days_to_long_term_accommodation" => {
             "Days from first seen rough sleeping to moving into long-term accommodation (hostel, supported housing, Housing First, a tenancy)."
         }

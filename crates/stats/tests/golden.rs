@@ -164,6 +164,8 @@ fn nr1_needs_a_gap_of_more_than_ninety_days_or_a_move_into_accommodation() {
         "2024-06",
     );
     assert_eq!(get(&m, "ers.nr1_returning"), 2.0);
+    assert_eq!(get(&m, "ers.returned_after_accommodation"), 1.0, "person 3");
+    assert_eq!(get(&m, "ers.nights_out"), 3.0, "one June night each");
     assert_eq!(get(&m, "ers.moved_into_accommodation"), 0.0, "the hotel move was in May");
     assert_eq!(get(&m, "ers.moved_into_accommodation.by_month.2024-06"), 0.0);
 }

@@ -273,6 +273,12 @@ pub fn csv(view: &View) -> String {
             }
         }
     }
+    // The settings the figures rest on, so the file says how they were counted.
+    for (key, value) in &view.settings {
+        let fields = ["settings", "Settings", key, key, value, "", "", "", "", "A setting of this report"];
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
     out
 }
 

@@ -84,6 +84,10 @@ fn csv_says_what_json_says() {
         }
     }
     assert!(checked > 50, "{checked} figures compared");
+    assert!(
+        csv.contains("settings,Settings,chain.living_on_streets_min_span_days,"),
+        "the settings used are in the file"
+    );
 }
 
 #[test]

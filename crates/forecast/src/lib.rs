@@ -186,6 +186,18 @@ pub fn forecast(history: &[Observation], options: Options) -> Result<Forecast, F
                 .map(|(accuracy, errors)| (Candidate { model, accuracy }, errors))
         })
         .collect();
+    let tested: Vec<(Candidate, Vec<Vec<f64>>)> = if tested.is_empty() && !short {
+        cautions.push(format!(
+            "{n} {period_word}s of history leave no room to test the seasonal models against it (that needs {} or more): this is a naive forecast (the last {period_word}'s figure carried forward), labelled as such.",
+            Model::MstlEts.min_history(season) + back_horizon
+        ));
+        backtest(Model::Naive, &y, &scored, season, back_horizon, scale)
+            .map(|(accuracy, errors)| (Candidate { model: Model::Naive, accuracy }, errors))
+            .into_iter()
+            .collect()
+    } else {
+        tested
+    };
     // The most accurate by MASE (by absolute error when the history never changes) first; on
     // a tie, the simpler model, which comes first already (the sort is stable).
     let mut order: Vec<&(Candidate, Vec<Vec<f64>>)> = tested.iter().collect();

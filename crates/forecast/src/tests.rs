@@ -145,3 +145,11 @@ fn breaks_read_and_cover_periods() {
     assert!(Break::parse("2021-06..2020-04").unwrap_err().contains("ends before"));
     assert!(Break::parse("2020-13").is_err());
 }
+
+#[test]
+fn two_years_are_too_few_to_test_a_seasonal_model_so_the_forecast_is_naive_and_says_so() {
+    let f = forecast(&values(&seasonal(30)), monthly(12)).unwrap();
+    assert_eq!(f.model, Model::Naive);
+    assert!(f.cautions.iter().any(|c| c.contains("no room to test the seasonal models")), "{:?}", f.cautions);
+    assert!(f.accuracy.is_some(), "the naive forecast itself is tested");
+}

@@ -30,6 +30,13 @@ pub struct ForecastRequest {
     pub breaks: Vec<Break>,
 }
 
+impl ForecastRequest {
+    /// A request with the default break, Everyone In.
+    pub fn new(metric: &str, unit: PeriodUnit, horizon: usize, area: Option<String>) -> Self {
+        Self { metric: metric.to_owned(), unit, horizon, area, breaks: vec![Break::EVERYONE_IN] }
+    }
+}
+
 /// A forecast with the history it rests on.
 #[derive(Debug, Clone)]
 pub struct MetricForecast {

@@ -1,8 +1,8 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
 use crate::{
-    Cli, Command, DemoArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand, ReportCommand,
-    ServeArgs, UsersCommand,
+    Cli, Command, DemoArgs, ForecastArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand,
+    ReportCommand, ServeArgs, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -146,7 +146,54 @@ pub async fn run(cli: Cli) -> Result<()> {
             serve(store, args).await
         }
         Command::Demo(args) => demo(&cli, args).await,
+        Command::Forecast(args) => forecast(&cli, &clock, args).await,
     }
+}
+
+fn read_settings(settings: Option<&Path>) -> Result<byname_stats::Settings> {
+    Ok(match settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            byname_stats::Settings::parse(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => byname_stats::Settings::default(),
+    })
+}
+
+async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<()> {
+    use byname_service::forecast::ForecastRequest;
+    use byname_stats::series::PeriodUnit;
+    let Some(unit) = PeriodUnit::parse(&args.period_unit) else {
+        bail!("--period-unit {:?}: expected month or quarter", args.period_unit);
+    };
+    if !["table", "csv", "json"].contains(&args.format.as_str()) {
+        bail!("--format {:?}: expected table, csv or json", args.format);
+    }
+    if args.horizon == 0 {
+        bail!("--horizon 0: forecast at least one {} ahead", unit.code());
+    }
+    let breaks = if args.no_breaks {
+        Vec::new()
+    } else if args.breaks.is_empty() {
+        vec![byname_forecast::Break::EVERYONE_IN]
+    } else {
+        args.breaks
+            .iter()
+            .map(|b| byname_forecast::Break::parse(b).map_err(|e| anyhow::anyhow!("--break: {e}")))
+            .collect::<Result<_>>()?
+    };
+    let settings = read_settings(args.settings.as_deref())?;
+    let store = open_store(cli).await?;
+    let request =
+        ForecastRequest { metric: args.metric.clone(), unit, horizon: args.horizon, area: args.area.clone(), breaks };
+    let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
+    let text = match args.format.as_str() {
+        "json" => format!("{:#}\n", result.to_json()),
+        "csv" => result.to_csv(),
+        _ => result.to_table(),
+    };
+    std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?;
+    Ok(())
 }
 
 fn generate(args: &GenerateArgs, today: time::Date) -> Result<()> {

@@ -77,6 +77,38 @@ enum Command {
     /// Reports on the stored data.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Forecast a metric's monthly or quarterly figures, with 80% and 95% intervals, the model
+    /// chosen by backtest on the history and its measured accuracy.
+    Forecast(ForecastArgs),
+}
+
+#[derive(Args)]
+struct ForecastArgs {
+    /// chain.total, chain.new, chain.living_on_streets, chain.returner or bfz.active.
+    #[arg(long)]
+    metric: String,
+    /// month or quarter (financial quarters, April to June first).
+    #[arg(long, default_value = "month")]
+    period_unit: String,
+    /// Periods ahead.
+    #[arg(long, default_value_t = 12)]
+    horizon: usize,
+    /// One area (borough); the partnership's areas when absent.
+    #[arg(long)]
+    area: Option<String>,
+    /// table, csv or json.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// A structural break, YYYY-MM..YYYY-MM, whose months are drawn across and not scored;
+    /// repeatable. Default: 2020-04..2021-06 (Everyone In).
+    #[arg(long = "break", value_name = "FROM..TO")]
+    breaks: Vec<String>,
+    /// Mark no structural break at all.
+    #[arg(long, conflicts_with = "breaks")]
+    no_breaks: bool,
+    /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
+    #[arg(long)]
+    settings: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

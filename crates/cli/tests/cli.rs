@@ -317,3 +317,90 @@ fn the_key_statistics_report_comes_in_every_format_and_refuses_bad_periods() {
     assert!(pages >= 3, "{pages} pages");
     std::fs::copy(&pdf, std::env::temp_dir().join("byname-key-statistics.pdf")).ok();
 }
+
+#[test]
+fn forecasts_come_with_their_model_and_accuracy_and_refuse_bad_requests() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("export");
+    run_ok(byname(data.path()).args(["generate", "--out"]).arg(&export).args([
+        "--seed",
+        "5",
+        "--from",
+        "2021-07-01",
+        "--to",
+        "2025-06-30",
+        "--scale",
+        "0.3",
+    ]));
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
+
+    let json = run_ok(byname(data.path()).args([
+        "forecast",
+        "--metric",
+        "chain.total",
+        "--horizon",
+        "12",
+        "--format",
+        "json",
+    ]));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["metric"], "chain.total");
+    assert!(["seasonal_naive", "ets", "mstl_ets"].contains(&value["model"].as_str().unwrap()), "{json}");
+    assert!(value["accuracy"]["mase"].as_f64().unwrap() > 0.0, "{json}");
+    let steps = value["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 12);
+    assert_eq!(steps[0]["period"], "2025-07", "the month after the data ends");
+    for step in steps {
+        let f = |key: &str| step[key].as_f64().unwrap();
+        assert!(f("lower_95") <= f("lower_80") && f("lower_80") <= f("point"), "{step}");
+        assert!(f("point") <= f("upper_80") && f("upper_80") <= f("upper_95") && f("lower_95") >= 0.0, "{step}");
+    }
+
+    let csv =
+        run_ok(byname(data.path()).args(["forecast", "--metric", "bfz.active", "--horizon", "6", "--format", "csv"]));
+    assert_eq!(csv.lines().next(), Some("metric,area,model,period,point,lower_80,upper_80,lower_95,upper_95"));
+    assert_eq!(csv.lines().count(), 7, "{csv}");
+    let table = run_ok(byname(data.path()).args([
+        "forecast",
+        "--metric",
+        "chain.new",
+        "--period-unit",
+        "quarter",
+        "--horizon",
+        "4",
+    ]));
+    assert!(table.contains("FY2025-Q2") && table.contains("Model: ") && table.contains("Accuracy"), "{table}");
+    assert!(table.contains("first 12 months of the data"), "the first year of 'new' is left out: {table}");
+
+    let refused = |args: &[&str], says: &str| {
+        let output = byname(data.path()).arg("forecast").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && output.stdout.is_empty(), "{args:?} gave a forecast");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    };
+    refused(&["--metric", "chain.totl"], "these can: chain.total, chain.new");
+    refused(&["--metric", "chain.total", "--horizon", "0"], "--horizon 0");
+    refused(&["--metric", "chain.total", "--horizon", "100"], "more than 5 years ahead");
+    refused(&["--metric", "chain.total", "--area", "Atlantis"], "no area \"Atlantis\" in the data; the areas are:");
+    refused(&["--metric", "chain.total", "--period-unit", "week"], "expected month or quarter");
+    refused(&["--metric", "chain.total", "--break", "2021-13..2022-01"], "is not a break");
+
+    // Ten months of data: a naive forecast, labelled and cautioned as such.
+    let short = tempfile::tempdir().unwrap();
+    let export = short.path().join("export");
+    run_ok(byname(short.path()).args(["generate", "--out"]).arg(&export).args([
+        "--seed",
+        "5",
+        "--from",
+        "2024-09-01",
+        "--to",
+        "2025-06-30",
+        "--scale",
+        "0.1",
+    ]));
+    run_ok(byname(short.path()).args(["import", "chain"]).arg(export.join("chain")));
+    let json = run_ok(byname(short.path()).args(["forecast", "--metric", "chain.total", "--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["model"], "naive", "{json}");
+    assert!(value["caution"].as_str().unwrap().contains("less than two years"), "{json}");
+}

@@ -135,6 +135,104 @@ pub fn trend(table: &Table, id: &str) -> Markup {
     chart(id, &table.title, &description, height, &body)
 }
 
+/// One future period of a forecast, as a chart draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanStep {
+    pub label: String,
+    pub point: f64,
+    pub lower_80: f64,
+    pub upper_80: f64,
+    pub lower_95: f64,
+    pub upper_95: f64,
+}
+
+/// The history as a solid line, then the forecast as a dashed line inside its 95% and 80%
+/// intervals (a fan), with a rule where the forecast starts.
+pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanStep], model: &str) -> Markup {
+    let n = (history.len() + future.len()).max(2);
+    let height = 280.0;
+    let (left, right, top, bottom) = (56.0, 16.0, 16.0, 40.0);
+    let max = nice_max(history.iter().map(|(_, v)| *v).chain(future.iter().map(|s| s.upper_95)).fold(0.0, f64::max));
+    let x = |i: usize| left + (WIDTH - left - right) * i as f64 / (n - 1) as f64;
+    let y = |v: f64| top + (height - top - bottom) * (1.0 - v / max);
+    let mut body = String::new();
+    for k in 0..=4 {
+        let v = max * f64::from(k) / 4.0;
+        body.push_str(&format!(
+            r#"<line x1="{left}" x2="{}" y1="{:.1}" y2="{:.1}" class="grid"/><text x="{}" y="{:.1}" text-anchor="end" class="label">{}</text>"#,
+            WIDTH - right,
+            y(v),
+            y(v),
+            left - 6.0,
+            y(v) + 4.0,
+            format_number(v)
+        ));
+    }
+    let start = history.len();
+    // The bands start at the last figure known, so the fan opens from the line.
+    let anchor = history.last().map(|(_, v)| (start - 1, *v));
+    let band = |lower: fn(&FanStep) -> f64, upper: fn(&FanStep) -> f64| -> String {
+        let mut points: Vec<(usize, f64)> = anchor.into_iter().collect();
+        points.extend(future.iter().enumerate().map(|(k, s)| (start + k, upper(s))));
+        let mut back: Vec<(usize, f64)> = future.iter().enumerate().map(|(k, s)| (start + k, lower(s))).collect();
+        back.reverse();
+        points.extend(back);
+        points.iter().map(|(i, v)| format!("{:.1},{:.1}", x(*i), y(*v))).collect::<Vec<_>>().join(" ")
+    };
+    if !future.is_empty() {
+        body.push_str(&format!(r#"<polygon points="{}" class="band95"/>"#, band(|s| s.lower_95, |s| s.upper_95)));
+        body.push_str(&format!(r#"<polygon points="{}" class="band80"/>"#, band(|s| s.lower_80, |s| s.upper_80)));
+        let divider = x(start.saturating_sub(1));
+        body.push_str(&format!(
+            r#"<line x1="{divider:.1}" x2="{divider:.1}" y1="{top}" y2="{}" class="divider"/>"#,
+            height - bottom
+        ));
+    }
+    let path = |points: &[(usize, f64)]| -> String {
+        points
+            .iter()
+            .enumerate()
+            .map(|(k, (i, v))| format!("{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x(*i), y(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let line: Vec<(usize, f64)> = history.iter().enumerate().map(|(i, (_, v))| (i, *v)).collect();
+    body.push_str(&format!(r#"<path d="{}" class="line"/>"#, path(&line)));
+    let mut ahead: Vec<(usize, f64)> = anchor.into_iter().collect();
+    ahead.extend(future.iter().enumerate().map(|(k, s)| (start + k, s.point)));
+    body.push_str(&format!(r#"<path d="{}" class="forecast"/>"#, path(&ahead)));
+    let labels = history.iter().map(|(l, _)| l.as_str()).chain(future.iter().map(|s| s.label.as_str()));
+    for (i, label) in labels.enumerate() {
+        // A year's mark: January of a month, or the first quarter of a financial year.
+        if label.ends_with("-01") || label.ends_with("-Q1") {
+            body.push_str(&format!(
+                r#"<text x="{:.1}" y="{}" text-anchor="middle" class="label">{}</text>"#,
+                x(i),
+                height - bottom + 18.0,
+                escape(label.split('-').next().unwrap_or(label))
+            ));
+        }
+    }
+    let first = history.first().map(|(l, _)| l.as_str()).unwrap_or_default();
+    let last = history.last().map(|(l, _)| l.as_str()).unwrap_or_default();
+    let end = future.last().map(|s| {
+        format!(
+            " The forecast for {} is {} (80% interval {} to {}, 95% interval {} to {}).",
+            s.label,
+            format_number(s.point.round()),
+            format_number(s.lower_80.round()),
+            format_number(s.upper_80.round()),
+            format_number(s.lower_95.round()),
+            format_number(s.upper_95.round())
+        )
+    });
+    let description = format!(
+        "Figures from {first} to {last} as a solid line, then the forecast by {model} as a dashed line inside its 80% (darker) and 95% (lighter) intervals.{}",
+        end.unwrap_or_default()
+    );
+    chart(id, title, &description, height, &body)
+}
+
 fn chart(id: &str, title: &str, description: &str, height: f64, body: &str) -> Markup {
     html! {
         figure.chart {

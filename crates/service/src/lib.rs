@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod by_name_list;
 pub mod demo;
+pub mod forecast;
 pub mod import;
 pub mod link;
 pub mod link_csv;

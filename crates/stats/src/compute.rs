@@ -50,7 +50,7 @@ fn month_index(date: Date) -> i32 {
 
 /// The month index of a day, without building a calendar date: Howard Hinnant's
 /// civil-from-days on the Julian day number.
-fn month_of_day(day: Day) -> i32 {
+pub(crate) fn month_of_day(day: Day) -> i32 {
     let z = day - 2_440_588 + 719_468; // days since 0000-03-01
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -66,7 +66,7 @@ fn month_of_index(index: i32) -> (i32, u8) {
     (index.div_euclid(12), (index.rem_euclid(12) + 1) as u8)
 }
 
-fn month_bounds(index: i32) -> (Day, Day) {
+pub(crate) fn month_bounds(index: i32) -> (Day, Day) {
     let (year, month) = month_of_index(index);
     let (next_year, next_month) = month_of_index(index + 1);
     (day(month_start(year, month)), day(month_start(next_year, next_month)) - 1)
@@ -141,7 +141,7 @@ fn in_period(person: &Person, from: Day, to: Day) -> Option<InPeriod> {
 }
 
 /// Keeps only the contacts in the partnership's areas, when the settings name them.
-fn restrict_to_areas(population: &Population, settings: &Settings) -> Option<Population> {
+pub(crate) fn restrict_to_areas(population: &Population, settings: &Settings) -> Option<Population> {
     if settings.chain.areas.is_empty() {
         return None;
     }
@@ -559,7 +559,7 @@ fn left_institution(person: &Person, sighting: Day, settings: &Settings) -> bool
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
+pub(crate) enum Status {
     /// Not yet met.
     Unknown,
     Active,
@@ -568,7 +568,7 @@ enum Status {
 }
 
 /// A person's Built for Zero status at the end of `day`.
-fn status(person: &Person, day: Day, settings: &Settings) -> Status {
+pub(crate) fn status(person: &Person, day: Day, settings: &Settings) -> Status {
     let end = person.contacts.partition_point(|c| c.day <= day);
     let Some(last) = person.contacts[..end].last().map(|c| c.day) else { return Status::Unknown };
     let after_last = |s: &&Stay| s.arrival > last && s.arrival <= day;

@@ -12,6 +12,7 @@
 pub mod compute;
 pub mod disclosure;
 pub mod metrics;
+pub mod series;
 pub mod settings;
 pub mod snapshot;
 pub mod timeline;

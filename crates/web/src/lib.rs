@@ -3,6 +3,7 @@
 //! every handler is a thin call into `byname-service`.
 
 mod auth;
+mod forecasts;
 mod linkage;
 mod pages;
 mod reports;
@@ -46,6 +47,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/people/{id}/split", post(linkage::split::<S>))
         .route("/linkage/undo", post(linkage::undo::<S>))
         .route("/reports/key-statistics", get(reports::key_statistics_page::<S>))
+        .route("/forecasts", get(forecasts::forecasts_page::<S>))
         .route("/static/byname.css", get(stylesheet))
         .route("/static/report.css", get(report_stylesheet))
         .route("/healthz", get(|| async { "ok" }))

@@ -249,3 +249,56 @@ async fn the_key_statistics_page_and_its_downloads_agree_and_are_for_those_who_r
     assert_eq!(empty.status, StatusCode::NOT_FOUND);
     assert!(empty.body.contains("has no data"), "never a page of zeros");
 }
+
+#[tokio::test]
+async fn the_forecasts_page_charts_a_forecast_with_its_accuracy_and_refuses_one_built_on_nothing() {
+    // Three years of contacts, more in summer, before the clock's 1 July 2024.
+    let mut persons = String::from("chain_id,first_name,last_name,date_of_birth\n");
+    let mut contacts = String::from("contact_id,chain_id,contact_date,location,borough,bedded_down\n");
+    for p in 0..30 {
+        let (first, last) =
+            (["Ann", "Bob", "Cy", "Di", "Ed"][p % 5], ["Hill", "Moss", "Reed", "Shaw", "Vale", "Wren"][p / 5]);
+        persons.push_str(&format!("C{p},{first},{last},19{:02}-01-01\n", 50 + p));
+    }
+    let mut k = 0;
+    for month in 0..36 {
+        let (year, m) = (2021 + (month + 6) / 12, (month + 6) % 12 + 1);
+        let seen = 10 + if (5..=9).contains(&m) { 12 } else { 0 } + month / 6;
+        for p in 0..seen.min(30) {
+            k += 1;
+            contacts.push_str(&format!("K{k},C{p},{year}-{m:02}-{:02},Strand,Westminster,Y\n", 1 + p % 27));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (store, state) = support::seeded_state(dir.path(), &persons, &contacts, true).await;
+    let app = App { router: byname_web::router(state), store, _dir: dir };
+    support::add_analyst(&app.store).await;
+
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let refused = send(&app, get("/forecasts", Some(&worker))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let analyst = sign_in_as(&app, "analyst", support::PASSWORD).await;
+    let page = send(&app, get("/forecasts?metric=chain.total&unit=month&horizon=6", Some(&analyst))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<svg") && page.body.contains(r#"class="band95""#), "a chart with its intervals");
+    assert!(page.body.contains("Model: ") && page.body.contains(r#"id="accuracy""#), "{}", page.body);
+    assert!(page.body.contains("MASE"), "the accuracy is shown next to the forecast: {}", page.body);
+    assert!(page.body.contains("2024-07") && page.body.contains("2024-12"), "six months ahead: {}", page.body);
+    let json = send(&app, get("/forecasts?metric=chain.total&unit=month&horizon=6&format=json", Some(&analyst))).await;
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(json["steps"].as_array().unwrap().len(), 6);
+    assert_eq!(json["history"].as_array().unwrap().len(), 36);
+
+    let unknown = send(&app, get("/forecasts?metric=chain.everyone", Some(&analyst))).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("these can: chain.total"), "{}", unknown.body);
+
+    // Two people seen eighteen months apart, nothing recorded between: no forecast at all.
+    let sparse = crate::app().await;
+    support::add_analyst(&sparse.store).await;
+    let analyst = sign_in_as(&sparse, "analyst", support::PASSWORD).await;
+    let nothing = send(&sparse, get("/forecasts", Some(&analyst))).await;
+    assert_eq!(nothing.status, StatusCode::BAD_REQUEST);
+    assert!(nothing.body.contains("at least 3 are needed") && !nothing.body.contains("<svg"), "{}", nothing.body);
+}

@@ -180,6 +180,9 @@ enum LinkCommand {
         /// Comparisons, blocking rules, threshold and seed (TOML); inferred when absent.
         #[arg(long)]
         settings: Option<PathBuf>,
+        /// Also write every candidate pair blocking kept (left_id,right_id), to measure blocking recall.
+        #[arg(long)]
+        candidates: Option<PathBuf>,
     },
 }
 

@@ -1,21 +1,133 @@
 //! The engine's steps, each callable on its own so a caller can time them:
 //! prepare the values, block, train, score, cluster, explain.
 
-use crate::blocking::{self, BlockingRule, pairs_from_keys, record_keys, unpack};
+use crate::blocking::{self, BlockingRule, FastMap, hash_str, pairs_from_keys, record_keys, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
-use crate::comparison::{Kind, Prepared, prepare, prepare_names};
-use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, pattern, probability};
-use std::collections::HashMap;
+use crate::comparison::{Kind, Prepared, compare, prepare, prepare_names};
+use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
+use hashbrown::HashTable;
 
-/// Records to link: an id and raw values per column, and which of two inputs
+/// One column of a dataset: each distinct value stored once, in one buffer,
+/// and each record's value as the index of its distinct value (0: missing).
+/// A million records repeat the same names, places and dates; stored and
+/// prepared once per distinct value, they cost a fraction of a string each.
+#[derive(Debug, Clone)]
+pub struct Column {
+    text: String,
+    /// Where each distinct value ends in `text`; value 0 is the missing value.
+    ends: Vec<usize>,
+    of_record: Vec<u32>,
+    index: HashTable<u32>,
+}
+
+impl Default for Column {
+    fn default() -> Self {
+        Self { text: String::new(), ends: vec![0], of_record: Vec::new(), index: HashTable::new() }
+    }
+}
+
+fn distinct_of<'a>(text: &'a str, ends: &[usize], value: u32) -> &'a str {
+    let v = value as usize;
+    let start = if v == 0 { 0 } else { ends[v - 1] };
+    &text[start..ends[v]]
+}
+
+impl Column {
+    /// Adds a record's value; blank (after trimming) is missing.
+    pub fn push(&mut self, value: Option<&str>) {
+        let value = match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => 0,
+            Some(value) => self.intern(value),
+        };
+        self.of_record.push(value);
+    }
+
+    fn intern(&mut self, value: &str) -> u32 {
+        let hash = hash_str(value);
+        let (text, ends) = (&self.text, &self.ends);
+        if let Some(&v) = self.index.find(hash, |&v| distinct_of(text, ends, v) == value) {
+            return v;
+        }
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+        let v = (self.ends.len() - 1) as u32;
+        let (text, ends) = (&self.text, &self.ends);
+        self.index.insert_unique(hash, v, |&v| hash_str(distinct_of(text, ends, v)));
+        v
+    }
+
+    /// Distinct values, the missing value (0) included.
+    pub fn n_distinct(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// A distinct value by its index ("" for 0, the missing value).
+    pub fn distinct(&self, value: u32) -> &str {
+        distinct_of(&self.text, &self.ends, value)
+    }
+
+    /// Each record's distinct value.
+    pub fn of_record(&self) -> &[u32] {
+        &self.of_record
+    }
+
+    pub fn value(&self, record: usize) -> Option<&str> {
+        let v = self.of_record[record];
+        (v != 0).then(|| self.distinct(v))
+    }
+}
+
+/// Records to link: an id and values per column, and which of two inputs
 /// each came from (all 0 when deduplicating one input).
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub ids: Vec<String>,
     pub sources: Vec<u8>,
     pub columns: Vec<String>,
-    /// `values[record][column]`.
-    pub values: Vec<Vec<Option<String>>>,
+    /// One per column.
+    pub values: Vec<Column>,
+}
+
+impl Dataset {
+    pub fn new(columns: Vec<String>) -> Self {
+        let values = vec![Column::default(); columns.len()];
+        Self { ids: Vec::new(), sources: Vec::new(), columns, values }
+    }
+
+    /// Records given as rows of values, one per column.
+    pub fn from_rows(ids: Vec<String>, sources: Vec<u8>, columns: Vec<String>, rows: &[Vec<Option<String>>]) -> Self {
+        let mut dataset = Self::new(columns);
+        for row in rows {
+            for (column, value) in dataset.values.iter_mut().zip(row) {
+                column.push(value.as_deref());
+            }
+        }
+        dataset.ids = ids;
+        dataset.sources = sources;
+        dataset
+    }
+
+    /// Adds a record; `values` holds one value per column.
+    pub fn push<'a>(&mut self, id: String, source: u8, values: impl IntoIterator<Item = Option<&'a str>>) {
+        self.ids.push(id);
+        self.sources.push(source);
+        for (column, value) in self.values.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// A record's value of a column, trimmed; `None` when blank.
+    pub fn value(&self, record: usize, column: usize) -> Option<&str> {
+        self.values[column].value(record)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -28,12 +140,60 @@ pub enum EngineError {
     NoFeasibleRule { budget: u64 },
 }
 
-/// Prepared values: one row per record, one value per comparison.
+/// One comparison's prepared values: each distinct prepared value once
+/// (index 0 is the missing value; two records have the same index exactly
+/// when their prepared texts are equal), and each record's index.
+#[derive(Debug, Clone)]
+pub struct PreparedColumn {
+    pub values: Vec<Prepared>,
+    pub of_record: Vec<u32>,
+}
+
+/// Prepared values: one column per comparison.
 pub struct PreparedData {
     pub specs: Vec<ComparisonSpec>,
-    pub records: Vec<Vec<Prepared>>,
+    pub columns: Vec<PreparedColumn>,
     pub sources: Vec<u8>,
     pub link_only: bool,
+}
+
+/// Prepares each distinct value of a column once; equal prepared texts share an index.
+fn prepare_column(kind: Kind, column: &Column) -> PreparedColumn {
+    let raw: Vec<u32> = (1..column.n_distinct() as u32).collect();
+    let prepared = crate::parallel::map(&raw, |&v| prepare(kind, Some(column.distinct(v))));
+    let mut values = vec![Prepared::default()];
+    let mut index: FastMap<Box<str>, u32> = FastMap::default();
+    let mut of_raw = vec![0u32; column.n_distinct()];
+    for (v, value) in raw.into_iter().zip(prepared) {
+        if value.is_missing() {
+            continue;
+        }
+        of_raw[v as usize] = *index.entry(value.text.clone()).or_insert_with(|| {
+            values.push(value);
+            (values.len() - 1) as u32
+        });
+    }
+    let of_record = column.of_record().iter().map(|&v| of_raw[v as usize]).collect();
+    PreparedColumn { values, of_record }
+}
+
+/// Other names with the record's own name: prepared once per distinct
+/// combination of the list and the own name's values.
+fn prepare_names_column(dataset: &Dataset, list: usize, own: &[usize]) -> PreparedColumn {
+    let mut values = vec![Prepared::default()];
+    let mut index: FastMap<Vec<u32>, u32> = FastMap::default();
+    let mut of_record = Vec::with_capacity(dataset.len());
+    for record in 0..dataset.len() {
+        let key: Vec<u32> =
+            std::iter::once(list).chain(own.iter().copied()).map(|c| dataset.values[c].of_record()[record]).collect();
+        let v = *index.entry(key).or_insert_with(|| {
+            let own: Vec<&str> = own.iter().filter_map(|&o| dataset.value(record, o)).collect();
+            values.push(prepare_names(dataset.value(record, list), Some(&own.join(" "))));
+            (values.len() - 1) as u32
+        });
+        of_record.push(v);
+    }
+    PreparedColumn { values, of_record }
 }
 
 /// `columns[c]` is the dataset column that comparison `c` reads.
@@ -49,31 +209,59 @@ pub fn prepare_all(
     if specs.len() > MAX_COMPARISONS {
         return Err(EngineError::TooManyComparisons(specs.len()));
     }
-    let records = dataset
-        .values
+    let prepared = specs
         .iter()
-        .map(|row| {
-            specs
-                .iter()
-                .zip(columns)
-                .map(|(spec, &col)| {
-                    if spec.kind == Kind::Names {
-                        let own: Vec<&str> = spec.own_name.iter().filter_map(|&o| row[columns[o]].as_deref()).collect();
-                        prepare_names(row[col].as_deref(), Some(&own.join(" ")))
-                    } else {
-                        prepare(spec.kind, row[col].as_deref())
-                    }
-                })
-                .collect()
+        .zip(columns)
+        .map(|(spec, &col)| {
+            if spec.kind == Kind::Names {
+                let own: Vec<usize> = spec.own_name.iter().map(|&o| columns[o]).collect();
+                prepare_names_column(dataset, col, &own)
+            } else {
+                prepare_column(spec.kind, &dataset.values[col])
+            }
         })
         .collect();
-    Ok(PreparedData { specs, records, sources: dataset.sources.clone(), link_only })
+    Ok(PreparedData { specs, columns: prepared, sources: dataset.sources.clone(), link_only })
 }
 
 impl PreparedData {
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// A record's prepared value of comparison `c`.
+    pub fn value(&self, record: u32, c: usize) -> &Prepared {
+        let column = &self.columns[c];
+        &column.values[column.of_record[record as usize] as usize]
+    }
+
+    /// The levels of a pair. Equal prepared values are exact without looking at their text.
+    pub fn pattern(&self, a: u32, b: u32) -> Pattern {
+        let mut pattern = 0u64;
+        for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
+            let (va, vb) = (column.of_record[a as usize], column.of_record[b as usize]);
+            let level = if va == vb && va != 0 && spec.kind != Kind::Names {
+                1
+            } else {
+                let (swap_a, swap_b) = match spec.swap_with {
+                    Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
+                    None => (None, None),
+                };
+                compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
+            };
+            pattern |= u64::from(level) << (4 * c);
+        }
+        pattern
+    }
+
     /// All pairs that could be compared.
     pub fn total_pairs(&self) -> f64 {
-        let n = self.records.len() as f64;
+        let n = self.len() as f64;
         if self.link_only {
             let left = self.sources.iter().filter(|&&s| s == 0).count() as f64;
             left * (n - left)
@@ -108,14 +296,14 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
         Some(rules) => rules
             .into_iter()
             .map(|rule| RuleReport {
-                estimated_pairs: blocking::estimate_pairs(&rule, &data.records, &data.sources, data.link_only),
+                estimated_pairs: blocking::estimate_pairs(&rule, data),
                 description: rule.describe(&names),
                 rule,
             })
             .collect(),
         None => {
             let kinds: Vec<_> = data.specs.iter().map(|s| s.kind).collect();
-            let proposals = blocking::propose(&kinds, &data.records, &data.sources, data.link_only, budget / 4, budget);
+            let proposals = blocking::propose(&kinds, data, budget / 4, budget);
             if proposals.is_empty() {
                 return Err(EngineError::NoFeasibleRule { budget });
             }
@@ -129,7 +317,7 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
                 .collect()
         }
     };
-    let keys: Vec<Vec<Option<u64>>> = rules.iter().map(|r| record_keys(&r.rule, &data.records)).collect();
+    let keys: Vec<Vec<Option<u64>>> = rules.iter().map(|r| record_keys(&r.rule, data)).collect();
     let mut candidates = Vec::new();
     for rule_keys in &keys {
         pairs_from_keys(rule_keys, &data.sources, data.link_only, &mut candidates);
@@ -138,9 +326,9 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
     candidates.dedup();
     let patterns: Vec<Pattern> = crate::parallel::map(&candidates, |&p| {
         let (a, b) = unpack(p);
-        pattern(&data.specs, &data.records[a as usize], &data.records[b as usize])
+        data.pattern(a, b)
     });
-    let mut rule_counts: Vec<HashMap<Pattern, f64>> = vec![HashMap::new(); rules.len()];
+    let mut rule_counts: Vec<FastMap<Pattern, f64>> = vec![FastMap::default(); rules.len()];
     for (&pair, &pattern) in candidates.iter().zip(&patterns) {
         let (a, b) = unpack(pair);
         for (r, rule_keys) in keys.iter().enumerate() {
@@ -164,9 +352,9 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
 
 /// Trains the model: `u` by seeded sampling, `m` by EM per rule, the prior from all candidates.
 pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
-    let n_samples = (data.records.len() * 20).clamp(1_000, 100_000);
-    let u = model::estimate_u(&data.specs, &data.records, &data.sources, data.link_only, n_samples, seed);
-    let mut all_counts: HashMap<Pattern, f64> = HashMap::new();
+    let n_samples = (data.len() * 20).clamp(1_000, 100_000);
+    let u = model::estimate_u(data, n_samples, seed);
+    let mut all_counts: FastMap<Pattern, f64> = FastMap::default();
     for &p in &blocked.patterns {
         *all_counts.entry(p).or_default() += 1.0;
     }
@@ -178,25 +366,32 @@ pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
         .zip(&blocked.rule_counts)
         .map(|(r, counts)| (r.rule.comparisons(), counts.as_slice()))
         .collect();
-    model::train_from_counts(&data.specs, &data.records, u, &sessions, &all_counts, data.total_pairs())
+    model::train_from_counts(data, u, &sessions, &all_counts, data.total_pairs())
 }
 
-/// Scores every candidate pair.
+/// Scores every candidate pair. A pattern's terms are worked out once; only
+/// the frequencies of the two records' values differ between its pairs.
 pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
+    let mut index: FastMap<Pattern, usize> = FastMap::default();
+    let mut terms: Vec<model::PatternTerms> = Vec::new();
     blocked
         .candidates
         .iter()
         .zip(&blocked.patterns)
         .map(|(&pair, &pattern)| {
             let (left, right) = unpack(pair);
-            let weight = model.weight(pattern, left, right);
+            let i = *index.entry(pattern).or_insert_with(|| {
+                terms.push(model.pattern_terms(pattern));
+                terms.len() - 1
+            });
+            let weight = model.weight_of_terms(&terms[i], left, right);
             ScoredPair { left, right, weight, probability: probability(weight) }
         })
         .collect()
 }
 
 pub fn clusters(data: &PreparedData, model: &Model, pairs: &[ScoredPair], threshold: f64) -> Clusters {
-    cluster(data.records.len(), pairs, threshold, 0.01, model, &data.specs, &data.records)
+    cluster(data.len(), pairs, threshold, 0.01, model, data)
 }
 
 /// Why two records score as they do: each comparison's level, values and weight.
@@ -217,14 +412,14 @@ pub fn explain(
     left: u32,
     right: u32,
 ) -> Explanation {
-    let p = pattern(&data.specs, &data.records[left as usize], &data.records[right as usize]);
+    let p = data.pattern(left, right);
     let terms = model
         .terms(p, left, right)
         .into_iter()
         .map(|term| {
             let spec = &data.specs[term.comparison];
             let value =
-                |record: u32| dataset.values[record as usize][columns[term.comparison]].clone().unwrap_or_default();
+                |record: u32| dataset.value(record as usize, columns[term.comparison]).unwrap_or_default().to_owned();
             (spec.name.clone(), spec.kind.levels()[term.level as usize], value(left), value(right), term)
         })
         .collect();

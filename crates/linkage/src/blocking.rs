@@ -53,7 +53,12 @@ impl Hasher for KeyHasher {
         self.write_u64(word as u64);
     }
     fn finish(&self) -> u64 {
-        self.0
+        // A final mix (SplitMix64's), so the low bits depend on every input bit:
+        // hash tables pick buckets by the low bits.
+        let mut hash = self.0;
+        hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        hash ^ (hash >> 31)
     }
 }
 
@@ -136,25 +141,16 @@ impl BlockingRule {
                 (part_table(part, data), second)
             })
             .collect();
-        let ids: Vec<&[u32]> = self.parts.iter().map(|p| data.columns[p.comparison()].of_record.as_slice()).collect();
-        let seconds: Vec<&[u32]> = self
-            .parts
-            .iter()
-            .map(|p| match *p {
-                KeyPart::EitherOrder(_, other) => data.columns[other].of_record.as_slice(),
-                _ => &[],
-            })
-            .collect();
         let single = self.parts.len() == 1 && !matches!(self.parts[0], KeyPart::EitherOrder(..));
-        let key = |r: usize| -> Option<u64> {
+        let key = |r: u32| -> Option<u64> {
             if single {
-                return tables[0].0[ids[0][r] as usize];
+                return tables[0].0[data.id(r, self.parts[0].comparison()) as usize];
             }
             let mut hasher = KeyHasher::default();
             for (i, part) in self.parts.iter().enumerate() {
-                let first = tables[i].0[ids[i][r] as usize]?;
-                if let KeyPart::EitherOrder(..) = part {
-                    let second = tables[i].1[seconds[i][r] as usize]?;
+                let first = tables[i].0[data.id(r, part.comparison()) as usize]?;
+                if let KeyPart::EitherOrder(_, other) = *part {
+                    let second = tables[i].1[data.id(r, other) as usize]?;
                     hasher.write_u64(first.min(second));
                     hasher.write_u64(first.max(second));
                 } else {
@@ -164,8 +160,8 @@ impl BlockingRule {
             Some(hasher.finish())
         };
         match records {
-            Some(records) => records.iter().map(|&r| key(r as usize)).collect(),
-            None => (0..data.len()).map(key).collect(),
+            Some(records) => records.iter().map(|&r| key(r)).collect(),
+            None => (0..data.len() as u32).map(key).collect(),
         }
     }
 }

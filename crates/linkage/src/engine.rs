@@ -3,7 +3,7 @@
 
 use crate::blocking::{self, BlockingRule, FastMap, hash_str, pairs_from_keys, record_keys, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
-use crate::comparison::{Kind, Prepared, compare, prepare, prepare_names};
+use crate::comparison::{Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
 use hashbrown::HashTable;
 
@@ -17,7 +17,25 @@ pub struct Column {
     /// Where each distinct value ends in `text`; value 0 is the missing value.
     ends: Vec<usize>,
     of_record: Vec<u32>,
-    index: HashTable<u32>,
+    index: HashTable<Entry>,
+}
+
+/// A distinct value in a column's index: its hash, length and first eight
+/// bytes, so most lookups are settled without reading the text itself.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    hash: u64,
+    head: u64,
+    len: u32,
+    value: u32,
+}
+
+/// The first eight bytes of a text, zero-padded.
+fn head(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = text.len().min(8);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_le_bytes(bytes)
 }
 
 impl Default for Column {
@@ -43,16 +61,21 @@ impl Column {
     }
 
     fn intern(&mut self, value: &str) -> u32 {
-        let hash = hash_str(value);
+        let (hash, head, len) = (hash_str(value), head(value), value.len() as u32);
         let (text, ends) = (&self.text, &self.ends);
-        if let Some(&v) = self.index.find(hash, |&v| distinct_of(text, ends, v) == value) {
-            return v;
+        let same = |e: &Entry| {
+            e.hash == hash
+                && e.head == head
+                && e.len == len
+                && (len <= 8 || distinct_of(text, ends, e.value).as_bytes()[8..] == value.as_bytes()[8..])
+        };
+        if let Some(entry) = self.index.find(hash, same) {
+            return entry.value;
         }
         self.text.push_str(value);
         self.ends.push(self.text.len());
         let v = (self.ends.len() - 1) as u32;
-        let (text, ends) = (&self.text, &self.ends);
-        self.index.insert_unique(hash, v, |&v| hash_str(distinct_of(text, ends, v)));
+        self.index.insert_unique(hash, Entry { hash, head, len, value: v }, |e| e.hash);
         v
     }
 
@@ -140,25 +163,27 @@ pub enum EngineError {
     NoFeasibleRule { budget: u64 },
 }
 
-/// One comparison's prepared values: each distinct prepared value once
-/// (index 0 is the missing value; two records have the same index exactly
-/// when their prepared texts are equal), and each record's index.
+/// One comparison's prepared values: each distinct prepared value once.
+/// Index 0 is the missing value; two records have the same index exactly
+/// when their prepared texts are equal.
 #[derive(Debug, Clone)]
 pub struct PreparedColumn {
     pub values: Vec<Prepared>,
-    pub of_record: Vec<u32>,
 }
 
-/// Prepared values: one column per comparison.
+/// Prepared values: the distinct values of each comparison, and each
+/// record's value indexes side by side (a row per record), so that comparing
+/// a pair reads one stretch of memory per record.
 pub struct PreparedData {
     pub specs: Vec<ComparisonSpec>,
     pub columns: Vec<PreparedColumn>,
+    ids: Vec<u32>,
     pub sources: Vec<u8>,
     pub link_only: bool,
 }
 
 /// Prepares each distinct value of a column once; equal prepared texts share an index.
-fn prepare_column(kind: Kind, column: &Column) -> PreparedColumn {
+fn prepare_column(kind: Kind, column: &Column) -> (PreparedColumn, Vec<u32>) {
     let raw: Vec<u32> = (1..column.n_distinct() as u32).collect();
     let prepared = crate::parallel::map(&raw, |&v| prepare(kind, Some(column.distinct(v))));
     let mut values = vec![Prepared::default()];
@@ -174,12 +199,12 @@ fn prepare_column(kind: Kind, column: &Column) -> PreparedColumn {
         });
     }
     let of_record = column.of_record().iter().map(|&v| of_raw[v as usize]).collect();
-    PreparedColumn { values, of_record }
+    (PreparedColumn { values }, of_record)
 }
 
 /// Other names with the record's own name: prepared once per distinct
 /// combination of the list and the own name's values.
-fn prepare_names_column(dataset: &Dataset, list: usize, own: &[usize]) -> PreparedColumn {
+fn prepare_names_column(dataset: &Dataset, list: usize, own: &[usize]) -> (PreparedColumn, Vec<u32>) {
     let mut values = vec![Prepared::default()];
     let mut index: FastMap<Vec<u32>, u32> = FastMap::default();
     let mut of_record = Vec::with_capacity(dataset.len());
@@ -193,7 +218,7 @@ fn prepare_names_column(dataset: &Dataset, list: usize, own: &[usize]) -> Prepar
         });
         of_record.push(v);
     }
-    PreparedColumn { values, of_record }
+    (PreparedColumn { values }, of_record)
 }
 
 /// `columns[c]` is the dataset column that comparison `c` reads.
@@ -209,7 +234,7 @@ pub fn prepare_all(
     if specs.len() > MAX_COMPARISONS {
         return Err(EngineError::TooManyComparisons(specs.len()));
     }
-    let prepared = specs
+    let (columns_prepared, of_record): (Vec<PreparedColumn>, Vec<Vec<u32>>) = specs
         .iter()
         .zip(columns)
         .map(|(spec, &col)| {
@@ -220,8 +245,15 @@ pub fn prepare_all(
                 prepare_column(spec.kind, &dataset.values[col])
             }
         })
-        .collect();
-    Ok(PreparedData { specs, columns: prepared, sources: dataset.sources.clone(), link_only })
+        .unzip();
+    let width = specs.len();
+    let mut ids = vec![0u32; dataset.len() * width];
+    for (c, column) in of_record.iter().enumerate() {
+        for (record, &v) in column.iter().enumerate() {
+            ids[record * width + c] = v;
+        }
+    }
+    Ok(PreparedData { specs, columns: columns_prepared, ids, sources: dataset.sources.clone(), link_only })
 }
 
 impl PreparedData {
@@ -234,19 +266,85 @@ impl PreparedData {
         self.sources.is_empty()
     }
 
+    /// The index of a record's distinct value of comparison `c` (0: missing).
+    pub fn id(&self, record: u32, c: usize) -> u32 {
+        self.ids[record as usize * self.specs.len() + c]
+    }
+
+    /// Every record's value index of comparison `c`, in record order.
+    pub fn column_ids(&self, c: usize) -> impl Iterator<Item = u32> + '_ {
+        self.ids.iter().skip(c).step_by(self.specs.len()).copied()
+    }
+
     /// A record's prepared value of comparison `c`.
     pub fn value(&self, record: u32, c: usize) -> &Prepared {
-        let column = &self.columns[c];
-        &column.values[column.of_record[record as usize] as usize]
+        &self.columns[c].values[self.id(record, c) as usize]
     }
 
     /// The levels of a pair. Equal prepared values are exact without looking at their text.
     pub fn pattern(&self, a: u32, b: u32) -> Pattern {
         let mut pattern = 0u64;
+        let (row_a, row_b) = (self.row(a), self.row(b));
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
-            let (va, vb) = (column.of_record[a as usize], column.of_record[b as usize]);
+            let (va, vb) = (row_a[c], row_b[c]);
             let level = if va == vb && va != 0 && spec.kind != Kind::Names {
                 1
+            } else {
+                let (swap_a, swap_b) = match spec.swap_with {
+                    Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
+                    None => (None, None),
+                };
+                compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
+            };
+            pattern |= u64::from(level) << (4 * c);
+        }
+        pattern
+    }
+
+    /// The levels of many pairs (packed), on every core. Levels of value
+    /// pairs met before come from a cache: candidates repeat the same pairs
+    /// of names, streets and dates again and again.
+    pub fn patterns(&self, pairs: &[u64]) -> Vec<Pattern> {
+        crate::parallel::map_chunks(pairs, |chunk| {
+            let mut caches = Caches::new(&self.specs);
+            chunk
+                .iter()
+                .map(|&p| {
+                    let (a, b) = unpack(p);
+                    self.pattern_cached(a, b, &mut caches)
+                })
+                .collect()
+        })
+    }
+
+    fn row(&self, record: u32) -> &[u32] {
+        let width = self.specs.len();
+        &self.ids[record as usize * width..][..width]
+    }
+
+    fn pattern_cached(&self, a: u32, b: u32, caches: &mut Caches) -> Pattern {
+        let mut pattern = 0u64;
+        let (row_a, row_b) = (self.row(a), self.row(b));
+        for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
+            let (va, vb) = (row_a[c], row_b[c]);
+            let level = if va == vb && va != 0 && spec.kind != Kind::Names {
+                1
+            } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
+                let values = &column.values;
+                let level =
+                    cache.get_or(va, vb, || compare_present(spec.kind, &values[va as usize], &values[vb as usize]));
+                match spec.swap_with {
+                    Some(other) if spec.kind == Kind::Name && level >= 5 => {
+                        let others = &self.columns[other];
+                        let (sa, sb) = (row_a[other], row_b[other]);
+                        let cache = caches.swaps[c].as_mut().expect("a name has a swap cache");
+                        let mut close_to = |v: u32, w: u32| {
+                            cache.get_or(v, w, || u8::from(close(&values[v as usize], &others.values[w as usize]))) == 1
+                        };
+                        if sa != 0 && sb != 0 && close_to(va, sb) && close_to(vb, sa) { 4 } else { level }
+                    }
+                    _ => level,
+                }
             } else {
                 let (swap_a, swap_b) = match spec.swap_with {
                     Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
@@ -267,6 +365,54 @@ impl PreparedData {
             left * (n - left)
         } else {
             n * (n - 1.0) / 2.0
+        }
+    }
+}
+
+/// Levels of value pairs already compared, in a table of fixed size: a pair
+/// that lands on a taken slot replaces it. A level depends on nothing but the
+/// two values, so the cache changes the time and never the result.
+struct LevelCache {
+    keys: Vec<u64>,
+    levels: Vec<u8>,
+}
+
+const CACHE_BITS: u32 = 18;
+
+impl LevelCache {
+    fn new() -> Self {
+        Self { keys: vec![u64::MAX; 1 << CACHE_BITS], levels: vec![0; 1 << CACHE_BITS] }
+    }
+
+    fn get_or(&mut self, a: u32, b: u32, compute: impl FnOnce() -> u8) -> u8 {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - CACHE_BITS)) as usize;
+        if self.keys[slot] == key {
+            return self.levels[slot];
+        }
+        let level = compute();
+        self.keys[slot] = key;
+        self.levels[slot] = level;
+        level
+    }
+}
+
+/// A level cache per comparison worth caching, and for names one for the
+/// other half of the name.
+struct Caches {
+    levels: Vec<Option<LevelCache>>,
+    swaps: Vec<Option<LevelCache>>,
+}
+
+impl Caches {
+    fn new(specs: &[ComparisonSpec]) -> Self {
+        let worth = |spec: &ComparisonSpec| !matches!(spec.kind, Kind::Category | Kind::Reference | Kind::Names);
+        Self {
+            levels: specs.iter().map(|s| worth(s).then(LevelCache::new)).collect(),
+            swaps: specs
+                .iter()
+                .map(|s| (s.kind == Kind::Name && s.swap_with.is_some()).then(LevelCache::new))
+                .collect(),
         }
     }
 }
@@ -324,10 +470,7 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let patterns: Vec<Pattern> = crate::parallel::map(&candidates, |&p| {
-        let (a, b) = unpack(p);
-        data.pattern(a, b)
-    });
+    let patterns = data.patterns(&candidates);
     let mut rule_counts: Vec<FastMap<Pattern, f64>> = vec![FastMap::default(); rules.len()];
     for (&pair, &pattern) in candidates.iter().zip(&patterns) {
         let (a, b) = unpack(pair);

@@ -141,7 +141,7 @@ fn chance_of_equal_values(data: &PreparedData, comparison: usize) -> f64 {
     let column = &data.columns[comparison];
     let mut counts: Vec<[f64; 2]> = vec![[0.0; 2]; column.values.len()];
     let mut totals = [0.0f64; 2];
-    for (&value, &source) in column.of_record.iter().zip(&data.sources) {
+    for (value, &source) in data.column_ids(comparison).zip(&data.sources) {
         if value != 0 {
             let side = usize::from(data.link_only && source == 1);
             counts[value as usize][side] += 1.0;
@@ -168,14 +168,14 @@ fn chance_of_equal_values(data: &PreparedData, comparison: usize) -> f64 {
 pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Option<(usize, f64)>> {
     let specs = &data.specs;
     let step = (data.len() / 100_000).max(1);
-    let sample: Vec<usize> = (0..data.len()).step_by(step).collect();
+    let sample: Vec<u32> = (0..data.len() as u32).step_by(step).collect();
     let joint_agreement = |a: usize, b: usize| -> f64 {
-        let (ids_a, ids_b) = (&data.columns[a].of_record, &data.columns[b].of_record);
         // Equal value indexes are equal values: count each pair of values by sorting.
         let mut pairs: Vec<u64> = sample
             .iter()
-            .filter(|&&r| ids_a[r] != 0 && ids_b[r] != 0)
-            .map(|&r| (u64::from(ids_a[r]) << 32) | u64::from(ids_b[r]))
+            .map(|&r| (data.id(r, a), data.id(r, b)))
+            .filter(|&(x, y)| x != 0 && y != 0)
+            .map(|(x, y)| (u64::from(x) << 32) | u64::from(y))
             .collect();
         pairs.sort_unstable();
         let n = pairs.len() as f64;
@@ -444,11 +444,11 @@ fn categories_from_posteriors(
 pub fn term_frequencies(data: &PreparedData, comparison: usize) -> Vec<f32> {
     let column = &data.columns[comparison];
     let mut counts: Vec<u32> = vec![0; column.values.len()];
-    for &value in &column.of_record {
+    for value in data.column_ids(comparison) {
         counts[value as usize] += 1;
     }
     let present = (data.len() as u32 - counts[0]).max(1);
-    column.of_record.iter().map(|&v| if v == 0 { 0.0 } else { counts[v as usize] as f32 / present as f32 }).collect()
+    data.column_ids(comparison).map(|v| if v == 0 { 0.0 } else { counts[v as usize] as f32 / present as f32 }).collect()
 }
 
 /// The pairs of a session that can tell what comparison `c` looks like among

@@ -118,7 +118,9 @@ impl std::hash::Hasher for PassThrough {
     }
 }
 
-fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkCsvError> {
+/// Reads the inputs. With `keep_id_values` false, the id column's values are
+/// kept only as the records' ids, not a second time as a column.
+fn read_inputs(options: &LinkCsvOptions, keep_id_values: bool) -> Result<(Dataset, Vec<String>), LinkCsvError> {
     let mut dataset = Dataset::default();
     let mut warnings = Vec::new();
     // Ids are remembered by hash (16 bytes each), not by their text.
@@ -182,7 +184,8 @@ fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkC
                     slot.insert(dataset.ids.len() as u32);
                 }
             }
-            dataset.push(record_id.to_owned(), source as u8, row.iter().map(Some));
+            let values = row.iter().enumerate().map(|(c, v)| (keep_id_values || c != id).then_some(v));
+            dataset.push(record_id.to_owned(), source as u8, values);
         }
     }
     Ok((dataset, warnings))
@@ -225,7 +228,8 @@ pub fn link_csv(
         }
         None => LinkSettings::default(),
     };
-    let (dataset, warnings) = read_inputs(options)?;
+    let compares_id = settings.comparison.iter().any(|c| c.column == options.id_column);
+    let (dataset, warnings) = read_inputs(options, compares_id)?;
     timings.push(("read", started.elapsed().as_secs_f64()));
     let link_only = options.inputs.len() > 1;
     if dataset.ids.len() < 2 {

@@ -166,6 +166,49 @@ impl BlockingRule {
     }
 }
 
+/// Tells whether a rule puts two records in one block, from their rows of value indexes.
+pub(crate) struct RuleMatcher {
+    parts: Vec<(KeyPart, PartTable, PartTable)>,
+}
+
+impl RuleMatcher {
+    pub(crate) fn new(rule: &BlockingRule, data: &PreparedData) -> Self {
+        let parts = rule
+            .parts
+            .iter()
+            .map(|&part| {
+                let second = match part {
+                    KeyPart::EitherOrder(_, other) => part_table(KeyPart::Exact(other), data),
+                    _ => Vec::new(),
+                };
+                (part, part_table(part, data), second)
+            })
+            .collect();
+        Self { parts }
+    }
+
+    pub(crate) fn matches(&self, row_a: &[u32], row_b: &[u32]) -> bool {
+        self.parts.iter().all(|(part, first, second)| {
+            let c = part.comparison();
+            if let KeyPart::Exact(_) = part {
+                // Equal value indexes are equal values.
+                return row_a[c] != 0 && row_a[c] == row_b[c];
+            }
+            let key = |row: &[u32]| -> Option<(u64, u64)> {
+                let x = first[row[c] as usize]?;
+                match *part {
+                    KeyPart::EitherOrder(_, other) => {
+                        let y = second[row[other] as usize]?;
+                        Some((x.min(y), x.max(y)))
+                    }
+                    _ => Some((x, 0)),
+                }
+            };
+            matches!((key(row_a), key(row_b)), (Some(x), Some(y)) if x == y)
+        })
+    }
+}
+
 /// A key part's hash for each distinct prepared value of its comparison.
 type PartTable = Vec<Option<u64>>;
 
@@ -288,6 +331,12 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
             rules.push(BlockingRule::new(vec![coarse(a), coarse(b)]));
         }
     }
+    // A category narrows another key: the same street number and postcode.
+    for &a in &blockable {
+        for c in (0..kinds.len()).filter(|&c| kinds[c] == Kind::Category) {
+            rules.push(BlockingRule::new(vec![KeyPart::Exact(a), KeyPart::Exact(c)]));
+        }
+    }
     rules
 }
 
@@ -299,12 +348,12 @@ pub struct Proposal {
 }
 
 /// Proposes rules from the data: every candidate rule whose pair count fits
-/// `per_rule_budget`, skipping rules implied by one already chosen, until
-/// `total_budget` pairs are planned. When no rule fits its share, the
-/// cheapest rule that fits the whole budget.
+/// `per_rule_budget`, skipping rules implied by one already chosen, while the
+/// pairs they add to those of the rules chosen before fit `total_budget`.
+/// When no rule fits its share, the cheapest rule that fits the whole budget.
 pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_budget: u64) -> Vec<Proposal> {
-    // Above 100,000 records, counts come from an even sample, scaled up by the
-    // ratio of pairs; the rules finally chosen are counted exactly.
+    // Counts come from an even sample of up to 100,000 records, scaled up by
+    // the ratio of pairs; the rules finally chosen are counted exactly.
     let n_records = data.len();
     let step = n_records.div_ceil(100_000).max(1);
     let sample: Vec<u32> = (0..n_records as u32).step_by(step).collect();
@@ -314,60 +363,78 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     } else {
         1.0
     };
-    let mut counted: Vec<Proposal> = candidate_rules(kinds)
+    let sample_sources: Vec<u8> = sample.iter().map(|&r| data.sources[r as usize]).collect();
+    let mut counted: Vec<(Proposal, Vec<Option<u64>>)> = candidate_rules(kinds)
         .into_iter()
         .map(|rule| {
-            let estimated_pairs = if step > 1 {
-                let keys = rule.keys(data, Some(&sample));
-                (count_pairs(&keys, |i| data.sources[sample[i] as usize], data.link_only) as f64 * scale) as u64
-            } else {
-                estimate_pairs(&rule, data)
-            };
-            Proposal { estimated_pairs, rule }
+            let keys = rule.keys(data, Some(&sample));
+            let estimated_pairs = (count_pairs(&keys, |i| sample_sources[i], data.link_only) as f64 * scale) as u64;
+            (Proposal { estimated_pairs, rule }, keys)
         })
-        .filter(|p| p.estimated_pairs > 0)
+        .filter(|(p, _)| p.estimated_pairs > 0)
         .collect();
     // Single keys first (they find the most), then by how many pairs they cost.
-    counted.sort_by_key(|p| (p.rule.parts.len(), p.estimated_pairs));
-    let chosen = choose(&counted, data, step > 1, per_rule_budget, total_budget);
+    counted.sort_by_key(|(p, _)| (p.rule.parts.len(), p.estimated_pairs));
+    let plan = Plan { data, sample_sources: &sample_sources, scale, exact: step == 1 };
+    let chosen = plan.choose(&counted, per_rule_budget, total_budget);
     if !chosen.is_empty() {
         return chosen;
     }
     // Nothing fits a rule's share of the budget (nearly everybody shares a
     // name): the cheapest rule that fits the whole budget, such as the birth date.
-    counted.sort_by_key(|p| p.estimated_pairs);
-    choose(&counted, data, step > 1, total_budget, total_budget).into_iter().take(1).collect()
+    counted.sort_by_key(|(p, _)| p.estimated_pairs);
+    plan.choose(&counted, total_budget, total_budget).into_iter().take(1).collect()
 }
 
-/// The rules in `counted`, in order, that fit `per_rule_budget`, skipping
-/// rules implied by one already chosen (a rule on A and B finds nothing that
-/// a rule on A alone has not), until `total_budget` pairs are planned.
-fn choose(
-    counted: &[Proposal],
-    data: &PreparedData,
-    sampled: bool,
-    per_rule_budget: u64,
-    total_budget: u64,
-) -> Vec<Proposal> {
-    let mut chosen: Vec<Proposal> = Vec::new();
-    let mut planned = 0u64;
-    for proposal in counted.iter().filter(|p| p.estimated_pairs <= per_rule_budget) {
-        let implied = chosen.iter().any(|c| c.rule.parts.iter().all(|part| proposal.rule.parts.contains(part)));
-        if implied {
-            continue;
+/// What choosing rules needs: the data, the sample's sources, and how sample pairs scale up.
+struct Plan<'a> {
+    data: &'a PreparedData,
+    sample_sources: &'a [u8],
+    scale: f64,
+    /// Whether the sample is all the records.
+    exact: bool,
+}
+
+impl Plan<'_> {
+    /// The rules in `counted`, in order, that fit `per_rule_budget`,
+    /// skipping rules implied by one already chosen (a rule on A and B finds
+    /// nothing that a rule on A alone has not), while the pairs they add to
+    /// the chosen rules' pairs (counted on the sample) fit `total_budget`.
+    fn choose(
+        &self,
+        counted: &[(Proposal, Vec<Option<u64>>)],
+        per_rule_budget: u64,
+        total_budget: u64,
+    ) -> Vec<Proposal> {
+        let mut chosen: Vec<Proposal> = Vec::new();
+        let mut planned = 0u64;
+        let mut sample_pairs: FastMap<u64, ()> = FastMap::default();
+        for (proposal, keys) in counted.iter().filter(|(p, _)| p.estimated_pairs <= per_rule_budget) {
+            let implied = chosen.iter().any(|c| c.rule.parts.iter().all(|part| proposal.rule.parts.contains(part)));
+            if implied {
+                continue;
+            }
+            let mut proposal = proposal.clone();
+            if !self.exact {
+                // The sample said it may fit: count it exactly before choosing it.
+                proposal.estimated_pairs = estimate_pairs(&proposal.rule, self.data);
+                if proposal.estimated_pairs > per_rule_budget {
+                    continue;
+                }
+            }
+            let mut pairs = Vec::new();
+            pairs_from_keys(keys, self.sample_sources, self.data.link_only, &mut pairs);
+            let new = pairs.iter().filter(|p| !sample_pairs.contains_key(p)).count();
+            let added = (new as f64 * self.scale) as u64;
+            if planned + added > total_budget {
+                continue;
+            }
+            planned += added;
+            sample_pairs.extend(pairs.into_iter().map(|p| (p, ())));
+            chosen.push(proposal);
         }
-        let mut proposal = proposal.clone();
-        if sampled {
-            // The sample said it may fit: count it exactly before choosing it.
-            proposal.estimated_pairs = estimate_pairs(&proposal.rule, data);
-        }
-        if proposal.estimated_pairs > per_rule_budget || planned + proposal.estimated_pairs > total_budget {
-            continue;
-        }
-        planned += proposal.estimated_pairs;
-        chosen.push(proposal);
+        chosen
     }
-    chosen
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The engine's steps, each callable on its own so a caller can time them:
 //! prepare the values, block, train, score, cluster, explain.
 
-use crate::blocking::{self, BlockingRule, FastMap, hash_str, pairs_from_keys, record_keys, unpack};
+use crate::blocking::{self, BlockingRule, FastMap, RuleMatcher, hash_str, pairs_from_keys, record_keys, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
 use crate::comparison::{Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
@@ -306,7 +306,7 @@ impl PreparedData {
     /// of names, streets and dates again and again.
     pub fn patterns(&self, pairs: &[u64]) -> Vec<Pattern> {
         crate::parallel::map_chunks(pairs, |chunk| {
-            let mut caches = Caches::new(&self.specs);
+            let mut caches = Caches::new(&self.specs, chunk.len());
             chunk
                 .iter()
                 .map(|&p| {
@@ -315,6 +315,46 @@ impl PreparedData {
                 })
                 .collect()
         })
+    }
+
+    /// Each pair's pattern (when `levels`, else none), and how many pairs
+    /// show each pattern with each set of the `matchers`' rules finding them.
+    fn patterns_and_rules(
+        &self,
+        pairs: &[u64],
+        matchers: &[RuleMatcher],
+        levels: bool,
+    ) -> (Vec<Pattern>, FastMap<(Pattern, u64), f64>) {
+        let counts = std::sync::Mutex::new(Vec::new());
+        let patterns = crate::parallel::map_chunks(pairs, |chunk| {
+            let mut caches = Caches::new(&self.specs, chunk.len());
+            let mut combined: FastMap<(Pattern, u64), f64> = FastMap::default();
+            let mut patterns = Vec::with_capacity(chunk.len());
+            for &pair in chunk {
+                let (a, b) = unpack(pair);
+                let pattern = self.pattern_cached(a, b, &mut caches);
+                let (row_a, row_b) = (self.row(a), self.row(b));
+                let mask = matchers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.matches(row_a, row_b))
+                    .fold(0u64, |mask, (r, _)| mask | 1 << r);
+                *combined.entry((pattern, mask)).or_default() += 1.0;
+                if levels {
+                    patterns.push(pattern);
+                }
+            }
+            counts.lock().expect("no thread panicked holding the counts").push(combined);
+            patterns
+        });
+        // Counts are whole numbers: summed in any order, they are the same.
+        let mut all: FastMap<(Pattern, u64), f64> = FastMap::default();
+        for combined in counts.into_inner().expect("no thread panicked holding the counts") {
+            for (key, n) in combined {
+                *all.entry(key).or_default() += n;
+            }
+        }
+        (patterns, all)
     }
 
     fn row(&self, record: u32) -> &[u32] {
@@ -375,18 +415,18 @@ impl PreparedData {
 struct LevelCache {
     keys: Vec<u64>,
     levels: Vec<u8>,
+    bits: u32,
 }
 
-const CACHE_BITS: u32 = 18;
-
 impl LevelCache {
-    fn new() -> Self {
-        Self { keys: vec![u64::MAX; 1 << CACHE_BITS], levels: vec![0; 1 << CACHE_BITS] }
+    /// A cache of `2^bits` slots.
+    fn new(bits: u32) -> Self {
+        Self { keys: vec![u64::MAX; 1 << bits], levels: vec![0; 1 << bits], bits }
     }
 
     fn get_or(&mut self, a: u32, b: u32, compute: impl FnOnce() -> u8) -> u8 {
         let key = (u64::from(a) << 32) | u64::from(b);
-        let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - CACHE_BITS)) as usize;
+        let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize;
         if self.keys[slot] == key {
             return self.levels[slot];
         }
@@ -405,14 +445,14 @@ struct Caches {
 }
 
 impl Caches {
-    fn new(specs: &[ComparisonSpec]) -> Self {
+    /// Caches for comparing `n_pairs` pairs: from 1,024 slots up to 262,144.
+    fn new(specs: &[ComparisonSpec], n_pairs: usize) -> Self {
+        let bits = (n_pairs / 4).max(1).ilog2().clamp(10, 18);
         let worth = |spec: &ComparisonSpec| !matches!(spec.kind, Kind::Category | Kind::Reference | Kind::Names);
+        let cache = || LevelCache::new(bits);
         Self {
-            levels: specs.iter().map(|s| worth(s).then(LevelCache::new)).collect(),
-            swaps: specs
-                .iter()
-                .map(|s| (s.kind == Kind::Name && s.swap_with.is_some()).then(LevelCache::new))
-                .collect(),
+            levels: specs.iter().map(|s| worth(s).then(cache)).collect(),
+            swaps: specs.iter().map(|s| (s.kind == Kind::Name && s.swap_with.is_some()).then(cache)).collect(),
         }
     }
 }
@@ -463,22 +503,27 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
                 .collect()
         }
     };
-    let keys: Vec<Vec<Option<u64>>> = rules.iter().map(|r| record_keys(&r.rule, data)).collect();
     let mut candidates = Vec::new();
-    for rule_keys in &keys {
-        pairs_from_keys(rule_keys, &data.sources, data.link_only, &mut candidates);
+    for rule in &rules {
+        pairs_from_keys(&record_keys(&rule.rule, data), &data.sources, data.link_only, &mut candidates);
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let patterns = data.patterns(&candidates);
+    // Each pair's levels, and which rules found it, 64 rules at a time: each
+    // rule's pattern counts come from counting (pattern, rules) first, of which there are few.
+    let mut patterns = Vec::new();
     let mut rule_counts: Vec<FastMap<Pattern, f64>> = vec![FastMap::default(); rules.len()];
-    for (&pair, &pattern) in candidates.iter().zip(&patterns) {
-        let (a, b) = unpack(pair);
-        for (r, rule_keys) in keys.iter().enumerate() {
-            if let (Some(ka), Some(kb)) = (rule_keys[a as usize], rule_keys[b as usize])
-                && ka == kb
-            {
-                *rule_counts[r].entry(pattern).or_default() += 1.0;
+    for (group, group_rules) in rules.chunks(64).enumerate() {
+        let matchers: Vec<RuleMatcher> = group_rules.iter().map(|r| RuleMatcher::new(&r.rule, data)).collect();
+        let (group_patterns, combined) = data.patterns_and_rules(&candidates, &matchers, group == 0);
+        if group == 0 {
+            patterns = group_patterns;
+        }
+        for ((pattern, mask), n) in combined {
+            for (r, counts) in rule_counts[group * 64..].iter_mut().take(group_rules.len()).enumerate() {
+                if mask & (1 << r) != 0 {
+                    *counts.entry(pattern).or_default() += n;
+                }
             }
         }
     }

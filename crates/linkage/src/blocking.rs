@@ -386,6 +386,36 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     plan.choose(&counted, total_budget, total_budget).into_iter().take(1).collect()
 }
 
+/// How many of the sorted `pairs` are not among the sorted `known`.
+fn count_new(pairs: &[u64], known: &[u64]) -> usize {
+    let mut j = 0;
+    let mut new = 0;
+    for &p in pairs {
+        while j < known.len() && known[j] < p {
+            j += 1;
+        }
+        if j == known.len() || known[j] != p {
+            new += 1;
+        }
+    }
+    new
+}
+
+/// Two sorted lists of pairs as one, sorted and distinct.
+fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let next = a[i].min(b[j]);
+        i += usize::from(a[i] == next);
+        j += usize::from(b[j] == next);
+        out.push(next);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// What choosing rules needs: the data, the sample's sources, and how sample pairs scale up.
 struct Plan<'a> {
     data: &'a PreparedData,
@@ -408,7 +438,8 @@ impl Plan<'_> {
     ) -> Vec<Proposal> {
         let mut chosen: Vec<Proposal> = Vec::new();
         let mut planned = 0u64;
-        let mut sample_pairs: FastMap<u64, ()> = FastMap::default();
+        // The chosen rules' sample pairs, sorted and distinct.
+        let mut sample_pairs: Vec<u64> = Vec::new();
         for (proposal, keys) in counted.iter().filter(|(p, _)| p.estimated_pairs <= per_rule_budget) {
             let implied = chosen.iter().any(|c| c.rule.parts.iter().all(|part| proposal.rule.parts.contains(part)));
             if implied {
@@ -424,13 +455,13 @@ impl Plan<'_> {
             }
             let mut pairs = Vec::new();
             pairs_from_keys(keys, self.sample_sources, self.data.link_only, &mut pairs);
-            let new = pairs.iter().filter(|p| !sample_pairs.contains_key(p)).count();
-            let added = (new as f64 * self.scale) as u64;
+            pairs.sort_unstable();
+            let added = (count_new(&pairs, &sample_pairs) as f64 * self.scale) as u64;
             if planned + added > total_budget {
                 continue;
             }
             planned += added;
-            sample_pairs.extend(pairs.into_iter().map(|p| (p, ())));
+            sample_pairs = merge(&sample_pairs, &pairs);
             chosen.push(proposal);
         }
         chosen
@@ -534,6 +565,20 @@ mod tests {
         assert_eq!(chosen.len(), 1, "{chosen:?}");
         assert_eq!(chosen[0].estimated_pairs, 2 * (100 * 99 / 2), "{chosen:?}");
         assert!(propose(&[Kind::Name, Kind::Date], &data, 5_000, 9_000).is_empty(), "nothing fits 9,000 pairs");
+    }
+
+    #[test]
+    fn rules_that_find_the_same_pairs_cost_the_budget_once() {
+        // Two identifiers that group the same 40 records in the same 10 groups of 4 (60 pairs).
+        let rows: Vec<[String; 2]> =
+            (0..40).map(|i| [format!("{}000{}", 1 + i % 10, i % 10), format!("{}999{}", 1 + i % 10, i % 10)]).collect();
+        let rows: Vec<[&str; 2]> = rows.iter().map(|[a, b]| [a.as_str(), b.as_str()]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let data = data(&[Kind::Identifier, Kind::Identifier], &rows, vec![0; rows.len()], false);
+        let chosen = propose(&[Kind::Identifier, Kind::Identifier], &data, 60, 70);
+        let rules: Vec<&BlockingRule> = chosen.iter().map(|p| &p.rule).collect();
+        assert!(rules.contains(&&BlockingRule::new(vec![KeyPart::Exact(0)])), "{chosen:?}");
+        assert!(rules.contains(&&BlockingRule::new(vec![KeyPart::Exact(1)])), "the second adds no pair: {chosen:?}");
     }
 
     #[test]

@@ -301,19 +301,13 @@ impl PreparedData {
         pattern
     }
 
-    /// The levels of many pairs (packed), on every core. Levels of value
-    /// pairs met before come from a cache: candidates repeat the same pairs
-    /// of names, streets and dates again and again.
-    pub fn patterns(&self, pairs: &[u64]) -> Vec<Pattern> {
+    /// The levels of many pairs, on every core. Levels of value pairs met
+    /// before come from a cache: pairs repeat the same pairs of names,
+    /// streets and dates again and again.
+    pub fn patterns(&self, pairs: &[(u32, u32)]) -> Vec<Pattern> {
         crate::parallel::map_chunks(pairs, |chunk| {
             let mut caches = Caches::new(&self.specs, chunk.len());
-            chunk
-                .iter()
-                .map(|&p| {
-                    let (a, b) = unpack(p);
-                    self.pattern_cached(a, b, &mut caches)
-                })
-                .collect()
+            chunk.iter().map(|&(a, b)| self.pattern_cached(a, b, &mut caches)).collect()
         })
     }
 

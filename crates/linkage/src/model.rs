@@ -103,7 +103,7 @@ pub fn estimate_u(data: &PreparedData, n_samples: usize, seed: u64) -> Vec<Vec<f
         }
         sample.push((a as u32, b as u32));
     }
-    let patterns = crate::parallel::map(&sample, |&(a, b)| data.pattern(a, b));
+    let patterns = data.patterns(&sample);
     let mut counts: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
     for p in patterns {
         for (c, count) in counts.iter_mut().enumerate() {

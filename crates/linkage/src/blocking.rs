@@ -331,8 +331,9 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
             rules.push(BlockingRule::new(vec![coarse(a), coarse(b)]));
         }
     }
-    // A category narrows another key: the same street number and postcode.
-    for &a in &blockable {
+    // A category narrows another key: the same street number and postcode. Not a name:
+    // people who share a first name and a place are mostly namesakes.
+    for &a in blockable.iter().filter(|&&a| kinds[a] != Kind::Name) {
         for c in (0..kinds.len()).filter(|&c| kinds[c] == Kind::Category) {
             rules.push(BlockingRule::new(vec![KeyPart::Exact(a), KeyPart::Exact(c)]));
         }

@@ -4,7 +4,9 @@
 # on the same files, in this run, on this machine. Both tools deduplicate each data set; each is
 # timed as a whole process (start to pairs.csv written) with /usr/bin/time, which also gives the
 # peak memory (max RSS). Quality is pairwise precision, recall and F1 of the pairs with match
-# probability >= 0.5 against the data set's truth (bench/linkage/evaluate.py).
+# probability >= 0.5 against the data set's truth (bench/linkage/evaluate.py). Blocking recall is
+# the share of true pairs among byname's candidate pairs, from one more, untimed run with
+# --candidates (bench/linkage/blocking_recall.py).
 #
 #   bench/linkage.sh                                # RUNS=1, DATASETS="febrl1 febrl2 febrl3 chain_inform"
 #   RUNS=3 DATASETS="febrl3 chain_inform" bench/linkage.sh
@@ -113,7 +115,7 @@ timed() {
 evaluate() { "$PY" "$HERE/evaluate.py" "$1" "$TRUTH" --threshold "$THRESHOLD" "${@:2}"; }
 
 RESULTS="$OUT/results.tsv"
-printf 'dataset\ttool\trun\tseconds\tmax_rss_kib\tprecision\trecall\tf1\tf1_chain\tcandidates\n' >"$RESULTS"
+printf 'dataset\ttool\trun\tseconds\tmax_rss_kib\tprecision\trecall\tf1\tf1_chain\tcandidates\tblocking_recall\n' >"$RESULTS"
 echo "byname $("$BIN" --version 2>/dev/null | awk '{print $NF}') vs $("$PY" -c 'import splink, duckdb; print(f"Splink {splink.__version__} (DuckDB {duckdb.__version__})")');" \
   "$(nproc) cores; $RUNS run(s) each, medians; pairs with probability >= $THRESHOLD"
 
@@ -122,6 +124,14 @@ for ds in $DATASETS; do
   dir="$OUT/$ds"; mkdir -p "$dir"
   n=$(($(wc -l <"$INPUT") - 1)); t=$(($(wc -l <"$TRUTH") - 1))
   echo "$ds: $n records, $t true pairs"
+  # Blocking recall, from an untimed run that also writes the candidate pairs.
+  "$BIN" --data-dir "$OUT/byname-data" link csv --input "$INPUT" --id-column rec_id --out "$dir/byname_pairs.csv" \
+    --threshold "$THRESHOLD" --candidates "$dir/byname_candidates.csv" >"$dir/byname_candidates.log" 2>&1 ||
+    { tail -40 "$dir/byname_candidates.log" >&2; die "byname link csv --candidates failed on $INPUT"; }
+  read -r brecall _ < <("$PY" "$HERE/blocking_recall.py" "$dir/byname_candidates.csv" "$TRUTH") ||
+    die "measuring blocking recall on $ds failed"
+  rm -f "$dir/byname_candidates.csv"
+  echo "  byname blocking recall: $brecall"
   for run in $(seq 1 "$RUNS"); do
     for tool in byname Splink; do
       pairs="$dir/${tool,,}_pairs.csv"; log="$dir/${tool,,}.log"
@@ -130,10 +140,12 @@ for ds in $DATASETS; do
         timed "$log" "$BIN" --data-dir "$OUT/byname-data" link csv --input "$INPUT" --id-column rec_id \
           --out "$pairs" --threshold "$THRESHOLD"
         cand=$(sed -n 's/^candidate pairs: \([0-9]*\).*/\1/p' "$log" | head -1)
+        br="$brecall"
       else
         timed "$log" "$PY" "$HERE/splink_link.py" --kind "$KIND" --input "$INPUT" --out "$pairs" \
           --threshold "$THRESHOLD"
         cand=""
+        br="-"
       fi
       [ -f "$pairs" ] || die "$tool wrote no $pairs (log: $log)"
       ev="$(evaluate "$pairs")" || die "evaluating $pairs against $TRUTH failed"
@@ -143,7 +155,7 @@ for ds in $DATASETS; do
         ev="$(evaluate "$pairs" --both-prefix chain:)" || die "evaluating $pairs (CHAIN only) failed"
         read -r _ _ fc _ <<<"$ev"
       fi
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$tool" "$run" "$SECS" "$KIB" "$p" "$r" "$f" "$fc" "${cand:--}" >>"$RESULTS"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$tool" "$run" "$SECS" "$KIB" "$p" "$r" "$f" "$fc" "${cand:--}" "$br" >>"$RESULTS"
       echo "  run $run $tool: ${SECS}s, $((KIB / 1024)) MiB, F1 $f"
     done
   done
@@ -154,4 +166,4 @@ echo
 echo
 echo "F1 CHAIN-only: pairs with both ids from CHAIN, in the output and the truth alike."
 echo "time b/S, mem b/S: byname / Splink, of total wall seconds and of peak RSS."
-echo "candidates: byname's candidate pairs after blocking (it does not report how many true pairs they hold)."
+echo "candidates: byname's candidate pairs after blocking; blocking recall: the share of true pairs among them."

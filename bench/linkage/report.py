@@ -4,8 +4,8 @@
     report.py RESULTS.tsv
 
 RESULTS.tsv, one row per run of one tool on one data set, tab separated, with a header:
-dataset tool run seconds max_rss_kib precision recall f1 f1_chain candidates
-(f1_chain and candidates may be "-"). Each figure printed is the median over the runs.
+dataset tool run seconds max_rss_kib precision recall f1 f1_chain candidates blocking_recall
+(f1_chain, candidates and blocking_recall may be "-"). Each figure printed is the median over the runs.
 The ratios are byname / Splink of the median seconds and of the median peak memory.
 """
 import csv
@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 
 def med(rows, key):
-    vals = [float(r[key]) for r in rows if r[key] not in ("", "-")]
+    vals = [float(r[key]) for r in rows if r.get(key) not in (None, "", "-")]
     return statistics.median(vals) if vals else None
 
 
@@ -27,7 +27,7 @@ def main():
         groups.setdefault((r["dataset"], r["tool"]), []).append(r)
 
     head = ["data set", "tool", "precision", "recall", "F1", "F1 CHAIN-only", "seconds",
-            "peak MiB", "time b/S", "mem b/S", "candidates"]
+            "peak MiB", "time b/S", "mem b/S", "candidates", "blocking recall"]
     table = []
     for (ds, tool), rs in groups.items():
         secs, kib = med(rs, "seconds"), med(rs, "max_rss_kib")
@@ -44,7 +44,7 @@ def main():
             ds, tool, fmt(med(rs, "precision"), ".4f"), fmt(med(rs, "recall"), ".4f"),
             fmt(med(rs, "f1"), ".4f"), fmt(med(rs, "f1_chain"), ".4f"), fmt(secs, ".2f"),
             fmt(None if kib is None else kib / 1024, ".0f"), ratio_t, ratio_m,
-            fmt(med(rs, "candidates"), ".0f"),
+            fmt(med(rs, "candidates"), ".0f"), fmt(med(rs, "blocking_recall"), ".4f"),
         ])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
     line = lambda cells: "  ".join(

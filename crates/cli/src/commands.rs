@@ -85,9 +85,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             link(&store, &clock, &settings).await
         }
         Command::Link {
-            command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings }),
+            command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings, candidates }),
             ..
-        } => link_csv(inputs, id_column, out, clusters.as_deref(), *threshold, settings.clone()),
+        } => link_csv(
+            inputs,
+            id_column,
+            LinkCsvOutputs { pairs: out, clusters: clusters.as_deref(), candidates: candidates.clone() },
+            *threshold,
+            settings.clone(),
+        ),
         Command::Link { command: Some(LinkCommand::Explain { left, right, json }), .. } => {
             let store = open_store(&cli).await?;
             let text =
@@ -443,14 +449,21 @@ async fn link<S: Store>(store: &S, clock: &dyn Clock, settings: &LinkSettings) -
     Ok(())
 }
 
+/// Where `link csv` writes.
+struct LinkCsvOutputs<'a> {
+    pairs: &'a Path,
+    clusters: Option<&'a Path>,
+    candidates: Option<PathBuf>,
+}
+
 fn link_csv(
     inputs: &[PathBuf],
     id_column: &str,
-    out: &Path,
-    clusters: Option<&Path>,
+    outputs: LinkCsvOutputs<'_>,
     threshold: f64,
     settings: Option<PathBuf>,
 ) -> Result<()> {
+    let LinkCsvOutputs { pairs: out, clusters, candidates } = outputs;
     if inputs.len() > 2 {
         bail!("give one --input to deduplicate or two to link, not {}", inputs.len());
     }
@@ -462,6 +475,7 @@ fn link_csv(
         id_column: id_column.to_owned(),
         threshold,
         settings,
+        candidates,
     };
     let report = byname_service::link_csv::link_csv(&options, out, clusters)?;
     for warning in &report.warnings {

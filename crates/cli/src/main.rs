@@ -240,6 +240,9 @@ enum LinkCommand {
         /// Comparisons, blocking rules, threshold and seed (TOML); inferred when absent.
         #[arg(long)]
         settings: Option<PathBuf>,
+        /// Also write every candidate pair blocking kept (left_id,right_id), to measure blocking recall.
+        #[arg(long)]
+        candidates: Option<PathBuf>,
     },
     /// Why two stored records score as they do: the prior, each comparison's level and weight,
     /// the total (as text, or JSON with --json). Written to the audit log.

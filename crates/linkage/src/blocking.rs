@@ -6,13 +6,26 @@
 //! keeps the rules that fit the budget, so a million records need no hand
 //! tuning. Pairs from several rules are united without double counting.
 
-use crate::comparison::{Kind, Prepared};
+use crate::comparison::Kind;
+use crate::engine::PreparedData;
 use std::hash::Hasher;
 
-/// A fast, fixed hash for blocking keys (the multiply-and-rotate of FxHash).
-/// Keys only group records: a collision merely adds a pair to compare.
-#[derive(Default)]
-struct KeyHasher(u64);
+/// A fast, fixed hash for blocking keys and value tables (the
+/// multiply-and-rotate of FxHash). Keys only group records: a collision
+/// merely adds a pair to compare.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+/// Hash maps keyed by small integers or interned values, hashed fast.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// The fixed hash of a text.
+pub(crate) fn hash_str(text: &str) -> u64 {
+    let mut hasher = KeyHasher::default();
+    hasher.write(text.as_bytes());
+    hasher.write_u8(0xff);
+    hasher.finish()
+}
 
 impl Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -26,8 +39,26 @@ impl Hasher for KeyHasher {
             self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
         }
     }
+    fn write_u8(&mut self, byte: u8) {
+        self.write_u64(u64::from(byte));
+    }
+    fn write_u32(&mut self, word: u32) {
+        self.write_u64(u64::from(word));
+    }
+    fn write_u64(&mut self, word: u64) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
     fn finish(&self) -> u64 {
-        self.0
+        // A final mix (SplitMix64's), so the low bits depend on every input bit:
+        // hash tables pick buckets by the low bits.
+        let mut hash = self.0;
+        hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        hash ^ (hash >> 31)
     }
 }
 
@@ -96,28 +127,102 @@ impl BlockingRule {
         self.parts.iter().map(|p| format!("same {}", p.describe(names))).collect::<Vec<_>>().join(" and ")
     }
 
-    /// The record's key, or `None` when a part is missing (no block).
-    fn key(&self, record: &[Prepared]) -> Option<u64> {
-        let mut hasher = KeyHasher::default();
-        for part in &self.parts {
-            let value = &record[part.comparison()];
+    /// The keys of `records` (all records when `None`); `None` when a part is
+    /// missing (no block). Each distinct value's part is hashed once.
+    fn keys(&self, data: &PreparedData, records: Option<&[u32]>) -> Vec<Option<u64>> {
+        let tables: Vec<(PartTable, PartTable)> = self
+            .parts
+            .iter()
+            .map(|&part| {
+                let second = match part {
+                    KeyPart::EitherOrder(_, other) => part_table(KeyPart::Exact(other), data),
+                    _ => Vec::new(),
+                };
+                (part_table(part, data), second)
+            })
+            .collect();
+        let single = self.parts.len() == 1 && !matches!(self.parts[0], KeyPart::EitherOrder(..));
+        let key = |r: u32| -> Option<u64> {
+            if single {
+                return tables[0].0[data.id(r, self.parts[0].comparison()) as usize];
+            }
+            let mut hasher = KeyHasher::default();
+            for (i, part) in self.parts.iter().enumerate() {
+                let first = tables[i].0[data.id(r, part.comparison()) as usize]?;
+                if let KeyPart::EitherOrder(_, other) = *part {
+                    let second = tables[i].1[data.id(r, other) as usize]?;
+                    hasher.write_u64(first.min(second));
+                    hasher.write_u64(first.max(second));
+                } else {
+                    hasher.write_u64(first);
+                }
+            }
+            Some(hasher.finish())
+        };
+        match records {
+            Some(records) => records.iter().map(|&r| key(r)).collect(),
+            None => (0..data.len() as u32).map(key).collect(),
+        }
+    }
+}
+
+/// Tells whether a rule puts two records in one block, from their rows of value indexes.
+pub(crate) struct RuleMatcher {
+    parts: Vec<(KeyPart, PartTable, PartTable)>,
+}
+
+impl RuleMatcher {
+    pub(crate) fn new(rule: &BlockingRule, data: &PreparedData) -> Self {
+        let parts = rule
+            .parts
+            .iter()
+            .map(|&part| {
+                let second = match part {
+                    KeyPart::EitherOrder(_, other) => part_table(KeyPart::Exact(other), data),
+                    _ => Vec::new(),
+                };
+                (part, part_table(part, data), second)
+            })
+            .collect();
+        Self { parts }
+    }
+
+    pub(crate) fn matches(&self, row_a: &[u32], row_b: &[u32]) -> bool {
+        self.parts.iter().all(|(part, first, second)| {
+            let c = part.comparison();
+            if let KeyPart::Exact(_) = part {
+                // Equal value indexes are equal values.
+                return row_a[c] != 0 && row_a[c] == row_b[c];
+            }
+            let key = |row: &[u32]| -> Option<(u64, u64)> {
+                let x = first[row[c] as usize]?;
+                match *part {
+                    KeyPart::EitherOrder(_, other) => {
+                        let y = second[row[other] as usize]?;
+                        Some((x.min(y), x.max(y)))
+                    }
+                    _ => Some((x, 0)),
+                }
+            };
+            matches!((key(row_a), key(row_b)), (Some(x), Some(y)) if x == y)
+        })
+    }
+}
+
+/// A key part's hash for each distinct prepared value of its comparison.
+type PartTable = Vec<Option<u64>>;
+
+/// The table of a key part.
+fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
+    data.columns[part.comparison()]
+        .values
+        .iter()
+        .map(|value| {
             if value.is_missing() {
                 return None;
             }
-            if let KeyPart::EitherOrder(_, other) = *part {
-                let other = &record[other];
-                if other.is_missing() {
-                    return None;
-                }
-                let (low, high) = if value.text <= other.text { (value, other) } else { (other, value) };
-                hasher.write(low.text.as_bytes());
-                hasher.write_u8(0xfe);
-                hasher.write(high.text.as_bytes());
-                hasher.write_u8(0xff);
-                continue;
-            }
-            let bytes: &str = match *part {
-                KeyPart::Exact(_) => &value.text,
+            let text: &str = match part {
+                KeyPart::Exact(_) | KeyPart::EitherOrder(..) => &value.text,
                 KeyPart::Prefix(_, n) => {
                     let end = value.text.char_indices().nth(n as usize).map_or(value.text.len(), |(i, _)| i);
                     &value.text[..end]
@@ -125,18 +230,15 @@ impl BlockingRule {
                 KeyPart::Phonetic(_) if value.phonetic.is_empty() => return None,
                 KeyPart::Phonetic(_) => &value.phonetic,
                 KeyPart::Year(_) => &value.text[..value.text.len().min(4)],
-                KeyPart::EitherOrder(..) => unreachable!("hashed above"),
             };
-            hasher.write(bytes.as_bytes());
-            hasher.write_u8(0xff);
-        }
-        Some(hasher.finish())
-    }
+            Some(hash_str(text))
+        })
+        .collect()
 }
 
 /// Every record's key under a rule (`None`: the record is in no block).
-pub fn record_keys(rule: &BlockingRule, records: &[Vec<Prepared>]) -> Vec<Option<u64>> {
-    records.iter().map(|r| rule.key(r)).collect()
+pub fn record_keys(rule: &BlockingRule, data: &PreparedData) -> Vec<Option<u64>> {
+    rule.keys(data, None)
 }
 
 /// Records that have a key, sorted by it, so equal keys stand together.
@@ -159,20 +261,35 @@ pub fn pairs_from_keys(keys: &[Option<u64>], sources: &[u8], link_only: bool, ou
     }
 }
 
-/// How many pairs a rule would produce, counted without producing them.
-/// In linking mode only pairs across the two sources count.
-pub fn estimate_pairs(rule: &BlockingRule, records: &[Vec<Prepared>], sources: &[u8], link_only: bool) -> u64 {
+/// How many pairs records with these keys make (`sources[i]` is the source
+/// of the record with `keys[i]`). In linking mode only pairs across the two
+/// sources count.
+fn count_pairs(keys: &[Option<u64>], sources: impl Fn(usize) -> u8, link_only: bool) -> u64 {
     let mut total = 0u64;
-    for group in sorted(&record_keys(rule, records)).chunk_by(|a, b| a.0 == b.0) {
-        let n = group.len() as u64;
-        total += if link_only {
-            let left = group.iter().filter(|(_, i)| sources[*i as usize] == 0).count() as u64;
-            left * (n - left)
-        } else {
-            n * (n - 1) / 2
-        };
+    if link_only {
+        let mut sorted: Vec<(u64, u8)> =
+            keys.iter().enumerate().filter_map(|(i, k)| k.map(|k| (k, sources(i)))).collect();
+        sorted.sort_unstable();
+        for group in sorted.chunk_by(|a, b| a.0 == b.0) {
+            let n = group.len() as u64;
+            let left = group.iter().filter(|(_, s)| *s == 0).count() as u64;
+            total += left * (n - left);
+        }
+    } else {
+        let mut sorted: Vec<u64> = keys.iter().flatten().copied().collect();
+        sorted.sort_unstable();
+        for group in sorted.chunk_by(|a, b| a == b) {
+            let n = group.len() as u64;
+            total += n * (n - 1) / 2;
+        }
     }
     total
+}
+
+/// How many pairs a rule would produce, counted without producing them.
+/// In linking mode only pairs across the two sources count.
+pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
+    count_pairs(&rule.keys(data, None), |i| data.sources[i], data.link_only)
 }
 
 /// A candidate pair `(left, right)` with `left < right`, packed in one integer.
@@ -214,6 +331,13 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
             rules.push(BlockingRule::new(vec![coarse(a), coarse(b)]));
         }
     }
+    // A category narrows another key: the same street number and postcode. Not a name:
+    // people who share a first name and a place are mostly namesakes.
+    for &a in blockable.iter().filter(|&&a| kinds[a] != Kind::Name) {
+        for c in (0..kinds.len()).filter(|&c| kinds[c] == Kind::Category) {
+            rules.push(BlockingRule::new(vec![KeyPart::Exact(a), KeyPart::Exact(c)]));
+        }
+    }
     rules
 }
 
@@ -225,74 +349,136 @@ pub struct Proposal {
 }
 
 /// Proposes rules from the data: every candidate rule whose pair count fits
-/// `per_rule_budget`, skipping rules implied by one already chosen (a rule
-/// on A and B finds nothing that a rule on A alone has not), until
-/// `total_budget` pairs are planned.
-pub fn propose(
-    kinds: &[Kind],
-    records: &[Vec<Prepared>],
-    sources: &[u8],
-    link_only: bool,
-    per_rule_budget: u64,
-    total_budget: u64,
-) -> Vec<Proposal> {
-    // Above 100,000 records, counts come from an even sample, scaled up by the
-    // ratio of pairs; the rules finally chosen are counted exactly.
-    let step = records.len().div_ceil(100_000).max(1);
-    let (sample, sample_sources): (Vec<Vec<Prepared>>, Vec<u8>) = if step > 1 {
-        records.iter().zip(sources).step_by(step).map(|(r, &s)| (r.clone(), s)).unzip()
-    } else {
-        (Vec::new(), Vec::new())
-    };
+/// `per_rule_budget`, skipping rules implied by one already chosen, while the
+/// pairs they add to those of the rules chosen before fit `total_budget`.
+/// When no rule fits its share, the cheapest rule that fits the whole budget.
+pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_budget: u64) -> Vec<Proposal> {
+    // Counts come from an even sample of up to 100,000 records, scaled up by
+    // the ratio of pairs; the rules finally chosen are counted exactly.
+    let n_records = data.len();
+    let step = n_records.div_ceil(100_000).max(1);
+    let sample: Vec<u32> = (0..n_records as u32).step_by(step).collect();
     let scale = if step > 1 {
-        let (n, m) = (records.len() as f64, sample.len() as f64);
+        let (n, m) = (n_records as f64, sample.len() as f64);
         (n * (n - 1.0)) / (m * (m - 1.0)).max(1.0)
     } else {
         1.0
     };
-    let mut counted: Vec<Proposal> = candidate_rules(kinds)
+    let sample_sources: Vec<u8> = sample.iter().map(|&r| data.sources[r as usize]).collect();
+    let mut counted: Vec<(Proposal, Vec<Option<u64>>)> = candidate_rules(kinds)
         .into_iter()
         .map(|rule| {
-            let estimated_pairs = if step > 1 {
-                (estimate_pairs(&rule, &sample, &sample_sources, link_only) as f64 * scale) as u64
-            } else {
-                estimate_pairs(&rule, records, sources, link_only)
-            };
-            Proposal { estimated_pairs, rule }
+            let keys = rule.keys(data, Some(&sample));
+            let estimated_pairs = (count_pairs(&keys, |i| sample_sources[i], data.link_only) as f64 * scale) as u64;
+            (Proposal { estimated_pairs, rule }, keys)
         })
-        .filter(|p| p.estimated_pairs > 0 && p.estimated_pairs <= per_rule_budget)
+        .filter(|(p, _)| p.estimated_pairs > 0)
         .collect();
     // Single keys first (they find the most), then by how many pairs they cost.
-    counted.sort_by_key(|p| (p.rule.parts.len(), p.estimated_pairs));
-    let mut chosen: Vec<Proposal> = Vec::new();
-    let mut planned = 0u64;
-    for mut proposal in counted {
-        let implied = chosen.iter().any(|c| c.rule.parts.iter().all(|part| proposal.rule.parts.contains(part)));
-        if implied {
-            continue;
-        }
-        if step > 1 {
-            // The sample said it may fit: count it exactly before choosing it.
-            proposal.estimated_pairs = estimate_pairs(&proposal.rule, records, sources, link_only);
-        }
-        if proposal.estimated_pairs > per_rule_budget || planned + proposal.estimated_pairs > total_budget {
-            continue;
-        }
-        planned += proposal.estimated_pairs;
-        chosen.push(proposal);
+    counted.sort_by_key(|(p, _)| (p.rule.parts.len(), p.estimated_pairs));
+    let plan = Plan { data, sample_sources: &sample_sources, scale, exact: step == 1 };
+    let chosen = plan.choose(&counted, per_rule_budget, total_budget);
+    if !chosen.is_empty() {
+        return chosen;
     }
-    chosen
+    // Nothing fits a rule's share of the budget (nearly everybody shares a
+    // name): the cheapest rule that fits the whole budget, such as the birth date.
+    counted.sort_by_key(|(p, _)| p.estimated_pairs);
+    plan.choose(&counted, total_budget, total_budget).into_iter().take(1).collect()
+}
+
+/// How many of the sorted `pairs` are not among the sorted `known`.
+fn count_new(pairs: &[u64], known: &[u64]) -> usize {
+    let mut j = 0;
+    let mut new = 0;
+    for &p in pairs {
+        while j < known.len() && known[j] < p {
+            j += 1;
+        }
+        if j == known.len() || known[j] != p {
+            new += 1;
+        }
+    }
+    new
+}
+
+/// Two sorted lists of pairs as one, sorted and distinct.
+fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let next = a[i].min(b[j]);
+        i += usize::from(a[i] == next);
+        j += usize::from(b[j] == next);
+        out.push(next);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// What choosing rules needs: the data, the sample's sources, and how sample pairs scale up.
+struct Plan<'a> {
+    data: &'a PreparedData,
+    sample_sources: &'a [u8],
+    scale: f64,
+    /// Whether the sample is all the records.
+    exact: bool,
+}
+
+impl Plan<'_> {
+    /// The rules in `counted`, in order, that fit `per_rule_budget`,
+    /// skipping rules implied by one already chosen (a rule on A and B finds
+    /// nothing that a rule on A alone has not), while the pairs they add to
+    /// the chosen rules' pairs (counted on the sample) fit `total_budget`.
+    fn choose(
+        &self,
+        counted: &[(Proposal, Vec<Option<u64>>)],
+        per_rule_budget: u64,
+        total_budget: u64,
+    ) -> Vec<Proposal> {
+        let mut chosen: Vec<Proposal> = Vec::new();
+        let mut planned = 0u64;
+        // The chosen rules' sample pairs, sorted and distinct.
+        let mut sample_pairs: Vec<u64> = Vec::new();
+        for (proposal, keys) in counted.iter().filter(|(p, _)| p.estimated_pairs <= per_rule_budget) {
+            let implied = chosen.iter().any(|c| c.rule.parts.iter().all(|part| proposal.rule.parts.contains(part)));
+            if implied {
+                continue;
+            }
+            let mut proposal = proposal.clone();
+            if !self.exact {
+                // The sample said it may fit: count it exactly before choosing it.
+                proposal.estimated_pairs = estimate_pairs(&proposal.rule, self.data);
+                if proposal.estimated_pairs > per_rule_budget {
+                    continue;
+                }
+            }
+            let mut pairs = Vec::new();
+            pairs_from_keys(keys, self.sample_sources, self.data.link_only, &mut pairs);
+            pairs.sort_unstable();
+            let added = (count_new(&pairs, &sample_pairs) as f64 * self.scale) as u64;
+            if planned + added > total_budget {
+                continue;
+            }
+            planned += added;
+            sample_pairs = merge(&sample_pairs, &pairs);
+            chosen.push(proposal);
+        }
+        chosen
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::comparison::prepare;
+    use crate::engine::{Dataset, prepare_all};
+    use crate::model::ComparisonSpec;
 
     /// The pairs one rule produces, packed and sorted.
-    fn rule_pairs(rule: &BlockingRule, records: &[Vec<Prepared>], sources: &[u8], link_only: bool) -> Vec<u64> {
+    fn rule_pairs(rule: &BlockingRule, data: &PreparedData) -> Vec<u64> {
         let mut pairs = Vec::new();
-        pairs_from_keys(&record_keys(rule, records), sources, link_only, &mut pairs);
+        pairs_from_keys(&record_keys(rule, data), &data.sources, data.link_only, &mut pairs);
         pairs.sort_unstable();
         pairs.dedup();
         pairs
@@ -309,51 +495,62 @@ mod tests {
         all
     }
 
-    fn records(rows: &[[&str; 2]]) -> Vec<Vec<Prepared>> {
-        rows.iter().map(|[name, dob]| vec![prepare(Kind::Name, Some(name)), prepare(Kind::Date, Some(dob))]).collect()
+    fn data(kinds: &[Kind], rows: &[&[&str]], sources: Vec<u8>, link_only: bool) -> PreparedData {
+        let columns: Vec<String> = (0..kinds.len()).map(|c| format!("c{c}")).collect();
+        let rows: Vec<Vec<Option<String>>> =
+            rows.iter().map(|r| r.iter().map(|v| Some((*v).to_owned())).collect()).collect();
+        let ids = (0..rows.len()).map(|i| i.to_string()).collect();
+        let dataset = Dataset::from_rows(ids, sources, columns.clone(), &rows);
+        let specs = kinds
+            .iter()
+            .zip(&columns)
+            .map(|(&kind, name)| ComparisonSpec {
+                name: name.clone(),
+                kind,
+                swap_with: None,
+                term_frequency: false,
+                own_name: Vec::new(),
+            })
+            .collect();
+        prepare_all(&dataset, specs, &(0..kinds.len()).collect::<Vec<_>>(), link_only).unwrap()
+    }
+
+    fn records(rows: &[[&str; 2]], sources: Vec<u8>, link_only: bool) -> PreparedData {
+        let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        data(&[Kind::Name, Kind::Date], &rows, sources, link_only)
     }
 
     #[test]
     fn estimates_equal_the_pairs_produced() {
-        let rows =
-            records(&[["Ann", "1980-01-01"], ["Ann", "1981-01-01"], ["Anne", "1980-01-01"], ["Bob", ""], ["Ann", ""]]);
-        let sources = vec![0; rows.len()];
+        let rows = [["Ann", "1980-01-01"], ["Ann", "1981-01-01"], ["Anne", "1980-01-01"], ["Bob", ""], ["Ann", ""]];
+        let data = records(&rows, vec![0; rows.len()], false);
         let by_name = BlockingRule::new(vec![KeyPart::Exact(0)]);
-        assert_eq!(estimate_pairs(&by_name, &rows, &sources, false), 3);
+        assert_eq!(estimate_pairs(&by_name, &data), 3);
         assert_eq!(
-            rule_pairs(&by_name, &rows, &sources, false).iter().map(|&p| unpack(p)).collect::<Vec<_>>(),
+            rule_pairs(&by_name, &data).iter().map(|&p| unpack(p)).collect::<Vec<_>>(),
             [(0, 1), (0, 4), (1, 4)]
         );
         let by_sound_and_year = BlockingRule::new(vec![KeyPart::Phonetic(0), KeyPart::Year(1)]);
-        assert_eq!(
-            rule_pairs(&by_sound_and_year, &rows, &sources, false).iter().map(|&p| unpack(p)).collect::<Vec<_>>(),
-            [(0, 2)]
-        );
-        let union = union(&[
-            rule_pairs(&by_name, &rows, &sources, false),
-            rule_pairs(&by_sound_and_year, &rows, &sources, false),
-        ]);
+        assert_eq!(rule_pairs(&by_sound_and_year, &data).iter().map(|&p| unpack(p)).collect::<Vec<_>>(), [(0, 2)]);
+        let union = union(&[rule_pairs(&by_name, &data), rule_pairs(&by_sound_and_year, &data)]);
         assert_eq!(union.len(), 4, "pairs found by two rules are counted once");
     }
 
     #[test]
     fn names_written_the_other_way_round_share_a_block() {
-        let name = |first: &str, last: &str| vec![prepare(Kind::Name, Some(first)), prepare(Kind::Name, Some(last))];
-        let rows =
-            vec![name("Dylan", "Carter"), name("Carter", "Dylan"), name("Dylan", "Cartwright"), name("Dylan", "")];
-        let sources = vec![0; rows.len()];
+        let rows: [&[&str]; 4] = [&["Dylan", "Carter"], &["Carter", "Dylan"], &["Dylan", "Cartwright"], &["Dylan", ""]];
+        let data = data(&[Kind::Name, Kind::Name], &rows, vec![0; 4], false);
         let rule = BlockingRule::new(vec![KeyPart::EitherOrder(0, 1)]);
-        assert_eq!(rule_pairs(&rule, &rows, &sources, false).iter().map(|&p| unpack(p)).collect::<Vec<_>>(), [(0, 1)]);
+        assert_eq!(rule_pairs(&rule, &data).iter().map(|&p| unpack(p)).collect::<Vec<_>>(), [(0, 1)]);
         assert_eq!(rule.comparisons(), [0, 1], "both halves are held out in its training session");
     }
 
     #[test]
     fn linking_pairs_only_cross_the_sources() {
-        let rows = records(&[["Ann", ""], ["Ann", ""], ["Ann", ""]]);
-        let sources = vec![0, 0, 1];
+        let data = records(&[["Ann", ""], ["Ann", ""], ["Ann", ""]], vec![0, 0, 1], true);
         let rule = BlockingRule::new(vec![KeyPart::Exact(0)]);
-        assert_eq!(estimate_pairs(&rule, &rows, &sources, true), 2);
-        assert_eq!(rule_pairs(&rule, &rows, &sources, true).len(), 2);
+        assert_eq!(estimate_pairs(&rule, &data), 2);
+        assert_eq!(rule_pairs(&rule, &data).len(), 2);
     }
 
     #[test]
@@ -362,11 +559,45 @@ mod tests {
         for i in 0..200 {
             rows.push([if i % 2 == 0 { "Mohamed" } else { "Ali" }, "1980-01-01"]);
         }
-        let rows = records(&rows);
-        let sources = vec![0; rows.len()];
-        let chosen = propose(&[Kind::Name, Kind::Date], &rows, &sources, false, 5_000, 20_000);
-        // Every single key here is too common (100 or 200 people share it): only none fit.
-        assert!(chosen.iter().all(|p| p.estimated_pairs <= 5_000), "{chosen:?}");
-        assert!(chosen.iter().map(|p| p.estimated_pairs).sum::<u64>() <= 20_000);
+        let data = records(&rows, vec![0; rows.len()], false);
+        let chosen = propose(&[Kind::Name, Kind::Date], &data, 5_000, 20_000);
+        // Every key here is too common for a rule's share (100 or 200 people share it):
+        // the cheapest that fits the whole budget is taken, alone.
+        assert_eq!(chosen.len(), 1, "{chosen:?}");
+        assert_eq!(chosen[0].estimated_pairs, 2 * (100 * 99 / 2), "{chosen:?}");
+        assert!(propose(&[Kind::Name, Kind::Date], &data, 5_000, 9_000).is_empty(), "nothing fits 9,000 pairs");
+    }
+
+    #[test]
+    fn rules_that_find_the_same_pairs_cost_the_budget_once() {
+        // Two identifiers that group the same 40 records in the same 10 groups of 4 (60 pairs).
+        let rows: Vec<[String; 2]> =
+            (0..40).map(|i| [format!("{}000{}", 1 + i % 10, i % 10), format!("{}999{}", 1 + i % 10, i % 10)]).collect();
+        let rows: Vec<[&str; 2]> = rows.iter().map(|[a, b]| [a.as_str(), b.as_str()]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let data = data(&[Kind::Identifier, Kind::Identifier], &rows, vec![0; rows.len()], false);
+        let chosen = propose(&[Kind::Identifier, Kind::Identifier], &data, 60, 70);
+        let rules: Vec<&BlockingRule> = chosen.iter().map(|p| &p.rule).collect();
+        assert!(rules.contains(&&BlockingRule::new(vec![KeyPart::Exact(0)])), "{chosen:?}");
+        assert!(rules.contains(&&BlockingRule::new(vec![KeyPart::Exact(1)])), "the second adds no pair: {chosen:?}");
+    }
+
+    #[test]
+    fn when_everybody_shares_a_name_the_birth_date_blocks() {
+        // 2,000 people all called Mohamed Ali, born on 400 different days.
+        let rows: Vec<[String; 3]> = (0..2_000)
+            .map(|i| {
+                let day = i % 400;
+                ["Mohamed".into(), "Ali".into(), format!("19{}-{:02}-15", 50 + day % 40, 1 + day / 40)]
+            })
+            .collect();
+        let rows: Vec<[&str; 3]> = rows.iter().map(|[a, b, c]| [a.as_str(), b.as_str(), c.as_str()]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let data = data(&[Kind::Name, Kind::Name, Kind::Date], &rows, vec![0; rows.len()], false);
+        // Each day's 5 people make 10 pairs: 4,000 in all, above a quarter of the budget.
+        let chosen = propose(&[Kind::Name, Kind::Name, Kind::Date], &data, 2_500, 10_000);
+        assert_eq!(chosen.len(), 1, "{chosen:?}");
+        assert_eq!(chosen[0].rule, BlockingRule::new(vec![KeyPart::Exact(2)]));
+        assert_eq!(chosen[0].estimated_pairs, 4_000);
     }
 }

@@ -3,8 +3,8 @@
 //! records the model itself says are different people, so a chain of
 //! look-alikes (A like B, B like C) cannot join A to a very different C.
 
-use crate::comparison::Prepared;
-use crate::model::{ComparisonSpec, Model, pattern, probability};
+use crate::engine::PreparedData;
+use crate::model::{Model, probability};
 
 /// Members of each side checked before a merge; bounds the work on huge clusters.
 const GUARD_SAMPLE: usize = 64;
@@ -34,15 +34,13 @@ pub struct Clusters {
 
 /// Clusters `n_records` from scored pairs. A merge is refused when some record
 /// of one side and some of the other score below `guard_probability`.
-#[allow(clippy::too_many_arguments)]
 pub fn cluster(
     n_records: usize,
     pairs: &[ScoredPair],
     threshold: f64,
     guard_probability: f64,
     model: &Model,
-    specs: &[ComparisonSpec],
-    records: &[Vec<Prepared>],
+    data: &PreparedData,
 ) -> Clusters {
     let mut parent: Vec<u32> = (0..n_records as u32).collect();
     let mut members: Vec<Vec<u32>> = (0..n_records as u32).map(|i| vec![i]).collect();
@@ -65,7 +63,7 @@ pub fn cluster(
             let mut worst: Option<((u32, u32), f64)> = None;
             'outer: for &a in members[ra as usize].iter().take(GUARD_SAMPLE) {
                 for &b in members[rb as usize].iter().take(GUARD_SAMPLE) {
-                    let p = probability(model.weight(pattern(specs, &records[a as usize], &records[b as usize]), a, b));
+                    let p = probability(model.weight(data.pattern(a, b), a, b));
                     if p < guard_probability {
                         worst = Some(((a, b), p));
                         break 'outer;

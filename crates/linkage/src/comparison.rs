@@ -299,6 +299,29 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
         }
         return 0;
     }
+    let level = compare_present(kind, a, b);
+    if kind == Kind::Name && level >= 5 && swapped(a, b, swap_a, swap_b) {
+        return 4;
+    }
+    level
+}
+
+/// Whether each of two names is close to the other record's other half of the name.
+fn swapped(a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>, swap_b: Option<&Prepared>) -> bool {
+    match (swap_a, swap_b) {
+        (Some(sa), Some(sb)) => !sa.is_missing() && !sb.is_missing() && close(a, sb) && close(b, sa),
+        _ => false,
+    }
+}
+
+/// Two names at Jaro-Winkler 0.92 or more.
+pub(crate) fn close(a: &Prepared, b: &Prepared) -> bool {
+    jaro_winkler(&a.text, &b.text) >= 0.92
+}
+
+/// The level of two present values, leaving out swapped names (level 4 of
+/// a name, which also reads the other half of the name).
+pub(crate) fn compare_present(kind: Kind, a: &Prepared, b: &Prepared) -> u8 {
     let (x, y) = (&*a.text, &*b.text);
     match kind {
         Kind::Name => {
@@ -311,14 +334,6 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
             let jw = jaro_winkler(x, y);
             if jw >= 0.92 {
                 return 3;
-            }
-            if let (Some(sa), Some(sb)) = (swap_a, swap_b)
-                && !sa.is_missing()
-                && !sb.is_missing()
-                && jaro_winkler(x, &sb.text) >= 0.92
-                && jaro_winkler(y, &sa.text) >= 0.92
-            {
-                return 4;
             }
             if same_person_by_nickname(x, y) {
                 return 5;

@@ -1,21 +1,156 @@
 //! The engine's steps, each callable on its own so a caller can time them:
 //! prepare the values, block, train, score, cluster, explain.
 
-use crate::blocking::{self, BlockingRule, pairs_from_keys, record_keys, unpack};
+use crate::blocking::{self, BlockingRule, FastMap, RuleMatcher, hash_str, pairs_from_keys, record_keys, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
-use crate::comparison::{Kind, Prepared, prepare, prepare_names};
-use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, pattern, probability};
-use std::collections::HashMap;
+use crate::comparison::{Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
+use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
+use hashbrown::HashTable;
 
-/// Records to link: an id and raw values per column, and which of two inputs
+/// One column of a dataset: each distinct value stored once, in one buffer,
+/// and each record's value as the index of its distinct value (0: missing).
+/// A million records repeat the same names, places and dates; stored and
+/// prepared once per distinct value, they cost a fraction of a string each.
+#[derive(Debug, Clone)]
+pub struct Column {
+    text: String,
+    /// Where each distinct value ends in `text`; value 0 is the missing value.
+    ends: Vec<usize>,
+    of_record: Vec<u32>,
+    index: HashTable<Entry>,
+}
+
+/// A distinct value in a column's index: its hash, length and first eight
+/// bytes, so most lookups are settled without reading the text itself.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    hash: u64,
+    head: u64,
+    len: u32,
+    value: u32,
+}
+
+/// The first eight bytes of a text, zero-padded.
+fn head(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = text.len().min(8);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_le_bytes(bytes)
+}
+
+impl Default for Column {
+    fn default() -> Self {
+        Self { text: String::new(), ends: vec![0], of_record: Vec::new(), index: HashTable::new() }
+    }
+}
+
+fn distinct_of<'a>(text: &'a str, ends: &[usize], value: u32) -> &'a str {
+    let v = value as usize;
+    let start = if v == 0 { 0 } else { ends[v - 1] };
+    &text[start..ends[v]]
+}
+
+impl Column {
+    /// Adds a record's value; blank (after trimming) is missing.
+    pub fn push(&mut self, value: Option<&str>) {
+        let value = match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => 0,
+            Some(value) => self.intern(value),
+        };
+        self.of_record.push(value);
+    }
+
+    fn intern(&mut self, value: &str) -> u32 {
+        let (hash, head, len) = (hash_str(value), head(value), value.len() as u32);
+        let (text, ends) = (&self.text, &self.ends);
+        let same = |e: &Entry| {
+            e.hash == hash
+                && e.head == head
+                && e.len == len
+                && (len <= 8 || distinct_of(text, ends, e.value).as_bytes()[8..] == value.as_bytes()[8..])
+        };
+        if let Some(entry) = self.index.find(hash, same) {
+            return entry.value;
+        }
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+        let v = (self.ends.len() - 1) as u32;
+        self.index.insert_unique(hash, Entry { hash, head, len, value: v }, |e| e.hash);
+        v
+    }
+
+    /// Distinct values, the missing value (0) included.
+    pub fn n_distinct(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// A distinct value by its index ("" for 0, the missing value).
+    pub fn distinct(&self, value: u32) -> &str {
+        distinct_of(&self.text, &self.ends, value)
+    }
+
+    /// Each record's distinct value.
+    pub fn of_record(&self) -> &[u32] {
+        &self.of_record
+    }
+
+    pub fn value(&self, record: usize) -> Option<&str> {
+        let v = self.of_record[record];
+        (v != 0).then(|| self.distinct(v))
+    }
+}
+
+/// Records to link: an id and values per column, and which of two inputs
 /// each came from (all 0 when deduplicating one input).
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub ids: Vec<String>,
     pub sources: Vec<u8>,
     pub columns: Vec<String>,
-    /// `values[record][column]`.
-    pub values: Vec<Vec<Option<String>>>,
+    /// One per column.
+    pub values: Vec<Column>,
+}
+
+impl Dataset {
+    pub fn new(columns: Vec<String>) -> Self {
+        let values = vec![Column::default(); columns.len()];
+        Self { ids: Vec::new(), sources: Vec::new(), columns, values }
+    }
+
+    /// Records given as rows of values, one per column.
+    pub fn from_rows(ids: Vec<String>, sources: Vec<u8>, columns: Vec<String>, rows: &[Vec<Option<String>>]) -> Self {
+        let mut dataset = Self::new(columns);
+        for row in rows {
+            for (column, value) in dataset.values.iter_mut().zip(row) {
+                column.push(value.as_deref());
+            }
+        }
+        dataset.ids = ids;
+        dataset.sources = sources;
+        dataset
+    }
+
+    /// Adds a record; `values` holds one value per column.
+    pub fn push<'a>(&mut self, id: String, source: u8, values: impl IntoIterator<Item = Option<&'a str>>) {
+        self.ids.push(id);
+        self.sources.push(source);
+        for (column, value) in self.values.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// A record's value of a column, trimmed; `None` when blank.
+    pub fn value(&self, record: usize, column: usize) -> Option<&str> {
+        self.values[column].value(record)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -28,12 +163,62 @@ pub enum EngineError {
     NoFeasibleRule { budget: u64 },
 }
 
-/// Prepared values: one row per record, one value per comparison.
+/// One comparison's prepared values: each distinct prepared value once.
+/// Index 0 is the missing value; two records have the same index exactly
+/// when their prepared texts are equal.
+#[derive(Debug, Clone)]
+pub struct PreparedColumn {
+    pub values: Vec<Prepared>,
+}
+
+/// Prepared values: the distinct values of each comparison, and each
+/// record's value indexes side by side (a row per record), so that comparing
+/// a pair reads one stretch of memory per record.
 pub struct PreparedData {
     pub specs: Vec<ComparisonSpec>,
-    pub records: Vec<Vec<Prepared>>,
+    pub columns: Vec<PreparedColumn>,
+    ids: Vec<u32>,
     pub sources: Vec<u8>,
     pub link_only: bool,
+}
+
+/// Prepares each distinct value of a column once; equal prepared texts share an index.
+fn prepare_column(kind: Kind, column: &Column) -> (PreparedColumn, Vec<u32>) {
+    let raw: Vec<u32> = (1..column.n_distinct() as u32).collect();
+    let prepared = crate::parallel::map(&raw, |&v| prepare(kind, Some(column.distinct(v))));
+    let mut values = vec![Prepared::default()];
+    let mut index: FastMap<Box<str>, u32> = FastMap::default();
+    let mut of_raw = vec![0u32; column.n_distinct()];
+    for (v, value) in raw.into_iter().zip(prepared) {
+        if value.is_missing() {
+            continue;
+        }
+        of_raw[v as usize] = *index.entry(value.text.clone()).or_insert_with(|| {
+            values.push(value);
+            (values.len() - 1) as u32
+        });
+    }
+    let of_record = column.of_record().iter().map(|&v| of_raw[v as usize]).collect();
+    (PreparedColumn { values }, of_record)
+}
+
+/// Other names with the record's own name: prepared once per distinct
+/// combination of the list and the own name's values.
+fn prepare_names_column(dataset: &Dataset, list: usize, own: &[usize]) -> (PreparedColumn, Vec<u32>) {
+    let mut values = vec![Prepared::default()];
+    let mut index: FastMap<Vec<u32>, u32> = FastMap::default();
+    let mut of_record = Vec::with_capacity(dataset.len());
+    for record in 0..dataset.len() {
+        let key: Vec<u32> =
+            std::iter::once(list).chain(own.iter().copied()).map(|c| dataset.values[c].of_record()[record]).collect();
+        let v = *index.entry(key).or_insert_with(|| {
+            let own: Vec<&str> = own.iter().filter_map(|&o| dataset.value(record, o)).collect();
+            values.push(prepare_names(dataset.value(record, list), Some(&own.join(" "))));
+            (values.len() - 1) as u32
+        });
+        of_record.push(v);
+    }
+    (PreparedColumn { values }, of_record)
 }
 
 /// `columns[c]` is the dataset column that comparison `c` reads.
@@ -49,36 +234,219 @@ pub fn prepare_all(
     if specs.len() > MAX_COMPARISONS {
         return Err(EngineError::TooManyComparisons(specs.len()));
     }
-    let records = dataset
-        .values
+    let (columns_prepared, of_record): (Vec<PreparedColumn>, Vec<Vec<u32>>) = specs
         .iter()
-        .map(|row| {
-            specs
-                .iter()
-                .zip(columns)
-                .map(|(spec, &col)| {
-                    if spec.kind == Kind::Names {
-                        let own: Vec<&str> = spec.own_name.iter().filter_map(|&o| row[columns[o]].as_deref()).collect();
-                        prepare_names(row[col].as_deref(), Some(&own.join(" ")))
-                    } else {
-                        prepare(spec.kind, row[col].as_deref())
-                    }
-                })
-                .collect()
+        .zip(columns)
+        .map(|(spec, &col)| {
+            if spec.kind == Kind::Names {
+                let own: Vec<usize> = spec.own_name.iter().map(|&o| columns[o]).collect();
+                prepare_names_column(dataset, col, &own)
+            } else {
+                prepare_column(spec.kind, &dataset.values[col])
+            }
         })
-        .collect();
-    Ok(PreparedData { specs, records, sources: dataset.sources.clone(), link_only })
+        .unzip();
+    let width = specs.len();
+    let mut ids = vec![0u32; dataset.len() * width];
+    for (c, column) in of_record.iter().enumerate() {
+        for (record, &v) in column.iter().enumerate() {
+            ids[record * width + c] = v;
+        }
+    }
+    Ok(PreparedData { specs, columns: columns_prepared, ids, sources: dataset.sources.clone(), link_only })
 }
 
 impl PreparedData {
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// The index of a record's distinct value of comparison `c` (0: missing).
+    pub fn id(&self, record: u32, c: usize) -> u32 {
+        self.ids[record as usize * self.specs.len() + c]
+    }
+
+    /// Every record's value index of comparison `c`, in record order.
+    pub fn column_ids(&self, c: usize) -> impl Iterator<Item = u32> + '_ {
+        self.ids.iter().skip(c).step_by(self.specs.len()).copied()
+    }
+
+    /// A record's prepared value of comparison `c`.
+    pub fn value(&self, record: u32, c: usize) -> &Prepared {
+        &self.columns[c].values[self.id(record, c) as usize]
+    }
+
+    /// The levels of a pair. Equal prepared values are exact without looking at their text.
+    pub fn pattern(&self, a: u32, b: u32) -> Pattern {
+        let mut pattern = 0u64;
+        let (row_a, row_b) = (self.row(a), self.row(b));
+        for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
+            let (va, vb) = (row_a[c], row_b[c]);
+            let level = if va == vb && va != 0 && spec.kind != Kind::Names {
+                1
+            } else {
+                let (swap_a, swap_b) = match spec.swap_with {
+                    Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
+                    None => (None, None),
+                };
+                compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
+            };
+            pattern |= u64::from(level) << (4 * c);
+        }
+        pattern
+    }
+
+    /// The levels of many pairs, on every core. Levels of value pairs met
+    /// before come from a cache: pairs repeat the same pairs of names,
+    /// streets and dates again and again.
+    pub fn patterns(&self, pairs: &[(u32, u32)]) -> Vec<Pattern> {
+        crate::parallel::map_chunks(pairs, |chunk| {
+            let mut caches = Caches::new(&self.specs, chunk.len());
+            chunk.iter().map(|&(a, b)| self.pattern_cached(a, b, &mut caches)).collect()
+        })
+    }
+
+    /// Each pair's pattern (when `levels`, else none), and how many pairs
+    /// show each pattern with each set of the `matchers`' rules finding them.
+    fn patterns_and_rules(
+        &self,
+        pairs: &[u64],
+        matchers: &[RuleMatcher],
+        levels: bool,
+    ) -> (Vec<Pattern>, FastMap<(Pattern, u64), f64>) {
+        let counts = std::sync::Mutex::new(Vec::new());
+        let patterns = crate::parallel::map_chunks(pairs, |chunk| {
+            let mut caches = Caches::new(&self.specs, chunk.len());
+            let mut combined: FastMap<(Pattern, u64), f64> = FastMap::default();
+            let mut patterns = Vec::with_capacity(chunk.len());
+            for &pair in chunk {
+                let (a, b) = unpack(pair);
+                let pattern = self.pattern_cached(a, b, &mut caches);
+                let (row_a, row_b) = (self.row(a), self.row(b));
+                let mask = matchers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.matches(row_a, row_b))
+                    .fold(0u64, |mask, (r, _)| mask | 1 << r);
+                *combined.entry((pattern, mask)).or_default() += 1.0;
+                if levels {
+                    patterns.push(pattern);
+                }
+            }
+            counts.lock().expect("no thread panicked holding the counts").push(combined);
+            patterns
+        });
+        // Counts are whole numbers: summed in any order, they are the same.
+        let mut all: FastMap<(Pattern, u64), f64> = FastMap::default();
+        for combined in counts.into_inner().expect("no thread panicked holding the counts") {
+            for (key, n) in combined {
+                *all.entry(key).or_default() += n;
+            }
+        }
+        (patterns, all)
+    }
+
+    fn row(&self, record: u32) -> &[u32] {
+        let width = self.specs.len();
+        &self.ids[record as usize * width..][..width]
+    }
+
+    fn pattern_cached(&self, a: u32, b: u32, caches: &mut Caches) -> Pattern {
+        let mut pattern = 0u64;
+        let (row_a, row_b) = (self.row(a), self.row(b));
+        for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
+            let (va, vb) = (row_a[c], row_b[c]);
+            let level = if va == vb && va != 0 && spec.kind != Kind::Names {
+                1
+            } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
+                let values = &column.values;
+                let level =
+                    cache.get_or(va, vb, || compare_present(spec.kind, &values[va as usize], &values[vb as usize]));
+                match spec.swap_with {
+                    Some(other) if spec.kind == Kind::Name && level >= 5 => {
+                        let others = &self.columns[other];
+                        let (sa, sb) = (row_a[other], row_b[other]);
+                        let cache = caches.swaps[c].as_mut().expect("a name has a swap cache");
+                        let mut close_to = |v: u32, w: u32| {
+                            cache.get_or(v, w, || u8::from(close(&values[v as usize], &others.values[w as usize]))) == 1
+                        };
+                        if sa != 0 && sb != 0 && close_to(va, sb) && close_to(vb, sa) { 4 } else { level }
+                    }
+                    _ => level,
+                }
+            } else {
+                let (swap_a, swap_b) = match spec.swap_with {
+                    Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
+                    None => (None, None),
+                };
+                compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
+            };
+            pattern |= u64::from(level) << (4 * c);
+        }
+        pattern
+    }
+
     /// All pairs that could be compared.
     pub fn total_pairs(&self) -> f64 {
-        let n = self.records.len() as f64;
+        let n = self.len() as f64;
         if self.link_only {
             let left = self.sources.iter().filter(|&&s| s == 0).count() as f64;
             left * (n - left)
         } else {
             n * (n - 1.0) / 2.0
+        }
+    }
+}
+
+/// Levels of value pairs already compared, in a table of fixed size: a pair
+/// that lands on a taken slot replaces it. A level depends on nothing but the
+/// two values, so the cache changes the time and never the result.
+struct LevelCache {
+    keys: Vec<u64>,
+    levels: Vec<u8>,
+    bits: u32,
+}
+
+impl LevelCache {
+    /// A cache of `2^bits` slots.
+    fn new(bits: u32) -> Self {
+        Self { keys: vec![u64::MAX; 1 << bits], levels: vec![0; 1 << bits], bits }
+    }
+
+    fn get_or(&mut self, a: u32, b: u32, compute: impl FnOnce() -> u8) -> u8 {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize;
+        if self.keys[slot] == key {
+            return self.levels[slot];
+        }
+        let level = compute();
+        self.keys[slot] = key;
+        self.levels[slot] = level;
+        level
+    }
+}
+
+/// A level cache per comparison worth caching, and for names one for the
+/// other half of the name.
+struct Caches {
+    levels: Vec<Option<LevelCache>>,
+    swaps: Vec<Option<LevelCache>>,
+}
+
+impl Caches {
+    /// Caches for comparing `n_pairs` pairs: from 1,024 slots up to 262,144.
+    fn new(specs: &[ComparisonSpec], n_pairs: usize) -> Self {
+        let bits = (n_pairs / 4).max(1).ilog2().clamp(10, 18);
+        let worth = |spec: &ComparisonSpec| !matches!(spec.kind, Kind::Category | Kind::Reference | Kind::Names);
+        let cache = || LevelCache::new(bits);
+        Self {
+            levels: specs.iter().map(|s| worth(s).then(cache)).collect(),
+            swaps: specs.iter().map(|s| (s.kind == Kind::Name && s.swap_with.is_some()).then(cache)).collect(),
         }
     }
 }
@@ -108,14 +476,14 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
         Some(rules) => rules
             .into_iter()
             .map(|rule| RuleReport {
-                estimated_pairs: blocking::estimate_pairs(&rule, &data.records, &data.sources, data.link_only),
+                estimated_pairs: blocking::estimate_pairs(&rule, data),
                 description: rule.describe(&names),
                 rule,
             })
             .collect(),
         None => {
             let kinds: Vec<_> = data.specs.iter().map(|s| s.kind).collect();
-            let proposals = blocking::propose(&kinds, &data.records, &data.sources, data.link_only, budget / 4, budget);
+            let proposals = blocking::propose(&kinds, data, budget / 4, budget);
             if proposals.is_empty() {
                 return Err(EngineError::NoFeasibleRule { budget });
             }
@@ -129,25 +497,27 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
                 .collect()
         }
     };
-    let keys: Vec<Vec<Option<u64>>> = rules.iter().map(|r| record_keys(&r.rule, &data.records)).collect();
     let mut candidates = Vec::new();
-    for rule_keys in &keys {
-        pairs_from_keys(rule_keys, &data.sources, data.link_only, &mut candidates);
+    for rule in &rules {
+        pairs_from_keys(&record_keys(&rule.rule, data), &data.sources, data.link_only, &mut candidates);
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let patterns: Vec<Pattern> = crate::parallel::map(&candidates, |&p| {
-        let (a, b) = unpack(p);
-        pattern(&data.specs, &data.records[a as usize], &data.records[b as usize])
-    });
-    let mut rule_counts: Vec<HashMap<Pattern, f64>> = vec![HashMap::new(); rules.len()];
-    for (&pair, &pattern) in candidates.iter().zip(&patterns) {
-        let (a, b) = unpack(pair);
-        for (r, rule_keys) in keys.iter().enumerate() {
-            if let (Some(ka), Some(kb)) = (rule_keys[a as usize], rule_keys[b as usize])
-                && ka == kb
-            {
-                *rule_counts[r].entry(pattern).or_default() += 1.0;
+    // Each pair's levels, and which rules found it, 64 rules at a time: each
+    // rule's pattern counts come from counting (pattern, rules) first, of which there are few.
+    let mut patterns = Vec::new();
+    let mut rule_counts: Vec<FastMap<Pattern, f64>> = vec![FastMap::default(); rules.len()];
+    for (group, group_rules) in rules.chunks(64).enumerate() {
+        let matchers: Vec<RuleMatcher> = group_rules.iter().map(|r| RuleMatcher::new(&r.rule, data)).collect();
+        let (group_patterns, combined) = data.patterns_and_rules(&candidates, &matchers, group == 0);
+        if group == 0 {
+            patterns = group_patterns;
+        }
+        for ((pattern, mask), n) in combined {
+            for (r, counts) in rule_counts[group * 64..].iter_mut().take(group_rules.len()).enumerate() {
+                if mask & (1 << r) != 0 {
+                    *counts.entry(pattern).or_default() += n;
+                }
             }
         }
     }
@@ -164,9 +534,9 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
 
 /// Trains the model: `u` by seeded sampling, `m` by EM per rule, the prior from all candidates.
 pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
-    let n_samples = (data.records.len() * 20).clamp(1_000, 100_000);
-    let u = model::estimate_u(&data.specs, &data.records, &data.sources, data.link_only, n_samples, seed);
-    let mut all_counts: HashMap<Pattern, f64> = HashMap::new();
+    let n_samples = (data.len() * 20).clamp(1_000, 100_000);
+    let u = model::estimate_u(data, n_samples, seed);
+    let mut all_counts: FastMap<Pattern, f64> = FastMap::default();
     for &p in &blocked.patterns {
         *all_counts.entry(p).or_default() += 1.0;
     }
@@ -178,25 +548,32 @@ pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
         .zip(&blocked.rule_counts)
         .map(|(r, counts)| (r.rule.comparisons(), counts.as_slice()))
         .collect();
-    model::train_from_counts(&data.specs, &data.records, u, &sessions, &all_counts, data.total_pairs())
+    model::train_from_counts(data, u, &sessions, &all_counts, data.total_pairs())
 }
 
-/// Scores every candidate pair.
+/// Scores every candidate pair. A pattern's terms are worked out once; only
+/// the frequencies of the two records' values differ between its pairs.
 pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
+    let mut index: FastMap<Pattern, usize> = FastMap::default();
+    let mut terms: Vec<model::PatternTerms> = Vec::new();
     blocked
         .candidates
         .iter()
         .zip(&blocked.patterns)
         .map(|(&pair, &pattern)| {
             let (left, right) = unpack(pair);
-            let weight = model.weight(pattern, left, right);
+            let i = *index.entry(pattern).or_insert_with(|| {
+                terms.push(model.pattern_terms(pattern));
+                terms.len() - 1
+            });
+            let weight = model.weight_of_terms(&terms[i], left, right);
             ScoredPair { left, right, weight, probability: probability(weight) }
         })
         .collect()
 }
 
 pub fn clusters(data: &PreparedData, model: &Model, pairs: &[ScoredPair], threshold: f64) -> Clusters {
-    cluster(data.records.len(), pairs, threshold, 0.01, model, &data.specs, &data.records)
+    cluster(data.len(), pairs, threshold, 0.01, model, data)
 }
 
 /// Why two records score as they do: each comparison's level, values and weight.
@@ -217,14 +594,14 @@ pub fn explain(
     left: u32,
     right: u32,
 ) -> Explanation {
-    let p = pattern(&data.specs, &data.records[left as usize], &data.records[right as usize]);
+    let p = data.pattern(left, right);
     let terms = model
         .terms(p, left, right)
         .into_iter()
         .map(|term| {
             let spec = &data.specs[term.comparison];
             let value =
-                |record: u32| dataset.values[record as usize][columns[term.comparison]].clone().unwrap_or_default();
+                |record: u32| dataset.value(record as usize, columns[term.comparison]).unwrap_or_default().to_owned();
             (spec.name.clone(), spec.kind.levels()[term.level as usize], value(left), value(right), term)
         })
         .collect();

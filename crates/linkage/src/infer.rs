@@ -8,15 +8,21 @@ use crate::model::ComparisonSpec;
 /// The kind of a column, or `None` for a column that should not be compared
 /// (an id, a column with no values, one value for everybody).
 pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
-    let lower = name.to_lowercase().replace(['-', ' '], "_");
-    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     let present: Vec<&str> = values.iter().flatten().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
-    if present.is_empty() {
-        return None;
-    }
     let mut distinct: Vec<&str> = present.clone();
     distinct.sort_unstable();
     distinct.dedup();
+    infer_kind_of_distinct(name, &distinct, present.len())
+}
+
+/// The kind of a column from its distinct values (trimmed, not blank) and
+/// how many records have a value.
+pub fn infer_kind_of_distinct(name: &str, distinct: &[&str], n_present: usize) -> Option<Kind> {
+    let lower = name.to_lowercase().replace(['-', ' '], "_");
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if distinct.is_empty() {
+        return None;
+    }
     if distinct.len() == 1 {
         return None;
     }
@@ -47,15 +53,14 @@ pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
         return Some(Kind::Category);
     }
     // From the values: few distinct codes are categories, digit strings identifiers, the rest text.
-    let share_distinct = distinct.len() as f64 / present.len() as f64;
-    let all_digits = present.iter().all(|v| v.chars().all(|c| c.is_ascii_digit() || c == ' '));
+    let share_distinct = distinct.len() as f64 / n_present as f64;
+    let all_digits = distinct.iter().all(|v| v.chars().all(|c| c.is_ascii_digit() || c == ' '));
     if distinct.len() <= 20 || share_distinct < 0.001 {
         return Some(Kind::Category);
     }
     if all_digits {
-        let lengths: Vec<usize> = present.iter().map(|v| v.len()).collect();
-        let typical = lengths.iter().copied().max().unwrap_or(0);
-        if typical == 8 && present.iter().all(|v| v.starts_with("19") || v.starts_with("20")) {
+        let typical = distinct.iter().map(|v| v.len()).max().unwrap_or(0);
+        if typical == 8 && distinct.iter().all(|v| v.starts_with("19") || v.starts_with("20")) {
             return Some(Kind::Date);
         }
         return Some(if typical >= 5 { Kind::Identifier } else { Kind::Category });
@@ -74,8 +79,10 @@ pub fn infer_comparisons(dataset: &Dataset, id_column: usize) -> (Vec<Comparison
         if c == id_column {
             continue;
         }
-        let values: Vec<Option<&str>> = dataset.values.iter().map(|r| r[c].as_deref()).collect();
-        match infer_kind(name, &values) {
+        let column = &dataset.values[c];
+        let distinct: Vec<&str> = (1..column.n_distinct() as u32).map(|v| column.distinct(v)).collect();
+        let n_present = column.of_record().iter().filter(|&&v| v != 0).count();
+        match infer_kind_of_distinct(name, &distinct, n_present) {
             Some(kind) => {
                 specs.push(ComparisonSpec {
                     name: name.clone(),
@@ -96,7 +103,7 @@ pub fn infer_comparisons(dataset: &Dataset, id_column: usize) -> (Vec<Comparison
     }
     for c in 0..specs.len() {
         if specs[c].kind == Kind::Names {
-            let values: Vec<Option<&str>> = dataset.values.iter().map(|r| r[columns[c]].as_deref()).collect();
+            let values: Vec<Option<&str>> = (0..dataset.len()).map(|r| dataset.value(r, columns[c])).collect();
             specs[c].own_name = own_name(&names, &kinds, &values);
         }
     }

@@ -7,8 +7,8 @@
 //! rule's own comparisons held out (their agreement is forced by the rule);
 //! common values weigh less than rare ones (term-frequency adjustment).
 
-use crate::comparison::{Kind, Prepared, compare};
-use std::collections::HashMap;
+use crate::comparison::Kind;
+use crate::engine::PreparedData;
 
 /// At most this many comparisons: a pair's levels pack into one `u64`.
 pub const MAX_COMPARISONS: usize = 16;
@@ -53,6 +53,10 @@ pub struct Model {
 /// A pair's levels, four bits per comparison.
 pub type Pattern = u64;
 
+/// A pattern's terms apart from the two records: each comparison's weight
+/// and, for an exact value adjusted for its frequency, the comparison and its `u`.
+pub type PatternTerms = Vec<(f64, Option<(usize, f64)>)>;
+
 /// How often each distinct pattern occurs among some pairs.
 pub type PatternCounts = [(Pattern, f64)];
 
@@ -61,20 +65,6 @@ pub type Session<'a> = (Vec<usize>, &'a PatternCounts);
 
 pub fn level_of(pattern: Pattern, comparison: usize) -> u8 {
     ((pattern >> (4 * comparison)) & 0xf) as u8
-}
-
-/// The levels of a pair.
-pub fn pattern(specs: &[ComparisonSpec], a: &[Prepared], b: &[Prepared]) -> Pattern {
-    let mut pattern = 0u64;
-    for (c, spec) in specs.iter().enumerate() {
-        let (swap_a, swap_b) = match spec.swap_with {
-            Some(other) => (Some(&a[other]), Some(&b[other])),
-            None => (None, None),
-        };
-        let level = compare(spec.kind, &a[c], &b[c], swap_a, swap_b);
-        pattern |= u64::from(level) << (4 * c);
-    }
-    pattern
 }
 
 /// A small deterministic generator (SplitMix64) for sampling pairs; the seed is a parameter.
@@ -98,16 +88,10 @@ impl SplitMix {
 
 /// `u` for every comparison from `n_samples` random pairs (across sources when
 /// linking), with add-one smoothing so no level is impossible.
-pub fn estimate_u(
-    specs: &[ComparisonSpec],
-    records: &[Vec<Prepared>],
-    sources: &[u8],
-    link_only: bool,
-    n_samples: usize,
-    seed: u64,
-) -> Vec<Vec<f64>> {
+pub fn estimate_u(data: &PreparedData, n_samples: usize, seed: u64) -> Vec<Vec<f64>> {
+    let (specs, sources, link_only) = (&data.specs, &data.sources, data.link_only);
     // Draw the pairs first (deterministic for the seed), then compare them on every core.
-    let n = records.len() as u64;
+    let n = data.len() as u64;
     let mut rng = SplitMix::new(seed);
     let mut sample: Vec<(u32, u32)> = Vec::with_capacity(n_samples);
     let mut attempts = 0;
@@ -119,7 +103,7 @@ pub fn estimate_u(
         }
         sample.push((a as u32, b as u32));
     }
-    let patterns = crate::parallel::map(&sample, |&(a, b)| pattern(specs, &records[a as usize], &records[b as usize]));
+    let patterns = data.patterns(&sample);
     let mut counts: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
     for p in patterns {
         for (c, count) in counts.iter_mut().enumerate() {
@@ -137,7 +121,7 @@ pub fn estimate_u(
                 let present: f64 = count[1..].iter().sum();
                 (count[1] + 1.0) / (present + count.len() as f64 - 1.0)
             } else {
-                chance_of_equal_values(records, c, sources, link_only)
+                chance_of_equal_values(data, c)
             };
             let rest: f64 = count[2..].iter().sum();
             let n_rest = count.len() - 2;
@@ -153,49 +137,50 @@ pub fn estimate_u(
 
 /// The chance that two records drawn at random (across sources when
 /// linking), both with a value, have equal values.
-fn chance_of_equal_values(records: &[Vec<Prepared>], comparison: usize, sources: &[u8], link_only: bool) -> f64 {
-    let mut counts: HashMap<&str, [f64; 2]> = HashMap::new();
+fn chance_of_equal_values(data: &PreparedData, comparison: usize) -> f64 {
+    let column = &data.columns[comparison];
+    let mut counts: Vec<[f64; 2]> = vec![[0.0; 2]; column.values.len()];
     let mut totals = [0.0f64; 2];
-    for (record, &source) in records.iter().zip(sources) {
-        let value = &record[comparison];
-        if !value.is_missing() {
-            let side = usize::from(link_only && source == 1);
-            counts.entry(&value.text).or_default()[side] += 1.0;
+    for (value, &source) in data.column_ids(comparison).zip(&data.sources) {
+        if value != 0 {
+            let side = usize::from(data.link_only && source == 1);
+            counts[value as usize][side] += 1.0;
             totals[side] += 1.0;
         }
     }
-    if link_only {
+    if data.link_only {
         if totals[0] == 0.0 || totals[1] == 0.0 {
             return 0.0;
         }
-        // Sums of whole numbers are exact in any order, so the result does not
-        // depend on the map's iteration order.
-        counts.values().map(|[a, b]| a * b).sum::<f64>() / (totals[0] * totals[1])
+        counts.iter().map(|[a, b]| a * b).sum::<f64>() / (totals[0] * totals[1])
     } else {
         let n = totals[0];
         if n < 2.0 {
             return 0.0;
         }
-        counts.values().map(|[k, _]| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0))
+        counts.iter().map(|[k, _]| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0))
     }
 }
 
 /// Comparisons whose exact agreement is bound to another's: for each, the
 /// other comparison and the chance of agreeing by chance given the other
 /// agrees. Estimated from value co-occurrence in up to 100,000 records.
-pub fn dependencies(specs: &[ComparisonSpec], records: &[Vec<Prepared>], u: &[Vec<f64>]) -> Vec<Option<(usize, f64)>> {
-    let step = (records.len() / 100_000).max(1);
-    let sample: Vec<&Vec<Prepared>> = records.iter().step_by(step).collect();
+pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Option<(usize, f64)>> {
+    let specs = &data.specs;
+    let step = (data.len() / 100_000).max(1);
+    let sample: Vec<u32> = (0..data.len() as u32).step_by(step).collect();
     let joint_agreement = |a: usize, b: usize| -> f64 {
-        let mut counts: HashMap<(&str, &str), f64> = HashMap::new();
-        let mut n = 0.0;
-        for record in &sample {
-            if !record[a].is_missing() && !record[b].is_missing() {
-                *counts.entry((&record[a].text, &record[b].text)).or_default() += 1.0;
-                n += 1.0;
-            }
-        }
-        if n < 2.0 { 0.0 } else { counts.values().map(|k| k * (k - 1.0)).sum::<f64>() / (n * (n - 1.0)) }
+        // Equal value indexes are equal values: count each pair of values by sorting.
+        let mut pairs: Vec<u64> = sample
+            .iter()
+            .map(|&r| (data.id(r, a), data.id(r, b)))
+            .filter(|&(x, y)| x != 0 && y != 0)
+            .map(|(x, y)| (u64::from(x) << 32) | u64::from(y))
+            .collect();
+        pairs.sort_unstable();
+        let n = pairs.len() as f64;
+        let same: f64 = pairs.chunk_by(|x, y| x == y).map(|g| (g.len() as f64) * (g.len() as f64 - 1.0)).sum();
+        if n < 2.0 { 0.0 } else { same / (n * (n - 1.0)) }
     };
     // Dates and identifiers are left alone: a shared birth date or NHS number
     // is its own evidence (that it comes with a shared first name is because
@@ -456,23 +441,14 @@ fn categories_from_posteriors(
 }
 
 /// Shares of each value among the records that have one.
-pub fn term_frequencies(records: &[Vec<Prepared>], comparison: usize) -> Vec<f32> {
-    let mut counts: HashMap<&str, u32> = HashMap::new();
-    let mut present = 0u32;
-    for record in records {
-        let value = &record[comparison];
-        if !value.is_missing() {
-            *counts.entry(&value.text).or_default() += 1;
-            present += 1;
-        }
+pub fn term_frequencies(data: &PreparedData, comparison: usize) -> Vec<f32> {
+    let column = &data.columns[comparison];
+    let mut counts: Vec<u32> = vec![0; column.values.len()];
+    for value in data.column_ids(comparison) {
+        counts[value as usize] += 1;
     }
-    records
-        .iter()
-        .map(|r| {
-            let value = &r[comparison];
-            if value.is_missing() { 0.0 } else { counts[&*value.text] as f32 / present as f32 }
-        })
-        .collect()
+    let present = (data.len() as u32 - counts[0]).max(1);
+    data.column_ids(comparison).map(|v| if v == 0 { 0.0 } else { counts[v as usize] as f32 / present as f32 }).collect()
 }
 
 /// The pairs of a session that can tell what comparison `c` looks like among
@@ -493,14 +469,14 @@ fn informed_pairs(specs: &[ComparisonSpec], counts: &PatternCounts, held_out: &[
 /// The training from pattern counts: `m` by one EM session per blocking rule
 /// (its own comparisons held out), the prior from all candidates, `u` given.
 pub fn train_from_counts(
-    specs: &[ComparisonSpec],
-    records: &[Vec<Prepared>],
+    data: &PreparedData,
     u: Vec<Vec<f64>>,
     sessions: &[Session<'_>],
     all_counts: &[(Pattern, f64)],
     total_pairs: f64,
 ) -> Model {
-    let dependencies = dependencies(specs, records, &u);
+    let specs = data.specs.as_slice();
+    let dependencies = dependencies(data, &u);
     let mut m_sum: Vec<Vec<f64>> = specs.iter().map(|s| vec![0.0; s.kind.n_levels()]).collect();
     let mut m_weight: Vec<f64> = vec![0.0; specs.len()];
     for (held_out, counts) in sessions {
@@ -565,7 +541,7 @@ pub fn train_from_counts(
     let term_frequencies = specs
         .iter()
         .enumerate()
-        .map(|(c, s)| if s.term_frequency { term_frequencies(records, c) } else { Vec::new() })
+        .map(|(c, s)| if s.term_frequency { term_frequencies(data, c) } else { Vec::new() })
         .collect();
     let comparisons = specs
         .iter()
@@ -594,11 +570,14 @@ impl Model {
         (self.prior / (1.0 - self.prior)).log2()
     }
 
-    fn term(&self, c: usize, pattern: Pattern, a: u32, b: u32) -> Term {
+    /// A comparison's term as far as it does not depend on the two records,
+    /// and whether its value's frequency adjusts it.
+    fn base_term(&self, c: usize, pattern: Pattern) -> (Term, bool) {
         let model = &self.comparisons[c];
         let level = level_of(pattern, c);
         if !counted(self.comparisons.as_slice(), c, pattern) {
-            return Term { comparison: c, level, m: 1.0, u: 1.0, weight: 0.0, term_frequency_adjustment: 0.0 };
+            let term = Term { comparison: c, level, m: 1.0, u: 1.0, weight: 0.0, term_frequency_adjustment: 0.0 };
+            return (term, false);
         }
         let m = model.m[level as usize];
         let mut u = model.u[level as usize];
@@ -608,16 +587,26 @@ impl Model {
         {
             // Counted once: the value's rarity is already in the parent's weight.
             u = conditional;
-            return Term { comparison: c, level, m, u, weight: (m / u).log2(), term_frequency_adjustment: 0.0 };
+            let term = Term { comparison: c, level, m, u, weight: (m / u).log2(), term_frequency_adjustment: 0.0 };
+            return (term, false);
         }
-        let mut adjustment = 0.0;
-        if level == 1 && !self.term_frequencies[c].is_empty() {
-            let frequency = f64::from(self.term_frequencies[c][a as usize].max(self.term_frequencies[c][b as usize]));
-            if frequency > 0.0 {
-                adjustment = (u / frequency).log2();
-            }
+        let adjusted = level == 1 && !self.term_frequencies[c].is_empty();
+        (Term { comparison: c, level, m, u, weight: (m / u).log2(), term_frequency_adjustment: 0.0 }, adjusted)
+    }
+
+    /// The extra weight of a rare or common exact value: the more common of the two.
+    fn adjustment(&self, c: usize, u: f64, a: u32, b: u32) -> f64 {
+        let tf = &self.term_frequencies[c];
+        let frequency = f64::from(tf[a as usize].max(tf[b as usize]));
+        if frequency > 0.0 { (u / frequency).log2() } else { 0.0 }
+    }
+
+    fn term(&self, c: usize, pattern: Pattern, a: u32, b: u32) -> Term {
+        let (mut term, adjusted) = self.base_term(c, pattern);
+        if adjusted {
+            term.term_frequency_adjustment = self.adjustment(c, term.u, a, b);
         }
-        Term { comparison: c, level, m, u, weight: (m / u).log2(), term_frequency_adjustment: adjustment }
+        term
     }
 
     /// The pair's terms, one per comparison.
@@ -626,10 +615,27 @@ impl Model {
     }
 
     pub fn weight(&self, pattern: Pattern, a: u32, b: u32) -> f64 {
+        self.weight_of_terms(&self.pattern_terms(pattern), a, b)
+    }
+
+    /// A pattern's terms as far as they do not depend on the two records:
+    /// each comparison's weight, and for an exact value adjusted for its
+    /// frequency, the comparison and its `u`.
+    pub fn pattern_terms(&self, pattern: Pattern) -> PatternTerms {
+        (0..self.comparisons.len())
+            .map(|c| {
+                let (term, adjusted) = self.base_term(c, pattern);
+                (term.weight, adjusted.then_some((c, term.u)))
+            })
+            .collect()
+    }
+
+    /// A pair's weight from its pattern's terms: the same sum as `terms` gives.
+    pub fn weight_of_terms(&self, terms: &[(f64, Option<(usize, f64)>)], a: u32, b: u32) -> f64 {
         let mut weight = self.prior_weight();
-        for c in 0..self.comparisons.len() {
-            let term = self.term(c, pattern, a, b);
-            weight += term.weight + term.term_frequency_adjustment;
+        for &(term_weight, adjusted) in terms {
+            let adjustment = adjusted.map_or(0.0, |(c, u)| self.adjustment(c, u, a, b));
+            weight += term_weight + adjustment;
         }
         weight
     }

@@ -16,6 +16,20 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     })
 }
 
+/// `f` applied to the items in one chunk per core, each chunk's results in
+/// order, concatenated: for work that keeps state (a cache) along a chunk.
+pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if n_threads < 2 || items.len() < 10_000 {
+        return f(items);
+    }
+    let chunk = items.len().div_ceil(n_threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(|| f(part))).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a comparison thread panicked")).collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -12,12 +12,10 @@ fn febrl(name: &str) -> Option<(Dataset, HashSet<(String, String)>)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/febrl/");
     let mut reader = csv::Reader::from_path(format!("{dir}{name}.csv")).ok()?;
     let columns: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-    let mut dataset = Dataset { columns: columns.clone(), ..Dataset::default() };
+    let mut dataset = Dataset::new(columns.clone());
     for row in reader.records() {
         let row = row.unwrap();
-        dataset.ids.push(row[0].to_owned());
-        dataset.values.push(row.iter().map(|v| (!v.trim().is_empty()).then(|| v.to_owned())).collect());
-        dataset.sources.push(0);
+        dataset.push(row[0].to_owned(), 0, row.iter().map(Some));
     }
     let mut truth = HashSet::new();
     for row in csv::Reader::from_path(format!("{dir}{name}_truth.csv")).unwrap().records() {

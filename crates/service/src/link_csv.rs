@@ -68,6 +68,9 @@ pub struct LinkCsvOptions {
     pub id_column: String,
     pub threshold: f64,
     pub settings: Option<PathBuf>,
+    /// Where to write every candidate pair after blocking (`left_id,right_id`),
+    /// to measure how many true pairs blocking keeps.
+    pub candidates: Option<PathBuf>,
 }
 
 pub struct LinkCsvReport {
@@ -84,12 +87,45 @@ pub struct LinkCsvReport {
     pub timings: Vec<(&'static str, f64)>,
 }
 
-fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkCsvError> {
+/// A hash of an id with its letters in lower case, to warn of ids that differ only in case.
+fn folded_hash(id: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut hash = 0u64;
+    for c in id.chars().flat_map(char::to_lowercase) {
+        hash = (hash.rotate_left(5) ^ u64::from(c)).wrapping_mul(K);
+    }
+    // A final mix (SplitMix64's), so that ids alike give unrelated hashes.
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
+}
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Reads the inputs. With `keep_id_values` false, the id column's values are
+/// kept only as the records' ids, not a second time as a column.
+fn read_inputs(options: &LinkCsvOptions, keep_id_values: bool) -> Result<(Dataset, Vec<String>), LinkCsvError> {
     let mut dataset = Dataset::default();
     let mut warnings = Vec::new();
     // Ids are remembered by hash (16 bytes each), not by their text.
     let mut seen = byname_import::IdRegister::default();
-    let mut seen_folded: HashMap<u64, u32> = HashMap::new();
+    let mut seen_folded: HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>> = HashMap::default();
     for (source, path) in options.inputs.iter().enumerate() {
         let input_error = |message: String| LinkCsvError::Input { path: path.clone(), message };
         let mut reader =
@@ -107,20 +143,27 @@ fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkC
             input_error(format!("no id column {:?}; the columns are {}", options.id_column, headers.join(", ")))
         })?;
         if source == 0 {
-            dataset.columns = headers.clone();
+            dataset = Dataset::new(headers.clone());
         } else if headers != dataset.columns {
             return Err(input_error(format!(
                 "the columns differ from {}: both inputs need the same header",
                 options.inputs[0].display()
             )));
         }
-        for row in reader.records() {
-            let row = row.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                LinkCsvError::Row { path: path.clone(), line, message: e.to_string() }
-            })?;
+        let file = path.display().to_string();
+        // One record read into again and again: values are copied only when new to their column.
+        let mut row = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut row) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    return Err(LinkCsvError::Row { path: path.clone(), line, message: e.to_string() });
+                }
+            }
             let line = row.position().map_or(0, |p| p.line());
-            let record_id = row[id].trim().to_owned();
+            let record_id = row[id].trim();
             if record_id.is_empty() {
                 return Err(LinkCsvError::Row {
                     path: path.clone(),
@@ -128,27 +171,21 @@ fn read_inputs(options: &LinkCsvOptions) -> Result<(Dataset, Vec<String>), LinkC
                     message: format!("blank {}", options.id_column),
                 });
             }
-            if let Err(duplicate) = seen.register(&path.display().to_string(), &options.id_column, &record_id, line) {
+            if let Err(duplicate) = seen.register(&file, &options.id_column, record_id, line) {
                 return Err(LinkCsvError::Row { path: path.clone(), line, message: duplicate.reason });
             }
-            let folded = {
-                let mut hasher = std::hash::DefaultHasher::new();
-                std::hash::Hasher::write(&mut hasher, record_id.to_lowercase().as_bytes());
-                std::hash::Hasher::finish(&hasher)
-            };
-            match seen_folded.get(&folded) {
-                Some(&other) => warnings.push(format!(
+            match seen_folded.entry(folded_hash(record_id)) {
+                std::collections::hash_map::Entry::Occupied(other) => warnings.push(format!(
                     "{}:{line}: id {record_id:?} differs from {:?} only in case; they are kept as two records",
                     path.display(),
-                    dataset.ids[other as usize]
+                    dataset.ids[*other.get() as usize]
                 )),
-                None => {
-                    seen_folded.insert(folded, dataset.ids.len() as u32);
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(dataset.ids.len() as u32);
                 }
             }
-            dataset.ids.push(record_id);
-            dataset.sources.push(source as u8);
-            dataset.values.push(row.iter().map(|v| (!v.trim().is_empty()).then(|| v.to_owned())).collect());
+            let values = row.iter().enumerate().map(|(c, v)| (keep_id_values || c != id).then_some(v));
+            dataset.push(record_id.to_owned(), source as u8, values);
         }
     }
     Ok((dataset, warnings))
@@ -191,7 +228,8 @@ pub fn link_csv(
         }
         None => LinkSettings::default(),
     };
-    let (dataset, warnings) = read_inputs(options)?;
+    let compares_id = settings.comparison.iter().any(|c| c.column == options.id_column);
+    let (dataset, warnings) = read_inputs(options, compares_id)?;
     timings.push(("read", started.elapsed().as_secs_f64()));
     let link_only = options.inputs.len() > 1;
     if dataset.ids.len() < 2 {
@@ -258,7 +296,7 @@ pub fn link_csv(
     let kinds: Vec<Kind> = specs.iter().map(|s| s.kind).collect();
     for c in 0..specs.len() {
         if specs[c].kind == Kind::Names && specs[c].own_name.is_empty() {
-            let values: Vec<Option<&str>> = dataset.values.iter().map(|r| r[columns[c]].as_deref()).collect();
+            let values: Vec<Option<&str>> = (0..dataset.len()).map(|r| dataset.value(r, columns[c])).collect();
             specs[c].own_name = own_name(&names, &kinds, &values);
         }
     }
@@ -282,6 +320,11 @@ pub fn link_csv(
     let budget = settings.max_pairs.unwrap_or((dataset.ids.len() as u64 * 10).max(200_000));
     let blocked = engine::block(&data, rules, budget)?;
     timings.push(("block and compare", step.elapsed().as_secs_f64()));
+    if let Some(path) = &options.candidates {
+        let step = Instant::now();
+        write_candidates(&dataset, &blocked.candidates, path)?;
+        timings.push(("write candidates", step.elapsed().as_secs_f64()));
+    }
     let step = Instant::now();
     let model = engine::train(&data, &blocked, settings.seed.unwrap_or(42));
     timings.push(("train", step.elapsed().as_secs_f64()));
@@ -313,6 +356,18 @@ pub fn link_csv(
         n_clusters,
         timings,
     })
+}
+
+/// Writes every candidate pair, `left_id,right_id`.
+fn write_candidates(dataset: &Dataset, candidates: &[u64], path: &Path) -> Result<(), LinkCsvError> {
+    let failed = |e: csv::Error| LinkCsvError::Write { path: path.to_owned(), source: e.into() };
+    let mut writer = csv::Writer::from_path(path).map_err(failed)?;
+    writer.write_record(["left_id", "right_id"]).map_err(failed)?;
+    for &pair in candidates {
+        let (a, b) = byname_linkage::blocking::unpack(pair);
+        writer.write_record([&dataset.ids[a as usize], &dataset.ids[b as usize]]).map_err(failed)?;
+    }
+    writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })
 }
 
 /// Writes the pairs at or above the threshold and, if asked, every record's cluster.

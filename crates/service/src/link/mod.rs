@@ -22,7 +22,7 @@ use byname_linkage::blocking::{BlockingRule, pack, record_keys, unpack};
 use byname_linkage::certain::{Candidate, Rule, certain_links};
 use byname_linkage::engine::{self, Dataset, PreparedData};
 use byname_linkage::infer::infer_comparisons;
-use byname_linkage::model::{Model, pattern, probability};
+use byname_linkage::model::{Model, probability};
 use byname_linkage::resolve::{Edge, Evidence, resolve};
 use byname_store::{Compared, Decision, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
 use persist::PersistedModel;
@@ -112,7 +112,7 @@ pub fn live_decisions(decisions: &[Decision]) -> HashMap<(i64, i64), bool> {
 }
 
 fn dataset_of(inputs: &[LinkInput]) -> Dataset {
-    let values = inputs
+    let rows: Vec<Vec<Option<String>>> = inputs
         .iter()
         .map(|r| {
             // A CHAIN record's own id and the CHAIN id another system recorded are one column,
@@ -133,12 +133,12 @@ fn dataset_of(inputs: &[LinkInput]) -> Dataset {
             ]
         })
         .collect();
-    Dataset {
-        ids: inputs.iter().map(|r| r.record_id.to_string()).collect(),
-        sources: vec![0; inputs.len()],
-        columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        values,
-    }
+    Dataset::from_rows(
+        inputs.iter().map(|r| r.record_id.to_string()).collect(),
+        vec![0; inputs.len()],
+        COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        &rows,
+    )
 }
 
 /// The certain links as edges between record indexes.
@@ -293,7 +293,7 @@ pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Re
 
     let guard = |a: u32, b: u32| match (&model, &data) {
         (Some(model), Some(data)) => {
-            let weight = model.weight(pattern(&data.specs, &data.records[a as usize], &data.records[b as usize]), a, b);
+            let weight = model.weight(data.pattern(a, b), a, b);
             probability(weight) < 0.01
         }
         _ => false,
@@ -425,7 +425,7 @@ async fn score_records<S: Store>(
         .iter()
         .filter_map(|&p| {
             let (a, b) = unpack(p);
-            let weight = model.weight(pattern(&data.specs, &data.records[a as usize], &data.records[b as usize]), a, b);
+            let weight = model.weight(data.pattern(a, b), a, b);
             if probability(weight) < settings.review_threshold {
                 return None;
             }
@@ -486,7 +486,7 @@ fn candidate_pairs(rules: &[BlockingRule], data: &PreparedData, changed: &[u32],
     let mut out = Vec::new();
     let is_changed: HashSet<u32> = changed.iter().copied().collect();
     for rule in rules {
-        let keys = record_keys(rule, &data.records);
+        let keys = record_keys(rule, data);
         let mut groups: HashMap<u64, Vec<u32>> = HashMap::new();
         for (i, key) in keys.iter().enumerate() {
             if let Some(key) = key {
@@ -530,7 +530,7 @@ fn learn_from_decisions(
     for (c, comparison) in model.comparisons.iter_mut().enumerate() {
         let mut counts = vec![0.0; comparison.m.len()];
         for &(a, b) in &labelled {
-            let p = pattern(&data.specs, &data.records[a as usize], &data.records[b as usize]);
+            let p = data.pattern(a, b);
             counts[byname_linkage::model::level_of(p, c) as usize] += 1.0;
         }
         let observed: f64 = counts[1..].iter().sum();
@@ -552,15 +552,12 @@ mod tests {
     #[test]
     fn pairs_reviewers_accepted_pull_m_towards_what_they_show() {
         // Two pairs of namesakes whose birth dates are one day apart, accepted by reviewers.
-        let dataset = Dataset {
-            ids: (1..=4).map(|i| i.to_string()).collect(),
-            sources: vec![0; 4],
-            columns: vec!["dob".into()],
-            values: ["1980-01-31", "1980-02-01", "1975-06-30", "1975-07-01"]
-                .iter()
-                .map(|d| vec![Some((*d).to_owned())])
-                .collect(),
-        };
+        let rows: Vec<Vec<Option<String>>> = ["1980-01-31", "1980-02-01", "1975-06-30", "1975-07-01"]
+            .iter()
+            .map(|d| vec![Some((*d).to_owned())])
+            .collect();
+        let dataset =
+            Dataset::from_rows((1..=4).map(|i| i.to_string()).collect(), vec![0; 4], vec!["dob".into()], &rows);
         let spec = ComparisonSpec {
             name: "dob".into(),
             kind: Kind::Date,

@@ -61,9 +61,10 @@ impl PersistedModel {
             .enumerate()
             .map(|(c, shares)| {
                 let mut table = HashMap::new();
-                for (record, share) in data.records.iter().zip(shares) {
-                    if !record[c].is_missing() {
-                        table.insert(record[c].text.to_string(), *share);
+                for (record, share) in (0..data.len() as u32).zip(shares) {
+                    let value = data.value(record, c);
+                    if !value.is_missing() {
+                        table.insert(value.text.to_string(), *share);
                     }
                 }
                 table
@@ -194,9 +195,11 @@ impl PersistedModel {
                 // A value never seen in training is as rare as the rarest that was.
                 let rarest = table.values().copied().fold(f32::INFINITY, f32::min);
                 let rarest = if rarest.is_finite() { rarest } else { 0.0 };
-                data.records
-                    .iter()
-                    .map(|r| if r[c].is_missing() { 0.0 } else { table.get(&*r[c].text).copied().unwrap_or(rarest) })
+                (0..data.len() as u32)
+                    .map(|r| {
+                        let value = data.value(r, c);
+                        if value.is_missing() { 0.0 } else { table.get(&*value.text).copied().unwrap_or(rarest) }
+                    })
                     .collect()
             })
             .collect();

@@ -201,3 +201,42 @@ async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
     let records = store.records(&[left, right]).await.unwrap();
     assert_ne!(records[0].person_id, records[1].person_id, "the keyboard decision parted them");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_statistics_page_reads_on_a_phone_with_its_charts() {
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Forty people seen in April to June 2024, some of them often.
+    let mut contacts = String::from("contact_id,chain_id,contact_date,location,borough,team,bedded_down\n");
+    for i in 0..40 {
+        for visit in 0..(1 + i % 4) {
+            let date = format!("2024-{:02}-{:02}", 4 + visit % 3, 1 + (i * 3 + visit * 9) % 28);
+            contacts.push_str(&format!("K{i}-{visit},C{i:04},{date},Strand,Westminster,West End team,Y\n"));
+        }
+    }
+    let (store, state) = support::seeded_state(dir.path(), &support::many_persons(), &contacts, false).await;
+    support::add_analyst(&store).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(byname_web::serve(state, listener));
+
+    let result = async {
+        sign_in(&client, &base, "analyst").await?;
+        client.goto(&format!("{base}/reports/key-statistics?period=FY2024-Q1")).await?;
+        client.wait().for_element(Locator::Css("article.report")).await?;
+        let charts = client.find_all(Locator::Css("figure.chart svg[role=img]")).await?;
+        assert!(charts.len() >= 3, "{} charts", charts.len());
+        let titled = client
+            .execute("return [...document.querySelectorAll('figure.chart svg')].every(s => s.querySelector('title') && s.querySelector('desc'));", vec![])
+            .await?;
+        assert_eq!(titled, serde_json::Value::Bool(true), "every chart has a title and a description");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the report scrolls sideways on a phone");
+        let screenshot = client.screenshot().await?;
+        std::fs::write(std::env::temp_dir().join("byname-key-statistics-phone.png"), screenshot).ok();
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}

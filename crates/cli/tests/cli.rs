@@ -372,6 +372,24 @@ fn forecasts_come_with_their_model_and_accuracy_and_refuse_bad_requests() {
     assert!(table.contains("FY2025-Q2") && table.contains("Model: ") && table.contains("Accuracy"), "{table}");
     assert!(table.contains("first 12 months of the data"), "the first year of 'new' is left out: {table}");
 
+    // One area, a break of one's own, and none at all.
+    let json = |args: &[&str]| -> serde_json::Value {
+        let text =
+            run_ok(byname(data.path()).args(["forecast", "--metric", "chain.total", "--format", "json"]).args(args));
+        serde_json::from_str(&text).unwrap()
+    };
+    let area = json(&["--area", "Westminster", "--horizon", "3"]);
+    assert_eq!(
+        (area["area"].as_str(), area["steps"].as_array().map(Vec::len)),
+        (Some("Westminster"), Some(3)),
+        "{area}"
+    );
+    let own_break = json(&["--break", "2022-01..2022-03"]);
+    let breaks: Vec<&str> = own_break["breaks"].as_array().unwrap().iter().filter_map(|b| b.as_str()).collect();
+    assert!(breaks.iter().any(|b| b.contains("2022-01")), "{breaks:?}");
+    let none = json(&["--no-breaks"]);
+    assert_eq!(none["breaks"].as_array().map(Vec::len), Some(0), "{none}");
+
     let refused = |args: &[&str], says: &str| {
         let output = byname(data.path()).arg("forecast").args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -6,7 +6,7 @@
 //! records here and every decision is written to the audit log.
 
 use crate::accounts::{SessionUser, random_token};
-use crate::link::{LinkError, LinkOutcome, LinkSettings, link, live_decisions};
+use crate::link::{LinkError, LinkOutcome, LinkSettings, link};
 use byname_domain::access::{PersonView, can_review_links, person_page_view};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
@@ -118,26 +118,7 @@ async fn audit<S: Store>(
 /// The pairs waiting for a decision, most likely first, as `(left, right, probability)`.
 async fn waiting<S: Store>(store: &S) -> Result<(Vec<(i64, i64, f64)>, f64, f64), StoreError> {
     let Some(run) = store.last_link_run().await? else { return Ok((Vec::new(), 0.95, 0.5)) };
-    let live = live_decisions(&store.link_decisions().await?);
-    let pairs = store.link_pairs(&PairScope::All).await?;
-    let uncertain: Vec<&LinkPair> = pairs
-        .iter()
-        .filter(|p| p.probability < run.auto_threshold && !live.contains_key(&(p.left_record_id, p.right_record_id)))
-        .collect();
-    let ids: Vec<i64> = uncertain.iter().flat_map(|p| [p.left_record_id, p.right_record_id]).collect();
-    let person_of: HashMap<i64, Option<i64>> =
-        store.records(&ids).await?.into_iter().map(|r| (r.record_id, r.person_id)).collect();
-    let mut out: Vec<(i64, i64, f64)> = uncertain
-        .into_iter()
-        .filter(|p| {
-            let (a, b) = (person_of.get(&p.left_record_id), person_of.get(&p.right_record_id));
-            // Withdrawn records have no person and leave the queue; pairs already joined another way too.
-            matches!((a, b), (Some(Some(x)), Some(Some(y))) if x != y)
-        })
-        .map(|p| (p.left_record_id, p.right_record_id, p.probability))
-        .collect();
-    out.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
-    Ok((out, run.auto_threshold, run.review_threshold))
+    Ok((store.review_queue().await?, run.auto_threshold, run.review_threshold))
 }
 
 /// One page of the review queue. The records shown are audited.

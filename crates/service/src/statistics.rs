@@ -175,7 +175,7 @@ pub async fn key_statistics<S: Store>(
     });
     let figures = figures?;
     let computed = started.elapsed();
-    quality.awaiting_review = store.review_queue_size().await?.max(0) as u64;
+    quality.awaiting_review = store.review_queue().await?.len() as u64;
     tracing::info!(
         read_s = read.as_secs_f64(),
         compute_s = (computed - read).as_secs_f64(),

@@ -97,9 +97,10 @@ pub trait Store: Send + Sync {
     fn stats_snapshot(&self, state: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
     /// Keeps one snapshot: the one for `state`.
     fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Pairs waiting in the linkage review queue: below the last run's automatic threshold, in two
-    /// different persons, with no live decision.
-    fn review_queue_size(&self) -> impl Future<Output = Result<i64>> + Send;
+    /// The linkage review queue, most likely first, as `(left record, right record, probability)`:
+    /// pairs below the last run's automatic threshold, in two different persons (so withdrawn
+    /// records, which have no person, leave it), with no live decision.
+    fn review_queue(&self) -> impl Future<Output = Result<Vec<(i64, i64, f64)>>> + Send;
 
     /// Everyone seen bedded down from `since` to `until`, with what the list shows.
     fn people_seen(&self, since: &str, until: &str) -> impl Future<Output = Result<Vec<SeenPerson>>> + Send;

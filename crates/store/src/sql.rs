@@ -461,18 +461,22 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn review_queue_size(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM link_pairs p \
+    async fn review_queue(&self) -> Result<Vec<(i64, i64, f64)>> {
+        let rows = sqlx::query(
+            "SELECT p.left_record_id, p.right_record_id, p.probability FROM link_pairs p \
              JOIN person_links a ON a.record_id = p.left_record_id \
              JOIN person_links b ON b.record_id = p.right_record_id \
              WHERE a.person_id <> b.person_id \
              AND p.probability < (SELECT auto_threshold FROM link_runs ORDER BY id DESC LIMIT 1) \
              AND NOT EXISTS (SELECT 1 FROM link_decisions d WHERE d.left_record_id = p.left_record_id \
-                             AND d.right_record_id = p.right_record_id AND d.undone_at IS NULL)",
+                             AND d.right_record_id = p.right_record_id AND d.undone_at IS NULL) \
+             ORDER BY p.probability DESC, p.left_record_id, p.right_record_id",
         )
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("left_record_id")?, r.try_get("right_record_id")?, r.try_get("probability")?)))
+            .collect()
     }
 
     async fn event_facts(&self) -> Result<EventFacts> {

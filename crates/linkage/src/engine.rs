@@ -618,30 +618,66 @@ pub fn explain(
 impl Explanation {
     /// A waterfall in plain text: the prior, each comparison, the total.
     pub fn text(&self) -> String {
-        let mut out =
-            format!("{:<28} {:>8}   (prior {:.2e})\n", "prior", format!("{:+.2}", self.prior_weight), self.prior);
-        let mut running = self.prior_weight;
-        for (name, level, left, right, term) in &self.terms {
-            let contribution = term.weight + term.term_frequency_adjustment;
-            running += contribution;
-            let tf = if term.term_frequency_adjustment != 0.0 {
-                format!(" incl. {:+.2} for how common the value is", term.term_frequency_adjustment)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "{name:<28} {:>8}   {level}: {left:?} vs {right:?} (m {:.3}, u {:.4}){tf}; running {running:+.2}\n",
-                format!("{contribution:+.2}"),
-                term.m,
-                term.u
-            ));
-        }
-        out.push_str(&format!(
-            "{:<28} {:>8}   probability {:.4}\n",
-            "total",
-            format!("{:+.2}", self.weight),
-            self.probability
-        ));
-        out
+        let lines: Vec<WaterfallLine<'_>> = self
+            .terms
+            .iter()
+            .map(|(name, level, left, right, term)| WaterfallLine {
+                comparison: name,
+                level,
+                left,
+                right,
+                m: term.m,
+                u: term.u,
+                weight: term.weight,
+                term_frequency_adjustment: term.term_frequency_adjustment,
+            })
+            .collect();
+        waterfall_text(self.prior, self.prior_weight, &lines, self.weight, self.probability)
     }
+}
+
+/// One comparison's line of a waterfall, borrowed from wherever the explanation lives
+/// (the engine's own, or one stored as JSON).
+pub struct WaterfallLine<'a> {
+    pub comparison: &'a str,
+    pub level: &'a str,
+    pub left: &'a str,
+    pub right: &'a str,
+    pub m: f64,
+    pub u: f64,
+    pub weight: f64,
+    pub term_frequency_adjustment: f64,
+}
+
+/// A waterfall in plain text: the prior, each comparison with the running total, the total.
+pub fn waterfall_text(
+    prior: f64,
+    prior_weight: f64,
+    lines: &[WaterfallLine<'_>],
+    weight: f64,
+    probability: f64,
+) -> String {
+    let mut out = format!("{:<28} {:>8}   (prior {prior:.2e})\n", "prior", format!("{prior_weight:+.2}"));
+    let mut running = prior_weight;
+    for line in lines {
+        let contribution = line.weight + line.term_frequency_adjustment;
+        running += contribution;
+        let tf = if line.term_frequency_adjustment != 0.0 {
+            format!(" incl. {:+.2} for how common the value is", line.term_frequency_adjustment)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{:<28} {:>8}   {}: {:?} vs {:?} (m {:.3}, u {:.4}){tf}; running {running:+.2}\n",
+            line.comparison,
+            format!("{contribution:+.2}"),
+            line.level,
+            line.left,
+            line.right,
+            line.m,
+            line.u
+        ));
+    }
+    out.push_str(&format!("{:<28} {:>8}   probability {probability:.4}\n", "total", format!("{weight:+.2}")));
+    out
 }

@@ -8,6 +8,7 @@
 use crate::accounts::{SessionUser, random_token};
 use crate::link::{LinkError, LinkOutcome, LinkSettings, link};
 use byname_domain::access::{PersonView, can_review_links, person_page_view};
+use byname_linkage::engine::{WaterfallLine, waterfall_text};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -493,32 +494,26 @@ pub async fn explain_records<S: Store>(
     let explanation = ExplanationView::parse(&pair.explanation).ok_or_else(|| {
         ReviewError::Invalid("the stored explanation is unreadable; run byname link --recompare".into())
     })?;
-    let mut out = format!(
-        "{left} and {right}\n{:<28} {:>8}   (prior {:.2e})\n",
-        "prior",
-        format!("{:+.2}", explanation.prior_weight),
-        explanation.prior
+    let lines: Vec<WaterfallLine<'_>> = explanation
+        .terms
+        .iter()
+        .map(|t| WaterfallLine {
+            comparison: &t.comparison,
+            level: &t.level,
+            left: &t.left,
+            right: &t.right,
+            m: t.m,
+            u: t.u,
+            weight: t.weight,
+            term_frequency_adjustment: t.term_frequency_adjustment,
+        })
+        .collect();
+    let waterfall = waterfall_text(
+        explanation.prior,
+        explanation.prior_weight,
+        &lines,
+        explanation.weight,
+        explanation.probability,
     );
-    let mut running = explanation.prior_weight;
-    for term in &explanation.terms {
-        let contribution = term.weight + term.term_frequency_adjustment;
-        running += contribution;
-        out.push_str(&format!(
-            "{:<28} {:>8}   {}: {:?} vs {:?} (m {:.3}, u {:.4}); running {running:+.2}\n",
-            term.comparison,
-            format!("{contribution:+.2}"),
-            term.level,
-            term.left,
-            term.right,
-            term.m,
-            term.u
-        ));
-    }
-    out.push_str(&format!(
-        "{:<28} {:>8}   probability {:.4}\n",
-        "total",
-        format!("{:+.2}", explanation.weight),
-        explanation.probability
-    ));
-    Ok(out)
+    Ok(format!("{left} and {right}\n{waterfall}"))
 }

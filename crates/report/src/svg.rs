@@ -78,18 +78,7 @@ pub fn trend(table: &Table, id: &str) -> Markup {
     let x = |i: usize| left + (WIDTH - left - right) * i as f64 / (n - 1) as f64;
     let y = |v: f64| top + (height - top - bottom) * (1.0 - v / max);
     let mut body = String::new();
-    for k in 0..=4 {
-        let v = max * f64::from(k) / 4.0;
-        body.push_str(&format!(
-            r#"<line x1="{left}" x2="{}" y1="{:.1}" y2="{:.1}" class="grid"/><text x="{}" y="{:.1}" text-anchor="end" class="label">{}</text>"#,
-            WIDTH - right,
-            y(v),
-            y(v),
-            left - 6.0,
-            y(v) + 4.0,
-            format_number(v)
-        ));
-    }
+    grid(&mut body, max, left, right, y);
     let path = |points: Vec<(usize, f64)>| -> String {
         points
             .iter()
@@ -156,18 +145,7 @@ pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanS
     let x = |i: usize| left + (WIDTH - left - right) * i as f64 / (n - 1) as f64;
     let y = |v: f64| top + (height - top - bottom) * (1.0 - v / max);
     let mut body = String::new();
-    for k in 0..=4 {
-        let v = max * f64::from(k) / 4.0;
-        body.push_str(&format!(
-            r#"<line x1="{left}" x2="{}" y1="{:.1}" y2="{:.1}" class="grid"/><text x="{}" y="{:.1}" text-anchor="end" class="label">{}</text>"#,
-            WIDTH - right,
-            y(v),
-            y(v),
-            left - 6.0,
-            y(v) + 4.0,
-            format_number(v)
-        ));
-    }
+    grid(&mut body, max, left, right, y);
     let start = history.len();
     // The bands start at the last figure known, so the fan opens from the line.
     let anchor = history.last().map(|(_, v)| (start - 1, *v));
@@ -231,6 +209,22 @@ pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanS
         end.unwrap_or_default()
     );
     chart(id, title, &description, height, &body)
+}
+
+/// Five horizontal grid lines from 0 to `max`, labelled on the left.
+fn grid(body: &mut String, max: f64, left: f64, right: f64, y: impl Fn(f64) -> f64) {
+    for k in 0..=4 {
+        let v = max * f64::from(k) / 4.0;
+        body.push_str(&format!(
+            r#"<line x1="{left}" x2="{}" y1="{:.1}" y2="{:.1}" class="grid"/><text x="{}" y="{:.1}" text-anchor="end" class="label">{}</text>"#,
+            WIDTH - right,
+            y(v),
+            y(v),
+            left - 6.0,
+            y(v) + 4.0,
+            format_number(v)
+        ));
+    }
 }
 
 fn chart(id: &str, title: &str, description: &str, height: f64, body: &str) -> Markup {

@@ -73,6 +73,26 @@ pub async fn current_user<S: Store>(
     accounts::session(&state.store, &token, state.clock.now()).await
 }
 
+/// The signed-in user, or what to answer instead: the login page without a session, the error
+/// page when the store fails.
+pub async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+    match current_user(state, headers).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(error) => Err(server_error(&error)),
+    }
+}
+
+/// A signed-in user whose role reads the partnership's figures, or what to answer instead.
+pub async fn statistics_reader<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+    let user = signed_in(state, headers).await?;
+    if byname_domain::access::can_see_statistics(user.role) {
+        return Ok(user);
+    }
+    let body = html! { main { h1 { "Not allowed" } p { "Your role does not see the partnership's figures." } } };
+    Err((StatusCode::FORBIDDEN, layout("Not allowed", Some(&user), body)).into_response())
+}
+
 pub async fn login_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
     if let Ok(Some(_)) = current_user(&state, &headers).await {
         return Redirect::to("/by-name-list").into_response();

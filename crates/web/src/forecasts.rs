@@ -4,12 +4,11 @@
 //! only: nothing here is written to the audit log.
 
 use crate::AppState;
-use crate::auth::current_user;
+use crate::auth::statistics_reader;
 use crate::pages::{layout, server_error};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use byname_domain::access::can_see_statistics;
+use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
 use byname_service::accounts::SessionUser;
 use byname_service::forecast::{ForecastRequest, ForecastServiceError, MetricForecast, forecast};
@@ -70,15 +69,10 @@ pub async fn forecasts_page<S: Store>(
     headers: HeaderMap,
     Query(params): Query<ForecastParams>,
 ) -> Response {
-    let user = match current_user(&state, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(error) => return server_error(&error),
+    let user = match statistics_reader(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    if !can_see_statistics(user.role) {
-        let body = html! { main { h1 { "Not allowed" } p { "Your role does not see the partnership's figures." } } };
-        return (StatusCode::FORBIDDEN, layout("Not allowed", Some(&user), body)).into_response();
-    }
     let chosen = Chosen {
         metric: params.metric.clone().unwrap_or_else(|| "chain.total".to_owned()),
         unit: params.unit.clone().unwrap_or_else(|| "month".to_owned()),

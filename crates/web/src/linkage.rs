@@ -4,7 +4,7 @@
 //! records, why they were linked, merge, split and undo.
 
 use crate::AppState;
-use crate::auth::current_user;
+use crate::auth::signed_in;
 use crate::pages::{layout, server_error};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -21,17 +21,13 @@ use std::sync::Arc;
 
 const QUEUE_PAGE: usize = 100;
 
-enum Gate {
-    User(SessionUser),
-    Response(Response),
-}
-
-async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Gate {
-    match current_user(state, headers).await {
-        Ok(Some(user)) => Gate::User(user),
-        Ok(None) => Gate::Response(Redirect::to("/login").into_response()),
-        Err(error) => Gate::Response(server_error(&error)),
+/// A signed-in user whose form carries their session's CSRF token, or what to answer instead.
+async fn form_user<S: Store>(state: &AppState<S>, headers: &HeaderMap, csrf: &str) -> Result<SessionUser, Response> {
+    let user = signed_in(state, headers).await?;
+    if csrf != user.csrf_token {
+        return Err(expired_form(&user));
     }
+    Ok(user)
 }
 
 fn now_text<S>(state: &AppState<S>) -> String {
@@ -170,8 +166,8 @@ fn explanation_table(explanation: &ExplanationView) -> Markup {
 
 pub async fn queue_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
     let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+        Ok(user) => user,
+        Err(response) => return response,
     };
     match review::queue(&state.store, &user, QUEUE_PAGE, &now_text(&state)).await {
         Ok(queue) => layout("Review queue", Some(&user), render_queue(&queue)).into_response(),
@@ -222,8 +218,8 @@ pub async fn pair_page<S: Store>(
     Path((left, right)): Path<(i64, i64)>,
 ) -> Response {
     let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+        Ok(user) => user,
+        Err(response) => return response,
     };
     match review::pair(&state.store, &user, left, right, &now_text(&state)).await {
         Ok(view) => layout("Review a pair", Some(&user), render_pair(&view, &user)).into_response(),
@@ -280,13 +276,10 @@ pub async fn decide<S: Store>(
     Path((left, right)): Path<(i64, i64)>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    if form.csrf != user.csrf_token {
-        return expired_form(&user);
-    }
     let same = match form.decision.as_str() {
         "same" => true,
         "different" => false,
@@ -311,8 +304,8 @@ pub async fn person_page<S: Store>(
     Path(person): Path<i64>,
 ) -> Response {
     let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+        Ok(user) => user,
+        Err(response) => return response,
     };
     match review::person_linkage(&state.store, &user, person, &now_text(&state)).await {
         Ok(linkage) => layout("Person", Some(&user), render_person(&linkage, &user)).into_response(),
@@ -439,13 +432,10 @@ pub async fn merge<S: Store>(
     Path(person): Path<i64>,
     Form(form): Form<MergeForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    if form.csrf != user.csrf_token {
-        return expired_form(&user);
-    }
     let Ok(other) = form.other.trim().parse::<i64>() else {
         return error_page(&user, &ReviewError::Invalid("the other person's number is a whole number".into()));
     };
@@ -469,13 +459,10 @@ pub async fn split<S: Store>(
     Path(person): Path<i64>,
     Form(form): Form<SplitForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    if form.csrf != user.csrf_token {
-        return expired_form(&user);
-    }
     match review::split(&state.store, &user, form.record, &form.reason, &now_text(&state)).await {
         Ok(_) => Redirect::to(&format!("/people/{person}")).into_response(),
         Err(error) => error_page(&user, &error),
@@ -494,13 +481,10 @@ pub async fn undo<S: Store>(
     headers: HeaderMap,
     Form(form): Form<UndoForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Gate::User(user) => user,
-        Gate::Response(response) => return response,
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    if form.csrf != user.csrf_token {
-        return expired_form(&user);
-    }
     match review::undo(&state.store, &user, &form.batch, &now_text(&state)).await {
         Ok(()) => {
             Redirect::to(&form.back.map(|p| format!("/people/{p}")).unwrap_or_else(|| "/review".into())).into_response()

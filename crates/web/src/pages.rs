@@ -1,10 +1,10 @@
 //! The pages: the layout every page shares and the by-name list.
 
 use crate::AppState;
-use crate::auth::current_user;
+use crate::auth::signed_in;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use byname_domain::access::PersonView;
 use byname_domain::date::iso;
 use byname_service::accounts::SessionUser;
@@ -71,10 +71,9 @@ pub async fn by_name_list<S: Store>(
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let user = match current_user(&state, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(error) => return server_error(&error),
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     let sort = params.sort.as_deref().and_then(SortKey::parse).unwrap_or_default();
     let descending = match params.dir.as_deref() {

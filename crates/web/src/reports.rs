@@ -3,12 +3,11 @@
 //! person data is shown, so nothing here is written to the audit log.
 
 use crate::AppState;
-use crate::auth::current_user;
+use crate::auth::statistics_reader;
 use crate::pages::{layout, server_error};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use byname_domain::access::can_see_statistics;
+use axum::response::{IntoResponse, Response};
 use byname_domain::period::Period;
 use byname_report::Format;
 use byname_service::accounts::SessionUser;
@@ -65,22 +64,10 @@ pub async fn key_statistics_page<S: Store>(
     headers: HeaderMap,
     Query(params): Query<ReportParams>,
 ) -> Response {
-    let user = match current_user(&state, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(error) => return server_error(&error),
+    let user = match statistics_reader(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    if !can_see_statistics(user.role) {
-        return (
-            StatusCode::FORBIDDEN,
-            layout(
-                "Not allowed",
-                Some(&user),
-                html! { main { h1 { "Not allowed" } p { "Your role does not see the partnership's figures." } } },
-            ),
-        )
-            .into_response();
-    }
     let today = state.clock.today();
     let public = params.public.as_deref().is_some_and(|p| p == "1" || p == "on" || p == "true");
     let period_text = params.period.clone().unwrap_or_else(|| last_complete_quarter(today).to_string());

@@ -15,6 +15,7 @@
 
 mod breaks;
 mod models;
+pub mod scenario;
 
 pub use breaks::Break;
 pub use models::Model;

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod series;
 pub mod settings;
 pub mod snapshot;
+pub mod states;
 pub mod timeline;
 
 pub use compute::{Figures, Finding, StatsError, compute};

@@ -145,18 +145,7 @@ pub fn series(
         first_day = first_day.min(d);
         last_day = last_day.max(d);
     }
-    let settings = match area {
-        Some(name) => {
-            let Some(found) = population.areas.iter().find(|a| a.eq_ignore_ascii_case(name)) else {
-                return Err(SeriesError::UnknownArea(name.to_owned(), population.areas.join(", ")));
-            };
-            let mut settings = settings.clone();
-            settings.chain.areas = vec![found.clone()];
-            settings
-        }
-        None => settings.clone(),
-    };
-    let restricted = restrict_to_areas(population, &settings);
+    let (restricted, settings) = in_area(population, area, settings)?;
     let population = restricted.as_ref().unwrap_or(population);
     let where_ = area.map(|a| format!(" in {a}")).unwrap_or_default();
     let first_seen = population.people.iter().filter_map(|p| p.first_bedded()).min();
@@ -240,6 +229,27 @@ pub fn series(
         values: values.into_iter().map(|v| v as f64).collect(),
         recorded,
     })
+}
+
+/// The settings for one area (or the partnership's, with `None`) and the population restricted
+/// to them, when a restriction applies.
+pub(crate) fn in_area(
+    population: &Population,
+    area: Option<&str>,
+    settings: &Settings,
+) -> Result<(Option<Population>, Settings), SeriesError> {
+    let settings = match area {
+        Some(name) => {
+            let Some(found) = population.areas.iter().find(|a| a.eq_ignore_ascii_case(name)) else {
+                return Err(SeriesError::UnknownArea(name.to_owned(), population.areas.join(", ")));
+            };
+            let mut settings = settings.clone();
+            settings.chain.areas = vec![found.clone()];
+            settings
+        }
+        None => settings.clone(),
+    };
+    Ok((restrict_to_areas(population, &settings), settings))
 }
 
 fn mark(recorded: &mut [bool], k: i32) {

@@ -2,7 +2,7 @@
 
 use crate::{
     Cli, Command, DemoArgs, ForecastArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand,
-    ReportCommand, ServeArgs, UsersCommand,
+    ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -153,6 +153,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => demo(&cli, args).await,
         Command::Forecast(args) => forecast(&cli, &clock, args).await,
+        Command::Scenario(args) => scenario(&cli, &clock, args).await,
     }
 }
 
@@ -172,34 +173,72 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     let Some(unit) = PeriodUnit::parse(&args.period_unit) else {
         bail!("--period-unit {:?}: expected month or quarter", args.period_unit);
     };
-    if !["table", "csv", "json"].contains(&args.format.as_str()) {
-        bail!("--format {:?}: expected table, csv or json", args.format);
-    }
+    check_format(&args.format)?;
     if args.horizon == 0 {
         bail!("--horizon 0: forecast at least one {} ahead", unit.code());
     }
-    let breaks = if args.no_breaks {
-        Vec::new()
-    } else if args.breaks.is_empty() {
-        vec![byname_forecast::Break::EVERYONE_IN]
-    } else {
-        args.breaks
-            .iter()
-            .map(|b| byname_forecast::Break::parse(b).map_err(|e| anyhow::anyhow!("--break: {e}")))
-            .collect::<Result<_>>()?
-    };
+    let breaks = breaks(args.no_breaks, &args.breaks)?;
     let settings = read_settings(args.settings.as_deref())?;
     let store = open_store(cli).await?;
     let request =
         ForecastRequest { metric: args.metric.clone(), unit, horizon: args.horizon, area: args.area.clone(), breaks };
     let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
-    let text = match args.format.as_str() {
-        "json" => format!("{:#}\n", result.to_json()),
-        "csv" => result.to_csv(),
-        _ => result.to_table(),
+    print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+}
+
+fn check_format(format: &str) -> Result<()> {
+    if !["table", "csv", "json"].contains(&format) {
+        bail!("--format {format:?}: expected table, csv or json");
+    }
+    Ok(())
+}
+
+fn print_formatted(
+    format: &str,
+    json: impl FnOnce() -> String,
+    csv: impl FnOnce() -> String,
+    table: impl FnOnce() -> String,
+) -> Result<()> {
+    let text = match format {
+        "json" => json(),
+        "csv" => csv(),
+        _ => table(),
     };
     std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?;
     Ok(())
+}
+
+/// The structural breaks of `--break` and `--no-breaks`: Everyone In by default.
+fn breaks(none: bool, given: &[String]) -> Result<Vec<byname_forecast::Break>> {
+    if none {
+        return Ok(Vec::new());
+    }
+    if given.is_empty() {
+        return Ok(vec![byname_forecast::Break::EVERYONE_IN]);
+    }
+    given.iter().map(|b| byname_forecast::Break::parse(b).map_err(|e| anyhow::anyhow!("--break: {e}"))).collect()
+}
+
+async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<()> {
+    use byname_service::scenario::ScenarioRequest;
+    check_format(&args.format)?;
+    let mut request = if args.validate {
+        ScenarioRequest::validation()
+    } else {
+        let mut request = ScenarioRequest::new(args.changes.clone(), args.from.clone(), args.months);
+        request.fit_to = args.fit_to.clone();
+        request
+    };
+    request.area = args.area.clone();
+    request.window = args.window;
+    request.paths = args.paths;
+    request.seed = args.seed;
+    request.metric = args.metric.clone();
+    request.breaks = breaks(args.no_breaks, &args.breaks)?;
+    let settings = read_settings(args.settings.as_deref())?;
+    let store = open_store(cli).await?;
+    let result = byname_service::scenario::scenario(&store, request, &settings, clock.today()).await?;
+    print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
 fn generate(args: &GenerateArgs, today: time::Date) -> Result<()> {

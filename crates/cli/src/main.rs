@@ -80,6 +80,60 @@ enum Command {
     /// Forecast a metric's monthly or quarterly figures, with 80% and 95% intervals, the model
     /// chosen by backtest on the history and its measured accuracy.
     Forecast(ForecastArgs),
+    /// Project rough sleeping and the by-name list under a change of capacity or rate, next to
+    /// the baseline, with the stock-and-flow model fitted to the stored events.
+    Scenario(ScenarioArgs),
+}
+
+#[derive(Args)]
+struct ScenarioArgs {
+    /// NAME=AMOUNT, repeatable: hotel_capacity, shelter_capacity, hub_capacity or
+    /// longterm_capacity by places (-200) or percent (-50%); arrivals, move_on, placement or
+    /// returns by percent (+20%). None: the baseline alone.
+    #[arg(long = "change", value_name = "NAME=AMOUNT")]
+    changes: Vec<String>,
+    /// YYYY-MM: the month the changes apply from; the first projected month by default.
+    #[arg(long)]
+    from: Option<String>,
+    /// Months projected.
+    #[arg(long, default_value_t = 18)]
+    months: usize,
+    /// YYYY-MM: the last month the model learns from (the last month of data by default). With
+    /// months of data after it, the projection is compared with what was recorded.
+    #[arg(long)]
+    fit_to: Option<String>,
+    /// Run the model's validation on the generated history: fitted to 2021-03, hotel rooms
+    /// closed to newcomers from 2021-04, 18 months compared with what was recorded.
+    #[arg(long, conflicts_with_all = ["changes", "from", "fit_to"])]
+    validate: bool,
+    /// Months of moves the rates are counted over.
+    #[arg(long, default_value_t = 12)]
+    window: usize,
+    /// Simulated paths.
+    #[arg(long, default_value_t = 500)]
+    paths: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The figure shown: chain.total, chain.new, chain.living_on_streets, bfz.active or
+    /// occupancy.hotel, occupancy.night_shelter, occupancy.assessment_hub, occupancy.longer_term.
+    #[arg(long, default_value = "chain.total")]
+    metric: String,
+    /// One area (borough); the partnership's areas when absent.
+    #[arg(long)]
+    area: Option<String>,
+    /// table, csv or json.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// A structural break, YYYY-MM..YYYY-MM, left out of the arrivals' averages; repeatable.
+    /// Default: 2020-04..2021-06 (Everyone In).
+    #[arg(long = "break", value_name = "FROM..TO")]
+    breaks: Vec<String>,
+    /// Mark no structural break at all.
+    #[arg(long, conflicts_with = "breaks")]
+    no_breaks: bool,
+    /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
+    #[arg(long)]
+    settings: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -422,3 +422,86 @@ fn forecasts_come_with_their_model_and_accuracy_and_refuse_bad_requests() {
     assert_eq!(value["model"], "naive", "{json}");
     assert!(value["caution"].as_str().unwrap().contains("less than two years"), "{json}");
 }
+
+#[test]
+fn scenarios_project_against_the_baseline_validate_on_the_hotel_closures_and_refuse_the_impossible() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("export");
+    run_ok(byname(data.path()).args(["generate", "--out"]).arg(&export).args([
+        "--seed",
+        "7",
+        "--from",
+        "2015-04-01",
+        "--to",
+        "2023-03-31",
+        "--scale",
+        "0.5",
+    ]));
+    run_ok(byname(data.path()).args(["import", "inform"]).arg(export.join("inform")).arg("--no-link"));
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let text = run_ok(byname(data.path()).args(["scenario", "--format", "json", "--paths", "200"]).args(args));
+        serde_json::from_str(&text).unwrap()
+    };
+
+    // The validation: fitted to March 2021, hotel rooms closed to newcomers from April, and the
+    // 18 months after compared with what was recorded. Closing the rooms must explain who lived
+    // on the streets and who stayed in hotels better than carrying the Everyone In rates on.
+    let validation = json(&["--validate"]);
+    assert_eq!(validation["changes"][0]["lever"], "hotel_capacity", "{validation}");
+    let steps = validation["steps"].as_array().unwrap();
+    assert_eq!((steps.len(), steps[0]["period"].as_str()), (18, Some("2021-04")));
+    assert!(steps.iter().all(|s| s["recorded"].as_f64().is_some()), "the data has those months");
+    let check = |metric: &str| validation["check"].as_array().unwrap().iter().find(|c| c["metric"] == metric).unwrap();
+    let error = |c: &serde_json::Value, run: &str| c[format!("error_{run}")].as_f64().unwrap();
+    for metric in ["chain.living_on_streets", "occupancy.hotel"] {
+        let c = check(metric);
+        assert!(error(c, "scenario") < error(c, "baseline") * 0.7, "closing the hotels explains {metric} better: {c}");
+    }
+    let total = check("chain.total");
+    assert!(error(total, "scenario") < 15.0, "{total}");
+    assert!(validation["cautions"][0].as_str().unwrap().contains("structural break"), "{validation}");
+
+    // A scenario on the latest data: fewer longer-term places leave more people on the street.
+    let cut = json(&["--change", "longterm_capacity=-30%", "--months", "12", "--metric", "chain.living_on_streets"]);
+    let steps = cut["steps"].as_array().unwrap();
+    assert_eq!((steps.len(), steps[0]["period"].as_str()), (12, Some("2023-04")), "{cut}");
+    let last = &steps[11];
+    assert!(last["point"].as_f64() > last["baseline"]["point"].as_f64(), "{last}");
+    for step in steps {
+        let f = |key: &str| step[key].as_f64().unwrap();
+        assert!(f("lower_95") <= f("lower_80") && f("lower_80") <= f("point") && f("point") <= f("upper_80"), "{step}");
+        assert!(f("upper_80") <= f("upper_95") && step["recorded"].is_null(), "{step}");
+    }
+    let places = cut["capacities_after_changes"][0]["places"].as_i64().unwrap();
+    let fitted = cut["fit"]["capacities"]["longterm_capacity"].as_i64().unwrap();
+    assert_eq!(places, fitted - (fitted as f64 * 0.3).round() as i64);
+
+    let csv =
+        run_ok(byname(data.path()).args(["scenario", "--change", "move_on=+20%", "--months", "6", "--format", "csv"]));
+    assert_eq!(csv.lines().next(), Some("metric,period,run,point,lower_80,upper_80,lower_95,upper_95,recorded"));
+    assert_eq!(csv.lines().count(), 1 + 8 * 2 * 6, "8 figures, baseline and scenario, 6 months");
+    let table = run_ok(byname(data.path()).args(["scenario", "--validate", "--paths", "50"]));
+    assert!(
+        table.contains("hotel_capacity -100% from 2021-04") && table.contains("Against what was recorded"),
+        "{table}"
+    );
+
+    let refused = |args: &[&str], says: &str| {
+        let output = byname(data.path()).arg("scenario").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && output.stdout.is_empty(), "{args:?} gave a scenario");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    };
+    refused(&["--change", "longterm_capacity=-100000"], "a capacity cannot be negative");
+    refused(&["--change", "beds=-10"], "no change is called \"beds\"; these are: hotel_capacity");
+    refused(&["--change", "move_on=20"], "move_on=+20%");
+    refused(&["--change", "arrivals=-10%", "--from", "2019-01"], "a scenario changes the future");
+    refused(&["--change", "arrivals=-10%", "--from", "July"], "is not a month");
+    refused(&["--months", "0"], "at least one month");
+    refused(&["--months", "61"], "more than 60 months");
+    refused(&["--metric", "chain.totl"], "these are: chain.total");
+    refused(&["--fit-to", "2010-01"], "the data run from 2015-04");
+    refused(&["--fit-to", "2016-01"], "at least 24 are needed");
+    refused(&["--area", "Atlantis"], "no area \"Atlantis\"");
+}

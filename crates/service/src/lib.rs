@@ -11,6 +11,7 @@ pub mod import;
 pub mod link;
 pub mod link_csv;
 pub mod review;
+pub mod scenario;
 pub mod statistics;
 
 pub use import::{ImportError, ImportKind, ImportOptions, ImportOutcome, Progress};

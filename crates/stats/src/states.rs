@@ -185,7 +185,9 @@ pub fn panel(
     let (restricted, settings) = in_area(population, area, settings)?;
     let population = restricted.as_ref().unwrap_or(population);
     let where_ = area.map(|a| format!(" in {a}")).unwrap_or_default();
-    let first_event = population.people.iter().filter_map(first_event).min();
+    // The data start with the first person seen rough sleeping: stays that began before then
+    // (in a hostel for years) come into view in that month.
+    let first_event = population.people.iter().filter_map(Person::first_bedded).min();
     // The data runs to its last recorded event: a contact, an arrival or a departure.
     let last_event = population
         .people

@@ -138,10 +138,75 @@ pub struct FanStep {
 /// The history as a solid line, then the forecast as a dashed line inside its 95% and 80%
 /// intervals (a fan), with a rule where the forecast starts.
 pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanStep], model: &str) -> Markup {
-    let n = (history.len() + future.len()).max(2);
+    let first = history.first().map(|(l, _)| l.as_str()).unwrap_or_default();
+    let last = history.last().map(|(l, _)| l.as_str()).unwrap_or_default();
+    let end = future.last().map(|s| format!(" The forecast for {} is {}.", s.label, in_words(s)));
+    let description = format!(
+        "Figures from {first} to {last} as a solid line, then the forecast by {model} as a dashed line inside its 80% (darker) and 95% (lighter) intervals.{}",
+        end.unwrap_or_default()
+    );
+    fans(id, title, &description, history, &[(future, "")], &[])
+}
+
+/// A scenario against its baseline: the history as a solid line, the baseline's fan in grey,
+/// the scenario's in colour, and what was recorded over the projected months (when the model
+/// was fitted to earlier data) as dots.
+pub fn scenario(
+    id: &str,
+    title: &str,
+    history: &[(String, f64)],
+    baseline: &[FanStep],
+    scenario: &[FanStep],
+    recorded: &[Option<f64>],
+) -> Markup {
+    let first = history.first().map(|(l, _)| l.as_str()).unwrap_or_default();
+    let last = history.last().map(|(l, _)| l.as_str()).unwrap_or_default();
+    let end = match (baseline.last(), scenario.last()) {
+        (Some(b), Some(s)) => format!(
+            " In {}, the scenario projects {}, against {} without the change.",
+            s.label,
+            in_words(s),
+            in_words(b)
+        ),
+        _ => String::new(),
+    };
+    let dots = if recorded.iter().any(Option::is_some) {
+        " Dots are the figures recorded in the projected months."
+    } else {
+        ""
+    };
+    let description = format!(
+        "Figures from {first} to {last} as a solid line, then the baseline (grey, dashed) and the scenario (blue, dashed), each inside its 80% and 95% ranges.{end}{dots}"
+    );
+    fans(id, title, &description, history, &[(baseline, "base-"), (scenario, "")], recorded)
+}
+
+fn in_words(s: &FanStep) -> String {
+    format!(
+        "{} (80% interval {} to {}, 95% interval {} to {})",
+        format_number(s.point.round()),
+        format_number(s.lower_80.round()),
+        format_number(s.upper_80.round()),
+        format_number(s.lower_95.round()),
+        format_number(s.upper_95.round())
+    )
+}
+
+/// The history as a solid line and each fan after it, its classes prefixed as given.
+fn fans(
+    id: &str,
+    title: &str,
+    description: &str,
+    history: &[(String, f64)],
+    fans: &[(&[FanStep], &str)],
+    recorded: &[Option<f64>],
+) -> Markup {
+    let future_len = fans.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+    let n = (history.len() + future_len).max(2);
     let height = 280.0;
     let (left, right, top, bottom) = (56.0, 16.0, 16.0, 40.0);
-    let max = nice_max(history.iter().map(|(_, v)| *v).chain(future.iter().map(|s| s.upper_95)).fold(0.0, f64::max));
+    let highest = fans.iter().flat_map(|(f, _)| f.iter().map(|s| s.upper_95)).chain(recorded.iter().flatten().copied());
+    let max = nice_max(history.iter().map(|(_, v)| *v).chain(highest).fold(0.0, f64::max));
     let x = |i: usize| left + (WIDTH - left - right) * i as f64 / (n - 1) as f64;
     let y = |v: f64| top + (height - top - bottom) * (1.0 - v / max);
     let mut body = String::new();
@@ -149,23 +214,6 @@ pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanS
     let start = history.len();
     // The bands start at the last figure known, so the fan opens from the line.
     let anchor = history.last().map(|(_, v)| (start - 1, *v));
-    let band = |lower: fn(&FanStep) -> f64, upper: fn(&FanStep) -> f64| -> String {
-        let mut points: Vec<(usize, f64)> = anchor.into_iter().collect();
-        points.extend(future.iter().enumerate().map(|(k, s)| (start + k, upper(s))));
-        let mut back: Vec<(usize, f64)> = future.iter().enumerate().map(|(k, s)| (start + k, lower(s))).collect();
-        back.reverse();
-        points.extend(back);
-        points.iter().map(|(i, v)| format!("{:.1},{:.1}", x(*i), y(*v))).collect::<Vec<_>>().join(" ")
-    };
-    if !future.is_empty() {
-        body.push_str(&format!(r#"<polygon points="{}" class="band95"/>"#, band(|s| s.lower_95, |s| s.upper_95)));
-        body.push_str(&format!(r#"<polygon points="{}" class="band80"/>"#, band(|s| s.lower_80, |s| s.upper_80)));
-        let divider = x(start.saturating_sub(1));
-        body.push_str(&format!(
-            r#"<line x1="{divider:.1}" x2="{divider:.1}" y1="{top}" y2="{}" class="divider"/>"#,
-            height - bottom
-        ));
-    }
     let path = |points: &[(usize, f64)]| -> String {
         points
             .iter()
@@ -174,12 +222,45 @@ pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanS
             .collect::<Vec<_>>()
             .join(" ")
     };
+    for (future, prefix) in fans.iter().filter(|(f, _)| !f.is_empty()) {
+        let band = |lower: fn(&FanStep) -> f64, upper: fn(&FanStep) -> f64| -> String {
+            let mut points: Vec<(usize, f64)> = anchor.into_iter().collect();
+            points.extend(future.iter().enumerate().map(|(k, s)| (start + k, upper(s))));
+            let mut back: Vec<(usize, f64)> = future.iter().enumerate().map(|(k, s)| (start + k, lower(s))).collect();
+            back.reverse();
+            points.extend(back);
+            points.iter().map(|(i, v)| format!("{:.1},{:.1}", x(*i), y(*v))).collect::<Vec<_>>().join(" ")
+        };
+        body.push_str(&format!(
+            r#"<polygon points="{}" class="{prefix}band95"/>"#,
+            band(|s| s.lower_95, |s| s.upper_95)
+        ));
+        body.push_str(&format!(
+            r#"<polygon points="{}" class="{prefix}band80"/>"#,
+            band(|s| s.lower_80, |s| s.upper_80)
+        ));
+    }
+    if future_len > 0 {
+        let divider = x(start.saturating_sub(1));
+        body.push_str(&format!(
+            r#"<line x1="{divider:.1}" x2="{divider:.1}" y1="{top}" y2="{}" class="divider"/>"#,
+            height - bottom
+        ));
+    }
     let line: Vec<(usize, f64)> = history.iter().enumerate().map(|(i, (_, v))| (i, *v)).collect();
     body.push_str(&format!(r#"<path d="{}" class="line"/>"#, path(&line)));
-    let mut ahead: Vec<(usize, f64)> = anchor.into_iter().collect();
-    ahead.extend(future.iter().enumerate().map(|(k, s)| (start + k, s.point)));
-    body.push_str(&format!(r#"<path d="{}" class="forecast"/>"#, path(&ahead)));
-    let labels = history.iter().map(|(l, _)| l.as_str()).chain(future.iter().map(|s| s.label.as_str()));
+    for (future, prefix) in fans.iter().filter(|(f, _)| !f.is_empty()) {
+        let mut ahead: Vec<(usize, f64)> = anchor.into_iter().collect();
+        ahead.extend(future.iter().enumerate().map(|(k, s)| (start + k, s.point)));
+        body.push_str(&format!(r#"<path d="{}" class="{prefix}forecast"/>"#, path(&ahead)));
+    }
+    for (k, v) in recorded.iter().enumerate() {
+        if let Some(v) = v {
+            body.push_str(&format!(r#"<circle cx="{:.1}" cy="{:.1}" r="3" class="recorded"/>"#, x(start + k), y(*v)));
+        }
+    }
+    let longest = fans.iter().map(|(f, _)| *f).max_by_key(|f| f.len()).unwrap_or(&[]);
+    let labels = history.iter().map(|(l, _)| l.as_str()).chain(longest.iter().map(|s| s.label.as_str()));
     for (i, label) in labels.enumerate() {
         // A year's mark: January of a month, or the first quarter of a financial year.
         if label.ends_with("-01") || label.ends_with("-Q1") {
@@ -191,24 +272,7 @@ pub fn forecast(id: &str, title: &str, history: &[(String, f64)], future: &[FanS
             ));
         }
     }
-    let first = history.first().map(|(l, _)| l.as_str()).unwrap_or_default();
-    let last = history.last().map(|(l, _)| l.as_str()).unwrap_or_default();
-    let end = future.last().map(|s| {
-        format!(
-            " The forecast for {} is {} (80% interval {} to {}, 95% interval {} to {}).",
-            s.label,
-            format_number(s.point.round()),
-            format_number(s.lower_80.round()),
-            format_number(s.upper_80.round()),
-            format_number(s.lower_95.round()),
-            format_number(s.upper_95.round())
-        )
-    });
-    let description = format!(
-        "Figures from {first} to {last} as a solid line, then the forecast by {model} as a dashed line inside its 80% (darker) and 95% (lighter) intervals.{}",
-        end.unwrap_or_default()
-    );
-    chart(id, title, &description, height, &body)
+    chart(id, title, description, height, &body)
 }
 
 /// Five horizontal grid lines from 0 to `max`, labelled on the left.

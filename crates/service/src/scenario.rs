@@ -5,10 +5,12 @@
 
 use crate::statistics::{StatisticsError, snapshot};
 use byname_forecast::Break;
+pub use byname_forecast::Step;
 use byname_forecast::scenario::{
-    Change, Check, Fit, FitOptions, Lever, Projection, RunOptions, ScenarioError, TRACKED, Track, check, fit,
-    month_label, parse_month, project, recorded,
+    Change, Check, Fit, FitOptions, Projection, RunOptions, ScenarioError, Track, check, fit, month_label, parse_month,
+    project, recorded,
 };
+pub use byname_forecast::scenario::{Lever, TRACKED};
 use byname_stats::Settings;
 use byname_stats::series::SeriesError;
 use byname_stats::states::{Panel, State, panel};

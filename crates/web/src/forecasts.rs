@@ -95,19 +95,27 @@ pub async fn forecasts_page<S: Store>(
     };
     match params.format.as_deref() {
         None | Some("html") => layout("Forecasts", Some(&user), page(&chosen, &result)).into_response(),
-        Some("json") => download(format!("{:#}\n", result.to_json()), "application/json", &chosen, "json"),
-        Some("csv") => download(result.to_csv(), "text/csv; charset=utf-8", &chosen, "csv"),
+        Some("json") => download(format!("{:#}\n", result.to_json()), "application/json", &file_name(&chosen), "json"),
+        Some("csv") => download(result.to_csv(), "text/csv; charset=utf-8", &file_name(&chosen), "csv"),
         Some(other) => {
             message(&user, StatusCode::BAD_REQUEST, &chosen, &format!("{other:?} is not a format: csv or json"))
         }
     }
 }
 
-fn download(body: String, content_type: &'static str, chosen: &Chosen, extension: &str) -> Response {
+fn file_name(chosen: &Chosen) -> String {
+    format!("forecast-{}-{}", chosen.metric, chosen.unit)
+}
+
+/// A download named `{name}.{extension}`.
+pub(crate) fn download(body: String, content_type: &'static str, name: &str, extension: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let name = format!("attachment; filename=\"forecast-{}-{}.{extension}\"", chosen.metric, chosen.unit);
+    let name = format!(
+        "attachment; filename=\"{}.{extension}\"",
+        name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
+    );
     if let Ok(value) = HeaderValue::from_str(&name) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -181,20 +189,23 @@ fn page(chosen: &Chosen, result: &MetricForecast) -> Markup {
                         }
                     }
                 }
-                p.downloads { "Download: " a href=(query("csv")) { "CSV" } " · " a href=(query("json")) { "JSON" } }
+                p.downloads {
+                    "Download: " a href=(query("csv")) { "CSV" } " · " a href=(query("json")) { "JSON" }
+                    " · " a href="/scenarios" { "What if capacity or rates change? Scenarios" }
+                }
             }
         }
     }
 }
 
 /// A query-string value: letters and digits as they are, every other byte as %XX.
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
 
-fn capitalise(text: &str) -> String {
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

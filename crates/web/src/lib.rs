@@ -7,6 +7,7 @@ mod forecasts;
 mod linkage;
 mod pages;
 mod reports;
+mod scenarios;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -48,6 +49,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/linkage/undo", post(linkage::undo::<S>))
         .route("/reports/key-statistics", get(reports::key_statistics_page::<S>))
         .route("/forecasts", get(forecasts::forecasts_page::<S>))
+        .route("/scenarios", get(scenarios::scenarios_page::<S>))
         .route("/static/byname.css", get(stylesheet))
         .route("/static/report.css", get(report_stylesheet))
         .route("/healthz", get(|| async { "ok" }))

@@ -32,7 +32,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             a href="/by-name-list" { "By-name list" }
                             @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
-                            @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } }
+                            @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } " " a href="/scenarios" { "Scenarios" } }
                         }
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }

@@ -250,9 +250,9 @@ async fn the_key_statistics_page_and_its_downloads_agree_and_are_for_those_who_r
     assert!(empty.body.contains("has no data"), "never a page of zeros");
 }
 
-#[tokio::test]
-async fn the_forecasts_page_charts_a_forecast_with_its_accuracy_and_refuses_one_built_on_nothing() {
-    // Three years of contacts, more in summer, before the clock's 1 July 2024.
+/// Thirty people and three years of contacts, more in summer, before the clock's 1 July 2024,
+/// with an analyst to read the figures.
+async fn three_summers() -> App {
     let mut persons = String::from("chain_id,first_name,last_name,date_of_birth\n");
     let mut contacts = String::from("contact_id,chain_id,contact_date,location,borough,bedded_down\n");
     for p in 0..30 {
@@ -273,7 +273,12 @@ async fn the_forecasts_page_charts_a_forecast_with_its_accuracy_and_refuses_one_
     let (store, state) = support::seeded_state(dir.path(), &persons, &contacts, true).await;
     let app = App { router: byname_web::router(state), store, _dir: dir };
     support::add_analyst(&app.store).await;
+    app
+}
 
+#[tokio::test]
+async fn the_forecasts_page_charts_a_forecast_with_its_accuracy_and_refuses_one_built_on_nothing() {
+    let app = three_summers().await;
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
     let refused = send(&app, get("/forecasts", Some(&worker))).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -301,4 +306,48 @@ async fn the_forecasts_page_charts_a_forecast_with_its_accuracy_and_refuses_one_
     let nothing = send(&sparse, get("/forecasts", Some(&analyst))).await;
     assert_eq!(nothing.status, StatusCode::BAD_REQUEST);
     assert!(nothing.body.contains("at least 3 are needed") && !nothing.body.contains("<svg"), "{}", nothing.body);
+}
+
+#[tokio::test]
+async fn the_scenarios_page_charts_a_change_against_the_baseline_and_refuses_impossible_ones() {
+    let app = three_summers().await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    assert_eq!(send(&app, get("/scenarios", Some(&worker))).await.status, StatusCode::FORBIDDEN);
+
+    let analyst = sign_in_as(&app, "analyst", support::PASSWORD).await;
+    let url = "/scenarios?lever=returns&amount=-100%25&months=6&metric=chain.total";
+    let page = send(&app, get(url, Some(&analyst))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(r#"class="base-band95""#) && page.body.contains(r#"class="band95""#), "both fans");
+    assert!(page.body.contains("returns -100% from 2024-07") && page.body.contains("2024-12"), "{}", page.body);
+    assert!(page.body.contains("Fitted to the months up to 2024-06"), "the model in plain words: {}", page.body);
+    let json = send(&app, get(&format!("{url}&format=json"), Some(&analyst))).await;
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 6);
+    let last = &steps[5];
+    assert!(
+        last["point"].as_f64() < last["baseline"]["point"].as_f64(),
+        "nobody coming back, fewer on the street: {last}"
+    );
+
+    let refused = |url: &'static str, says: &'static str| {
+        let app = &app;
+        let analyst = analyst.clone();
+        async move {
+            let page = send(app, get(url, Some(&analyst))).await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{url}");
+            assert!(page.body.contains(says) && !page.body.contains("<svg"), "{url}: {}", page.body);
+        }
+    };
+    // No hotel has been used here: a cut would leave fewer than none.
+    refused("/scenarios?lever=hotel_capacity&amount=-5", "a capacity cannot be negative").await;
+    refused("/scenarios?lever=move_on&amount=lots", "move_on changes by a percentage").await;
+    refused("/scenarios?lever=hotel_capacity&amount=lots", "is not an amount for hotel_capacity").await;
+    refused("/scenarios?validate=1", "the data run from 2021-07").await;
+    refused("/scenarios?lever=arrivals&amount=%2B5%25&from=2020-01", "a scenario changes the future").await;
+    refused("/scenarios?months=0", "Months: a whole number").await;
+    let script = send(&app, get("/scenarios?area=%3Cscript%3Ealert(1)%3C%2Fscript%3E", Some(&analyst))).await;
+    assert_eq!(script.status, StatusCode::BAD_REQUEST);
+    assert!(!script.body.contains("<script>alert(1)") && script.body.contains("&lt;script&gt;"), "{}", script.body);
 }

@@ -14,6 +14,7 @@
 //! few lines, and no crate offers them with prediction intervals on the same terms.
 
 mod breaks;
+pub mod evaluate;
 mod models;
 
 pub use breaks::Break;

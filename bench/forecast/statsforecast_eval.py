@@ -7,7 +7,7 @@ empty value not observed). At each origin the part before it is cut, leading uno
 dropped and the others filled in as byname fills them (a straight line between the figures either
 side, the last figure carried forward at the end), and each model forecasts HORIZON periods with
 80% and 95% intervals. Season: 12 for months, 4 for quarters. One StatsForecast object per model,
-n_jobs=1 (one core).
+with n_jobs from SF_JOBS (default 1, one core; -1 for every core, in worker processes).
 
 Every series at every origin is fitted twice in this one process: the first pass is "cold" (the
 first fit after `import statsforecast`, what a fresh process pays), the second "warm". Both passes'
@@ -15,6 +15,7 @@ forecasts must be the same. The time of `import statsforecast` is reported on it
 """
 
 import json
+import os
 import sys
 import time
 
@@ -26,6 +27,7 @@ from statsforecast.models import AutoETS, SeasonalNaive  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - started
 SEASON = {"month": 12, "quarter": 4}
+JOBS = int(os.environ.get("SF_JOBS", "1"))
 
 
 def read(path):
@@ -72,7 +74,7 @@ def one_pass(plans, model_name):
                     frames.append(pd.DataFrame({"unique_id": sid, "ds": np.arange(len(y)), "y": y}))
                     origin_of[sid] = origin
                 df = pd.concat(frames, ignore_index=True)
-                sf = StatsForecast(models=[model], freq=1, n_jobs=1)
+                sf = StatsForecast(models=[model], freq=1, n_jobs=JOBS)
                 t = time.perf_counter()
                 fc = sf.forecast(df=df, h=horizon, level=[80, 95])
                 seconds += time.perf_counter() - t

@@ -1,8 +1,8 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
 use crate::{
-    Cli, Command, DemoArgs, ForecastArgs, GenerateArgs, ImportArgs, ImportCommand, LinkCommand, PersonsCommand,
-    ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
+    Cli, Command, DemoArgs, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs, ImportCommand, LinkCommand,
+    PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -170,6 +170,10 @@ fn read_settings(settings: Option<&Path>) -> Result<byname_stats::Settings> {
 async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<()> {
     use byname_service::forecast::ForecastRequest;
     use byname_stats::series::PeriodUnit;
+    if let Some(ForecastCommand::Evaluate { input, horizon, origins, step, format }) = &args.command {
+        return forecast_evaluate(input, *horizon, *origins, *step, format);
+    }
+    let metric = args.metric.clone().context("--metric is required")?;
     let Some(unit) = PeriodUnit::parse(&args.period_unit) else {
         bail!("--period-unit {:?}: expected month or quarter", args.period_unit);
     };
@@ -180,8 +184,7 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     let breaks = breaks(args.no_breaks, &args.breaks)?;
     let settings = read_settings(args.settings.as_deref())?;
     let store = open_store(cli).await?;
-    let request =
-        ForecastRequest { metric: args.metric.clone(), unit, horizon: args.horizon, area: args.area.clone(), breaks };
+    let request = ForecastRequest { metric, unit, horizon: args.horizon, area: args.area.clone(), breaks };
     let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
     print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
@@ -239,6 +242,26 @@ async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<(
     let store = open_store(cli).await?;
     let result = byname_service::scenario::scenario(&store, request, &settings, clock.today()).await?;
     print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+}
+
+fn forecast_evaluate(input: &Path, horizon: usize, origins: usize, step: Option<usize>, format: &str) -> Result<()> {
+    use byname_forecast::evaluate::Plan;
+    if !["table", "json"].contains(&format) {
+        bail!("--format {format:?}: expected table or json");
+    }
+    let plan = Plan { horizon, origins, step: step.unwrap_or(horizon) };
+    let file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
+    let evaluation = byname_service::forecast_evaluation::evaluate(
+        std::io::BufReader::new(file),
+        &input.display().to_string(),
+        plan,
+    )?;
+    let text = match format {
+        "json" => format!("{}\n", evaluation.to_json()),
+        _ => evaluation.to_table(),
+    };
+    std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?;
+    Ok(())
 }
 
 fn generate(args: &GenerateArgs, today: time::Date) -> Result<()> {

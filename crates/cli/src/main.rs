@@ -137,10 +137,13 @@ struct ScenarioArgs {
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct ForecastArgs {
+    #[command(subcommand)]
+    command: Option<ForecastCommand>,
     /// chain.total, chain.new, chain.living_on_streets, chain.returner or bfz.active.
-    #[arg(long)]
-    metric: String,
+    #[arg(long, required = true)]
+    metric: Option<String>,
     /// month or quarter (financial quarters, April to June first).
     #[arg(long, default_value = "month")]
     period_unit: String,
@@ -163,6 +166,30 @@ struct ForecastArgs {
     /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
     #[arg(long)]
     settings: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ForecastCommand {
+    /// Judge the automatic forecast on series from a CSV file: each series is forecast from
+    /// its last few origins, and MASE and interval coverage are measured on what followed.
+    Evaluate {
+        /// Long CSV: series_id,unit,period_index,value; unit month or quarter; an empty value
+        /// is a period not observed (filled in for fitting, never scored).
+        #[arg(long)]
+        input: PathBuf,
+        /// Periods ahead from each origin.
+        #[arg(long, default_value_t = 12)]
+        horizon: usize,
+        /// Origins per series, the last leaving exactly the horizon.
+        #[arg(long, default_value_t = 3)]
+        origins: usize,
+        /// Periods between two origins; the horizon when absent.
+        #[arg(long)]
+        step: Option<usize>,
+        /// table or json (json has every forecast).
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]

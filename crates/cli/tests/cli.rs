@@ -505,3 +505,57 @@ fn scenarios_project_against_the_baseline_validate_on_the_hotel_closures_and_ref
     refused(&["--fit-to", "2016-01"], "at least 24 are needed");
     refused(&["--area", "Atlantis"], "no area \"Atlantis\"");
 }
+
+#[test]
+fn forecasts_are_evaluated_at_rolling_origins_on_series_from_a_file_and_bad_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("series_id,unit,period_index,value\n");
+    for t in 0..60 {
+        let v = 100.0 + t as f64 + 20.0 * (std::f64::consts::TAU * t as f64 / 12.0).cos() + ((t * 5) % 7) as f64;
+        text.push_str(&format!("visits,month,{t},{v}\n"));
+    }
+    for t in 0..32 {
+        text.push_str(&format!(
+            "beds,quarter,{t},{}\n",
+            if t == 9 { String::new() } else { (50 + t % 4 * 3).to_string() }
+        ));
+    }
+    let input = dir.path().join("series.csv");
+    std::fs::write(&input, &text).unwrap();
+    let evaluate = |args: &[&str]| {
+        let mut command = byname(dir.path());
+        command.args(["forecast", "evaluate", "--input"]).arg(&input).args(args);
+        command
+    };
+    let table = run_ok(&mut evaluate(&["--horizon", "4", "--origins", "2"]));
+    assert!(table.starts_with("2 series, 2 origins each (4 periods apart), 4 periods ahead: 4 forecasts"), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("visits") && l.contains("month")), "{table}");
+    let json: serde_json::Value = serde_json::from_str(&run_ok(&mut evaluate(&[
+        "--horizon",
+        "4",
+        "--origins",
+        "3",
+        "--step",
+        "1",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let origins: Vec<u64> =
+        json["forecasts"].as_array().unwrap().iter().map(|f| f["origin"].as_u64().unwrap()).collect();
+    assert_eq!(origins, vec![54, 55, 56, 26, 27, 28]);
+    assert_eq!(json["overall"]["points"], 24);
+    assert!(json["fit_seconds"].as_f64().unwrap() >= 0.0);
+
+    let refused = |content: &str, args: &[&str], says: &str| {
+        std::fs::write(&input, content).unwrap();
+        let output = evaluate(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && output.stdout.is_empty(), "{content:?} was evaluated");
+        assert!(stderr.contains(says), "{content:?}: {stderr}");
+    };
+    refused("series_id,unit,value\n", &[], "no column \"period_index\"");
+    refused(&text.replace("beds,quarter,3,59", "beds,quarter,3,lots"), &[], "line 65, value: \"lots\" is not a number");
+    refused(&text, &["--horizon", "12", "--origins", "3"], "series \"visits\" has 60 months");
+    refused(&text, &["--format", "xml"], "expected table or json");
+}

@@ -14,6 +14,7 @@
 //! few lines, and no crate offers them with prediction intervals on the same terms.
 
 mod breaks;
+pub mod evaluate;
 mod models;
 pub mod scenario;
 
@@ -209,8 +210,8 @@ pub fn forecast(history: &[Observation], options: Options) -> Result<Forecast, F
     // Fit the best to the whole history; should it fail there, the next best, then naive.
     let mut chosen = None;
     for model in order.iter().map(|(c, _)| c.model).chain([Model::Naive]) {
-        if let Ok((steps, detail)) = model.fit_predict(&y, season, horizon) {
-            chosen = Some((model, steps, detail));
+        if let Ok(fitted) = model.fit_predict(&y, season, horizon, None) {
+            chosen = Some((model, fitted.steps, fitted.detail));
             break;
         }
     }
@@ -327,13 +328,21 @@ fn backtest(
     let min_train = if model == Model::Naive { model.min_history(season) } else { min_train };
     let (mut abs, mut smape, mut in80, mut in95, mut count, mut origins) = (0.0, 0.0, 0, 0, 0usize, 0usize);
     let mut errors = vec![Vec::new(); horizon];
-    for i in 0..ORIGINS {
-        let Some(origin) = n.checked_sub(horizon + i) else { break };
-        if origin < min_train {
-            break;
+    let cuts: Vec<usize> =
+        (0..ORIGINS).map_while(|i| n.checked_sub(horizon + i)).take_while(|&origin| origin >= min_train).collect();
+    // The earliest origin chooses the form of the exponential smoothing; the later ones refit
+    // that form (and choose again only should it fail).
+    let mut form = None;
+    for &origin in cuts.iter().rev() {
+        let fitted = match model.fit_predict(&y[..origin], season, horizon, form.as_ref()) {
+            Err(_) if form.is_some() => model.fit_predict(&y[..origin], season, horizon, None),
+            other => other,
+        };
+        let Ok(fitted) = fitted else { continue };
+        if form.is_none() {
+            form = fitted.form;
         }
-        let Ok((steps, _)) = model.fit_predict(&y[..origin], season, horizon) else { continue };
-        let steps: Vec<Step> = steps.into_iter().map(at_least_zero).collect();
+        let steps: Vec<Step> = fitted.steps.into_iter().map(at_least_zero).collect();
         origins += 1;
         for (h, step) in steps.iter().enumerate() {
             let t = origin + h;

@@ -1,11 +1,19 @@
 //! The candidate models. Each fits a history and forecasts with 80% and 95% intervals.
+//!
+//! The exponential smoothing of `Ets` and of `MstlEts` (on the deseasonalised rest) chooses
+//! its form (additive or multiplicative error, no trend, a trend or a damped trend) by AICc
+//! among six fits. A backtest fits the same model at several origins a period apart, where
+//! the form chosen hardly ever changes: it passes the form chosen at its earliest origin
+//! ([`Form`]) to the later ones, which then fit one form instead of six.
 
 use crate::{Step, normal_step};
 use augurs::ets::AutoETS;
-use augurs::ets::trend::AutoETSTrendModel;
-use augurs::mstl::MSTLModel;
-use augurs::{Fit, Predict};
+use augurs::ets::model::{Model as EtsModel, ModelType, Unfit};
+use augurs::mstl::{FittedTrendModel, MSTLModel, TrendModel};
+use augurs::{Fit, Forecast, Predict};
 use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,30 +59,114 @@ impl Model {
         }
     }
 
-    /// Fits `y` and forecasts `horizon` periods, with a description of the fitted model.
-    pub(crate) fn fit_predict(self, y: &[f64], season: usize, horizon: usize) -> Result<(Vec<Step>, String), String> {
+    /// Fits `y` and forecasts `horizon` periods, with a description of the fitted model and
+    /// the form of its exponential smoothing. With a `form`, the smoothing fits that form
+    /// alone instead of choosing one.
+    pub(crate) fn fit_predict(
+        self,
+        y: &[f64],
+        season: usize,
+        horizon: usize,
+        form: Option<&Form>,
+    ) -> Result<Fitted, String> {
         if y.len() < self.min_history(season) {
             return Err(format!("{} needs {} periods", self.code(), self.min_history(season)));
         }
-        let (steps, detail) = match self {
-            Self::Naive => (naive(y, 1, horizon), self.describe()),
-            Self::SeasonalNaive => (naive(y, season, horizon), self.describe()),
+        let fitted = match self {
+            Self::Naive => Fitted { steps: naive(y, 1, horizon), detail: self.describe(), form: None },
+            Self::SeasonalNaive => Fitted { steps: naive(y, season, horizon), detail: self.describe(), form: None },
             Self::Ets => {
-                let fitted = AutoETS::non_seasonal().fit(y).map_err(|e| e.to_string())?;
-                let form = fitted.model().model_type().to_string();
-                let damped = if fitted.model().damped() { ", damped trend" } else { "" };
-                (augurs_steps(&fitted, horizon)?, format!("{} ({form}{damped})", self.describe()))
+                let fitted = fit_ets(y, form).map_err(|e| e.to_string())?;
+                let chosen = Form::of(&fitted);
+                let damped = if chosen.damped { ", damped trend" } else { "" };
+                let detail = format!("{} ({}{damped})", self.describe(), chosen.model_type);
+                Fitted { steps: augurs_steps(&fitted, horizon)?, detail, form: Some(chosen) }
             }
             Self::MstlEts => {
-                let trend = AutoETSTrendModel::from(AutoETS::non_seasonal());
-                let fitted = MSTLModel::new(vec![season], trend).fit(y).map_err(|e| e.to_string())?;
-                (augurs_steps(&fitted, horizon)?, self.describe())
+                let trend = EtsTrend { form: form.copied(), chosen: OnceLock::new() };
+                let model = MSTLModel::new(vec![season], trend);
+                let fitted = model.fit(y).map_err(|e| e.to_string())?;
+                let form = model.trend_model().chosen.get().copied();
+                Fitted { steps: augurs_steps(&fitted, horizon)?, detail: self.describe(), form }
             }
         };
-        if steps.iter().any(|s| ![s.point, s.lower_95, s.upper_95].iter().all(|v| v.is_finite())) {
+        if fitted.steps.iter().any(|s| ![s.point, s.lower_95, s.upper_95].iter().all(|v| v.is_finite())) {
             return Err(format!("{} gave a figure that is not a number", self.code()));
         }
-        Ok((steps, detail))
+        Ok(fitted)
+    }
+}
+
+/// A model fitted to a history, and its forecast.
+#[derive(Debug, Clone)]
+pub(crate) struct Fitted {
+    pub steps: Vec<Step>,
+    /// The model's own description, such as the ETS form.
+    pub detail: String,
+    /// The form of the exponential smoothing, for the models that have one.
+    pub form: Option<Form>,
+}
+
+/// The form of an exponential smoothing: its error, trend and season (`AAN`) and whether
+/// the trend is damped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Form {
+    model_type: ModelType,
+    damped: bool,
+}
+
+impl Form {
+    fn of(fitted: &EtsModel) -> Self {
+        Self { model_type: fitted.model_type(), damped: fitted.damped() }
+    }
+}
+
+/// The exponential smoothing of `form`, or of the form with the least AICc among the
+/// non-seasonal ones. (A search limited to one form cannot express "no trend", so the one
+/// form is fitted directly.)
+fn fit_ets(y: &[f64], form: Option<&Form>) -> Result<EtsModel, augurs::ets::Error> {
+    match form {
+        Some(form) => Unfit::new(form.model_type).damped(form.damped).fit(y),
+        None => Ok(AutoETS::non_seasonal().fit(y)?.model().clone()),
+    }
+}
+
+/// MSTL's trend model: exponential smoothing, remembering the form it chose.
+#[derive(Debug)]
+struct EtsTrend {
+    form: Option<Form>,
+    chosen: OnceLock<Form>,
+}
+
+type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl TrendModel for EtsTrend {
+    fn name(&self) -> Cow<'_, str> {
+        Cow::Borrowed("AutoETS")
+    }
+
+    fn fit(&self, y: &[f64]) -> Result<Box<dyn FittedTrendModel + Sync + Send>, BoxedError> {
+        let fitted = fit_ets(y, self.form.as_ref())?;
+        // The trend model is fitted once per MSTL fit.
+        let _ = self.chosen.set(Form::of(&fitted));
+        Ok(Box::new(EtsTrendFitted(fitted)))
+    }
+}
+
+#[derive(Debug)]
+struct EtsTrendFitted(EtsModel);
+
+impl FittedTrendModel for EtsTrendFitted {
+    fn predict_inplace(&self, horizon: usize, level: Option<f64>, forecast: &mut Forecast) -> Result<(), BoxedError> {
+        Ok(self.0.predict_inplace(horizon, level, forecast)?)
+    }
+
+    fn predict_in_sample_inplace(&self, level: Option<f64>, forecast: &mut Forecast) -> Result<(), BoxedError> {
+        Ok(self.0.predict_in_sample_inplace(level, forecast)?)
+    }
+
+    fn training_data_size(&self) -> Option<usize> {
+        Some(self.0.training_data_size())
     }
 }
 

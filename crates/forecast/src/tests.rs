@@ -153,3 +153,18 @@ fn two_years_are_too_few_to_test_a_seasonal_model_so_the_forecast_is_naive_and_s
     assert!(f.cautions.iter().any(|c| c.contains("no room to test the seasonal models")), "{:?}", f.cautions);
     assert!(f.accuracy.is_some(), "the naive forecast itself is tested");
 }
+
+#[test]
+fn a_form_chosen_once_is_refitted_alone_even_without_a_trend() {
+    // A level with noise and no trend: the form has no trend, which augurs' search cannot
+    // be limited to, so the one form is fitted directly.
+    let level: Vec<f64> = noise(3, 60).iter().map(|e| 50.0 + 5.0 * e).collect();
+    let chosen = Model::Ets.fit_predict(&level, 12, 6, None).unwrap();
+    let form = chosen.form.expect("an ETS has a form");
+    let refitted = Model::Ets.fit_predict(&level[..54], 12, 6, Some(&form)).unwrap();
+    assert_eq!(refitted.detail, chosen.detail, "the same form");
+    assert!(chosen.detail.contains("NN"), "{}", chosen.detail);
+    let mstl = Model::MstlEts.fit_predict(&seasonal(60), 12, 6, None).unwrap();
+    let again = Model::MstlEts.fit_predict(&seasonal(54), 12, 6, mstl.form.as_ref()).unwrap();
+    assert_eq!(again.steps.len(), 6);
+}

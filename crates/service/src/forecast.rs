@@ -87,12 +87,23 @@ impl MetricForecast {
                 })
             })
             .collect();
+        // Whether each period was a figure the model was fitted to, a gap or a break (which
+        // the model draws across), so that the history can be forecast again elsewhere.
+        let observed = observations(&self.series, &self.request.breaks);
         let history: Vec<Value> = self
             .series
             .values
             .iter()
+            .zip(&observed)
             .enumerate()
-            .map(|(k, v)| json!({"period": self.series.label(k), "value": v}))
+            .map(|(k, (v, o))| {
+                let observation = match o {
+                    Observation::Value(_) => "value",
+                    Observation::Gap => "gap",
+                    Observation::Break => "break",
+                };
+                json!({"period": self.series.label(k), "value": v, "observation": observation})
+            })
             .collect();
         let steps: Vec<Value> = f
             .steps

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod by_name_list;
 pub mod demo;
 pub mod forecast;
+pub mod forecast_evaluation;
 pub mod import;
 pub mod link;
 pub mod link_csv;

@@ -1,8 +1,8 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
 use crate::{
-    Cli, Command, DemoArgs, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs, ImportCommand, LinkCommand,
-    PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
+    AuditCommand, Cli, Command, DemoArgs, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs, ImportCommand,
+    LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -101,7 +101,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{text}");
             Ok(())
         }
-        Command::Users(UsersCommand::Add { username, role, organisation, display_name }) => {
+        Command::Users(UsersCommand::Add {
+            username,
+            role,
+            organisation,
+            display_name,
+            service_area,
+            data_protection_lead,
+        }) => {
             let store = open_store(&cli).await?;
             let password = match std::env::var("BYNAME_NEW_PASSWORD") {
                 Ok(password) => password,
@@ -116,9 +123,76 @@ pub async fn run(cli: Cli) -> Result<()> {
             let organisation_id = store.upsert_organisation(organisation, kind).await?;
             let display_name = display_name.clone().unwrap_or_else(|| username.clone());
             let now = instant_text(&clock);
-            byname_service::accounts::add_user(&store, username, &display_name, role, organisation_id, &password, &now)
+            let id = byname_service::accounts::add_user(
+                &store,
+                username,
+                &display_name,
+                role,
+                organisation_id,
+                &password,
+                &now,
+            )
+            .await?;
+            byname_service::accounts::set_profile(&store, id, role, service_area.as_deref(), *data_protection_lead)
                 .await?;
             println!("User {username} ({role}, {organisation}) saved.");
+            Ok(())
+        }
+        Command::Users(command) => users(&cli, &clock, command).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open_store(&cli).await?;
+            let verification = byname_service::audit::verify(&store).await?;
+            println!("{}", verification.report());
+            if verification.broken_at.is_some() {
+                return Err(anyhow::anyhow!("the audit log has been altered"));
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Search { person, user, action, limit }) => {
+            let store = open_store(&cli).await?;
+            let user_id = match user {
+                Some(name) => {
+                    Some(store.user_by_username(name).await?.with_context(|| format!("no user {name:?}"))?.id)
+                }
+                None => None,
+            };
+            let query = byname_store::AuditQuery {
+                person_id: *person,
+                user_id,
+                action: action.clone(),
+                limit: *limit,
+                ..Default::default()
+            };
+            for row in byname_store::Casework::search_audit(&store, &query).await? {
+                let e = &row.entry;
+                println!(
+                    "{}\t{}\tuser {}\t{}\tperson {}\t{}\t{}\t{}",
+                    row.id,
+                    e.at,
+                    e.user_id.map_or("-".into(), |u| u.to_string()),
+                    e.action,
+                    e.person_id.map_or("-".into(), |p| p.to_string()),
+                    e.purpose.as_deref().unwrap_or("-"),
+                    e.basis.as_deref().unwrap_or("-"),
+                    e.detail.as_deref().unwrap_or("")
+                );
+            }
+            Ok(())
+        }
+        Command::Sar { person, out } => {
+            let store = open_store(&cli).await?;
+            let Some(value) = byname_service::audit::subject_access(&store, *person, &instant_text(&clock)).await?
+            else {
+                bail!("no person {person}");
+            };
+            let text = format!("{value:#}\n");
+            match out {
+                Some(path) => {
+                    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote everything held on person {person} to {}", path.display());
+                }
+                None => print!("{text}"),
+            }
             Ok(())
         }
         Command::Report(ReportCommand::KeyStats { period, format, public, settings, out }) => {
@@ -187,6 +261,52 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     let request = ForecastRequest { metric, unit, horizon: args.horizon, area: args.area.clone(), breaks };
     let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
     print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+}
+
+async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<()> {
+    use byname_store::Casework;
+    let store = open_store(cli).await?;
+    let find = async |name: &str| -> Result<byname_store::UserRow> {
+        store.user_by_username(name).await?.with_context(|| format!("no user {name:?}"))
+    };
+    match command {
+        UsersCommand::Add { .. } => unreachable!("handled above"),
+        UsersCommand::List => {
+            for u in store.users().await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}{}{}",
+                    u.username,
+                    u.role,
+                    u.organisation_name,
+                    if u.disabled { "disabled" } else { "active" },
+                    u.service_area.map(|a| format!("\tarea {a}")).unwrap_or_default(),
+                    if u.data_protection_lead { "\tdata-protection lead" } else { "" },
+                    if u.must_change_password { "\tmust change password" } else { "" },
+                );
+            }
+        }
+        UsersCommand::Disable { username } | UsersCommand::Enable { username } => {
+            let user = find(username).await?;
+            let disable = matches!(command, UsersCommand::Disable { .. });
+            store.set_user_disabled(user.id, disable).await?;
+            println!("{username} {}.", if disable { "disabled; their sessions are ended" } else { "enabled" });
+        }
+        UsersCommand::ResetPassword { username } => {
+            let user = find(username).await?;
+            let password = match std::env::var("BYNAME_NEW_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let mut password = String::new();
+                    std::io::stdin().read_to_string(&mut password)?;
+                    password.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            byname_service::accounts::reset_password(&store, user.id, &password).await?;
+            println!("{username}'s password reset; they choose a new one at the next sign-in.");
+        }
+    }
+    let _ = clock;
+    Ok(())
 }
 
 fn check_format(format: &str) -> Result<()> {
@@ -627,7 +747,8 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
         }
         link(&store, &clock, &LinkSettings::default()).await?;
     }
-    let users = byname_service::demo::set_up(&store, &instant_text(&clock)).await?;
+    let services = byname_synth::services_by_organisation();
+    let users = byname_service::demo::set_up(&store, &services, &instant_text(&clock)).await?;
     println!();
     println!("Demo logins (new passwords each start):");
     println!("  {:<18} {:<22} {:<32} password", "username", "role", "organisation");

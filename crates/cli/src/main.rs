@@ -83,6 +83,15 @@ enum Command {
     /// Project rough sleeping and the by-name list under a change of capacity or rate, next to
     /// the baseline, with the stock-and-flow model fitted to the stored events.
     Scenario(ScenarioArgs),
+    /// The audit log: verify its hash chain, search it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Everything held on a person, as JSON (a subject access request); the export is audited.
+    Sar {
+        person: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -360,6 +369,44 @@ enum UsersCommand {
         organisation: String,
         #[arg(long)]
         display_name: Option<String>,
+        /// For a service leader: the service area they answer for (adult_social_care,
+        /// substance_misuse, health, mental_health, housing, immigration_advice, police, other).
+        #[arg(long)]
+        service_area: Option<String>,
+        /// The organisation's data-protection lead: sees its audit entries and break-glass.
+        #[arg(long)]
+        data_protection_lead: bool,
+    },
+    /// Every user with role, organisation and state.
+    List,
+    /// Stop a user signing in, and end their sessions.
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    /// Set a new password (from standard input or BYNAME_NEW_PASSWORD), to be changed at the
+    /// next sign-in.
+    ResetPassword {
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the audit log's hash chain: exit 0 when intact, 1 naming the first altered entry.
+    Verify,
+    /// Recent entries, narrowed by person, user or action.
+    Search {
+        #[arg(long)]
+        person: Option<i64>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
 }
 

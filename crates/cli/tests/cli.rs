@@ -53,7 +53,7 @@ fn the_demo_generates_imports_links_and_serves_with_a_login_per_role() {
         printed.push_str(&line);
     }
     let login = http_get(port, "/login");
-    let list = http_get(port, "/by-name-list");
+    let list = http_get(port, "/people");
     child.kill().unwrap();
     child.wait().unwrap();
 

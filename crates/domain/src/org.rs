@@ -65,3 +65,20 @@ impl fmt::Display for Role {
         f.write_str(self.code())
     }
 }
+
+/// The service areas blockages are escalated to, each answered for by service leaders.
+pub const SERVICE_AREAS: [(&str, &str); 8] = [
+    ("adult_social_care", "Adult social care"),
+    ("substance_misuse", "Substance misuse"),
+    ("health", "Health"),
+    ("mental_health", "Mental health"),
+    ("housing", "Housing"),
+    ("immigration_advice", "Immigration advice"),
+    ("police", "Police"),
+    ("other", "Other"),
+];
+
+/// The label of a service area code.
+pub fn service_area_label(code: &str) -> Option<&'static str> {
+    SERVICE_AREAS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}

@@ -20,6 +20,8 @@ pub enum AccountError {
     UnknownRole(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -34,6 +36,8 @@ pub struct SessionUser {
     pub organisation_id: i64,
     pub organisation_name: String,
     pub csrf_token: String,
+    /// An administrator reset the password: a new one is chosen before anything else.
+    pub must_change_password: bool,
 }
 
 /// Random bytes from the operating system, hex-encoded.
@@ -124,6 +128,7 @@ fn session_user(user: UserRow, csrf_token: String) -> Option<SessionUser> {
         organisation_id: user.organisation_id,
         organisation_name: user.organisation_name,
         csrf_token,
+        must_change_password: user.must_change_password,
     })
 }
 
@@ -139,4 +144,52 @@ pub async fn session<S: Store>(
 
 pub async fn sign_out<S: Store>(store: &S, token: &str) -> Result<(), AccountError> {
     Ok(store.delete_session(&token_hash(token)).await?)
+}
+
+/// Sets what a user answers for: the service area of a service leader, and whether they are
+/// their organisation's data-protection lead.
+pub async fn set_profile<S: Store>(
+    store: &S,
+    user_id: i64,
+    role: &str,
+    service_area: Option<&str>,
+    data_protection_lead: bool,
+) -> Result<(), AccountError> {
+    let role = Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?;
+    if let Some(area) = service_area {
+        if byname_domain::org::service_area_label(area).is_none() {
+            let known: Vec<&str> = byname_domain::org::SERVICE_AREAS.iter().map(|(c, _)| *c).collect();
+            return Err(AccountError::Invalid(format!("no service area {area:?}; these are: {}", known.join(", "))));
+        }
+        if role != Role::ServiceLeader {
+            return Err(AccountError::Invalid("only a service leader answers for a service area".into()));
+        }
+    }
+    Ok(store.set_user_profile(user_id, service_area, data_protection_lead).await?)
+}
+
+/// An administrator's reset: a new password that must be changed at the next sign-in, and every
+/// session of the user ended.
+pub async fn reset_password<S: Store>(store: &S, user_id: i64, password: &str) -> Result<(), AccountError> {
+    let hash = hash_password(password)?;
+    store.set_password(user_id, &hash, true).await?;
+    Ok(store.delete_sessions_of(user_id).await?)
+}
+
+/// A user's own change of password: the current one first.
+pub async fn change_password<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    current: &str,
+    new: &str,
+) -> Result<(), AccountError> {
+    let row = store.user_by_id(user.id).await?.ok_or(AccountError::BadCredentials)?;
+    if !verify_password(current, &row.password_hash) {
+        return Err(AccountError::BadCredentials);
+    }
+    if current == new {
+        return Err(AccountError::Invalid("choose a password other than the current one".into()));
+    }
+    let hash = hash_password(new)?;
+    Ok(store.set_password(user.id, &hash, false).await?)
 }

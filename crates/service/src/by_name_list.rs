@@ -1,20 +1,39 @@
-//! The by-name list: everyone seen rough sleeping in the last 90 days, known
-//! by name, with when and where they were last seen, how often, who leads on
-//! them and their needs. What each user sees of a person is decided by the
-//! access rules, and every person shown is written to the audit log.
+//! The by-name list: everyone seen bedded down within the window (90 days by default), with when
+//! and where they were last seen, how often, who leads on them, their needs, and why they are on
+//! the list. Each row is shown as the access rules decide for that person (the full entry, the
+//! health view, the minimal entry or a pseudonym) and every row shown is audited.
+//!
+//! Filters never leak: a filter on something the minimal entry does not show (needs,
+//! nationality, new this month, living on the streets, escalations, consent) only matches people
+//! whose record the user may see, and the count says how many were set aside.
 
+use crate::access;
 use crate::accounts::SessionUser;
-use byname_domain::access::{PersonView, by_name_list_view};
+use byname_domain::access::{PersonView, Purpose, can_see_by_name_list};
 use byname_domain::age::{AgeBand, age_on};
 use byname_domain::codes::SupportNeed;
-use byname_domain::date::{DateOfBirth, iso};
+use byname_domain::date::{DateOfBirth, iso, parse_iso_date};
 use byname_domain::names::initials;
-use byname_store::{AuditEntry, RecordSummary, SeenPerson, Store, StoreError};
+use byname_domain::nationality::{Nationality, NationalityGroup};
+use byname_store::{EscalationFlags, RecordSummary, SeenPerson, Store, StoreError};
+use sha2::{Digest, Sha256};
 use time::Date;
 
 /// People seen bedded down within this many days are on the list.
 pub const WINDOW_DAYS: i64 = 90;
 pub const PER_PAGE: usize = 50;
+/// The living-on-the-streets rule over the last 30 days (CHAIN's: enough distinct days over a
+/// long enough span).
+const LOS_MIN_DAYS: usize = 3;
+const LOS_MIN_SPAN: i64 = 21;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("your role does not see the by-name list")]
+    Forbidden,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
@@ -49,46 +68,108 @@ impl SortKey {
     }
 }
 
+/// Whether someone has a lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadFilter {
+    Assigned,
+    NoLead,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationFilter {
+    Open,
+    Overdue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentFilter {
+    /// A current case coordination consent to all partners or some.
+    Given,
+    /// None current.
+    NotGiven,
+}
+
+/// What the list is narrowed to; `None` everywhere is everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filters {
+    /// The lead organisation, by name.
+    pub organisation: Option<String>,
+    pub lead: Option<LeadFilter>,
+    pub need: Option<SupportNeed>,
+    pub nationality: Option<NationalityGroup>,
+    pub new_this_month: bool,
+    pub living_on_streets: bool,
+    pub escalation: Option<EscalationFilter>,
+    pub consent: Option<ConsentFilter>,
+}
+
+impl Filters {
+    /// Whether a filter uses something the minimal entry does not show.
+    fn needs_record(&self) -> bool {
+        self.need.is_some()
+            || self.nationality.is_some()
+            || self.new_this_month
+            || self.living_on_streets
+            || self.escalation.is_some()
+            || self.consent.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub sort: SortKey,
     pub descending: bool,
     /// From 1.
     pub page: usize,
+    pub filters: Filters,
 }
 
 impl Default for ListQuery {
     fn default() -> Self {
-        Self { sort: SortKey::LastSeen, descending: true, page: 1 }
+        Self { sort: SortKey::LastSeen, descending: true, page: 1, filters: Filters::default() }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListEntry {
     pub person_id: i64,
-    /// The full name, or initials in the minimal view.
+    /// Whether the row links to the person's page.
+    pub linked: bool,
+    pub view: PersonView,
+    /// The full name, initials in the minimal entry, or a pseudonym.
     pub name: String,
     pub age_band: AgeBand,
     pub last_seen: String,
-    /// Where last seen; the area only in the minimal view.
+    /// Where last seen; the area only in the minimal entry.
     pub last_place: String,
     pub times_seen: i64,
     /// The lead organisation, or "Unassigned" with the team that sees them most.
     pub lead: String,
     pub lead_assigned: bool,
-    /// Labels of support needs; empty in the minimal view.
+    /// Labels of support needs; empty in the minimal entry.
     pub needs: Vec<&'static str>,
+    /// Why the person is on the list, in words.
+    pub why: String,
+    /// Open and overdue escalations; shown only with the record.
+    pub escalations: EscalationFlags,
+    /// Whether a case coordination consent is current; `None` when not shown.
+    pub consent: Option<bool>,
+    pub living_on_streets: bool,
+    pub new_this_month: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct ListPage {
     pub entries: Vec<ListEntry>,
+    /// People matching the filters (those set aside excluded).
     pub total: usize,
+    /// People on the list whom a filter could not be applied to, because the user sees only
+    /// their minimal entry.
+    pub set_aside: usize,
     pub page: usize,
     pub n_pages: usize,
     pub since: Date,
     pub until: Date,
-    pub view: PersonView,
     pub query: ListQuery,
 }
 
@@ -99,61 +180,56 @@ fn best_name(records: &[RecordSummary]) -> (Option<&str>, Option<&str>, Option<&
     (first, last, known_as)
 }
 
-fn entry(person: SeenPerson, view: PersonView, today: Date) -> ListEntry {
-    let (first, last, known_as) = best_name(&person.records);
-    let date_of_birth =
-        person.records.iter().filter_map(|r| r.date_of_birth.as_deref()).find_map(|d| DateOfBirth::parse(d).ok());
-    let age_band = AgeBand::of_age(date_of_birth.and_then(|d| age_on(d, today)));
-    let name = match view {
-        PersonView::Full => {
-            let shown_first = match (first, known_as) {
-                (Some(f), Some(k)) if !byname_domain::names::fold(f).eq(&byname_domain::names::fold(k)) => {
-                    format!("{f} ({k})")
-                }
-                (Some(f), _) => f.to_owned(),
-                (None, Some(k)) => k.to_owned(),
-                (None, None) => String::new(),
-            };
-            match (shown_first.is_empty(), last) {
-                (false, Some(l)) => format!("{shown_first} {l}"),
-                (false, None) => shown_first,
-                (true, Some(l)) => l.to_owned(),
-                (true, None) => "(name not known)".to_owned(),
-            }
-        }
-        PersonView::Minimal => initials(first, last),
+fn full_name(records: &[RecordSummary]) -> String {
+    let (first, last, known_as) = best_name(records);
+    let shown_first = match (first, known_as) {
+        (Some(f), Some(k)) if !byname_domain::names::fold(f).eq(&byname_domain::names::fold(k)) => format!("{f} ({k})"),
+        (Some(f), _) => f.to_owned(),
+        (None, Some(k)) => k.to_owned(),
+        (None, None) => String::new(),
     };
-    let last_place = match view {
-        PersonView::Full => match (&person.last_location, &person.last_borough) {
-            (Some(place), Some(area)) => format!("{place}, {area}"),
-            (Some(place), None) => place.clone(),
-            (None, Some(area)) => area.clone(),
-            (None, None) => String::new(),
-        },
-        PersonView::Minimal => person.last_borough.clone().unwrap_or_default(),
-    };
-    let (lead, lead_assigned) = match (&person.lead_organisation, &person.most_frequent_team) {
-        (Some(org), _) => (org.clone(), true),
-        (None, Some(team)) => (format!("Unassigned (most contact: {team})"), false),
-        (None, None) => ("Unassigned".to_owned(), false),
-    };
-    let needs = match view {
-        PersonView::Full => {
-            person.support_needs.iter().filter_map(|n| SupportNeed::parse(n)).map(SupportNeed::label).collect()
-        }
-        PersonView::Minimal => Vec::new(),
-    };
-    ListEntry {
-        person_id: person.person_id,
-        name,
-        age_band,
-        last_seen: person.last_seen,
-        last_place,
-        times_seen: person.times_seen,
-        lead,
-        lead_assigned,
-        needs,
+    match (shown_first.is_empty(), last) {
+        (false, Some(l)) => format!("{shown_first} {l}"),
+        (false, None) => shown_first,
+        (true, Some(l)) => l.to_owned(),
+        (true, None) => "(name not known)".to_owned(),
     }
+}
+
+/// A stable pseudonym for statistics: not the id, and not reversible without the salt.
+pub fn pseudonym(person_id: i64, salt: &str) -> String {
+    let digest = Sha256::digest(format!("{salt}:{person_id}").as_bytes());
+    format!("P-{}", &hex::encode(digest)[..10])
+}
+
+fn nationality_group(records: &[RecordSummary]) -> NationalityGroup {
+    records
+        .iter()
+        .filter_map(|r| r.nationality.as_deref())
+        .find_map(|n| Nationality::parse(n).ok().map(Nationality::group))
+        .unwrap_or(NationalityGroup::NotKnown)
+}
+
+fn days_between(a: &str, b: &str) -> Option<i64> {
+    Some((parse_iso_date(b).ok()? - parse_iso_date(a).ok()?).whole_days())
+}
+
+/// Distinct days seen in the last 30 days, over a span of three weeks or more.
+fn living_on_streets(seen_days: &[String], today: Date) -> bool {
+    let recent: Vec<&String> =
+        seen_days.iter().filter(|d| days_between(d, &iso(today)).is_some_and(|n| (0..30).contains(&n))).collect();
+    let span = match (recent.last(), recent.first()) {
+        (Some(oldest), Some(newest)) => days_between(oldest, newest).unwrap_or(0),
+        _ => 0,
+    };
+    recent.len() >= LOS_MIN_DAYS && span >= LOS_MIN_SPAN
+}
+
+struct Row {
+    entry: ListEntry,
+    need_codes: Vec<String>,
+    nationality: NationalityGroup,
+    lead_organisation: Option<String>,
 }
 
 /// One page of the list as `user` may see it; every person on it is audited.
@@ -163,12 +239,129 @@ pub async fn by_name_list<S: Store>(
     query: ListQuery,
     today: Date,
     now: &str,
-) -> Result<ListPage, StoreError> {
+) -> Result<ListPage, ListError> {
+    let (rows, set_aside, since) = rows(store, user, &query, today, now).await?;
+    let total = rows.len();
+    let n_pages = total.div_ceil(PER_PAGE).max(1);
+    let page = query.page.clamp(1, n_pages);
+    let entries: Vec<ListEntry> =
+        rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(|r| r.entry).collect();
+    audit_rows(store, user, "view_by_name_list", &entries, now).await?;
+    Ok(ListPage { entries, total, set_aside, page, n_pages, since, until: today, query: ListQuery { page, ..query } })
+}
+
+/// The whole filtered list as CSV, each row as the access rules allow; every row is audited.
+pub async fn by_name_list_csv<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    query: ListQuery,
+    today: Date,
+    now: &str,
+) -> Result<String, ListError> {
+    let (rows, _, _) = rows(store, user, &query, today, now).await?;
+    let entries: Vec<ListEntry> = rows.into_iter().map(|r| r.entry).collect();
+    audit_rows(store, user, "export_by_name_list", &entries, now).await?;
+    let mut out = String::from("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n");
+    for e in &entries {
+        let fields = [
+            if e.view == PersonView::Pseudonymised { String::new() } else { e.person_id.to_string() },
+            e.view.code().to_owned(),
+            e.name.clone(),
+            e.age_band.label().to_owned(),
+            e.last_seen.clone(),
+            e.last_place.clone(),
+            e.times_seen.to_string(),
+            e.lead.clone(),
+            e.needs.join("; "),
+            e.why.clone(),
+        ];
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// A CSV field, quoted when needed, and never starting with a character a spreadsheet would
+/// take for a formula.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+async fn audit_rows<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    action: &str,
+    entries: &[ListEntry],
+    now: &str,
+) -> Result<(), StoreError> {
+    let audit: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            let mut entry = access::entry(user, action, Some(e.person_id), purpose(e.view), None, e.view.code(), now);
+            entry.basis = Some(basis(e.view).to_owned());
+            entry
+        })
+        .collect();
+    store.append_audit_entries(&audit).await
+}
+
+fn purpose(view: PersonView) -> &'static str {
+    match view {
+        PersonView::Pseudonymised => Purpose::ResearchStatistics.code(),
+        PersonView::Health => Purpose::HealthCare.code(),
+        _ => Purpose::CaseCoordination.code(),
+    }
+}
+
+fn basis(view: PersonView) -> &'static str {
+    match view {
+        PersonView::Full | PersonView::Health => "record_access",
+        PersonView::Minimal => "minimal_entry",
+        PersonView::Pseudonymised => "statistics",
+        PersonView::None => "none",
+    }
+}
+
+async fn rows<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    query: &ListQuery,
+    today: Date,
+    now: &str,
+) -> Result<(Vec<Row>, usize, Date), ListError> {
+    if !can_see_by_name_list(user.role) {
+        return Err(ListError::Forbidden);
+    }
     let since = today - time::Duration::days(WINDOW_DAYS - 1);
-    let view = by_name_list_view(user.role);
     let people = store.people_seen(&iso(since), &iso(today)).await?;
-    let mut entries: Vec<ListEntry> = people.into_iter().map(|p| entry(p, view, today)).collect();
-    entries.sort_by(|a, b| {
+    let ids: Vec<i64> = people.iter().map(|p| p.person_id).collect();
+    let decisions = access::decisions(store, user, &ids, today, now).await?;
+    let flags = store.escalation_flags(&ids, now).await?;
+    let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
+    let month = iso(today)[..7].to_owned();
+    let filters = &query.filters;
+    let mut set_aside = 0;
+    let mut rows = Vec::new();
+    for person in people {
+        let (decision, facts) = &decisions[&person.person_id];
+        let view = decision.view;
+        let consent = access::consents(&facts.consents).iter().any(|c| {
+            c.purpose == Purpose::CaseCoordination && c.state(today) == byname_domain::access::ConsentState::Current
+        });
+        let flags = flags.get(&person.person_id).copied();
+        let row = row(person, view, today, &month, &salt, flags, consent);
+        let shows_record = matches!(view, PersonView::Full | PersonView::Health);
+        if filters.needs_record() && !shows_record {
+            set_aside += 1;
+            continue;
+        }
+        if keep(&row, filters) {
+            rows.push(row);
+        }
+    }
+    rows.sort_by(|a, b| {
+        let (a, b) = (&a.entry, &b.entry);
         let order = match query.sort {
             SortKey::LastSeen => a.last_seen.cmp(&b.last_seen),
             SortKey::Name => byname_domain::names::fold(&a.name).cmp(&byname_domain::names::fold(&b.name)),
@@ -178,24 +371,115 @@ pub async fn by_name_list<S: Store>(
         let order = if query.descending { order.reverse() } else { order };
         order.then(a.person_id.cmp(&b.person_id))
     });
-    let total = entries.len();
-    let n_pages = total.div_ceil(PER_PAGE).max(1);
-    let page = query.page.clamp(1, n_pages);
-    let entries: Vec<ListEntry> = entries.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
-    for shown in &entries {
-        store
-            .append_audit(&AuditEntry {
-                at: now.to_owned(),
-                user_id: Some(user.id),
-                action: "view_by_name_list".to_owned(),
-                person_id: Some(shown.person_id),
-                purpose: Some("case_coordination".to_owned()),
-                detail: Some(match view {
-                    PersonView::Full => "full entry".to_owned(),
-                    PersonView::Minimal => "minimal entry".to_owned(),
-                }),
-            })
-            .await?;
+    Ok((rows, set_aside, since))
+}
+
+fn keep(row: &Row, f: &Filters) -> bool {
+    let e = &row.entry;
+    if let Some(organisation) = &f.organisation
+        && row.lead_organisation.as_ref() != Some(organisation)
+    {
+        return false;
     }
-    Ok(ListPage { entries, total, page, n_pages, since, until: today, view, query: ListQuery { page, ..query } })
+    if let Some(lead) = f.lead
+        && (lead == LeadFilter::Assigned) != e.lead_assigned
+    {
+        return false;
+    }
+    if let Some(need) = f.need
+        && !row.need_codes.iter().any(|n| n == need.code())
+    {
+        return false;
+    }
+    if f.nationality.is_some_and(|g| g != row.nationality) {
+        return false;
+    }
+    if (f.new_this_month && !e.new_this_month) || (f.living_on_streets && !e.living_on_streets) {
+        return false;
+    }
+    match f.escalation {
+        Some(EscalationFilter::Open) if e.escalations.open == 0 => return false,
+        Some(EscalationFilter::Overdue) if e.escalations.overdue == 0 => return false,
+        _ => {}
+    }
+    match f.consent {
+        Some(ConsentFilter::Given) if e.consent != Some(true) => false,
+        Some(ConsentFilter::NotGiven) if e.consent != Some(false) => false,
+        _ => true,
+    }
+}
+
+fn row(
+    person: SeenPerson,
+    view: PersonView,
+    today: Date,
+    month: &str,
+    salt: &str,
+    flags: Option<EscalationFlags>,
+    consent: bool,
+) -> Row {
+    let date_of_birth =
+        person.records.iter().filter_map(|r| r.date_of_birth.as_deref()).find_map(|d| DateOfBirth::parse(d).ok());
+    let age_band = AgeBand::of_age(date_of_birth.and_then(|d| age_on(d, today)));
+    let (first, last, _) = best_name(&person.records);
+    let shows = matches!(view, PersonView::Full | PersonView::Health);
+    let name = match view {
+        PersonView::Full | PersonView::Health => full_name(&person.records),
+        PersonView::Pseudonymised => pseudonym(person.person_id, salt),
+        PersonView::Minimal | PersonView::None => initials(first, last),
+    };
+    let last_place = match view {
+        PersonView::Full => {
+            [&person.last_location, &person.last_borough].into_iter().flatten().cloned().collect::<Vec<_>>().join(", ")
+        }
+        _ => person.last_borough.clone().unwrap_or_default(),
+    };
+    let (lead, lead_assigned) = match (&person.lead_organisation, &person.most_frequent_team) {
+        (Some(org), _) => (org.clone(), true),
+        (None, Some(team)) => (format!("Unassigned (most contact: {team})"), false),
+        (None, None) => ("Unassigned".to_owned(), false),
+    };
+    let need_codes = person.support_needs.clone();
+    let needs = if matches!(view, PersonView::Full | PersonView::Health | PersonView::Pseudonymised) {
+        person.support_needs.iter().filter_map(|n| SupportNeed::parse(n)).map(SupportNeed::label).collect()
+    } else {
+        Vec::new()
+    };
+    let new_this_month = person.first_seen.as_deref().is_some_and(|d| d.starts_with(month));
+    let los = living_on_streets(&person.seen_days, today);
+    let days = person.seen_days.len();
+    let why = if new_this_month && shows {
+        format!("New this month: first seen bedded down on {}", person.first_seen.clone().unwrap_or_default())
+    } else if los && shows {
+        format!("Living on the streets: seen bedded down on {days} days in the last 90, last on {}", person.last_seen)
+    } else {
+        format!(
+            "Seen bedded down on {days} day{} in the last {WINDOW_DAYS} days, last on {}",
+            if days == 1 { "" } else { "s" },
+            person.last_seen
+        )
+    };
+    Row {
+        nationality: nationality_group(&person.records),
+        lead_organisation: person.lead_organisation.clone(),
+        need_codes,
+        entry: ListEntry {
+            person_id: person.person_id,
+            linked: !matches!(view, PersonView::Pseudonymised | PersonView::None),
+            view,
+            name,
+            age_band,
+            last_seen: person.last_seen,
+            last_place,
+            times_seen: person.times_seen,
+            lead,
+            lead_assigned,
+            needs,
+            why,
+            escalations: if shows { flags.unwrap_or_default() } else { EscalationFlags::default() },
+            consent: shows.then_some(consent),
+            living_on_streets: shows && los,
+            new_this_month: shows && new_this_month,
+        },
+    }
 }

@@ -34,11 +34,18 @@ fn organisation_for(role: Role) -> &'static str {
     }
 }
 
-pub async fn set_up<S: Store>(store: &S, now: &str) -> Result<Vec<DemoUser>, AccountError> {
+/// The organisations, their users, and `services`: which organisation runs each team and
+/// service the imported records name, as `(organisation, name)`.
+pub async fn set_up<S: Store>(store: &S, services: &[(&str, &str)], now: &str) -> Result<Vec<DemoUser>, AccountError> {
     for (name, kind) in ORGANISATIONS {
         store.upsert_organisation(name, kind).await?;
     }
     let organisations = store.organisations().await?;
+    for (organisation, service) in services {
+        if let Some(o) = organisations.iter().find(|o| o.name == *organisation) {
+            store.add_organisation_name(service, o.id).await?;
+        }
+    }
     let mut users = Vec::new();
     for role in Role::ALL {
         let organisation = organisation_for(role);
@@ -55,6 +62,9 @@ pub async fn set_up<S: Store>(store: &S, now: &str) -> Result<Vec<DemoUser>, Acc
             now,
         )
         .await?;
+        let id = store.user_by_username(&username).await?.map(|u| u.id).unwrap_or_default();
+        let area = (role == Role::ServiceLeader).then_some("adult_social_care");
+        crate::accounts::set_profile(store, id, role.code(), area, role == Role::Admin).await?;
         users.push(DemoUser { username, role, organisation: organisation.to_owned(), password });
     }
     Ok(users)

@@ -3,8 +3,11 @@
 //! current time as parameters; the web and command-line front ends are thin
 //! layers over these functions.
 
+pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod by_name_list;
+pub mod casework;
 pub mod demo;
 pub mod forecast;
 pub mod forecast_evaluation;

@@ -7,7 +7,7 @@
 
 use crate::accounts::{SessionUser, random_token};
 use crate::link::{LinkError, LinkOutcome, LinkSettings, link};
-use byname_domain::access::{PersonView, can_review_links, person_page_view};
+use byname_domain::access::{PersonView, can_review_links};
 use byname_linkage::engine::{WaterfallLine, waterfall_text};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
@@ -104,16 +104,7 @@ async fn audit<S: Store>(
     detail: String,
     now: &str,
 ) -> Result<(), StoreError> {
-    store
-        .append_audit(&AuditEntry {
-            at: now.to_owned(),
-            user_id: Some(user.id),
-            action: action.to_owned(),
-            person_id,
-            purpose: Some("linkage_review".to_owned()),
-            detail: Some(detail),
-        })
-        .await
+    store.append_audit(&crate::access::entry(user, action, person_id, "linkage_review", None, detail, now)).await
 }
 
 /// The pairs waiting for a decision, most likely first, as `(left, right, probability)`.
@@ -394,13 +385,15 @@ pub async fn person_linkage<S: Store>(
     store: &S,
     user: &SessionUser,
     person_id: i64,
+    today: time::Date,
     now: &str,
 ) -> Result<PersonLinkage, ReviewError> {
     let records = store.person_records(person_id).await?;
     if records.is_empty() {
         return Err(ReviewError::NotFound);
     }
-    let view = person_page_view(user.role);
+    let (decision, _) = crate::access::decision(store, user, person_id, today, now).await?;
+    let view = decision.view;
     let can_review = can_review_links(user.role);
     let shows_records = view == PersonView::Full || can_review;
     let ids: Vec<i64> = records.iter().map(|r| r.record_id).collect();
@@ -481,6 +474,8 @@ pub async fn explain_records<S: Store>(
             .append_audit(&AuditEntry {
                 at: now.to_owned(),
                 user_id: None,
+                organisation_id: None,
+                basis: None,
                 action: "explain_link_pair".to_owned(),
                 person_id: record.person_id,
                 purpose: Some("linkage_review".to_owned()),

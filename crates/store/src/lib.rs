@@ -6,6 +6,7 @@
 //! folder because their DDL differs (identity columns, number types). SQL
 //! lives in this crate and nowhere else.
 
+mod casework;
 mod conn;
 mod facts;
 mod import;
@@ -13,6 +14,7 @@ mod migrate;
 mod sql;
 pub mod types;
 
+pub use casework::{Casework, audit_hash};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
@@ -35,7 +37,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything byname reads and writes, in domain terms.
-pub trait Store: Send + Sync {
+pub trait Store: Casework + Send + Sync {
     /// Starts an import: everything written through the returned transaction,
     /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
     fn begin_import(&self, kind: &str, origin: &str, started_at: &str)

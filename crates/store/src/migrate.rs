@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_stats_snapshot.sql"),
         postgres: include_str!("../migrations/postgres/0003_stats_snapshot.sql"),
     },
+    Migration {
+        version: 4,
+        name: "case coordination",
+        sqlite: include_str!("../migrations/sqlite/0004_case_coordination.sql"),
+        postgres: include_str!("../migrations/postgres/0004_case_coordination.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -2,6 +2,7 @@
 //! PostgreSQL alike.
 
 use crate::EventFacts;
+use crate::casework::Casework;
 use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
@@ -276,11 +277,11 @@ fn text_hash(text: &str) -> i64 {
     hash as i64
 }
 
-fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
+pub(crate) fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(column)?)
 }
 
-fn user_from_row(row: &AnyRow) -> Result<UserRow> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -290,11 +291,15 @@ fn user_from_row(row: &AnyRow) -> Result<UserRow> {
         organisation_name: row.try_get("organisation_name")?,
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        service_area: opt_text(row, "service_area")?,
+        data_protection_lead: row.try_get::<i64, _>("data_protection_lead")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, o.name AS organisation_name, \
-                            u.password_hash, u.disabled";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
+    o.name AS organisation_name, u.password_hash, u.disabled, u.service_area, u.data_protection_lead, \
+    u.must_change_password";
 
 /// The order records of one person are shown in: CHAIN first, then Inform.
 fn source_rank(source: &str) -> u8 {
@@ -839,10 +844,16 @@ impl Store for SqlStore {
                     lead_organisation: opt_text(row, "lead_organisation").unwrap_or_default(),
                     records: Vec::new(),
                     support_needs: Vec::new(),
+                    seen_days: Vec::new(),
+                    first_seen: None,
                 };
                 (first, BTreeMap::new())
             });
             person.times_seen += 1;
+            let day: String = row.try_get("contact_date")?;
+            if person.seen_days.last() != Some(&day) {
+                person.seen_days.push(day);
+            }
             if let Some(team) = team {
                 *teams.entry(team).or_default() += 1;
             }
@@ -853,7 +864,7 @@ impl Store for SqlStore {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.date_of_birth, \
-                 r.support_needs, \
+                 r.nationality, r.support_needs, \
                  (SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_alcohol, \
                  (SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_drugs, \
                  (SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_mental, \
@@ -876,6 +887,7 @@ impl Store for SqlStore {
                     last_name: opt_text(&row, "last_name")?,
                     known_as: opt_text(&row, "known_as")?,
                     date_of_birth: opt_text(&row, "date_of_birth")?,
+                    nationality: opt_text(&row, "nationality")?,
                 });
                 if let Some(needs) = opt_text(&row, "support_needs")? {
                     person.support_needs.extend(needs.split(';').filter(|n| !n.is_empty()).map(str::to_owned));
@@ -889,6 +901,24 @@ impl Store for SqlStore {
                     if row.try_get::<Option<i64>, _>(column)? == Some(1) {
                         person.support_needs.push(code.to_owned());
                     }
+                }
+            }
+        }
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT l.person_id, MIN(c.contact_date) AS first_seen FROM contacts c \
+                 JOIN person_links l ON l.record_id = c.record_id WHERE c.bedded_down = 1 AND c.withdrawn = 0 \
+                 AND l.person_id IN ({}) GROUP BY l.person_id",
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let person_id: i64 = row.try_get("person_id")?;
+                if let Some((person, _)) = people.get_mut(&person_id) {
+                    person.first_seen = opt_text(&row, "first_seen")?;
                 }
             }
         }
@@ -908,39 +938,12 @@ impl Store for SqlStore {
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, user_id, action, person_id, purpose, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&entry.at)
-        .bind(entry.user_id)
-        .bind(&entry.action)
-        .bind(entry.person_id)
-        .bind(&entry.purpose)
-        .bind(&entry.detail)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.append_audit_entries(std::slice::from_ref(entry)).await
     }
 
     async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT at, user_id, action, person_id, purpose, detail FROM audit_log ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: r.try_get("at")?,
-                    user_id: r.try_get("user_id")?,
-                    action: r.try_get("action")?,
-                    person_id: r.try_get("person_id")?,
-                    purpose: opt_text(r, "purpose")?,
-                    detail: opt_text(r, "detail")?,
-                })
-            })
-            .collect()
+        let query = AuditQuery { limit, ..AuditQuery::default() };
+        Ok(self.search_audit(&query).await?.into_iter().map(|r| r.entry).collect())
     }
 
     async fn snapshot(&self) -> Result<Snapshot> {

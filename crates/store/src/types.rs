@@ -81,6 +81,10 @@ pub struct UserRow {
     pub organisation_name: String,
     pub password_hash: String,
     pub disabled: bool,
+    /// The service area a service leader answers for.
+    pub service_area: Option<String>,
+    pub data_protection_lead: bool,
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +117,18 @@ pub struct SeenPerson {
     pub records: Vec<RecordSummary>,
     /// Needs recorded as present in any record or assessment (codes).
     pub support_needs: Vec<String>,
+    /// The distinct days seen bedded down in the window, newest first.
+    pub seen_days: Vec<String>,
+    /// The first day ever seen bedded down.
+    pub first_seen: Option<String>,
+}
+
+/// Escalations on a person: how many are open (or acknowledged), and how many of those are past
+/// their deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EscalationFlags {
+    pub open: i64,
+    pub overdue: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,15 +139,20 @@ pub struct RecordSummary {
     pub last_name: Option<String>,
     pub known_as: Option<String>,
     pub date_of_birth: Option<String>,
+    pub nationality: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub at: String,
     pub user_id: Option<i64>,
+    /// The user's organisation, so its data-protection lead finds the entry.
+    pub organisation_id: Option<i64>,
     pub action: String,
     pub person_id: Option<i64>,
     pub purpose: Option<String>,
+    /// Why the access rules allowed what was seen (`access::Basis::code`).
+    pub basis: Option<String>,
     pub detail: Option<String>,
 }
 
@@ -232,4 +253,142 @@ pub struct RecordDetail {
     pub person_id: Option<i64>,
     /// Why the record belongs to its person (`own_record`, `shared_nhs_number`, `probabilistic`, ...).
     pub rule: Option<String>,
+}
+
+/// A consent as recorded, with who recorded and withdrew it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub purpose: String,
+    /// Empty when given to all partners.
+    pub organisations: Vec<i64>,
+    pub all_partners: bool,
+    pub given_on: String,
+    pub expires_on: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    pub withdrawn_on: Option<String>,
+    pub withdrawn_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    pub person_id: i64,
+    pub purpose: String,
+    /// `None`: all partners.
+    pub organisations: Option<Vec<i64>>,
+    pub given_on: String,
+    pub expires_on: Option<String>,
+    pub recorded_by: i64,
+    pub recorded_at: String,
+}
+
+/// What the access rules need to know about one person for one viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessFacts {
+    pub person_id: i64,
+    /// The viewer's organisation works with the person: a contact, stay or assessment it
+    /// recorded, or it leads on them.
+    pub works_with: bool,
+    pub consents: Vec<ConsentRow>,
+    /// The viewer has an open break-glass access to the person.
+    pub break_glass: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakGlassRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_name: String,
+    pub organisation_id: i64,
+    pub person_id: i64,
+    pub reason: String,
+    pub opened_at: String,
+    pub expires_at: String,
+}
+
+/// One row of the audit log as stored, with its place in the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub entry: AuditEntry,
+    /// `None` for rows written before the chain began.
+    pub hash: Option<String>,
+}
+
+/// What an audit search asks for; every field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub person_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub action: Option<String>,
+    /// Instants, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: i64,
+}
+
+/// The lead on a person.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PersonLead {
+    pub organisation_id: Option<i64>,
+    pub organisation: Option<String>,
+    pub user_id: Option<i64>,
+    pub user: Option<String>,
+}
+
+/// One dated event on a person's timeline, across organisations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEvent {
+    /// ISO date.
+    pub date: String,
+    /// contact, stay, assessment, escalation, action.
+    pub kind: String,
+    /// The team, provider or organisation that recorded it.
+    pub by: Option<String>,
+    pub text: String,
+}
+
+/// A contact or sighting recorded in byname.
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub person_id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub recorded_by: i64,
+    pub contact_date: String,
+    pub contact_time: Option<String>,
+    pub location: Option<String>,
+    pub borough: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub bedded_down: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub description: String,
+    pub owner_user_id: Option<i64>,
+    pub owner: Option<String>,
+    pub owner_organisation_id: i64,
+    pub owner_organisation: String,
+    pub due_on: Option<String>,
+    pub done_on: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub person_id: i64,
+    pub description: String,
+    pub owner_user_id: Option<i64>,
+    pub owner_organisation_id: i64,
+    pub due_on: Option<String>,
+    pub created_by: i64,
+    pub created_at: String,
 }

@@ -28,6 +28,7 @@ use time::Date;
 
 pub use countries::Country;
 pub use noise::is_valid_nhs_number;
+pub use places::services_by_organisation;
 pub use records::{
     Assessment, ChainPerson, Contact, ContactType, DepartureReason, HealthEvent, InformClient, Location, Person,
     Placement, Sex, Stay, StayType, StreetCountRow, person_key,

@@ -233,3 +233,17 @@ pub static WOMEN_PRISONS: [&str; 2] = ["HMP Bronzefield", "HMP Downview"];
 pub static ASYLUM_ACCOMMODATION: [&str; 3] =
     ["Home Office contingency hotel", "Initial asylum accommodation (Croydon)", "Asylum dispersal accommodation"];
 pub static CARE_PLACEMENTS: [&str; 2] = ["Leaving care placement (Westminster)", "Children's home (Kent)"];
+
+/// Which of the demo partnership's organisations runs each team and service the generated
+/// records name, as `(organisation, name)`: the outreach teams belong to the outreach service,
+/// the hostels, supported housing and shelters to the hostel charity, the day centres to their
+/// charities, and the council commissions the hotels and hubs.
+pub fn services_by_organisation() -> Vec<(&'static str, &'static str)> {
+    let mut names = Vec::new();
+    names.extend(OUTREACH_TEAMS.iter().map(|t| ("Westminster Outreach Service", *t)));
+    names.extend(HOSTELS.iter().chain(&SUPPORTED_HOUSING).chain(&NIGHT_SHELTERS).map(|h| ("West London Mission", *h)));
+    names.push(("The Passage", DAY_CENTRES[0].name));
+    names.push(("The Connection at St Martin's", DAY_CENTRES[1].name));
+    names.extend(EVERYONE_IN_HOTELS.iter().chain(&ASSESSMENT_HUBS).map(|h| ("Westminster City Council", *h)));
+    names
+}

@@ -93,9 +93,20 @@ pub async fn statistics_reader<S: Store>(state: &AppState<S>, headers: &HeaderMa
     Err((StatusCode::FORBIDDEN, layout("Not allowed", Some(&user), body)).into_response())
 }
 
+/// Where a role starts: the by-name list, the figures, or the accounts.
+pub fn home(role: byname_domain::Role) -> &'static str {
+    if byname_domain::access::can_see_by_name_list(role) {
+        "/people"
+    } else if byname_domain::access::can_see_statistics(role) {
+        "/reports/key-statistics"
+    } else {
+        "/admin/users"
+    }
+}
+
 pub async fn login_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    if let Ok(Some(_)) = current_user(&state, &headers).await {
-        return Redirect::to("/by-name-list").into_response();
+    if let Ok(Some(user)) = current_user(&state, &headers).await {
+        return Redirect::to(home(user.role)).into_response();
     }
     login_form(&state, None, StatusCode::OK)
 }
@@ -152,7 +163,7 @@ pub async fn login<S: Store>(
     match accounts::sign_in(&state.store, &form.username, &form.password, now).await {
         Ok(token) => {
             state.throttle.clear(&form.username);
-            let mut response = Redirect::to("/by-name-list").into_response();
+            let mut response = Redirect::to("/").into_response();
             let max_age = accounts::SESSION_HOURS * 3600;
             let headers = response.headers_mut();
             headers

@@ -6,10 +6,12 @@ mod auth;
 mod forecasts;
 mod linkage;
 mod pages;
+mod people;
 mod reports;
 mod scenarios;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -35,15 +37,32 @@ impl<S> AppState<S> {
     }
 }
 
+/// The start page of the signed-in user's role; the sign-in page otherwise.
+async fn start<S: Store>(State(state): State<Arc<AppState<S>>>, headers: axum::http::HeaderMap) -> Redirect {
+    match auth::current_user(&state, &headers).await {
+        Ok(Some(user)) => Redirect::to(auth::home(user.role)),
+        _ => Redirect::to("/login"),
+    }
+}
+
 pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/by-name-list") }))
+        .route("/", get(start::<S>))
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
         .route("/logout", post(auth::logout::<S>))
-        .route("/by-name-list", get(pages::by_name_list::<S>))
+        .route("/by-name-list", get(pages::old_list_address))
+        .route("/people", get(pages::by_name_list::<S>))
         .route("/review", get(linkage::queue_page::<S>))
         .route("/review/{left}/{right}", get(linkage::pair_page::<S>).post(linkage::decide::<S>))
-        .route("/people/{id}", get(linkage::person_page::<S>))
+        .route("/people/{id}", get(people::person_page::<S>))
+        .route("/people/{id}/linkage", get(linkage::person_page::<S>))
+        .route("/people/{id}/contact", get(people::contact_form::<S>).post(people::record_contact::<S>))
+        .route("/people/{id}/consents", post(people::record_consent::<S>))
+        .route("/people/{id}/consents/{consent}/withdraw", post(people::withdraw_consent::<S>))
+        .route("/people/{id}/break-glass", post(people::break_glass::<S>))
+        .route("/people/{id}/actions", post(people::add_action::<S>))
+        .route("/people/{id}/actions/{action}/done", post(people::complete_action::<S>))
+        .route("/people/{id}/lead", post(people::assign_lead::<S>))
         .route("/people/{id}/merge", post(linkage::merge::<S>))
         .route("/people/{id}/split", post(linkage::split::<S>))
         .route("/linkage/undo", post(linkage::undo::<S>))

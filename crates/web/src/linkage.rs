@@ -307,7 +307,7 @@ pub async fn person_page<S: Store>(
         Ok(user) => user,
         Err(response) => return response,
     };
-    match review::person_linkage(&state.store, &user, person, &now_text(&state)).await {
+    match review::person_linkage(&state.store, &user, person, state.clock.today(), &now_text(&state)).await {
         Ok(linkage) => layout("Person", Some(&user), render_person(&linkage, &user)).into_response(),
         Err(error) => error_page(&user, &error),
     }
@@ -440,7 +440,7 @@ pub async fn merge<S: Store>(
         return error_page(&user, &ReviewError::Invalid("the other person's number is a whole number".into()));
     };
     match review::merge(&state.store, &user, person, other, &form.reason, &now_text(&state)).await {
-        Ok(_) => Redirect::to(&format!("/people/{}", person.min(other))).into_response(),
+        Ok(_) => Redirect::to(&format!("/people/{}/linkage", person.min(other))).into_response(),
         Err(error) => error_page(&user, &error),
     }
 }
@@ -464,7 +464,7 @@ pub async fn split<S: Store>(
         Err(response) => return response,
     };
     match review::split(&state.store, &user, form.record, &form.reason, &now_text(&state)).await {
-        Ok(_) => Redirect::to(&format!("/people/{person}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/people/{person}/linkage")).into_response(),
         Err(error) => error_page(&user, &error),
     }
 }
@@ -486,9 +486,8 @@ pub async fn undo<S: Store>(
         Err(response) => return response,
     };
     match review::undo(&state.store, &user, &form.batch, &now_text(&state)).await {
-        Ok(()) => {
-            Redirect::to(&form.back.map(|p| format!("/people/{p}")).unwrap_or_else(|| "/review".into())).into_response()
-        }
+        Ok(()) => Redirect::to(&form.back.map(|p| format!("/people/{p}/linkage")).unwrap_or_else(|| "/review".into()))
+            .into_response(),
         Err(error) => error_page(&user, &error),
     }
 }

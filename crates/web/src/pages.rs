@@ -3,12 +3,17 @@
 use crate::AppState;
 use crate::auth::signed_in;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use byname_domain::access::PersonView;
+use byname_domain::codes::SupportNeed;
 use byname_domain::date::iso;
+use byname_domain::nationality::NationalityGroup;
 use byname_service::accounts::SessionUser;
-use byname_service::by_name_list::{ListPage, ListQuery, SortKey, by_name_list as list_page};
+use byname_service::by_name_list::{
+    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
+    by_name_list as list_page, by_name_list_csv,
+};
 use byname_store::Store;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
@@ -30,7 +35,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                     a.brand href="/" { "byname" }
                     @if let Some(user) = user {
                         nav aria-label="Main" {
-                            a href="/by-name-list" { "By-name list" }
+                            @if byname_domain::access::can_see_by_name_list(user.role) { a href="/people" { "By-name list" } }
                             @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
                             @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } " " a href="/scenarios" { "Scenarios" } }
                         }
@@ -59,11 +64,79 @@ pub fn server_error(error: &dyn std::error::Error) -> Response {
         .into_response()
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ListParams {
     sort: Option<String>,
     dir: Option<String>,
     page: Option<usize>,
+    organisation: Option<String>,
+    lead: Option<String>,
+    need: Option<String>,
+    nationality: Option<String>,
+    new_this_month: Option<String>,
+    living_on_streets: Option<String>,
+    escalation: Option<String>,
+    consent: Option<String>,
+    format: Option<String>,
+}
+
+fn filled(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl ListParams {
+    fn query(&self) -> Result<ListQuery, String> {
+        let sort = filled(&self.sort).and_then(SortKey::parse).unwrap_or_default();
+        let descending = match filled(&self.dir) {
+            Some("asc") => false,
+            Some("desc") => true,
+            _ => sort.natural_descending(),
+        };
+        let bad = |what: &str, v: &str| format!("{v:?} is not a {what} this list can be filtered by");
+        let filters = Filters {
+            organisation: filled(&self.organisation).map(str::to_owned),
+            lead: match filled(&self.lead) {
+                None => None,
+                Some("assigned") => Some(LeadFilter::Assigned),
+                Some("none") => Some(LeadFilter::NoLead),
+                Some(v) => return Err(bad("lead", v)),
+            },
+            need: match filled(&self.need) {
+                None => None,
+                Some(v) => Some(SupportNeed::parse(v).ok_or_else(|| bad("need", v))?),
+            },
+            nationality: match filled(&self.nationality) {
+                None => None,
+                Some(v) => Some(
+                    NationalityGroup::ALL
+                        .into_iter()
+                        .find(|g| g.code() == v)
+                        .ok_or_else(|| bad("nationality group", v))?,
+                ),
+            },
+            new_this_month: filled(&self.new_this_month).is_some(),
+            living_on_streets: filled(&self.living_on_streets).is_some(),
+            escalation: match filled(&self.escalation) {
+                None => None,
+                Some("open") => Some(EscalationFilter::Open),
+                Some("overdue") => Some(EscalationFilter::Overdue),
+                Some(v) => return Err(bad("escalation state", v)),
+            },
+            consent: match filled(&self.consent) {
+                None => None,
+                Some("given") => Some(ConsentFilter::Given),
+                Some("not_given") => Some(ConsentFilter::NotGiven),
+                Some(v) => return Err(bad("consent state", v)),
+            },
+        };
+        Ok(ListQuery { sort, descending, page: self.page.unwrap_or(1), filters })
+    }
+}
+
+/// The old address of the list.
+pub async fn old_list_address(uri: axum::http::Uri) -> axum::response::Redirect {
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    axum::response::Redirect::permanent(&format!("/people{query}"))
 }
 
 pub async fn by_name_list<S: Store>(
@@ -75,27 +148,97 @@ pub async fn by_name_list<S: Store>(
         Ok(user) => user,
         Err(response) => return response,
     };
-    let sort = params.sort.as_deref().and_then(SortKey::parse).unwrap_or_default();
-    let descending = match params.dir.as_deref() {
-        Some("asc") => false,
-        Some("desc") => true,
-        _ => sort.natural_descending(),
+    let organisations = match state.store.organisations().await {
+        Ok(organisations) => organisations,
+        Err(error) => return server_error(&error),
     };
-    let query = ListQuery { sort, descending, page: params.page.unwrap_or(1) };
+    let query = match params.query() {
+        Ok(query) => query,
+        Err(message) => {
+            let body = html! { main { h1 { "By-name list" } p.error role="alert" { (message) } } };
+            return (StatusCode::BAD_REQUEST, layout("By-name list", Some(&user), body)).into_response();
+        }
+    };
     let now = state.clock.now();
-    match list_page(&state.store, &user, query, now.date(), &byname_store::sql_instant(now)).await {
-        Ok(page) => layout("By-name list", Some(&user), render_list(&page)).into_response(),
-        Err(error) => server_error(&error),
+    let instant = byname_store::sql_instant(now);
+    if params.format.as_deref() == Some("csv") {
+        return match by_name_list_csv(&state.store, &user, query, now.date(), &instant).await {
+            Ok(csv) => {
+                let mut response = csv.into_response();
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+                headers.insert(
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("attachment; filename=\"by-name-list.csv\""),
+                );
+                response
+            }
+            Err(ListError::Forbidden) => forbidden(&user),
+            Err(ListError::Store(error)) => server_error(&error),
+        };
+    }
+    match list_page(&state.store, &user, query, now.date(), &instant).await {
+        Ok(page) => layout("By-name list", Some(&user), render_list(&page, &organisations)).into_response(),
+        Err(ListError::Forbidden) => axum::response::Redirect::to(crate::auth::home(user.role)).into_response(),
+        Err(ListError::Store(error)) => server_error(&error),
     }
 }
 
-fn list_url(query: ListQuery) -> String {
-    format!(
-        "/by-name-list?sort={}&dir={}&page={}",
-        query.sort.code(),
-        if query.descending { "desc" } else { "asc" },
-        query.page
-    )
+/// A 403 page for a signed-in user whose role has no business here.
+pub fn forbidden(user: &SessionUser) -> Response {
+    let body = html! { main { h1 { "Not for your role" } p { "Your role (" (user.role.label()) ") does not see this page." } } };
+    (StatusCode::FORBIDDEN, layout("Not for your role", Some(user), body)).into_response()
+}
+
+/// The list's address for a query: the filters, the sort and the page.
+fn list_url(query: &ListQuery, format: Option<&str>) -> String {
+    let f = &query.filters;
+    let mut parts = vec![
+        format!("sort={}", query.sort.code()),
+        format!("dir={}", if query.descending { "desc" } else { "asc" }),
+        format!("page={}", query.page),
+    ];
+    if let Some(o) = &f.organisation {
+        parts.push(format!("organisation={}", encode(o)));
+    }
+    match f.lead {
+        Some(LeadFilter::Assigned) => parts.push("lead=assigned".into()),
+        Some(LeadFilter::NoLead) => parts.push("lead=none".into()),
+        None => {}
+    }
+    if let Some(n) = f.need {
+        parts.push(format!("need={}", n.code()));
+    }
+    if let Some(g) = f.nationality {
+        parts.push(format!("nationality={}", g.code()));
+    }
+    if f.new_this_month {
+        parts.push("new_this_month=1".into());
+    }
+    if f.living_on_streets {
+        parts.push("living_on_streets=1".into());
+    }
+    match f.escalation {
+        Some(EscalationFilter::Open) => parts.push("escalation=open".into()),
+        Some(EscalationFilter::Overdue) => parts.push("escalation=overdue".into()),
+        None => {}
+    }
+    match f.consent {
+        Some(ConsentFilter::Given) => parts.push("consent=given".into()),
+        Some(ConsentFilter::NotGiven) => parts.push("consent=not_given".into()),
+        None => {}
+    }
+    if let Some(format) = format {
+        parts.push(format!("format={format}"));
+    }
+    format!("/people?{}", parts.join("&"))
+}
+
+/// A query-string value: letters and digits as they are, every other byte as %XX.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 fn sort_header(page: &ListPage, key: SortKey, label: &str) -> Markup {
@@ -111,24 +254,107 @@ fn sort_header(page: &ListPage, key: SortKey, label: &str) -> Markup {
         "ascending" => " ▲",
         _ => "",
     };
+    let query = ListQuery { sort: key, descending, page: 1, filters: page.query.filters.clone() };
     html! {
         th scope="col" aria-sort=(aria) {
-            a href=(list_url(ListQuery { sort: key, descending, page: 1 })) { (label) (arrow) }
+            a href=(list_url(&query, None)) { (label) (arrow) }
         }
     }
 }
 
-fn render_list(page: &ListPage) -> Markup {
+fn filter_form(page: &ListPage, organisations: &[byname_domain::Organisation]) -> Markup {
+    let f = &page.query.filters;
+    let selected = |a: bool| a;
+    html! {
+        form.filters method="get" action="/people" {
+            input type="hidden" name="sort" value=(page.query.sort.code());
+            input type="hidden" name="dir" value=(if page.query.descending { "desc" } else { "asc" });
+            div {
+                label for="organisation" { "Lead organisation" }
+                select #organisation name="organisation" {
+                    option value="" { "Any" }
+                    @for o in organisations {
+                        option value=(o.name) selected[f.organisation.as_deref() == Some(o.name.as_str())] { (o.name) }
+                    }
+                }
+            }
+            div {
+                label for="lead" { "Lead" }
+                select #lead name="lead" {
+                    option value="" { "Any" }
+                    option value="assigned" selected[selected(f.lead == Some(LeadFilter::Assigned))] { "Has a lead" }
+                    option value="none" selected[selected(f.lead == Some(LeadFilter::NoLead))] { "No lead" }
+                }
+            }
+            div {
+                label for="need" { "Need" }
+                select #need name="need" {
+                    option value="" { "Any" }
+                    @for n in SupportNeed::ALL.iter().copied() {
+                        option value=(n.code()) selected[f.need == Some(n)] { (n.label()) }
+                    }
+                }
+            }
+            div {
+                label for="nationality" { "Nationality" }
+                select #nationality name="nationality" {
+                    option value="" { "Any" }
+                    @for g in NationalityGroup::ALL {
+                        option value=(g.code()) selected[f.nationality == Some(g)] { (g.label()) }
+                    }
+                }
+            }
+            div {
+                label for="escalation" { "Escalations" }
+                select #escalation name="escalation" {
+                    option value="" { "Any" }
+                    option value="open" selected[f.escalation == Some(EscalationFilter::Open)] { "Open" }
+                    option value="overdue" selected[f.escalation == Some(EscalationFilter::Overdue)] { "Overdue" }
+                }
+            }
+            div {
+                label for="consent" { "Consent to share" }
+                select #consent name="consent" {
+                    option value="" { "Any" }
+                    option value="given" selected[f.consent == Some(ConsentFilter::Given)] { "Given" }
+                    option value="not_given" selected[f.consent == Some(ConsentFilter::NotGiven)] { "Not given" }
+                }
+            }
+            div.check {
+                input #new_this_month type="checkbox" name="new_this_month" value="1" checked[f.new_this_month];
+                label for="new_this_month" { "New this month" }
+            }
+            div.check {
+                input #living_on_streets type="checkbox" name="living_on_streets" value="1" checked[f.living_on_streets];
+                label for="living_on_streets" { "Living on the streets" }
+            }
+            button type="submit" { "Filter" }
+            " " a href="/people" { "Clear" }
+        }
+    }
+}
+
+fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -> Markup {
+    let minimal = page.entries.iter().any(|e| e.view == PersonView::Minimal);
     html! {
         main {
             h1 { "By-name list" }
             p.lede {
                 strong { (page.total) } " people seen rough sleeping from " (iso(page.since)) " to " (iso(page.until))
-                " (the last 90 days)."
+                " (the last 90 days)"
+                @if page.query.filters != Filters::default() { ", as filtered" }
+                "."
             }
-            @if page.view == PersonView::Minimal {
+            (filter_form(page, organisations))
+            @if page.set_aside > 0 {
+                p.notice role="status" {
+                    (page.set_aside) " people on the list are left out of this filter because you see only their minimal entry."
+                }
+            }
+            @if minimal {
                 p.notice {
-                    "Your role sees the minimal entry: initials, age band, area and date last seen. "
+                    "Some people show only the minimal entry (initials, age band, area and date last seen): "
+                    "your organisation does not work with them and they have not consented to sharing with it. "
                     "Contact the lead organisation for more."
                 }
             }
@@ -142,12 +368,20 @@ fn render_list(page: &ListPage) -> Markup {
                         (sort_header(page, SortKey::TimesSeen, "Times seen"))
                         (sort_header(page, SortKey::Lead, "Lead organisation"))
                         th scope="col" { "Needs" }
+                        th scope="col" { "Why on the list" }
                     }
                 }
                 tbody {
                     @for entry in &page.entries {
                         tr {
-                            td data-label="Name" { div { a href=(format!("/people/{}", entry.person_id)) { strong { (entry.name) } } } }
+                            td data-label="Name" {
+                                div {
+                                    @if entry.linked { a href=(format!("/people/{}", entry.person_id)) { strong { (entry.name) } } }
+                                    @else { strong { (entry.name) } }
+                                    @if entry.escalations.overdue > 0 { " " span.tag.alert { "Overdue escalation" } }
+                                    @else if entry.escalations.open > 0 { " " span.tag { "Open escalation" } }
+                                }
+                            }
                             td data-label="Age" { div { (entry.age_band.label()) } }
                             td data-label="Last seen" {
                                 div {
@@ -165,22 +399,24 @@ fn render_list(page: &ListPage) -> Markup {
                                     @for need in &entry.needs { span.tag { (need) } " " }
                                 }
                             }
+                            td data-label="Why" { div.why { (entry.why) } }
                         }
                     }
                     @if page.entries.is_empty() {
-                        tr { td colspan="6" { "Nobody has been seen rough sleeping in the last 90 days." } }
+                        tr { td colspan="7" { "Nobody on the list matches." } }
                     }
                 }
             }
             nav.pages aria-label="Pages" {
                 @if page.page > 1 {
-                    a rel="prev" href=(list_url(ListQuery { page: page.page - 1, ..page.query })) { "← Previous" }
+                    a rel="prev" href=(list_url(&ListQuery { page: page.page - 1, ..page.query.clone() }, None)) { "← Previous" }
                 }
                 span { "Page " (page.page) " of " (page.n_pages) }
                 @if page.page < page.n_pages {
-                    a rel="next" href=(list_url(ListQuery { page: page.page + 1, ..page.query })) { "Next →" }
+                    a rel="next" href=(list_url(&ListQuery { page: page.page + 1, ..page.query.clone() }, None)) { "Next →" }
                 }
             }
+            p.downloads { a href=(list_url(&ListQuery { page: 1, ..page.query.clone() }, Some("csv"))) { "Download this list as CSV" } " (as you may see it; the download is audited)" }
         }
     }
 }

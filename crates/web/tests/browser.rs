@@ -123,13 +123,13 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
 
     let result = async {
         let base = format!("http://127.0.0.1:{app_port}");
-        client.goto(&format!("{base}/by-name-list")).await?;
+        client.goto(&format!("{base}/people")).await?;
         assert!(client.current_url().await?.as_str().ends_with("/login"), "the list asks for a sign-in first");
         client.find(Locator::Id("username")).await?.send_keys("worker").await?;
         client.find(Locator::Id("password")).await?.send_keys("a long enough password").await?;
         client.find(Locator::Css("button[type=submit]")).await?.click().await?;
         client.wait().for_element(Locator::Css("table.list")).await?;
-        assert!(client.current_url().await?.as_str().ends_with("/by-name-list"));
+        assert!(client.current_url().await?.as_str().ends_with("/people"));
 
         let names: Vec<String> = {
             let mut names = Vec::new();

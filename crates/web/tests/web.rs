@@ -15,8 +15,9 @@ struct App {
 }
 
 const PERSONS: &str = "chain_id,first_name,last_name,date_of_birth\nC1,Mary,O'Neill,1970-01-01\nC2,Old,Case,\n";
-const CONTACTS: &str = "contact_id,chain_id,contact_date,location,borough,bedded_down\n\
-                        K1,C1,2024-06-30,Soho Square <garden>,Westminster,Y\nK2,C2,2023-01-01,Strand,Westminster,Y\n";
+const CONTACTS: &str = "contact_id,chain_id,contact_date,location,borough,bedded_down,team\n\
+                        K1,C1,2024-06-30,Soho Square <garden>,Westminster,Y,Night Outreach\n\
+                        K2,C2,2023-01-01,Strand,Westminster,Y,Night Outreach\n";
 
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
@@ -82,18 +83,18 @@ async fn sign_in(app: &App, password: &str) -> Reply {
 #[tokio::test]
 async fn signing_in_leads_to_the_by_name_list() {
     let app = app().await;
-    let anonymous = send(&app, get("/by-name-list", None)).await;
+    let anonymous = send(&app, get("/people", None)).await;
     assert_eq!((anonymous.status, anonymous.location.as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
 
     let signed_in = sign_in(&app, "a long enough password").await;
-    assert_eq!((signed_in.status, signed_in.location.as_deref()), (StatusCode::SEE_OTHER, Some("/by-name-list")));
+    assert_eq!((signed_in.status, signed_in.location.as_deref()), (StatusCode::SEE_OTHER, Some("/")));
     let session_cookie = signed_in.cookies.iter().find(|c| c.starts_with("byname_session=")).unwrap();
     for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(session_cookie.contains(attribute), "{session_cookie} lacks {attribute}");
     }
     let cookie = cookie_pair(&signed_in.cookies, "byname_session");
 
-    let list = send(&app, get("/by-name-list", Some(&cookie))).await;
+    let list = send(&app, get("/people", Some(&cookie))).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(
         list.body.contains("<strong>1</strong> people seen rough sleeping from 2024-04-03 to 2024-07-01"),
@@ -123,15 +124,15 @@ async fn forms_without_their_csrf_token_are_refused() {
 
     let signed_in = sign_in(&app, "a long enough password").await;
     let cookie = cookie_pair(&signed_in.cookies, "byname_session");
-    let list = send(&app, get("/by-name-list", Some(&cookie))).await;
+    let list = send(&app, get("/people", Some(&cookie))).await;
     let csrf = hidden_value(&list.body, "csrf");
     let refused = send(&app, post("/logout", &cookie, "csrf=wrong")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(send(&app, get("/by-name-list", Some(&cookie))).await.status, StatusCode::OK, "still signed in");
+    assert_eq!(send(&app, get("/people", Some(&cookie))).await.status, StatusCode::OK, "still signed in");
 
     let signed_out = send(&app, post("/logout", &cookie, &format!("csrf={csrf}"))).await;
     assert_eq!(signed_out.location.as_deref(), Some("/login"));
-    assert_eq!(send(&app, get("/by-name-list", Some(&cookie))).await.location.as_deref(), Some("/login"));
+    assert_eq!(send(&app, get("/people", Some(&cookie))).await.location.as_deref(), Some("/login"));
 }
 
 #[tokio::test]
@@ -161,8 +162,7 @@ async fn sign_in_as(app: &App, username: &str, password: &str) -> String {
 #[tokio::test]
 async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
     let dir = tempfile::tempdir().unwrap();
-    let contacts =
-        "contact_id,chain_id,contact_date,location,borough,bedded_down\nK1,C0003,2024-06-30,Strand,Westminster,Y\n";
+    let contacts = "contact_id,chain_id,contact_date,location,borough,bedded_down,team\nK1,C0003,2024-06-30,Strand,Westminster,Y,Night Outreach\n";
     let (store, state) = support::seeded_state(dir.path(), &support::many_persons(), contacts, false).await;
     support::add_analyst(&store).await;
     let app = App { router: byname_web::router(state), store, _dir: dir };
@@ -204,7 +204,10 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
 
     // The person page says so, and offers the undo.
     let person = persons[0].person_id.unwrap();
-    let page = send(&app, get(&format!("/people/{person}"), Some(&analyst))).await;
+    // An analyst sees no case record: the person's address leads to the linkage page.
+    let redirect = send(&app, get(&format!("/people/{person}"), Some(&analyst))).await;
+    assert_eq!(redirect.location.as_deref(), Some(format!("/people/{person}/linkage").as_str()));
+    let page = send(&app, get(&format!("/people/{person}/linkage"), Some(&analyst))).await;
     assert!(page.body.contains("reviewed: different people") && page.body.contains("twins"), "{}", page.body);
     let batch = hidden_value(&page.body, "batch");
     let undone = send(&app, post("/linkage/undo", &analyst, &format!("csrf={csrf}&batch={batch}&back={person}"))).await;
@@ -213,7 +216,9 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
     assert_eq!(persons[0].person_id, persons[1].person_id, "undone from the web page");
 
     // An outreach worker sees the records and why they were linked, but no merge or split.
-    let page = send(&app, get(&format!("/people/{person}"), Some(&worker))).await;
+    let case = send(&app, get(&format!("/people/{person}"), Some(&worker))).await;
+    assert!(case.body.contains(&format!("/people/{person}/linkage")), "{}", case.body);
+    let page = send(&app, get(&format!("/people/{person}/linkage"), Some(&worker))).await;
     assert!(page.body.contains("Source records and why they were linked"), "{}", page.body);
     assert!(!page.body.contains("Not this person") && !page.body.contains("Merge"), "{}", page.body);
 }
@@ -350,4 +355,177 @@ async fn the_scenarios_page_charts_a_change_against_the_baseline_and_refuses_imp
     let script = send(&app, get("/scenarios?area=%3Cscript%3Ealert(1)%3C%2Fscript%3E", Some(&analyst))).await;
     assert_eq!(script.status, StatusCode::BAD_REQUEST);
     assert!(!script.body.contains("<script>alert(1)") && script.body.contains("&lt;script&gt;"), "{}", script.body);
+}
+
+/// The consent states the access rules distinguish, given to all partners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConsentCase {
+    None,
+    Current,
+    Expired,
+    Withdrawn,
+    /// A current consent for health care only (and one for research and statistics).
+    OtherPurpose,
+}
+
+/// The view the rules give, written independently of the code under test.
+fn expected_view(role: byname_domain::Role, works_with: bool, consent: ConsentCase) -> &'static str {
+    use byname_domain::Role::*;
+    match role {
+        Admin | StrategicViewer => "none",
+        Analyst => "pseudonymised",
+        HealthPartner if works_with || consent == ConsentCase::OtherPurpose => "health",
+        HealthPartner => "minimal",
+        _ if works_with || consent == ConsentCase::Current => "full",
+        _ => "minimal",
+    }
+}
+
+#[tokio::test]
+async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_allow_on_every_person_route() {
+    use byname_domain::Role;
+    use byname_store::Casework;
+    const NAME: &str = "Kazimierz";
+    let cases = [
+        ConsentCase::None,
+        ConsentCase::Current,
+        ConsentCase::Expired,
+        ConsentCase::Withdrawn,
+        ConsentCase::OtherPurpose,
+    ];
+    let mut checked = 0;
+    for consent in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let persons =
+            "chain_id,first_name,last_name,date_of_birth,support_needs\nC1,Kazimierz,Wójcik,1970-01-01,alcohol\n";
+        let contacts = "contact_id,chain_id,contact_date,location,borough,bedded_down,team\nK1,C1,2024-06-30,Strand,Westminster,Y,Night Outreach\n";
+        let (store, state) = support::seeded_state(dir.path(), persons, contacts, false).await;
+        let app = App { router: byname_web::router(state), store, _dir: dir };
+        let person = app.store.person_membership().await.unwrap()[0].2;
+        let ours = app.store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+        let theirs = app.store.upsert_organisation("The Passage", "day_centre").await.unwrap();
+        let recorder = app.store.user_by_username("worker").await.unwrap().unwrap().id;
+        let give = async |purpose: &str, given: &str, expires: Option<&str>| byname_store::NewConsent {
+            person_id: person,
+            purpose: purpose.into(),
+            organisations: None,
+            given_on: given.into(),
+            expires_on: expires.map(str::to_owned),
+            recorded_by: recorder,
+            recorded_at: "2024-06-30T10:00:00Z".into(),
+        };
+        match consent {
+            ConsentCase::None => {}
+            ConsentCase::Current => {
+                app.store.add_consent(&give("case_coordination", "2024-06-01", None).await).await.unwrap();
+            }
+            ConsentCase::Expired => {
+                app.store
+                    .add_consent(&give("case_coordination", "2023-06-01", Some("2024-06-01")).await)
+                    .await
+                    .unwrap();
+            }
+            ConsentCase::Withdrawn => {
+                let id = app.store.add_consent(&give("case_coordination", "2024-06-01", None).await).await.unwrap();
+                app.store.withdraw_consent(id, person, recorder, "2024-06-20", "2024-06-20T10:00:00Z").await.unwrap();
+            }
+            ConsentCase::OtherPurpose => {
+                app.store.add_consent(&give("health_care", "2024-06-01", None).await).await.unwrap();
+                app.store.add_consent(&give("research_statistics", "2024-06-01", None).await).await.unwrap();
+            }
+        }
+        for role in Role::ALL {
+            for works_with in [true, false] {
+                let username = format!("{}-{}", role.code(), works_with);
+                let organisation = if works_with { ours } else { theirs };
+                byname_service::accounts::add_user(
+                    &app.store,
+                    &username,
+                    "Tester",
+                    role.code(),
+                    organisation,
+                    support::PASSWORD,
+                    "2024-07-01T08:00:00Z",
+                )
+                .await
+                .unwrap();
+                let cookie = sign_in_as(&app, &username, support::PASSWORD).await;
+                let view = expected_view(role, works_with, consent);
+                let names = matches!(view, "full" | "health");
+                let what = format!("{role} works_with={works_with} consent={consent:?} (expected {view})");
+                let shows = |reply: &Reply| reply.status == StatusCode::OK && reply.body.contains(NAME);
+
+                let list = send(&app, get("/people", Some(&cookie))).await;
+                assert_eq!(shows(&list), names, "list: {what}");
+                let csv = send(&app, get("/people?format=csv", Some(&cookie))).await;
+                assert_eq!(shows(&csv), names, "CSV: {what}");
+                // A filter on needs never reveals who has them, nor how many.
+                let filtered = send(&app, get("/people?need=alcohol", Some(&cookie))).await;
+                assert_eq!(shows(&filtered), names, "filtered list: {what}");
+                if filtered.status == StatusCode::OK && !names {
+                    assert!(
+                        filtered.body.contains("<strong>0</strong> people"),
+                        "filtered count: {what}: {}",
+                        filtered.body
+                    );
+                }
+                let page = send(&app, get(&format!("/people/{person}"), Some(&cookie))).await;
+                assert_eq!(shows(&page), names, "person page: {what}");
+                assert_eq!(page.body.contains("Seen bedded down"), view == "full", "timeline: {what}");
+                if view == "none" || view == "pseudonymised" {
+                    assert!(
+                        matches!(page.status, StatusCode::NOT_FOUND | StatusCode::SEE_OTHER),
+                        "{what}: {}",
+                        page.status
+                    );
+                }
+                let linkage = send(&app, get(&format!("/people/{person}/linkage"), Some(&cookie))).await;
+                let reviews = byname_domain::access::can_review_links(role);
+                assert_eq!(shows(&linkage), view == "full" || reviews, "linkage page: {what}");
+                let form = send(&app, get(&format!("/people/{person}/contact"), Some(&cookie))).await;
+                assert_eq!(
+                    shows(&form),
+                    view == "full" && byname_domain::access::can_record(role),
+                    "contact form: {what}"
+                );
+                // Another organisation's person id in a URL: the same "not found" as no person.
+                let nobody = send(&app, get("/people/987654", Some(&cookie))).await;
+                assert!(!nobody.body.contains(NAME) && nobody.status != StatusCode::OK, "{what}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 7 * 2);
+}
+
+#[tokio::test]
+async fn a_contact_is_recorded_from_the_phone_form_and_forged_or_hostile_input_is_refused_or_escaped() {
+    let app = app().await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let person = app.store.person_membership().await.unwrap().iter().find(|(_, id, _)| id == "C1").unwrap().2;
+    let form = send(&app, get(&format!("/people/{person}/contact"), Some(&worker))).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let csrf = hidden_value(&form.body, "csrf");
+    let fields = "date=2024-07-01&time=06%3A30&place=%3Cscript%3Ealert(1)%3C%2Fscript%3E&area=Westminster&bedded_down=1&note=x%27%3B+DROP+TABLE+contacts%3B--";
+    let forged =
+        send(&app, post(&format!("/people/{person}/contact"), &worker, &format!("csrf=forged&{fields}"))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let missing = send(&app, post(&format!("/people/{person}/contact"), &worker, fields)).await;
+    assert!(missing.status.is_client_error(), "no CSRF token at all: {}", missing.status);
+    let saved = send(&app, post(&format!("/people/{person}/contact"), &worker, &format!("csrf={csrf}&{fields}"))).await;
+    assert_eq!(
+        (saved.status, saved.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(format!("/people/{person}").as_str()))
+    );
+    let page = send(&app, get(&format!("/people/{person}"), Some(&worker))).await;
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.body.contains("<script>alert(1)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("DROP TABLE contacts"), "stored as text");
+    let oversized = format!("csrf={csrf}&date=2024-07-01&place=Strand&note={}", "x".repeat(3000));
+    let refused = send(&app, post(&format!("/people/{person}/contact"), &worker, &oversized)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("at most 2000"), "{}", refused.body);
 }

@@ -3,7 +3,7 @@
 use crate::support::*;
 use byname_domain::access::PersonView;
 use byname_service::accounts::{self, AccountError};
-use byname_service::by_name_list::{ListQuery, PER_PAGE, SortKey, by_name_list};
+use byname_service::by_name_list::{Filters, ListQuery, PER_PAGE, SortKey, by_name_list, by_name_list_csv};
 use byname_service::import::ImportKind;
 use byname_service::link::link;
 use byname_store::Store;
@@ -22,7 +22,7 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
         let worker = user(store, "worker", "outreach_worker").await;
 
         let page = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
-        assert_eq!(page.view, PersonView::Full);
+        assert!(page.entries.iter().all(|e| e.view == PersonView::Full), "the worker's teams met both");
         // Amina was only seen bedded down in 2023; in June she came to a day centre, not the street.
         let rows: Vec<(&str, &str, i64, &str)> = page
             .entries
@@ -44,7 +44,7 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
         let by_name = by_name_list(
             store,
             &worker,
-            ListQuery { sort: SortKey::Name, descending: false, page: 1 },
+            ListQuery { sort: SortKey::Name, descending: false, page: 1, filters: Filters::default() },
             today(),
             &now(),
         )
@@ -59,22 +59,68 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
         assert!(
             shown.iter().all(|a| a.action == "view_by_name_list" && a.purpose.as_deref() == Some("case_coordination"))
         );
+        assert!(
+            shown
+                .iter()
+                .all(|a| a.organisation_id == Some(worker.organisation_id) && a.detail.as_deref() == Some("full"))
+        );
     })
     .await;
 }
 
 #[tokio::test]
-async fn an_analyst_sees_only_the_minimal_entry() {
+async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_until_consent() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         link(store, &Default::default(), &now()).await.unwrap();
         let analyst = user(store, "analyst", "analyst").await;
         let page = by_name_list(store, &analyst, ListQuery::default(), today(), &now()).await.unwrap();
-        assert_eq!(page.view, PersonView::Minimal, "{label}");
+        assert!(page.entries.iter().all(|e| e.view == PersonView::Pseudonymised && !e.linked), "{label}");
+        assert!(page.entries.iter().all(|e| e.name.starts_with("P-") && !e.name.contains("Smith")));
+        assert_eq!(page.entries[0].last_place, "Westminster", "the area, not the place");
+
+        // A day centre's worker: their organisation has not met these people.
+        let other = user_of(store, "daycentre", "outreach_worker", "The Passage").await;
+        let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
         let rows: Vec<(&str, &str, &str)> =
             page.entries.iter().map(|e| (e.name.as_str(), e.last_place.as_str(), e.age_band.label())).collect();
         assert_eq!(rows, [("J. S.", "Westminster", "46-55"), ("Ș. P.", "Westminster", "36-45")], "{label}");
-        assert!(page.entries.iter().all(|e| e.needs.is_empty()));
+        assert!(page.entries.iter().all(|e| e.needs.is_empty() && e.view == PersonView::Minimal));
+        assert!(page.entries.iter().all(|e| e.escalations.open == 0 && e.consent.is_none()));
+
+        // A filter on needs never matches a minimal entry, and says how many it set aside.
+        let mut by_need = ListQuery::default();
+        by_need.filters.need = Some(byname_domain::codes::SupportNeed::Alcohol);
+        let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
+        assert_eq!((filtered.total, filtered.set_aside), (0, 2), "{label}");
+        let csv = by_name_list_csv(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        assert!(csv.contains("J. S.") && !csv.contains("Smith") && !csv.contains("Alcohol"), "{csv}");
+
+        // John consents to case coordination with all partners: the day centre sees him in full.
+        let john = page.entries[0].person_id;
+        let worker = user(store, "worker", "outreach_worker").await;
+        let consent = byname_service::casework::record_consent(
+            store,
+            &worker,
+            john,
+            byname_domain::access::Purpose::CaseCoordination,
+            None,
+            today(),
+            None,
+            today(),
+            &now(),
+        )
+        .await
+        .unwrap();
+        let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        assert_eq!((page.entries[0].name.as_str(), page.entries[0].view), ("John Smith", PersonView::Full));
+        let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
+        assert_eq!((filtered.total, filtered.set_aside), (1, 1), "{label}: John matches, Ștefan is set aside");
+
+        // Withdrawn: at once.
+        byname_service::casework::withdraw_consent(store, &worker, john, consent, today(), &now()).await.unwrap();
+        let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        assert_eq!(page.entries[0].view, PersonView::Minimal, "{label}");
     })
     .await;
 }
@@ -90,10 +136,10 @@ async fn the_list_is_paged() {
     each_store(async |store, label| {
         let n_people = 2 * PER_PAGE + 7;
         let mut persons = String::from("chain_id,first_name,last_name,date_of_birth\n");
-        let mut contacts = String::from("contact_id,chain_id,contact_date,bedded_down\n");
+        let mut contacts = String::from("contact_id,chain_id,contact_date,bedded_down,team\n");
         for i in 0..n_people {
             persons.push_str(&format!("C{i:04},Person,{},\n", letters(i)));
-            contacts.push_str(&format!("CT{i:04},C{i:04},2024-06-{:02},Y\n", 1 + i % 28));
+            contacts.push_str(&format!("CT{i:04},C{i:04},2024-06-{:02},Y,Night Outreach\n", 1 + i % 28));
         }
         let export = Export::new(&[("persons.csv", &persons), ("contacts.csv", &contacts)]);
         let outcome = import(store, ImportKind::Chain, export.path()).await.unwrap();
@@ -105,7 +151,7 @@ async fn the_list_is_paged() {
         );
         link(store, &Default::default(), &now()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
-        let query = |page| ListQuery { sort: SortKey::Name, descending: false, page };
+        let query = |page| ListQuery { sort: SortKey::Name, descending: false, page, filters: Filters::default() };
         let last = by_name_list(store, &worker, query(3), today(), &now()).await.unwrap();
         assert_eq!((last.total, last.n_pages, last.entries.len()), (n_people, 3, 7), "{label}");
         assert_eq!(last.entries[0].name, format!("Person {}", letters(2 * PER_PAGE)));

@@ -5,6 +5,7 @@
 //! under `CI=true`, where a missing server fails the run.
 
 mod by_name_list;
+mod casework;
 mod import;
 mod linking;
 mod review;

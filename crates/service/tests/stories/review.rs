@@ -151,7 +151,10 @@ async fn duplicates_link_and_decisions_stick() {
         let split = review::split(store, &analyst, d40, "a different man of the same name", &now()).await.unwrap();
         let after = persons(store).await;
         assert_ne!(after["C0040"], after["D0040"], "{label}");
-        let linkage = review::person_linkage(store, &analyst, after["D0040"], &now()).await.unwrap();
+        let linkage =
+            review::person_linkage(store, &analyst, after["D0040"], time::macros::date!(2024 - 07 - 01), &now())
+                .await
+                .unwrap();
         assert_eq!(linkage.records.len(), 1, "{label}");
         assert!(linkage.decisions.iter().any(|d| d.reason == "a different man of the same name"), "{label}");
         review::undo(store, &analyst, &split, &now()).await.unwrap();
@@ -163,7 +166,10 @@ async fn duplicates_link_and_decisions_stick() {
         let merge = review::merge(store, &analyst, a, b, "known to the team as one man", &now()).await.unwrap();
         let merged = persons(store).await;
         assert_eq!(merged["C0001"], merged["C0002"], "{label}");
-        let linkage = review::person_linkage(store, &analyst, merged["C0001"], &now()).await.unwrap();
+        let linkage =
+            review::person_linkage(store, &analyst, merged["C0001"], time::macros::date!(2024 - 07 - 01), &now())
+                .await
+                .unwrap();
         assert!(linkage.records.iter().any(|r| r.rule.as_deref() == Some("merged")), "{label}");
         review::undo(store, &analyst, &merge, &now()).await.unwrap();
         let parted = persons(store).await;

@@ -1,7 +1,7 @@
 //! Fresh stores for each story, and small export folders written from text.
 
 use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Silent};
-use byname_store::{SqlStore, Store};
+use byname_store::{Casework, SqlStore, Store};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -190,8 +190,30 @@ pub fn inform_export() -> Export {
 }
 
 /// A signed-in user of the given role.
+/// A signed-in user of the outreach service, whose teams made the fixture's street contacts.
 pub async fn user(store: &SqlStore, username: &str, role: &str) -> byname_service::accounts::SessionUser {
-    let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    user_of(store, username, role, "Westminster Outreach Service").await
+}
+
+/// A signed-in user of an organisation. The outreach service's teams are named as in the fixture.
+pub async fn user_of(
+    store: &SqlStore,
+    username: &str,
+    role: &str,
+    organisation: &str,
+) -> byname_service::accounts::SessionUser {
+    let organisation = store.upsert_organisation(organisation, "partner").await.unwrap();
+    if store
+        .organisations()
+        .await
+        .unwrap()
+        .iter()
+        .any(|o| o.id == organisation && o.name == "Westminster Outreach Service")
+    {
+        for team in ["Westminster Outreach North", "Night Outreach"] {
+            store.add_organisation_name(team, organisation).await.unwrap();
+        }
+    }
     byname_service::accounts::add_user(store, username, username, role, organisation, "correct horse battery", &now())
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 
 use byname_service::FixedClock;
 use byname_service::import::{ImportKind, ImportOptions, Silent};
-use byname_store::{SqlStore, Store};
+use byname_store::{Casework, SqlStore, Store};
 use std::path::Path;
 use std::sync::Arc;
 use time::macros::datetime;
@@ -29,6 +29,10 @@ pub async fn seeded_state(
         .unwrap();
     byname_service::link::link(&store, &Default::default(), &now()).await.unwrap();
     let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    // The service's teams as the exports name them: its workers see the people they met.
+    for team in ["Westminster Outreach West End", "Night Outreach"] {
+        store.add_organisation_name(team, organisation).await.unwrap();
+    }
     byname_service::accounts::add_user(
         &store,
         "worker",

@@ -1,0 +1,460 @@
+//! The work on one person: their page (the timeline across organisations, needs, consent, lead,
+//! action plan, source records), consent recorded and withdrawn, contacts recorded from the
+//! street, break-glass, the lead and the action plan. Every read goes through
+//! [`access`](crate::access) and every read and change is audited.
+
+use crate::access::{self, consents};
+use crate::accounts::SessionUser;
+use byname_domain::access::{
+    Basis, ConsentState, Decision, PersonView, Purpose, can_assign_lead, can_record, is_frontline,
+};
+use byname_domain::date::iso;
+use byname_store::{
+    ActionRow, ConsentRow, NewAction, NewConsent, NewContact, PersonLead, RecordDetail, Store, StoreError,
+    TimelineEvent,
+};
+use time::Date;
+
+/// How long break-glass access lasts.
+pub const BREAK_GLASS_HOURS: i64 = 4;
+/// The longest text a form field takes.
+pub const MAX_TEXT: usize = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The person does not exist, or the user may not know that they do: the same answer either
+    /// way, so an id tells nobody anything.
+    #[error("no such person, or not one you may see")]
+    NotFound,
+    #[error("your role cannot do this")]
+    Forbidden,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A person's page as the user may see it.
+#[derive(Debug, Clone)]
+pub struct PersonPage {
+    pub person_id: i64,
+    pub decision: Decision,
+    /// The name as the view allows (initials in the minimal entry).
+    pub name: String,
+    pub records: Vec<RecordDetail>,
+    pub timeline: Vec<TimelineEvent>,
+    pub needs: Vec<&'static str>,
+    pub consents: Vec<ConsentRow>,
+    pub lead: PersonLead,
+    pub actions: Vec<ActionRow>,
+    /// Area and day last seen, for the minimal entry.
+    pub last_seen: Option<(String, String)>,
+    /// The user may open the record with break-glass.
+    pub may_break_glass: bool,
+}
+
+impl PersonPage {
+    /// Whether a consent is current for a purpose on `today`.
+    pub fn consent_current(&self, purpose: Purpose, today: Date) -> bool {
+        consents(&self.consents).iter().any(|c| c.purpose == purpose && c.state(today) == ConsentState::Current)
+    }
+}
+
+fn check_text(field: &str, text: &str, required: bool) -> Result<Option<String>, CaseError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return if required { Err(CaseError::Invalid(format!("{field}: required"))) } else { Ok(None) };
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(CaseError::Invalid(format!("{field}: at most {MAX_TEXT} characters")));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// The access decision for one person, or `NotFound` when the person does not exist or the
+/// user may see nothing of them.
+async fn decide<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: Date,
+    now: &str,
+) -> Result<Decision, CaseError> {
+    if !store.person_exists(person_id).await? {
+        return Err(CaseError::NotFound);
+    }
+    let (decision, _) = access::decision(store, user, person_id, today, now).await?;
+    if matches!(decision.view, PersonView::None | PersonView::Pseudonymised) {
+        return Err(CaseError::NotFound);
+    }
+    Ok(decision)
+}
+
+/// A person's page. The view is audited with its basis.
+pub async fn person_page<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: Date,
+    now: &str,
+) -> Result<PersonPage, CaseError> {
+    let decision = decide(store, user, person_id, today, now).await?;
+    let records = store.person_records(person_id).await?;
+    let first = records.iter().find_map(|r| r.first_name.clone());
+    let last = records.iter().find_map(|r| r.last_name.clone());
+    let name = if decision.view.names() {
+        [first.clone(), last.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+    } else {
+        byname_domain::names::initials(first.as_deref(), last.as_deref())
+    };
+    let full = decision.view == PersonView::Full;
+    let timeline = if full { store.timeline(person_id).await? } else { Vec::new() };
+    let last_seen = store
+        .timeline(person_id)
+        .await?
+        .into_iter()
+        .find(|e| e.kind == "contact")
+        .map(|e| (e.date, e.by.unwrap_or_default()));
+    let needs = if decision.view.names() {
+        let codes = store.person_needs(person_id).await?;
+        codes.iter().filter_map(|c| byname_domain::codes::SupportNeed::parse(c)).map(|n| n.label()).collect()
+    } else {
+        Vec::new()
+    };
+    let page = PersonPage {
+        person_id,
+        decision,
+        name,
+        records: if full { records } else { Vec::new() },
+        timeline,
+        needs,
+        consents: if full { store.consents(person_id).await? } else { Vec::new() },
+        lead: store.person_lead(person_id).await?,
+        actions: if full { store.actions(person_id).await? } else { Vec::new() },
+        last_seen: if full { None } else { last_seen.map(|(d, _)| (d, String::new())) },
+        may_break_glass: !full && is_frontline(user.role),
+    };
+    store.append_audit(&access::view_entry(user, "view_person", person_id, decision, now)).await?;
+    Ok(page)
+}
+
+/// The user must see the full record (or be a health partner under consent, for `health`).
+async fn require_full<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: Date,
+    now: &str,
+) -> Result<Decision, CaseError> {
+    if !can_record(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    let decision = decide(store, user, person_id, today, now).await?;
+    if decision.view != PersonView::Full {
+        return Err(CaseError::Forbidden);
+    }
+    Ok(decision)
+}
+
+/// Records a consent. Anyone who sees the full record and records case work may record it.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_consent<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    purpose: Purpose,
+    organisations: Option<Vec<i64>>,
+    given_on: Date,
+    expires_on: Option<Date>,
+    today: Date,
+    now: &str,
+) -> Result<i64, CaseError> {
+    let decision = require_full(store, user, person_id, today, now).await?;
+    if given_on > today {
+        return Err(CaseError::Invalid("the consent's date is in the future".into()));
+    }
+    if expires_on.is_some_and(|e| e <= given_on) {
+        return Err(CaseError::Invalid("the consent expires before it was given".into()));
+    }
+    if organisations.as_ref().is_some_and(Vec::is_empty) {
+        return Err(CaseError::Invalid("name at least one organisation, or give it to all partners".into()));
+    }
+    let known: Vec<i64> = store.organisations().await?.iter().map(|o| o.id).collect();
+    if organisations.iter().flatten().any(|o| !known.contains(o)) {
+        return Err(CaseError::Invalid("an organisation named is not a partner".into()));
+    }
+    let id = store
+        .add_consent(&NewConsent {
+            person_id,
+            purpose: purpose.code().to_owned(),
+            organisations: organisations.clone(),
+            given_on: iso(given_on),
+            expires_on: expires_on.map(iso),
+            recorded_by: user.id,
+            recorded_at: now.to_owned(),
+        })
+        .await?;
+    let scope = match &organisations {
+        None => "all partners".to_owned(),
+        Some(orgs) => format!("organisations {orgs:?}"),
+    };
+    let detail = format!("consent {id}: {} to {scope}", purpose.code());
+    store
+        .append_audit(&access::entry(
+            user,
+            "record_consent",
+            Some(person_id),
+            purpose.code(),
+            Some(decision.basis),
+            detail,
+            now,
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Withdraws a consent, from today: it counts for nothing from this moment.
+pub async fn withdraw_consent<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    consent_id: i64,
+    today: Date,
+    now: &str,
+) -> Result<(), CaseError> {
+    // Anyone who records case work and sees the person at all may record a withdrawal: the
+    // person may tell any worker.
+    if !can_record(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    let decision = decide(store, user, person_id, today, now).await?;
+    if !store.withdraw_consent(consent_id, person_id, user.id, &iso(today), now).await? {
+        return Err(CaseError::Invalid("no such live consent for this person".into()));
+    }
+    let detail = format!("consent {consent_id} withdrawn");
+    store
+        .append_audit(&access::entry(
+            user,
+            "withdraw_consent",
+            Some(person_id),
+            "case_coordination",
+            Some(decision.basis),
+            detail,
+            now,
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Opens a record in an emergency, with a reason shown to the data-protection lead.
+pub async fn break_glass<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    reason: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), CaseError> {
+    if !is_frontline(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    if !store.person_exists(person_id).await? {
+        return Err(CaseError::NotFound);
+    }
+    let reason = check_text("reason", reason, true)?.expect("required");
+    if reason.chars().count() < 10 {
+        return Err(CaseError::Invalid("reason: say why in a sentence (vital interests, safeguarding)".into()));
+    }
+    let at = byname_store::sql_instant(now);
+    let until = byname_store::sql_instant(now + time::Duration::hours(BREAK_GLASS_HOURS));
+    store.open_break_glass(user.id, person_id, &reason, &at, &until).await?;
+    let entry =
+        access::entry(user, "break_glass", Some(person_id), "vital_interests", Some(Basis::BreakGlass), reason, &at);
+    store.append_audit(&entry).await?;
+    Ok(())
+}
+
+/// What a contact recorded from the street says.
+#[derive(Debug, Clone, Default)]
+pub struct ContactForm {
+    pub date: String,
+    pub time: String,
+    pub place: String,
+    pub area: String,
+    pub latitude: String,
+    pub longitude: String,
+    pub bedded_down: bool,
+    pub note: String,
+}
+
+/// Records a contact or sighting, by the user's organisation.
+pub async fn record_contact<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    form: &ContactForm,
+    today: Date,
+    now: &str,
+) -> Result<i64, CaseError> {
+    let decision = require_full(store, user, person_id, today, now).await?;
+    let date = byname_domain::date::parse_iso_date(form.date.trim())
+        .map_err(|_| CaseError::Invalid(format!("date: {:?} is not a date (YYYY-MM-DD)", form.date)))?;
+    if date > today {
+        return Err(CaseError::Invalid("date: in the future".into()));
+    }
+    let time = check_text("time", &form.time, false)?;
+    if let Some(t) = &time
+        && !(t.len() == 5
+            && t.as_bytes()[2] == b':'
+            && t[..2].parse::<u8>().is_ok_and(|h| h < 24)
+            && t[3..].parse::<u8>().is_ok_and(|m| m < 60))
+    {
+        return Err(CaseError::Invalid(format!("time: {t:?} is not a time (HH:MM)")));
+    }
+    let coordinate = |field: &str, text: &str, limit: f64| -> Result<Option<f64>, CaseError> {
+        match text.trim() {
+            "" => Ok(None),
+            t => t
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= limit)
+                .map(Some)
+                .ok_or_else(|| CaseError::Invalid(format!("{field}: {t:?} is not a {field}"))),
+        }
+    };
+    let latitude = coordinate("latitude", &form.latitude, 90.0)?;
+    let longitude = coordinate("longitude", &form.longitude, 180.0)?;
+    if latitude.is_some() != longitude.is_some() {
+        return Err(CaseError::Invalid("give both latitude and longitude, or neither".into()));
+    }
+    let place = check_text("place", &form.place, false)?;
+    if place.is_none() && latitude.is_none() {
+        return Err(CaseError::Invalid("place: say where, by a place name or coordinates".into()));
+    }
+    let contact = NewContact {
+        person_id,
+        organisation_id: user.organisation_id,
+        organisation_name: user.organisation_name.clone(),
+        recorded_by: user.id,
+        contact_date: iso(date),
+        contact_time: time,
+        location: place,
+        borough: check_text("area", &form.area, false)?,
+        latitude,
+        longitude,
+        bedded_down: form.bedded_down,
+        note: check_text("note", &form.note, false)?,
+    };
+    let id = store.add_contact(&contact, now).await?;
+    let entry = access::entry(
+        user,
+        "record_contact",
+        Some(person_id),
+        "case_coordination",
+        Some(decision.basis),
+        format!("contact {id}"),
+        now,
+    );
+    store.append_audit(&entry).await?;
+    Ok(id)
+}
+
+/// Adds an action to the plan.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_action<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    description: &str,
+    owner_organisation_id: Option<i64>,
+    due_on: Option<Date>,
+    today: Date,
+    now: &str,
+) -> Result<i64, CaseError> {
+    let decision = require_full(store, user, person_id, today, now).await?;
+    let description = check_text("action", description, true)?.expect("required");
+    let owner = owner_organisation_id.unwrap_or(user.organisation_id);
+    if !store.organisations().await?.iter().any(|o| o.id == owner) {
+        return Err(CaseError::Invalid("owner: not a partner organisation".into()));
+    }
+    let id = store
+        .add_action(&NewAction {
+            person_id,
+            description,
+            owner_user_id: (owner == user.organisation_id).then_some(user.id),
+            owner_organisation_id: owner,
+            due_on: due_on.map(iso),
+            created_by: user.id,
+            created_at: now.to_owned(),
+        })
+        .await?;
+    let entry = access::entry(
+        user,
+        "add_action",
+        Some(person_id),
+        "case_coordination",
+        Some(decision.basis),
+        format!("action {id}"),
+        now,
+    );
+    store.append_audit(&entry).await?;
+    Ok(id)
+}
+
+pub async fn complete_action<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    action_id: i64,
+    today: Date,
+    now: &str,
+) -> Result<(), CaseError> {
+    let decision = require_full(store, user, person_id, today, now).await?;
+    if !store.complete_action(action_id, person_id, &iso(today)).await? {
+        return Err(CaseError::Invalid("no such open action for this person".into()));
+    }
+    let entry = access::entry(
+        user,
+        "complete_action",
+        Some(person_id),
+        "case_coordination",
+        Some(decision.basis),
+        format!("action {action_id}"),
+        now,
+    );
+    store.append_audit(&entry).await?;
+    Ok(())
+}
+
+/// Assigns the lead organisation (and worker) — for service leads, at a case conference.
+pub async fn assign_lead<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    organisation_id: Option<i64>,
+    today: Date,
+    now: &str,
+) -> Result<(), CaseError> {
+    if !can_assign_lead(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    let decision = decide(store, user, person_id, today, now).await?;
+    if let Some(o) = organisation_id
+        && !store.organisations().await?.iter().any(|org| org.id == o)
+    {
+        return Err(CaseError::Invalid("lead: not a partner organisation".into()));
+    }
+    store.set_lead(person_id, organisation_id, None).await?;
+    let detail = format!("lead organisation {organisation_id:?}");
+    store
+        .append_audit(&access::entry(
+            user,
+            "assign_lead",
+            Some(person_id),
+            "case_coordination",
+            Some(decision.basis),
+            detail,
+            now,
+        ))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Case work on a person: the page each user may see, contacts from the street, consent,
+//! break-glass, the action plan, the audit log's hash chain, and the subject access export.
+
+use crate::support::*;
+use byname_domain::access::{Basis, PersonView, Purpose};
+use byname_service::casework::{self, CaseError, ContactForm};
+use byname_service::import::ImportKind;
+use byname_service::link::link;
+use byname_service::{audit, by_name_list};
+use byname_store::{Casework, Store};
+use time::macros::{date, datetime};
+
+fn today() -> time::Date {
+    date!(2024 - 07 - 01)
+}
+
+/// John's person id: the CHAIN record C001.
+async fn john(store: &byname_store::SqlStore) -> i64 {
+    let membership = store.person_membership().await.unwrap();
+    membership.iter().find(|(s, id, _)| s == "chain" && id == "C001").unwrap().2
+}
+
+#[tokio::test]
+async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audited() {
+    each_store(async |store, label| {
+        import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let john = john(store).await;
+        let worker = user(store, "worker", "outreach_worker").await;
+        let other = user_of(store, "daycentre", "outreach_worker", "The Passage").await;
+        let health = user_of(store, "nurse", "health_partner", "Joint Homelessness Team (NHS)").await;
+        let admin = user_of(store, "admin", "admin", "Westminster City Council").await;
+
+        let page = casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+        assert_eq!((page.decision.view, page.decision.basis), (PersonView::Full, Basis::WorksWithPerson), "{label}");
+        assert_eq!(page.name, "John Smith");
+        assert!(page.timeline.iter().any(|e| e.text.contains("Seen bedded down") && e.text.contains("Strand")));
+        assert!(page.timeline.iter().any(|e| e.kind == "stay" && e.text.contains("hostel")));
+
+        let minimal = casework::person_page(store, &other, john, today(), &now()).await.unwrap();
+        assert_eq!((minimal.decision.view, minimal.name.as_str()), (PersonView::Minimal, "J. S."));
+        assert!(minimal.timeline.is_empty() && minimal.records.is_empty() && minimal.needs.is_empty());
+        assert!(minimal.may_break_glass);
+        let nurse = casework::person_page(store, &health, john, today(), &now()).await.unwrap();
+        assert_eq!(nurse.decision.view, PersonView::Minimal, "no health care consent yet");
+        // An administrator sees no person at all: the same answer as for a person who does not exist.
+        assert!(matches!(casework::person_page(store, &admin, john, today(), &now()).await, Err(CaseError::NotFound)));
+        assert!(matches!(
+            casework::person_page(store, &worker, 999_999, today(), &now()).await,
+            Err(CaseError::NotFound)
+        ));
+
+        // Consent for health care to the NHS team: the nurse sees needs, not the case timeline.
+        let nhs = health.organisation_id;
+        casework::record_consent(
+            store,
+            &worker,
+            john,
+            Purpose::HealthCare,
+            Some(vec![nhs]),
+            today(),
+            None,
+            today(),
+            &now(),
+        )
+        .await
+        .unwrap();
+        let nurse = casework::person_page(store, &health, john, today(), &now()).await.unwrap();
+        assert_eq!((nurse.decision.view, nurse.name.as_str()), (PersonView::Health, "John Smith"), "{label}");
+        assert!(nurse.timeline.is_empty() && !nurse.needs.is_empty());
+        // ... and the day centre still sees the minimal entry: that consent was for the NHS team.
+        let minimal = casework::person_page(store, &other, john, today(), &now()).await.unwrap();
+        assert_eq!(minimal.decision.view, PersonView::Minimal);
+
+        // The minimal user may not record anything on John.
+        let form =
+            ContactForm { date: "2024-07-01".into(), place: "Strand".into(), bedded_down: true, ..Default::default() };
+        assert!(matches!(
+            casework::record_contact(store, &other, john, &form, today(), &now()).await,
+            Err(CaseError::Forbidden)
+        ));
+
+        // Break-glass: a reason is required; then the full record, for four hours, audited.
+        assert!(matches!(
+            casework::break_glass(store, &other, john, "  ", datetime!(2024-07-01 12:00 UTC)).await,
+            Err(CaseError::Invalid(_))
+        ));
+        casework::break_glass(
+            store,
+            &other,
+            john,
+            "Collapsed in the street, ambulance asking for history",
+            datetime!(2024-07-01 12:00 UTC),
+        )
+        .await
+        .unwrap();
+        let opened = casework::person_page(store, &other, john, today(), "2024-07-01T12:10:00Z").await.unwrap();
+        assert_eq!((opened.decision.view, opened.decision.basis), (PersonView::Full, Basis::BreakGlass));
+        let later = casework::person_page(store, &other, john, today(), "2024-07-01T17:00:00Z").await.unwrap();
+        assert_eq!(later.decision.view, PersonView::Minimal, "{label}: break-glass has closed");
+        let openings = store.break_glass_openings(Some(other.organisation_id), 10).await.unwrap();
+        assert_eq!(openings.len(), 1);
+
+        // Every view is in the audit log with its basis.
+        let views = store
+            .search_audit(&byname_store::AuditQuery {
+                person_id: Some(john),
+                action: Some("view_person".into()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let bases: Vec<&str> = views.iter().rev().filter_map(|r| r.entry.basis.as_deref()).collect();
+        assert_eq!(
+            bases,
+            [
+                "works_with_person",
+                "no_consent",
+                "no_consent",
+                "consent_health_care",
+                "no_consent",
+                "break_glass",
+                "no_consent"
+            ],
+            "{label}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
+    each_store(async |store, label| {
+        import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let john = john(store).await;
+        let worker = user(store, "worker", "outreach_worker").await;
+        let bad = |date: &str, time: &str, place: &str, lat: &str, lon: &str| ContactForm {
+            date: date.into(),
+            time: time.into(),
+            place: place.into(),
+            latitude: lat.into(),
+            longitude: lon.into(),
+            bedded_down: true,
+            ..Default::default()
+        };
+        for (form, says) in [
+            (bad("01/07/2024", "", "Strand", "", ""), "not a date"),
+            (bad("2024-07-02", "", "Strand", "", ""), "in the future"),
+            (bad("2024-07-01", "25:00", "Strand", "", ""), "not a time"),
+            (bad("2024-07-01", "", "", "", ""), "say where"),
+            (bad("2024-07-01", "", "", "51.5", ""), "both latitude and longitude"),
+            (bad("2024-07-01", "", "", "151.5", "0.1"), "not a latitude"),
+            (bad("2024-07-01", "", &"x".repeat(3000), "", ""), "at most 2000"),
+        ] {
+            let error = casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap_err();
+            assert!(error.to_string().contains(says), "{label}: {error} should say {says}");
+        }
+        let form = ContactForm {
+            date: "2024-07-01".into(),
+            time: "06:30".into(),
+            place: "Embankment <station>".into(),
+            area: "Westminster".into(),
+            latitude: "51.5074".into(),
+            longitude: "-0.1223".into(),
+            bedded_down: true,
+            note: "Asked about the day centre'; DROP TABLE contacts; --".into(),
+        };
+        casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap();
+        let page = casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+        let newest = &page.timeline[0];
+        assert_eq!(newest.date, "2024-07-01");
+        assert!(newest.text.contains("Embankment <station>") && newest.text.contains("DROP TABLE"), "{newest:?}");
+        assert_eq!(newest.by.as_deref(), Some("Westminster Outreach Service"));
+        let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        let row = list.entries.iter().find(|e| e.person_id == john).unwrap();
+        assert_eq!((row.last_seen.as_str(), row.times_seen), ("2024-07-01", 3), "{label}");
+
+        // The action plan.
+        let action = casework::add_action(
+            store,
+            &worker,
+            john,
+            "Book GP registration",
+            None,
+            Some(date!(2024 - 07 - 08)),
+            today(),
+            &now(),
+        )
+        .await
+        .unwrap();
+        casework::complete_action(store, &worker, john, action, today(), &now()).await.unwrap();
+        assert!(casework::complete_action(store, &worker, john, action, today(), &now()).await.is_err(), "done once");
+        let actions = store.actions(john).await.unwrap();
+        assert_eq!(
+            (actions[0].description.as_str(), actions[0].done_on.as_deref()),
+            ("Book GP registration", Some("2024-07-01"))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_is_a_hash_chain_that_shows_tampering_and_a_subject_access_export_holds_everything() {
+    each_store(async |store, label| {
+        import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let john = john(store).await;
+        let worker = user(store, "worker", "outreach_worker").await;
+        for _ in 0..3 {
+            casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+        }
+        by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        let verified = audit::verify(store).await.unwrap();
+        assert_eq!((verified.checked, verified.broken_at), (5, None), "{label}: {}", verified.report());
+
+        let export = audit::subject_access(store, john, &now()).await.unwrap().unwrap();
+        assert_eq!(export["records"][0]["first_name"], "John");
+        assert!(export["timeline"].as_array().unwrap().len() >= 3);
+        assert_eq!(export["access_log"].as_array().unwrap().len(), 4, "three page views and one list row");
+        assert!(audit::subject_access(store, 999_999, &now()).await.unwrap().is_none());
+        assert_eq!(audit::verify(store).await.unwrap().checked, 6, "the export is itself audited");
+
+        // Someone edits an entry in the database: verify names it.
+        sqlx::query("UPDATE audit_log SET detail = 'nothing to see' WHERE id = 3").execute(store.pool()).await.unwrap();
+        let broken = audit::verify(store).await.unwrap();
+        assert_eq!(broken.broken_at, Some(3), "{label}: {}", broken.report());
+        assert!(broken.report().contains("TAMPERED"));
+        // Someone deletes one instead.
+        sqlx::query("UPDATE audit_log SET detail = 'full' WHERE id = 3").execute(store.pool()).await.unwrap();
+        assert_eq!(audit::verify(store).await.unwrap().broken_at, None, "put back as it was");
+        sqlx::query("DELETE FROM audit_log WHERE id = 4").execute(store.pool()).await.unwrap();
+        assert_eq!(audit::verify(store).await.unwrap().broken_at, Some(5), "{label}");
+    })
+    .await;
+}

@@ -1,0 +1,794 @@
+//! The store's side of case coordination: the facts the access rules need, consent,
+//! break-glass, the hash-chained audit log, a person's timeline, lead and action plan, contacts
+//! recorded in byname, and user administration. Same SQL on both backends.
+
+use crate::sql::{Backend, SqlStore, USER_COLUMNS, opt_text, user_from_row};
+use crate::types::*;
+use crate::{Result, StoreError};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::future::Future;
+
+/// Everything case coordination reads and writes (a part of [`crate::Store`]).
+pub trait Casework: Send + Sync {
+    /// For each person, what the access rules need to know about them for this viewer.
+    fn access_facts(
+        &self,
+        person_ids: &[i64],
+        organisation_id: i64,
+        user_id: i64,
+        now: &str,
+    ) -> impl Future<Output = Result<Vec<AccessFacts>>> + Send;
+    fn person_exists(&self, person_id: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Open escalations of some persons, and those past their deadline at `now`.
+    fn escalation_flags(
+        &self,
+        person_ids: &[i64],
+        now: &str,
+    ) -> impl Future<Output = Result<HashMap<i64, EscalationFlags>>> + Send;
+
+    fn consents(&self, person_id: i64) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
+    fn add_consent(&self, consent: &NewConsent) -> impl Future<Output = Result<i64>> + Send;
+    /// Withdraws a live consent of the person; false when there is none with that id.
+    fn withdraw_consent(
+        &self,
+        consent_id: i64,
+        person_id: i64,
+        by: i64,
+        on: &str,
+        at: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    fn open_break_glass(
+        &self,
+        user_id: i64,
+        person_id: i64,
+        reason: &str,
+        opened_at: &str,
+        expires_at: &str,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Break-glass openings by users of an organisation (all with `None`), newest first.
+    fn break_glass_openings(
+        &self,
+        organisation_id: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<BreakGlassRow>>> + Send;
+
+    /// Appends entries to the audit log, each hashed with the one before: one transaction that
+    /// holds the log's lock, so entries from several servers form one chain.
+    fn append_audit_entries(&self, entries: &[AuditEntry]) -> impl Future<Output = Result<()>> + Send;
+    /// Audit rows with ids above `after_id`, oldest first.
+    fn audit_rows(&self, after_id: i64, limit: i64) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+    fn search_audit(&self, query: &AuditQuery) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+
+    /// Support needs recorded as present in any of the person's records or assessments (codes).
+    fn person_needs(&self, person_id: i64) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn person_lead(&self, person_id: i64) -> impl Future<Output = Result<PersonLead>> + Send;
+    fn set_lead(
+        &self,
+        person_id: i64,
+        organisation_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Contacts, stays, assessments, escalations and actions, newest first.
+    fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
+    fn add_contact(&self, contact: &NewContact, at: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn actions(&self, person_id: i64) -> impl Future<Output = Result<Vec<ActionRow>>> + Send;
+    fn add_action(&self, action: &NewAction) -> impl Future<Output = Result<i64>> + Send;
+    fn complete_action(&self, action_id: i64, person_id: i64, on: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    fn users(&self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
+    fn user_by_id(&self, id: i64) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+    fn set_user_disabled(&self, id: i64, disabled: bool) -> impl Future<Output = Result<()>> + Send;
+    /// Sets a password hash; `must_change` asks for a new one at the next sign-in.
+    fn set_password(&self, id: i64, hash: &str, must_change: bool) -> impl Future<Output = Result<()>> + Send;
+    fn set_user_profile(
+        &self,
+        id: i64,
+        service_area: Option<&str>,
+        data_protection_lead: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Ends every session of a user.
+    fn delete_sessions_of(&self, user_id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Names used in imported records (CHAIN teams, Inform providers) for an organisation, so
+    /// the access rules know which organisation recorded what.
+    fn add_organisation_name(&self, name: &str, organisation_id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// The stored value of a setting, storing `value` first when there is none.
+    fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
+}
+
+/// The hash of one audit entry after `previous`: SHA-256 over the id, every field and the
+/// previous hash, separated by a byte no field holds.
+pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
+    let mut h = Sha256::new();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    for part in [
+        previous.to_owned(),
+        id.to_string(),
+        e.at.clone(),
+        num(e.user_id),
+        num(e.organisation_id),
+        e.action.clone(),
+        num(e.person_id),
+        opt(&e.purpose),
+        opt(&e.basis),
+        opt(&e.detail),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// A number the PostgreSQL advisory lock of the audit log is known by.
+const AUDIT_LOCK: i64 = 0x6279_6e61_6d65;
+
+fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
+    Ok(ConsentRow {
+        id: r.try_get("id")?,
+        person_id: r.try_get("person_id")?,
+        purpose: r.try_get("purpose")?,
+        organisations: Vec::new(),
+        all_partners: r.try_get::<i64, _>("all_partners")? != 0,
+        given_on: r.try_get("given_on")?,
+        expires_on: opt_text(r, "expires_on")?,
+        recorded_by: r.try_get("recorded_by_name")?,
+        recorded_at: r.try_get("recorded_at")?,
+        withdrawn_on: opt_text(r, "withdrawn_on")?,
+        withdrawn_by: opt_text(r, "withdrawn_by_name")?,
+    })
+}
+
+const CONSENT_SELECT: &str = "SELECT c.id, c.person_id, c.purpose, c.all_partners, c.given_on, c.expires_on, \
+     u.display_name AS recorded_by_name, c.recorded_at, c.withdrawn_on, w.display_name AS withdrawn_by_name \
+     FROM consents c JOIN users u ON u.id = c.recorded_by LEFT JOIN users w ON w.id = c.withdrawn_by";
+
+fn audit_from_row(r: &AnyRow) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.try_get("id")?,
+        entry: AuditEntry {
+            at: r.try_get("at")?,
+            user_id: r.try_get("user_id")?,
+            organisation_id: r.try_get("organisation_id")?,
+            action: r.try_get("action")?,
+            person_id: r.try_get("person_id")?,
+            purpose: opt_text(r, "purpose")?,
+            basis: opt_text(r, "basis")?,
+            detail: opt_text(r, "detail")?,
+        },
+        hash: opt_text(r, "hash")?,
+    })
+}
+
+const AUDIT_SELECT: &str =
+    "SELECT id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, hash FROM audit_log";
+
+/// `$from, $from+1, ...` for `n` values.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+impl SqlStore {
+    /// Consents of some persons, with the organisations each names.
+    async fn consents_of(&self, person_ids: &[i64]) -> Result<Vec<ConsentRow>> {
+        let mut out = Vec::new();
+        for chunk in person_ids.chunks(500) {
+            let sql = format!("{CONSENT_SELECT} WHERE c.person_id IN ({}) ORDER BY c.id", placeholders(1, chunk.len()));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                out.push(consent_from_row(&row)?);
+            }
+        }
+        let named: Vec<i64> = out.iter().filter(|c| !c.all_partners).map(|c| c.id).collect();
+        let mut organisations: HashMap<i64, Vec<i64>> = HashMap::new();
+        for chunk in named.chunks(500) {
+            let sql = format!(
+                "SELECT consent_id, organisation_id FROM consent_organisations WHERE consent_id IN ({}) ORDER BY organisation_id",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                organisations.entry(row.try_get("consent_id")?).or_default().push(row.try_get("organisation_id")?);
+            }
+        }
+        for consent in &mut out {
+            consent.organisations = organisations.remove(&consent.id).unwrap_or_default();
+        }
+        Ok(out)
+    }
+}
+
+/// Appends entries after the chain's end, inside the caller's locked transaction.
+async fn append_chained(conn: &mut sqlx::AnyConnection, backend: Backend, entries: &[AuditEntry]) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *conn).await?;
+    }
+    let last =
+        sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    let (mut id, mut previous) = match last {
+        Some(row) => (row.try_get::<i64, _>("id")?, opt_text(&row, "hash")?.unwrap_or_default()),
+        None => (0, String::new()),
+    };
+    for e in entries {
+        id += 1;
+        let hash = audit_hash(&previous, id, e);
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(&e.at)
+        .bind(e.user_id)
+        .bind(e.organisation_id)
+        .bind(&e.action)
+        .bind(e.person_id)
+        .bind(&e.purpose)
+        .bind(&e.basis)
+        .bind(&e.detail)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+        previous = hash;
+    }
+    Ok(())
+}
+
+impl Casework for SqlStore {
+    async fn access_facts(
+        &self,
+        person_ids: &[i64],
+        organisation_id: i64,
+        user_id: i64,
+        now: &str,
+    ) -> Result<Vec<AccessFacts>> {
+        let mut works: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        let mut glass: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        for chunk in person_ids.chunks(400) {
+            let ids = placeholders(2, chunk.len());
+            // The organisation recorded a contact (in byname, or under one of its names in an
+            // import), a stay with one of its names as provider, or leads on the person.
+            let sql = format!(
+                "SELECT l.person_id FROM contacts c JOIN person_links l ON l.record_id = c.record_id \
+                 WHERE l.person_id IN ({ids}) AND c.withdrawn = 0 AND (c.organisation_id = $1 OR c.team IN \
+                 (SELECT name FROM organisation_names WHERE organisation_id = $1)) \
+                 UNION SELECT l.person_id FROM stays s JOIN person_links l ON l.record_id = s.record_id \
+                 WHERE l.person_id IN ({ids}) AND s.withdrawn = 0 AND s.provider IN \
+                 (SELECT name FROM organisation_names WHERE organisation_id = $1) \
+                 UNION SELECT id FROM persons WHERE id IN ({ids}) AND lead_organisation_id = $1"
+            );
+            let mut query = sqlx::query(&sql).bind(organisation_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                works.insert(row.try_get(0)?);
+            }
+            let sql = format!(
+                "SELECT person_id FROM break_glass WHERE user_id = $1 AND expires_at > ${} AND person_id IN ({})",
+                chunk.len() + 2,
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(user_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.bind(now).fetch_all(self.pool()).await? {
+                glass.insert(row.try_get(0)?);
+            }
+        }
+        let mut consents: HashMap<i64, Vec<ConsentRow>> = HashMap::new();
+        for consent in self.consents_of(person_ids).await? {
+            consents.entry(consent.person_id).or_default().push(consent);
+        }
+        Ok(person_ids
+            .iter()
+            .map(|id| AccessFacts {
+                person_id: *id,
+                works_with: works.contains(id),
+                consents: consents.remove(id).unwrap_or_default(),
+                break_glass: glass.contains(id),
+            })
+            .collect())
+    }
+
+    async fn person_exists(&self, person_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM person_links WHERE person_id = $1")
+            .bind(person_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn escalation_flags(&self, person_ids: &[i64], now: &str) -> Result<HashMap<i64, EscalationFlags>> {
+        let mut flags: HashMap<i64, EscalationFlags> = HashMap::new();
+        for chunk in person_ids.chunks(500) {
+            let sql = format!(
+                "SELECT person_id, deadline_at FROM escalations WHERE state IN ('open', 'acknowledged') \
+                 AND person_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                let f = flags.entry(row.try_get("person_id")?).or_default();
+                f.open += 1;
+                let deadline: String = row.try_get("deadline_at")?;
+                if deadline.as_str() < now {
+                    f.overdue += 1;
+                }
+            }
+        }
+        Ok(flags)
+    }
+
+    async fn consents(&self, person_id: i64) -> Result<Vec<ConsentRow>> {
+        self.consents_of(&[person_id]).await
+    }
+
+    async fn add_consent(&self, c: &NewConsent) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO consents (person_id, purpose, all_partners, given_on, expires_on, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(c.person_id)
+        .bind(&c.purpose)
+        .bind(i64::from(c.organisations.is_none()))
+        .bind(&c.given_on)
+        .bind(&c.expires_on)
+        .bind(c.recorded_by)
+        .bind(&c.recorded_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for organisation in c.organisations.iter().flatten() {
+            sqlx::query("INSERT INTO consent_organisations (consent_id, organisation_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(*organisation)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn withdraw_consent(&self, consent_id: i64, person_id: i64, by: i64, on: &str, at: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE consents SET withdrawn_on = $1, withdrawn_by = $2, withdrawn_at = $3 \
+             WHERE id = $4 AND person_id = $5 AND withdrawn_on IS NULL",
+        )
+        .bind(on)
+        .bind(by)
+        .bind(at)
+        .bind(consent_id)
+        .bind(person_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn open_break_glass(
+        &self,
+        user_id: i64,
+        person_id: i64,
+        reason: &str,
+        opened_at: &str,
+        expires_at: &str,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO break_glass (user_id, person_id, reason, opened_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id",
+        )
+        .bind(user_id)
+        .bind(person_id)
+        .bind(reason)
+        .bind(opened_at)
+        .bind(expires_at)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    async fn break_glass_openings(&self, organisation_id: Option<i64>, limit: i64) -> Result<Vec<BreakGlassRow>> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.user_id, u.display_name, u.organisation_id, b.person_id, b.reason, b.opened_at, b.expires_at \
+             FROM break_glass b JOIN users u ON u.id = b.user_id WHERE ($1 = 0 OR u.organisation_id = $1) \
+             ORDER BY b.id DESC LIMIT $2",
+        )
+        .bind(organisation_id.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BreakGlassRow {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    user_name: r.try_get("display_name")?,
+                    organisation_id: r.try_get("organisation_id")?,
+                    person_id: r.try_get("person_id")?,
+                    reason: r.try_get("reason")?,
+                    opened_at: r.try_get("opened_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn append_audit_entries(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.pool().acquire().await?;
+        // SQLite: an immediate transaction takes the write lock before reading the chain's end.
+        // PostgreSQL: an advisory lock held to the end of the transaction.
+        let begin = match self.backend() {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        sqlx::query(begin).execute(&mut *conn).await?;
+        let result = append_chained(&mut conn, self.backend(), entries).await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = sqlx::query(end).execute(&mut *conn).await;
+        result?;
+        ended?;
+        Ok(())
+    }
+
+    async fn audit_rows(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(&format!("{AUDIT_SELECT} WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT_SELECT} WHERE ($1 = 0 OR person_id = $1) AND ($2 = 0 OR user_id = $2) \
+             AND ($3 = 0 OR organisation_id = $3) AND ($4 = '' OR action = $4) AND ($5 = '' OR at >= $5) \
+             AND ($6 = '' OR at <= $6) ORDER BY id DESC LIMIT $7"
+        ))
+        .bind(q.person_id.unwrap_or(0))
+        .bind(q.user_id.unwrap_or(0))
+        .bind(q.organisation_id.unwrap_or(0))
+        .bind(q.action.clone().unwrap_or_default())
+        .bind(q.from.clone().unwrap_or_default())
+        .bind(q.to.clone().unwrap_or_default())
+        .bind(q.limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn person_needs(&self, person_id: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT r.support_needs, \
+             (SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS alcohol, \
+             (SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS drugs, \
+             (SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS mental_health, \
+             (SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS physical_health \
+             FROM person_links l JOIN source_records r ON r.id = l.record_id WHERE l.person_id = $1 AND r.withdrawn = 0",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut needs = Vec::new();
+        for row in &rows {
+            if let Some(listed) = opt_text(row, "support_needs")? {
+                needs.extend(listed.split(';').filter(|n| !n.is_empty()).map(str::to_owned));
+            }
+            for code in ["alcohol", "drugs", "mental_health", "physical_health"] {
+                if row.try_get::<Option<i64>, _>(code)? == Some(1) {
+                    needs.push(code.to_owned());
+                }
+            }
+        }
+        needs.sort();
+        needs.dedup();
+        Ok(needs)
+    }
+
+    async fn person_lead(&self, person_id: i64) -> Result<PersonLead> {
+        let row = sqlx::query(
+            "SELECT p.lead_organisation_id, o.name AS organisation, p.lead_user_id, u.display_name AS lead_user \
+             FROM persons p LEFT JOIN organisations o ON o.id = p.lead_organisation_id \
+             LEFT JOIN users u ON u.id = p.lead_user_id WHERE p.id = $1",
+        )
+        .bind(person_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(PersonLead::default()) };
+        Ok(PersonLead {
+            organisation_id: r.try_get("lead_organisation_id")?,
+            organisation: opt_text(&r, "organisation")?,
+            user_id: r.try_get("lead_user_id")?,
+            user: opt_text(&r, "lead_user")?,
+        })
+    }
+
+    async fn set_lead(&self, person_id: i64, organisation_id: Option<i64>, user_id: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE persons SET lead_organisation_id = $1, lead_user_id = $2 WHERE id = $3")
+            .bind(organisation_id)
+            .bind(user_id)
+            .bind(person_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn timeline(&self, person_id: i64) -> Result<Vec<TimelineEvent>> {
+        let mut events = Vec::new();
+        let contacts = sqlx::query(
+            "SELECT c.contact_date, c.contact_time, c.team, c.location, c.borough, c.bedded_down, c.contact_type, c.note, \
+             o.name AS organisation FROM contacts c JOIN person_links l ON l.record_id = c.record_id \
+             LEFT JOIN organisations o ON o.id = c.organisation_id \
+             WHERE l.person_id = $1 AND c.withdrawn = 0",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &contacts {
+            let place = [opt_text(r, "location")?, opt_text(r, "borough")?].into_iter().flatten().collect::<Vec<_>>();
+            let bedded = r.try_get::<i64, _>("bedded_down")? != 0;
+            let kind: String = r.try_get("contact_type")?;
+            let mut text = format!(
+                "{}{}{}",
+                if bedded { "Seen bedded down" } else { "Contact" },
+                if kind == "outreach" || kind.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", kind.replace('_', " "))
+                },
+                if place.is_empty() { String::new() } else { format!(" at {}", place.join(", ")) }
+            );
+            if let Some(note) = opt_text(r, "note")? {
+                text.push_str(&format!(": {note}"));
+            }
+            events.push(TimelineEvent {
+                date: r.try_get("contact_date")?,
+                kind: "contact".into(),
+                by: opt_text(r, "organisation")?.or(opt_text(r, "team")?),
+                text,
+            });
+        }
+        let stays = sqlx::query(
+            "SELECT s.provider, s.stay_type, s.arrival_date, s.departure_date, s.departure_reason FROM stays s \
+             JOIN person_links l ON l.record_id = s.record_id WHERE l.person_id = $1 AND s.withdrawn = 0",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &stays {
+            let kind: String = r.try_get("stay_type")?;
+            let kind = kind.replace('_', " ");
+            events.push(TimelineEvent {
+                date: r.try_get("arrival_date")?,
+                kind: "stay".into(),
+                by: opt_text(r, "provider")?,
+                text: format!("Moved into {kind}"),
+            });
+            if let Some(left) = opt_text(r, "departure_date")? {
+                let why =
+                    opt_text(r, "departure_reason")?.map(|w| format!(" ({})", w.replace('_', " "))).unwrap_or_default();
+                events.push(TimelineEvent {
+                    date: left,
+                    kind: "stay".into(),
+                    by: opt_text(r, "provider")?,
+                    text: format!("Left {kind}{why}"),
+                });
+            }
+        }
+        let assessments = sqlx::query(
+            "SELECT a.assessed_on, a.source FROM assessments a JOIN person_links l ON l.record_id = a.record_id \
+             WHERE l.person_id = $1 AND a.withdrawn = 0",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &assessments {
+            events.push(TimelineEvent {
+                date: r.try_get("assessed_on")?,
+                kind: "assessment".into(),
+                by: opt_text(r, "source")?,
+                text: "Needs assessed".into(),
+            });
+        }
+        let escalations = sqlx::query(
+            "SELECT e.raised_at, e.service_area, e.blocked, e.state, o.name AS organisation FROM escalations e \
+             JOIN organisations o ON o.id = e.organisation_id WHERE e.person_id = $1",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &escalations {
+            let raised: String = r.try_get("raised_at")?;
+            let area: String = r.try_get("service_area")?;
+            let blocked: String = r.try_get("blocked")?;
+            let state: String = r.try_get("state")?;
+            events.push(TimelineEvent {
+                date: raised.chars().take(10).collect(),
+                kind: "escalation".into(),
+                by: opt_text(r, "organisation")?,
+                text: format!("Escalated to {}: {blocked} ({state})", area.replace('_', " ")),
+            });
+        }
+        for action in self.actions(person_id).await? {
+            events.push(TimelineEvent {
+                date: action.created_at.chars().take(10).collect(),
+                kind: "action".into(),
+                by: Some(action.owner_organisation.clone()),
+                text: format!(
+                    "Action: {}{}",
+                    action.description,
+                    action.done_on.as_ref().map(|d| format!(" (done {d})")).unwrap_or_default()
+                ),
+            });
+        }
+        events.sort_by(|a, b| b.date.cmp(&a.date));
+        Ok(events)
+    }
+
+    async fn add_contact(&self, c: &NewContact, at: &str) -> Result<i64> {
+        // A contact recorded in byname belongs to the person's first record (whose id is the
+        // person's id), so the statistics count it like any other.
+        let source_id = format!("{}-{}", c.recorded_by, at);
+        Ok(sqlx::query_scalar(
+            "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, location, \
+             latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, recorded_by, note) \
+             VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'outreach', 0, 0, $11, $12, $13) RETURNING id",
+        )
+        .bind(source_id)
+        .bind(c.person_id)
+        .bind(&c.contact_date)
+        .bind(&c.contact_time)
+        .bind(&c.organisation_name)
+        .bind(&c.borough)
+        .bind(&c.location)
+        .bind(c.latitude)
+        .bind(c.longitude)
+        .bind(i64::from(c.bedded_down))
+        .bind(c.organisation_id)
+        .bind(c.recorded_by)
+        .bind(&c.note)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    async fn actions(&self, person_id: i64) -> Result<Vec<ActionRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.person_id, a.description, a.owner_user_id, u.display_name AS owner, a.owner_organisation_id, \
+             o.name AS owner_organisation, a.due_on, a.done_on, a.created_at FROM actions a \
+             JOIN organisations o ON o.id = a.owner_organisation_id LEFT JOIN users u ON u.id = a.owner_user_id \
+             WHERE a.person_id = $1 ORDER BY a.done_on IS NOT NULL, a.due_on, a.id",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ActionRow {
+                    id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
+                    description: r.try_get("description")?,
+                    owner_user_id: r.try_get("owner_user_id")?,
+                    owner: opt_text(r, "owner")?,
+                    owner_organisation_id: r.try_get("owner_organisation_id")?,
+                    owner_organisation: r.try_get("owner_organisation")?,
+                    due_on: opt_text(r, "due_on")?,
+                    done_on: opt_text(r, "done_on")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_action(&self, a: &NewAction) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO actions (person_id, description, owner_user_id, owner_organisation_id, due_on, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(a.person_id)
+        .bind(&a.description)
+        .bind(a.owner_user_id)
+        .bind(a.owner_organisation_id)
+        .bind(&a.due_on)
+        .bind(a.created_by)
+        .bind(&a.created_at)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    async fn complete_action(&self, action_id: i64, person_id: i64, on: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE actions SET done_on = $1 WHERE id = $2 AND person_id = $3 AND done_on IS NULL")
+            .bind(on)
+            .bind(action_id)
+            .bind(person_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn users(&self) -> Result<Vec<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id ORDER BY o.name, u.username"
+        );
+        sqlx::query(&sql).fetch_all(self.pool()).await?.iter().map(user_from_row).collect()
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1"
+        );
+        sqlx::query(&sql).bind(id).fetch_optional(self.pool()).await?.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if disabled {
+            self.delete_sessions_of(id).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_password(&self, id: i64, hash: &str, must_change: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(i64::from(must_change))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn set_user_profile(&self, id: i64, service_area: Option<&str>, data_protection_lead: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET service_area = $1, data_protection_lead = $2 WHERE id = $3")
+            .bind(service_area)
+            .bind(i64::from(data_protection_lead))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    async fn add_organisation_name(&self, name: &str, organisation_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO organisation_names (name, organisation_id) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET organisation_id = $2",
+        )
+        .bind(name)
+        .bind(organisation_id)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn setting_or_insert(&self, name: &str, value: &str) -> Result<String> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(value)
+            .execute(self.pool())
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = $1").bind(name).fetch_one(self.pool()).await?)
+    }
+}

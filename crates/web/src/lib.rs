@@ -2,6 +2,7 @@
 //! and reads well on a phone. This crate is the only one that knows HTTP;
 //! every handler is a thin call into `byname-service`.
 
+mod api;
 mod auth;
 mod forecasts;
 mod linkage;
@@ -69,6 +70,14 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/reports/key-statistics", get(reports::key_statistics_page::<S>))
         .route("/forecasts", get(forecasts::forecasts_page::<S>))
         .route("/scenarios", get(scenarios::scenarios_page::<S>))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/me", get(api::me::<S>))
+        .route("/api/v1/persons", get(api::persons::<S>))
+        .route("/api/v1/persons/{id}", get(api::person::<S>))
+        .route("/api/v1/persons/{id}/contacts", post(api::record_contact::<S>))
+        .route("/api/v1/persons/{id}/consents", post(api::record_consent::<S>))
+        .route("/api/v1/persons/{id}/consents/{consent}/withdraw", post(api::withdraw_consent::<S>))
+        .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .route("/static/byname.css", get(stylesheet))
         .route("/static/report.css", get(report_stylesheet))
         .route("/healthz", get(|| async { "ok" }))

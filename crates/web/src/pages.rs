@@ -85,7 +85,7 @@ fn filled(value: &Option<String>) -> Option<&str> {
 }
 
 impl ListParams {
-    fn query(&self) -> Result<ListQuery, String> {
+    pub(crate) fn query(&self) -> Result<ListQuery, String> {
         let sort = filled(&self.sort).and_then(SortKey::parse).unwrap_or_default();
         let descending = match filled(&self.dir) {
             Some("asc") => false,

@@ -457,6 +457,13 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
 
                 let list = send(&app, get("/people", Some(&cookie))).await;
                 assert_eq!(shows(&list), names, "list: {what}");
+                let api_list = send(&app, get("/api/v1/persons", Some(&cookie))).await;
+                assert_eq!(shows(&api_list), names, "API list: {what}");
+                let api_person = send(&app, get(&format!("/api/v1/persons/{person}"), Some(&cookie))).await;
+                assert_eq!(shows(&api_person), names, "API person: {what}");
+                if view == "none" || view == "pseudonymised" {
+                    assert_eq!(api_person.status, StatusCode::NOT_FOUND, "API person: {what}");
+                }
                 let csv = send(&app, get("/people?format=csv", Some(&cookie))).await;
                 assert_eq!(shows(&csv), names, "CSV: {what}");
                 // A filter on needs never reveals who has them, nor how many.
@@ -528,4 +535,85 @@ async fn a_contact_is_recorded_from_the_phone_form_and_forged_or_hostile_input_i
     let refused = send(&app, post(&format!("/people/{person}/contact"), &worker, &oversized)).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("at most 2000"), "{}", refused.body);
+}
+
+fn api_post(path: &str, cookie: &str, csrf: Option<&str>, json: &str) -> Request<Body> {
+    let mut request =
+        Request::post(path).header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/json");
+    if let Some(csrf) = csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    request.body(Body::from(json.to_owned())).unwrap()
+}
+
+#[tokio::test]
+async fn the_api_answers_in_json_with_one_error_envelope_and_its_openapi_document_lists_the_routes() {
+    let app = app().await;
+    let error_code = |reply: &Reply| -> String {
+        let value: serde_json::Value =
+            serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("not JSON: {}", reply.body));
+        value["error"]["code"].as_str().unwrap_or_default().to_owned()
+    };
+    let anonymous = send(&app, get("/api/v1/persons", None)).await;
+    assert_eq!((anonymous.status, error_code(&anonymous).as_str()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let me: serde_json::Value = serde_json::from_str(&send(&app, get("/api/v1/me", Some(&worker))).await.body).unwrap();
+    assert_eq!(me["role"], "outreach_worker");
+    let csrf = me["csrf_token"].as_str().unwrap().to_owned();
+
+    let list = send(&app, get("/api/v1/persons?sort=name&dir=asc", Some(&worker))).await;
+    let list: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    let row = &list["persons"][0];
+    assert_eq!((row["name"].as_str(), row["view"].as_str()), (Some("Mary O'Neill"), Some("full")), "{list}");
+    let id = row["id"].as_i64().unwrap();
+    let bad_filter = send(&app, get("/api/v1/persons?need=gambling", Some(&worker))).await;
+    assert_eq!((bad_filter.status, error_code(&bad_filter).as_str()), (StatusCode::BAD_REQUEST, "invalid"));
+
+    let contact = r#"{"date": "2024-07-01", "place": "Soho Square", "bedded_down": true, "note": "<b>hi</b>"}"#;
+    let path = format!("/api/v1/persons/{id}/contacts");
+    let no_token = send(&app, api_post(&path, &worker, None, contact)).await;
+    assert_eq!((no_token.status, error_code(&no_token).as_str()), (StatusCode::FORBIDDEN, "csrf"));
+    let created = send(&app, api_post(&path, &worker, Some(&csrf), contact)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let malformed = send(&app, api_post(&path, &worker, Some(&csrf), "{\"date\": ")).await;
+    assert_eq!((malformed.status, error_code(&malformed).as_str()), (StatusCode::BAD_REQUEST, "invalid"));
+    let future = send(&app, api_post(&path, &worker, Some(&csrf), r#"{"date": "2030-01-01", "place": "x"}"#)).await;
+    assert_eq!((future.status, error_code(&future).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+
+    let person = send(&app, get(&format!("/api/v1/persons/{id}"), Some(&worker))).await;
+    let person: serde_json::Value = serde_json::from_str(&person.body).unwrap();
+    assert_eq!((person["view"].as_str(), person["basis"].as_str()), (Some("full"), Some("works_with_person")));
+    assert_eq!(
+        person["timeline"][0]["text"].as_str().map(|t| t.contains("<b>hi</b>")),
+        Some(true),
+        "JSON carries text as text"
+    );
+    for missing in ["/api/v1/persons/424242", "/api/v1/persons/not-a-number", "/api/v1/nothing-here"] {
+        let reply = send(&app, get(missing, Some(&worker))).await;
+        assert_eq!((reply.status, error_code(&reply).as_str()), (StatusCode::NOT_FOUND, "not_found"), "{missing}");
+    }
+
+    let consent = send(
+        &app,
+        api_post(
+            &format!("/api/v1/persons/{id}/consents"),
+            &worker,
+            Some(&csrf),
+            r#"{"purpose": "case_coordination"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(consent.status, StatusCode::CREATED, "{}", consent.body);
+    let consent_id: serde_json::Value = serde_json::from_str(&consent.body).unwrap();
+    let withdraw = format!("/api/v1/persons/{id}/consents/{}/withdraw", consent_id["id"]);
+    assert_eq!(send(&app, api_post(&withdraw, &worker, Some(&csrf), "")).await.status, StatusCode::NO_CONTENT);
+
+    let doc = send(&app, get("/api/v1/openapi.json", None)).await;
+    let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+    for path in ["/api/v1/persons", "/api/v1/persons/{id}", "/api/v1/persons/{id}/contacts", "/api/v1/me"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }

@@ -1,0 +1,464 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, through the same service
+//! functions and so the same access rules and audit. It authenticates with the session cookie;
+//! a request without a current session gets 401. A request that changes something must also send
+//! the session's CSRF token in the `X-CSRF-Token` header (it is in `GET /api/v1/me`). Every error
+//! has one envelope: `{"error": {"code": "...", "message": "..."}}`. The OpenAPI document at
+//! `/api/v1/openapi.json` is generated from these handlers by utoipa, so it cannot drift from
+//! them.
+
+use crate::AppState;
+use crate::auth::current_user;
+use crate::pages::ListParams;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use byname_domain::access::Purpose;
+use byname_service::accounts::SessionUser;
+use byname_service::by_name_list::{ListError, by_name_list};
+use byname_service::casework::{self, CaseError, ContactForm};
+use byname_store::Store;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{OpenApi, ToSchema};
+
+/// The one error envelope of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `unauthenticated`, `forbidden`, `csrf`, `not_found`, `invalid` or `internal`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+pub struct ApiError(StatusCode, &'static str, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.0 == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self.2, "API request failed");
+        }
+        let message =
+            if self.0 == StatusCode::INTERNAL_SERVER_ERROR { "the error has been logged".into() } else { self.2 };
+        (self.0, Json(ErrorBody { error: ErrorDetail { code: self.1, message } })).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, "invalid", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError(StatusCode::NOT_FOUND, "not_found", rejection.body_text())
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", error.to_string())
+}
+
+impl From<CaseError> for ApiError {
+    fn from(error: CaseError) -> Self {
+        match error {
+            CaseError::NotFound => ApiError(StatusCode::NOT_FOUND, "not_found", error.to_string()),
+            CaseError::Forbidden => ApiError(StatusCode::FORBIDDEN, "forbidden", error.to_string()),
+            CaseError::Invalid(message) => ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
+            CaseError::Store(e) => internal(e),
+        }
+    }
+}
+
+async fn api_user<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
+    match current_user(state, headers).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first".into())),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// A user for a request that changes something: the CSRF header must match the session's.
+async fn api_writer<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
+    let user = api_user(state, headers).await?;
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if sent != user.csrf_token {
+        return Err(ApiError(StatusCode::FORBIDDEN, "csrf", "send the session's X-CSRF-Token header".into()));
+    }
+    Ok(user)
+}
+
+fn now_text<S>(state: &AppState<S>) -> String {
+    byname_store::sql_instant(state.clock.now())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation: String,
+    /// Send this in `X-CSRF-Token` with every request that changes something.
+    pub csrf_token: String,
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", responses(
+    (status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
+    let user = api_user(&state, &headers).await?;
+    Ok(Json(Me {
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role.code().to_owned(),
+        organisation: user.organisation_name,
+        csrf_token: user.csrf_token,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListEntry {
+    /// `null` for a pseudonymised row.
+    pub id: Option<i64>,
+    /// `full`, `health`, `minimal` or `pseudonymised`.
+    pub view: &'static str,
+    pub name: String,
+    pub age_band: &'static str,
+    pub last_seen: String,
+    pub last_place: String,
+    pub times_seen: i64,
+    pub lead: String,
+    pub needs: Vec<&'static str>,
+    /// Why the person is on the list.
+    pub why: String,
+    pub open_escalations: i64,
+    pub overdue_escalations: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonList {
+    pub total: usize,
+    /// People a filter could not be applied to because only their minimal entry may be seen.
+    pub set_aside: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub since: String,
+    pub until: String,
+    pub persons: Vec<ListEntry>,
+}
+
+/// The by-name list, filtered, sorted and paged as the page is (the same query parameters:
+/// `sort`, `dir`, `page`, `organisation`, `lead`, `need`, `nationality`, `new_this_month`,
+/// `living_on_streets`, `escalation`, `consent`). Each row is shown as the access rules allow.
+#[utoipa::path(get, path = "/api/v1/persons", responses(
+    (status = 200, body = PersonList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 403, body = ErrorBody)))]
+pub async fn persons<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<PersonList>, ApiError> {
+    let user = api_user(&state, &headers).await?;
+    let Query(params) = params.map_err(|r| ApiError(StatusCode::BAD_REQUEST, "invalid", r.body_text()))?;
+    let query = params.query().map_err(|m| ApiError(StatusCode::BAD_REQUEST, "invalid", m))?;
+    let now = state.clock.now();
+    let page = match by_name_list(&state.store, &user, query, now.date(), &byname_store::sql_instant(now)).await {
+        Ok(page) => page,
+        Err(ListError::Forbidden) => {
+            return Err(ApiError(StatusCode::FORBIDDEN, "forbidden", "your role does not see the by-name list".into()));
+        }
+        Err(ListError::Store(e)) => return Err(internal(e)),
+    };
+    Ok(Json(PersonList {
+        total: page.total,
+        set_aside: page.set_aside,
+        page: page.page,
+        pages: page.n_pages,
+        since: byname_domain::date::iso(page.since),
+        until: byname_domain::date::iso(page.until),
+        persons: page
+            .entries
+            .into_iter()
+            .map(|e| ListEntry {
+                id: e.linked.then_some(e.person_id),
+                view: e.view.code(),
+                name: e.name,
+                age_band: e.age_band.label(),
+                last_seen: e.last_seen,
+                last_place: e.last_place,
+                times_seen: e.times_seen,
+                lead: e.lead,
+                needs: e.needs,
+                why: e.why,
+                open_escalations: e.escalations.open,
+                overdue_escalations: e.escalations.overdue,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    pub date: String,
+    /// contact, stay, assessment, escalation or action.
+    pub kind: String,
+    pub by: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Consent {
+    pub id: i64,
+    pub purpose: String,
+    pub all_partners: bool,
+    pub organisations: Vec<i64>,
+    pub given_on: String,
+    pub expires_on: Option<String>,
+    pub withdrawn_on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Action {
+    pub id: i64,
+    pub description: String,
+    pub owner_organisation: String,
+    pub due_on: Option<String>,
+    pub done_on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Person {
+    pub id: i64,
+    /// `full`, `health` or `minimal`.
+    pub view: &'static str,
+    /// Why the view is what it is: `works_with_person`, `consent_case_coordination`,
+    /// `consent_health_care`, `break_glass` or `no_consent`.
+    pub basis: &'static str,
+    /// The name, or initials in the minimal entry.
+    pub name: String,
+    pub needs: Vec<&'static str>,
+    pub lead_organisation: Option<String>,
+    pub timeline: Vec<TimelineEvent>,
+    pub consents: Vec<Consent>,
+    pub actions: Vec<Action>,
+    /// The day last seen, in the minimal entry.
+    pub last_seen: Option<String>,
+}
+
+/// One person, as the access rules allow; the view is audited. A person who does not exist and
+/// one the user may not see both give 404.
+#[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = i64, Path, description = "The person's id")),
+    responses((status = 200, body = Person), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn person<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Person>, ApiError> {
+    let user = api_user(&state, &headers).await?;
+    let Path(id) = id?;
+    let p = casework::person_page(&state.store, &user, id, state.clock.today(), &now_text(&state)).await?;
+    Ok(Json(Person {
+        id,
+        view: p.decision.view.code(),
+        basis: p.decision.basis.code(),
+        name: p.name,
+        needs: p.needs,
+        lead_organisation: p.lead.organisation,
+        timeline: p
+            .timeline
+            .into_iter()
+            .map(|e| TimelineEvent { date: e.date, kind: e.kind, by: e.by, text: e.text })
+            .collect(),
+        consents: p
+            .consents
+            .into_iter()
+            .map(|c| Consent {
+                id: c.id,
+                purpose: c.purpose,
+                all_partners: c.all_partners,
+                organisations: c.organisations,
+                given_on: c.given_on,
+                expires_on: c.expires_on,
+                withdrawn_on: c.withdrawn_on,
+            })
+            .collect(),
+        actions: p
+            .actions
+            .into_iter()
+            .map(|a| Action {
+                id: a.id,
+                description: a.description,
+                owner_organisation: a.owner_organisation,
+                due_on: a.due_on,
+                done_on: a.done_on,
+            })
+            .collect(),
+        last_seen: p.last_seen.map(|(day, _)| day),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewContact {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// HH:MM.
+    #[serde(default)]
+    pub time: Option<String>,
+    /// A place name; or give latitude and longitude.
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub area: Option<String>,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub bedded_down: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Records a contact or sighting by the user's organisation.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/contacts", request_body = NewContact,
+    params(("id" = i64, Path, description = "The person's id")),
+    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_contact<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<NewContact>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let user = api_writer(&state, &headers).await?;
+    let (Path(id), Json(body)) = (id?, body?);
+    let number = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let form = ContactForm {
+        date: body.date,
+        time: body.time.unwrap_or_default(),
+        place: body.place.unwrap_or_default(),
+        area: body.area.unwrap_or_default(),
+        latitude: number(body.latitude),
+        longitude: number(body.longitude),
+        bedded_down: body.bedded_down,
+        note: body.note.unwrap_or_default(),
+    };
+    let created =
+        casework::record_contact(&state.store, &user, id, &form, state.clock.today(), &now_text(&state)).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewConsent {
+    /// `case_coordination`, `health_care` or `research_statistics`.
+    pub purpose: String,
+    /// The organisations it is given to; absent or null for all partners.
+    #[serde(default)]
+    pub organisations: Option<Vec<i64>>,
+    /// YYYY-MM-DD; today when absent.
+    #[serde(default)]
+    pub given_on: Option<String>,
+    #[serde(default)]
+    pub expires_on: Option<String>,
+}
+
+fn date(field: &str, text: &str) -> Result<time::Date, ApiError> {
+    byname_domain::date::parse_iso_date(text)
+        .map_err(|_| ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("{field}: {text:?} is not a date")))
+}
+
+/// Records a consent.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/consents", request_body = NewConsent,
+    params(("id" = i64, Path, description = "The person's id")),
+    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_consent<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<NewConsent>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let user = api_writer(&state, &headers).await?;
+    let (Path(id), Json(body)) = (id?, body?);
+    let purpose = Purpose::parse(&body.purpose).ok_or_else(|| {
+        ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("purpose: {:?} is not a purpose", body.purpose))
+    })?;
+    let today = state.clock.today();
+    let given = body.given_on.as_deref().map(|d| date("given_on", d)).transpose()?.unwrap_or(today);
+    let expires = body.expires_on.as_deref().map(|d| date("expires_on", d)).transpose()?;
+    let created = casework::record_consent(
+        &state.store,
+        &user,
+        id,
+        purpose,
+        body.organisations,
+        given,
+        expires,
+        today,
+        &now_text(&state),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })))
+}
+
+/// Withdraws a consent, at once.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/consents/{consent}/withdraw",
+    params(("id" = i64, Path, description = "The person's id"), ("consent" = i64, Path, description = "The consent's id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn withdraw_consent<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let user = api_writer(&state, &headers).await?;
+    let Path((id, consent)) = ids?;
+    casework::withdraw_consent(&state.store, &user, id, consent, state.clock.today(), &now_text(&state)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "byname",
+        description = "The by-name list, people's records, consent and contacts. Authenticate with the session cookie; send X-CSRF-Token (from /api/v1/me) with every POST."
+    ),
+    paths(me, persons, person, record_contact, record_consent, withdraw_consent),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        Me,
+        PersonList,
+        ListEntry,
+        Person,
+        TimelineEvent,
+        Consent,
+        Action,
+        NewContact,
+        NewConsent,
+        Created
+    ))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document.
+pub async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+        .into_response()
+}
+
+/// Any other address under `/api/v1`: the envelope, not an HTML page.
+pub async fn not_found() -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "not_found", "no such API route".into())
+}

@@ -38,6 +38,8 @@ pub struct SessionUser {
     pub csrf_token: String,
     /// An administrator reset the password: a new one is chosen before anything else.
     pub must_change_password: bool,
+    /// Reads the organisation's audit entries and break-glass openings.
+    pub data_protection_lead: bool,
 }
 
 /// Random bytes from the operating system, hex-encoded.
@@ -129,6 +131,7 @@ fn session_user(user: UserRow, csrf_token: String) -> Option<SessionUser> {
         organisation_name: user.organisation_name,
         csrf_token,
         must_change_password: user.must_change_password,
+        data_protection_lead: user.data_protection_lead,
     })
 }
 

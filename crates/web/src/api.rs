@@ -31,7 +31,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthenticated`, `forbidden`, `csrf`, `not_found`, `invalid` or `internal`.
+    /// `unauthenticated`, `password_change_required`, `forbidden`, `csrf`, `not_found`, `invalid`
+    /// or `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -78,6 +79,9 @@ impl From<CaseError> for ApiError {
 
 async fn api_user<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
     match current_user(state, headers).await {
+        Ok(Some(user)) if user.must_change_password => {
+            Err(ApiError(StatusCode::FORBIDDEN, "password_change_required", "choose a new password first".into()))
+        }
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first".into())),
         Err(error) => Err(internal(error)),

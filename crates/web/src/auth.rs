@@ -77,6 +77,8 @@ pub async fn current_user<S: Store>(
 /// page when the store fails.
 pub async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
     match current_user(state, headers).await {
+        // A password an administrator set is changed before anything else.
+        Ok(Some(user)) if user.must_change_password => Err(Redirect::to("/account/password").into_response()),
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(error) => Err(server_error(&error)),

@@ -2,6 +2,7 @@
 //! and reads well on a phone. This crate is the only one that knows HTTP;
 //! every handler is a thin call into `byname-service`.
 
+mod admin;
 mod api;
 mod auth;
 mod forecasts;
@@ -70,6 +71,10 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/reports/key-statistics", get(reports::key_statistics_page::<S>))
         .route("/forecasts", get(forecasts::forecasts_page::<S>))
         .route("/scenarios", get(scenarios::scenarios_page::<S>))
+        .route("/admin/users", get(admin::users_page::<S>).post(admin::add_user::<S>))
+        .route("/admin/users/{id}/{change}", post(admin::change_user::<S>))
+        .route("/admin/audit", get(admin::audit_page::<S>))
+        .route("/account/password", get(admin::password_page::<S>).post(admin::change_password::<S>))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/me", get(api::me::<S>))
         .route("/api/v1/persons", get(api::persons::<S>))

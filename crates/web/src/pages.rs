@@ -38,9 +38,12 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                             @if byname_domain::access::can_see_by_name_list(user.role) { a href="/people" { "By-name list" } }
                             @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
                             @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } " " a href="/scenarios" { "Scenarios" } }
+                            @if byname_domain::access::can_manage_users(user.role) { " " a href="/admin/users" { "Users" } }
+                            @if byname_domain::access::can_manage_users(user.role) || user.data_protection_lead { " " a href="/admin/audit" { "Audit log" } }
                         }
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }
+                            " " a href="/account/password" { "Password" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(user.csrf_token);
                                 button.link type="submit" { "Sign out" }

@@ -617,3 +617,97 @@ async fn the_api_answers_in_json_with_one_error_envelope_and_its_openapi_documen
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
+
+#[tokio::test]
+async fn an_administrator_manages_accounts_sees_no_person_and_a_reset_password_is_changed_first() {
+    let app = app().await;
+    let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    byname_service::accounts::add_user(
+        &app.store,
+        "admin",
+        "Ada Admin",
+        "admin",
+        council,
+        support::PASSWORD,
+        "2024-07-01T08:00:00Z",
+    )
+    .await
+    .unwrap();
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    assert_eq!(send(&app, get("/admin/users", Some(&worker))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, get("/admin/audit", Some(&worker))).await.status,
+        StatusCode::FORBIDDEN,
+        "not a data-protection lead"
+    );
+
+    let admin = sign_in_as(&app, "admin", support::PASSWORD).await;
+    let people = send(&app, get("/people", Some(&admin))).await;
+    assert_eq!(
+        (people.status, people.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/admin/users")),
+        "no person data"
+    );
+    let person = app.store.person_membership().await.unwrap()[0].2;
+    let record = send(&app, get(&format!("/api/v1/persons/{person}"), Some(&admin))).await;
+    assert_eq!(record.status, StatusCode::NOT_FOUND);
+    let page = send(&app, get("/admin/users", Some(&admin))).await;
+    assert!(page.body.contains("worker") && page.body.contains("Add a user"), "{}", page.body);
+    let csrf = hidden_value(&page.body, "csrf");
+    let organisation =
+        app.store.organisations().await.unwrap().iter().find(|o| o.name == "Westminster Outreach Service").unwrap().id;
+    let form = format!(
+        "csrf={csrf}&username=new-worker&display_name=%3Cb%3ENew%3C%2Fb%3E&role=outreach_worker&organisation={organisation}&service_area=&password=first+password+here"
+    );
+    let forged = send(&app, post("/admin/users", &admin, &form.replace(&csrf, "forged"))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, post("/admin/users", &admin, &form)).await.status, StatusCode::SEE_OTHER);
+    let listed = send(&app, get("/admin/users", Some(&admin))).await;
+    assert!(
+        listed.body.contains("&lt;b&gt;New&lt;/b&gt;") && listed.body.contains("Must change password"),
+        "{}",
+        listed.body
+    );
+    let taken = send(&app, post("/admin/users", &admin, &form)).await;
+    assert!(taken.body.contains("taken"), "{}", taken.body);
+    let area = form.replace("service_area=", "service_area=housing").replace("new-worker", "other");
+    let wrong = send(&app, post("/admin/users", &admin, &area)).await;
+    assert!(wrong.body.contains("only a service leader"), "{}", wrong.body);
+
+    // The new user must choose a password before anything else.
+    let new = sign_in_as(&app, "new-worker", "first password here").await;
+    let first = send(&app, get("/people", Some(&new))).await;
+    assert_eq!(first.location.as_deref(), Some("/account/password"));
+    let api = send(&app, get("/api/v1/persons", Some(&new))).await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    let form_page = send(&app, get("/account/password", Some(&new))).await;
+    let csrf = hidden_value(&form_page.body, "csrf");
+    let same = send(
+        &app,
+        post("/account/password", &new, &format!("csrf={csrf}&current=first+password+here&new=first+password+here")),
+    )
+    .await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = send(
+        &app,
+        post("/account/password", &new, &format!("csrf={csrf}&current=first+password+here&new=my+own+long+password")),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(send(&app, get("/people", Some(&new))).await.status, StatusCode::OK);
+
+    // Disabled: the session ends at once.
+    let id = app.store.user_by_username("new-worker").await.unwrap().unwrap().id;
+    let page = send(&app, get("/admin/users", Some(&admin))).await;
+    let csrf = hidden_value(&page.body, "csrf");
+    assert_eq!(
+        send(&app, post(&format!("/admin/users/{id}/disable"), &admin, &format!("csrf={csrf}"))).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(send(&app, get("/people", Some(&new))).await.location.as_deref(), Some("/login"));
+
+    // The audit log: every view by the worker above is there, and the administrator sees ids only.
+    let audit = send(&app, get("/admin/audit?action=view_by_name_list", Some(&admin))).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.body.contains("view_by_name_list") && !audit.body.contains("Mary"), "{}", audit.body);
+}

@@ -1,0 +1,370 @@
+//! Accounts and oversight: user administration for administrators (add, disable, enable, reset a
+//! password), the audit log search and the break-glass openings for administrators and
+//! data-protection leads, and everyone's own password change. Administrators manage accounts but
+//! see no person data: the audit pages show ids, never names.
+
+use crate::AppState;
+use crate::auth::signed_in;
+use crate::pages::{forbidden, layout, server_error};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use byname_domain::Role;
+use byname_domain::access::can_manage_users;
+use byname_service::accounts::{self, AccountError, SessionUser};
+use byname_store::{AuditQuery, Store};
+use maud::{Markup, html};
+use serde::Deserialize;
+use std::sync::Arc;
+
+fn now_text<S>(state: &AppState<S>) -> String {
+    byname_store::sql_instant(state.clock.now())
+}
+
+async fn form_user<S: Store>(state: &AppState<S>, headers: &HeaderMap, csrf: &str) -> Result<SessionUser, Response> {
+    let user = signed_in(state, headers).await?;
+    if csrf != user.csrf_token {
+        let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
+        return Err((StatusCode::FORBIDDEN, layout("Form expired", Some(&user), body)).into_response());
+    }
+    Ok(user)
+}
+
+fn message(user: &SessionUser, status: StatusCode, title: &str, text: &str) -> Response {
+    let body = html! { main { h1 { (title) } p.error role="alert" { (text) } p { a href="/admin/users" { "Back to users" } } } };
+    (status, layout(title, Some(user), body)).into_response()
+}
+
+pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    let (users, organisations) = match (state.store.users().await, state.store.organisations().await) {
+        (Ok(u), Ok(o)) => (u, o),
+        (Err(e), _) | (_, Err(e)) => return server_error(&e),
+    };
+    let body = html! {
+        main {
+            h1 { "Users" }
+            table.list {
+                caption.visually-hidden { "Every user" }
+                thead { tr { th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Organisation" } th scope="col" { "State" } th scope="col" { "Change" } } }
+                tbody {
+                    @for u in &users {
+                        tr {
+                            td data-label="Username" { div { (u.username) } }
+                            td data-label="Name" { div { (u.display_name) } }
+                            td data-label="Role" {
+                                div {
+                                    (Role::parse(&u.role).map_or_else(|| u.role.clone(), |r| r.label().to_owned()))
+                                    @if let Some(area) = &u.service_area { " (" (byname_domain::org::service_area_label(area).map_or_else(|| area.clone(), str::to_owned)) ")" }
+                                    @if u.data_protection_lead { br; "Data-protection lead" }
+                                }
+                            }
+                            td data-label="Organisation" { div { (u.organisation_name) } }
+                            td data-label="State" { div { @if u.disabled { "Disabled" } @else if u.must_change_password { "Must change password" } @else { "Active" } } }
+                            td data-label="Change" {
+                                div {
+                                    @if u.id != user.id {
+                                        form.inline method="post" action=(format!("/admin/users/{}/{}", u.id, if u.disabled { "enable" } else { "disable" })) {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                        }
+                                    }
+                                    form.inline method="post" action=(format!("/admin/users/{}/reset", u.id)) {
+                                        input type="hidden" name="csrf" value=(user.csrf_token);
+                                        label for=(format!("reset-{}", u.id)) { "New password" }
+                                        input id=(format!("reset-{}", u.id)) type="password" name="password" minlength="12" required autocomplete="new-password";
+                                        button type="submit" { "Reset" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Add a user" }
+            form method="post" action="/admin/users" {
+                input type="hidden" name="csrf" value=(user.csrf_token);
+                label for="username" { "Username" }
+                input #username type="text" name="username" required maxlength="64" autocomplete="off";
+                label for="display_name" { "Name" }
+                input #display_name type="text" name="display_name" required maxlength="200";
+                label for="role" { "Role" }
+                select #role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.label()) } } }
+                label for="organisation" { "Organisation" }
+                select #organisation name="organisation" { @for o in &organisations { option value=(o.id) { (o.name) } } }
+                label for="service_area" { "Service area (service leaders)" }
+                select #service_area name="service_area" {
+                    option value="" { "None" }
+                    @for (code, label) in byname_domain::org::SERVICE_AREAS { option value=(code) { (label) } }
+                }
+                div.check { input #dpl type="checkbox" name="data_protection_lead" value="1"; label for="dpl" { "Data-protection lead of the organisation" } }
+                label for="password" { "First password (at least 12 characters; changed at first sign-in)" }
+                input #password type="password" name="password" required minlength="12" autocomplete="new-password";
+                button type="submit" { "Add user" }
+            }
+        }
+    };
+    layout("Users", Some(&user), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    csrf: String,
+    username: String,
+    display_name: String,
+    role: String,
+    organisation: i64,
+    #[serde(default)]
+    service_area: String,
+    #[serde(default)]
+    data_protection_lead: Option<String>,
+    password: String,
+}
+
+pub async fn add_user<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Form(form): Form<NewUserForm>,
+) -> Response {
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    let username = form.username.trim();
+    let valid = !username.is_empty()
+        && username.len() <= 64
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        return message(
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not saved",
+            "Username: letters, digits, '-', '_' and '.' only, up to 64.",
+        );
+    }
+    if form.display_name.trim().is_empty() || form.display_name.chars().count() > 200 {
+        return message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", "Name: required, up to 200 characters.");
+    }
+    if let Ok(Some(_)) = state.store.user_by_username(username).await {
+        return message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", "That username is taken.");
+    }
+    let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
+    let result = async {
+        let id = accounts::add_user(
+            &state.store,
+            username,
+            form.display_name.trim(),
+            &form.role,
+            form.organisation,
+            &form.password,
+            &now_text(&state),
+        )
+        .await?;
+        accounts::set_profile(&state.store, id, &form.role, area, form.data_protection_lead.is_some()).await?;
+        accounts::reset_password(&state.store, id, &form.password).await?;
+        Ok::<_, AccountError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
+        Err(AccountError::Store(e)) => server_error(&e),
+        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Disable, enable or reset one user.
+pub async fn change_user<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Path((id, what)): Path<(i64, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    match state.store.user_by_id(id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such user."),
+        Err(e) => return server_error(&e),
+    }
+    let result = match what.as_str() {
+        "disable" if id == user.id => {
+            return message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not done", "You cannot disable yourself.");
+        }
+        "disable" => state.store.set_user_disabled(id, true).await.map_err(AccountError::from),
+        "enable" => state.store.set_user_disabled(id, false).await.map_err(AccountError::from),
+        "reset" => accounts::reset_password(&state.store, id, &form.password).await,
+        _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such change."),
+    };
+    match result {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
+        Err(AccountError::Store(e)) => server_error(&e),
+        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not done", &e.to_string()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditParams {
+    person: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The audit log search and the break-glass openings, for administrators (everything) and
+/// data-protection leads (their organisation's).
+pub async fn audit_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Query(params): Query<AuditParams>,
+) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let person = match text(&params.person).map(|p| p.parse::<i64>()) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(_)) => return message(&user, StatusCode::BAD_REQUEST, "Audit log", "Person: a number."),
+    };
+    let query = AuditQuery {
+        person_id: person,
+        action: text(&params.action),
+        from: text(&params.from),
+        to: text(&params.to).map(|t| format!("{t}\u{10ffff}")),
+        limit: 200,
+        ..AuditQuery::default()
+    };
+    let rows = match byname_service::audit::search(&state.store, &user, query).await {
+        Ok(Some(rows)) => rows,
+        Ok(None) => return forbidden(&user),
+        Err(e) => return server_error(&e),
+    };
+    let scope = if user.role == Role::Admin { None } else { Some(user.organisation_id) };
+    let openings = match state.store.break_glass_openings(scope, 50).await {
+        Ok(o) => o,
+        Err(e) => return server_error(&e),
+    };
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let body = html! {
+        main {
+            h1 { "Audit log" }
+            p.lede { @if scope.is_some() { "Entries by users of " (user.organisation_name) "." } @else { "Every entry." } " Run " code { "byname audit verify" } " to check the hash chain." }
+            h2 { "Break-glass openings" }
+            @if openings.is_empty() { p { "None." } }
+            @else {
+                table.list {
+                    caption.visually-hidden { "Break-glass openings" }
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Person" } th scope="col" { "Reason" } } }
+                    tbody { @for o in &openings { tr { td { div { (o.opened_at) } } td { div { (o.user_name) } } td { div { (o.person_id) } } td { div { (o.reason) } } } } }
+                }
+            }
+            h2 { "Search" }
+            form.filters method="get" action="/admin/audit" {
+                div { label for="person" { "Person id" } input #person type="text" inputmode="numeric" name="person" value=(value(&params.person)); }
+                div { label for="action" { "Action" } input #action type="text" name="action" value=(value(&params.action)) placeholder="view_person"; }
+                div { label for="from" { "From (YYYY-MM-DD)" } input #from type="date" name="from" value=(value(&params.from)); }
+                div { label for="to" { "To (YYYY-MM-DD)" } input #to type="date" name="to" value=(value(&params.to)); }
+                button type="submit" { "Search" }
+            }
+            table.list {
+                caption.visually-hidden { "Audit entries, newest first" }
+                thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "User" } th scope="col" { "Action" } th scope="col" { "Person" } th scope="col" { "Purpose" } th scope="col" { "Basis" } th scope="col" { "Detail" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { div { (r.id) } }
+                            td { div { (r.entry.at) } }
+                            td { div { (r.entry.user_id.map(|u| u.to_string()).unwrap_or_else(|| "operator".into())) } }
+                            td { div { (r.entry.action) } }
+                            td { div { (r.entry.person_id.map(|p| p.to_string()).unwrap_or_default()) } }
+                            td { div { (value(&r.entry.purpose)) } }
+                            td { div { (value(&r.entry.basis)) } }
+                            td { div { (value(&r.entry.detail)) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout("Audit log", Some(&user), body).into_response()
+}
+
+fn password_form(user: &SessionUser, error: Option<&str>) -> Markup {
+    html! {
+        main.narrow {
+            h1 { "Change your password" }
+            @if user.must_change_password { p.notice { "An administrator set your password: choose your own before going on." } }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action="/account/password" {
+                input type="hidden" name="csrf" value=(user.csrf_token);
+                label for="current" { "Current password" }
+                input #current type="password" name="current" required autocomplete="current-password";
+                label for="new" { "New password (at least 12 characters)" }
+                input #new type="password" name="new" required minlength="12" autocomplete="new-password";
+                button type="submit" { "Change password" }
+            }
+        }
+    }
+}
+
+pub async fn password_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+    match crate::auth::current_user(&state, &headers).await {
+        Ok(Some(user)) => layout("Change your password", Some(&user), password_form(&user, None)).into_response(),
+        Ok(None) => Redirect::to("/login").into_response(),
+        Err(e) => server_error(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+pub async fn change_password<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let user = match crate::auth::current_user(&state, &headers).await {
+        Ok(Some(user)) if user.csrf_token == form.csrf => user,
+        Ok(Some(user)) => {
+            return message(&user, StatusCode::FORBIDDEN, "The form had expired", "Go back and try again.");
+        }
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return server_error(&e),
+    };
+    match accounts::change_password(&state.store, &user, &form.current, &form.new).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(AccountError::Store(e)) => server_error(&e),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout("Change your password", Some(&user), password_form(&user, Some(&e.to_string()))),
+        )
+            .into_response(),
+    }
+}

@@ -106,6 +106,44 @@ async fn browser() -> Option<Browser> {
     Some((turn, driver, client, profile))
 }
 
+/// axe-core's source, from `crates/web/tests/axe` (`npm ci` there; `.ci/run` does it).
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but {} is missing", path.display()),
+        Err(_) => {
+            eprintln!(
+                "\n*** axe-core is not installed (npm ci --prefix crates/web/tests/axe): accessibility checks SKIPPED ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the page the browser shows and fails on any serious or critical violation;
+/// saves a screenshot of the page as a test artefact either way.
+async fn accessible(client: &fantoccini::Client, name: &str) -> Result<(), fantoccini::error::CmdError> {
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).ok();
+    std::fs::write(shots.join(format!("{name}.png")), client.screenshot().await?).ok();
+    let Some(source) = axe_source() else { return Ok(()) };
+    client.execute(&source, vec![]).await?;
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+               .filter(v => v.impact === 'serious' || v.impact === 'critical')
+               .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await?;
+    let violations: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+    assert!(violations.is_empty(), "{name}: serious or critical accessibility violations:\n{}", violations.join("\n"));
+    Ok(())
+}
+
 async fn sign_in(client: &fantoccini::Client, base: &str, username: &str) -> Result<(), fantoccini::error::CmdError> {
     client.goto(&format!("{base}/login")).await?;
     client.find(Locator::Id("username")).await?.send_keys(username).await?;
@@ -125,6 +163,7 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
         let base = format!("http://127.0.0.1:{app_port}");
         client.goto(&format!("{base}/people")).await?;
         assert!(client.current_url().await?.as_str().ends_with("/login"), "the list asks for a sign-in first");
+        accessible(&client, "login").await?;
         client.find(Locator::Id("username")).await?.send_keys("worker").await?;
         client.find(Locator::Id("password")).await?.send_keys("a long enough password").await?;
         client.find(Locator::Css("button[type=submit]")).await?.click().await?;
@@ -151,8 +190,7 @@ async fn an_outreach_worker_signs_in_and_reads_the_list_on_a_phone() {
             )
             .await?;
         assert_eq!(label, serde_json::Value::String("\"Lead\"".into()));
-        let screenshot = client.screenshot().await?;
-        std::fs::write(std::env::temp_dir().join("byname-by-name-list-phone.png"), screenshot).ok();
+        accessible(&client, "by-name-list-phone").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
@@ -183,8 +221,7 @@ async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
         assert_eq!(focused, serde_json::Value::String("same".into()), "Same person has the focus");
         let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
         assert_eq!(fits, serde_json::Value::Bool(true), "the pair page scrolls sideways on a phone");
-        let screenshot = client.screenshot().await?;
-        std::fs::write(std::env::temp_dir().join("byname-review-pair-phone.png"), screenshot).ok();
+        accessible(&client, "review-pair-phone").await?;
         client.active_element().await?.send_keys("\u{E004}").await?; // Tab
         let focused = client.execute("return document.activeElement.value;", vec![]).await?;
         assert_eq!(focused, serde_json::Value::String("different".into()));
@@ -232,8 +269,70 @@ async fn the_key_statistics_page_reads_on_a_phone_with_its_charts() {
         assert_eq!(titled, serde_json::Value::Bool(true), "every chart has a title and a description");
         let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
         assert_eq!(fits, serde_json::Value::Bool(true), "the report scrolls sideways on a phone");
-        let screenshot = client.screenshot().await?;
-        std::fs::write(std::env::temp_dir().join("byname-key-statistics-phone.png"), screenshot).ok();
+        accessible(&client, "key-statistics-phone").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_organisation_sees_the_minimal_entry() {
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;
+    let passage = byname_store::Store::upsert_organisation(&store, "The Passage", "day_centre").await.unwrap();
+    byname_service::accounts::add_user(
+        &store,
+        "daycentre",
+        "Dee Centre",
+        "outreach_worker",
+        passage,
+        support::PASSWORD,
+        "2024-07-01T08:00:00Z",
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(byname_web::serve(state, listener));
+
+    let result = async {
+        sign_in(&client, &base, "worker").await?;
+        // Find Kazimierz: filter the list, then open his record.
+        client.find(Locator::Id("living_on_streets")).await?;
+        client.find(Locator::LinkText("Kazimierz Wójcik-Przybyszewski")).await?.click().await?;
+        client.wait().for_element(Locator::Css("ol.timeline")).await?;
+        accessible(&client, "person-record-phone").await?;
+        client.find(Locator::LinkText("Record a contact")).await?.click().await?;
+        client.wait().for_element(Locator::Css("form.contact")).await?;
+        accessible(&client, "record-contact-phone").await?;
+        client.find(Locator::Id("place")).await?.send_keys("Embankment station, exit 2").await?;
+        client.find(Locator::Id("note")).await?.send_keys("Asked about the day centre").await?;
+        client.find(Locator::Css("form.contact button[type=submit]")).await?.click().await?;
+        client.wait().for_element(Locator::Css("ol.timeline")).await?;
+        let newest = client.find(Locator::Css("ol.timeline li")).await?.text().await?;
+        assert!(
+            newest.contains("Embankment station, exit 2") && newest.contains("Asked about the day centre"),
+            "{newest}"
+        );
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the record scrolls sideways on a phone");
+        let url = client.current_url().await?;
+        client.find(Locator::Css("form.inline[action='/logout'] button")).await?.click().await?;
+
+        // A day-centre worker: their organisation has not met him and he has not consented.
+        sign_in(&client, &base, "daycentre").await?;
+        client.goto(url.as_str()).await?;
+        let heading = client.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(heading, "K. W.", "initials only");
+        let body = client.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            !body.contains("Kazimierz") && !body.contains("Embankment") && body.contains("minimal entry"),
+            "{body}"
+        );
+        accessible(&client, "minimal-entry-phone").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

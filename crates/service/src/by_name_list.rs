@@ -343,7 +343,7 @@ async fn rows<S: Store>(
     let filters = &query.filters;
     let mut set_aside = 0;
     let mut rows = Vec::new();
-    for person in people {
+    for person in people.iter() {
         let (decision, facts) = &decisions[&person.person_id];
         let view = decision.view;
         let consent = access::consents(&facts.consents).iter().any(|c| {
@@ -410,7 +410,7 @@ fn keep(row: &Row, f: &Filters) -> bool {
 }
 
 fn row(
-    person: SeenPerson,
+    person: &SeenPerson,
     view: PersonView,
     today: Date,
     month: &str,
@@ -446,17 +446,17 @@ fn row(
         Vec::new()
     };
     let new_this_month = person.first_seen.as_deref().is_some_and(|d| d.starts_with(month));
+    let last_seen = person.last_seen.clone();
     let los = living_on_streets(&person.seen_days, today);
     let days = person.seen_days.len();
     let why = if new_this_month && shows {
         format!("New this month: first seen bedded down on {}", person.first_seen.clone().unwrap_or_default())
     } else if los && shows {
-        format!("Living on the streets: seen bedded down on {days} days in the last 90, last on {}", person.last_seen)
+        format!("Living on the streets: seen bedded down on {days} days in the last 90, last on {last_seen}")
     } else {
         format!(
-            "Seen bedded down on {days} day{} in the last {WINDOW_DAYS} days, last on {}",
+            "Seen bedded down on {days} day{} in the last {WINDOW_DAYS} days, last on {last_seen}",
             if days == 1 { "" } else { "s" },
-            person.last_seen
         )
     };
     Row {
@@ -469,7 +469,7 @@ fn row(
             view,
             name,
             age_band,
-            last_seen: person.last_seen,
+            last_seen,
             last_place,
             times_seen: person.times_seen,
             lead,

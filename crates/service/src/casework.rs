@@ -108,13 +108,10 @@ pub async fn person_page<S: Store>(
         byname_domain::names::initials(first.as_deref(), last.as_deref())
     };
     let full = decision.view == PersonView::Full;
-    let timeline = if full { store.timeline(person_id).await? } else { Vec::new() };
-    let last_seen = store
-        .timeline(person_id)
-        .await?
-        .into_iter()
-        .find(|e| e.kind == "contact")
-        .map(|e| (e.date, e.by.unwrap_or_default()));
+    let events = store.timeline(person_id).await?;
+    let last_seen =
+        events.iter().find(|e| e.kind == "contact").map(|e| (e.date.clone(), e.by.clone().unwrap_or_default()));
+    let timeline = if full { events } else { Vec::new() };
     let needs = if decision.view.names() {
         let codes = store.person_needs(person_id).await?;
         codes.iter().filter_map(|c| byname_domain::codes::SupportNeed::parse(c)).map(|n| n.label()).collect()

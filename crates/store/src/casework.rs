@@ -175,7 +175,17 @@ impl SqlStore {
     /// Consents of some persons, with the organisations each names.
     async fn consents_of(&self, person_ids: &[i64]) -> Result<Vec<ConsentRow>> {
         let mut out = Vec::new();
-        for chunk in person_ids.chunks(500) {
+        if person_ids.len() > 500 {
+            // A whole list: one read of every consent is cheaper than many lookups.
+            let wanted: std::collections::HashSet<i64> = person_ids.iter().copied().collect();
+            for row in sqlx::query(&format!("{CONSENT_SELECT} ORDER BY c.id")).fetch_all(self.pool()).await? {
+                let consent = consent_from_row(&row)?;
+                if wanted.contains(&consent.person_id) {
+                    out.push(consent);
+                }
+            }
+        }
+        for chunk in person_ids.chunks(500).filter(|_| person_ids.len() <= 500) {
             let sql = format!("{CONSENT_SELECT} WHERE c.person_id IN ({}) ORDER BY c.id", placeholders(1, chunk.len()));
             let mut query = sqlx::query(&sql);
             for id in chunk {
@@ -205,6 +215,94 @@ impl SqlStore {
         }
         Ok(out)
     }
+}
+
+type Reply = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
+type Job = (Vec<AuditEntry>, Reply);
+
+/// Group commit for the audit log. Every view of a person writes audit entries before the page
+/// is answered, and each append is a transaction holding the log's lock; under many concurrent
+/// requests one transaction each would queue on the lock and on the disk. So appends go to one
+/// writer task, which takes whatever has arrived and appends it in one transaction, then answers
+/// each caller: every entry is still durable before its page is sent, at the cost of one commit
+/// for many requests. The task belongs to the runtime it was started on; if that runtime has
+/// gone (a store used from another runtime), a new one is started. Hand-written: a few lines of
+/// channels, and no crate batches writes inside a hash chain's lock.
+#[derive(Debug, Default)]
+pub struct AuditWriter(std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<Job>>>);
+
+/// The most entries appended in one transaction.
+const MAX_BATCH: usize = 5000;
+
+impl AuditWriter {
+    async fn append(&self, pool: sqlx::AnyPool, backend: Backend, entries: Vec<AuditEntry>) -> Result<()> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let mut job = (entries, reply);
+        for _ in 0..2 {
+            let sender = {
+                let mut current = self.0.lock().expect("the audit writer's lock is never poisoned");
+                match current.as_ref() {
+                    Some(sender) if !sender.is_closed() => sender.clone(),
+                    _ => {
+                        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+                        tokio::spawn(write_batches(pool.clone(), backend, receiver));
+                        *current = Some(sender.clone());
+                        sender
+                    }
+                }
+            };
+            match sender.send(job) {
+                Ok(()) => {
+                    return match answer.await {
+                        Ok(result) => result.map_err(StoreError::Config),
+                        Err(_) => Err(StoreError::Config("the audit writer stopped".into())),
+                    };
+                }
+                // The writer's runtime has gone: start another and try once more.
+                Err(tokio::sync::mpsc::error::SendError(returned)) => job = returned,
+            }
+        }
+        Err(StoreError::Config("no audit writer could be started".into()))
+    }
+}
+
+async fn write_batches(pool: sqlx::AnyPool, backend: Backend, mut jobs: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        let mut size = batch[0].0.len();
+        while size < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    size += job.0.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let entries: Vec<AuditEntry> = batch.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
+        let result = append_locked(&pool, backend, &entries).await.map_err(|e| e.to_string());
+        for (_, reply) in batch {
+            let _ = reply.send(result.clone());
+        }
+    }
+}
+
+/// One transaction that holds the log's lock and appends `entries` after the chain's end.
+async fn append_locked(pool: &sqlx::AnyPool, backend: Backend, entries: &[AuditEntry]) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    // SQLite: an immediate transaction takes the write lock before reading the chain's end.
+    // PostgreSQL: an advisory lock held to the end of the transaction.
+    let begin = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    sqlx::query(begin).execute(&mut *conn).await?;
+    let result = append_chained(&mut conn, backend, entries).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = sqlx::query(end).execute(&mut *conn).await;
+    result?;
+    ended?;
+    Ok(())
 }
 
 /// Appends entries after the chain's end, inside the caller's locked transaction.
@@ -250,9 +348,10 @@ impl Casework for SqlStore {
         user_id: i64,
         now: &str,
     ) -> Result<Vec<AccessFacts>> {
-        let mut works: std::collections::HashSet<i64> = std::collections::HashSet::new();
-        let mut glass: std::collections::HashSet<i64> = std::collections::HashSet::new();
-        for chunk in person_ids.chunks(400) {
+        let version = self.data_version().await?;
+        let (mut yes, unknown) = self.cache.works_with(&version, organisation_id, person_ids);
+        let mut found = Vec::new();
+        for chunk in unknown.chunks(400) {
             let ids = placeholders(2, chunk.len());
             // The organisation recorded a contact (in byname, or under one of its names in an
             // import), a stay with one of its names as provider, or leads on the person.
@@ -270,21 +369,20 @@ impl Casework for SqlStore {
                 query = query.bind(*id);
             }
             for row in query.fetch_all(self.pool()).await? {
-                works.insert(row.try_get(0)?);
-            }
-            let sql = format!(
-                "SELECT person_id FROM break_glass WHERE user_id = $1 AND expires_at > ${} AND person_id IN ({})",
-                chunk.len() + 2,
-                placeholders(2, chunk.len())
-            );
-            let mut query = sqlx::query(&sql).bind(user_id);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.bind(now).fetch_all(self.pool()).await? {
-                glass.insert(row.try_get(0)?);
+                found.push(row.try_get::<i64, _>(0)?);
             }
         }
+        self.cache.keep_works_with(&version, organisation_id, &unknown, &found);
+        yes.extend(found);
+        let works: std::collections::HashSet<i64> = yes.into_iter().collect();
+        let glass: std::collections::HashSet<i64> =
+            sqlx::query_scalar("SELECT person_id FROM break_glass WHERE user_id = $1 AND expires_at > $2")
+                .bind(user_id)
+                .bind(now)
+                .fetch_all(self.pool())
+                .await?
+                .into_iter()
+                .collect();
         let mut consents: HashMap<i64, Vec<ConsentRow>> = HashMap::new();
         for consent in self.consents_of(person_ids).await? {
             consents.entry(consent.person_id).or_default().push(consent);
@@ -309,24 +407,23 @@ impl Casework for SqlStore {
     }
 
     async fn escalation_flags(&self, person_ids: &[i64], now: &str) -> Result<HashMap<i64, EscalationFlags>> {
+        // Open escalations are few next to the people on a list: one read of all of them.
+        let wanted: std::collections::HashSet<i64> = person_ids.iter().copied().collect();
         let mut flags: HashMap<i64, EscalationFlags> = HashMap::new();
-        for chunk in person_ids.chunks(500) {
-            let sql = format!(
-                "SELECT person_id, deadline_at FROM escalations WHERE state IN ('open', 'acknowledged') \
-                 AND person_id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
+        let rows =
+            sqlx::query("SELECT person_id, deadline_at FROM escalations WHERE state IN ('open', 'acknowledged')")
+                .fetch_all(self.pool())
+                .await?;
+        for row in rows {
+            let person: i64 = row.try_get("person_id")?;
+            if !wanted.contains(&person) {
+                continue;
             }
-            for row in query.fetch_all(self.pool()).await? {
-                let f = flags.entry(row.try_get("person_id")?).or_default();
-                f.open += 1;
-                let deadline: String = row.try_get("deadline_at")?;
-                if deadline.as_str() < now {
-                    f.overdue += 1;
-                }
+            let f = flags.entry(person).or_default();
+            f.open += 1;
+            let deadline: String = row.try_get("deadline_at")?;
+            if deadline.as_str() < now {
+                f.overdue += 1;
             }
         }
         Ok(flags)
@@ -428,20 +525,7 @@ impl Casework for SqlStore {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut conn = self.pool().acquire().await?;
-        // SQLite: an immediate transaction takes the write lock before reading the chain's end.
-        // PostgreSQL: an advisory lock held to the end of the transaction.
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        };
-        sqlx::query(begin).execute(&mut *conn).await?;
-        let result = append_chained(&mut conn, self.backend(), entries).await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = sqlx::query(end).execute(&mut *conn).await;
-        result?;
-        ended?;
-        Ok(())
+        self.audit_writer.append(self.pool().clone(), self.backend(), entries.to_vec()).await
     }
 
     async fn audit_rows(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>> {
@@ -518,12 +602,21 @@ impl Casework for SqlStore {
     }
 
     async fn set_lead(&self, person_id: i64, organisation_id: Option<i64>, user_id: Option<i64>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE persons SET lead_organisation_id = $1, lead_user_id = $2 WHERE id = $3")
             .bind(organisation_id)
             .bind(user_id)
             .bind(person_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        // The by-name list's cache is keyed on this counter (see `cache.rs`).
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ('lead_version', '1') \
+             ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! folder because their DDL differs (identity columns, number types). SQL
 //! lives in this crate and nowhere else.
 
+mod cache;
 mod casework;
 mod conn;
 mod facts;
@@ -105,7 +106,12 @@ pub trait Store: Casework + Send + Sync {
     fn review_queue(&self) -> impl Future<Output = Result<Vec<(i64, i64, f64)>>> + Send;
 
     /// Everyone seen bedded down from `since` to `until`, with what the list shows.
-    fn people_seen(&self, since: &str, until: &str) -> impl Future<Output = Result<Vec<SeenPerson>>> + Send;
+    /// Kept in memory until the data change (see `cache.rs`).
+    fn people_seen(
+        &self,
+        since: &str,
+        until: &str,
+    ) -> impl Future<Output = Result<std::sync::Arc<Vec<SeenPerson>>>> + Send;
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 

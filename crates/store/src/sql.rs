@@ -70,6 +70,10 @@ pub struct SqlStore {
     backend: Backend,
     /// The SQLite file, which imports open directly (see `conn.rs`).
     sqlite_path: Option<String>,
+    /// Appends audit entries from concurrent requests in shared transactions (`casework.rs`).
+    pub(crate) audit_writer: std::sync::Arc<crate::casework::AuditWriter>,
+    /// What the by-name list reads, kept until the data change (`cache.rs`).
+    pub(crate) cache: std::sync::Arc<crate::cache::ListCache>,
 }
 
 impl SqlStore {
@@ -160,7 +164,7 @@ impl SqlStore {
             Backend::Postgres => options.max_connections(8).connect(url).await?,
         };
         crate::migrate::run(&pool, backend).await?;
-        Ok(Self { pool, backend, sqlite_path })
+        Ok(Self { pool, backend, sqlite_path, audit_writer: Default::default(), cache: Default::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -816,7 +820,81 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn people_seen(&self, since: &str, until: &str) -> Result<Vec<SeenPerson>> {
+    async fn people_seen(&self, since: &str, until: &str) -> Result<std::sync::Arc<Vec<SeenPerson>>> {
+        let version = self.data_version().await?;
+        if let Some(seen) = self.cache.seen(&version, since, until) {
+            return Ok(seen);
+        }
+        let seen = std::sync::Arc::new(self.read_people_seen(since, until).await?);
+        self.cache.keep_seen(&version, since, until, seen.clone());
+        Ok(seen)
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.append_audit_entries(std::slice::from_ref(entry)).await
+    }
+
+    async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let query = AuditQuery { limit, ..AuditQuery::default() };
+        Ok(self.search_audit(&query).await?.into_iter().map(|r| r.entry).collect())
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot> {
+        let queries = [
+            (
+                "source_records",
+                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM source_records",
+            ),
+            (
+                "contacts",
+                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) || '/' || COALESCE(CAST(record_id AS TEXT), '') FROM contacts",
+            ),
+            (
+                "stays",
+                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM stays",
+            ),
+            (
+                "assessments",
+                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM assessments",
+            ),
+            (
+                "health_events",
+                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM health_events",
+            ),
+            (
+                "person_links",
+                "SELECT CAST(record_id AS TEXT) || '/' || CAST(person_id AS TEXT) || '/' || rule FROM person_links",
+            ),
+            ("persons", "SELECT CAST(id AS TEXT) FROM persons"),
+            ("imports", "SELECT CAST(id AS TEXT) FROM imports"),
+            (
+                "import_diagnostics",
+                "SELECT CAST(import_id AS TEXT) || '/' || CAST(seq AS TEXT) FROM import_diagnostics",
+            ),
+            ("import_seen", "SELECT source_id FROM import_seen"),
+        ];
+        let mut tables = Vec::new();
+        for (table, sql) in queries {
+            let values: Vec<String> = sqlx::query_scalar(sql).fetch_all(&self.pool).await?;
+            // An order-independent digest: the sum of per-row fingerprints.
+            let digest = values.iter().fold(0u64, |acc, v| {
+                acc.wrapping_add(byname_domain::hash::Fingerprint::default().add(v.as_bytes()).finish() as u64)
+            });
+            tables.push((table.to_owned(), values.len() as i64, format!("{digest:016x}")));
+        }
+        Ok(Snapshot { tables })
+    }
+}
+
+impl FromStr for Backend {
+    type Err = StoreError;
+    fn from_str(url: &str) -> Result<Self> {
+        Self::of_url(url)
+    }
+}
+
+impl SqlStore {
+    async fn read_people_seen(&self, since: &str, until: &str) -> Result<Vec<SeenPerson>> {
         // Every bedded-down contact in the window, newest first, with its person.
         let rows = sqlx::query(
             "SELECT l.person_id, c.contact_date, c.location, c.borough, c.team, o.name AS lead_organisation \
@@ -937,65 +1015,23 @@ impl Store for SqlStore {
             .collect())
     }
 
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        self.append_audit_entries(std::slice::from_ref(entry)).await
-    }
-
-    async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let query = AuditQuery { limit, ..AuditQuery::default() };
-        Ok(self.search_audit(&query).await?.into_iter().map(|r| r.entry).collect())
-    }
-
-    async fn snapshot(&self) -> Result<Snapshot> {
-        let queries = [
-            (
-                "source_records",
-                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM source_records",
-            ),
-            (
-                "contacts",
-                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) || '/' || COALESCE(CAST(record_id AS TEXT), '') FROM contacts",
-            ),
-            (
-                "stays",
-                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM stays",
-            ),
-            (
-                "assessments",
-                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM assessments",
-            ),
-            (
-                "health_events",
-                "SELECT source || '/' || source_id || '/' || CAST(fingerprint AS TEXT) || '/' || CAST(withdrawn AS TEXT) FROM health_events",
-            ),
-            (
-                "person_links",
-                "SELECT CAST(record_id AS TEXT) || '/' || CAST(person_id AS TEXT) || '/' || rule FROM person_links",
-            ),
-            ("persons", "SELECT CAST(id AS TEXT) FROM persons"),
-            ("imports", "SELECT CAST(id AS TEXT) FROM imports"),
-            (
-                "import_diagnostics",
-                "SELECT CAST(import_id AS TEXT) || '/' || CAST(seq AS TEXT) FROM import_diagnostics",
-            ),
-            ("import_seen", "SELECT source_id FROM import_seen"),
-        ];
-        let mut tables = Vec::new();
-        for (table, sql) in queries {
-            let values: Vec<String> = sqlx::query_scalar(sql).fetch_all(&self.pool).await?;
-            // An order-independent digest: the sum of per-row fingerprints.
-            let digest = values.iter().fold(0u64, |acc, v| {
-                acc.wrapping_add(byname_domain::hash::Fingerprint::default().add(v.as_bytes()).finish() as u64)
-            });
-            tables.push((table.to_owned(), values.len() as i64, format!("{digest:016x}")));
-        }
-        Ok(Snapshot { tables })
-    }
-}
-
-impl FromStr for Backend {
-    type Err = StoreError;
-    fn from_str(url: &str) -> Result<Self> {
-        Self::of_url(url)
+    /// The version of what the by-name list reads: changes with every import, linkage run,
+    /// contact recorded and lead assigned. Four lookups on primary keys.
+    pub(crate) async fn data_version(&self) -> Result<String> {
+        let max = async |table: &str| -> Result<i64> {
+            let value: Option<i64> =
+                sqlx::query_scalar(&format!("SELECT MAX(id) FROM {table}")).fetch_one(&self.pool).await?;
+            Ok(value.unwrap_or(0))
+        };
+        let leads: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'lead_version'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(format!(
+            "{}/{}/{}/{}",
+            max("imports").await?,
+            max("link_runs").await?,
+            max("contacts").await?,
+            leads.unwrap_or_default()
+        ))
     }
 }

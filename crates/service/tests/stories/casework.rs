@@ -157,6 +157,9 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
             let error = casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap_err();
             assert!(error.to_string().contains(says), "{label}: {error} should say {says}");
         }
+        // The list is kept in memory until the data change: read it once before the contact.
+        let before = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        assert_eq!(before.entries.iter().find(|e| e.person_id == john).unwrap().times_seen, 2);
         let form = ContactForm {
             date: "2024-07-01".into(),
             time: "06:30".into(),
@@ -176,6 +179,13 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
         let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
         let row = list.entries.iter().find(|e| e.person_id == john).unwrap();
         assert_eq!((row.last_seen.as_str(), row.times_seen), ("2024-07-01", 3), "{label}");
+
+        // A lead assigned at a case conference shows on the list at once.
+        let lead = user(store, "lead", "service_lead").await;
+        casework::assign_lead(store, &lead, john, Some(lead.organisation_id), today(), &now()).await.unwrap();
+        let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        let row = list.entries.iter().find(|e| e.person_id == john).unwrap();
+        assert_eq!((row.lead.as_str(), row.lead_assigned), ("Westminster Outreach Service", true), "{label}");
 
         // The action plan.
         let action = casework::add_action(

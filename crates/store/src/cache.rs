@@ -1,0 +1,69 @@
+//! What the by-name list reads on every request, kept in memory until the data change: the
+//! people seen in a window, and for each organisation which of them it works with. The key is
+//! the data's version (`SqlStore::data_version`): the latest import, linkage run and contact, and
+//! a counter that lead changes bump, all read from the database, so several servers sharing one
+//! database each see every change at their next request. Hand-written: a map behind a lock.
+
+use crate::types::SeenPerson;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Default)]
+pub struct ListCache(Mutex<Entries>);
+
+#[derive(Debug, Default)]
+struct Entries {
+    version: String,
+    seen: HashMap<(String, String), Arc<Vec<SeenPerson>>>,
+    /// Per organisation, per person: whether the organisation works with them.
+    works: HashMap<i64, HashMap<i64, bool>>,
+}
+
+impl ListCache {
+    fn entries(&self, version: &str) -> std::sync::MutexGuard<'_, Entries> {
+        let mut entries = self.0.lock().expect("the list cache's lock is never poisoned");
+        if entries.version != version {
+            *entries = Entries { version: version.to_owned(), ..Entries::default() };
+        }
+        entries
+    }
+
+    pub fn seen(&self, version: &str, since: &str, until: &str) -> Option<Arc<Vec<SeenPerson>>> {
+        self.entries(version).seen.get(&(since.to_owned(), until.to_owned())).cloned()
+    }
+
+    pub fn keep_seen(&self, version: &str, since: &str, until: &str, seen: Arc<Vec<SeenPerson>>) {
+        let mut entries = self.entries(version);
+        // One window is asked for in practice (today's); keep a few.
+        if entries.seen.len() > 4 {
+            entries.seen.clear();
+        }
+        entries.seen.insert((since.to_owned(), until.to_owned()), seen);
+    }
+
+    /// The known answers for `organisation`, and the persons not yet known.
+    pub fn works_with(&self, version: &str, organisation: i64, persons: &[i64]) -> (Vec<i64>, Vec<i64>) {
+        let mut entries = self.entries(version);
+        let known = entries.works.entry(organisation).or_default();
+        let (mut yes, mut unknown) = (Vec::new(), Vec::new());
+        for p in persons {
+            match known.get(p) {
+                Some(true) => yes.push(*p),
+                Some(false) => {}
+                None => unknown.push(*p),
+            }
+        }
+        (yes, unknown)
+    }
+
+    pub fn keep_works_with(&self, version: &str, organisation: i64, asked: &[i64], yes: &[i64]) {
+        let mut entries = self.entries(version);
+        let known = entries.works.entry(organisation).or_default();
+        for p in asked {
+            known.insert(*p, false);
+        }
+        for p in yes {
+            known.insert(*p, true);
+        }
+    }
+}

@@ -5,9 +5,14 @@
 //! plausible rule, how many pairs it would produce before producing any, and
 //! keeps the rules that fit the budget, so a million records need no hand
 //! tuning. Pairs from several rules are united without double counting.
+//!
+//! Most keys give a record one key. The name keys give it two, one per half
+//! of the name, so that names written the other way round, misspelt in one
+//! half, given in a familiar form, or with a half missing still meet.
 
 use crate::comparison::Kind;
 use crate::engine::PreparedData;
+use crate::nicknames::usual_form;
 use std::hash::Hasher;
 
 /// A fast, fixed hash for blocking keys and value tables (the
@@ -76,22 +81,54 @@ pub enum KeyPart {
     /// Two name comparisons' values in either order (first and last name
     /// written the other way round give the same key).
     EitherOrder(usize, usize),
+    /// Either half of a name with the first letter of the other half: a
+    /// record with both halves has two keys, (first name, initial of the
+    /// surname) and (surname, initial of the first name), each name read in
+    /// its usual form (`Bill` as `William`). Two records meet when one half
+    /// survives whole: a typo in the other half, the halves swapped, a
+    /// familiar form of the first name.
+    NameAndInitial(usize, usize),
+    /// A record with one half of a name only (the surname not given, as
+    /// people sleeping rough often do not) against every record with that name
+    /// as either half. Records with both halves do not meet each other here.
+    LoneName(usize, usize),
+}
+
+/// The tag of a key that meets every tag of the same key (a lone name).
+const ANY: u64 = u64::MAX;
+/// The tag of a key that meets only [`ANY`] (a whole name, for a lone name to meet).
+const ONLY_ANY: u64 = u64::MAX - 1;
+
+/// Whether two keys' tags let their records meet.
+fn tags_meet(a: u64, b: u64) -> bool {
+    a == ANY || b == ANY || (a == b && a != ONLY_ANY)
 }
 
 impl KeyPart {
     pub fn comparison(self) -> usize {
         match self {
-            Self::Exact(c) | Self::Prefix(c, _) | Self::Phonetic(c) | Self::Year(c) | Self::EitherOrder(c, _) => c,
+            Self::Exact(c)
+            | Self::Prefix(c, _)
+            | Self::Phonetic(c)
+            | Self::Year(c)
+            | Self::EitherOrder(c, _)
+            | Self::NameAndInitial(c, _)
+            | Self::LoneName(c, _) => c,
         }
     }
 
     /// Every comparison the key reads.
     fn reads(self) -> impl Iterator<Item = usize> {
         let second = match self {
-            Self::EitherOrder(_, other) => Some(other),
+            Self::EitherOrder(_, other) | Self::NameAndInitial(_, other) | Self::LoneName(_, other) => Some(other),
             _ => None,
         };
         std::iter::once(self.comparison()).chain(second)
+    }
+
+    /// Whether the part gives a record several keys (see [`KeyPart::NameAndInitial`]).
+    pub fn is_multiple(self) -> bool {
+        matches!(self, Self::NameAndInitial(..) | Self::LoneName(..))
     }
 
     fn describe(self, names: &[String]) -> String {
@@ -101,6 +138,10 @@ impl KeyPart {
             Self::Phonetic(c) => format!("sound of {}", names[c]),
             Self::Year(c) => format!("year of {}", names[c]),
             Self::EitherOrder(a, b) => format!("{} and {} in either order", names[a], names[b]),
+            Self::NameAndInitial(a, b) => {
+                format!("{} or {} with the other's initial, in either order", names[a], names[b])
+            }
+            Self::LoneName(a, b) => format!("{} or {} given alone, against either", names[a], names[b]),
         }
     }
 }
@@ -111,8 +152,15 @@ pub struct BlockingRule {
 }
 
 impl BlockingRule {
+    /// A rule of these parts, of which at most one gives several keys.
     pub fn new(parts: Vec<KeyPart>) -> Self {
+        assert!(parts.iter().filter(|p| p.is_multiple()).count() <= 1, "at most one name key in a rule: {parts:?}");
         Self { parts }
+    }
+
+    /// The multiple-key part, if any.
+    pub fn multiple(&self) -> Option<KeyPart> {
+        self.parts.iter().copied().find(|p| p.is_multiple())
     }
 
     /// The comparisons this rule uses (their agreement is biased among its pairs).
@@ -127,9 +175,51 @@ impl BlockingRule {
         self.parts.iter().map(|p| format!("same {}", p.describe(names))).collect::<Vec<_>>().join(" and ")
     }
 
-    /// The keys of `records` (all records when `None`); `None` when a part is
-    /// missing (no block). Each distinct value's part is hashed once.
-    fn keys(&self, data: &PreparedData, records: Option<&[u32]>) -> Vec<Option<u64>> {
+    /// The keys of `records` (all records when `None`), indexed by position in `records`.
+    fn keys(&self, data: &PreparedData, records: Option<&[u32]>) -> RuleKeys {
+        let Some(multiple) = self.multiple() else { return RuleKeys::Single(self.single_keys(data, records)) };
+        let singles: Vec<KeyPart> = self.parts.iter().copied().filter(|p| !p.is_multiple()).collect();
+        let single = (!singles.is_empty()).then(|| BlockingRule { parts: singles }.single_keys(data, records));
+        let names = NameTables::new(multiple, data);
+        let mut entries = Vec::new();
+        let all: Vec<u32>;
+        let records = match records {
+            Some(records) => records,
+            None => {
+                all = (0..data.len() as u32).collect();
+                &all
+            }
+        };
+        for (i, &r) in records.iter().enumerate() {
+            let base = match &single {
+                Some(keys) => match keys[i] {
+                    Some(key) => Some(key),
+                    None => continue,
+                },
+                None => None,
+            };
+            names.entries(multiple, data.row(r), |key, tag| {
+                let key = match base {
+                    Some(base) => {
+                        let mut hasher = KeyHasher::default();
+                        hasher.write_u64(base);
+                        hasher.write_u64(key);
+                        hasher.finish()
+                    }
+                    None => key,
+                };
+                entries.push((key, tag, i as u32));
+            });
+        }
+        entries.sort_unstable();
+        entries.dedup();
+        RuleKeys::Multiple(entries)
+    }
+
+    /// The one key of each of `records` under a rule without a multiple-key
+    /// part; `None` when a part is missing (no block). Each distinct value's
+    /// part is hashed once.
+    fn single_keys(&self, data: &PreparedData, records: Option<&[u32]>) -> Vec<Option<u64>> {
         let tables: Vec<(PartTable, PartTable)> = self
             .parts
             .iter()
@@ -166,16 +256,164 @@ impl BlockingRule {
     }
 }
 
+/// The keys of a rule's records: one per record, or several (with tags).
+pub enum RuleKeys {
+    /// Each record's key, `None` for a record in no block.
+    Single(Vec<Option<u64>>),
+    /// `(key, tag, record)`, sorted: records meet when their keys are equal
+    /// and their tags meet ([`tags_meet`]).
+    Multiple(Vec<(u64, u64, u32)>),
+}
+
+impl RuleKeys {
+    /// Appends the pairs of records that meet to `out` (unsorted; a pair may repeat).
+    /// `sources[i]` is the source of the record at position `i`.
+    pub fn pairs(&self, sources: &[u8], link_only: bool, out: &mut Vec<u64>) {
+        match self {
+            Self::Single(keys) => pairs_from_keys(keys, sources, link_only, out),
+            Self::Multiple(entries) => {
+                let mut push = |a: u32, b: u32| {
+                    if a != b && (!link_only || sources[a as usize] != sources[b as usize]) {
+                        out.push(pack(a, b));
+                    }
+                };
+                for group in entries.chunk_by(|x, y| x.0 == y.0) {
+                    // Tags sort with ONLY_ANY and then ANY last.
+                    let any_from = group.partition_point(|e| e.1 != ANY);
+                    for run in group[..any_from].chunk_by(|x, y| x.1 == y.1).filter(|run| run[0].1 != ONLY_ANY) {
+                        for (x, a) in run.iter().enumerate() {
+                            for b in &run[x + 1..] {
+                                push(a.2, b.2);
+                            }
+                        }
+                    }
+                    for (x, a) in group[any_from..].iter().enumerate() {
+                        for b in group[..any_from].iter().chain(&group[any_from + x + 1..]) {
+                            push(a.2, b.2);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many pairs meet, counted without producing them (a pair found
+    /// through both halves of a name counts twice).
+    fn count(&self, sources: impl Fn(usize) -> u8, link_only: bool) -> u64 {
+        match self {
+            Self::Single(keys) => count_pairs(keys, sources, link_only),
+            Self::Multiple(entries) => {
+                let mut total = 0u64;
+                for group in entries.chunk_by(|x, y| x.0 == y.0) {
+                    // Per run of one tag, its records from each source.
+                    let side = |e: &(u64, u64, u32)| usize::from(link_only && sources(e.2 as usize) == 1);
+                    let mut all = [0u64; 2];
+                    let mut any = [0u64; 2];
+                    for run in group.chunk_by(|x, y| x.1 == y.1) {
+                        let mut n = [0u64; 2];
+                        for e in run {
+                            n[side(e)] += 1;
+                        }
+                        all[0] += n[0];
+                        all[1] += n[1];
+                        if run[0].1 == ANY {
+                            any = n;
+                        }
+                        if run[0].1 != ONLY_ANY {
+                            total += if link_only { n[0] * n[1] } else { n[0] * n[0].saturating_sub(1) / 2 };
+                        }
+                    }
+                    total += if link_only {
+                        any[0] * (all[1] - any[1]) + any[1] * (all[0] - any[0])
+                    } else {
+                        any[0] * (all[0] - any[0])
+                    };
+                }
+                total
+            }
+        }
+    }
+}
+
+/// For a name key part: each distinct value's usual form and its initial, hashed, for both halves.
+struct NameTables {
+    first: Vec<Option<(u64, u64)>>,
+    second: Vec<Option<(u64, u64)>>,
+}
+
+impl NameTables {
+    fn new(part: KeyPart, data: &PreparedData) -> Self {
+        let (a, b) = match part {
+            KeyPart::NameAndInitial(a, b) | KeyPart::LoneName(a, b) => (a, b),
+            _ => unreachable!("not a name key"),
+        };
+        let table = |c: usize| -> Vec<Option<(u64, u64)>> {
+            data.columns[c]
+                .values
+                .iter()
+                .map(|value| {
+                    if value.is_missing() {
+                        return None;
+                    }
+                    let usual = usual_form(&value.text);
+                    let initial = usual.chars().next().map_or(0, u64::from);
+                    Some((hash_str(usual), initial))
+                })
+                .collect()
+        };
+        Self { first: table(a), second: table(b) }
+    }
+
+    /// Calls `emit(key, tag)` for each key of a record's row.
+    fn entries(&self, part: KeyPart, row: &[u32], mut emit: impl FnMut(u64, u64)) {
+        let (a, b) = match part {
+            KeyPart::NameAndInitial(a, b) | KeyPart::LoneName(a, b) => (a, b),
+            _ => unreachable!("not a name key"),
+        };
+        let (x, y) = (self.first[row[a] as usize], self.second[row[b] as usize]);
+        match (part, x, y) {
+            (KeyPart::NameAndInitial(..), Some((x, ix)), Some((y, iy))) => {
+                emit(x, iy);
+                emit(y, ix);
+            }
+            (KeyPart::LoneName(..), Some((x, _)), Some((y, _))) => {
+                emit(x, ONLY_ANY);
+                emit(y, ONLY_ANY);
+            }
+            (KeyPart::LoneName(..), Some((x, _)), None) | (KeyPart::LoneName(..), None, Some((x, _))) => emit(x, ANY),
+            _ => {}
+        }
+    }
+
+    /// Whether two rows have keys that meet.
+    fn meet(&self, part: KeyPart, row_a: &[u32], row_b: &[u32]) -> bool {
+        let mut keys_a = [(0, 0); 2];
+        let mut n = 0;
+        self.entries(part, row_a, |key, tag| {
+            keys_a[n] = (key, tag);
+            n += 1;
+        });
+        let mut found = false;
+        self.entries(part, row_b, |key, tag| {
+            found |= keys_a[..n].iter().any(|&(k, t)| k == key && tags_meet(t, tag));
+        });
+        found
+    }
+}
+
 /// Tells whether a rule puts two records in one block, from their rows of value indexes.
 pub(crate) struct RuleMatcher {
     parts: Vec<(KeyPart, PartTable, PartTable)>,
+    names: Option<(KeyPart, NameTables)>,
 }
 
 impl RuleMatcher {
     pub(crate) fn new(rule: &BlockingRule, data: &PreparedData) -> Self {
+        let names = rule.multiple().map(|part| (part, NameTables::new(part, data)));
         let parts = rule
             .parts
             .iter()
+            .filter(|p| !p.is_multiple())
             .map(|&part| {
                 let second = match part {
                     KeyPart::EitherOrder(_, other) => part_table(KeyPart::Exact(other), data),
@@ -184,10 +422,15 @@ impl RuleMatcher {
                 (part, part_table(part, data), second)
             })
             .collect();
-        Self { parts }
+        Self { parts, names }
     }
 
     pub(crate) fn matches(&self, row_a: &[u32], row_b: &[u32]) -> bool {
+        if let Some((part, names)) = &self.names
+            && !names.meet(*part, row_a, row_b)
+        {
+            return false;
+        }
         self.parts.iter().all(|(part, first, second)| {
             let c = part.comparison();
             if let KeyPart::Exact(_) = part {
@@ -230,15 +473,21 @@ fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
                 KeyPart::Phonetic(_) if value.phonetic.is_empty() => return None,
                 KeyPart::Phonetic(_) => &value.phonetic,
                 KeyPart::Year(_) => &value.text[..value.text.len().min(4)],
+                KeyPart::NameAndInitial(..) | KeyPart::LoneName(..) => unreachable!("names have their own tables"),
             };
             Some(hash_str(text))
         })
         .collect()
 }
 
-/// Every record's key under a rule (`None`: the record is in no block).
-pub fn record_keys(rule: &BlockingRule, data: &PreparedData) -> Vec<Option<u64>> {
+/// Every record's keys under a rule.
+pub fn record_keys(rule: &BlockingRule, data: &PreparedData) -> RuleKeys {
     rule.keys(data, None)
+}
+
+/// Appends the pairs a rule produces to `out` (unsorted; a pair may repeat).
+pub fn rule_pairs(rule: &BlockingRule, data: &PreparedData, out: &mut Vec<u64>) {
+    record_keys(rule, data).pairs(&data.sources, data.link_only, out);
 }
 
 /// Records that have a key, sorted by it, so equal keys stand together.
@@ -289,7 +538,7 @@ fn count_pairs(keys: &[Option<u64>], sources: impl Fn(usize) -> u8, link_only: b
 /// How many pairs a rule would produce, counted without producing them.
 /// In linking mode only pairs across the two sources count.
 pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
-    count_pairs(&rule.keys(data, None), |i| data.sources[i], data.link_only)
+    rule.keys(data, None).count(|i| data.sources[i], data.link_only)
 }
 
 /// A candidate pair `(left, right)` with `left < right`, packed in one integer.
@@ -320,8 +569,11 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
         for &b in &blockable[i + 1..] {
             rules.push(BlockingRule::new(vec![KeyPart::Exact(a), KeyPart::Exact(b)]));
             if kinds[a] == Kind::Name && kinds[b] == Kind::Name {
-                // The two halves of a name written the other way round.
+                // The two halves of a name written the other way round; one half
+                // whole with the other's initial; one half given alone.
                 rules.push(BlockingRule::new(vec![KeyPart::EitherOrder(a, b)]));
+                rules.push(BlockingRule::new(vec![KeyPart::NameAndInitial(a, b)]));
+                rules.push(BlockingRule::new(vec![KeyPart::LoneName(a, b)]));
             }
             let coarse = |c: usize| match kinds[c] {
                 Kind::Name => KeyPart::Phonetic(c),
@@ -365,11 +617,11 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
         1.0
     };
     let sample_sources: Vec<u8> = sample.iter().map(|&r| data.sources[r as usize]).collect();
-    let mut counted: Vec<(Proposal, Vec<Option<u64>>)> = candidate_rules(kinds)
+    let mut counted: Vec<(Proposal, RuleKeys)> = candidate_rules(kinds)
         .into_iter()
         .map(|rule| {
             let keys = rule.keys(data, Some(&sample));
-            let estimated_pairs = (count_pairs(&keys, |i| sample_sources[i], data.link_only) as f64 * scale) as u64;
+            let estimated_pairs = (keys.count(|i| sample_sources[i], data.link_only) as f64 * scale) as u64;
             (Proposal { estimated_pairs, rule }, keys)
         })
         .filter(|(p, _)| p.estimated_pairs > 0)
@@ -431,12 +683,7 @@ impl Plan<'_> {
     /// skipping rules implied by one already chosen (a rule on A and B finds
     /// nothing that a rule on A alone has not), while the pairs they add to
     /// the chosen rules' pairs (counted on the sample) fit `total_budget`.
-    fn choose(
-        &self,
-        counted: &[(Proposal, Vec<Option<u64>>)],
-        per_rule_budget: u64,
-        total_budget: u64,
-    ) -> Vec<Proposal> {
+    fn choose(&self, counted: &[(Proposal, RuleKeys)], per_rule_budget: u64, total_budget: u64) -> Vec<Proposal> {
         let mut chosen: Vec<Proposal> = Vec::new();
         let mut planned = 0u64;
         // The chosen rules' sample pairs, sorted and distinct.
@@ -455,8 +702,9 @@ impl Plan<'_> {
                 }
             }
             let mut pairs = Vec::new();
-            pairs_from_keys(keys, self.sample_sources, self.data.link_only, &mut pairs);
+            keys.pairs(self.sample_sources, self.data.link_only, &mut pairs);
             pairs.sort_unstable();
+            pairs.dedup();
             let added = (count_new(&pairs, &sample_pairs) as f64 * self.scale) as u64;
             if planned + added > total_budget {
                 continue;
@@ -478,7 +726,7 @@ mod tests {
     /// The pairs one rule produces, packed and sorted.
     fn rule_pairs(rule: &BlockingRule, data: &PreparedData) -> Vec<u64> {
         let mut pairs = Vec::new();
-        pairs_from_keys(&record_keys(rule, data), &data.sources, data.link_only, &mut pairs);
+        super::rule_pairs(rule, data, &mut pairs);
         pairs.sort_unstable();
         pairs.dedup();
         pairs
@@ -543,6 +791,47 @@ mod tests {
         let rule = BlockingRule::new(vec![KeyPart::EitherOrder(0, 1)]);
         assert_eq!(rule_pairs(&rule, &data).iter().map(|&p| unpack(p)).collect::<Vec<_>>(), [(0, 1)]);
         assert_eq!(rule.comparisons(), [0, 1], "both halves are held out in its training session");
+    }
+
+    #[test]
+    fn a_name_half_with_the_others_initial_survives_typos_swaps_and_nicknames() {
+        let rows: [&[&str]; 7] = [
+            &["Omar", "Ibrahim"],
+            &["Omar", "Irbahim"], // a typo in the surname
+            &["Kicng", "Omar"],   // swapped, the other half changed as well: no key in common
+            &["Omar", "Osman"],   // another Omar, another initial
+            &["Bill", "Fraser"],
+            &["Fraser", "William"], // swapped, and the usual form of the first name
+            &["Omar", ""],          // a half missing: no key here
+        ];
+        let data = data(&[Kind::Name, Kind::Name], &rows, vec![0; rows.len()], false);
+        let rule = BlockingRule::new(vec![KeyPart::NameAndInitial(0, 1)]);
+        assert_eq!(rule_pairs(&rule, &data).iter().map(|&p| unpack(p)).collect::<Vec<_>>(), [(0, 1), (4, 5)]);
+        // Bill Fraser and Fraser William meet through both halves: counted twice, produced once.
+        assert_eq!(estimate_pairs(&rule, &data), 3);
+        let matcher = RuleMatcher::new(&rule, &data);
+        assert!(matcher.matches(data.row(4), data.row(5)) && !matcher.matches(data.row(0), data.row(3)));
+    }
+
+    #[test]
+    fn a_lone_name_meets_that_name_in_either_half_but_whole_names_do_not_meet() {
+        let rows: [&[&str]; 5] =
+            [&["Desmond", ""], &["Desmond", "Morgan"], &["Morgan", "Desmond"], &["", "Desmond"], &["Eamon", ""]];
+        let data = data(&[Kind::Name, Kind::Name], &rows, vec![0; rows.len()], false);
+        let rule = BlockingRule::new(vec![KeyPart::LoneName(0, 1)]);
+        let pairs: Vec<(u32, u32)> = rule_pairs(&rule, &data).iter().map(|&p| unpack(p)).collect();
+        // 1 and 2 hold the whole name (swapped): not a pair here.
+        assert_eq!(pairs, [(0, 1), (0, 2), (0, 3), (1, 3), (2, 3)]);
+        assert_eq!(estimate_pairs(&rule, &data), 5);
+        let matcher = RuleMatcher::new(&rule, &data);
+        assert!(matcher.matches(data.row(0), data.row(2)) && !matcher.matches(data.row(1), data.row(2)));
+        // Linking: only across the sources, and counted so.
+        let data = super::tests::data(&[Kind::Name, Kind::Name], &rows, vec![0, 1, 1, 0, 1], true);
+        assert_eq!(
+            rule_pairs(&rule, &data).iter().map(|&p| unpack(p)).collect::<Vec<_>>(),
+            [(0, 1), (0, 2), (1, 3), (2, 3)]
+        );
+        assert_eq!(estimate_pairs(&rule, &data), 4);
     }
 
     #[test]

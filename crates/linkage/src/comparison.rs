@@ -133,6 +133,12 @@ impl Prepared {
         self.text.is_empty()
     }
 
+    /// Whether this is a date known only by its year: two of them agreeing
+    /// say only that two people were born in the same year.
+    pub fn is_year_only(&self) -> bool {
+        self.text.len() == 4 && self.day.is_none()
+    }
+
     /// For other names: the names in the list, then the record's own name.
     fn names(&self) -> (impl Iterator<Item = &str>, &str) {
         (self.text.split(';').filter(|n| !n.is_empty()), &*self.phonetic)
@@ -225,10 +231,13 @@ fn names_level(x: &str, y: &str) -> u8 {
     if x == y {
         return 1;
     }
-    if damerau_levenshtein_within(x, y, 1).is_some() || jaro_winkler(x, y) >= 0.92 {
+    let ((fx, lx), (fy, ly)) = (first_and_last(x), first_and_last(y));
+    // Jaro-Winkler over a whole name is mostly its first word: `Costel Ursu` and
+    // `Costel Dumitru` are not close. Each half must be.
+    let near = |a: &str, b: &str| a == b || damerau_levenshtein_within(a, b, 1).is_some() || jaro_winkler(a, b) >= 0.92;
+    if damerau_levenshtein_within(x, y, 1).is_some() || (near(fx, fy) && near(lx, ly)) {
         return 2;
     }
-    let ((fx, lx), (fy, ly)) = (first_and_last(x), first_and_last(y));
     let same_surname =
         lx == ly || (!lx.is_empty() && !ly.is_empty() && damerau_levenshtein_within(lx, ly, 1).is_some());
     let initial = |a: &str, b: &str| a.chars().count() == 1 && b.starts_with(a);
@@ -265,9 +274,12 @@ fn compare_names(a: &Prepared, b: &Prepared) -> u8 {
     }
     // Other names count only where they find more than the own names do:
     // `Mick Clarke` among the aliases adds nothing to two `Michael Clarke`s.
-    if best > 0 && !own_a.is_empty() && !own_b.is_empty() {
+    // Nor where the own names are already alike: `Mick Clarke` among the aliases says
+    // nothing that `Michael Clarke` against `Mick Clarke` (a nickname and the surname) has not.
+    if best > 0 && best < 4 && !own_a.is_empty() && !own_b.is_empty() {
         let own = names_level(own_a, own_b);
-        if own > 0 && own <= best && best < 4 {
+        let familiar = same_person_by_nickname(first_and_last(own_a).0, first_and_last(own_b).0);
+        if (own > 0 && own < 4) || familiar {
             return 0;
         }
     }
@@ -291,8 +303,11 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
     }
     if a.is_missing() || b.is_missing() {
         // A name written in the other column still counts when swapped.
+        // Not when the other halves agree already: `Dumitru` with no surname against
+        // `Dumitru Dumitru` is one name agreeing, not two.
         if kind == Kind::Name
             && let (Some(sa), Some(sb)) = (swap_a, swap_b)
+            && sa.text != sb.text
             && ((!a.is_missing() && a.text == sb.text) || (!b.is_missing() && b.text == sa.text))
         {
             return 4;
@@ -345,7 +360,8 @@ pub(crate) fn compare_present(kind: Kind, a: &Prepared, b: &Prepared) -> u8 {
         }
         Kind::Date => {
             if x == y {
-                return 1;
+                // Two year-only dates agree on no more than a full date and a year do.
+                return if a.is_year_only() { 5 } else { 1 };
             }
             if x.len() == 8 && y.len() == 8 && x[..4] == y[..4] && x[4..6] == y[6..8] && x[6..8] == y[4..6] {
                 return 2;
@@ -432,6 +448,10 @@ mod tests {
         assert_eq!(compare(Kind::Name, &first_a, &first_b, Some(&last_a), Some(&last_b)), 4);
         let missing = prepare(Kind::Name, None);
         assert_eq!(compare(Kind::Name, &missing, &first_b, Some(&first_a), Some(&last_b)), 0);
+        // A surname left blank, against a surname equal to this record's first name: swapped.
+        assert_eq!(compare(Kind::Name, &missing, &first_a, Some(&first_a), Some(&first_b)), 4);
+        // But not when the first names agree already (`Dumitru` against `Dumitru Dumitru`).
+        assert_eq!(compare(Kind::Name, &missing, &first_a, Some(&first_a), Some(&first_a)), 0);
     }
 
     #[test]
@@ -441,6 +461,11 @@ mod tests {
         assert_eq!(level(Kind::Date, "1980-04-03", "1980-04-08"), "one digit apart");
         assert_eq!(level(Kind::Date, "1980-04-30", "1980-05-01"), "one day apart");
         assert_eq!(level(Kind::Date, "1980", "1980-05-01"), "a year-only date, the same year");
+        assert_eq!(
+            level(Kind::Date, "1980", "1980"),
+            "a year-only date, the same year",
+            "not exact: a year is no birth date"
+        );
         assert_eq!(level(Kind::Date, "1980-11-20", "1980-05-01"), "same year, months apart");
         assert_eq!(level(Kind::Date, "1980-04-03", "1975-11-20"), "different");
         assert_eq!(level(Kind::Date, "19800403", "1980-04-03"), "exact");
@@ -466,9 +491,12 @@ mod tests {
     fn an_alias_is_compared_with_the_other_records_name() {
         // A CHAIN record known also as `Johnny Smith`, and an Inform client with that name.
         assert_eq!(
-            names_level_of("Johnny Smith;J Smyth", "John Smyth", "", "Johnny Smith"),
+            names_level_of("Johnny Smith;J Smyth", "Jan Kowalski", "", "Johnny Smith"),
             "a name is the other's exactly"
         );
+        // Not when the own names are alike already: `John Smyth` and `Johnny Smith` are a
+        // nickname and a surname one edit apart, which the name comparisons count.
+        assert_eq!(names_level_of("Johnny Smith;J Smyth", "John Smyth", "", "Johnny Smith"), "missing");
         assert_eq!(
             names_level_of("Johnny Smith", "Jan Kowalski", "", "Jonny Smith"),
             "a name is one edit or Jaro-Winkler 0.92 from the other's"
@@ -503,14 +531,21 @@ mod tests {
     fn other_names_add_nothing_when_the_own_names_agree_as_well() {
         // Two `Michael Clarke`s, one also known as `Mick Clarke`: the names already agree.
         assert_eq!(names_level_of("Mick Clarke", "Michael Clarke", "", "Michael Clarke"), "missing");
-        // But `Mick Clarke` on the other side makes the alias the better evidence.
-        assert_eq!(names_level_of("Mick Clarke", "Michael Clarke", "", "Mick Clarke"), "a name is the other's exactly");
+        // Nor with `Mick Clarke` on the other side: the first names (a nickname) and the
+        // surnames say it already.
+        assert_eq!(names_level_of("Mick Clarke", "Michael Clarke", "", "Mick Clarke"), "missing");
+        // An alias whose first word alone is alike is not close: JW over the whole name would say so.
+        assert_eq!(
+            names_level_of("Costel Ursu", "Ion Popa", "", "Costel Dumitru"),
+            "different (no evidence either way)"
+        );
     }
 
     #[test]
     fn a_known_as_is_compared_with_the_first_name() {
         // Inform's known-as against CHAIN's first name.
-        assert_eq!(names_level_of("Bill", "William", "", "Bill"), "a name is the other's exactly");
+        // The first names, `William` and `Bill`, say as much already.
+        assert_eq!(names_level_of("Bill", "William", "", "Bill"), "missing");
         assert_eq!(
             names_level_of("Bill", "William", "", "Bil"),
             "a name is one edit or Jaro-Winkler 0.92 from the other's"
@@ -518,6 +553,9 @@ mod tests {
         // A known-as that is the first name itself, or a nickname of the other's
         // first name, says nothing the first names do not.
         assert_eq!(names_level_of("William", "William", "", "Bill"), "missing");
+        // Nor a known-as equal to the other's first name when the first names are forms of one
+        // name already (`Stephen`, known as `Steve`, against `Steve`).
+        assert_eq!(names_level_of("Steve", "Stephen", "", "Steve"), "missing");
         assert_eq!(names_level_of("Bill", "Robert", "", "William"), "missing");
     }
 

@@ -1,7 +1,7 @@
 //! The engine's steps, each callable on its own so a caller can time them:
 //! prepare the values, block, train, score, cluster, explain.
 
-use crate::blocking::{self, BlockingRule, FastMap, RuleMatcher, hash_str, pairs_from_keys, record_keys, unpack};
+use crate::blocking::{self, BlockingRule, FastMap, RuleMatcher, hash_str, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
 use crate::comparison::{Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
@@ -287,7 +287,8 @@ impl PreparedData {
         let (row_a, row_b) = (self.row(a), self.row(b));
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
             let (va, vb) = (row_a[c], row_b[c]);
-            let level = if va == vb && va != 0 && spec.kind != Kind::Names {
+            let year_only = spec.kind == Kind::Date && column.values[va as usize].is_year_only();
+            let level = if va == vb && va != 0 && spec.kind != Kind::Names && !year_only {
                 1
             } else {
                 let (swap_a, swap_b) = match spec.swap_with {
@@ -351,7 +352,7 @@ impl PreparedData {
         (patterns, all)
     }
 
-    fn row(&self, record: u32) -> &[u32] {
+    pub(crate) fn row(&self, record: u32) -> &[u32] {
         let width = self.specs.len();
         &self.ids[record as usize * width..][..width]
     }
@@ -361,7 +362,8 @@ impl PreparedData {
         let (row_a, row_b) = (self.row(a), self.row(b));
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
             let (va, vb) = (row_a[c], row_b[c]);
-            let level = if va == vb && va != 0 && spec.kind != Kind::Names {
+            let year_only = spec.kind == Kind::Date && column.values[va as usize].is_year_only();
+            let level = if va == vb && va != 0 && spec.kind != Kind::Names && !year_only {
                 1
             } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
                 let values = &column.values;
@@ -499,7 +501,7 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
     };
     let mut candidates = Vec::new();
     for rule in &rules {
-        pairs_from_keys(&record_keys(&rule.rule, data), &data.sources, data.link_only, &mut candidates);
+        blocking::rule_pairs(&rule.rule, data, &mut candidates);
     }
     candidates.sort_unstable();
     candidates.dedup();
@@ -542,10 +544,14 @@ pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
     }
     let mut all_counts: Vec<(Pattern, f64)> = all_counts.into_iter().collect();
     all_counts.sort_unstable_by_key(|&(p, _)| p);
+    // The name keys' rules find pairs that have lost a name or half of one: with the names
+    // held out, what is left (sex, nationality, a place) cannot tell their matches from
+    // namesakes. They block; the other rules' sessions teach.
     let sessions: Vec<model::Session<'_>> = blocked
         .rules
         .iter()
         .zip(&blocked.rule_counts)
+        .filter(|(r, _)| r.rule.multiple().is_none())
         .map(|(r, counts)| (r.rule.comparisons(), counts.as_slice()))
         .collect();
     model::train_from_counts(data, u, &sessions, &all_counts, data.total_pairs())

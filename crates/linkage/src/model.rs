@@ -141,8 +141,11 @@ fn chance_of_equal_values(data: &PreparedData, comparison: usize) -> f64 {
     let column = &data.columns[comparison];
     let mut counts: Vec<[f64; 2]> = vec![[0.0; 2]; column.values.len()];
     let mut totals = [0.0f64; 2];
+    // Year-only dates never agree exactly (see `compare_present`): left out.
+    let is_date = data.specs[comparison].kind == Kind::Date;
+    let counts_exact = |value: u32| value != 0 && !(is_date && column.values[value as usize].is_year_only());
     for (value, &source) in data.column_ids(comparison).zip(&data.sources) {
-        if value != 0 {
+        if counts_exact(value) {
             let side = usize::from(data.link_only && source == 1);
             counts[value as usize][side] += 1.0;
             totals[side] += 1.0;

@@ -100,9 +100,28 @@ pub fn same_person_by_nickname(a: &str, b: &str) -> bool {
     }
 }
 
+/// The usual form of a folded given name: the first name of the first group
+/// it belongs to (`bill` and `will` give `william`), or the name itself when
+/// it has no familiar forms. Forms of one name mostly share it, so it serves
+/// as a blocking key.
+pub fn usual_form(name: &str) -> &str {
+    match index().get(name) {
+        Some(groups) => GROUPS[groups.trailing_zeros() as usize][0],
+        None => name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn familiar_forms_share_their_usual_form() {
+        assert_eq!(usual_form("bill"), "william");
+        assert_eq!(usual_form("cathy"), usual_form("catherine"));
+        assert_eq!(usual_form("steve"), "stephen");
+        assert_eq!(usual_form("tesfay"), "tesfay", "a name without familiar forms is its own");
+    }
 
     #[test]
     fn familiar_forms_match_and_strangers_do_not() {

@@ -18,7 +18,7 @@
 
 mod persist;
 
-use byname_linkage::blocking::{BlockingRule, pack, record_keys, unpack};
+use byname_linkage::blocking::{BlockingRule, rule_pairs, unpack};
 use byname_linkage::certain::{Candidate, Rule, certain_links};
 use byname_linkage::engine::{self, Dataset, PreparedData};
 use byname_linkage::infer::infer_comparisons;
@@ -486,21 +486,18 @@ fn candidate_pairs(rules: &[BlockingRule], data: &PreparedData, changed: &[u32],
     let mut out = Vec::new();
     let is_changed: HashSet<u32> = changed.iter().copied().collect();
     for rule in rules {
-        let keys = record_keys(rule, data);
-        let mut groups: HashMap<u64, Vec<u32>> = HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            if let Some(key) = key {
-                groups.entry(*key).or_default().push(i as u32);
-            }
-        }
-        for members in groups.values() {
-            for (x, &a) in members.iter().enumerate() {
-                for &b in &members[x + 1..] {
-                    if full || is_changed.contains(&a) || is_changed.contains(&b) {
-                        out.push(pack(a.min(b), a.max(b)));
-                    }
+        let from = out.len();
+        rule_pairs(rule, data, &mut out);
+        if !full {
+            let mut kept = from;
+            for i in from..out.len() {
+                let (a, b) = unpack(out[i]);
+                if is_changed.contains(&a) || is_changed.contains(&b) {
+                    out[kept] = out[i];
+                    kept += 1;
                 }
             }
+            out.truncate(kept);
         }
     }
     out.sort_unstable();

@@ -29,13 +29,21 @@ fn key_text(part: &KeyPart) -> String {
         KeyPart::Phonetic(c) => format!("sound:{c}"),
         KeyPart::Year(c) => format!("year:{c}"),
         KeyPart::EitherOrder(a, b) => format!("either:{a}:{b}"),
+        KeyPart::NameAndInitial(a, b) => format!("name-and-initial:{a}:{b}"),
+        KeyPart::LoneName(a, b) => format!("lone-name:{a}:{b}"),
     }
 }
 
 fn key_part(text: &str) -> Option<KeyPart> {
-    if let Some(pair) = text.strip_prefix("either:") {
-        let (a, b) = pair.split_once(':')?;
-        return Some(KeyPart::EitherOrder(a.parse().ok()?, b.parse().ok()?));
+    for (prefix, part) in [
+        ("either:", KeyPart::EitherOrder as fn(usize, usize) -> KeyPart),
+        ("name-and-initial:", KeyPart::NameAndInitial),
+        ("lone-name:", KeyPart::LoneName),
+    ] {
+        if let Some(pair) = text.strip_prefix(prefix) {
+            let (a, b) = pair.split_once(':')?;
+            return Some(part(a.parse().ok()?, b.parse().ok()?));
+        }
     }
     let (how, c) = text.split_once(':')?;
     let c: usize = c.parse().ok()?;

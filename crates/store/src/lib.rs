@@ -8,6 +8,7 @@
 
 mod casework;
 mod conn;
+mod escalations;
 mod facts;
 mod import;
 mod migrate;
@@ -15,6 +16,7 @@ mod sql;
 pub mod types;
 
 pub use casework::{Casework, audit_hash};
+pub use escalations::Escalations;
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
@@ -37,7 +39,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything byname reads and writes, in domain terms.
-pub trait Store: Casework + Send + Sync {
+pub trait Store: Casework + Escalations + Send + Sync {
     /// Starts an import: everything written through the returned transaction,
     /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
     fn begin_import(&self, kind: &str, origin: &str, started_at: &str)

@@ -273,6 +273,8 @@ mod tests {
     const MINE: i64 = 1;
     const OTHER: i64 = 2;
 
+    // `NotYetGiven` reads as the consent state it stands for.
+    #[allow(clippy::enum_variant_names)]
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Given {
         None,

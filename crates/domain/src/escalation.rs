@@ -207,8 +207,11 @@ const PROCLAIMED: [(i32, Month, u8); 6] = [
     (2002, Month::June, 3),       // Golden Jubilee
 ];
 
+/// A day of a year: month and day.
+type MonthDay = (Month, u8);
+
 /// Regular bank holidays moved by proclamation: (year, the regular day, moved to).
-const MOVED: [(i32, (Month, u8), (Month, u8)); 4] = [
+const MOVED: [(i32, MonthDay, MonthDay); 4] = [
     (2002, (Month::May, 27), (Month::June, 4)),
     (2012, (Month::May, 28), (Month::June, 4)),
     (2020, (Month::May, 4), (Month::May, 8)),

@@ -1,8 +1,8 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
 use crate::{
-    AuditCommand, Cli, Command, DemoArgs, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs, ImportCommand,
-    LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
+    AuditCommand, Cli, Command, DemoArgs, EscalationsCommand, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs,
+    ImportCommand, LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -10,7 +10,7 @@ use byname_import::Mapping;
 use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
 use byname_service::link::LinkSettings;
 use byname_service::{Clock, SystemClock, instant_text};
-use byname_store::{SqlStore, Store};
+use byname_store::{Escalations, SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
@@ -219,6 +219,51 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             std::io::Write::flush(&mut writer)?;
             println!("{} records written to {}", membership.len(), out.display());
+            Ok(())
+        }
+        Command::Escalations(EscalationsCommand::Step { at }) => {
+            let store = open_store(&cli).await?;
+            let now = match at {
+                Some(text) => time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .with_context(|| format!("--at {text:?}: not an ISO 8601 instant such as 2024-07-08T12:00:00Z"))?,
+                None => clock.now(),
+            };
+            let changes = byname_service::escalations::step(&store, now).await?;
+            for applied in &changes {
+                println!(
+                    "escalation {} ({}): level {} to {}, deadline {}, {} notified",
+                    applied.change.id,
+                    applied.service_area,
+                    applied.change.from.number(),
+                    applied.change.to.number(),
+                    byname_store::sql_instant(applied.change.deadline),
+                    applied.notified.len()
+                );
+            }
+            println!("{} escalation{} moved up", changes.len(), if changes.len() == 1 { "" } else { "s" });
+            Ok(())
+        }
+        Command::Escalations(EscalationsCommand::Deadline { area, days }) => {
+            if area != "default" && byname_domain::org::service_area_label(area).is_none() {
+                anyhow::bail!("{area:?} is not a service area");
+            }
+            if *days == 0 {
+                anyhow::bail!("an area needs at least one working day");
+            }
+            let store = open_store(&cli).await?;
+            let name = format!("{}{area}", byname_domain::escalation::DeadlineSettings::SETTING_PREFIX);
+            store.set_setting(&name, &days.to_string()).await?;
+            println!("{area}: {days} working days");
+            Ok(())
+        }
+        Command::Escalations(EscalationsCommand::HeadOfService { username, off }) => {
+            let store = open_store(&cli).await?;
+            let user = store.user_by_username(username).await?.with_context(|| format!("no user {username:?}"))?;
+            if user.role != "service_leader" || user.service_area.is_none() {
+                anyhow::bail!("{username} is not a service leader with a service area");
+            }
+            store.set_head_of_service(user.id, !off).await?;
+            println!("{username}: {}head of service", if *off { "not " } else { "" });
             Ok(())
         }
         Command::Serve(args) => {
@@ -700,6 +745,15 @@ fn link_csv(
     Ok(())
 }
 
+/// Stops a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
     let address = format!("{}:{}", args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(&address).await.with_context(|| format!("listening on {address}"))?;
@@ -709,6 +763,20 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
         byname_web::Config { secure_cookies: args.secure_cookies },
     );
     println!("byname is serving on http://{address}/ (Ctrl-C stops it)");
+    // The overdue step, every minute. Every server runs it; the store's lock makes each change
+    // happen once.
+    let step_state = state.clone();
+    let stepper = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(error) = byname_service::escalations::step(&step_state.store, step_state.clock.now()).await {
+                tracing::error!(error = %error, "the overdue step failed");
+            }
+        }
+    });
+    let _stop_stepper = AbortOnDrop(stepper);
     tokio::select! {
         result = byname_web::serve(state, listener) => result.context("serving")?,
         _ = tokio::signal::ctrl_c() => println!("stopped"),

@@ -86,6 +86,9 @@ enum Command {
     /// The audit log: verify its hash chain, search it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Escalations: run the overdue step, set an area's deadline, name a head of service.
+    #[command(subcommand)]
+    Escalations(EscalationsCommand),
     /// Everything held on a person, as JSON (a subject access request); the export is audited.
     Sar {
         person: i64,
@@ -390,6 +393,26 @@ enum UsersCommand {
     /// next sign-in.
     ResetPassword {
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EscalationsCommand {
+    /// Run the overdue step once: every open escalation past its deadline moves up one level.
+    /// `byname serve` runs it every minute; several servers may run it at once.
+    Step {
+        /// The instant to run it at (ISO 8601, such as 2024-07-08T12:00:00Z); now by default.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Set how many working days an area has to answer an escalation at each level (AREA is a
+    /// service area code, or `default` for the areas without their own).
+    Deadline { area: String, days: u32 },
+    /// Make a service leader the head of service of their area (level 2), or stop with --off.
+    HeadOfService {
+        username: String,
+        #[arg(long)]
+        off: bool,
     },
 }
 

@@ -559,3 +559,23 @@ fn forecasts_are_evaluated_at_rolling_origins_on_series_from_a_file_and_bad_file
     refused(&text, &["--horizon", "12", "--origins", "3"], "series \"visits\" has 60 months");
     refused(&text, &["--format", "xml"], "expected table or json");
 }
+
+#[test]
+fn the_escalation_commands_run_the_step_at_an_instant_and_refuse_bad_settings() {
+    let data = tempfile::tempdir().unwrap();
+    let stepped = run_ok(byname(data.path()).args(["escalations", "step", "--at", "2024-07-08T12:00:00Z"]));
+    assert!(stepped.contains("0 escalations moved up"), "{stepped}");
+    let set = run_ok(byname(data.path()).args(["escalations", "deadline", "housing", "7"]));
+    assert!(set.contains("housing: 7 working days"), "{set}");
+    for (args, message) in [
+        (vec!["escalations", "step", "--at", "next tuesday"], "not an ISO 8601 instant"),
+        (vec!["escalations", "deadline", "astrology", "3"], "is not a service area"),
+        (vec!["escalations", "deadline", "police", "0"], "at least one working day"),
+        (vec!["escalations", "head-of-service", "nobody"], "no user"),
+    ] {
+        let output = byname(data.path()).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}

@@ -253,6 +253,12 @@ pub fn can_assign_lead(role: Role) -> bool {
     matches!(role, Role::ServiceLead)
 }
 
+/// Who reads the case conference agenda: the Service Delivery Leads meeting (service leads and
+/// service leaders) and the Strategic Group. Each person on it is then shown as [`decide`] says.
+pub fn can_see_agenda(role: Role) -> bool {
+    matches!(role, Role::ServiceLead | Role::ServiceLeader | Role::StrategicViewer)
+}
+
 /// Who manages accounts.
 pub fn can_manage_users(role: Role) -> bool {
     role == Role::Admin
@@ -267,6 +273,8 @@ mod tests {
     const MINE: i64 = 1;
     const OTHER: i64 = 2;
 
+    // `NotYetGiven` reads as the consent state it stands for.
+    #[allow(clippy::enum_variant_names)]
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Given {
         None,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod age;
 pub mod codes;
 pub mod date;
+pub mod escalation;
 pub mod hash;
 pub mod names;
 pub mod nationality;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod by_name_list;
 pub mod casework;
 pub mod demo;
+pub mod escalations;
 pub mod forecast;
 pub mod forecast_evaluation;
 pub mod import;

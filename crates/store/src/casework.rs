@@ -126,7 +126,7 @@ pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
 /// A number the PostgreSQL advisory lock of the audit log is known by.
 const AUDIT_LOCK: i64 = 0x6279_6e61_6d65;
 
-fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
+pub(crate) fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
     Ok(ConsentRow {
         id: r.try_get("id")?,
         person_id: r.try_get("person_id")?,
@@ -142,7 +142,7 @@ fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
     })
 }
 
-const CONSENT_SELECT: &str = "SELECT c.id, c.person_id, c.purpose, c.all_partners, c.given_on, c.expires_on, \
+pub(crate) const CONSENT_SELECT: &str = "SELECT c.id, c.person_id, c.purpose, c.all_partners, c.given_on, c.expires_on, \
      u.display_name AS recorded_by_name, c.recorded_at, c.withdrawn_on, w.display_name AS withdrawn_by_name \
      FROM consents c JOIN users u ON u.id = c.recorded_by LEFT JOIN users w ON w.id = c.withdrawn_by";
 
@@ -167,7 +167,7 @@ const AUDIT_SELECT: &str =
     "SELECT id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, hash FROM audit_log";
 
 /// `$from, $from+1, ...` for `n` values.
-fn placeholders(from: usize, n: usize) -> String {
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -306,7 +306,11 @@ async fn append_locked(pool: &sqlx::AnyPool, backend: Backend, entries: &[AuditE
 }
 
 /// Appends entries after the chain's end, inside the caller's locked transaction.
-async fn append_chained(conn: &mut sqlx::AnyConnection, backend: Backend, entries: &[AuditEntry]) -> Result<()> {
+pub(crate) async fn append_chained(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    entries: &[AuditEntry],
+) -> Result<()> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *conn).await?;
     }

@@ -9,6 +9,7 @@
 mod cache;
 mod casework;
 mod conn;
+mod escalations;
 mod facts;
 mod import;
 mod migrate;
@@ -16,6 +17,7 @@ mod sql;
 pub mod types;
 
 pub use casework::{Casework, audit_hash};
+pub use escalations::Escalations;
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
@@ -38,7 +40,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything byname reads and writes, in domain terms.
-pub trait Store: Casework + Send + Sync {
+pub trait Store: Casework + Escalations + Send + Sync {
     /// Starts an import: everything written through the returned transaction,
     /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
     fn begin_import(&self, kind: &str, origin: &str, started_at: &str)

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_case_coordination.sql"),
         postgres: include_str!("../migrations/postgres/0004_case_coordination.sql"),
     },
+    Migration {
+        version: 5,
+        name: "escalations",
+        sqlite: include_str!("../migrations/sqlite/0005_escalations.sql"),
+        postgres: include_str!("../migrations/postgres/0005_escalations.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

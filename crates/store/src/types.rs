@@ -85,6 +85,8 @@ pub struct UserRow {
     pub service_area: Option<String>,
     pub data_protection_lead: bool,
     pub must_change_password: bool,
+    /// A service leader who is also the head of service of their area (escalation level 2).
+    pub head_of_service: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -391,4 +393,94 @@ pub struct NewAction {
     pub due_on: Option<String>,
     pub created_by: i64,
     pub created_at: String,
+}
+
+/// A blockage to raise on a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEscalation {
+    pub person_id: i64,
+    pub service_area: String,
+    pub blocked: String,
+    pub needed: String,
+    /// The day the raiser needs it by, if they said.
+    pub needed_by: Option<String>,
+    pub raised_by: i64,
+    pub organisation_id: i64,
+    pub raised_at: String,
+    pub deadline_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub service_area: String,
+    pub blocked: String,
+    pub needed: String,
+    pub needed_by: Option<String>,
+    pub raised_by: i64,
+    pub raised_by_name: String,
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub raised_at: String,
+    pub state: byname_domain::escalation::State,
+    pub level: byname_domain::escalation::Level,
+    pub deadline_at: String,
+    pub updated_at: String,
+}
+
+/// Filters on escalations; `None` and `false` match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EscalationQuery {
+    pub person_id: Option<i64>,
+    pub service_area: Option<String>,
+    /// The raiser's organisation.
+    pub organisation_id: Option<i64>,
+    /// Open or acknowledged with the deadline before this instant.
+    pub overdue_at: Option<String>,
+    /// Open or acknowledged.
+    pub live_only: bool,
+    pub min_level: Option<byname_domain::escalation::Level>,
+}
+
+/// Whose escalations: raised by the organisation or the user, addressed to the area from a
+/// level on, or on the Strategic Group's agenda.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressee {
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub service_area: Option<String>,
+    pub from_level: byname_domain::escalation::Level,
+    pub strategic_group: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationEventRow {
+    pub id: i64,
+    pub at: String,
+    /// `None`: the overdue step.
+    pub user_id: Option<i64>,
+    pub user_name: Option<String>,
+    /// raised, comment, acknowledged, resolved, declined, escalated
+    pub kind: String,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub at: String,
+    pub text: String,
+    pub link: String,
+    pub read_at: Option<String>,
+}
+
+/// One change the overdue step made, with whom it notified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedChange {
+    pub change: byname_domain::escalation::Change,
+    pub person_id: i64,
+    pub service_area: String,
+    pub notified: Vec<i64>,
 }

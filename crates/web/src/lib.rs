@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod auth;
+mod escalations;
 mod forecasts;
 mod linkage;
 mod pages;
@@ -65,6 +66,14 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/people/{id}/actions", post(people::add_action::<S>))
         .route("/people/{id}/actions/{action}/done", post(people::complete_action::<S>))
         .route("/people/{id}/lead", post(people::assign_lead::<S>))
+        .route("/people/{id}/escalations", post(escalations::raise::<S>))
+        .route("/escalations", get(escalations::list_page::<S>))
+        .route("/escalations/{id}", get(escalations::detail_page::<S>))
+        .route("/escalations/{id}/answer", post(escalations::answer::<S>))
+        .route("/escalations/{id}/comment", post(escalations::comment::<S>))
+        .route("/notifications", get(escalations::notifications_page::<S>))
+        .route("/notifications/read", post(escalations::mark_read::<S>))
+        .route("/agenda", get(escalations::agenda_page::<S>))
         .route("/people/{id}/merge", post(linkage::merge::<S>))
         .route("/people/{id}/split", post(linkage::split::<S>))
         .route("/linkage/undo", post(linkage::undo::<S>))

@@ -37,6 +37,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             @if byname_domain::access::can_see_by_name_list(user.role) { a href="/people" { "By-name list" } }
                             @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
+                            @if user.role != byname_domain::Role::Admin { " " a href="/escalations" { "Escalations" } }
                             @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } " " a href="/scenarios" { "Scenarios" } }
                             @if byname_domain::access::can_manage_users(user.role) { " " a href="/admin/users" { "Users" } }
                             @if byname_domain::access::can_manage_users(user.role) || user.data_protection_lead { " " a href="/admin/audit" { "Audit log" } }

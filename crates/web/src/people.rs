@@ -24,7 +24,7 @@ fn now_text<S>(state: &AppState<S>) -> String {
 }
 
 /// The same answer for a person who does not exist and one the user may not see.
-fn error_page(user: &SessionUser, error: &CaseError) -> Response {
+pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
     let (status, title, message) = match error {
         CaseError::NotFound => (StatusCode::NOT_FOUND, "Not found", error.to_string()),
         CaseError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", error.to_string()),
@@ -36,7 +36,11 @@ fn error_page(user: &SessionUser, error: &CaseError) -> Response {
 }
 
 /// The signed-in user of a form whose CSRF token matches the session's.
-async fn form_user<S: Store>(state: &AppState<S>, headers: &HeaderMap, csrf: &str) -> Result<SessionUser, Response> {
+pub(crate) async fn form_user<S: Store>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<SessionUser, Response> {
     let user = signed_in(state, headers).await?;
     if csrf != user.csrf_token {
         let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
@@ -158,6 +162,7 @@ fn render(
                         }
                     }
                 }
+                @if can_record(user.role) { (crate::escalations::raise_form(p.person_id, &user.csrf_token)) }
                 @if can_assign_lead(user.role) {
                     details {
                         summary { "Assign the lead organisation" }

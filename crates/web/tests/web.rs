@@ -711,3 +711,154 @@ async fn an_administrator_manages_accounts_sees_no_person_and_a_reset_password_i
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.body.contains("view_by_name_list") && !audit.body.contains("Mary"), "{}", audit.body);
 }
+
+/// Mary's person id: the CHAIN record C1.
+async fn mary(store: &SqlStore) -> i64 {
+    store.person_membership().await.unwrap().iter().find(|(s, id, _)| s == "chain" && id == "C1").unwrap().2
+}
+
+#[tokio::test]
+async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_forged_forms_are_refused() {
+    use byname_store::{Casework, Escalations};
+    let app = app().await;
+    let mary = mary(&app.store).await;
+    let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    let leader = byname_service::accounts::add_user(
+        &app.store,
+        "housing",
+        "Hana Housing",
+        "service_leader",
+        council,
+        support::PASSWORD,
+        "2024-07-01T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    app.store.set_user_profile(leader, Some("housing"), false).await.unwrap();
+
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let person = send(&app, get(&format!("/people/{mary}"), Some(&worker))).await;
+    assert!(person.body.contains("Raise a blockage"), "{}", person.body);
+    assert!(person.body.contains(r#"<label for="blocked">"#), "every field has a label");
+    let csrf = hidden_value(&person.body, "csrf");
+    let hostile = "blocked=%3Cscript%3Ealert(1)%3C%2Fscript%3E+refused&needed=A+bed&service_area=housing&needed_by=";
+
+    let forged =
+        send(&app, post(&format!("/people/{mary}/escalations"), &worker, &format!("csrf=guess&{hostile}"))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(app.store.escalations(&Default::default()).await.unwrap().is_empty(), "nothing raised");
+
+    let raised =
+        send(&app, post(&format!("/people/{mary}/escalations"), &worker, &format!("csrf={csrf}&{hostile}"))).await;
+    assert_eq!(raised.status, StatusCode::SEE_OTHER, "{}", raised.body);
+    let link = raised.location.unwrap();
+    let page = send(&app, get(&link, Some(&worker))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt; refused"), "{}", page.body);
+    assert!(!page.body.contains("<script>"), "the blockage text is escaped");
+    assert!(!page.body.contains(r#"value="acknowledge""#), "the raiser does not acknowledge");
+    let mine = send(&app, get("/escalations?state=open", Some(&worker))).await;
+    assert!(mine.body.contains(&link) && mine.body.contains("Mary O"), "{}", mine.body);
+
+    // The housing leader is told, and sees Mary's initials only.
+    let leader_cookie = sign_in_as(&app, "housing", support::PASSWORD).await;
+    let told = send(&app, get("/notifications", Some(&leader_cookie))).await;
+    assert!(told.body.contains(&format!(r#"href="{link}""#)), "{}", told.body);
+    let seen = send(&app, get(&link, Some(&leader_cookie))).await;
+    assert!(seen.body.contains("M. O.") && !seen.body.contains("Mary"), "{}", seen.body);
+    let leader_csrf = hidden_value(&seen.body, "csrf");
+    let answer = format!("{link}/answer");
+    let refused = send(&app, post(&answer, &leader_cookie, "csrf=wrong&action=acknowledge")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let no_reason =
+        send(&app, post(&answer, &leader_cookie, &format!("csrf={leader_csrf}&action=decline&reason="))).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("reason"));
+    let acknowledged =
+        send(&app, post(&answer, &leader_cookie, &format!("csrf={leader_csrf}&action=acknowledge"))).await;
+    assert_eq!(acknowledged.status, StatusCode::SEE_OTHER);
+    let comment = send(
+        &app,
+        post(
+            &format!("{link}/comment"),
+            &leader_cookie,
+            &format!("csrf={leader_csrf}&text=On+it+%3Cb%3Etoday%3C%2Fb%3E"),
+        ),
+    )
+    .await;
+    assert_eq!(comment.status, StatusCode::SEE_OTHER);
+    let seen = send(&app, get(&link, Some(&leader_cookie))).await;
+    assert!(
+        seen.body.contains("Acknowledged") && seen.body.contains("On it &lt;b&gt;today&lt;/b&gt;"),
+        "{}",
+        seen.body
+    );
+    let read = send(&app, post("/notifications/read", &leader_cookie, &format!("csrf={leader_csrf}"))).await;
+    assert_eq!(read.status, StatusCode::SEE_OTHER);
+    assert!(!send(&app, get("/notifications", Some(&leader_cookie))).await.body.contains("New: "));
+
+    // The agenda is for service leads and the Strategic Group, not outreach workers.
+    assert_eq!(send(&app, get("/agenda", Some(&worker))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get("/agenda", Some(&leader_cookie))).await.status, StatusCode::OK);
+    // A user who may not see it gets the same answer as for one that does not exist.
+    assert_eq!(send(&app, get("/escalations/999", Some(&leader_cookie))).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_database() {
+    sqlx::any::install_default_drivers();
+    let admin_url = std::env::var("BYNAME_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let connecting =
+        sqlx::any::AnyPoolOptions::new().acquire_timeout(std::time::Duration::from_secs(5)).connect(&admin_url);
+    let admin = match connecting.await {
+        Ok(pool) => pool,
+        Err(error) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but PostgreSQL is not reachable at {admin_url}: {error}");
+            }
+            eprintln!("*** PostgreSQL is not reachable at {admin_url} ({error}): this test was SKIPPED ***");
+            return;
+        }
+    };
+    let name = format!("byname_web_test_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+
+    let one = SqlStore::connect(&url).await.unwrap();
+    let two = SqlStore::connect(&url).await.unwrap();
+    let organisation = one.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    byname_service::accounts::add_user(
+        &one,
+        "worker",
+        "Sam Worker",
+        "outreach_worker",
+        organisation,
+        support::PASSWORD,
+        "2024-07-01T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    let server = |store: SqlStore| {
+        let clock = std::sync::Arc::new(byname_service::FixedClock(time::macros::datetime!(2024-07-01 09:00 UTC)));
+        let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies: false });
+        App { router: byname_web::router(state), store, _dir: tempfile::tempdir().unwrap() }
+    };
+    let (first, second) = (server(one.clone()), server(two.clone()));
+
+    let cookie = sign_in_as(&first, "worker", support::PASSWORD).await;
+    let on_second = send(&second, get("/escalations", Some(&cookie))).await;
+    assert_eq!(on_second.status, StatusCode::OK, "the session made on the first server works on the second");
+    assert!(on_second.body.contains("Sam Worker"));
+    let csrf = hidden_value(&on_second.body, "csrf");
+    let signed_out = send(&second, post("/logout", &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(signed_out.location.as_deref(), Some("/login"));
+    let on_first = send(&first, get("/escalations", Some(&cookie))).await;
+    assert_eq!(on_first.location.as_deref(), Some("/login"), "signing out on one ends it on both");
+
+    one.close().await;
+    two.close().await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.ok();
+    admin.close().await;
+}

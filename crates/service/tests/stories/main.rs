@@ -6,6 +6,7 @@
 
 mod by_name_list;
 mod casework;
+mod escalations;
 mod import;
 mod linking;
 mod review;

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct TestStore {
     pub store: SqlStore,
     pub label: &'static str,
+    /// The database's URL, for a second connection to the same database.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     postgres_database: Option<(String, String)>,
 }
@@ -36,6 +38,7 @@ async fn sqlite() -> TestStore {
     let url = format!("sqlite://{}", dir.path().join("byname.db").display());
     TestStore {
         store: SqlStore::connect(&url).await.unwrap(),
+        url,
         label: "sqlite",
         _dir: Some(dir),
         postgres_database: None,
@@ -69,8 +72,9 @@ async fn postgres() -> Option<TestStore> {
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
     admin.close().await;
     let base = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap();
-    let store = SqlStore::connect(&format!("{base}/{name}")).await.unwrap();
-    Some(TestStore { store, label: "postgres", _dir: None, postgres_database: Some((admin_url, name)) })
+    let url = format!("{base}/{name}");
+    let store = SqlStore::connect(&url).await.unwrap();
+    Some(TestStore { store, url, label: "postgres", _dir: None, postgres_database: Some((admin_url, name)) })
 }
 
 /// Runs a story against SQLite and, when it can, PostgreSQL.
@@ -82,6 +86,20 @@ where
     stores.extend(postgres().await);
     for test_store in stores {
         story(&test_store.store, test_store.label).await;
+        test_store.drop_database().await;
+    }
+}
+
+/// Runs a story against SQLite and, when it can, PostgreSQL, with the database's URL so the
+/// story can open a second connection to it, as a second server would.
+pub async fn each_store_with_url<F>(story: F)
+where
+    F: AsyncFn(&SqlStore, &'static str, &str),
+{
+    let mut stores = vec![sqlite().await];
+    stores.extend(postgres().await);
+    for test_store in stores {
+        story(&test_store.store, test_store.label, &test_store.url).await;
         test_store.drop_database().await;
     }
 }

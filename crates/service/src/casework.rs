@@ -328,6 +328,7 @@ pub async fn record_contact<S: Store>(
         return Err(CaseError::Invalid("place: say where, by a place name or coordinates".into()));
     }
     let contact = NewContact {
+        source_id: crate::accounts::random_token(12),
         person_id,
         organisation_id: user.organisation_id,
         organisation_name: user.organisation_name.clone(),
@@ -341,7 +342,7 @@ pub async fn record_contact<S: Store>(
         bedded_down: form.bedded_down,
         note: check_text("note", &form.note, false)?,
     };
-    let id = store.add_contact(&contact, now).await?;
+    let id = store.add_contact(&contact).await?;
     let entry = access::entry(
         user,
         "record_contact",

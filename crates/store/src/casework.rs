@@ -74,7 +74,7 @@ pub trait Casework: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
     /// Contacts, stays, assessments, escalations and actions, newest first.
     fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
-    fn add_contact(&self, contact: &NewContact, at: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn add_contact(&self, contact: &NewContact) -> impl Future<Output = Result<i64>> + Send;
     fn actions(&self, person_id: i64) -> impl Future<Output = Result<Vec<ActionRow>>> + Send;
     fn add_action(&self, action: &NewAction) -> impl Future<Output = Result<i64>> + Send;
     fn complete_action(&self, action_id: i64, person_id: i64, on: &str) -> impl Future<Output = Result<bool>> + Send;
@@ -736,16 +736,18 @@ impl Casework for SqlStore {
         Ok(events)
     }
 
-    async fn add_contact(&self, c: &NewContact, at: &str) -> Result<i64> {
+    async fn add_contact(&self, c: &NewContact) -> Result<i64> {
         // A contact recorded in byname belongs to the person's first record (whose id is the
         // person's id), so the statistics count it like any other.
-        let source_id = format!("{}-{}", c.recorded_by, at);
         Ok(sqlx::query_scalar(
             "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, location, \
              latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, recorded_by, note) \
              VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'outreach', 0, 0, $11, $12, $13) RETURNING id",
         )
-        .bind(source_id)
+        // Not kept prepared: sqlx's `Any` driver sends a missing coordinate as a `float4` NULL,
+        // and a statement prepared so would refuse a real `float8` coordinate later on PostgreSQL.
+        .persistent(false)
+        .bind(&c.source_id)
         .bind(c.person_id)
         .bind(&c.contact_date)
         .bind(&c.contact_time)

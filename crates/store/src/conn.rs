@@ -140,10 +140,16 @@ fn sqlite_sql(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
+/// Binds every value. The statement is not kept prepared: sqlx's `Any` driver sends a missing
+/// `f64` as a `float4` NULL, so a statement prepared when a coordinate happened to be empty
+/// would refuse a real coordinate (`float8`) in that place the next time on PostgreSQL
+/// ("incorrect binary data format"). Each import statement carries hundreds of rows, so
+/// preparing it again costs little.
 fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     params: Vec<Value>,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    let mut query = query.persistent(false);
     for value in params {
         query = match value {
             Value::Text(v) => query.bind(v),

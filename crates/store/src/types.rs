@@ -356,6 +356,8 @@ pub struct TimelineEvent {
 /// A contact or sighting recorded in byname.
 #[derive(Debug, Clone)]
 pub struct NewContact {
+    /// Unique among byname's own contacts.
+    pub source_id: String,
     pub person_id: i64,
     pub organisation_id: i64,
     pub organisation_name: String,

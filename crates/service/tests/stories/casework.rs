@@ -170,6 +170,10 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
             bedded_down: true,
             note: "Asked about the day centre'; DROP TABLE contacts; --".into(),
         };
+        // A contact without coordinates first: on PostgreSQL the second must still take them.
+        let plain =
+            ContactForm { date: "2024-06-30".into(), place: "Strand".into(), bedded_down: true, ..Default::default() };
+        casework::record_contact(store, &worker, john, &plain, today(), &now()).await.unwrap();
         casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap();
         let page = casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
         let newest = &page.timeline[0];
@@ -178,7 +182,7 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
         assert_eq!(newest.by.as_deref(), Some("Westminster Outreach Service"));
         let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
         let row = list.entries.iter().find(|e| e.person_id == john).unwrap();
-        assert_eq!((row.last_seen.as_str(), row.times_seen), ("2024-07-01", 3), "{label}");
+        assert_eq!((row.last_seen.as_str(), row.times_seen), ("2024-07-01", 4), "{label}");
 
         // A lead assigned at a case conference shows on the list at once.
         let lead = user(store, "lead", "service_lead").await;

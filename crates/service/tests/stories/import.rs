@@ -265,3 +265,34 @@ async fn inform_street_count_and_health_files_import() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn coordinates_after_a_batch_without_them_import_on_both_stores() {
+    // PostgreSQL receives contacts 500 rows to a statement: the second statement has numbers
+    // where the first had only empty cells.
+    each_store(async |store, label| {
+        let mut persons = String::from("chain_id,first_name,last_name,date_of_birth\n");
+        let mut contacts = String::from("contact_id,chain_id,contact_date,latitude,longitude,bedded_down\n");
+        for i in 0..1000 {
+            persons.push_str(&format!("C{i:04},Person,{},\n", letters(i)));
+            let (lat, lon) =
+                if i < 500 { (String::new(), String::new()) } else { ("51.5074".into(), "-0.1278".into()) };
+            contacts.push_str(&format!("K{i:04},C{i:04},2024-06-{:02},{lat},{lon},Y\n", 1 + i % 28));
+        }
+        let export = Export::new(&[("persons.csv", &persons), ("contacts.csv", &contacts)]);
+        let outcome = import(store, ImportKind::Chain, export.path()).await.unwrap();
+        assert_eq!(
+            (outcome.summary.imported, outcome.summary.rejected),
+            (2000, 0),
+            "{label}: {:?}",
+            outcome.rejected_sample
+        );
+    })
+    .await;
+}
+
+/// A surname from a number: Aaa, Aab, ...
+fn letters(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+    format!("A{}{}{}", letter(i / 676), letter(i / 26), letter(i))
+}

@@ -225,11 +225,79 @@ fn living_on_streets(seen_days: &[String], today: Date) -> bool {
     recent.len() >= LOS_MIN_DAYS && span >= LOS_MIN_SPAN
 }
 
-struct Row {
-    entry: ListEntry,
+/// One person on the list as every view would show them, prepared once per state of the data
+/// and window (and kept by the store until the data change), so that a request only decides each
+/// person's view, filters, sorts and copies out one page.
+struct Prepared {
+    person_id: i64,
+    full_name: String,
+    initials: String,
+    pseudonym: String,
+    age_band: AgeBand,
+    last_seen: String,
+    place: String,
+    area: String,
+    times_seen: i64,
+    lead: String,
+    lead_assigned: bool,
+    lead_organisation: Option<String>,
+    needs: Vec<&'static str>,
     need_codes: Vec<String>,
     nationality: NationalityGroup,
-    lead_organisation: Option<String>,
+    living_on_streets: bool,
+    new_this_month: bool,
+    /// Why on the list, for those who see the record, and for those who do not.
+    why_full: String,
+    why_minimal: String,
+}
+
+/// A prepared person with the view a request gives them.
+struct Row<'a> {
+    p: &'a Prepared,
+    view: PersonView,
+    flags: EscalationFlags,
+    consent: bool,
+}
+
+impl Row<'_> {
+    fn shows(&self) -> bool {
+        matches!(self.view, PersonView::Full | PersonView::Health)
+    }
+
+    fn name(&self) -> &str {
+        match self.view {
+            PersonView::Full | PersonView::Health => &self.p.full_name,
+            PersonView::Pseudonymised => &self.p.pseudonym,
+            PersonView::Minimal | PersonView::None => &self.p.initials,
+        }
+    }
+
+    fn entry(&self) -> ListEntry {
+        let p = self.p;
+        let shows = self.shows();
+        ListEntry {
+            person_id: p.person_id,
+            linked: !matches!(self.view, PersonView::Pseudonymised | PersonView::None),
+            view: self.view,
+            name: self.name().to_owned(),
+            age_band: p.age_band,
+            last_seen: p.last_seen.clone(),
+            last_place: if self.view == PersonView::Full { p.place.clone() } else { p.area.clone() },
+            times_seen: p.times_seen,
+            lead: p.lead.clone(),
+            lead_assigned: p.lead_assigned,
+            needs: if matches!(self.view, PersonView::Full | PersonView::Health | PersonView::Pseudonymised) {
+                p.needs.clone()
+            } else {
+                Vec::new()
+            },
+            why: if shows { p.why_full.clone() } else { p.why_minimal.clone() },
+            escalations: if shows { self.flags } else { EscalationFlags::default() },
+            consent: shows.then_some(self.consent),
+            living_on_streets: shows && p.living_on_streets,
+            new_this_month: shows && p.new_this_month,
+        }
+    }
 }
 
 /// One page of the list as `user` may see it; every person on it is audited.
@@ -240,12 +308,13 @@ pub async fn by_name_list<S: Store>(
     today: Date,
     now: &str,
 ) -> Result<ListPage, ListError> {
-    let (rows, set_aside, since) = rows(store, user, &query, today, now).await?;
+    let list = prepare(store, today).await?;
+    let since = list.since;
+    let (rows, set_aside) = rows(store, user, &list, &query, today, now).await?;
     let total = rows.len();
     let n_pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.clamp(1, n_pages);
-    let entries: Vec<ListEntry> =
-        rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(|r| r.entry).collect();
+    let entries: Vec<ListEntry> = rows.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(Row::entry).collect();
     audit_rows(store, user, "view_by_name_list", &entries, now).await?;
     Ok(ListPage { entries, total, set_aside, page, n_pages, since, until: today, query: ListQuery { page, ..query } })
 }
@@ -258,8 +327,9 @@ pub async fn by_name_list_csv<S: Store>(
     today: Date,
     now: &str,
 ) -> Result<String, ListError> {
-    let (rows, _, _) = rows(store, user, &query, today, now).await?;
-    let entries: Vec<ListEntry> = rows.into_iter().map(|r| r.entry).collect();
+    let list = prepare(store, today).await?;
+    let (rows, _) = rows(store, user, &list, &query, today, now).await?;
+    let entries: Vec<ListEntry> = rows.iter().map(Row::entry).collect();
     audit_rows(store, user, "export_by_name_list", &entries, now).await?;
     let mut out = String::from("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n");
     for e in &entries {
@@ -323,163 +393,198 @@ fn basis(view: PersonView) -> &'static str {
     }
 }
 
-async fn rows<S: Store>(
+/// The list prepared for a state of the data: its people, and the key and version under which
+/// what depends on them is kept.
+struct PreparedList {
+    people: std::sync::Arc<Vec<Prepared>>,
+    since: Date,
+    key: String,
+    version: String,
+}
+
+/// Everyone on the list, prepared, from the store's memory when the data have not changed.
+async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListError> {
+    let since = today - time::Duration::days(WINDOW_DAYS - 1);
+    let key = format!("by_name_list/{}/{}", iso(since), iso(today));
+    let (version, kept) = store.memo::<Vec<Prepared>>(&key).await?;
+    if let Some(people) = kept {
+        return Ok(PreparedList { people, since, key, version });
+    }
+    let people = store.people_seen(&iso(since), &iso(today)).await?;
+    let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
+    let month = iso(today)[..7].to_owned();
+    let prepared: std::sync::Arc<Vec<Prepared>> =
+        std::sync::Arc::new(people.iter().map(|p| prepared(p, today, &month, &salt)).collect());
+    store.keep_memo(&version, &key, prepared.clone());
+    Ok(PreparedList { people: prepared, since, key, version })
+}
+
+/// Each person's view and whether a case coordination consent is current, in list order.
+type Views = Vec<(PersonView, bool)>;
+
+async fn rows<'a, S: Store>(
     store: &S,
     user: &SessionUser,
+    list: &'a PreparedList,
     query: &ListQuery,
     today: Date,
     now: &str,
-) -> Result<(Vec<Row>, usize, Date), ListError> {
+) -> Result<(Vec<Row<'a>>, usize), ListError> {
     if !can_see_by_name_list(user.role) {
         return Err(ListError::Forbidden);
     }
-    let since = today - time::Duration::days(WINDOW_DAYS - 1);
-    let people = store.people_seen(&iso(since), &iso(today)).await?;
-    let ids: Vec<i64> = people.iter().map(|p| p.person_id).collect();
-    let decisions = access::decisions(store, user, &ids, today, now).await?;
+    let prepared = &list.people;
+    let ids: Vec<i64> = prepared.iter().map(|p| p.person_id).collect();
+    // Views change with the data, consents, break-glass and the day: kept under all four.
+    let access = store.access_version(user.id, now).await?;
+    let views_key = format!("{}/views/{}/{}/{access}/{}", list.key, user.organisation_id, user.role.code(), iso(today));
+    let views: std::sync::Arc<Views> = match store.memo_at::<Views>(&list.version, &views_key) {
+        Some(views) => views,
+        None => {
+            let decisions = access::decisions(store, user, &ids, today, now).await?;
+            let views: std::sync::Arc<Views> = std::sync::Arc::new(
+                prepared
+                    .iter()
+                    .map(|p| {
+                        let (decision, facts) = &decisions[&p.person_id];
+                        let consent = access::consents(&facts.consents).iter().any(|c| {
+                            c.purpose == Purpose::CaseCoordination
+                                && c.state(today) == byname_domain::access::ConsentState::Current
+                        });
+                        (decision.view, consent)
+                    })
+                    .collect(),
+            );
+            store.keep_memo(&list.version, &views_key, views.clone());
+            views
+        }
+    };
     let flags = store.escalation_flags(&ids, now).await?;
-    let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
-    let month = iso(today)[..7].to_owned();
     let filters = &query.filters;
+    let row = |i: usize| {
+        let p = &prepared[i];
+        let (view, consent) = views[i];
+        Row { p, view, flags: flags.get(&p.person_id).copied().unwrap_or_default(), consent }
+    };
+    // The filtered, sorted order is kept too, except under an escalation filter, whose answer
+    // changes with every escalation.
+    let order_key = format!("{views_key}/{filters:?}/{}/{}", query.sort.code(), query.descending);
+    let cacheable = filters.escalation.is_none();
+    if cacheable && let Some(order) = store.memo_at::<(Vec<usize>, usize)>(&list.version, &order_key) {
+        return Ok((order.0.iter().map(|&i| row(i)).collect(), order.1));
+    }
     let mut set_aside = 0;
     let mut rows = Vec::new();
-    for person in people.iter() {
-        let (decision, facts) = &decisions[&person.person_id];
-        let view = decision.view;
-        let consent = access::consents(&facts.consents).iter().any(|c| {
-            c.purpose == Purpose::CaseCoordination && c.state(today) == byname_domain::access::ConsentState::Current
-        });
-        let flags = flags.get(&person.person_id).copied();
-        let row = row(person, view, today, &month, &salt, flags, consent);
-        let shows_record = matches!(view, PersonView::Full | PersonView::Health);
-        if filters.needs_record() && !shows_record {
+    for i in 0..prepared.len() {
+        let r = row(i);
+        if filters.needs_record() && !r.shows() {
             set_aside += 1;
             continue;
         }
-        if keep(&row, filters) {
-            rows.push(row);
+        if keep(&r, filters) {
+            rows.push((i, r));
         }
     }
-    rows.sort_by(|a, b| {
-        let (a, b) = (&a.entry, &b.entry);
+    rows.sort_by(|(_, a), (_, b)| {
         let order = match query.sort {
-            SortKey::LastSeen => a.last_seen.cmp(&b.last_seen),
-            SortKey::Name => byname_domain::names::fold(&a.name).cmp(&byname_domain::names::fold(&b.name)),
-            SortKey::TimesSeen => a.times_seen.cmp(&b.times_seen),
-            SortKey::Lead => a.lead.cmp(&b.lead),
+            SortKey::LastSeen => a.p.last_seen.cmp(&b.p.last_seen),
+            SortKey::Name => byname_domain::names::fold(a.name()).cmp(&byname_domain::names::fold(b.name())),
+            SortKey::TimesSeen => a.p.times_seen.cmp(&b.p.times_seen),
+            SortKey::Lead => a.p.lead.cmp(&b.p.lead),
         };
         let order = if query.descending { order.reverse() } else { order };
-        order.then(a.person_id.cmp(&b.person_id))
+        order.then(a.p.person_id.cmp(&b.p.person_id))
     });
-    Ok((rows, set_aside, since))
+    if cacheable {
+        let order: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
+        store.keep_memo(&list.version, &order_key, std::sync::Arc::new((order, set_aside)));
+    }
+    Ok((rows.into_iter().map(|(_, r)| r).collect(), set_aside))
 }
 
 fn keep(row: &Row, f: &Filters) -> bool {
-    let e = &row.entry;
+    let p = row.p;
     if let Some(organisation) = &f.organisation
-        && row.lead_organisation.as_ref() != Some(organisation)
+        && p.lead_organisation.as_ref() != Some(organisation)
     {
         return false;
     }
     if let Some(lead) = f.lead
-        && (lead == LeadFilter::Assigned) != e.lead_assigned
+        && (lead == LeadFilter::Assigned) != p.lead_assigned
     {
         return false;
     }
     if let Some(need) = f.need
-        && !row.need_codes.iter().any(|n| n == need.code())
+        && !p.need_codes.iter().any(|n| n == need.code())
     {
         return false;
     }
-    if f.nationality.is_some_and(|g| g != row.nationality) {
+    if f.nationality.is_some_and(|g| g != p.nationality) {
         return false;
     }
-    if (f.new_this_month && !e.new_this_month) || (f.living_on_streets && !e.living_on_streets) {
+    if (f.new_this_month && !p.new_this_month) || (f.living_on_streets && !p.living_on_streets) {
         return false;
     }
     match f.escalation {
-        Some(EscalationFilter::Open) if e.escalations.open == 0 => return false,
-        Some(EscalationFilter::Overdue) if e.escalations.overdue == 0 => return false,
+        Some(EscalationFilter::Open) if row.flags.open == 0 => return false,
+        Some(EscalationFilter::Overdue) if row.flags.overdue == 0 => return false,
         _ => {}
     }
     match f.consent {
-        Some(ConsentFilter::Given) if e.consent != Some(true) => false,
-        Some(ConsentFilter::NotGiven) if e.consent != Some(false) => false,
-        _ => true,
+        Some(ConsentFilter::Given) => row.consent,
+        Some(ConsentFilter::NotGiven) => !row.consent,
+        None => true,
     }
 }
 
-fn row(
-    person: &SeenPerson,
-    view: PersonView,
-    today: Date,
-    month: &str,
-    salt: &str,
-    flags: Option<EscalationFlags>,
-    consent: bool,
-) -> Row {
+fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str) -> Prepared {
     let date_of_birth =
         person.records.iter().filter_map(|r| r.date_of_birth.as_deref()).find_map(|d| DateOfBirth::parse(d).ok());
-    let age_band = AgeBand::of_age(date_of_birth.and_then(|d| age_on(d, today)));
     let (first, last, _) = best_name(&person.records);
-    let shows = matches!(view, PersonView::Full | PersonView::Health);
-    let name = match view {
-        PersonView::Full | PersonView::Health => full_name(&person.records),
-        PersonView::Pseudonymised => pseudonym(person.person_id, salt),
-        PersonView::Minimal | PersonView::None => initials(first, last),
-    };
-    let last_place = match view {
-        PersonView::Full => {
-            [&person.last_location, &person.last_borough].into_iter().flatten().cloned().collect::<Vec<_>>().join(", ")
-        }
-        _ => person.last_borough.clone().unwrap_or_default(),
-    };
     let (lead, lead_assigned) = match (&person.lead_organisation, &person.most_frequent_team) {
         (Some(org), _) => (org.clone(), true),
         (None, Some(team)) => (format!("Unassigned (most contact: {team})"), false),
         (None, None) => ("Unassigned".to_owned(), false),
     };
-    let need_codes = person.support_needs.clone();
-    let needs = if matches!(view, PersonView::Full | PersonView::Health | PersonView::Pseudonymised) {
-        person.support_needs.iter().filter_map(|n| SupportNeed::parse(n)).map(SupportNeed::label).collect()
-    } else {
-        Vec::new()
-    };
     let new_this_month = person.first_seen.as_deref().is_some_and(|d| d.starts_with(month));
-    let last_seen = person.last_seen.clone();
     let los = living_on_streets(&person.seen_days, today);
     let days = person.seen_days.len();
-    let why = if new_this_month && shows {
+    let last_seen = person.last_seen.clone();
+    let why_minimal = format!(
+        "Seen bedded down on {days} day{} in the last {WINDOW_DAYS} days, last on {last_seen}",
+        if days == 1 { "" } else { "s" },
+    );
+    let why_full = if new_this_month {
         format!("New this month: first seen bedded down on {}", person.first_seen.clone().unwrap_or_default())
-    } else if los && shows {
+    } else if los {
         format!("Living on the streets: seen bedded down on {days} days in the last 90, last on {last_seen}")
     } else {
-        format!(
-            "Seen bedded down on {days} day{} in the last {WINDOW_DAYS} days, last on {last_seen}",
-            if days == 1 { "" } else { "s" },
-        )
+        why_minimal.clone()
     };
-    Row {
-        nationality: nationality_group(&person.records),
+    Prepared {
+        person_id: person.person_id,
+        full_name: full_name(&person.records),
+        initials: initials(first, last),
+        pseudonym: pseudonym(person.person_id, salt),
+        age_band: AgeBand::of_age(date_of_birth.and_then(|d| age_on(d, today))),
+        last_seen,
+        place: [&person.last_location, &person.last_borough]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        area: person.last_borough.clone().unwrap_or_default(),
+        times_seen: person.times_seen,
+        lead,
+        lead_assigned,
         lead_organisation: person.lead_organisation.clone(),
-        need_codes,
-        entry: ListEntry {
-            person_id: person.person_id,
-            linked: !matches!(view, PersonView::Pseudonymised | PersonView::None),
-            view,
-            name,
-            age_band,
-            last_seen,
-            last_place,
-            times_seen: person.times_seen,
-            lead,
-            lead_assigned,
-            needs,
-            why,
-            escalations: if shows { flags.unwrap_or_default() } else { EscalationFlags::default() },
-            consent: shows.then_some(consent),
-            living_on_streets: shows && los,
-            new_this_month: shows && new_this_month,
-        },
+        needs: person.support_needs.iter().filter_map(|n| SupportNeed::parse(n)).map(SupportNeed::label).collect(),
+        need_codes: person.support_needs.clone(),
+        nationality: nationality_group(&person.records),
+        living_on_streets: los,
+        new_this_month,
+        why_full,
+        why_minimal,
     }
 }

@@ -17,6 +17,8 @@ struct Entries {
     seen: HashMap<(String, String), Arc<Vec<SeenPerson>>>,
     /// Per organisation, per person: whether the organisation works with them.
     works: HashMap<i64, HashMap<i64, bool>>,
+    /// Values the service derives from the data, by key.
+    memos: HashMap<String, Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl ListCache {
@@ -65,5 +67,17 @@ impl ListCache {
         for p in yes {
             known.insert(*p, true);
         }
+    }
+
+    pub fn memo<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<Arc<T>> {
+        self.entries(version).memos.get(key).cloned().and_then(|v| v.downcast::<T>().ok())
+    }
+
+    pub fn keep_memo<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: Arc<T>) {
+        let mut entries = self.entries(version);
+        if entries.memos.len() > 16 {
+            entries.memos.clear();
+        }
+        entries.memos.insert(key.to_owned(), value);
     }
 }

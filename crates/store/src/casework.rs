@@ -22,7 +22,8 @@ pub trait Casework: Send + Sync {
         now: &str,
     ) -> impl Future<Output = Result<Vec<AccessFacts>>> + Send;
     fn person_exists(&self, person_id: i64) -> impl Future<Output = Result<bool>> + Send;
-    /// Open escalations of some persons, and those past their deadline at `now`.
+    /// Open escalations of some persons, and those past their deadline at `now` (for a long
+    /// list, of everyone with one: callers look up their own).
     fn escalation_flags(
         &self,
         person_ids: &[i64],
@@ -95,6 +96,18 @@ pub trait Casework: Send + Sync {
     /// Names used in imported records (CHAIN teams, Inform providers) for an organisation, so
     /// the access rules know which organisation recorded what.
     fn add_organisation_name(&self, name: &str, organisation_id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// A value derived from the data and kept in memory until the data change, with the data's
+    /// version to keep a new one under (see `cache.rs`).
+    fn memo<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<(String, Option<std::sync::Arc<T>>)>> + Send;
+    fn keep_memo<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: std::sync::Arc<T>);
+    /// A kept value under a version already read with [`Casework::memo`].
+    fn memo_at<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<std::sync::Arc<T>>;
+    /// What access decisions depend on besides the data: every consent recorded or withdrawn,
+    /// and the break-glass accesses a user has open at `now`.
+    fn access_version(&self, user_id: i64, now: &str) -> impl Future<Output = Result<String>> + Send;
     /// The stored value of a setting, storing `value` first when there is none.
     fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
 }
@@ -411,8 +424,10 @@ impl Casework for SqlStore {
     }
 
     async fn escalation_flags(&self, person_ids: &[i64], now: &str) -> Result<HashMap<i64, EscalationFlags>> {
-        // Open escalations are few next to the people on a list: one read of all of them.
-        let wanted: std::collections::HashSet<i64> = person_ids.iter().copied().collect();
+        // Open escalations are few next to the people on a list: one read of all of them, kept
+        // for the persons asked about (a short list is looked up, a long one taken whole).
+        let wanted: Option<std::collections::HashSet<i64>> =
+            (person_ids.len() <= 64).then(|| person_ids.iter().copied().collect());
         let mut flags: HashMap<i64, EscalationFlags> = HashMap::new();
         let rows =
             sqlx::query("SELECT person_id, deadline_at FROM escalations WHERE state IN ('open', 'acknowledged')")
@@ -420,7 +435,7 @@ impl Casework for SqlStore {
                 .await?;
         for row in rows {
             let person: i64 = row.try_get("person_id")?;
-            if !wanted.contains(&person) {
+            if wanted.as_ref().is_some_and(|w| !w.contains(&person)) {
                 continue;
             }
             let f = flags.entry(person).or_default();
@@ -883,11 +898,55 @@ impl Casework for SqlStore {
     }
 
     async fn setting_or_insert(&self, name: &str, value: &str) -> Result<String> {
+        // Read first: the common case writes nothing.
+        let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(stored) = stored {
+            return Ok(stored);
+        }
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(value)
             .execute(self.pool())
             .await?;
         Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = $1").bind(name).fetch_one(self.pool()).await?)
+    }
+
+    async fn memo<T: Send + Sync + 'static>(&self, key: &str) -> Result<(String, Option<std::sync::Arc<T>>)> {
+        let version = self.data_version().await?;
+        let found = self.cache.memo(&version, key);
+        Ok((version, found))
+    }
+
+    fn keep_memo<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: std::sync::Arc<T>) {
+        self.cache.keep_memo(version, key, value);
+    }
+
+    fn memo_at<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<std::sync::Arc<T>> {
+        self.cache.memo(version, key)
+    }
+
+    async fn access_version(&self, user_id: i64, now: &str) -> Result<String> {
+        let consents = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(id) AS last, MAX(withdrawn_at) AS withdrawn, MAX(expires_on) AS expires FROM consents",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let glass: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM break_glass WHERE user_id = $1 AND expires_at > $2 ORDER BY id")
+                .bind(user_id)
+                .bind(now)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(format!(
+            "{}/{}/{}/{}/{:?}",
+            consents.try_get::<i64, _>("n")?,
+            consents.try_get::<Option<i64>, _>("last")?.unwrap_or(0),
+            opt_text(&consents, "withdrawn")?.unwrap_or_default(),
+            opt_text(&consents, "expires")?.unwrap_or_default(),
+            glass
+        ))
     }
 }

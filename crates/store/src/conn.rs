@@ -291,6 +291,10 @@ impl Conn {
         }
     }
 
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
             Self::Sqlite(writer) => writer.call(|c| c.execute_batch("COMMIT")).await,

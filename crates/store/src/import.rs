@@ -491,6 +491,14 @@ impl ImportTx {
             self.conn.execute(&create, Vec::new()).await?;
             tracing::debug!(index = %create, seconds = started.elapsed().as_secs_f64(), "rebuilt index after bulk load");
         }
+        if self.conn.is_postgres() && !self.touched.is_empty() {
+            // PostgreSQL plans from table statistics, which autovacuum refreshes only later: after
+            // a bulk load, a person's page would be planned as a scan of every contact.
+            let mut tables = self.touched.clone();
+            tables.sort_unstable();
+            tables.dedup();
+            self.conn.execute(&format!("ANALYZE {}", tables.join(", ")), Vec::new()).await?;
+        }
         let started = std::time::Instant::now();
         self.conn.commit().await?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed import");

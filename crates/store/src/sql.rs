@@ -652,6 +652,10 @@ impl Store for SqlStore {
         .await?;
         let run_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM link_runs").fetch_one(&mut *tx).await?;
         let changes = write_links(&mut tx, links, &run.started_at).await?;
+        if self.backend == Backend::Postgres {
+            // Fresh statistics for the planner after a bulk change (see `ImportTx::commit`).
+            sqlx::query("ANALYZE persons, person_links, link_pairs").execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok((run_id, changes))
     }

@@ -432,6 +432,150 @@ pub async fn withdraw_consent<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Escalation {
+    pub id: i64,
+    pub person_id: i64,
+    /// The person as the access rules allow: a name, initials, or a sentence saying they are
+    /// not shown.
+    pub person: String,
+    pub service_area: String,
+    pub blocked: String,
+    pub needed: String,
+    pub needed_by: Option<String>,
+    pub raised_by: String,
+    pub organisation: String,
+    pub raised_at: String,
+    /// `open`, `acknowledged`, `resolved` or `declined`.
+    pub state: &'static str,
+    /// 1 service leader, 2 head of service, 3 the Strategic Group's agenda.
+    pub level: i64,
+    pub deadline_at: String,
+    pub overdue: bool,
+}
+
+fn escalation_json(item: byname_service::escalations::EscalationItem) -> Escalation {
+    let e = item.row;
+    Escalation {
+        id: e.id,
+        person_id: e.person_id,
+        person: item.person.text,
+        service_area: e.service_area,
+        blocked: e.blocked,
+        needed: e.needed,
+        needed_by: e.needed_by,
+        raised_by: e.raised_by_name,
+        organisation: e.organisation,
+        raised_at: e.raised_at,
+        state: e.state.code(),
+        level: e.level.number(),
+        deadline_at: e.deadline_at,
+        overdue: item.overdue,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct EscalationFilter {
+    /// `open`, `acknowledged`, `resolved` or `declined`.
+    state: Option<String>,
+}
+
+/// My escalations: raised by my organisation, or addressed to me, my area or my level.
+#[utoipa::path(get, path = "/api/v1/escalations", params(("state" = Option<String>, Query, description = "open, acknowledged, resolved or declined")),
+    responses((status = 200, body = Vec<Escalation>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn escalations<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    params: Result<Query<EscalationFilter>, QueryRejection>,
+) -> Result<Json<Vec<Escalation>>, ApiError> {
+    let user = api_user(&state, &headers).await?;
+    let Query(params) = params.map_err(|r| ApiError(StatusCode::BAD_REQUEST, "invalid", r.body_text()))?;
+    let wanted =
+        match params.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => Some(byname_domain::escalation::State::parse(text).ok_or_else(|| {
+                ApiError(StatusCode::BAD_REQUEST, "invalid", format!("state: {text:?} is not a state"))
+            })?),
+        };
+    let items = byname_service::escalations::my_escalations(&state.store, &user, wanted, state.clock.now()).await?;
+    Ok(Json(items.into_iter().map(escalation_json).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewEscalation {
+    /// One of the service areas: adult_social_care, substance_misuse, health, mental_health,
+    /// housing, immigration_advice, police, other.
+    pub service_area: String,
+    pub blocked: String,
+    pub needed: String,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub needed_by: Option<String>,
+}
+
+/// Raises a blockage on a person whose record the user sees in full.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/escalations", request_body = NewEscalation,
+    params(("id" = i64, Path, description = "The person's id")),
+    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn raise_escalation<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<NewEscalation>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let user = api_writer(&state, &headers).await?;
+    let (Path(id), Json(body)) = (id?, body?);
+    let form = byname_service::escalations::RaiseForm {
+        service_area: body.service_area,
+        blocked: body.blocked,
+        needed: body.needed,
+        needed_by: body.needed_by.unwrap_or_default(),
+    };
+    let created = byname_service::escalations::raise(&state.store, &user, id, &form, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EscalationAnswer {
+    /// `acknowledge`, `resolve` or `decline`.
+    pub action: String,
+    /// Required to decline.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Acknowledges, resolves or declines an escalation.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/answer", request_body = EscalationAnswer,
+    params(("id" = i64, Path, description = "The escalation's id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer_escalation<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<EscalationAnswer>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    use byname_domain::escalation::Action;
+    let user = api_writer(&state, &headers).await?;
+    let (Path(id), Json(body)) = (id?, body?);
+    let action = match body.action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "resolve" => Action::Resolve,
+        "decline" => Action::Decline,
+        other => {
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("action: {other:?} is not an answer"),
+            ));
+        }
+    };
+    let reason = body.reason.unwrap_or_default();
+    byname_service::escalations::act(&state.store, &user, id, action, &reason, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -862,3 +862,66 @@ async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_da
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.ok();
     admin.close().await;
 }
+
+/// The CSRF token the API wants in `X-CSRF-Token`, from `GET /api/v1/me`.
+async fn api_csrf(app: &App, cookie: &str) -> String {
+    let me: serde_json::Value = serde_json::from_str(&send(app, get("/api/v1/me", Some(cookie))).await.body).unwrap();
+    me["csrf_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn escalations_are_raised_listed_and_answered_through_the_api() {
+    let app = app().await;
+    let care = app.store.upsert_organisation("Westminster Adult Social Care", "adult_social_care").await.unwrap();
+    let leader_id = byname_service::accounts::add_user(
+        &app.store,
+        "leader",
+        "Lee Leader",
+        "service_leader",
+        care,
+        support::PASSWORD,
+        "2024-07-01T08:00:00Z",
+    )
+    .await
+    .unwrap();
+    byname_service::accounts::set_profile(&app.store, leader_id, "service_leader", Some("adult_social_care"), false)
+        .await
+        .unwrap();
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let worker_csrf = api_csrf(&app, &worker).await;
+    let person = app.store.person_membership().await.unwrap().iter().find(|(_, id, _)| id == "C1").unwrap().2;
+    let raise = r#"{"service_area": "adult_social_care", "blocked": "Care Act assessment <refused>", "needed": "An assessment this week"}"#;
+    let raised =
+        send(&app, api_post(&format!("/api/v1/persons/{person}/escalations"), &worker, Some(&worker_csrf), raise))
+            .await;
+    assert_eq!(raised.status, StatusCode::CREATED, "{}", raised.body);
+    let id: serde_json::Value = serde_json::from_str(&raised.body).unwrap();
+    let id = id["id"].as_i64().unwrap();
+    let bad_area = r#"{"service_area": "astrology", "blocked": "x", "needed": "y"}"#;
+    let refused =
+        send(&app, api_post(&format!("/api/v1/persons/{person}/escalations"), &worker, Some(&worker_csrf), bad_area))
+            .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+
+    let leader = sign_in_as(&app, "leader", support::PASSWORD).await;
+    let mine: serde_json::Value =
+        serde_json::from_str(&send(&app, get("/api/v1/escalations?state=open", Some(&leader))).await.body).unwrap();
+    let item = mine.as_array().unwrap().iter().find(|e| e["id"] == id).expect("addressed to the area's leader");
+    assert_eq!((item["blocked"].as_str(), item["level"].as_i64()), (Some("Care Act assessment <refused>"), Some(1)));
+    assert!(
+        !item["person"].as_str().unwrap().contains("Mary"),
+        "the leader's organisation has no access to Mary: {item}"
+    );
+    let leader_csrf = api_csrf(&app, &leader).await;
+    let answer =
+        |body: &'static str| api_post(&format!("/api/v1/escalations/{id}/answer"), &leader, Some(&leader_csrf), body);
+    let no_reason = send(&app, answer(r#"{"action": "decline"}"#)).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "a decline needs a reason: {}", no_reason.body);
+    assert_eq!(send(&app, answer(r#"{"action": "acknowledge"}"#)).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(send(&app, answer(r#"{"action": "resolve"}"#)).await.status, StatusCode::NO_CONTENT);
+    let done: serde_json::Value =
+        serde_json::from_str(&send(&app, get("/api/v1/escalations?state=resolved", Some(&worker))).await.body).unwrap();
+    assert!(done.as_array().unwrap().iter().any(|e| e["id"] == id), "{done}");
+    let bad_state = send(&app, get("/api/v1/escalations?state=lost", Some(&worker))).await;
+    assert_eq!(bad_state.status, StatusCode::BAD_REQUEST);
+}

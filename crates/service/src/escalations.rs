@@ -199,7 +199,7 @@ pub async fn raise<S: Store>(
 
 /// How each person is shown to the user, by the access rules, with the audit entries of the
 /// names and initials shown.
-async fn person_labels<S: Store>(
+pub(crate) async fn person_labels<S: Store>(
     store: &S,
     user: &SessionUser,
     person_ids: &[i64],

@@ -108,6 +108,34 @@ pub trait Casework: Send + Sync {
     /// What access decisions depend on besides the data: every consent recorded or withdrawn,
     /// and the break-glass accesses a user has open at `now`.
     fn access_version(&self, user_id: i64, now: &str) -> impl Future<Output = Result<String>> + Send;
+    /// The partnership's resources, those still in use first, each with its latest offer.
+    fn resources(&self) -> impl Future<Output = Result<Vec<ResourceRow>>> + Send;
+    fn add_resource(
+        &self,
+        kind: &str,
+        name: &str,
+        organisation_id: i64,
+        available_from: &str,
+        by: i64,
+        at: &str,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Offers an available resource to a person; false when it is not available.
+    fn offer_resource(
+        &self,
+        resource_id: i64,
+        person_id: i64,
+        by: i64,
+        reason: &str,
+        at: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Records what came of the live offer of a resource: `accepted` takes the resource,
+    /// `refused` and `withdrawn` free it. Returns the person, or `None` when nothing was offered.
+    fn close_offer(
+        &self,
+        resource_id: i64,
+        outcome: &str,
+        at: &str,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// The stored value of a setting, storing `value` first when there is none.
     fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
 }
@@ -948,5 +976,117 @@ impl Casework for SqlStore {
             opt_text(&consents, "expires")?.unwrap_or_default(),
             glass
         ))
+    }
+
+    async fn resources(&self) -> Result<Vec<ResourceRow>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.kind, r.name, o.name AS organisation, r.available_from, r.state, \
+             f.id AS offer_id, f.person_id, u.display_name AS decided_by, u.organisation_id AS decider_organisation_id, \
+             f.reason, f.offered_at, f.outcome FROM resources r JOIN organisations o ON o.id = r.organisation_id \
+             LEFT JOIN resource_offers f ON f.id = (SELECT MAX(g.id) FROM resource_offers g WHERE g.resource_id = r.id) \
+             LEFT JOIN users u ON u.id = f.decided_by \
+             WHERE r.state <> 'withdrawn' ORDER BY r.state = 'taken', r.available_from, r.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let offer = match r.try_get::<Option<i64>, _>("offer_id")? {
+                    Some(id) => Some(OfferRow {
+                        id,
+                        person_id: r.try_get("person_id")?,
+                        decided_by: r.try_get("decided_by")?,
+                        decider_organisation_id: r.try_get("decider_organisation_id")?,
+                        reason: r.try_get("reason")?,
+                        offered_at: r.try_get("offered_at")?,
+                        outcome: r.try_get("outcome")?,
+                    }),
+                    None => None,
+                };
+                Ok(ResourceRow {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    name: r.try_get("name")?,
+                    organisation: r.try_get("organisation")?,
+                    available_from: r.try_get("available_from")?,
+                    state: r.try_get("state")?,
+                    offer,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_resource(
+        &self,
+        kind: &str,
+        name: &str,
+        organisation_id: i64,
+        available_from: &str,
+        by: i64,
+        at: &str,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO resources (kind, name, organisation_id, available_from, state, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, 'available', $5, $6) RETURNING id",
+        )
+        .bind(kind)
+        .bind(name)
+        .bind(organisation_id)
+        .bind(available_from)
+        .bind(by)
+        .bind(at)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    async fn offer_resource(&self, resource_id: i64, person_id: i64, by: i64, reason: &str, at: &str) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        // Taken only while available: two offers at once cannot both win.
+        let claimed = sqlx::query("UPDATE resources SET state = 'offered' WHERE id = $1 AND state = 'available'")
+            .bind(resource_id)
+            .execute(&mut *tx)
+            .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO resource_offers (resource_id, person_id, decided_by, reason, offered_at, outcome) \
+             VALUES ($1, $2, $3, $4, $5, 'offered')",
+        )
+        .bind(resource_id)
+        .bind(person_id)
+        .bind(by)
+        .bind(reason)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn close_offer(&self, resource_id: i64, outcome: &str, at: &str) -> Result<Option<i64>> {
+        let mut tx = self.pool().begin().await?;
+        let offer = sqlx::query(
+            "SELECT id, person_id FROM resource_offers WHERE resource_id = $1 AND outcome = 'offered' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(resource_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(offer) = offer else { return Ok(None) };
+        let (id, person): (i64, i64) = (offer.try_get("id")?, offer.try_get("person_id")?);
+        sqlx::query("UPDATE resource_offers SET outcome = $1, outcome_at = $2 WHERE id = $3")
+            .bind(outcome)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let state = if outcome == "accepted" { "taken" } else { "available" };
+        sqlx::query("UPDATE resources SET state = $1 WHERE id = $2")
+            .bind(state)
+            .bind(resource_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(person))
     }
 }

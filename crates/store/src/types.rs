@@ -486,3 +486,30 @@ pub struct AppliedChange {
     pub service_area: String,
     pub notified: Vec<i64>,
 }
+
+/// One of the partnership's shared resources, with its current offer if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceRow {
+    pub id: i64,
+    /// shelter_bed, hotel_room, hostel_bed, hub_bed or other.
+    pub kind: String,
+    pub name: String,
+    pub organisation: String,
+    pub available_from: String,
+    /// available, offered or taken.
+    pub state: String,
+    pub offer: Option<OfferRow>,
+}
+
+/// A resource offered to a person: who decided and why, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OfferRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub decided_by: String,
+    pub decider_organisation_id: i64,
+    pub reason: String,
+    pub offered_at: String,
+    /// offered, accepted, refused or withdrawn.
+    pub outcome: String,
+}

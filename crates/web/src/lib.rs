@@ -11,6 +11,7 @@ mod linkage;
 mod pages;
 mod people;
 mod reports;
+mod resources;
 mod scenarios;
 
 use axum::Router;
@@ -66,6 +67,9 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/people/{id}/actions", post(people::add_action::<S>))
         .route("/people/{id}/actions/{action}/done", post(people::complete_action::<S>))
         .route("/people/{id}/lead", post(people::assign_lead::<S>))
+        .route("/people/{id}/offer", post(resources::offer::<S>))
+        .route("/resources", get(resources::resources_page::<S>).post(resources::add_resource::<S>))
+        .route("/resources/{id}/outcome", post(resources::outcome::<S>))
         .route("/people/{id}/escalations", post(escalations::raise::<S>))
         .route("/escalations", get(escalations::list_page::<S>))
         .route("/escalations/{id}", get(escalations::detail_page::<S>))

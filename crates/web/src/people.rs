@@ -62,9 +62,15 @@ pub async fn person_page<S: Store>(
         Ok(o) => o,
         Err(error) => return server_error(&error),
     };
+    let available = match byname_service::resources::available(&state.store, &user).await {
+        Ok(a) => a,
+        Err(error) => return error_page(&user, &error),
+    };
     match casework::person_page(&state.store, &user, person, state.clock.today(), &now_text(&state)).await {
         Ok(page) => {
-            layout("Person", Some(&user), render(&page, &user, &organisations, state.clock.today())).into_response()
+            let body = render(&page, &user, &organisations, state.clock.today());
+            let offer = offer_form(&page, &user, &available);
+            layout("Person", Some(&user), html! { (body) (offer) }).into_response()
         }
         // Reviewers reach identifiable records only through the linkage pages.
         Err(CaseError::NotFound) if can_review_links(user.role) => {
@@ -250,6 +256,30 @@ fn render(
                         label for="reason" { "Reason" }
                         textarea #reason name="reason" required minlength="10" maxlength="2000" {}
                         button type="submit" { "Open the record" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The form offering one of the partnership's available resources to the person.
+fn offer_form(p: &PersonPage, user: &SessionUser, available: &[byname_store::ResourceRow]) -> Markup {
+    html! {
+        @if p.decision.view == PersonView::Full && can_record(user.role) {
+            section.narrow aria-labelledby="offer-heading" {
+                h2 #offer-heading { "Offer a shared resource" }
+                @if available.is_empty() { p { "No resource is available now. " a href="/resources" { "Shared resources" } } }
+                @else {
+                    form method="post" action=(format!("/people/{}/offer", p.person_id)) {
+                        input type="hidden" name="csrf" value=(user.csrf_token);
+                        label for="resource" { "Resource" }
+                        select #resource name="resource" {
+                            @for r in available { option value=(r.id) { (r.name) " (" (r.organisation) ", from " (r.available_from) ")" } }
+                        }
+                        label for="offer-reason" { "Why this person" }
+                        textarea #offer-reason name="reason" required maxlength="2000" {}
+                        button type="submit" { "Offer" }
                     }
                 }
             }

@@ -925,3 +925,52 @@ async fn escalations_are_raised_listed_and_answered_through_the_api() {
     let bad_state = send(&app, get("/api/v1/escalations?state=lost", Some(&worker))).await;
     assert_eq!(bad_state.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_shared_room_is_added_offered_from_the_person_page_and_its_outcome_recorded() {
+    let app = app().await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let page = send(&app, get("/resources", Some(&worker))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = hidden_value(&page.body, "csrf");
+    let add = format!("csrf={csrf}&kind=hotel_room&name=Room+%3Ci%3E12%3C%2Fi%3E&available_from=2024-07-01");
+    assert_eq!(
+        send(&app, post("/resources", &worker, &add.replace(&csrf, "forged"))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(send(&app, post("/resources", &worker, &add)).await.status, StatusCode::SEE_OTHER);
+    let person = app.store.person_membership().await.unwrap().iter().find(|(_, id, _)| id == "C1").unwrap().2;
+    let record = send(&app, get(&format!("/people/{person}"), Some(&worker))).await;
+    assert!(
+        record.body.contains("Offer a shared resource") && record.body.contains("Room &lt;i&gt;12&lt;/i&gt;"),
+        "{}",
+        record.body
+    );
+    let resource = hidden_option(&record.body, "resource");
+    let offered = send(
+        &app,
+        post(
+            &format!("/people/{person}/offer"),
+            &worker,
+            &format!("csrf={csrf}&resource={resource}&reason=Cold+night"),
+        ),
+    )
+    .await;
+    assert_eq!(offered.status, StatusCode::SEE_OTHER, "{}", offered.body);
+    let list = send(&app, get("/resources", Some(&worker))).await;
+    assert!(list.body.contains("Mary O&#39;Neill") || list.body.contains("Mary O'Neill"), "{}", list.body);
+    assert!(list.body.contains("Cold night") && list.body.contains("offered"), "{}", list.body);
+    let closed =
+        send(&app, post(&format!("/resources/{resource}/outcome"), &worker, &format!("csrf={csrf}&outcome=accepted")))
+            .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    assert!(send(&app, get("/resources", Some(&worker))).await.body.contains("taken"));
+}
+
+/// The value of the first option of a select.
+fn hidden_option(body: &str, select: &str) -> String {
+    let start = body.find(&format!("name=\"{select}\"")).unwrap_or_else(|| panic!("no {select} in {body}"));
+    let marker = "<option value=\"";
+    let at = body[start..].find(marker).unwrap() + start + marker.len();
+    body[at..].split('"').next().unwrap().to_owned()
+}

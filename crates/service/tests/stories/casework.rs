@@ -249,3 +249,68 @@ async fn the_audit_log_is_a_hash_chain_that_shows_tampering_and_a_subject_access
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_shared_bed_is_offered_with_who_decided_and_why_and_others_see_the_person_as_the_rules_allow() {
+    use byname_service::resources;
+    each_store(async |store, label| {
+        import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let john = john(store).await;
+        let noon = datetime!(2024-07-01 12:00 UTC);
+        let worker = user(store, "worker", "outreach_worker").await;
+        let other = user_of(store, "daycentre", "outreach_worker", "The Passage").await;
+        let analyst = user_of(store, "analyst", "analyst", "Westminster City Council").await;
+        assert!(matches!(
+            resources::add(store, &analyst, "hotel_room", "Room 12", "2024-07-01", noon).await,
+            Err(CaseError::Forbidden)
+        ));
+        assert!(matches!(
+            resources::add(store, &worker, "castle", "Keep", "2024-07-01", noon).await,
+            Err(CaseError::Invalid(_))
+        ));
+        let room = resources::add(store, &other, "hotel_room", "Room 12, Victoria", "2024-07-01", noon).await.unwrap();
+
+        // The day centre does not see John's record, so it cannot offer him the room.
+        assert!(matches!(
+            resources::offer(store, &other, room, john, "Needs a room tonight", noon).await,
+            Err(CaseError::Forbidden)
+        ));
+        assert!(matches!(resources::offer(store, &worker, room, john, "  ", noon).await, Err(CaseError::Invalid(_))));
+        resources::offer(store, &worker, room, john, "Sleeping out in the cold, agreed at the morning huddle", noon)
+            .await
+            .unwrap();
+        let again = resources::offer(store, &worker, room, john, "Twice", noon).await;
+        assert!(matches!(again, Err(CaseError::Invalid(_))), "{label}: a room is offered to one person at a time");
+
+        let seen_by_worker = resources::resources(store, &worker, noon).await.unwrap();
+        let item = seen_by_worker.iter().find(|r| r.row.id == room).unwrap();
+        assert_eq!(item.row.state, "offered");
+        let offer = item.row.offer.as_ref().unwrap();
+        assert_eq!(
+            (offer.decided_by.as_str(), offer.reason.as_str()),
+            ("worker", "Sleeping out in the cold, agreed at the morning huddle")
+        );
+        assert_eq!(item.person.as_ref().unwrap().text, "John Smith");
+        let seen_by_other = resources::resources(store, &other, noon).await.unwrap();
+        assert_eq!(seen_by_other[0].person.as_ref().unwrap().text, "J. S.", "{label}: the minimal entry only");
+
+        resources::close(store, &other, room, "refused", noon).await.unwrap();
+        assert_eq!(resources::available(store, &worker).await.unwrap().len(), 1, "refused: free again");
+        resources::offer(store, &worker, room, john, "Asked again in the evening", noon).await.unwrap();
+        resources::close(store, &worker, room, "accepted", noon).await.unwrap();
+        assert!(resources::available(store, &worker).await.unwrap().is_empty(), "{label}: taken");
+        assert!(resources::close(store, &worker, room, "accepted", noon).await.is_err(), "no open offer");
+        let audit = store
+            .search_audit(&byname_store::AuditQuery {
+                person_id: Some(john),
+                action: Some("offer_resource".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 2);
+    })
+    .await;
+}

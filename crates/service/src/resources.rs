@@ -1,0 +1,173 @@
+//! The partnership's shared resources: shelter beds, hotel rooms and other places a partner
+//! makes available, offered to a person from the by-name list with who decided and why, and
+//! what came of the offer. An offer is made only on a person whose record the user sees in full;
+//! everyone who reads the list of resources sees each person as the access rules allow, audited.
+
+use crate::access;
+use crate::accounts::SessionUser;
+use crate::casework::CaseError;
+use crate::escalations::{PersonLabel, person_labels};
+use byname_domain::access::{PersonView, can_record};
+use byname_store::sql_instant;
+use byname_store::{ResourceRow, Store};
+use time::OffsetDateTime;
+
+/// The kinds of resource, with their labels.
+pub const KINDS: [(&str, &str); 5] = [
+    ("shelter_bed", "Shelter bed"),
+    ("hotel_room", "Hotel room"),
+    ("hostel_bed", "Hostel bed"),
+    ("hub_bed", "Assessment hub bed"),
+    ("other", "Other"),
+];
+
+/// What came of an offer.
+pub const OUTCOMES: [&str; 3] = ["accepted", "refused", "withdrawn"];
+
+/// A resource with the person it was offered to, as the user may see them.
+#[derive(Debug, Clone)]
+pub struct ResourceItem {
+    pub row: ResourceRow,
+    pub person: Option<PersonLabel>,
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, CaseError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(CaseError::Invalid(format!("{field}: required")));
+    }
+    if value.chars().count() > max {
+        return Err(CaseError::Invalid(format!("{field}: at most {max} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+/// Every resource still in use, for those who record case work.
+pub async fn resources<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    now: OffsetDateTime,
+) -> Result<Vec<ResourceItem>, CaseError> {
+    if !can_record(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    let rows = store.resources().await?;
+    let people: Vec<i64> = rows.iter().filter_map(|r| r.offer.as_ref().map(|o| o.person_id)).collect();
+    let labels = person_labels(store, user, &people, "view_resources", now.date(), &sql_instant(now)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let person = row.offer.as_ref().and_then(|o| labels.get(&o.person_id).cloned());
+            ResourceItem { row, person }
+        })
+        .collect())
+}
+
+/// Makes a resource available to the partnership, from the user's organisation.
+pub async fn add<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    kind: &str,
+    name: &str,
+    available_from: &str,
+    now: OffsetDateTime,
+) -> Result<i64, CaseError> {
+    if !can_record(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    if !KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(CaseError::Invalid(format!("kind: {kind:?} is not a kind of resource")));
+    }
+    let name = text("name", name, 200)?;
+    let from = byname_domain::date::parse_iso_date(available_from.trim())
+        .map_err(|_| CaseError::Invalid(format!("available from: {available_from:?} is not a date")))?;
+    let at = sql_instant(now);
+    let id =
+        store.add_resource(kind, &name, user.organisation_id, &byname_domain::date::iso(from), user.id, &at).await?;
+    store
+        .append_audit(&access::entry(
+            user,
+            "add_resource",
+            None,
+            "case_coordination",
+            None,
+            format!("resource {id}"),
+            &at,
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Offers an available resource to a person whose record the user sees, with the reason.
+pub async fn offer<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    resource_id: i64,
+    person_id: i64,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), CaseError> {
+    if !can_record(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    let at = sql_instant(now);
+    if !store.person_exists(person_id).await? {
+        return Err(CaseError::NotFound);
+    }
+    let (decision, _) = access::decision(store, user, person_id, now.date(), &at).await?;
+    match decision.view {
+        PersonView::Full => {}
+        PersonView::None | PersonView::Pseudonymised => return Err(CaseError::NotFound),
+        _ => return Err(CaseError::Forbidden),
+    }
+    let reason = text("reason", reason, 2000)?;
+    if !store.offer_resource(resource_id, person_id, user.id, &reason, &at).await? {
+        return Err(CaseError::Invalid("that resource is not available".into()));
+    }
+    let detail = format!("resource {resource_id} offered: {reason}");
+    store
+        .append_audit(&access::entry(
+            user,
+            "offer_resource",
+            Some(person_id),
+            "case_coordination",
+            Some(decision.basis),
+            detail,
+            &at,
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Records what came of an offer.
+pub async fn close<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    resource_id: i64,
+    outcome: &str,
+    now: OffsetDateTime,
+) -> Result<(), CaseError> {
+    if !can_record(user.role) {
+        return Err(CaseError::Forbidden);
+    }
+    if !OUTCOMES.contains(&outcome) {
+        return Err(CaseError::Invalid(format!("outcome: {outcome:?} is not accepted, refused or withdrawn")));
+    }
+    let at = sql_instant(now);
+    let Some(person) = store.close_offer(resource_id, outcome, &at).await? else {
+        return Err(CaseError::Invalid("that resource has no open offer".into()));
+    };
+    let detail = format!("resource {resource_id}: {outcome}");
+    store
+        .append_audit(&access::entry(user, "close_offer", Some(person), "case_coordination", None, detail, &at))
+        .await?;
+    Ok(())
+}
+
+/// The resources that can be offered now (no person data).
+pub async fn available<S: Store>(store: &S, user: &SessionUser) -> Result<Vec<ResourceRow>, CaseError> {
+    if !can_record(user.role) {
+        return Ok(Vec::new());
+    }
+    Ok(store.resources().await?.into_iter().filter(|r| r.state == "available").collect())
+}

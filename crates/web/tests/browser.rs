@@ -339,3 +339,106 @@ async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_org
     client.close().await.ok();
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswered_one_moves_up() {
+    use byname_store::Store;
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;
+    let outreach = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    let care = store.upsert_organisation("Westminster Adult Social Care", "adult_social_care").await.unwrap();
+    let add = async |username: &str, role: &str, organisation: i64, area: Option<&str>| {
+        let id = byname_service::accounts::add_user(
+            &store,
+            username,
+            username,
+            role,
+            organisation,
+            support::PASSWORD,
+            "2024-07-01T08:00:00Z",
+        )
+        .await
+        .unwrap();
+        byname_service::accounts::set_profile(&store, id, role, area, false).await.unwrap();
+    };
+    add("lead", "service_lead", outreach, None).await;
+    add("leader", "service_leader", care, Some("adult_social_care")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(byname_web::serve(state, listener));
+    let person = store.person_membership().await.unwrap().iter().find(|(_, id, _)| id == "C1").unwrap().2;
+
+    let result = async {
+        // The service lead raises a blockage from the person's page.
+        sign_in(&client, &base, "lead").await?;
+        client.goto(&format!("{base}/people/{person}")).await?;
+        client.find(Locator::XPath("//summary[contains(., 'Raise a blockage')]")).await?.click().await?;
+        client.find(Locator::Id("blocked")).await?.send_keys("Care Act assessment refused twice").await?;
+        client.find(Locator::Id("needed")).await?.send_keys("An assessment this week").await?;
+        client.find(Locator::XPath("//button[text()='Raise']")).await?.click().await?;
+        client.wait().for_element(Locator::Css("main")).await?;
+        client.goto(&format!("{base}/escalations")).await?;
+        accessible(&client, "my-escalations-lead").await?;
+        client.find(Locator::Css("form.inline[action='/logout'] button")).await?.click().await?;
+
+        // The area's leader acknowledges it, then resolves it.
+        sign_in(&client, &base, "leader").await?;
+        client.goto(&format!("{base}/escalations")).await?;
+        client.find(Locator::XPath("//a[contains(., 'Care Act assessment refused twice')]")).await?.click().await?;
+        client.wait().for_element(Locator::Css("main.escalation")).await?;
+        accessible(&client, "escalation-leader").await?;
+        client.find(Locator::XPath("//button[text()='Acknowledge']")).await?.click().await?;
+        client.wait().for_element(Locator::XPath("//button[text()='Mark resolved']")).await?.click().await?;
+        client.wait().for_element(Locator::Css("main.escalation")).await?;
+        let state = client.find(Locator::Css("dl.facts")).await?.text().await?;
+        assert!(state.contains("Resolved"), "{state}");
+        let happened = client.find(Locator::Css("ol.timeline")).await?.text().await?;
+        assert!(happened.contains("acknowledged") && happened.contains("resolved"), "{happened}");
+        client.goto(&format!("{base}/notifications")).await?;
+        accessible(&client, "notifications-leader").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+
+    // A second blockage nobody answers: past its deadline, the step moves it to the head of service.
+    let lead = byname_service::accounts::sign_in(
+        &store,
+        "lead",
+        support::PASSWORD,
+        time::macros::datetime!(2024-07-01 09:30 UTC),
+    )
+    .await
+    .unwrap();
+    let lead = byname_service::accounts::session(&store, &lead, time::macros::datetime!(2024-07-01 09:31 UTC))
+        .await
+        .unwrap()
+        .unwrap();
+    let form = byname_service::escalations::RaiseForm {
+        service_area: "adult_social_care".into(),
+        blocked: "No GP registration".into(),
+        needed: "Registration".into(),
+        needed_by: String::new(),
+    };
+    let unanswered =
+        byname_service::escalations::raise(&store, &lead, person, &form, time::macros::datetime!(2024-07-01 09:00 UTC))
+            .await
+            .unwrap();
+    let moved = byname_service::escalations::step(&store, time::macros::datetime!(2024-07-15 09:00 UTC)).await.unwrap();
+    assert_eq!(moved.len(), 1, "only the unanswered one moves");
+    let result = match result {
+        Ok(()) => {
+            async {
+                client.goto(&format!("{base}/escalations/{unanswered}")).await?;
+                let facts = client.find(Locator::Css("dl.facts")).await?.text().await?;
+                assert!(facts.contains("Head of service"), "{facts}");
+                accessible(&client, "escalation-moved-up").await?;
+                Ok(())
+            }
+            .await
+        }
+        error => error,
+    };
+    client.close().await.ok();
+    result.unwrap();
+}

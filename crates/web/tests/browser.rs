@@ -149,8 +149,25 @@ async fn sign_in(client: &fantoccini::Client, base: &str, username: &str) -> Res
     client.find(Locator::Id("username")).await?.send_keys(username).await?;
     client.find(Locator::Id("password")).await?.send_keys(support::PASSWORD).await?;
     client.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    // Signed in once the browser has left the sign-in page (its own `main` is there at once).
+    leave(client, "/login").await
+}
+
+/// Waits until the browser is no longer on `path`, after a click that navigates.
+async fn leave(client: &fantoccini::Client, path: &str) -> Result<(), fantoccini::error::CmdError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.current_url().await?.path() == path && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     client.wait().for_element(Locator::Css("main")).await?;
     Ok(())
+}
+
+/// Signs out with the header's button and waits for the sign-in page.
+async fn sign_out(client: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    let from = client.current_url().await?.path().to_owned();
+    client.find(Locator::Css("form.inline[action='/logout'] button")).await?.click().await?;
+    leave(client, &from).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,7 +337,7 @@ async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_org
         let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
         assert_eq!(fits, serde_json::Value::Bool(true), "the record scrolls sideways on a phone");
         let url = client.current_url().await?;
-        client.find(Locator::Css("form.inline[action='/logout'] button")).await?.click().await?;
+        sign_out(&client).await?;
 
         // A day-centre worker: their organisation has not met him and he has not consented.
         sign_in(&client, &base, "daycentre").await?;
@@ -377,10 +394,11 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
         client.find(Locator::Id("blocked")).await?.send_keys("Care Act assessment refused twice").await?;
         client.find(Locator::Id("needed")).await?.send_keys("An assessment this week").await?;
         client.find(Locator::XPath("//button[text()='Raise']")).await?.click().await?;
-        client.wait().for_element(Locator::Css("main")).await?;
+        // Raised: the browser is on the new escalation's page.
+        client.wait().for_element(Locator::Css("main.escalation")).await?;
         client.goto(&format!("{base}/escalations")).await?;
         accessible(&client, "my-escalations-lead").await?;
-        client.find(Locator::Css("form.inline[action='/logout'] button")).await?.click().await?;
+        sign_out(&client).await?;
 
         // The area's leader acknowledges it, then resolves it.
         sign_in(&client, &base, "leader").await?;
@@ -389,8 +407,10 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
         client.wait().for_element(Locator::Css("main.escalation")).await?;
         accessible(&client, "escalation-leader").await?;
         client.find(Locator::XPath("//button[text()='Acknowledge']")).await?.click().await?;
-        client.wait().for_element(Locator::XPath("//button[text()='Mark resolved']")).await?.click().await?;
-        client.wait().for_element(Locator::Css("main.escalation")).await?;
+        // The page after the answer, not the one before it, which has a resolve button too.
+        client.wait().for_element(Locator::XPath("//dd[text()='Acknowledged']")).await?;
+        client.find(Locator::XPath("//button[text()='Mark resolved']")).await?.click().await?;
+        client.wait().for_element(Locator::XPath("//dd[text()='Resolved']")).await?;
         let state = client.find(Locator::Css("dl.facts")).await?.text().await?;
         assert!(state.contains("Resolved"), "{state}");
         let happened = client.find(Locator::Css("ol.timeline")).await?.text().await?;
@@ -401,6 +421,10 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
     }
     .await;
 
+    if let Err(error) = result {
+        client.close().await.ok();
+        panic!("{error}");
+    }
     // A second blockage nobody answers: past its deadline, the step moves it to the head of service.
     let lead = byname_service::accounts::sign_in(
         &store,
@@ -426,19 +450,14 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
             .unwrap();
     let moved = byname_service::escalations::step(&store, time::macros::datetime!(2024-07-15 09:00 UTC)).await.unwrap();
     assert_eq!(moved.len(), 1, "only the unanswered one moves");
-    let result = match result {
-        Ok(()) => {
-            async {
-                client.goto(&format!("{base}/escalations/{unanswered}")).await?;
-                let facts = client.find(Locator::Css("dl.facts")).await?.text().await?;
-                assert!(facts.contains("Head of service"), "{facts}");
-                accessible(&client, "escalation-moved-up").await?;
-                Ok(())
-            }
-            .await
-        }
-        error => error,
-    };
+    let result = async {
+        client.goto(&format!("{base}/escalations/{unanswered}")).await?;
+        let facts = client.find(Locator::Css("dl.facts")).await?.text().await?;
+        assert!(facts.contains("Head of service"), "{facts}");
+        accessible(&client, "escalation-moved-up").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
     client.close().await.ok();
     result.unwrap();
 }

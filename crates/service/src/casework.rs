@@ -43,6 +43,8 @@ pub struct PersonPage {
     pub name: String,
     pub records: Vec<RecordDetail>,
     pub timeline: Vec<TimelineEvent>,
+    /// Health events (matched by NHS number), for the full record and the health view.
+    pub health_events: Vec<TimelineEvent>,
     pub needs: Vec<&'static str>,
     pub consents: Vec<ConsentRow>,
     pub lead: PersonLead,
@@ -118,9 +120,11 @@ pub async fn person_page<S: Store>(
     } else {
         Vec::new()
     };
+    let health_events = if decision.view.names() { store.health_events(person_id).await? } else { Vec::new() };
     let page = PersonPage {
         person_id,
         decision,
+        health_events,
         name,
         records: if full { records } else { Vec::new() },
         timeline,

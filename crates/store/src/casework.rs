@@ -73,6 +73,8 @@ pub trait Casework: Send + Sync {
         organisation_id: Option<i64>,
         user_id: Option<i64>,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Health events whose NHS number is one of the person's records', newest first.
+    fn health_events(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
     /// Contacts, stays, assessments, escalations and actions, newest first.
     fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
     fn add_contact(&self, contact: &NewContact) -> impl Future<Output = Result<i64>> + Send;
@@ -777,6 +779,29 @@ impl Casework for SqlStore {
         }
         events.sort_by(|a, b| b.date.cmp(&a.date));
         Ok(events)
+    }
+
+    async fn health_events(&self, person_id: i64) -> Result<Vec<TimelineEvent>> {
+        let rows = sqlx::query(
+            "SELECT h.event_date, h.event_type, h.provider FROM health_events h WHERE h.withdrawn = 0 \
+             AND h.nhs_number IN (SELECT r.nhs_number FROM source_records r JOIN person_links l ON l.record_id = r.id \
+             WHERE l.person_id = $1 AND r.withdrawn = 0 AND r.nhs_number IS NOT NULL) ORDER BY h.event_date DESC",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("event_type")?;
+                Ok(TimelineEvent {
+                    date: r.try_get("event_date")?,
+                    kind: "health".into(),
+                    by: opt_text(r, "provider")?,
+                    text: byname_domain::codes::HealthEventType::parse(&kind)
+                        .map_or_else(|| kind.replace('_', " "), |t| t.label().to_owned()),
+                })
+            })
+            .collect()
     }
 
     async fn add_contact(&self, c: &NewContact) -> Result<i64> {

@@ -249,6 +249,8 @@ pub struct Person {
     pub needs: Vec<&'static str>,
     pub lead_organisation: Option<String>,
     pub timeline: Vec<TimelineEvent>,
+    /// Health events matched by NHS number, for the full record and the health view.
+    pub health_events: Vec<TimelineEvent>,
     pub consents: Vec<Consent>,
     pub actions: Vec<Action>,
     /// The day last seen, in the minimal entry.
@@ -276,6 +278,11 @@ pub async fn person<S: Store>(
         lead_organisation: p.lead.organisation,
         timeline: p
             .timeline
+            .into_iter()
+            .map(|e| TimelineEvent { date: e.date, kind: e.kind, by: e.by, text: e.text })
+            .collect(),
+        health_events: p
+            .health_events
             .into_iter()
             .map(|e| TimelineEvent { date: e.date, kind: e.kind, by: e.by, text: e.text })
             .collect(),

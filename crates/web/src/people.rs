@@ -106,6 +106,14 @@ fn render(
                 }
                 _ => {}
             }
+            @if !p.health_events.is_empty() {
+                h2 { "Health events" }
+                ol.timeline {
+                    @for e in &p.health_events {
+                        li.event.health { time datetime=(e.date) { (e.date) } " " (e.text) @if let Some(by) = &e.by { " — " span.by { (by) } } }
+                    }
+                }
+            }
             @if !p.needs.is_empty() {
                 h2 { "Needs" }
                 p { @for need in &p.needs { span.tag { (need) } " " } }

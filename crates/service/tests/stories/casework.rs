@@ -24,6 +24,13 @@ async fn john(store: &byname_store::SqlStore) -> i64 {
 async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audited() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
+        let health_events = Export::new(&[(
+            "health-events.csv",
+            "event_id,nhs_number,name,date_of_birth,event_type,event_date,provider\n\
+             HE1,943 476 5919,John Smith,1975-03-02,flu_vaccination,2023-10-10,Joint Homelessness Team\n\
+             HE2,401 023 2137,Someone Else,1980-01-01,gp_registration,2024-01-05,Great Chapel Street Medical Centre\n",
+        )]);
+        import(store, ImportKind::Health, &health_events.file("health-events.csv")).await.unwrap();
         link(store, &Default::default(), &now()).await.unwrap();
         let john = john(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
@@ -68,9 +75,12 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
         let nurse = casework::person_page(store, &health, john, today(), &now()).await.unwrap();
         assert_eq!((nurse.decision.view, nurse.name.as_str()), (PersonView::Health, "John Smith"), "{label}");
         assert!(nurse.timeline.is_empty() && !nurse.needs.is_empty());
+        let events: Vec<&str> = nurse.health_events.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(events, ["Flu vaccination"], "{label}: matched by John's NHS number");
         // ... and the day centre still sees the minimal entry: that consent was for the NHS team.
         let minimal = casework::person_page(store, &other, john, today(), &now()).await.unwrap();
         assert_eq!(minimal.decision.view, PersonView::Minimal);
+        assert!(minimal.health_events.is_empty(), "no health events in the minimal entry");
 
         // The minimal user may not record anything on John.
         let form =

@@ -2,7 +2,7 @@
 
 use crate::{
     AuditCommand, Cli, Command, DemoArgs, EscalationsCommand, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs,
-    ImportCommand, LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, UsersCommand,
+    ImportCommand, LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, SettingsCommand, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -139,6 +139,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Users(command) => users(&cli, &clock, command).await,
+        Command::Settings(SettingsCommand::ListWindow { days }) => {
+            use byname_service::by_name_list::{WINDOW_SETTING, window_days};
+            let store = open_store(&cli).await?;
+            if let Some(days) = days {
+                if !(1..=3650).contains(days) {
+                    bail!("the list's window must be 1 to 3650 days, not {days}");
+                }
+                byname_store::Casework::set_setting(&store, WINDOW_SETTING, &days.to_string()).await?;
+            }
+            println!("The by-name list shows people seen bedded down in the last {} days.", window_days(&store).await?);
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli).await?;
             let verification = byname_service::audit::verify(&store).await?;

@@ -83,6 +83,9 @@ enum Command {
     /// Project rough sleeping and the by-name list under a change of capacity or rate, next to
     /// the baseline, with the stock-and-flow model fitted to the stored events.
     Scenario(ScenarioArgs),
+    /// The partnership's settings kept in the store.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// The audit log: verify its hash chain, search it.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -414,6 +417,12 @@ enum EscalationsCommand {
         #[arg(long)]
         off: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// The by-name list's window: people seen bedded down within this many days (90 by default).
+    ListWindow { days: Option<i64> },
 }
 
 #[derive(Subcommand)]

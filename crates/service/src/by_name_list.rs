@@ -19,8 +19,17 @@ use byname_store::{EscalationFlags, RecordSummary, SeenPerson, Store, StoreError
 use sha2::{Digest, Sha256};
 use time::Date;
 
-/// People seen bedded down within this many days are on the list.
+/// People seen bedded down within this many days are on the list, unless the partnership sets
+/// another window (`byname settings list-window DAYS`, kept in the store).
 pub const WINDOW_DAYS: i64 = 90;
+/// The name of the stored setting.
+pub const WINDOW_SETTING: &str = "list_window_days";
+
+/// The list's window in days: the stored setting, or [`WINDOW_DAYS`].
+pub async fn window_days<S: Store>(store: &S) -> Result<i64, StoreError> {
+    let stored = store.setting_or_insert(WINDOW_SETTING, &WINDOW_DAYS.to_string()).await?;
+    Ok(stored.parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).unwrap_or(WINDOW_DAYS))
+}
 pub const PER_PAGE: usize = 50;
 /// The living-on-the-streets rule over the last 30 days (CHAIN's: enough distinct days over a
 /// long enough span).
@@ -404,7 +413,8 @@ struct PreparedList {
 
 /// Everyone on the list, prepared, from the store's memory when the data have not changed.
 async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListError> {
-    let since = today - time::Duration::days(WINDOW_DAYS - 1);
+    let window = window_days(store).await?;
+    let since = today - time::Duration::days(window - 1);
     let key = format!("by_name_list/{}/{}", iso(since), iso(today));
     let (version, kept) = store.memo::<Vec<Prepared>>(&key).await?;
     if let Some(people) = kept {
@@ -414,7 +424,7 @@ async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListE
     let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
     let month = iso(today)[..7].to_owned();
     let prepared: std::sync::Arc<Vec<Prepared>> =
-        std::sync::Arc::new(people.iter().map(|p| prepared(p, today, &month, &salt)).collect());
+        std::sync::Arc::new(people.iter().map(|p| prepared(p, today, &month, &salt, window)).collect());
     store.keep_memo(&version, &key, prepared.clone());
     Ok(PreparedList { people: prepared, since, key, version })
 }
@@ -537,7 +547,7 @@ fn keep(row: &Row, f: &Filters) -> bool {
     }
 }
 
-fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str) -> Prepared {
+fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str, window: i64) -> Prepared {
     let date_of_birth =
         person.records.iter().filter_map(|r| r.date_of_birth.as_deref()).find_map(|d| DateOfBirth::parse(d).ok());
     let (first, last, _) = best_name(&person.records);
@@ -551,13 +561,13 @@ fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str) -> Prepar
     let days = person.seen_days.len();
     let last_seen = person.last_seen.clone();
     let why_minimal = format!(
-        "Seen bedded down on {days} day{} in the last {WINDOW_DAYS} days, last on {last_seen}",
+        "Seen bedded down on {days} day{} in the last {window} days, last on {last_seen}",
         if days == 1 { "" } else { "s" },
     );
     let why_full = if new_this_month {
         format!("New this month: first seen bedded down on {}", person.first_seen.clone().unwrap_or_default())
     } else if los {
-        format!("Living on the streets: seen bedded down on {days} days in the last 90, last on {last_seen}")
+        format!("Living on the streets: seen bedded down on {days} days in the last {window}, last on {last_seen}")
     } else {
         why_minimal.clone()
     };

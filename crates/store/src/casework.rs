@@ -138,6 +138,7 @@ pub trait Casework: Send + Sync {
         outcome: &str,
         at: &str,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
+    fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
     /// The stored value of a setting, storing `value` first when there is none.
     fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
 }
@@ -1113,5 +1114,14 @@ impl Casework for SqlStore {
             .await?;
         tx.commit().await?;
         Ok(Some(person))
+    }
+
+    async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2")
+            .bind(name)
+            .bind(value)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 }

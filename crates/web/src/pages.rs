@@ -346,7 +346,7 @@ fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -
             h1 { "By-name list" }
             p.lede {
                 strong { (page.total) } " people seen rough sleeping from " (iso(page.since)) " to " (iso(page.until))
-                " (the last 90 days)"
+                " (the last " ((page.until - page.since).whole_days() + 1) " days)"
                 @if page.query.filters != Filters::default() { ", as filtered" }
                 "."
             }
@@ -364,7 +364,7 @@ fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -
                 }
             }
             table.list {
-                caption.visually-hidden { "People seen rough sleeping in the last 90 days, page " (page.page) " of " (page.n_pages) }
+                caption.visually-hidden { "People seen rough sleeping from " (iso(page.since)) " to " (iso(page.until)) ", page " (page.page) " of " (page.n_pages) }
                 thead {
                     tr {
                         (sort_header(page, SortKey::Name, "Name"))

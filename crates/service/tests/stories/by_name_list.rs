@@ -64,6 +64,17 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
                 .iter()
                 .all(|a| a.organisation_id == Some(worker.organisation_id) && a.detail.as_deref() == Some("full"))
         );
+
+        // The partnership narrows the window to 14 days: Ștefan, last seen on 15 June, leaves it.
+        byname_store::Casework::set_setting(store, byname_service::by_name_list::WINDOW_SETTING, "14").await.unwrap();
+        let narrow = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
+        let names: Vec<&str> = narrow.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            (names, narrow.since),
+            (vec!["John (Johnny) Smith"], time::macros::date!(2024 - 06 - 18)),
+            "{label}"
+        );
+        assert!(narrow.entries[0].why.contains("in the last 14 days"), "{}", narrow.entries[0].why);
     })
     .await;
 }

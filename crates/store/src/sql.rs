@@ -1023,20 +1023,20 @@ impl SqlStore {
     /// The version of what the by-name list reads: changes with every import, linkage run,
     /// contact recorded and lead assigned. Four lookups on primary keys.
     pub(crate) async fn data_version(&self) -> Result<String> {
-        let max = async |table: &str| -> Result<i64> {
-            let value: Option<i64> =
-                sqlx::query_scalar(&format!("SELECT MAX(id) FROM {table}")).fetch_one(&self.pool).await?;
-            Ok(value.unwrap_or(0))
-        };
-        let leads: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'lead_version'")
-            .fetch_optional(&self.pool)
-            .await?;
+        // One round trip: every page asks.
+        let row = sqlx::query(
+            "SELECT (SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
+             (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
         Ok(format!(
             "{}/{}/{}/{}",
-            max("imports").await?,
-            max("link_runs").await?,
-            max("contacts").await?,
-            leads.unwrap_or_default()
+            max("imports")?,
+            max("runs")?,
+            max("contacts")?,
+            opt_text(&row, "leads")?.unwrap_or_default()
         ))
     }
 }

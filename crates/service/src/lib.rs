@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod agreements;
 pub mod audit;
 pub mod by_name_list;
 pub mod casework;

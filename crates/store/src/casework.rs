@@ -139,6 +139,9 @@ pub trait Casework: Send + Sync {
         at: &str,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Data-sharing agreements, newest first, with the organisations party to each.
+    fn agreements(&self) -> impl Future<Output = Result<Vec<AgreementRow>>> + Send;
+    fn add_agreement(&self, agreement: &NewAgreement) -> impl Future<Output = Result<i64>> + Send;
     /// The stored value of a setting, storing `value` first when there is none.
     fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
 }
@@ -1135,5 +1138,69 @@ impl Casework for SqlStore {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    async fn agreements(&self) -> Result<Vec<AgreementRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.title, a.purpose, a.lawful_basis, a.special_category_condition, a.starts_on, a.ends_on, \
+             u.display_name AS recorded_by, a.recorded_at FROM sharing_agreements a JOIN users u ON u.id = a.recorded_by \
+             ORDER BY a.id DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let parties = sqlx::query(
+            "SELECT p.agreement_id, o.name FROM sharing_agreement_organisations p \
+             JOIN organisations o ON o.id = p.organisation_id ORDER BY o.name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut by_agreement: HashMap<i64, Vec<String>> = HashMap::new();
+        for p in &parties {
+            by_agreement.entry(p.try_get("agreement_id")?).or_default().push(p.try_get("name")?);
+        }
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                Ok(AgreementRow {
+                    id,
+                    title: r.try_get("title")?,
+                    purpose: r.try_get("purpose")?,
+                    lawful_basis: r.try_get("lawful_basis")?,
+                    special_category_condition: opt_text(r, "special_category_condition")?,
+                    starts_on: r.try_get("starts_on")?,
+                    ends_on: opt_text(r, "ends_on")?,
+                    organisations: by_agreement.remove(&id).unwrap_or_default(),
+                    recorded_by: r.try_get("recorded_by")?,
+                    recorded_at: r.try_get("recorded_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_agreement(&self, a: &NewAgreement) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sharing_agreements (title, purpose, lawful_basis, special_category_condition, starts_on, \
+             ends_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&a.title)
+        .bind(&a.purpose)
+        .bind(&a.lawful_basis)
+        .bind(&a.special_category_condition)
+        .bind(&a.starts_on)
+        .bind(&a.ends_on)
+        .bind(a.recorded_by)
+        .bind(&a.recorded_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for organisation in &a.organisations {
+            sqlx::query("INSERT INTO sharing_agreement_organisations (agreement_id, organisation_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(*organisation)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 }

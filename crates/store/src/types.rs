@@ -513,3 +513,33 @@ pub struct OfferRow {
     /// offered, accepted, refused or withdrawn.
     pub outcome: String,
 }
+
+/// A data-sharing agreement between organisations, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgreementRow {
+    pub id: i64,
+    pub title: String,
+    pub purpose: String,
+    /// The UK GDPR Article 6 basis.
+    pub lawful_basis: String,
+    /// The Article 9 (and, where needed, DPA 2018 Schedule 1) condition for special category data.
+    pub special_category_condition: Option<String>,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    pub organisations: Vec<String>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgreement {
+    pub title: String,
+    pub purpose: String,
+    pub lawful_basis: String,
+    pub special_category_condition: Option<String>,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    pub organisations: Vec<i64>,
+    pub recorded_by: i64,
+    pub recorded_at: String,
+}

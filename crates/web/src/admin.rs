@@ -368,3 +368,94 @@ pub async fn change_password<S: Store>(
             .into_response(),
     }
 }
+
+/// The partnership's data-sharing agreements, and a form to record one for administrators and
+/// data-protection leads.
+pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let (agreements, organisations) =
+        match (byname_service::agreements::agreements(&state.store).await, state.store.organisations().await) {
+            (Ok(a), Ok(o)) => (a, o),
+            (Err(e), _) => return crate::people::error_page(&user, &e),
+            (_, Err(e)) => return server_error(&e),
+        };
+    let may_record = user.role == Role::Admin || user.data_protection_lead;
+    let body = html! {
+        main {
+            h1 { "Data-sharing agreements" }
+            @if agreements.is_empty() { p { "None recorded." } }
+            @for a in &agreements {
+                article.agreement {
+                    h2 { (a.title) }
+                    dl.facts {
+                        dt { "Purpose" } dd { (a.purpose) }
+                        dt { "Lawful basis (Article 6)" } dd { (a.lawful_basis) }
+                        @if let Some(c) = &a.special_category_condition { dt { "Special category condition" } dd { (c) } }
+                        dt { "In force" } dd { "from " (a.starts_on) @if let Some(e) = &a.ends_on { " to " (e) } }
+                        dt { "Parties" } dd { (a.organisations.join(", ")) }
+                        dt { "Recorded" } dd { (a.recorded_at) " by " (a.recorded_by) }
+                    }
+                }
+            }
+            @if may_record {
+                h2 { "Record an agreement" }
+                form method="post" action="/admin/agreements" {
+                    input type="hidden" name="csrf" value=(user.csrf_token);
+                    label for="title" { "Title" }
+                    input #title type="text" name="title" required maxlength="500";
+                    label for="purpose" { "Purpose" }
+                    select #purpose name="purpose" { @for p in byname_domain::access::Purpose::ALL { option value=(p.code()) { (p.label()) } } }
+                    label for="lawful_basis" { "Lawful basis (UK GDPR Article 6)" }
+                    input #lawful_basis type="text" name="lawful_basis" required maxlength="500" placeholder="6(1)(e) public task";
+                    label for="condition" { "Special category condition (Article 9; DPA 2018 Schedule 1)" }
+                    input #condition type="text" name="special_category_condition" maxlength="500" placeholder="9(2)(h) health or social care";
+                    label for="starts_on" { "Starts on" }
+                    input #starts_on type="date" name="starts_on" required;
+                    label for="ends_on" { "Ends on (optional)" }
+                    input #ends_on type="date" name="ends_on";
+                    fieldset {
+                        legend { "Parties" }
+                        @for o in &organisations {
+                            div.check {
+                                input id=(format!("party-{}", o.id)) type="checkbox" name="organisation" value=(o.id);
+                                label for=(format!("party-{}", o.id)) { (o.name) }
+                            }
+                        }
+                    }
+                    button type="submit" { "Record" }
+                }
+            }
+        }
+    };
+    layout("Data-sharing agreements", Some(&user), body).into_response()
+}
+
+pub async fn record_agreement<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let user = match form_user(&state, &headers, &field("csrf")).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let organisations: Vec<i64> =
+        fields.iter().filter(|(k, _)| k == "organisation").filter_map(|(_, v)| v.parse().ok()).collect();
+    let form = byname_service::agreements::AgreementForm {
+        title: field("title"),
+        purpose: field("purpose"),
+        lawful_basis: field("lawful_basis"),
+        special_category_condition: field("special_category_condition"),
+        starts_on: field("starts_on"),
+        ends_on: field("ends_on"),
+        organisations,
+    };
+    match byname_service::agreements::record(&state.store, &user, &form, &now_text(&state)).await {
+        Ok(_) => Redirect::to("/admin/agreements").into_response(),
+        Err(error) => crate::people::error_page(&user, &error),
+    }
+}

@@ -87,6 +87,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/admin/users", get(admin::users_page::<S>).post(admin::add_user::<S>))
         .route("/admin/users/{id}/{change}", post(admin::change_user::<S>))
         .route("/admin/audit", get(admin::audit_page::<S>))
+        .route("/admin/agreements", get(admin::agreements_page::<S>).post(admin::record_agreement::<S>))
         .route("/account/password", get(admin::password_page::<S>).post(admin::change_password::<S>))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/me", get(api::me::<S>))

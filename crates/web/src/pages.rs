@@ -42,6 +42,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                             @if byname_domain::access::can_record(user.role) { " " a href="/resources" { "Resources" } }
                             @if byname_domain::access::can_manage_users(user.role) { " " a href="/admin/users" { "Users" } }
                             @if byname_domain::access::can_manage_users(user.role) || user.data_protection_lead { " " a href="/admin/audit" { "Audit log" } }
+                            " " a href="/admin/agreements" { "Agreements" }
                         }
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }

@@ -974,3 +974,49 @@ fn hidden_option(body: &str, select: &str) -> String {
     let at = body[start..].find(marker).unwrap() + start + marker.len();
     body[at..].split('"').next().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn data_sharing_agreements_are_recorded_by_data_protection_leads_and_read_by_everyone() {
+    let app = app().await;
+    let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    let outreach = app.store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
+    let id = byname_service::accounts::add_user(
+        &app.store,
+        "dpo",
+        "Dee Pee",
+        "service_lead",
+        council,
+        support::PASSWORD,
+        "2024-07-01T08:00:00Z",
+    )
+    .await
+    .unwrap();
+    byname_service::accounts::set_profile(&app.store, id, "service_lead", None, true).await.unwrap();
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let page = send(&app, get("/admin/agreements", Some(&worker))).await;
+    assert!(page.body.contains("None recorded") && !page.body.contains("Record an agreement"), "{}", page.body);
+    let csrf = hidden_value(&page.body, "csrf");
+    let form = format!(
+        "csrf={csrf}&title=Westminster+case+coordination&purpose=case_coordination&lawful_basis=6(1)(e)+public+task\
+         &special_category_condition=9(2)(h)&starts_on=2024-04-01&organisation={council}&organisation={outreach}"
+    );
+    let refused = send(&app, post("/admin/agreements", &worker, &form)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "an outreach worker records no agreement");
+
+    let dpo = sign_in_as(&app, "dpo", support::PASSWORD).await;
+    let page = send(&app, get("/admin/agreements", Some(&dpo))).await;
+    let csrf = hidden_value(&page.body, "csrf");
+    let form =
+        form.replace(&hidden_value(&send(&app, get("/admin/agreements", Some(&worker))).await.body, "csrf"), &csrf);
+    let one_party =
+        send(&app, post("/admin/agreements", &dpo, &form.replace(&format!("&organisation={outreach}"), ""))).await;
+    assert!(one_party.body.contains("at least two partner organisations"), "{}", one_party.body);
+    assert_eq!(send(&app, post("/admin/agreements", &dpo, &form)).await.status, StatusCode::SEE_OTHER);
+    let listed = send(&app, get("/admin/agreements", Some(&worker))).await;
+    assert!(
+        listed.body.contains("Westminster case coordination") && listed.body.contains("6(1)(e) public task"),
+        "{}",
+        listed.body
+    );
+    assert!(listed.body.contains("Westminster City Council, Westminster Outreach Service"), "{}", listed.body);
+}

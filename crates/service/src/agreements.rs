@@ -1,0 +1,88 @@
+//! Data-sharing agreements between the partners are records too (DOMAIN.md section 8): each
+//! names its purpose, its UK GDPR Article 6 basis, its Article 9 condition when special category
+//! data (health, ethnicity) are shared, its term and the organisations party to it. Recorded by
+//! administrators and data-protection leads; every signed-in user may read them, so anyone can
+//! see on what terms the partnership shares.
+
+use crate::access;
+use crate::accounts::SessionUser;
+use crate::casework::CaseError;
+use byname_domain::Role;
+use byname_domain::access::Purpose;
+use byname_domain::date::{iso, parse_iso_date};
+use byname_store::{AgreementRow, NewAgreement, Store};
+
+/// What a user fills in.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementForm {
+    pub title: String,
+    pub purpose: String,
+    pub lawful_basis: String,
+    pub special_category_condition: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub organisations: Vec<i64>,
+}
+
+pub async fn agreements<S: Store>(store: &S) -> Result<Vec<AgreementRow>, CaseError> {
+    Ok(store.agreements().await?)
+}
+
+/// Records an agreement; for administrators and data-protection leads.
+pub async fn record<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    form: &AgreementForm,
+    now: &str,
+) -> Result<i64, CaseError> {
+    if user.role != Role::Admin && !user.data_protection_lead {
+        return Err(CaseError::Forbidden);
+    }
+    let required = |field: &str, text: &str| -> Result<String, CaseError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CaseError::Invalid(format!("{field}: required")));
+        }
+        if text.chars().count() > 500 {
+            return Err(CaseError::Invalid(format!("{field}: at most 500 characters")));
+        }
+        Ok(text.to_owned())
+    };
+    let title = required("title", &form.title)?;
+    let purpose = Purpose::parse(&form.purpose)
+        .ok_or_else(|| CaseError::Invalid(format!("purpose: {:?} is not a purpose", form.purpose)))?;
+    let lawful_basis = required("lawful basis", &form.lawful_basis)?;
+    let condition = Some(form.special_category_condition.trim().to_owned()).filter(|c| !c.is_empty());
+    let date = |field: &str, text: &str| {
+        parse_iso_date(text.trim()).map_err(|_| CaseError::Invalid(format!("{field}: {text:?} is not a date")))
+    };
+    let starts = date("starts on", &form.starts_on)?;
+    let ends = match form.ends_on.trim() {
+        "" => None,
+        text => Some(date("ends on", text)?),
+    };
+    if ends.is_some_and(|e| e < starts) {
+        return Err(CaseError::Invalid("the agreement ends before it starts".into()));
+    }
+    let known: Vec<i64> = store.organisations().await?.iter().map(|o| o.id).collect();
+    if form.organisations.len() < 2 || form.organisations.iter().any(|o| !known.contains(o)) {
+        return Err(CaseError::Invalid("name at least two partner organisations".into()));
+    }
+    let id = store
+        .add_agreement(&NewAgreement {
+            title,
+            purpose: purpose.code().to_owned(),
+            lawful_basis,
+            special_category_condition: condition,
+            starts_on: iso(starts),
+            ends_on: ends.map(iso),
+            organisations: form.organisations.clone(),
+            recorded_by: user.id,
+            recorded_at: now.to_owned(),
+        })
+        .await?;
+    let entry =
+        access::entry(user, "record_sharing_agreement", None, purpose.code(), None, format!("agreement {id}"), now);
+    store.append_audit(&entry).await?;
+    Ok(id)
+}

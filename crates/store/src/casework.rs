@@ -352,6 +352,23 @@ async fn append_locked(pool: &sqlx::AnyPool, backend: Backend, entries: &[AuditE
     Ok(())
 }
 
+/// Rows `(id, organisation)` of a record's organisations, in `table (columns)`.
+async fn add_parties(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+    id: i64,
+    organisations: &[i64],
+) -> Result<()> {
+    for organisation in organisations {
+        sqlx::query(&format!("INSERT INTO {table} VALUES ($1, $2)"))
+            .bind(id)
+            .bind(*organisation)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Appends entries after the chain's end, inside the caller's locked transaction.
 pub(crate) async fn append_chained(
     conn: &mut sqlx::AnyConnection,
@@ -512,13 +529,8 @@ impl Casework for SqlStore {
         .bind(&c.recorded_at)
         .fetch_one(&mut *tx)
         .await?;
-        for organisation in c.organisations.iter().flatten() {
-            sqlx::query("INSERT INTO consent_organisations (consent_id, organisation_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(*organisation)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let organisations: &[i64] = c.organisations.as_deref().unwrap_or_default();
+        add_parties(&mut tx, "consent_organisations (consent_id, organisation_id)", id, organisations).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1193,13 +1205,8 @@ impl Casework for SqlStore {
         .bind(&a.recorded_at)
         .fetch_one(&mut *tx)
         .await?;
-        for organisation in &a.organisations {
-            sqlx::query("INSERT INTO sharing_agreement_organisations (agreement_id, organisation_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(*organisation)
-                .execute(&mut *tx)
-                .await?;
-        }
+        add_parties(&mut tx, "sharing_agreement_organisations (agreement_id, organisation_id)", id, &a.organisations)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }

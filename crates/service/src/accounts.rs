@@ -22,6 +22,8 @@ pub enum AccountError {
     Hashing(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("this account asks for the code from its authenticator app")]
+    CodeNeeded,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,6 +99,18 @@ pub async fn sign_in<S: Store>(
     password: &str,
     now: time::OffsetDateTime,
 ) -> Result<String, AccountError> {
+    sign_in_with_code(store, username, password, None, now).await
+}
+
+/// Checks a password, and the authenticator code when the user has turned the second factor
+/// on, and opens a session.
+pub async fn sign_in_with_code<S: Store>(
+    store: &S,
+    username: &str,
+    password: &str,
+    code: Option<&str>,
+    now: time::OffsetDateTime,
+) -> Result<String, AccountError> {
     let user = store.user_by_username(username.trim()).await?;
     // A missing user still costs one hash, so timing does not reveal which usernames exist.
     const DUMMY: &str =
@@ -107,6 +121,14 @@ pub async fn sign_in<S: Store>(
     };
     if !verify_password(password, &user.password_hash) {
         return Err(AccountError::BadCredentials);
+    }
+    if user.totp_enabled {
+        let secret = user.totp_secret.as_deref().unwrap_or_default();
+        match code.map(str::trim).filter(|c| !c.is_empty()) {
+            None => return Err(AccountError::CodeNeeded),
+            Some(code) if !crate::totp::verify(secret, code, now) => return Err(AccountError::BadCredentials),
+            Some(_) => {}
+        }
     }
     let token = random_token(32);
     store
@@ -195,4 +217,41 @@ pub async fn change_password<S: Store>(
     }
     let hash = hash_password(new)?;
     Ok(store.set_password(user.id, &hash, false).await?)
+}
+
+/// Starts setting up the second factor: a new secret, stored but not yet asked for. Returns the
+/// secret and the address an authenticator app reads.
+pub async fn start_totp<S: Store>(store: &S, user: &SessionUser) -> Result<(String, String), AccountError> {
+    let secret = crate::totp::new_secret();
+    store.set_totp(user.id, Some(&secret), false).await?;
+    let uri = crate::totp::otpauth_uri(&secret, &user.username);
+    Ok((secret, uri))
+}
+
+/// Turns the second factor on once the user shows a right code from the new secret.
+pub async fn confirm_totp<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    code: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), AccountError> {
+    let row = store.user_by_id(user.id).await?.ok_or(AccountError::BadCredentials)?;
+    let Some(secret) = row.totp_secret else {
+        return Err(AccountError::Invalid("set up the authenticator first".into()));
+    };
+    if !crate::totp::verify(&secret, code, now) {
+        return Err(AccountError::Invalid(
+            "that code is not right: check the phone's clock and try the next one".into(),
+        ));
+    }
+    Ok(store.set_totp(user.id, Some(&secret), true).await?)
+}
+
+/// Turns the second factor off, with the password.
+pub async fn disable_totp<S: Store>(store: &S, user: &SessionUser, password: &str) -> Result<(), AccountError> {
+    let row = store.user_by_id(user.id).await?.ok_or(AccountError::BadCredentials)?;
+    if !verify_password(password, &row.password_hash) {
+        return Err(AccountError::BadCredentials);
+    }
+    Ok(store.set_totp(user.id, None, false).await?)
 }

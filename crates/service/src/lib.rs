@@ -20,6 +20,7 @@ pub mod resources;
 pub mod review;
 pub mod scenario;
 pub mod statistics;
+pub mod totp;
 
 pub use import::{ImportError, ImportKind, ImportOptions, ImportOutcome, Progress};
 

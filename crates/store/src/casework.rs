@@ -139,6 +139,8 @@ pub trait Casework: Send + Sync {
         at: &str,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a user's TOTP secret (`None` removes it) and whether sign-in asks for it.
+    fn set_totp(&self, user_id: i64, secret: Option<&str>, enabled: bool) -> impl Future<Output = Result<()>> + Send;
     /// Data-sharing agreements, newest first, with the organisations party to each.
     fn agreements(&self) -> impl Future<Output = Result<Vec<AgreementRow>>> + Send;
     fn add_agreement(&self, agreement: &NewAgreement) -> impl Future<Output = Result<i64>> + Send;
@@ -1209,5 +1211,15 @@ impl Casework for SqlStore {
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    async fn set_totp(&self, user_id: i64, secret: Option<&str>, enabled: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = $2 WHERE id = $3")
+            .bind(secret)
+            .bind(i64::from(enabled))
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 }

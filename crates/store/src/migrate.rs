@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_escalations.sql"),
         postgres: include_str!("../migrations/postgres/0005_escalations.sql"),
     },
+    Migration {
+        version: 6,
+        name: "totp",
+        sqlite: include_str!("../migrations/sqlite/0006_totp.sql"),
+        postgres: include_str!("../migrations/postgres/0006_totp.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

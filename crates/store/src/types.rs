@@ -87,6 +87,10 @@ pub struct UserRow {
     pub must_change_password: bool,
     /// A service leader who is also the head of service of their area (escalation level 2).
     pub head_of_service: bool,
+    /// The base32 TOTP secret, once the user has set one up.
+    pub totp_secret: Option<String>,
+    /// The second factor is asked for at sign-in.
+    pub totp_enabled: bool,
 }
 
 #[derive(Debug, Clone)]

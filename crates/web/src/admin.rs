@@ -459,3 +459,90 @@ pub async fn record_agreement<S: Store>(
         Err(error) => crate::people::error_page(&user, &error),
     }
 }
+
+fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, error: Option<&str>) -> Markup {
+    html! {
+        main.narrow {
+            h1 { "Authenticator app (second factor)" }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            @if enabled {
+                p { "Sign-in asks for a code from your authenticator app." }
+                form method="post" action="/account/totp/disable" {
+                    input type="hidden" name="csrf" value=(user.csrf_token);
+                    label for="password" { "Your password, to turn it off" }
+                    input #password type="password" name="password" required autocomplete="current-password";
+                    button type="submit" { "Turn off" }
+                }
+            } @else if let Some((secret, uri)) = setup {
+                p { "Add this key to your authenticator app (or open the address on the phone), then type the code it shows." }
+                dl.facts { dt { "Key" } dd { code #totp-secret { (secret) } } dt { "Address" } dd { code { (uri) } } }
+                form method="post" action="/account/totp/confirm" {
+                    input type="hidden" name="csrf" value=(user.csrf_token);
+                    label for="code" { "Code" }
+                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="8";
+                    button type="submit" { "Turn on" }
+                }
+            } @else {
+                p { "Sign-in asks for your password only. Add a code from an authenticator app on your phone for a second factor." }
+                form method="post" action="/account/totp/start" {
+                    input type="hidden" name="csrf" value=(user.csrf_token);
+                    button type="submit" { "Set up" }
+                }
+            }
+        }
+    }
+}
+
+pub async fn totp<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let enabled = match state.store.user_by_id(user.id).await {
+        Ok(row) => row.is_some_and(|r| r.totp_enabled),
+        Err(e) => return server_error(&e),
+    };
+    layout("Authenticator app", Some(&user), totp_page(&user, enabled, None, None)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Starts, confirms or turns off the second factor.
+pub async fn totp_change<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Path(step): Path<String>,
+    Form(form): Form<TotpForm>,
+) -> Response {
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let page = |enabled, setup: Option<(&str, &str)>, error: Option<&str>| {
+        layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error))
+    };
+    match step.as_str() {
+        "start" => match accounts::start_totp(&state.store, &user).await {
+            Ok((secret, uri)) => page(false, Some((&secret, &uri)), None).into_response(),
+            Err(e) => message(&user, StatusCode::INTERNAL_SERVER_ERROR, "Not done", &e.to_string()),
+        },
+        "confirm" => match accounts::confirm_totp(&state.store, &user, &form.code, state.clock.now()).await {
+            Ok(()) => page(true, None, None).into_response(),
+            Err(AccountError::Store(e)) => server_error(&e),
+            Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, page(false, None, Some(&e.to_string()))).into_response(),
+        },
+        "disable" => match accounts::disable_totp(&state.store, &user, &form.password).await {
+            Ok(()) => page(false, None, None).into_response(),
+            Err(AccountError::Store(e)) => server_error(&e),
+            Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, page(true, None, Some(&e.to_string()))).into_response(),
+        },
+        _ => message(&user, StatusCode::NOT_FOUND, "Not found", "No such step."),
+    }
+}

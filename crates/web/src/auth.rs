@@ -128,6 +128,8 @@ fn login_form<S>(state: &AppState<S>, message: Option<&str>, status: StatusCode)
                 input #username type="text" name="username" autocomplete="username" required autofocus;
                 label for="password" { "Password" }
                 input #password type="password" name="password" autocomplete="current-password" required;
+                label for="code" { "Code from your authenticator app (if you use one)" }
+                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8";
                 button type="submit" { "Sign in" }
             }
         }
@@ -144,6 +146,9 @@ pub struct LoginForm {
     username: String,
     password: String,
     csrf: String,
+    /// The authenticator code, for accounts with the second factor on.
+    #[serde(default)]
+    code: String,
 }
 
 pub async fn login<S: Store>(
@@ -162,7 +167,7 @@ pub async fn login<S: Store>(
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
-    match accounts::sign_in(&state.store, &form.username, &form.password, now).await {
+    match accounts::sign_in_with_code(&state.store, &form.username, &form.password, Some(&form.code), now).await {
         Ok(token) => {
             state.throttle.clear(&form.username);
             let mut response = Redirect::to("/").into_response();
@@ -175,8 +180,13 @@ pub async fn login<S: Store>(
         }
         Err(AccountError::BadCredentials) => {
             state.throttle.record_failure(&form.username, now);
-            login_form(&state, Some("Unknown username or wrong password."), StatusCode::UNAUTHORIZED)
+            login_form(&state, Some("Unknown username, wrong password or wrong code."), StatusCode::UNAUTHORIZED)
         }
+        Err(AccountError::CodeNeeded) => login_form(
+            &state,
+            Some("This account asks for the code from its authenticator app."),
+            StatusCode::UNAUTHORIZED,
+        ),
         Err(error) => server_error(&error),
     }
 }

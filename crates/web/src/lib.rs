@@ -89,6 +89,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/admin/audit", get(admin::audit_page::<S>))
         .route("/admin/agreements", get(admin::agreements_page::<S>).post(admin::record_agreement::<S>))
         .route("/account/password", get(admin::password_page::<S>).post(admin::change_password::<S>))
+        .route("/account/totp", get(admin::totp::<S>))
+        .route("/account/totp/{step}", post(admin::totp_change::<S>))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/me", get(api::me::<S>))
         .route("/api/v1/persons", get(api::persons::<S>))

@@ -47,6 +47,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }
                             " " a href="/account/password" { "Password" }
+                            " " a href="/account/totp" { "Authenticator" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(user.csrf_token);
                                 button.link type="submit" { "Sign out" }

@@ -141,7 +141,7 @@ async fn repeated_wrong_passwords_lock_the_username_for_a_while() {
     for _ in 0..5 {
         let reply = sign_in(&app, "not the password").await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-        assert!(reply.body.contains("Unknown username or wrong password"));
+        assert!(reply.body.contains("Unknown username, wrong password or wrong code"));
     }
     let locked = sign_in(&app, "a long enough password").await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
@@ -1019,4 +1019,37 @@ async fn data_sharing_agreements_are_recorded_by_data_protection_leads_and_read_
         listed.body
     );
     assert!(listed.body.contains("Westminster City Council, Westminster Outreach Service"), "{}", listed.body);
+}
+
+#[tokio::test]
+async fn a_user_turns_on_an_authenticator_and_sign_in_then_asks_for_its_code() {
+    let app = app().await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let page = send(&app, get("/account/totp", Some(&worker))).await;
+    let csrf = hidden_value(&page.body, "csrf");
+    let started = send(&app, post("/account/totp/start", &worker, &format!("csrf={csrf}"))).await;
+    let marker = "id=\"totp-secret\">";
+    let at = started.body.find(marker).unwrap_or_else(|| panic!("{}", started.body)) + marker.len();
+    let secret = started.body[at..].split('<').next().unwrap().to_owned();
+    let key = byname_service::totp::unbase32(&secret).unwrap();
+    // The app's clock: 1 July 2024, 09:00 UTC.
+    let now = time::macros::datetime!(2024-07-01 09:00 UTC).unix_timestamp();
+    let wrong = send(&app, post("/account/totp/confirm", &worker, &format!("csrf={csrf}&code=000000"))).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    let code = byname_service::totp::code_at(&key, now, 6);
+    let on = send(&app, post("/account/totp/confirm", &worker, &format!("csrf={csrf}&code={code}"))).await;
+    assert!(on.body.contains("Sign-in asks for a code"), "{}", on.body);
+
+    let sign_in_with = async |code: &str| {
+        let form = send(&app, get("/login", None)).await;
+        let csrf = hidden_value(&form.body, "csrf");
+        let cookie = cookie_pair(&form.cookies, "byname_login_csrf");
+        let body = format!("username=worker&password={}&csrf={csrf}&code={code}", support::PASSWORD.replace(' ', "+"));
+        send(&app, post("/login", &cookie, &body)).await
+    };
+    let without = sign_in_with("").await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(without.body.contains("asks for the code"), "{}", without.body);
+    assert_eq!(sign_in_with("123456").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in_with(&code).await.status, StatusCode::SEE_OTHER, "the right code signs in");
 }

@@ -6,7 +6,7 @@
 
 use crate::access;
 use crate::accounts::SessionUser;
-use crate::casework::CaseError;
+use crate::casework::{CaseError, required_text};
 use byname_domain::Role;
 use byname_domain::access::Purpose;
 use byname_domain::date::{iso, parse_iso_date};
@@ -38,20 +38,10 @@ pub async fn record<S: Store>(
     if user.role != Role::Admin && !user.data_protection_lead {
         return Err(CaseError::Forbidden);
     }
-    let required = |field: &str, text: &str| -> Result<String, CaseError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(CaseError::Invalid(format!("{field}: required")));
-        }
-        if text.chars().count() > 500 {
-            return Err(CaseError::Invalid(format!("{field}: at most 500 characters")));
-        }
-        Ok(text.to_owned())
-    };
-    let title = required("title", &form.title)?;
+    let title = required_text("title", &form.title, 500)?;
     let purpose = Purpose::parse(&form.purpose)
         .ok_or_else(|| CaseError::Invalid(format!("purpose: {:?} is not a purpose", form.purpose)))?;
-    let lawful_basis = required("lawful basis", &form.lawful_basis)?;
+    let lawful_basis = required_text("lawful basis", &form.lawful_basis, 500)?;
     let condition = Some(form.special_category_condition.trim().to_owned()).filter(|c| !c.is_empty());
     let date = |field: &str, text: &str| {
         parse_iso_date(text.trim()).map_err(|_| CaseError::Invalid(format!("{field}: {text:?} is not a date")))

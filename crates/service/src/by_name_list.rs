@@ -223,8 +223,9 @@ fn days_between(a: &str, b: &str) -> Option<i64> {
     Some((parse_iso_date(b).ok()? - parse_iso_date(a).ok()?).whole_days())
 }
 
-/// Distinct days seen in the last 30 days, over a span of three weeks or more.
-fn living_on_streets(seen_days: &[String], today: Date) -> bool {
+/// Distinct days seen in the last 30 days, over a span of three weeks or more: the list's
+/// "living on the streets", which the case conference agenda uses too.
+pub(crate) fn living_on_streets(seen_days: &[String], today: Date) -> bool {
     let recent: Vec<&String> =
         seen_days.iter().filter(|d| days_between(d, &iso(today)).is_some_and(|n| (0..30).contains(&n))).collect();
     let span = match (recent.last(), recent.first()) {

@@ -62,15 +62,21 @@ impl PersonPage {
     }
 }
 
-fn check_text(field: &str, text: &str, required: bool) -> Result<Option<String>, CaseError> {
+/// A text field, trimmed: `None` when empty, refused when longer than `max` characters.
+pub(crate) fn optional_text(field: &str, text: &str, max: usize) -> Result<Option<String>, CaseError> {
     let text = text.trim();
     if text.is_empty() {
-        return if required { Err(CaseError::Invalid(format!("{field}: required"))) } else { Ok(None) };
+        return Ok(None);
     }
-    if text.chars().count() > MAX_TEXT {
-        return Err(CaseError::Invalid(format!("{field}: at most {MAX_TEXT} characters")));
+    if text.chars().count() > max {
+        return Err(CaseError::Invalid(format!("{field}: at most {max} characters")));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// A text field that must be filled in.
+pub(crate) fn required_text(field: &str, text: &str, max: usize) -> Result<String, CaseError> {
+    optional_text(field, text, max)?.ok_or_else(|| CaseError::Invalid(format!("{field}: required")))
 }
 
 /// The access decision for one person, or `NotFound` when the person does not exist or the
@@ -261,7 +267,7 @@ pub async fn break_glass<S: Store>(
     if !store.person_exists(person_id).await? {
         return Err(CaseError::NotFound);
     }
-    let reason = check_text("reason", reason, true)?.expect("required");
+    let reason = required_text("reason", reason, MAX_TEXT)?;
     if reason.chars().count() < 10 {
         return Err(CaseError::Invalid("reason: say why in a sentence (vital interests, safeguarding)".into()));
     }
@@ -302,7 +308,7 @@ pub async fn record_contact<S: Store>(
     if date > today {
         return Err(CaseError::Invalid("date: in the future".into()));
     }
-    let time = check_text("time", &form.time, false)?;
+    let time = optional_text("time", &form.time, MAX_TEXT)?;
     if let Some(t) = &time
         && !(t.len() == 5
             && t.as_bytes()[2] == b':'
@@ -327,7 +333,7 @@ pub async fn record_contact<S: Store>(
     if latitude.is_some() != longitude.is_some() {
         return Err(CaseError::Invalid("give both latitude and longitude, or neither".into()));
     }
-    let place = check_text("place", &form.place, false)?;
+    let place = optional_text("place", &form.place, MAX_TEXT)?;
     if place.is_none() && latitude.is_none() {
         return Err(CaseError::Invalid("place: say where, by a place name or coordinates".into()));
     }
@@ -340,11 +346,11 @@ pub async fn record_contact<S: Store>(
         contact_date: iso(date),
         contact_time: time,
         location: place,
-        borough: check_text("area", &form.area, false)?,
+        borough: optional_text("area", &form.area, MAX_TEXT)?,
         latitude,
         longitude,
         bedded_down: form.bedded_down,
-        note: check_text("note", &form.note, false)?,
+        note: optional_text("note", &form.note, MAX_TEXT)?,
     };
     let id = store.add_contact(&contact).await?;
     let entry = access::entry(
@@ -373,7 +379,7 @@ pub async fn add_action<S: Store>(
     now: &str,
 ) -> Result<i64, CaseError> {
     let decision = require_full(store, user, person_id, today, now).await?;
-    let description = check_text("action", description, true)?.expect("required");
+    let description = required_text("action", description, MAX_TEXT)?;
     let owner = owner_organisation_id.unwrap_or(user.organisation_id);
     if !store.organisations().await?.iter().any(|o| o.id == owner) {
         return Err(CaseError::Invalid("owner: not a partner organisation".into()));

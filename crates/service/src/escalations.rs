@@ -11,7 +11,7 @@
 
 use crate::access;
 use crate::accounts::SessionUser;
-use crate::casework::{CaseError, MAX_TEXT};
+use crate::casework::{CaseError, MAX_TEXT, optional_text, required_text};
 use byname_domain::Role;
 use byname_domain::access::{PersonView, can_record, can_see_agenda};
 use byname_domain::date::{iso, parse_iso_date};
@@ -100,17 +100,6 @@ impl Relation {
     }
 }
 
-fn check_text(field: &str, text: &str, required: bool) -> Result<Option<String>, CaseError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return if required { Err(CaseError::Invalid(format!("{field}: required"))) } else { Ok(None) };
-    }
-    if text.chars().count() > MAX_TEXT {
-        return Err(CaseError::Invalid(format!("{field}: at most {MAX_TEXT} characters")));
-    }
-    Ok(Some(text.to_owned()))
-}
-
 fn area_label(code: &str) -> &str {
     service_area_label(code).unwrap_or(code)
 }
@@ -151,8 +140,8 @@ pub async fn raise<S: Store>(
     if service_area_label(area).is_none() {
         return Err(CaseError::Invalid("service area: choose one".into()));
     }
-    let blocked = check_text("what is blocked", &form.blocked, true)?.unwrap_or_default();
-    let needed = check_text("what is needed", &form.needed, true)?.unwrap_or_default();
+    let blocked = required_text("what is blocked", &form.blocked, MAX_TEXT)?;
+    let needed = required_text("what is needed", &form.needed, MAX_TEXT)?;
     let needed_by = match form.needed_by.trim() {
         "" => None,
         text => {
@@ -318,7 +307,7 @@ pub async fn act<S: Store>(
         return Err(CaseError::Forbidden);
     }
     let row = &page.item.row;
-    let reason = check_text("reason", reason, false)?;
+    let reason = optional_text("reason", reason, MAX_TEXT)?;
     let to = transition(row.state, action, reason.as_deref()).map_err(|e| CaseError::Invalid(e.to_string()))?;
     if !store.change_escalation_state(id, row.state, to, user.id, &at, reason.as_deref()).await? {
         return Err(CaseError::Invalid("someone else answered this escalation first: look again".into()));
@@ -363,7 +352,7 @@ pub async fn comment<S: Store>(
     if !page.may_comment {
         return Err(CaseError::Forbidden);
     }
-    let text = check_text("comment", text, true)?.unwrap_or_default();
+    let text = required_text("comment", text, MAX_TEXT)?;
     let row = &page.item.row;
     store.comment_escalation(id, user.id, &at, &text).await?;
     let mut told = store.escalation_recipients(&row.service_area, row.level).await?;
@@ -444,22 +433,6 @@ pub struct Agenda {
     pub set_aside: usize,
 }
 
-fn days_between(a: &str, b: &str) -> Option<i64> {
-    Some((parse_iso_date(b).ok()? - parse_iso_date(a).ok()?).whole_days())
-}
-
-/// The living-on-the-streets rule of the by-name list: three or more distinct days seen bedded
-/// down in the last 30 days, over a span of three weeks or more.
-fn living_on_streets(seen_days: &[String], today: Date) -> bool {
-    let recent: Vec<&String> =
-        seen_days.iter().filter(|d| days_between(d, &iso(today)).is_some_and(|n| (0..30).contains(&n))).collect();
-    let span = match (recent.last(), recent.first()) {
-        (Some(oldest), Some(newest)) => days_between(oldest, newest).unwrap_or(0),
-        _ => 0,
-    };
-    recent.len() >= 3 && span >= 21
-}
-
 /// The agenda, generated at `now`. People are listed only where the user sees their record
 /// (the full record or the health view): the sections are about things the minimal entry does
 /// not show. Everyone listed is audited.
@@ -482,7 +455,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
             let first = p.first_seen.clone().unwrap_or_default();
             candidates.push((0, p.person_id, format!("First seen bedded down on {first}; no lead organisation")));
         }
-        if living_on_streets(&p.seen_days, today) {
+        if crate::by_name_list::living_on_streets(&p.seen_days, today) {
             let n = p.seen_days.len();
             candidates.push((1, p.person_id, format!("Seen bedded down on {n} days, last on {}", p.last_seen)));
         }

@@ -5,7 +5,7 @@
 
 use crate::access;
 use crate::accounts::SessionUser;
-use crate::casework::CaseError;
+use crate::casework::{CaseError, MAX_TEXT, required_text};
 use crate::escalations::{PersonLabel, person_labels};
 use byname_domain::access::{PersonView, can_record};
 use byname_store::sql_instant;
@@ -29,17 +29,6 @@ pub const OUTCOMES: [&str; 3] = ["accepted", "refused", "withdrawn"];
 pub struct ResourceItem {
     pub row: ResourceRow,
     pub person: Option<PersonLabel>,
-}
-
-fn text(field: &str, value: &str, max: usize) -> Result<String, CaseError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(CaseError::Invalid(format!("{field}: required")));
-    }
-    if value.chars().count() > max {
-        return Err(CaseError::Invalid(format!("{field}: at most {max} characters")));
-    }
-    Ok(value.to_owned())
 }
 
 /// Every resource still in use, for those who record case work.
@@ -78,7 +67,7 @@ pub async fn add<S: Store>(
     if !KINDS.iter().any(|(k, _)| *k == kind) {
         return Err(CaseError::Invalid(format!("kind: {kind:?} is not a kind of resource")));
     }
-    let name = text("name", name, 200)?;
+    let name = required_text("name", name, 200)?;
     let from = byname_domain::date::parse_iso_date(available_from.trim())
         .map_err(|_| CaseError::Invalid(format!("available from: {available_from:?} is not a date")))?;
     let at = sql_instant(now);
@@ -120,7 +109,7 @@ pub async fn offer<S: Store>(
         PersonView::None | PersonView::Pseudonymised => return Err(CaseError::NotFound),
         _ => return Err(CaseError::Forbidden),
     }
-    let reason = text("reason", reason, 2000)?;
+    let reason = required_text("reason", reason, MAX_TEXT)?;
     if !store.offer_resource(resource_id, person_id, user.id, &reason, &at).await? {
         return Err(CaseError::Invalid("that resource is not available".into()));
     }

@@ -4,7 +4,7 @@
 //! see no person data: the audit pages show ids, never names.
 
 use crate::AppState;
-use crate::auth::signed_in;
+use crate::auth::{form_user, now_text, signed_in};
 use crate::pages::{forbidden, layout, server_error};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -17,19 +17,6 @@ use byname_store::{AuditQuery, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
-
-fn now_text<S>(state: &AppState<S>) -> String {
-    byname_store::sql_instant(state.clock.now())
-}
-
-async fn form_user<S: Store>(state: &AppState<S>, headers: &HeaderMap, csrf: &str) -> Result<SessionUser, Response> {
-    let user = signed_in(state, headers).await?;
-    if csrf != user.csrf_token {
-        let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
-        return Err((StatusCode::FORBIDDEN, layout("Form expired", Some(&user), body)).into_response());
-    }
-    Ok(user)
-}
 
 fn message(user: &SessionUser, status: StatusCode, title: &str, text: &str) -> Response {
     let body = html! { main { h1 { (title) } p.error role="alert" { (text) } p { a href="/admin/users" { "Back to users" } } } };
@@ -353,7 +340,7 @@ pub async fn change_password<S: Store>(
     let user = match crate::auth::current_user(&state, &headers).await {
         Ok(Some(user)) if user.csrf_token == form.csrf => user,
         Ok(Some(user)) => {
-            return message(&user, StatusCode::FORBIDDEN, "The form had expired", "Go back and try again.");
+            return crate::auth::expired_form(&user);
         }
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => return server_error(&e),

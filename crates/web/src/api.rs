@@ -7,7 +7,7 @@
 //! them.
 
 use crate::AppState;
-use crate::auth::current_user;
+use crate::auth::{current_user, now_text};
 use crate::pages::ListParams;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -96,10 +96,6 @@ async fn api_writer<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Resul
         return Err(ApiError(StatusCode::FORBIDDEN, "csrf", "send the session's X-CSRF-Token header".into()));
     }
     Ok(user)
-}
-
-fn now_text<S>(state: &AppState<S>) -> String {
-    byname_store::sql_instant(state.clock.now())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -219,3 +219,27 @@ pub async fn logout<S: Store>(
     response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies));
     response
 }
+
+/// The instant now, as the store writes it.
+pub(crate) fn now_text<S>(state: &AppState<S>) -> String {
+    byname_store::sql_instant(state.clock.now())
+}
+
+/// A signed-in user whose form carries their session's CSRF token, or what to answer instead.
+pub(crate) async fn form_user<S: Store>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<SessionUser, Response> {
+    let user = signed_in(state, headers).await?;
+    if csrf != user.csrf_token {
+        return Err(expired_form(&user));
+    }
+    Ok(user)
+}
+
+/// The answer to a form whose CSRF token is not the session's.
+pub(crate) fn expired_form(user: &SessionUser) -> Response {
+    let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
+    (StatusCode::FORBIDDEN, layout("Form expired", Some(user), body)).into_response()
+}

@@ -4,9 +4,10 @@
 //! `byname_service::escalations`; every form carries the session's CSRF token.
 
 use crate::AppState;
+use crate::auth::form_user;
 use crate::auth::signed_in;
 use crate::pages::{layout, server_error};
-use crate::people::{error_page, form_user};
+use crate::people::error_page;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;

@@ -4,7 +4,7 @@
 //! records, why they were linked, merge, split and undo.
 
 use crate::AppState;
-use crate::auth::signed_in;
+use crate::auth::{form_user, now_text, signed_in};
 use crate::pages::{layout, server_error};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -21,19 +21,6 @@ use std::sync::Arc;
 
 const QUEUE_PAGE: usize = 100;
 
-/// A signed-in user whose form carries their session's CSRF token, or what to answer instead.
-async fn form_user<S: Store>(state: &AppState<S>, headers: &HeaderMap, csrf: &str) -> Result<SessionUser, Response> {
-    let user = signed_in(state, headers).await?;
-    if csrf != user.csrf_token {
-        return Err(expired_form(&user));
-    }
-    Ok(user)
-}
-
-fn now_text<S>(state: &AppState<S>) -> String {
-    byname_store::sql_instant(state.clock.now())
-}
-
 fn error_page(user: &SessionUser, error: &ReviewError) -> Response {
     let (status, title, message) = match error {
         ReviewError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", error.to_string()),
@@ -42,18 +29,6 @@ fn error_page(user: &SessionUser, error: &ReviewError) -> Response {
         ReviewError::Store(_) | ReviewError::Link(_) => return server_error(error),
     };
     (status, layout(title, Some(user), html! { main { h1 { (title) } p { (message) } } })).into_response()
-}
-
-fn expired_form(user: &SessionUser) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        layout(
-            "Form expired",
-            Some(user),
-            html! { main { h1 { "The form had expired" } p { "Go back and try again." } } },
-        ),
-    )
-        .into_response()
 }
 
 fn full_name(r: &RecordDetail) -> String {

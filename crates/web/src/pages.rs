@@ -206,7 +206,7 @@ fn list_url(query: &ListQuery, format: Option<&str>) -> String {
         format!("page={}", query.page),
     ];
     if let Some(o) = &f.organisation {
-        parts.push(format!("organisation={}", encode(o)));
+        parts.push(format!("organisation={}", crate::forecasts::encode(o)));
     }
     match f.lead {
         Some(LeadFilter::Assigned) => parts.push("lead=assigned".into()),
@@ -239,13 +239,6 @@ fn list_url(query: &ListQuery, format: Option<&str>) -> String {
         parts.push(format!("format={format}"));
     }
     format!("/people?{}", parts.join("&"))
-}
-
-/// A query-string value: letters and digits as they are, every other byte as %XX.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 fn sort_header(page: &ListPage, key: SortKey, label: &str) -> Markup {

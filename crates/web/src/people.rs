@@ -4,7 +4,7 @@
 //! Every read and write goes through `byname_service::casework`.
 
 use crate::AppState;
-use crate::auth::signed_in;
+use crate::auth::{form_user, now_text, signed_in};
 use crate::pages::{layout, server_error};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -19,10 +19,6 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
-fn now_text<S>(state: &AppState<S>) -> String {
-    byname_store::sql_instant(state.clock.now())
-}
-
 /// The same answer for a person who does not exist and one the user may not see.
 pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
     let (status, title, message) = match error {
@@ -33,20 +29,6 @@ pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
     };
     let body = html! { main { h1 { (title) } p.error role="alert" { (message) } p { a href="javascript:history.back()" { "Go back" } } } };
     (status, layout(title, Some(user), body)).into_response()
-}
-
-/// The signed-in user of a form whose CSRF token matches the session's.
-pub(crate) async fn form_user<S: Store>(
-    state: &AppState<S>,
-    headers: &HeaderMap,
-    csrf: &str,
-) -> Result<SessionUser, Response> {
-    let user = signed_in(state, headers).await?;
-    if csrf != user.csrf_token {
-        let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
-        return Err((StatusCode::FORBIDDEN, layout("Form expired", Some(&user), body)).into_response());
-    }
-    Ok(user)
 }
 
 pub async fn person_page<S: Store>(

@@ -3,9 +3,10 @@
 //! resource and to record what came of an offer. Offers are made from the person's page.
 
 use crate::AppState;
+use crate::auth::form_user;
 use crate::auth::signed_in;
 use crate::pages::layout;
-use crate::people::{error_page, form_user};
+use crate::people::error_page;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;

@@ -1,6 +1,8 @@
-//! The by-name list: everyone seen bedded down within the window (90 days by default), with when
-//! and where they were last seen, how often, who leads on them, their needs, and why they are on
-//! the list. Each row is shown as the access rules decide for that person (the full entry, the
+//! The by-name list: everyone active now in Built for Zero's sense (DOMAIN.md section 5: seen,
+//! bedded down or in any homeless contact, within the window, 90 days by default, and not housed,
+//! dead or moved away since), with when and where they were last seen, how often, who leads on
+//! them, their needs, and why they are on the list. The status is the statistics' own
+//! ([`byname_stats::bfz_status`]), so the list's length is the `bfz.active` figure. Each row is shown as the access rules decide for that person (the full entry, the
 //! health view, the minimal entry or a pseudonym) and every row shown is audited.
 //!
 //! Filters never leak: a filter on something the minimal entry does not show (needs,
@@ -19,7 +21,7 @@ use byname_store::{EscalationFlags, RecordSummary, SeenPerson, Store, StoreError
 use sha2::{Digest, Sha256};
 use time::Date;
 
-/// People seen bedded down within this many days are on the list, unless the partnership sets
+/// People seen within this many days are active, unless the partnership sets
 /// another window (`byname settings list-window DAYS`, kept in the store).
 pub const WINDOW_DAYS: i64 = 90;
 /// The name of the stored setting.
@@ -424,10 +426,57 @@ async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListE
     let people = store.people_seen(&iso(since), &iso(today)).await?;
     let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
     let month = iso(today)[..7].to_owned();
-    let prepared: std::sync::Arc<Vec<Prepared>> =
-        std::sync::Arc::new(people.iter().map(|p| prepared(p, today, &month, &salt, window)).collect());
+    let settings = byname_stats::Settings {
+        bfz: byname_stats::settings::BfzSettings {
+            inactivity_days: window as u32,
+            ..byname_stats::settings::BfzSettings::default()
+        },
+        ..byname_stats::Settings::default()
+    };
+    let prepared: std::sync::Arc<Vec<Prepared>> = std::sync::Arc::new(
+        people
+            .iter()
+            .filter(|p| is_active(p, today, &settings))
+            .map(|p| prepared(p, today, &month, &salt, window))
+            .collect(),
+    );
     store.keep_memo(&version, &key, prepared.clone());
     Ok(PreparedList { people: prepared, since, key, version })
+}
+
+/// Whether someone seen in the window is active today: the statistics' Built for Zero status on
+/// their contacts in the window (the last is what counts) and all their stays.
+fn is_active(person: &SeenPerson, today: Date, settings: &byname_stats::Settings) -> bool {
+    use byname_stats::timeline::{Contact, Person, Stay, day};
+    let day_of = |text: &str| parse_iso_date(text).ok().map(day);
+    let mut timeline = Person::new(person.person_id);
+    let mut days: Vec<i32> = person.seen_days.iter().chain([&person.last_seen]).filter_map(|d| day_of(d)).collect();
+    days.sort_unstable();
+    days.dedup();
+    let bedded: std::collections::HashSet<&String> = person.seen_days.iter().collect();
+    timeline.contacts = days
+        .into_iter()
+        .map(|d| Contact {
+            day: d,
+            bedded_down: bedded.contains(&iso(byname_stats::timeline::date(d))),
+            street_count: false,
+            area: 0,
+            organisation: 0,
+        })
+        .collect();
+    timeline.stays = person
+        .stays
+        .iter()
+        .filter_map(|s| {
+            Some(Stay {
+                kind: byname_domain::codes::StayType::parse(&s.stay_type)?,
+                arrival: day_of(&s.arrival)?,
+                departure: s.departure.as_deref().and_then(day_of),
+                reason: s.reason.as_deref().and_then(byname_domain::codes::DepartureReason::parse),
+            })
+        })
+        .collect();
+    byname_stats::bfz_status(&timeline, day(today), settings) == byname_stats::BfzStatus::Active
 }
 
 /// Each person's view and whether a case coordination consent is current, in list order.
@@ -561,10 +610,15 @@ fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str, window: i
     let los = living_on_streets(&person.seen_days, today);
     let days = person.seen_days.len();
     let last_seen = person.last_seen.clone();
-    let why_minimal = format!(
-        "Seen bedded down on {days} day{} in the last {window} days, last on {last_seen}",
-        if days == 1 { "" } else { "s" },
-    );
+    let why_minimal = match days {
+        0 => {
+            format!("Active: in contact with services on {last_seen}, within the {window}-day window; not housed since")
+        }
+        _ => format!(
+            "Active: seen bedded down on {days} day{} in the last {window} days, last seen on {last_seen}; not housed since",
+            if days == 1 { "" } else { "s" },
+        ),
+    };
     let why_full = if new_this_month {
         format!("New this month: first seen bedded down on {}", person.first_seen.clone().unwrap_or_default())
     } else if los {

@@ -558,8 +558,9 @@ fn left_institution(person: &Person, sighting: Day, settings: &Settings) -> bool
         .any(|s| s.kind.is_institution() && s.departure.is_some_and(|d| d <= sighting && sighting - d <= window))
 }
 
+/// A person's Built for Zero status (DOMAIN.md section 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
+pub enum Status {
     /// Not yet met.
     Unknown,
     Active,
@@ -568,7 +569,7 @@ pub(crate) enum Status {
 }
 
 /// A person's Built for Zero status at the end of `day`.
-pub(crate) fn status(person: &Person, day: Day, settings: &Settings) -> Status {
+pub fn status(person: &Person, day: Day, settings: &Settings) -> Status {
     let end = person.contacts.partition_point(|c| c.day <= day);
     let Some(last) = person.contacts[..end].last().map(|c| c.day) else { return Status::Unknown };
     let after_last = |s: &&Stay| s.arrival > last && s.arrival <= day;

@@ -18,7 +18,7 @@ pub mod snapshot;
 pub mod states;
 pub mod timeline;
 
-pub use compute::{Figures, Finding, StatsError, compute};
+pub use compute::{Figures, Finding, StatsError, Status as BfzStatus, compute, status as bfz_status};
 pub use metrics::{Metric, Metrics, Unit};
 pub use settings::Settings;
 

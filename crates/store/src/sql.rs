@@ -902,12 +902,13 @@ impl FromStr for Backend {
 
 impl SqlStore {
     async fn read_people_seen(&self, since: &str, until: &str) -> Result<Vec<SeenPerson>> {
-        // Every bedded-down contact in the window, newest first, with its person.
+        // Every contact in the window (bedded down or not: Built for Zero counts any contact with
+        // someone homeless), newest first, with its person.
         let rows = sqlx::query(
-            "SELECT l.person_id, c.contact_date, c.location, c.borough, c.team, o.name AS lead_organisation \
+            "SELECT l.person_id, c.contact_date, c.bedded_down, c.location, c.borough, c.team, o.name AS lead_organisation \
              FROM contacts c JOIN person_links l ON l.record_id = c.record_id JOIN persons p ON p.id = l.person_id \
              LEFT JOIN organisations o ON o.id = p.lead_organisation_id \
-             WHERE c.bedded_down = 1 AND c.withdrawn = 0 AND c.contact_date >= $1 AND c.contact_date <= $2 \
+             WHERE c.withdrawn = 0 AND c.contact_date >= $1 AND c.contact_date <= $2 \
              ORDER BY l.person_id, c.contact_date DESC, c.contact_time DESC, c.id DESC",
         )
         .bind(since)
@@ -931,12 +932,14 @@ impl SqlStore {
                     support_needs: Vec::new(),
                     seen_days: Vec::new(),
                     first_seen: None,
+                    stays: Vec::new(),
                 };
                 (first, BTreeMap::new())
             });
             person.times_seen += 1;
             let day: String = row.try_get("contact_date")?;
-            if person.seen_days.last() != Some(&day) {
+            let bedded_down: i64 = row.try_get("bedded_down")?;
+            if bedded_down == 1 && person.seen_days.last() != Some(&day) {
                 person.seen_days.push(day);
             }
             if let Some(team) = team {
@@ -1004,6 +1007,27 @@ impl SqlStore {
                 let person_id: i64 = row.try_get("person_id")?;
                 if let Some((person, _)) = people.get_mut(&person_id) {
                     person.first_seen = opt_text(&row, "first_seen")?;
+                }
+            }
+            let sql = format!(
+                "SELECT l.person_id, s.stay_type, s.arrival_date, s.departure_date, s.departure_reason FROM stays s \
+                 JOIN person_links l ON l.record_id = s.record_id WHERE s.withdrawn = 0 \
+                 AND l.person_id IN ({}) ORDER BY l.person_id, s.arrival_date",
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let person_id: i64 = row.try_get("person_id")?;
+                if let Some((person, _)) = people.get_mut(&person_id) {
+                    person.stays.push(SeenStay {
+                        stay_type: row.try_get("stay_type")?,
+                        arrival: row.try_get("arrival_date")?,
+                        departure: opt_text(&row, "departure_date")?,
+                        reason: opt_text(&row, "departure_reason")?,
+                    });
                 }
             }
         }

@@ -127,6 +127,18 @@ pub struct SeenPerson {
     pub seen_days: Vec<String>,
     /// The first day ever seen bedded down.
     pub first_seen: Option<String>,
+    /// Every stay of the person's records (accommodation, institutions, journeys home), so that
+    /// the service can tell whether they were housed, died or moved away since last seen.
+    pub stays: Vec<SeenStay>,
+}
+
+/// A stay as the by-name list needs it, dates ISO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenStay {
+    pub stay_type: String,
+    pub arrival: String,
+    pub departure: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// Escalations on a person: how many are open (or acknowledged), and how many of those are past

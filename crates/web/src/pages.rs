@@ -340,8 +340,8 @@ fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -
         main {
             h1 { "By-name list" }
             p.lede {
-                strong { (page.total) } " people seen rough sleeping from " (iso(page.since)) " to " (iso(page.until))
-                " (the last " ((page.until - page.since).whole_days() + 1) " days)"
+                strong { (page.total) } " people active on " (iso(page.until)) ": seen from " (iso(page.since))
+                " (the last " ((page.until - page.since).whole_days() + 1) " days) and not housed, deceased or moved away since"
                 @if page.query.filters != Filters::default() { ", as filtered" }
                 "."
             }
@@ -359,7 +359,7 @@ fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -
                 }
             }
             table.list {
-                caption.visually-hidden { "People seen rough sleeping from " (iso(page.since)) " to " (iso(page.until)) ", page " (page.page) " of " (page.n_pages) }
+                caption.visually-hidden { "People active, seen from " (iso(page.since)) " to " (iso(page.until)) ", page " (page.page) " of " (page.n_pages) }
                 thead {
                     tr {
                         (sort_header(page, SortKey::Name, "Name"))

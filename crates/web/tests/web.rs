@@ -97,7 +97,7 @@ async fn signing_in_leads_to_the_by_name_list() {
     let list = send(&app, get("/people", Some(&cookie))).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(
-        list.body.contains("<strong>1</strong> people seen rough sleeping from 2024-04-03 to 2024-07-01"),
+        list.body.contains("<strong>1</strong> people active on 2024-07-01: seen from 2024-04-03 (the last 90 days)"),
         "{}",
         list.body
     );

@@ -14,7 +14,7 @@ fn today() -> time::Date {
 }
 
 #[tokio::test]
-async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
+async fn the_list_shows_people_active_in_the_last_90_days() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         import(store, ImportKind::Inform, inform_export().path()).await.unwrap();
@@ -23,7 +23,8 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
 
         let page = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
         assert!(page.entries.iter().all(|e| e.view == PersonView::Full), "the worker's teams met both");
-        // Amina was only seen bedded down in 2023; in June she came to a day centre, not the street.
+        // Amina was last seen bedded down in 2023, then in hospital; in June she came to a day
+        // centre. Any contact while homeless keeps someone active, so she is back on the list.
         let rows: Vec<(&str, &str, i64, &str)> = page
             .entries
             .iter()
@@ -32,14 +33,21 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
         assert_eq!(
             rows,
             [
+                ("Amina Yusuf", "2024-06-25", 1, "The Passage day centre, Westminster"),
                 ("John (Johnny) Smith", "2024-06-20", 2, "Strand, Westminster"),
                 ("Ștefan Popescu", "2024-06-15", 1, "Marble Arch, Westminster")
             ],
             "{label}"
         );
-        assert_eq!(page.entries[0].needs, ["Alcohol", "Drugs", "Mental health"]);
-        assert_eq!(page.entries[0].lead, "Unassigned (most contact: Westminster Outreach North)");
-        assert_eq!(page.entries[0].age_band.label(), "46-55");
+        assert!(
+            page.entries[0].why.starts_with("Active: in contact with services on 2024-06-25"),
+            "{}",
+            page.entries[0].why
+        );
+        let john = &page.entries[1];
+        assert_eq!(john.needs, ["Alcohol", "Drugs", "Mental health"]);
+        assert_eq!(john.lead, "Unassigned (most contact: Westminster Outreach North)");
+        assert_eq!(john.age_band.label(), "46-55");
 
         let by_name = by_name_list(
             store,
@@ -50,12 +58,12 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
         )
         .await
         .unwrap();
-        assert_eq!(by_name.entries[0].name, "John (Johnny) Smith");
+        assert_eq!(by_name.entries[0].name, "Amina Yusuf");
 
         // Each person shown is in the audit log, with who looked and why.
         let audit = store.audit_entries(100).await.unwrap();
         let shown: Vec<_> = audit.iter().filter(|a| a.user_id == Some(worker.id)).collect();
-        assert_eq!(shown.len(), 4, "{label}: two people, two views");
+        assert_eq!(shown.len(), 6, "{label}: three people, two views");
         assert!(
             shown.iter().all(|a| a.action == "view_by_name_list" && a.purpose.as_deref() == Some("case_coordination"))
         );
@@ -71,10 +79,10 @@ async fn the_list_shows_people_seen_rough_sleeping_in_the_last_90_days() {
         let names: Vec<&str> = narrow.entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             (names, narrow.since),
-            (vec!["John (Johnny) Smith"], time::macros::date!(2024 - 06 - 18)),
+            (vec!["Amina Yusuf", "John (Johnny) Smith"], time::macros::date!(2024 - 06 - 18)),
             "{label}"
         );
-        assert!(narrow.entries[0].why.contains("in the last 14 days"), "{}", narrow.entries[0].why);
+        assert!(narrow.entries[1].why.contains("in the last 14 days"), "{}", narrow.entries[1].why);
     })
     .await;
 }
@@ -95,7 +103,11 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
         let rows: Vec<(&str, &str, &str)> =
             page.entries.iter().map(|e| (e.name.as_str(), e.last_place.as_str(), e.age_band.label())).collect();
-        assert_eq!(rows, [("J. S.", "Westminster", "46-55"), ("Ș. P.", "Westminster", "36-45")], "{label}");
+        assert_eq!(
+            rows,
+            [("A. Y.", "Westminster", "26-35"), ("J. S.", "Westminster", "46-55"), ("Ș. P.", "Westminster", "36-45")],
+            "{label}"
+        );
         assert!(page.entries.iter().all(|e| e.needs.is_empty() && e.view == PersonView::Minimal));
         assert!(page.entries.iter().all(|e| e.escalations.open == 0 && e.consent.is_none()));
 
@@ -103,12 +115,12 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         let mut by_need = ListQuery::default();
         by_need.filters.need = Some(byname_domain::codes::SupportNeed::Alcohol);
         let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
-        assert_eq!((filtered.total, filtered.set_aside), (0, 2), "{label}");
+        assert_eq!((filtered.total, filtered.set_aside), (0, 3), "{label}");
         let csv = by_name_list_csv(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
         assert!(csv.contains("J. S.") && !csv.contains("Smith") && !csv.contains("Alcohol"), "{csv}");
 
         // John consents to case coordination with all partners: the day centre sees him in full.
-        let john = page.entries[0].person_id;
+        let john = page.entries[1].person_id;
         let worker = user(store, "worker", "outreach_worker").await;
         let consent = byname_service::casework::record_consent(
             store,
@@ -124,14 +136,18 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         .await
         .unwrap();
         let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
-        assert_eq!((page.entries[0].name.as_str(), page.entries[0].view), ("John Smith", PersonView::Full));
+        assert_eq!((page.entries[1].name.as_str(), page.entries[1].view), ("John Smith", PersonView::Full));
         let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
-        assert_eq!((filtered.total, filtered.set_aside), (1, 1), "{label}: John matches, Ștefan is set aside");
+        assert_eq!(
+            (filtered.total, filtered.set_aside),
+            (1, 2),
+            "{label}: John matches, Amina and Ștefan are set aside"
+        );
 
         // Withdrawn: at once.
         byname_service::casework::withdraw_consent(store, &worker, john, consent, today(), &now()).await.unwrap();
         let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
-        assert_eq!(page.entries[0].view, PersonView::Minimal, "{label}");
+        assert_eq!(page.entries[1].view, PersonView::Minimal, "{label}");
     })
     .await;
 }
@@ -168,6 +184,49 @@ async fn the_list_is_paged() {
         assert_eq!(last.entries[0].name, format!("Person {}", letters(2 * PER_PAGE)));
         let beyond = by_name_list(store, &worker, query(99), today(), &now()).await.unwrap();
         assert_eq!(beyond.page, 3, "a page past the end shows the last page");
+    })
+    .await;
+}
+
+/// The list is Built for Zero's active list, so its length on a month's last day is the key
+/// statistics' `bfz.active` for that month, and nobody on it was housed since last seen.
+#[tokio::test]
+async fn the_list_holds_exactly_the_people_the_statistics_count_as_active() {
+    let dataset = byname_synth::generate(&byname_synth::Settings {
+        seed: 5,
+        from: time::macros::date!(2023 - 04 - 01),
+        to: time::macros::date!(2024 - 03 - 31),
+        scale: 0.3,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    dataset
+        .write_all(&mut |relative: &str| {
+            let path = dir.path().join(relative);
+            std::fs::create_dir_all(path.parent().unwrap())?;
+            std::fs::File::create(path)
+        })
+        .unwrap();
+    each_store(async |store, label| {
+        import(store, ImportKind::Chain, &dir.path().join("chain")).await.unwrap();
+        import(store, ImportKind::Inform, &dir.path().join("inform")).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let analyst = user(store, "analyst", "analyst").await;
+        for (month, last_day) in
+            [("2024-01", time::macros::date!(2024 - 01 - 31)), ("2024-03", time::macros::date!(2024 - 03 - 31))]
+        {
+            let statistics = byname_service::statistics::key_statistics(
+                store,
+                byname_domain::period::Period::parse(month).unwrap(),
+                &Default::default(),
+                last_day,
+            )
+            .await
+            .unwrap();
+            let active = statistics.figures.metrics.get("bfz.active").unwrap() as usize;
+            let list = by_name_list(store, &analyst, ListQuery::default(), last_day, &now()).await.unwrap();
+            assert_eq!(list.total, active, "{label}: {month}");
+            assert!(active > 50, "{label}: a realistic list, not an empty one ({active})");
+        }
     })
     .await;
 }

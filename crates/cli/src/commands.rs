@@ -10,7 +10,7 @@ use byname_import::Mapping;
 use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
 use byname_service::link::LinkSettings;
 use byname_service::{Clock, SystemClock, instant_text};
-use byname_store::{Escalations, SqlStore, Store};
+use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
@@ -108,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             display_name,
             service_area,
             data_protection_lead,
+            email,
         }) => {
             let store = open_store(&cli).await?;
             let password = match std::env::var("BYNAME_NEW_PASSWORD") {
@@ -135,20 +136,23 @@ pub async fn run(cli: Cli) -> Result<()> {
             .await?;
             byname_service::accounts::set_profile(&store, id, role, service_area.as_deref(), *data_protection_lead)
                 .await?;
+            if let Some(email) = email {
+                byname_service::accounts::set_email(&store, id, email).await?;
+            }
             println!("User {username} ({role}, {organisation}) saved.");
             Ok(())
         }
         Command::Users(command) => users(&cli, &clock, command).await,
         Command::Settings(SettingsCommand::ListWindow { days }) => {
-            use byname_service::by_name_list::{WINDOW_SETTING, window_days};
+            use byname_service::by_name_list::{set_window, window_days};
             let store = open_store(&cli).await?;
             if let Some(days) = days {
-                if !(1..=3650).contains(days) {
-                    bail!("the list's window must be 1 to 3650 days, not {days}");
-                }
-                byname_store::Casework::set_setting(&store, WINDOW_SETTING, &days.to_string()).await?;
+                set_window(&store, *days).await?;
             }
-            println!("The by-name list shows people seen bedded down in the last {} days.", window_days(&store).await?);
+            println!(
+                "The by-name list shows people active in Built for Zero's sense: seen in the last {} days.",
+                window_days(&store).await?
+            );
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
@@ -256,25 +260,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Escalations(EscalationsCommand::Deadline { area, days }) => {
-            if area != "default" && byname_domain::org::service_area_label(area).is_none() {
-                anyhow::bail!("{area:?} is not a service area");
-            }
-            if *days == 0 {
-                anyhow::bail!("an area needs at least one working day");
-            }
             let store = open_store(&cli).await?;
-            let name = format!("{}{area}", byname_domain::escalation::DeadlineSettings::SETTING_PREFIX);
-            store.set_setting(&name, &days.to_string()).await?;
+            byname_service::escalations::set_deadline(&store, area, *days).await?;
             println!("{area}: {days} working days");
             Ok(())
         }
         Command::Escalations(EscalationsCommand::HeadOfService { username, off }) => {
             let store = open_store(&cli).await?;
             let user = store.user_by_username(username).await?.with_context(|| format!("no user {username:?}"))?;
-            if user.role != "service_leader" || user.service_area.is_none() {
-                anyhow::bail!("{username} is not a service leader with a service area");
-            }
-            store.set_head_of_service(user.id, !off).await?;
+            byname_service::accounts::set_head_of_service(&store, user.id, !off).await?;
             println!("{username}: {}head of service", if *off { "not " } else { "" });
             Ok(())
         }
@@ -340,6 +334,14 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
                     if u.data_protection_lead { "\tdata-protection lead" } else { "" },
                     if u.must_change_password { "\tmust change password" } else { "" },
                 );
+            }
+        }
+        UsersCommand::SetEmail { username, email } => {
+            let user = find(username).await?;
+            byname_service::accounts::set_email(&store, user.id, email).await?;
+            match email.trim() {
+                "" => println!("{username}'s notifications are no longer emailed."),
+                email => println!("{username}'s notifications are emailed to {email} when email is set up."),
             }
         }
         UsersCommand::Disable { username } | UsersCommand::Enable { username } => {
@@ -775,6 +777,15 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
         byname_web::Config { secure_cookies: args.secure_cookies },
     );
     println!("byname is serving on http://{address}/ (Ctrl-C stops it)");
+    let mail = match &args.smtp {
+        Some(smtp) => {
+            let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+            let config = byname_service::mail::MailConfig::new(smtp, &args.mail_from, &public_url)?;
+            println!("Notifications are emailed through {} as {}", config.relay(), args.mail_from);
+            Some(config)
+        }
+        None => None,
+    };
     // The overdue step, every minute. Every server runs it; the store's lock makes each change
     // happen once.
     let step_state = state.clone();
@@ -789,6 +800,24 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
         }
     });
     let _stop_stepper = AbortOnDrop(stepper);
+    // Email, every thirty seconds: each server claims what it sends, so none is sent twice.
+    let _stop_mailer = mail.map(|config| {
+        let mail_state = state.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                match byname_service::mail::send_pending(&mail_state.store, &config, mail_state.clock.now()).await {
+                    Ok(run) if run.sent > 0 || !run.failed.is_empty() => {
+                        tracing::info!(sent = run.sent, failed = run.failed.len(), "notification emails");
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(error = %error, "emailing notifications failed"),
+                }
+            }
+        }))
+    });
     tokio::select! {
         result = byname_web::serve(state, listener) => result.context("serving")?,
         _ = tokio::signal::ctrl_c() => println!("stopped"),

@@ -241,6 +241,16 @@ struct ServeArgs {
     /// Mark cookies Secure (set this when serving over TLS or behind a TLS proxy).
     #[arg(long, env = "BYNAME_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Email notifications through this SMTP relay, smtp://HOST[:PORT] (a relay on this host or
+    /// network, which does TLS outward). Without it, notifications are in the web app only.
+    #[arg(long, env = "BYNAME_SMTP")]
+    smtp: Option<String>,
+    /// The sender of notification emails.
+    #[arg(long, env = "BYNAME_MAIL_FROM", default_value = "byname <byname@localhost>")]
+    mail_from: String,
+    /// The address users reach the web app at, for the links in emails; http://BIND:PORT when absent.
+    #[arg(long, env = "BYNAME_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -382,9 +392,17 @@ enum UsersCommand {
         /// The organisation's data-protection lead: sees its audit entries and break-glass.
         #[arg(long)]
         data_protection_lead: bool,
+        /// Where notifications are emailed, when `byname serve` is given an SMTP relay.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Every user with role, organisation and state.
     List,
+    /// Set where a user's notifications are emailed; an empty EMAIL ("") stops it.
+    SetEmail {
+        username: String,
+        email: String,
+    },
     /// Stop a user signing in, and end their sessions.
     Disable {
         username: String,

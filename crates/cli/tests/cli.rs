@@ -62,6 +62,7 @@ fn the_demo_generates_imports_links_and_serves_with_a_login_per_role() {
     {
         assert!(printed.contains(role), "no demo login for {role}:\n{printed}");
     }
+    assert!(printed.contains("head-of-service"), "escalations have a second level to go to:\n{printed}");
     assert!(printed.contains("linked"), "{printed}");
     assert!(login.starts_with("HTTP/1.1 200"), "{login}");
     assert!(login.contains("Sign in to byname"));
@@ -570,7 +571,7 @@ fn the_escalation_commands_run_the_step_at_an_instant_and_refuse_bad_settings() 
     for (args, message) in [
         (vec!["escalations", "step", "--at", "next tuesday"], "not an ISO 8601 instant"),
         (vec!["escalations", "deadline", "astrology", "3"], "is not a service area"),
-        (vec!["escalations", "deadline", "police", "0"], "at least one working day"),
+        (vec!["escalations", "deadline", "police", "0"], "from 1 to 60 working days, not 0"),
         (vec!["escalations", "head-of-service", "nobody"], "no user"),
     ] {
         let output = byname(data.path()).args(&args).output().unwrap();

@@ -193,6 +193,38 @@ pub async fn set_profile<S: Store>(
     Ok(store.set_user_profile(user_id, service_area, data_protection_lead).await?)
 }
 
+/// Records an administrator's change to an account or a setting in the audit log.
+pub async fn audit_admin_change<S: Store>(
+    store: &S,
+    admin: &SessionUser,
+    action: &str,
+    detail: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    store.append_audit(&crate::access::entry(admin, action, None, "administration", None, detail, now)).await
+}
+
+/// Sets where a user's notifications are emailed, or clears it with an empty address.
+pub async fn set_email<S: Store>(store: &S, user_id: i64, email: &str) -> Result<(), AccountError> {
+    let email = email.trim();
+    if !email.is_empty() && !crate::mail::valid_address(email) {
+        return Err(AccountError::Invalid(format!("{email:?} is not an email address")));
+    }
+    Ok(store.set_user_email(user_id, Some(email).filter(|e| !e.is_empty())).await?)
+}
+
+/// Makes a service leader the head of service of their area (escalation level 2), or stops.
+pub async fn set_head_of_service<S: Store>(store: &S, user_id: i64, head: bool) -> Result<(), AccountError> {
+    let user = store.user_by_id(user_id).await?.ok_or_else(|| AccountError::Invalid("no such user".into()))?;
+    if head && (user.role != Role::ServiceLeader.code() || user.service_area.is_none()) {
+        return Err(AccountError::Invalid(format!(
+            "{} is not a service leader with a service area, so cannot be a head of service",
+            user.username
+        )));
+    }
+    Ok(store.set_head_of_service(user_id, head).await?)
+}
+
 /// An administrator's reset: a new password that must be changed at the next sign-in, and every
 /// session of the user ended.
 pub async fn reset_password<S: Store>(store: &S, user_id: i64, password: &str) -> Result<(), AccountError> {

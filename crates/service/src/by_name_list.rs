@@ -32,6 +32,14 @@ pub async fn window_days<S: Store>(store: &S) -> Result<i64, StoreError> {
     let stored = store.setting_or_insert(WINDOW_SETTING, &WINDOW_DAYS.to_string()).await?;
     Ok(stored.parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).unwrap_or(WINDOW_DAYS))
 }
+/// Sets the list's window, from 1 to 3,650 days.
+pub async fn set_window<S: Store>(store: &S, days: i64) -> Result<(), crate::casework::CaseError> {
+    if !(1..=3650).contains(&days) {
+        return Err(crate::casework::CaseError::Invalid(format!("the window is from 1 to 3650 days, not {days}")));
+    }
+    Ok(store.set_setting(WINDOW_SETTING, &days.to_string()).await?)
+}
+
 pub const PER_PAGE: usize = 50;
 /// The living-on-the-streets rule over the last 30 days (CHAIN's: enough distinct days over a
 /// long enough span).

@@ -67,5 +67,16 @@ pub async fn set_up<S: Store>(store: &S, services: &[(&str, &str)], now: &str) -
         crate::accounts::set_profile(store, id, role.code(), area, role == Role::Admin).await?;
         users.push(DemoUser { username, role, organisation: organisation.to_owned(), password });
     }
+    // Adult social care's head of service, to whom its escalations move when its service leader
+    // does not answer by the deadline.
+    let organisation = organisation_for(Role::ServiceLeader);
+    let organisation_id = organisations.iter().find(|o| o.name == organisation).expect("created above").id;
+    let (username, password) = ("head-of-service".to_owned(), random_token(9));
+    let id =
+        add_user(store, &username, "Demo head of service", Role::ServiceLeader.code(), organisation_id, &password, now)
+            .await?;
+    crate::accounts::set_profile(store, id, Role::ServiceLeader.code(), Some("adult_social_care"), false).await?;
+    crate::accounts::set_head_of_service(store, id, true).await?;
+    users.push(DemoUser { username, role: Role::ServiceLeader, organisation: organisation.to_owned(), password });
     Ok(users)
 }

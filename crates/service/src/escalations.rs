@@ -109,6 +109,23 @@ pub async fn deadline_settings<S: Store>(store: &S) -> Result<DeadlineSettings, 
     Ok(DeadlineSettings::with_overrides(&store.escalation_setting_overrides().await?))
 }
 
+/// Sets the working days an area has to answer an escalation at each level (`default` for the
+/// areas without their own), refusing an unknown area or no days at all.
+pub async fn set_deadline<S: Store>(store: &S, area: &str, days: u32) -> Result<(), CaseError> {
+    if area != "default" && service_area_label(area).is_none() {
+        let known: Vec<&str> = byname_domain::org::SERVICE_AREAS.iter().map(|(c, _)| *c).collect();
+        return Err(CaseError::Invalid(format!(
+            "{area:?} is not a service area; these are: default, {}",
+            known.join(", ")
+        )));
+    }
+    if !(1..=60).contains(&days) {
+        return Err(CaseError::Invalid(format!("an area needs from 1 to 60 working days, not {days}")));
+    }
+    let name = format!("{}{area}", DeadlineSettings::SETTING_PREFIX);
+    Ok(store.set_setting(&name, &days.to_string()).await?)
+}
+
 async fn profile<S: Store>(store: &S, user: &SessionUser) -> Result<UserRow, CaseError> {
     store.user_by_id(user.id).await?.ok_or(CaseError::Forbidden)
 }

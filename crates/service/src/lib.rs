@@ -16,6 +16,7 @@ pub mod forecast_evaluation;
 pub mod import;
 pub mod link;
 pub mod link_csv;
+pub mod mail;
 pub mod resources;
 pub mod review;
 pub mod scenario;

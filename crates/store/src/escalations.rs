@@ -75,8 +75,29 @@ pub trait Escalations: Send + Sync {
 
     /// The stored overrides of the deadline settings, as `(name, value)`.
     fn escalation_setting_overrides(&self) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
-    fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
     fn set_head_of_service(&self, user_id: i64, head: bool) -> impl Future<Output = Result<()>> + Send;
+    /// Sets or clears where a user's notifications are emailed.
+    fn set_user_email(&self, user_id: i64, email: Option<&str>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Claims up to `limit` notifications to email: made at or after `since`, to an enabled user
+    /// with an address, not yet sent, tried fewer than [`MAX_EMAIL_ATTEMPTS`] times, and not
+    /// claimed by another server since `stale_before`. Each is claimed with a conditional update,
+    /// so that two servers never both get one.
+    fn claim_emails(
+        &self,
+        now: &str,
+        since: &str,
+        stale_before: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<OutgoingEmail>>> + Send;
+    /// Records a claimed email as sent at `sent_at`, or, with `None`, as failed with `error`
+    /// (released to be tried again).
+    fn finish_email(
+        &self,
+        notification_id: i64,
+        sent_at: Option<&str>,
+        error: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Runs the overdue step once at `now`, exactly once across servers (see the module's
     /// words); returns what it changed. Each change gets an `escalated` event, notifications
@@ -93,6 +114,9 @@ pub trait Escalations: Send + Sync {
     /// Live consents that expire from `from` to `to`, inclusive.
     fn consents_expiring(&self, from: &str, to: &str) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
 }
+
+/// How many times a notification's email is tried before it is left to the web app alone.
+pub const MAX_EMAIL_ATTEMPTS: i64 = 5;
 
 const ESCALATION_SELECT: &str = "SELECT e.id, e.person_id, e.service_area, e.blocked, e.needed, e.needed_by, \
      e.raised_by, u.display_name AS raised_by_name, e.organisation_id, o.name AS organisation, e.raised_at, e.state, \
@@ -458,21 +482,69 @@ impl Escalations for SqlStore {
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect()
     }
 
-    async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2")
-            .bind(name)
-            .bind(value)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
     async fn set_head_of_service(&self, user_id: i64, head: bool) -> Result<()> {
         sqlx::query("UPDATE users SET head_of_service = $1 WHERE id = $2")
             .bind(i64::from(head))
             .bind(user_id)
             .execute(self.pool())
             .await?;
+        Ok(())
+    }
+
+    async fn set_user_email(&self, user_id: i64, email: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE users SET email = $1 WHERE id = $2").bind(email).bind(user_id).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    async fn claim_emails(&self, now: &str, since: &str, stale_before: &str, limit: i64) -> Result<Vec<OutgoingEmail>> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.user_id, u.display_name, u.email, n.link, n.at FROM notifications n \
+             JOIN users u ON u.id = n.user_id \
+             WHERE n.emailed_at IS NULL AND n.at >= $1 AND n.email_attempts < $2 \
+             AND (n.email_claimed_at IS NULL OR n.email_claimed_at < $3) \
+             AND u.email IS NOT NULL AND u.disabled = 0 ORDER BY n.id LIMIT $4",
+        )
+        .bind(since)
+        .bind(MAX_EMAIL_ATTEMPTS)
+        .bind(stale_before)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut claimed = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let won = sqlx::query(
+                "UPDATE notifications SET email_claimed_at = $1 WHERE id = $2 AND emailed_at IS NULL \
+                 AND (email_claimed_at IS NULL OR email_claimed_at < $3)",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(stale_before)
+            .execute(self.pool())
+            .await?;
+            if won.rows_affected() == 1 {
+                claimed.push(OutgoingEmail {
+                    notification_id: id,
+                    user_id: row.try_get("user_id")?,
+                    display_name: row.try_get("display_name")?,
+                    email: row.try_get("email")?,
+                    link: row.try_get("link")?,
+                    at: row.try_get("at")?,
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn finish_email(&self, notification_id: i64, sent_at: Option<&str>, error: &str) -> Result<()> {
+        let sql = match sent_at {
+            Some(_) => "UPDATE notifications SET emailed_at = $1, email_error = NULL WHERE id = $2",
+            None => {
+                "UPDATE notifications SET email_claimed_at = NULL, email_attempts = email_attempts + 1, \
+                 email_error = $1 WHERE id = $2"
+            }
+        };
+        sqlx::query(sql).bind(sent_at.unwrap_or(error)).bind(notification_id).execute(self.pool()).await?;
         Ok(())
     }
 

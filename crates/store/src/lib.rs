@@ -17,7 +17,7 @@ mod sql;
 pub mod types;
 
 pub use casework::{Casework, audit_hash};
-pub use escalations::Escalations;
+pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_totp.sql"),
         postgres: include_str!("../migrations/postgres/0006_totp.sql"),
     },
+    Migration {
+        version: 7,
+        name: "email",
+        sqlite: include_str!("../migrations/sqlite/0007_email.sql"),
+        postgres: include_str!("../migrations/postgres/0007_email.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -301,12 +301,13 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
         head_of_service: row.try_get::<i64, _>("head_of_service")? != 0,
         totp_secret: opt_text(row, "totp_secret")?,
         totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+        email: opt_text(row, "email")?,
     })
 }
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
     o.name AS organisation_name, u.password_hash, u.disabled, u.service_area, u.data_protection_lead, \
-    u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled";
+    u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled, u.email";
 
 /// The order records of one person are shown in: CHAIN first, then Inform.
 fn source_rank(source: &str) -> u8 {

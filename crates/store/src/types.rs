@@ -91,6 +91,8 @@ pub struct UserRow {
     pub totp_secret: Option<String>,
     /// The second factor is asked for at sign-in.
     pub totp_enabled: bool,
+    /// Where notifications are emailed, when the partnership has set up email.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -558,4 +560,16 @@ pub struct NewAgreement {
     pub organisations: Vec<i64>,
     pub recorded_by: i64,
     pub recorded_at: String,
+}
+
+/// A notification to email: claimed by this server, not yet sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub notification_id: i64,
+    pub user_id: i64,
+    pub display_name: String,
+    pub email: String,
+    /// The page the notification links to, such as `/escalations/12`.
+    pub link: String,
+    pub at: String,
 }

@@ -50,6 +50,7 @@ pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers
                                 div {
                                     (Role::parse(&u.role).map_or_else(|| u.role.clone(), |r| r.label().to_owned()))
                                     @if let Some(area) = &u.service_area { " (" (byname_domain::org::service_area_label(area).map_or_else(|| area.clone(), str::to_owned)) ")" }
+                                    @if u.head_of_service { br; "Head of service" }
                                     @if u.data_protection_lead { br; "Data-protection lead" }
                                 }
                             }
@@ -57,6 +58,8 @@ pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers
                             td data-label="State" { div { @if u.disabled { "Disabled" } @else if u.must_change_password { "Must change password" } @else { "Active" } } }
                             td data-label="Change" {
                                 div {
+                                    a href=(format!("/admin/users/{}", u.id)) { "Profile and email" }
+                                    " "
                                     @if u.id != user.id {
                                         form.inline method="post" action=(format!("/admin/users/{}/{}", u.id, if u.disabled { "enable" } else { "disable" })) {
                                             input type="hidden" name="csrf" value=(user.csrf_token);
@@ -166,6 +169,216 @@ pub async fn add_user<S: Store>(
         Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(AccountError::Store(e)) => server_error(&e),
         Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
+    }
+}
+
+/// One user's profile: the service area they answer for, head of service, data-protection lead,
+/// and the address their notifications are emailed to.
+pub async fn user_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    let profile = match state.store.user_by_id(id).await {
+        Ok(Some(profile)) => profile,
+        Ok(None) => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such user."),
+        Err(e) => return server_error(&e),
+    };
+    let role = Role::parse(&profile.role).map_or_else(|| profile.role.clone(), |r| r.label().to_owned());
+    let body = html! {
+        main {
+            h1 { (profile.display_name) " (" (profile.username) ")" }
+            p { (role) ", " (profile.organisation_name) }
+            form method="post" action=(format!("/admin/users/{id}")) {
+                input type="hidden" name="csrf" value=(user.csrf_token);
+                label for="email" { "Email for notifications (empty: the web app only)" }
+                input #email type="email" name="email" maxlength="254" value=(profile.email.clone().unwrap_or_default()) autocomplete="off";
+                label for="service_area" { "Service area (service leaders)" }
+                select #service_area name="service_area" {
+                    option value="" { "None" }
+                    @for (code, label) in byname_domain::org::SERVICE_AREAS {
+                        option value=(code) selected[profile.service_area.as_deref() == Some(code)] { (label) }
+                    }
+                }
+                div.check {
+                    input #head type="checkbox" name="head_of_service" value="1" checked[profile.head_of_service];
+                    label for="head" { "Head of service of the area: receives its escalations at the second level" }
+                }
+                div.check {
+                    input #dpl type="checkbox" name="data_protection_lead" value="1" checked[profile.data_protection_lead];
+                    label for="dpl" { "Data-protection lead of the organisation" }
+                }
+                button type="submit" { "Save" }
+            }
+            p { a href="/admin/users" { "Back to users" } }
+        }
+    };
+    layout("User profile", Some(&user), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    service_area: String,
+    #[serde(default)]
+    head_of_service: Option<String>,
+    #[serde(default)]
+    data_protection_lead: Option<String>,
+}
+
+pub async fn save_profile<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    let profile = match state.store.user_by_id(id).await {
+        Ok(Some(profile)) => profile,
+        Ok(None) => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such user."),
+        Err(e) => return server_error(&e),
+    };
+    let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
+    let head = form.head_of_service.is_some();
+    let now = now_text(&state);
+    let result = async {
+        // Everything is checked before anything is saved.
+        if head && area.is_none() {
+            return Err(AccountError::Invalid("a head of service needs a service area".into()));
+        }
+        let email = form.email.trim();
+        if !email.is_empty() && !byname_service::mail::valid_address(email) {
+            return Err(AccountError::Invalid(format!("{email:?} is not an email address")));
+        }
+        accounts::set_profile(&state.store, id, &profile.role, area, form.data_protection_lead.is_some()).await?;
+        // Head of service needs the area just saved, so it comes after it.
+        accounts::set_head_of_service(&state.store, id, head).await?;
+        accounts::set_email(&state.store, id, email).await?;
+        let detail = format!(
+            "user {id}: area {}, head of service {head}, data-protection lead {}, email {}",
+            area.unwrap_or("none"),
+            form.data_protection_lead.is_some(),
+            if form.email.trim().is_empty() { "none" } else { "set" }
+        );
+        accounts::audit_admin_change(&state.store, &user, "change_user_profile", &detail, &now).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
+        Err(AccountError::Store(e)) => server_error(&e),
+        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
+    }
+}
+
+/// The partnership's settings an administrator changes: each area's escalation deadline in
+/// working days, and the by-name list's window.
+pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    let (deadlines, window) = match (
+        byname_service::escalations::deadline_settings(&state.store).await,
+        byname_service::by_name_list::window_days(&state.store).await,
+    ) {
+        (Ok(d), Ok(w)) => (d, w),
+        (Err(e), _) | (_, Err(e)) => return server_error(&e),
+    };
+    let body = html! {
+        main {
+            h1 { "Settings" }
+            form method="post" action="/admin/settings" {
+                input type="hidden" name="csrf" value=(user.csrf_token);
+                h2 { "By-name list" }
+                label for="window" { "Window in days: people seen within it, and not housed since, are active" }
+                input #window type="number" name="window" min="1" max="3650" required value=(window);
+                h2 { "Escalation deadlines in working days, at each level" }
+                label for="deadline-default" { "Any other area" }
+                input #deadline-default type="number" name="default" min="1" max="60" required value=(deadlines.default_days);
+                @for (code, label) in byname_domain::org::SERVICE_AREAS {
+                    label for=(format!("deadline-{code}")) { (label) }
+                    input id=(format!("deadline-{code}")) type="number" name=(code) min="1" max="60" required value=(deadlines.working_days(code));
+                }
+                button type="submit" { "Save settings" }
+            }
+        }
+    };
+    layout("Settings", Some(&user), body).into_response()
+}
+
+pub async fn save_settings<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let user = match form_user(&state, &headers, form.get("csrf").map_or("", String::as_str)).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if !can_manage_users(user.role) {
+        return forbidden(&user);
+    }
+    let number = |name: &str| -> Result<i64, String> {
+        let text = form.get(name).map_or("", |v| v.trim());
+        text.parse::<i64>().map_err(|_| format!("{name}: a whole number is needed, not {text:?}"))
+    };
+    let now = now_text(&state);
+    let result = async {
+        let window = number("window")?;
+        let mut deadlines = vec![("default", number("default")?)];
+        for (code, _) in byname_domain::org::SERVICE_AREAS {
+            deadlines.push((code, number(code)?));
+        }
+        // Every value is checked before any is saved.
+        if !(1..=3650).contains(&window) {
+            return Err(format!("window: from 1 to 3650 days, not {window}"));
+        }
+        if let Some((area, days)) = deadlines.iter().find(|(_, d)| !(1..=60).contains(d)) {
+            return Err(format!("{area}: from 1 to 60 working days, not {days}"));
+        }
+        let store_error = |e: byname_service::casework::CaseError| e.to_string();
+        byname_service::by_name_list::set_window(&state.store, window).await.map_err(store_error)?;
+        for (area, days) in &deadlines {
+            byname_service::escalations::set_deadline(&state.store, area, *days as u32).await.map_err(store_error)?;
+        }
+        let detail = deadlines.iter().map(|(a, d)| format!("{a} {d}")).collect::<Vec<_>>().join(", ");
+        accounts::audit_admin_change(
+            &state.store,
+            &user,
+            "change_settings",
+            &format!("window {window}; deadlines {detail}"),
+            &now,
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/admin/settings").into_response(),
+        Err(e) => {
+            let body = html! { main { h1 { "Not saved" } p.error role="alert" { (e) } p { a href="/admin/settings" { "Back to settings" } } } };
+            (StatusCode::UNPROCESSABLE_ENTITY, layout("Not saved", Some(&user), body)).into_response()
+        }
     }
 }
 

@@ -712,6 +712,79 @@ async fn an_administrator_manages_accounts_sees_no_person_and_a_reset_password_i
     assert!(audit.body.contains("view_by_name_list") && !audit.body.contains("Mary"), "{}", audit.body);
 }
 
+#[tokio::test]
+async fn an_administrator_sets_a_head_of_service_an_email_and_the_deadlines_from_the_web() {
+    use byname_store::Casework;
+    let app = app().await;
+    let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    let new_user = |name: &'static str, role: &'static str| {
+        let store = app.store.clone();
+        async move {
+            byname_service::accounts::add_user(
+                &store,
+                name,
+                name,
+                role,
+                council,
+                support::PASSWORD,
+                "2024-07-01T08:00:00Z",
+            )
+            .await
+            .unwrap()
+        }
+    };
+    new_user("admin", "admin").await;
+    let leader = new_user("asc-head", "service_leader").await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    assert_eq!(send(&app, get(&format!("/admin/users/{leader}"), Some(&worker))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get("/admin/settings", Some(&worker))).await.status, StatusCode::FORBIDDEN);
+
+    let admin = sign_in_as(&app, "admin", support::PASSWORD).await;
+    let page = send(&app, get(&format!("/admin/users/{leader}"), Some(&admin))).await;
+    assert!(page.body.contains("Head of service"), "{}", page.body);
+    let csrf = hidden_value(&page.body, "csrf");
+    let save = |form: String| send(&app, post(&format!("/admin/users/{leader}"), &admin, &form));
+    // Refused whole: head of service with no area, and a bad address; nothing is saved.
+    let refused = save(format!("csrf={csrf}&email=asc%40council.example.org&service_area=&head_of_service=1")).await;
+    assert!(refused.body.contains("needs a service area"), "{}", refused.body);
+    let refused =
+        save(format!("csrf={csrf}&email=%3Cscript%3E&service_area=adult_social_care&head_of_service=1")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("&lt;script&gt;") && !refused.body.contains("<script>"), "{}", refused.body);
+    let row = app.store.user_by_id(leader).await.unwrap().unwrap();
+    assert_eq!((row.service_area, row.head_of_service, row.email), (None, false, None));
+    let forged = save("csrf=forged&email=&service_area=adult_social_care&head_of_service=1".into()).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let saved =
+        save(format!("csrf={csrf}&email=asc%40council.example.org&service_area=adult_social_care&head_of_service=1"))
+            .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let row = app.store.user_by_id(leader).await.unwrap().unwrap();
+    assert_eq!(
+        (row.service_area.as_deref(), row.head_of_service, row.email.as_deref()),
+        (Some("adult_social_care"), true, Some("asc@council.example.org"))
+    );
+    let listed = send(&app, get("/admin/users", Some(&admin))).await;
+    assert!(listed.body.contains("Head of service"), "{}", listed.body);
+
+    // Settings: every value is checked before any is saved.
+    let page = send(&app, get("/admin/settings", Some(&admin))).await;
+    assert!(page.body.contains("Escalation deadlines") && page.body.contains(r#"value="90""#), "{}", page.body);
+    let areas: String = byname_domain::org::SERVICE_AREAS.iter().map(|(code, _)| format!("&{code}=4")).collect();
+    let bad = send(&app, post("/admin/settings", &admin, &format!("csrf={csrf}&window=30&default=0{areas}"))).await;
+    assert!(bad.body.contains("default: from 1 to 60"), "{}", bad.body);
+    assert_eq!(byname_service::by_name_list::window_days(&app.store).await.unwrap(), 90, "nothing saved");
+    let good = send(&app, post("/admin/settings", &admin, &format!("csrf={csrf}&window=30&default=7{areas}"))).await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    assert_eq!(byname_service::by_name_list::window_days(&app.store).await.unwrap(), 30);
+    let deadlines = byname_service::escalations::deadline_settings(&app.store).await.unwrap();
+    assert_eq!((deadlines.working_days("police"), deadlines.default_days), (4, 7));
+    let audit = app.store.audit_entries(10).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "change_settings"), "{audit:?}");
+    assert!(audit.iter().any(|a| a.action == "change_user_profile"));
+}
+
 /// Mary's person id: the CHAIN record C1.
 async fn mary(store: &SqlStore) -> i64 {
     store.person_membership().await.unwrap().iter().find(|(s, id, _)| s == "chain" && id == "C1").unwrap().2

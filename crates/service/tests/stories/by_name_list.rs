@@ -74,7 +74,8 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
         );
 
         // The partnership narrows the window to 14 days: Ștefan, last seen on 15 June, leaves it.
-        byname_store::Casework::set_setting(store, byname_service::by_name_list::WINDOW_SETTING, "14").await.unwrap();
+        byname_service::by_name_list::set_window(store, 14).await.unwrap();
+        assert!(byname_service::by_name_list::set_window(store, 0).await.is_err(), "no empty window");
         let narrow = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
         let names: Vec<&str> = narrow.entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(

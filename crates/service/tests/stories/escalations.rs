@@ -310,3 +310,121 @@ async fn the_case_conference_agenda_lists_what_the_meeting_discusses_as_the_rule
     })
     .await;
 }
+
+/// A minimal SMTP relay for tests: accepts every message and keeps its recipients and text;
+/// `refuse` makes it answer every RCPT with a permanent error.
+struct FakeRelay {
+    port: u16,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeRelay {
+    async fn start(refuse: bool) -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = received.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else { return };
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
+                    let (mut recipients, mut data, mut in_data) = (Vec::new(), String::new(), false);
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let reply: &[u8] = if in_data {
+                            if line == "." {
+                                in_data = false;
+                                kept.lock().unwrap().push((std::mem::take(&mut recipients), std::mem::take(&mut data)));
+                                b"250 queued\r\n"
+                            } else {
+                                data.push_str(&line);
+                                data.push('\n');
+                                continue;
+                            }
+                        } else if line.starts_with("EHLO") || line.starts_with("HELO") {
+                            b"250 relay.test\r\n"
+                        } else if line.starts_with("RCPT TO:") {
+                            if refuse {
+                                b"550 no such mailbox\r\n"
+                            } else {
+                                recipients.push(line["RCPT TO:".len()..].trim().to_owned());
+                                b"250 ok\r\n"
+                            }
+                        } else if line == "DATA" {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        } else if line == "QUIT" {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            return;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        if write.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, received, _task: task }
+    }
+
+    fn config(&self) -> byname_service::mail::MailConfig {
+        byname_service::mail::MailConfig::new(
+            &format!("smtp://127.0.0.1:{}", self.port),
+            "byname <byname@partnership.example.org>",
+            "https://byname.example.org",
+        )
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_leader_with_an_email_address_is_emailed_once_with_a_link_and_nothing_about_the_person() {
+    each_store(async |store, label| {
+        let (john, worker) = setup(store).await;
+        let housing_leader = leader(store, "housing-lead", "housing", false).await;
+        let other_leader = leader(store, "housing-two", "housing", false).await;
+        byname_service::accounts::set_email(store, housing_leader.id, "housing.lead@council.example.org")
+            .await
+            .unwrap();
+        assert!(byname_service::accounts::set_email(store, other_leader.id, "not an address").await.is_err());
+
+        // The relay is down: nothing is lost, and the email is tried again.
+        let down = byname_service::mail::MailConfig::new("smtp://127.0.0.1:9", "b@example.org", "http://x").unwrap();
+        let id = esc::raise(store, &worker, john, &housing("Hostel place refused for Mr Smith"), RAISED).await.unwrap();
+        let run = byname_service::mail::send_pending(store, &down, RAISED).await.unwrap();
+        assert_eq!((run.sent, run.failed.len()), (0, 1), "{label}");
+
+        let relay = FakeRelay::start(false).await;
+        let run = byname_service::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
+        assert_eq!((run.sent, run.failed.len()), (1, 0), "{label}: {run:?}");
+        let received = relay.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 1, "{label}: only the leader with an address");
+        let (to, text) = &received[0];
+        assert_eq!(to, &["<housing.lead@council.example.org>"]);
+        assert!(text.contains(&format!("https://byname.example.org/escalations/{id}")), "{text}");
+        assert!(!text.contains("Smith") && !text.contains("Hostel"), "no personal data by email: {text}");
+
+        // Sent once: a second run, or a second server, finds nothing to send.
+        let run = byname_service::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
+        assert_eq!(run.sent, 0, "{label}");
+        assert_eq!(relay.received.lock().unwrap().len(), 1);
+
+        // A relay that refuses: counted as a failure, and given up after five tries.
+        let refusing = FakeRelay::start(true).await;
+        esc::comment(store, &worker, id, "Any news?", RAISED).await.unwrap();
+        for _ in 0..6 {
+            byname_service::mail::send_pending(store, &refusing.config(), RAISED).await.unwrap();
+        }
+        let run = byname_service::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
+        assert_eq!(run.sent, 0, "{label}: five failures and it stays in the web app only");
+        assert_eq!(unread(store, &housing_leader).await.len(), 2, "both notifications are in the web app");
+    })
+    .await;
+}

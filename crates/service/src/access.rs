@@ -83,6 +83,7 @@ pub fn entry(
         purpose: Some(purpose.to_owned()),
         basis: basis.map(|b| b.code().to_owned()),
         detail: Some(detail.into()),
+        persons: Vec::new(),
     }
 }
 

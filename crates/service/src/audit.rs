@@ -140,6 +140,7 @@ pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> R
             purpose: Some("subject_access".to_owned()),
             basis: Some("legal_obligation".to_owned()),
             detail: Some("command line".to_owned()),
+            persons: Vec::new(),
         })
         .await?;
     Ok(Some(value))

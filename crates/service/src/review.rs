@@ -480,6 +480,7 @@ pub async fn explain_records<S: Store>(
                 person_id: record.person_id,
                 purpose: Some("linkage_review".to_owned()),
                 detail: Some(format!("command line: {left} and {right}")),
+                persons: Vec::new(),
             })
             .await?;
     }

@@ -169,7 +169,18 @@ pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
         h.update(part.as_bytes());
         h.update([0x1f]);
     }
+    // Only entries that cover several people have this part, so entries written before it existed
+    // keep their hashes.
+    if !e.persons.is_empty() {
+        h.update(persons_text(&e.persons).as_bytes());
+        h.update([0x1f]);
+    }
     hex::encode(h.finalize())
+}
+
+/// The people an entry covers, as stored: ids separated by spaces.
+fn persons_text(persons: &[i64]) -> String {
+    persons.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
 }
 
 /// A number the PostgreSQL advisory lock of the audit log is known by.
@@ -207,13 +218,21 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditRow> {
             purpose: opt_text(r, "purpose")?,
             basis: opt_text(r, "basis")?,
             detail: opt_text(r, "detail")?,
+            persons: opt_text(r, "persons")?
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse::<i64>().map_err(|_| StoreError::Config(format!("audit persons {p:?} is not a number")))
+                })
+                .collect::<Result<_>>()?,
         },
         hash: opt_text(r, "hash")?,
     })
 }
 
 const AUDIT_SELECT: &str =
-    "SELECT id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, hash FROM audit_log";
+    "SELECT id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, persons, hash FROM audit_log";
 
 /// `$from, $from+1, ...` for `n` values.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
@@ -386,19 +405,21 @@ pub(crate) async fn append_chained(
         Some(row) => (row.try_get::<i64, _>("id")?, opt_text(&row, "hash")?.unwrap_or_default()),
         None => (0, String::new()),
     };
-    // Ten rows to a statement: a page's fifty entries take five round trips, not fifty (more
+    // Ten rows to a statement: many entries take a few round trips, not one each (more
     // parameters to a statement cost SQLite more to bind than they save).
+    let mut covered: Vec<(i64, i64)> = Vec::new();
     for chunk in entries.chunks(10) {
         let mut rows = Vec::with_capacity(chunk.len());
         for e in chunk {
             id += 1;
             let hash = audit_hash(&previous, id, e);
+            covered.extend(e.persons.iter().map(|p| (*p, id)));
             rows.push((id, e, hash.clone()));
             previous = hash;
         }
-        let values: Vec<String> = (0..rows.len()).map(|r| format!("({})", placeholders(r * 10 + 1, 10))).collect();
+        let values: Vec<String> = (0..rows.len()).map(|r| format!("({})", placeholders(r * 11 + 1, 11))).collect();
         let sql = format!(
-            "INSERT INTO audit_log (id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, hash) \
+            "INSERT INTO audit_log (id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, persons, hash) \
              VALUES {}",
             values.join(", ")
         );
@@ -414,9 +435,17 @@ pub(crate) async fn append_chained(
                 .bind(&e.purpose)
                 .bind(&e.basis)
                 .bind(&e.detail)
+                .bind((!e.persons.is_empty()).then(|| persons_text(&e.persons)))
                 .bind(hash);
         }
         query.execute(&mut *conn).await?;
+    }
+    // The index of the people covered. The values are numbers this process made, written into
+    // the statement (no parameters to bind); each statement differs, so none is kept prepared.
+    for chunk in covered.chunks(500) {
+        let values: Vec<String> = chunk.iter().map(|(person, audit)| format!("({person}, {audit})")).collect();
+        let sql = format!("INSERT INTO audit_persons (person_id, audit_id) VALUES {}", values.join(", "));
+        sqlx::query(&sql).persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -617,7 +646,7 @@ impl Casework for SqlStore {
 
     async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRow>> {
         let rows = sqlx::query(&format!(
-            "{AUDIT_SELECT} WHERE ($1 = 0 OR person_id = $1) AND ($2 = 0 OR user_id = $2) \
+            "{AUDIT_SELECT} WHERE ($1 = 0 OR person_id = $1 OR id IN (SELECT audit_id FROM audit_persons WHERE person_id = $1)) AND ($2 = 0 OR user_id = $2) \
              AND ($3 = 0 OR organisation_id = $3) AND ($4 = '' OR action = $4) AND ($5 = '' OR at >= $5) \
              AND ($6 = '' OR at <= $6) ORDER BY id DESC LIMIT $7"
         ))

@@ -273,6 +273,7 @@ async fn step_locked(
                 change.to.number(),
                 format_instant(change.deadline)
             )),
+            persons: Vec::new(),
         });
         applied.push(AppliedChange { change, person_id, service_area: area, notified });
     }

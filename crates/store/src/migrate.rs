@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_email.sql"),
         postgres: include_str!("../migrations/postgres/0007_email.sql"),
     },
+    Migration {
+        version: 8,
+        name: "audit_persons",
+        sqlite: include_str!("../migrations/sqlite/0008_audit_persons.sql"),
+        postgres: include_str!("../migrations/postgres/0008_audit_persons.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -174,6 +174,9 @@ pub struct AuditEntry {
     /// Why the access rules allowed what was seen (`access::Basis::code`).
     pub basis: Option<String>,
     pub detail: Option<String>,
+    /// The people an entry covers besides `person_id`: those on a page of the by-name list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub persons: Vec<i64>,
 }
 
 /// Per table: row count and an order-independent digest of every row.

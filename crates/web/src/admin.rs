@@ -499,7 +499,12 @@ pub async fn audit_page<S: Store>(
                             td { div { (r.entry.at) } }
                             td { div { (r.entry.user_id.map(|u| u.to_string()).unwrap_or_else(|| "operator".into())) } }
                             td { div { (r.entry.action) } }
-                            td { div { (r.entry.person_id.map(|p| p.to_string()).unwrap_or_default()) } }
+                            td { div {
+                                (r.entry.person_id.map(|p| p.to_string()).unwrap_or_default())
+                                @if !r.entry.persons.is_empty() {
+                                    details { summary { (r.entry.persons.len()) " people" } (r.entry.persons.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) }
+                                }
+                            } }
                             td { div { (value(&r.entry.purpose)) } }
                             td { div { (value(&r.entry.basis)) } }
                             td { div { (value(&r.entry.detail)) } }

@@ -1,0 +1,10 @@
+-- One audit entry can cover many people: a page of the by-name list is one entry naming the
+-- fifty people on it, not fifty entries. `persons` (ids separated by spaces) is part of what the
+-- entry's hash covers; `audit_persons` indexes it, so a search by person and a subject access
+-- export find the entry.
+ALTER TABLE audit_log ADD COLUMN persons TEXT;
+CREATE TABLE audit_persons (
+    person_id BIGINT NOT NULL,
+    audit_id BIGINT NOT NULL,
+    PRIMARY KEY (person_id, audit_id)
+);

@@ -190,6 +190,8 @@ pub struct ListPage {
     pub since: Date,
     pub until: Date,
     pub query: ListQuery,
+    /// The organisations that lead someone on the list, by name, for the filter.
+    pub lead_organisations: Vec<String>,
 }
 
 fn best_name(records: &[RecordSummary]) -> (Option<&str>, Option<&str>, Option<&str>) {
@@ -330,13 +332,24 @@ pub async fn by_name_list<S: Store>(
 ) -> Result<ListPage, ListError> {
     let list = prepare(store, today).await?;
     let since = list.since;
+    let lead_organisations = list.lead_organisations.clone();
     let (rows, set_aside) = rows(store, user, &list, &query, today, now).await?;
     let total = rows.len();
     let n_pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.clamp(1, n_pages);
     let entries: Vec<ListEntry> = rows.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(Row::entry).collect();
     audit_rows(store, user, "view_by_name_list", &entries, now).await?;
-    Ok(ListPage { entries, total, set_aside, page, n_pages, since, until: today, query: ListQuery { page, ..query } })
+    Ok(ListPage {
+        entries,
+        total,
+        set_aside,
+        page,
+        n_pages,
+        since,
+        until: today,
+        query: ListQuery { page, ..query },
+        lead_organisations,
+    })
 }
 
 /// The whole filtered list as CSV, each row as the access rules allow; every row is audited.
@@ -430,38 +443,63 @@ fn basis(view: PersonView) -> &'static str {
 struct PreparedList {
     people: std::sync::Arc<Vec<Prepared>>,
     since: Date,
+    /// The organisations that lead someone on the list, for the filter.
+    lead_organisations: Vec<String>,
     key: String,
     version: String,
 }
 
-/// Everyone on the list, prepared, from the store's memory when the data have not changed.
+/// What is kept of a prepared list: everything but the key and version it is kept under.
+struct Kept {
+    people: std::sync::Arc<Vec<Prepared>>,
+    since: Date,
+    lead_organisations: Vec<String>,
+}
+
+/// Everyone on the list, prepared, from the store's memory when the data have not changed. The
+/// data's version includes the window setting, so one memory lookup (one round trip) answers
+/// for both.
 async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListError> {
-    let window = window_days(store).await?;
-    let since = today - time::Duration::days(window - 1);
-    let key = format!("by_name_list/{}/{}", iso(since), iso(today));
-    let (version, kept) = store.memo::<Vec<Prepared>>(&key).await?;
-    if let Some(people) = kept {
-        return Ok(PreparedList { people, since, key, version });
-    }
-    let people = store.people_seen(&iso(since), &iso(today)).await?;
-    let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
-    let month = iso(today)[..7].to_owned();
-    let settings = byname_stats::Settings {
-        bfz: byname_stats::settings::BfzSettings {
-            inactivity_days: window as u32,
-            ..byname_stats::settings::BfzSettings::default()
-        },
-        ..byname_stats::Settings::default()
+    let key = format!("by_name_list/{}", iso(today));
+    let (version, kept) = store.memo::<Kept>(&key).await?;
+    let kept = match kept {
+        Some(kept) => kept,
+        None => {
+            let window = window_days(store).await?;
+            let since = today - time::Duration::days(window - 1);
+            let people = store.people_seen(&iso(since), &iso(today)).await?;
+            let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
+            let month = iso(today)[..7].to_owned();
+            let settings = byname_stats::Settings {
+                bfz: byname_stats::settings::BfzSettings {
+                    inactivity_days: window as u32,
+                    ..byname_stats::settings::BfzSettings::default()
+                },
+                ..byname_stats::Settings::default()
+            };
+            let prepared: Vec<Prepared> = people
+                .iter()
+                .filter(|p| is_active(p, today, &settings))
+                .map(|p| prepared(p, today, &month, &salt, window))
+                .collect();
+            let lead_organisations: Vec<String> = prepared
+                .iter()
+                .filter_map(|p| p.lead_organisation.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let kept = std::sync::Arc::new(Kept { people: std::sync::Arc::new(prepared), since, lead_organisations });
+            store.keep_memo(&version, &key, kept.clone());
+            kept
+        }
     };
-    let prepared: std::sync::Arc<Vec<Prepared>> = std::sync::Arc::new(
-        people
-            .iter()
-            .filter(|p| is_active(p, today, &settings))
-            .map(|p| prepared(p, today, &month, &salt, window))
-            .collect(),
-    );
-    store.keep_memo(&version, &key, prepared.clone());
-    Ok(PreparedList { people: prepared, since, key, version })
+    Ok(PreparedList {
+        people: kept.people.clone(),
+        since: kept.since,
+        lead_organisations: kept.lead_organisations.clone(),
+        key,
+        version,
+    })
 }
 
 /// Whether someone seen in the window is active today: the statistics' Built for Zero status on
@@ -539,7 +577,17 @@ async fn rows<'a, S: Store>(
             views
         }
     };
-    let flags = store.escalation_flags(&ids, now).await?;
+    // Escalations change with an event each, which the access version counts; whether one is
+    // overdue changes with the time, so the flags are kept for a minute at most.
+    let flags_key = format!("escalation_flags/{access}/{}", now.get(..16).unwrap_or(now));
+    let flags = match store.memo_at::<std::collections::HashMap<i64, EscalationFlags>>(&list.version, &flags_key) {
+        Some(flags) => flags,
+        None => {
+            let flags = std::sync::Arc::new(store.escalation_flags(&ids, now).await?);
+            store.keep_memo(&list.version, &flags_key, flags.clone());
+            flags
+        }
+    };
     let filters = &query.filters;
     let row = |i: usize| {
         let p = &prepared[i];

@@ -407,13 +407,11 @@ pub(crate) async fn append_chained(
     };
     // Ten rows to a statement: many entries take a few round trips, not one each (more
     // parameters to a statement cost SQLite more to bind than they save).
-    let mut covered: Vec<(i64, i64)> = Vec::new();
     for chunk in entries.chunks(10) {
         let mut rows = Vec::with_capacity(chunk.len());
         for e in chunk {
             id += 1;
             let hash = audit_hash(&previous, id, e);
-            covered.extend(e.persons.iter().map(|p| (*p, id)));
             rows.push((id, e, hash.clone()));
             previous = hash;
         }
@@ -440,14 +438,57 @@ pub(crate) async fn append_chained(
         }
         query.execute(&mut *conn).await?;
     }
-    // The index of the people covered. The values are numbers this process made, written into
-    // the statement (no parameters to bind); each statement differs, so none is kept prepared.
-    for chunk in covered.chunks(500) {
-        let values: Vec<String> = chunk.iter().map(|(person, audit)| format!("({person}, {audit})")).collect();
-        let sql = format!("INSERT INTO audit_persons (person_id, audit_id) VALUES {}", values.join(", "));
-        sqlx::query(&sql).persistent(false).execute(&mut *conn).await?;
-    }
     Ok(())
+}
+
+/// The setting that says up to which audit entry `audit_persons` is complete.
+const AUDIT_PERSONS_INDEXED: &str = "audit_persons_indexed_to";
+
+impl SqlStore {
+    /// Brings the index of the people list pages covered (`audit_persons`) up to the log's end.
+    /// A page view writes only its entry, whose `persons` the hash covers; the index, which a
+    /// search by person needs and nothing else does, is caught up here, in bulk, before such a
+    /// search. Writing it with every page would cost each view dozens of scattered index rows.
+    /// Idempotent, and safe when two searches catch up at once.
+    async fn index_audit_persons(&self) -> Result<()> {
+        let indexed: i64 = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1")
+            .bind(AUDIT_PERSONS_INDEXED)
+            .fetch_optional(self.pool())
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let end: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(self.pool()).await?;
+        let Some(end) = end.filter(|end| *end > indexed) else { return Ok(()) };
+        let rows = sqlx::query("SELECT id, persons FROM audit_log WHERE id > $1 AND id <= $2 AND persons IS NOT NULL")
+            .bind(indexed)
+            .bind(end)
+            .fetch_all(self.pool())
+            .await?;
+        let mut covered: Vec<(i64, i64)> = Vec::new();
+        for row in &rows {
+            let audit: i64 = row.try_get("id")?;
+            let persons: String = row.try_get("persons")?;
+            covered.extend(persons.split(' ').filter_map(|p| p.parse::<i64>().ok()).map(|p| (p, audit)));
+        }
+        let mut tx = self.pool().begin().await?;
+        // The values are numbers read back as numbers, written into the statement (no
+        // parameters to bind); each statement differs, so none is kept prepared.
+        for chunk in covered.chunks(500) {
+            let values: Vec<String> = chunk.iter().map(|(person, audit)| format!("({person}, {audit})")).collect();
+            let sql = format!(
+                "INSERT INTO audit_persons (person_id, audit_id) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2")
+            .bind(AUDIT_PERSONS_INDEXED)
+            .bind(end.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 impl Casework for SqlStore {
@@ -645,6 +686,9 @@ impl Casework for SqlStore {
     }
 
     async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRow>> {
+        if q.person_id.is_some() {
+            self.index_audit_persons().await?;
+        }
         let rows = sqlx::query(&format!(
             "{AUDIT_SELECT} WHERE ($1 = 0 OR person_id = $1 OR id IN (SELECT audit_id FROM audit_persons WHERE person_id = $1)) AND ($2 = 0 OR user_id = $2) \
              AND ($3 = 0 OR organisation_id = $3) AND ($4 = '' OR action = $4) AND ($5 = '' OR at >= $5) \
@@ -1045,20 +1089,22 @@ impl Casework for SqlStore {
             "SELECT (SELECT COUNT(*) FROM consents) AS n, (SELECT MAX(id) FROM consents) AS last, \
              (SELECT MAX(withdrawn_at) FROM consents) AS withdrawn, (SELECT MAX(expires_on) FROM consents) AS expires, \
              (SELECT COUNT(*) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_n, \
-             (SELECT MAX(id) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_last",
+             (SELECT MAX(id) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_last, \
+             (SELECT MAX(id) FROM escalation_events) AS escalations",
         )
         .bind(user_id)
         .bind(now)
         .fetch_one(self.pool())
         .await?;
         Ok(format!(
-            "{}/{}/{}/{}/{}/{}",
+            "{}/{}/{}/{}/{}/{}/{}",
             row.try_get::<i64, _>("n")?,
             row.try_get::<Option<i64>, _>("last")?.unwrap_or(0),
             opt_text(&row, "withdrawn")?.unwrap_or_default(),
             opt_text(&row, "expires")?.unwrap_or_default(),
             row.try_get::<i64, _>("glass_n")?,
             row.try_get::<Option<i64>, _>("glass_last")?.unwrap_or(0),
+            row.try_get::<Option<i64>, _>("escalations")?.unwrap_or(0),
         ))
     }
 

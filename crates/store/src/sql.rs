@@ -1053,17 +1053,19 @@ impl SqlStore {
         // One round trip: every page asks.
         let row = sqlx::query(
             "SELECT (SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
-             (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads",
+             (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads, \
+             (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window",
         )
         .fetch_one(&self.pool)
         .await?;
         let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
         Ok(format!(
-            "{}/{}/{}/{}",
+            "{}/{}/{}/{}/{}",
             max("imports")?,
             max("runs")?,
             max("contacts")?,
-            opt_text(&row, "leads")?.unwrap_or_default()
+            opt_text(&row, "leads")?.unwrap_or_default(),
+            opt_text(&row, "list_window")?.unwrap_or_default()
         ))
     }
 }

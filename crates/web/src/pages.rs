@@ -155,10 +155,6 @@ pub async fn by_name_list<S: Store>(
         Ok(user) => user,
         Err(response) => return response,
     };
-    let organisations = match state.store.organisations().await {
-        Ok(organisations) => organisations,
-        Err(error) => return server_error(&error),
-    };
     let query = match params.query() {
         Ok(query) => query,
         Err(message) => {
@@ -185,7 +181,7 @@ pub async fn by_name_list<S: Store>(
         };
     }
     match list_page(&state.store, &user, query, now.date(), &instant).await {
-        Ok(page) => layout("By-name list", Some(&user), render_list(&page, &organisations)).into_response(),
+        Ok(page) => layout("By-name list", Some(&user), render_list(&page)).into_response(),
         Err(ListError::Forbidden) => axum::response::Redirect::to(crate::auth::home(user.role)).into_response(),
         Err(ListError::Store(error)) => server_error(&error),
     }
@@ -262,7 +258,7 @@ fn sort_header(page: &ListPage, key: SortKey, label: &str) -> Markup {
     }
 }
 
-fn filter_form(page: &ListPage, organisations: &[byname_domain::Organisation]) -> Markup {
+fn filter_form(page: &ListPage) -> Markup {
     let f = &page.query.filters;
     let selected = |a: bool| a;
     html! {
@@ -273,8 +269,8 @@ fn filter_form(page: &ListPage, organisations: &[byname_domain::Organisation]) -
                 label for="organisation" { "Lead organisation" }
                 select #organisation name="organisation" {
                     option value="" { "Any" }
-                    @for o in organisations {
-                        option value=(o.name) selected[f.organisation.as_deref() == Some(o.name.as_str())] { (o.name) }
+                    @for o in &page.lead_organisations {
+                        option value=(o) selected[f.organisation.as_deref() == Some(o.as_str())] { (o) }
                     }
                 }
             }
@@ -334,7 +330,7 @@ fn filter_form(page: &ListPage, organisations: &[byname_domain::Organisation]) -
     }
 }
 
-fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -> Markup {
+fn render_list(page: &ListPage) -> Markup {
     let minimal = page.entries.iter().any(|e| e.view == PersonView::Minimal);
     html! {
         main {
@@ -345,7 +341,7 @@ fn render_list(page: &ListPage, organisations: &[byname_domain::Organisation]) -
                 @if page.query.filters != Filters::default() { ", as filtered" }
                 "."
             }
-            (filter_form(page, organisations))
+            (filter_form(page))
             @if page.set_aside > 0 {
                 p.notice role="status" {
                     (page.set_aside) " people on the list are left out of this filter because you see only their minimal entry."

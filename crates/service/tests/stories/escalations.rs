@@ -313,9 +313,12 @@ async fn the_case_conference_agenda_lists_what_the_meeting_discusses_as_the_rule
 
 /// A minimal SMTP relay for tests: accepts every message and keeps its recipients and text;
 /// `refuse` makes it answer every RCPT with a permanent error.
+/// Each message the relay accepted: its recipients and its text.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
 struct FakeRelay {
     port: u16,
-    received: std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>,
+    received: Received,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -324,7 +327,7 @@ impl FakeRelay {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let received: Received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let kept = received.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -348,11 +351,11 @@ impl FakeRelay {
                             }
                         } else if line.starts_with("EHLO") || line.starts_with("HELO") {
                             b"250 relay.test\r\n"
-                        } else if line.starts_with("RCPT TO:") {
+                        } else if let Some(recipient) = line.strip_prefix("RCPT TO:") {
                             if refuse {
                                 b"550 no such mailbox\r\n"
                             } else {
-                                recipients.push(line["RCPT TO:".len()..].trim().to_owned());
+                                recipients.push(recipient.trim().to_owned());
                                 b"250 ok\r\n"
                             }
                         } else if line == "DATA" {

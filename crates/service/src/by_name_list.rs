@@ -333,11 +333,11 @@ pub async fn by_name_list<S: Store>(
     let list = prepare(store, today).await?;
     let since = list.since;
     let lead_organisations = list.lead_organisations.clone();
-    let (rows, set_aside) = rows(store, user, &list, &query, today, now).await?;
-    let total = rows.len();
+    let selection = selection(store, user, &list, &query, today, now).await?;
+    let (total, set_aside) = (selection.len(), selection.set_aside());
     let n_pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.clamp(1, n_pages);
-    let entries: Vec<ListEntry> = rows.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(Row::entry).collect();
+    let entries = selection.entries((page - 1) * PER_PAGE, PER_PAGE);
     audit_rows(store, user, "view_by_name_list", &entries, now).await?;
     Ok(ListPage {
         entries,
@@ -361,8 +361,8 @@ pub async fn by_name_list_csv<S: Store>(
     now: &str,
 ) -> Result<String, ListError> {
     let list = prepare(store, today).await?;
-    let (rows, _) = rows(store, user, &list, &query, today, now).await?;
-    let entries: Vec<ListEntry> = rows.iter().map(Row::entry).collect();
+    let selection = selection(store, user, &list, &query, today, now).await?;
+    let entries = selection.entries(0, selection.len());
     audit_rows(store, user, "export_by_name_list", &entries, now).await?;
     let mut out = String::from("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n");
     for e in &entries {
@@ -540,26 +540,58 @@ fn is_active(person: &SeenPerson, today: Date, settings: &byname_stats::Settings
 /// Each person's view and whether a case coordination consent is current, in list order.
 type Views = Vec<(PersonView, bool)>;
 
-async fn rows<'a, S: Store>(
+/// The list as one user sees it under a query: each person's view, their escalation flags, and
+/// the filtered, sorted order, kept in memory as long as nothing they rest on changes. A page
+/// builds rows for its fifty people only.
+struct Selection<'a> {
+    list: &'a PreparedList,
+    views: std::sync::Arc<Views>,
+    flags: std::sync::Arc<std::collections::HashMap<i64, EscalationFlags>>,
+    /// Indexes into the list in the query's order, and how many were set aside.
+    order: std::sync::Arc<(Vec<usize>, usize)>,
+}
+
+impl<'a> Selection<'a> {
+    fn row(&self, i: usize) -> Row<'a> {
+        let p = &self.list.people[i];
+        let (view, consent) = self.views[i];
+        Row { p, view, flags: self.flags.get(&p.person_id).copied().unwrap_or_default(), consent }
+    }
+
+    fn len(&self) -> usize {
+        self.order.0.len()
+    }
+
+    fn set_aside(&self) -> usize {
+        self.order.1
+    }
+
+    /// The entries of `take` rows from `skip`, in order.
+    fn entries(&self, skip: usize, take: usize) -> Vec<ListEntry> {
+        self.order.0.iter().skip(skip).take(take).map(|&i| self.row(i).entry()).collect()
+    }
+}
+
+async fn selection<'a, S: Store>(
     store: &S,
     user: &SessionUser,
     list: &'a PreparedList,
     query: &ListQuery,
     today: Date,
     now: &str,
-) -> Result<(Vec<Row<'a>>, usize), ListError> {
+) -> Result<Selection<'a>, ListError> {
     if !can_see_by_name_list(user.role) {
         return Err(ListError::Forbidden);
     }
     let prepared = &list.people;
-    let ids: Vec<i64> = prepared.iter().map(|p| p.person_id).collect();
+    let ids = || prepared.iter().map(|p| p.person_id).collect::<Vec<i64>>();
     // Views change with the data, consents, break-glass and the day: kept under all four.
     let access = store.access_version(user.id, now).await?;
     let views_key = format!("{}/views/{}/{}/{access}/{}", list.key, user.organisation_id, user.role.code(), iso(today));
     let views: std::sync::Arc<Views> = match store.memo_at::<Views>(&list.version, &views_key) {
         Some(views) => views,
         None => {
-            let decisions = access::decisions(store, user, &ids, today, now).await?;
+            let decisions = access::decisions(store, user, &ids(), today, now).await?;
             let views: std::sync::Arc<Views> = std::sync::Arc::new(
                 prepared
                     .iter()
@@ -583,28 +615,25 @@ async fn rows<'a, S: Store>(
     let flags = match store.memo_at::<std::collections::HashMap<i64, EscalationFlags>>(&list.version, &flags_key) {
         Some(flags) => flags,
         None => {
-            let flags = std::sync::Arc::new(store.escalation_flags(&ids, now).await?);
+            let flags = std::sync::Arc::new(store.escalation_flags(&ids(), now).await?);
             store.keep_memo(&list.version, &flags_key, flags.clone());
             flags
         }
     };
     let filters = &query.filters;
-    let row = |i: usize| {
-        let p = &prepared[i];
-        let (view, consent) = views[i];
-        Row { p, view, flags: flags.get(&p.person_id).copied().unwrap_or_default(), consent }
-    };
+    let mut selection = Selection { list, views, flags, order: std::sync::Arc::new((Vec::new(), 0)) };
     // The filtered, sorted order is kept too, except under an escalation filter, whose answer
     // changes with every escalation.
     let order_key = format!("{views_key}/{filters:?}/{}/{}", query.sort.code(), query.descending);
     let cacheable = filters.escalation.is_none();
     if cacheable && let Some(order) = store.memo_at::<(Vec<usize>, usize)>(&list.version, &order_key) {
-        return Ok((order.0.iter().map(|&i| row(i)).collect(), order.1));
+        selection.order = order;
+        return Ok(selection);
     }
     let mut set_aside = 0;
     let mut rows = Vec::new();
     for i in 0..prepared.len() {
-        let r = row(i);
+        let r = selection.row(i);
         if filters.needs_record() && !r.shows() {
             set_aside += 1;
             continue;
@@ -623,11 +652,12 @@ async fn rows<'a, S: Store>(
         let order = if query.descending { order.reverse() } else { order };
         order.then(a.p.person_id.cmp(&b.p.person_id))
     });
+    let order: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
+    selection.order = std::sync::Arc::new((order, set_aside));
     if cacheable {
-        let order: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
-        store.keep_memo(&list.version, &order_key, std::sync::Arc::new((order, set_aside)));
+        store.keep_memo(&list.version, &order_key, selection.order.clone());
     }
-    Ok((rows.into_iter().map(|(_, r)| r).collect(), set_aside))
+    Ok(selection)
 }
 
 fn keep(row: &Row, f: &Filters) -> bool {

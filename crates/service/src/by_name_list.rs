@@ -330,7 +330,10 @@ pub async fn by_name_list<S: Store>(
     today: Date,
     now: &str,
 ) -> Result<ListPage, ListError> {
-    let list = prepare(store, today).await?;
+    if !can_see_by_name_list(user.role) {
+        return Err(ListError::Forbidden);
+    }
+    let list = prepare(store, user, today, now).await?;
     let since = list.since;
     let lead_organisations = list.lead_organisations.clone();
     let selection = selection(store, user, &list, &query, today, now).await?;
@@ -360,7 +363,10 @@ pub async fn by_name_list_csv<S: Store>(
     today: Date,
     now: &str,
 ) -> Result<String, ListError> {
-    let list = prepare(store, today).await?;
+    if !can_see_by_name_list(user.role) {
+        return Err(ListError::Forbidden);
+    }
+    let list = prepare(store, user, today, now).await?;
     let selection = selection(store, user, &list, &query, today, now).await?;
     let entries = selection.entries(0, selection.len());
     audit_rows(store, user, "export_by_name_list", &entries, now).await?;
@@ -447,6 +453,8 @@ struct PreparedList {
     lead_organisations: Vec<String>,
     key: String,
     version: String,
+    /// The user's access version, read with the data's.
+    access: String,
 }
 
 /// What is kept of a prepared list: everything but the key and version it is kept under.
@@ -457,12 +465,12 @@ struct Kept {
 }
 
 /// Everyone on the list, prepared, from the store's memory when the data have not changed. The
-/// data's version includes the window setting, so one memory lookup (one round trip) answers
-/// for both.
-async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListError> {
+/// data's version includes the window setting and is read with the user's access version, so
+/// one round trip answers for all three.
+async fn prepare<S: Store>(store: &S, user: &SessionUser, today: Date, now: &str) -> Result<PreparedList, ListError> {
     let key = format!("by_name_list/{}", iso(today));
-    let (version, kept) = store.memo::<Kept>(&key).await?;
-    let kept = match kept {
+    let (version, access) = store.versions(user.id, now).await?;
+    let kept = match store.memo_at::<Kept>(&version, &key) {
         Some(kept) => kept,
         None => {
             let window = window_days(store).await?;
@@ -499,6 +507,7 @@ async fn prepare<S: Store>(store: &S, today: Date) -> Result<PreparedList, ListE
         lead_organisations: kept.lead_organisations.clone(),
         key,
         version,
+        access,
     })
 }
 
@@ -586,7 +595,7 @@ async fn selection<'a, S: Store>(
     let prepared = &list.people;
     let ids = || prepared.iter().map(|p| p.person_id).collect::<Vec<i64>>();
     // Views change with the data, consents, break-glass and the day: kept under all four.
-    let access = store.access_version(user.id, now).await?;
+    let access = &list.access;
     let views_key = format!("{}/views/{}/{}/{access}/{}", list.key, user.organisation_id, user.role.code(), iso(today));
     let views: std::sync::Arc<Views> = match store.memo_at::<Views>(&list.version, &views_key) {
         Some(views) => views,

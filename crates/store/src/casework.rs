@@ -110,6 +110,9 @@ pub trait Casework: Send + Sync {
     /// What access decisions depend on besides the data: every consent recorded or withdrawn,
     /// and the break-glass accesses a user has open at `now`.
     fn access_version(&self, user_id: i64, now: &str) -> impl Future<Output = Result<String>> + Send;
+    /// The data's version and the access version together, in one round trip, for pages that
+    /// need both.
+    fn versions(&self, user_id: i64, now: &str) -> impl Future<Output = Result<(String, String)>> + Send;
     /// The partnership's resources, those still in use first, each with its latest offer.
     fn resources(&self) -> impl Future<Output = Result<Vec<ResourceRow>>> + Send;
     fn add_resource(
@@ -176,6 +179,19 @@ pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
         h.update([0x1f]);
     }
     hex::encode(h.finalize())
+}
+
+fn access_version_of(row: &AnyRow) -> Result<String> {
+    Ok(format!(
+        "{}/{}/{}/{}/{}/{}/{}",
+        row.try_get::<i64, _>("n")?,
+        row.try_get::<Option<i64>, _>("last")?.unwrap_or(0),
+        opt_text(row, "withdrawn")?.unwrap_or_default(),
+        opt_text(row, "expires")?.unwrap_or_default(),
+        row.try_get::<i64, _>("glass_n")?,
+        row.try_get::<Option<i64>, _>("glass_last")?.unwrap_or(0),
+        row.try_get::<Option<i64>, _>("escalations")?.unwrap_or(0),
+    ))
 }
 
 /// The people an entry covers, as stored: ids separated by spaces.
@@ -1085,27 +1101,21 @@ impl Casework for SqlStore {
 
     async fn access_version(&self, user_id: i64, now: &str) -> Result<String> {
         // One round trip: every page asks.
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM consents) AS n, (SELECT MAX(id) FROM consents) AS last, \
-             (SELECT MAX(withdrawn_at) FROM consents) AS withdrawn, (SELECT MAX(expires_on) FROM consents) AS expires, \
-             (SELECT COUNT(*) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_n, \
-             (SELECT MAX(id) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_last, \
-             (SELECT MAX(id) FROM escalation_events) AS escalations",
-        )
-        .bind(user_id)
-        .bind(now)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(format!(
-            "{}/{}/{}/{}/{}/{}/{}",
-            row.try_get::<i64, _>("n")?,
-            row.try_get::<Option<i64>, _>("last")?.unwrap_or(0),
-            opt_text(&row, "withdrawn")?.unwrap_or_default(),
-            opt_text(&row, "expires")?.unwrap_or_default(),
-            row.try_get::<i64, _>("glass_n")?,
-            row.try_get::<Option<i64>, _>("glass_last")?.unwrap_or(0),
-            row.try_get::<Option<i64>, _>("escalations")?.unwrap_or(0),
-        ))
+        let row = sqlx::query(concat!("SELECT ", access_version_columns!()))
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(self.pool())
+            .await?;
+        access_version_of(&row)
+    }
+
+    async fn versions(&self, user_id: i64, now: &str) -> Result<(String, String)> {
+        let row = sqlx::query(concat!("SELECT ", access_version_columns!(), ", ", data_version_columns!()))
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(self.pool())
+            .await?;
+        Ok((crate::sql::data_version_of(&row)?, access_version_of(&row)?))
     }
 
     async fn resources(&self) -> Result<Vec<ResourceRow>> {

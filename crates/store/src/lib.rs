@@ -6,6 +6,30 @@
 //! folder because their DDL differs (identity columns, number types). SQL
 //! lives in this crate and nowhere else.
 
+// The version queries' columns, shared by the queries that read one version and the one that
+// reads both; macros so that `concat!` makes each query a constant.
+/// What the data's version is read from, as the columns of one `SELECT`: the latest import,
+/// linkage run, contact and lead change, and the by-name list's window.
+macro_rules! data_version_columns {
+    () => {
+        "(SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
+         (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads, \
+         (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window"
+    };
+}
+
+/// What access decisions depend on besides the data, as the columns of one `SELECT` (binds
+/// `$1` user and `$2` now).
+macro_rules! access_version_columns {
+    () => {
+        "(SELECT COUNT(*) FROM consents) AS n, (SELECT MAX(id) FROM consents) AS last, \
+         (SELECT MAX(withdrawn_at) FROM consents) AS withdrawn, (SELECT MAX(expires_on) FROM consents) AS expires, \
+         (SELECT COUNT(*) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_n, \
+         (SELECT MAX(id) FROM break_glass WHERE user_id = $1 AND expires_at > $2) AS glass_last, \
+         (SELECT MAX(id) FROM escalation_events) AS escalations"
+    };
+}
+
 mod cache;
 mod casework;
 mod conn;

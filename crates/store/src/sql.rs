@@ -309,6 +309,18 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role,
     o.name AS organisation_name, u.password_hash, u.disabled, u.service_area, u.data_protection_lead, \
     u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled, u.email";
 
+pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
+    let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
+    Ok(format!(
+        "{}/{}/{}/{}/{}",
+        max("imports")?,
+        max("runs")?,
+        max("contacts")?,
+        opt_text(row, "leads")?.unwrap_or_default(),
+        opt_text(row, "list_window")?.unwrap_or_default()
+    ))
+}
+
 /// The order records of one person are shown in: CHAIN first, then Inform.
 fn source_rank(source: &str) -> u8 {
     match source {
@@ -1051,21 +1063,7 @@ impl SqlStore {
     /// contact recorded and lead assigned. Four lookups on primary keys.
     pub(crate) async fn data_version(&self) -> Result<String> {
         // One round trip: every page asks.
-        let row = sqlx::query(
-            "SELECT (SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
-             (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads, \
-             (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
-        Ok(format!(
-            "{}/{}/{}/{}/{}",
-            max("imports")?,
-            max("runs")?,
-            max("contacts")?,
-            opt_text(&row, "leads")?.unwrap_or_default(),
-            opt_text(&row, "list_window")?.unwrap_or_default()
-        ))
+        let row = sqlx::query(concat!("SELECT ", data_version_columns!())).fetch_one(&self.pool).await?;
+        data_version_of(&row)
     }
 }

@@ -116,7 +116,7 @@ pub fn estimate_u(data: &PreparedData, n_samples: usize, seed: u64) -> Vec<Vec<f
         .map(|(c, count)| {
             // Exact agreement by chance is the sum of squared value shares, known
             // exactly from the data; sampling only splits the rest among the other levels.
-            let exact = if specs[c].kind == Kind::Names {
+            let exact = if specs[c].kind.is_list() {
                 // Level 1 is not equality of the lists: sample it like the rest.
                 let present: f64 = count[1..].iter().sum();
                 (count[1] + 1.0) / (present + count.len() as f64 - 1.0)
@@ -188,8 +188,10 @@ pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Option<(usize, f
     // Dates and identifiers are left alone: a shared birth date or NHS number
     // is its own evidence (that it comes with a shared first name is because
     // such pairs are mostly the same person, not because the two go together).
-    // Other names and references agree on something other than equal values.
-    let eligible = |c: usize| !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference);
+    // Other names, references and stays agree on something other than equal values.
+    let eligible = |c: usize| {
+        !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference | Kind::Stays)
+    };
     (0..specs.len())
         .map(|b| {
             if !eligible(b) {
@@ -404,8 +406,19 @@ fn population_prior(
     (share * n_candidates / total_pairs).clamp(1e-12, 0.5)
 }
 
-/// `m` for categories: how often the candidates that the other comparisons
-/// judge to be matches (weighted by that judgement) agree on them.
+/// Whether a comparison's `m` is learnt from the other comparisons' verdicts
+/// rather than in the EM sessions: categories (sex, nationality, state), which
+/// people who share a name or a place share far more often than random pairs,
+/// so that among blocked pairs they would pass for evidence of a match; and
+/// stays, where a stay in both is so strong that EM, free to use it, takes
+/// pairs that share a busy night for a class of matches and learns from them
+/// that matches often differ in birth date.
+fn learnt_from_verdicts(kind: Kind) -> bool {
+    matches!(kind, Kind::Category | Kind::Stays)
+}
+
+/// `m` for categories and stays: how often the candidates that the other
+/// comparisons judge to be matches (weighted by that judgement) agree on them.
 fn categories_from_posteriors(
     specs: &[ComparisonSpec],
     mut m: Vec<Vec<f64>>,
@@ -414,7 +427,7 @@ fn categories_from_posteriors(
     all_counts: &[(Pattern, f64)],
     total_pairs: f64,
 ) -> Vec<Vec<f64>> {
-    let categories: Vec<usize> = (0..specs.len()).filter(|&c| specs[c].kind == Kind::Category).collect();
+    let categories: Vec<usize> = (0..specs.len()).filter(|&c| learnt_from_verdicts(specs[c].kind)).collect();
     if categories.is_empty() {
         return m;
     }
@@ -484,12 +497,11 @@ pub fn train_from_counts(
     let mut m_weight: Vec<f64> = vec![0.0; specs.len()];
     for (held_out, counts) in sessions {
         // A comparison bound to a blocked one agrees almost always in this session: hold it out too.
-        // So are categories (sex, nationality, state): people who share a name or a place share
-        // them far more often than random pairs, so among blocked pairs they would pass for
-        // evidence of a match. Their `m` comes afterwards, from the other comparisons' verdicts.
+        // So are categories and stays: their `m` comes afterwards, from the other comparisons'
+        // verdicts (see `learnt_from_verdicts`).
         let mut held_out = held_out.clone();
         for (c, spec) in specs.iter().enumerate() {
-            if spec.kind == Kind::Category && !held_out.contains(&c) {
+            if learnt_from_verdicts(spec.kind) && !held_out.contains(&c) {
                 held_out.push(c);
             }
         }

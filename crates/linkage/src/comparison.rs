@@ -346,6 +346,14 @@ fn names_level(x: &str, y: &str) -> u8 {
     4
 }
 
+/// Whether two whole names agree only as an initial against a name, with the
+/// same surname (`J Smyth` and `John Smith`), not as a nickname.
+fn initial_with_surname(x: &str, y: &str) -> bool {
+    let ((fx, _), (fy, _)) = (first_and_last(x), first_and_last(y));
+    let initial = |a: &str, b: &str| a.chars().count() == 1 && b.starts_with(a);
+    names_level(x, y) == 3 && (initial(fx, fy) || initial(fy, fx)) && !same_person_by_nickname(fx, fy)
+}
+
 /// The best level between one record's other names and the other's list and
 /// own name (own name against own name is left to the name comparisons), or
 /// missing when the own names agree at least as well.
@@ -360,6 +368,17 @@ fn compare_names(a: &Prepared, b: &Prepared) -> u8 {
         }
     };
     let ((list_a, own_a), (list_b, own_b)) = (a.names(), b.names());
+    // An initial with the same surname says only that the initials agree when the own
+    // surnames agree already: `R Fraser` among `Ray Fraser`'s aliases against `Ryan Fraser`.
+    let own_surnames_agree = {
+        let (lx, ly) = (first_and_last(own_a).1, first_and_last(own_b).1);
+        !lx.is_empty() && (lx == ly || damerau_levenshtein_within(lx, ly, 1).is_some())
+    };
+    let mut consider = |x: &str, y: &str| {
+        if !(own_surnames_agree && initial_with_surname(x, y)) {
+            consider(x, y);
+        }
+    };
     for x in list_a {
         consider(x, own_b);
         for y in b.names().0 {
@@ -619,6 +638,23 @@ mod tests {
             "a name is one edit or Jaro-Winkler 0.92 from the other's"
         );
         assert_eq!(names_level_of("Joe Bloggs", "Ann Lee", "Joe Bloggs", "Bob Park"), "a name is the other's exactly");
+    }
+
+    #[test]
+    fn an_alias_of_an_initial_adds_nothing_when_the_surnames_agree_already() {
+        // `Ray Fraser`, also `R Fraser`, against `Ryan Fraser`: the surnames say it, and the
+        // initial is all the alias adds; another `R Fraser` is as likely.
+        assert_eq!(names_level_of("R Fraser;R Frazer", "Ray Fraser", "", "Ryan Fraser"), "missing");
+        // Against a different surname it links a name the record also goes by.
+        assert_eq!(
+            names_level_of("R Fraser", "Ray Kowalski", "", "Ryan Fraser"),
+            "a nickname, or an initial with the same surname"
+        );
+        // A nickname with the same surname still counts: `Bill Jones` against `William Jones`.
+        assert_eq!(
+            names_level_of("Bill Jones", "Robert Jones", "", "William Jones"),
+            "a nickname, or an initial with the same surname"
+        );
     }
 
     #[test]

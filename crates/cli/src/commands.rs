@@ -740,7 +740,13 @@ fn link_csv(
     };
     println!("trained parameters (prior {:.3e}, weight {:+.2}):", model.prior, model.prior_weight());
     for comparison in &model.comparisons {
-        println!("  {}:", comparison.spec.name);
+        match comparison.depends_on {
+            Some((parent, u)) => println!(
+                "  {} (exact agreement counted once with {}: u {u:.4} when that agrees):",
+                comparison.spec.name, model.comparisons[parent].spec.name
+            ),
+            None => println!("  {}:", comparison.spec.name),
+        }
         for (level, label) in comparison.spec.kind.levels().iter().enumerate().skip(1) {
             let (m, u) = (comparison.m[level], comparison.u[level]);
             println!("    {label:<36} m {m:.4}  u {u:.6}  weight {:+.2}", (m / u).log2());

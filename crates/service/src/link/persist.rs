@@ -144,11 +144,20 @@ impl PersistedModel {
                     .map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect())
                     .unwrap_or_default(),
             };
+            // A list of `[comparison, u]`, or one such pair as models stored before there could be two.
+            let parent = |pair: &[Value]| -> Result<(usize, f64), String> {
+                Ok((pair[0].as_u64().ok_or_else(|| bad("depends_on"))? as usize, pair[1].as_f64().unwrap_or(0.0)))
+            };
             let depends_on = match &c["depends_on"] {
-                Value::Array(pair) if pair.len() == 2 => {
-                    Some((pair[0].as_u64().ok_or_else(|| bad("depends_on"))? as usize, pair[1].as_f64().unwrap_or(0.0)))
-                }
-                _ => None,
+                Value::Array(pair) if pair.len() == 2 && pair[0].is_u64() => vec![parent(pair)?],
+                Value::Array(list) => list
+                    .iter()
+                    .map(|p| match p.as_array() {
+                        Some(pair) if pair.len() == 2 => parent(pair),
+                        _ => Err(bad("depends_on")),
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => Vec::new(),
             };
             comparisons.push(ComparisonModel { spec, m: floats(&c["m"])?, u: floats(&c["u"])?, depends_on });
             columns.push(c["column"].as_u64().ok_or_else(|| bad("column"))? as usize);

@@ -251,3 +251,35 @@ pub fn explanation_json(explanation: &Explanation) -> String {
     })
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(depends_on: &str) -> String {
+        let comparison = |name: &str, kind: &str, column: usize, depends_on: &str| {
+            format!(
+                r#"{{"name":"{name}","column":{column},"kind":"{kind}","m":[0,0.9,0.1],"u":[0,0.1,0.9],"depends_on":{depends_on}}}"#
+            )
+        };
+        format!(
+            r#"{{"version":1,"prior":0.001,"rules":[],"comparisons":[{},{},{}]}}"#,
+            comparison("first_name", "category", 0, "null"),
+            comparison("last_name", "category", 1, "null"),
+            comparison("nationality", "category", 2, depends_on)
+        )
+    }
+
+    #[test]
+    fn a_model_stored_with_one_dependency_or_two_reads_back() {
+        let old = PersistedModel::from_json(&stored("[1,0.8]")).unwrap();
+        assert_eq!(old.model.comparisons[2].depends_on, [(1, 0.8)], "a model stored before there could be two");
+        let new = PersistedModel::from_json(&stored("[[1,0.8],[0,0.7]]")).unwrap();
+        assert_eq!(new.model.comparisons[2].depends_on, [(1, 0.8), (0, 0.7)]);
+        assert_eq!(
+            PersistedModel::from_json(&new.to_json()).unwrap().model.comparisons[2].depends_on,
+            [(1, 0.8), (0, 0.7)]
+        );
+        assert!(PersistedModel::from_json(&stored("[[1]]")).is_err());
+    }
+}

@@ -14,11 +14,13 @@
 # Data sets:
 #   febrl1..3     ../shared/data/febrl/febrlN.csv with febrlN_truth.csv
 #   chain_inform  `byname generate --seed 11 --from 2021-04-01 --to 2025-03-31`, CHAIN persons and
-#                 Inform clients in one file with a common header (bench/linkage/prepare_chain_inform.py),
+#                 Inform clients, with their stays and placements, in one file with a common header
+#                 (bench/linkage/prepare_chain_inform.py),
 #                 deduplicated; truth = every pair of records sharing a person. Also reports F1 on
 #                 the pairs within CHAIN only.
 #   febrl_1m      bench/out/linkage/febrl_1m.csv with febrl_1m_truth.csv, added to the default list
-#                 when both exist (made by another generator); skipped otherwise.
+#                 when both exist; skipped otherwise. Made with
+#                 `byname generate-febrl --records 1000000 --out bench/out/linkage/febrl_1m.csv`.
 #
 # Splink runs from a virtualenv at bench/.venv, made here when missing (splink==5.*, duckdb,
 # psutil from PyPI). Outputs, logs and results.tsv go to bench/out/linkage/.
@@ -71,7 +73,7 @@ fi
 
 # --- byname -----------------------------------------------------------------------------------
 cargo build --release --quiet
-BIN="$PWD/target/release/byname"
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/byname"
 
 # --- data sets ---------------------------------------------------------------------------------
 default="febrl1 febrl2 febrl3 chain_inform"

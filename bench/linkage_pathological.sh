@@ -21,7 +21,7 @@ OUT="bench/out/pathological"
 mkdir -p "$OUT"
 
 cargo build --release --quiet
-BIN="$PWD/target/release/byname"
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/byname"
 python3 bench/linkage/pathological.py "$OUT" --common "$COMMON"
 
 failures=0

@@ -3,11 +3,12 @@
 
     prepare_chain_inform.py EXPORT_DIR OUT_PREFIX
 
-Reads EXPORT_DIR/chain/persons.csv, EXPORT_DIR/chain/contacts.csv, EXPORT_DIR/inform/clients.csv
-and EXPORT_DIR/truth.csv and writes, all with the header
+Reads EXPORT_DIR/chain/persons.csv, EXPORT_DIR/chain/contacts.csv, EXPORT_DIR/chain/stays.csv,
+EXPORT_DIR/inform/clients.csv, EXPORT_DIR/inform/placements.csv and EXPORT_DIR/truth.csv and
+writes, all with the header
 
     rec_id,first_name,last_name,known_as,aliases,date_of_birth,sex,nationality,nhs_number,
-    chain_id,usual_place
+    chain_id,usual_place,stays
 
   OUT_PREFIX.csv          both sources in one file (the deduplication input the bench uses)
   OUT_PREFIX_chain.csv    the CHAIN records only   (for a two-file link, not used by the bench)
@@ -36,6 +37,11 @@ Conversions:
                  or among all its contacts when none was bedded down; ties go to the place met
                  first. Blank for Inform (it records no street contacts) and for a CHAIN record
                  without contacts.
+  stays          the record's stays as its own system has them, `;`-separated `place|YYYY-MM-DD`
+                 (the provider and the day the stay began), oldest first: CHAIN's stays.csv
+                 (`provider`, `arrival_date`) and Inform's placements.csv (`service`, `start_date`).
+                 A hostel stay is recorded in both systems, each by its own clerk, so the same
+                 stay may begin a few days apart. Blank for a record without stays.
 """
 import csv
 import re
@@ -44,7 +50,7 @@ from collections import defaultdict
 from itertools import combinations
 
 HEADER = ["rec_id", "first_name", "last_name", "known_as", "aliases", "date_of_birth", "sex",
-          "nationality", "nhs_number", "chain_id", "usual_place"]
+          "nationality", "nhs_number", "chain_id", "usual_place", "stays"]
 
 COUNTRY_TO_ALPHA3 = {
     "United Kingdom": "GBR", "Romania": "ROU", "Poland": "POL", "Lithuania": "LTU",
@@ -66,6 +72,22 @@ def read(path):
 
 def digits(s):
     return re.sub(r"\D", "", s or "")
+
+
+def iso_date(d):
+    """DD/MM/YYYY (Inform) to YYYY-MM-DD; anything else as written."""
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", (d or "").strip())
+    return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}" if m else (d or "").strip()
+
+
+def stays_of(path, id_column, place_column, start_column):
+    """id -> its stays as `place|YYYY-MM-DD;...`, oldest first (see the docstring)."""
+    stays = defaultdict(list)
+    for r in read(path):
+        place = (r.get(place_column) or "").strip()
+        if place:
+            stays[r[id_column]].append((iso_date(r.get(start_column)), place))
+    return {k: ";".join(f"{place}|{start}" for start, place in sorted(v)) for k, v in stays.items()}
 
 
 def usual_places(path):
@@ -92,6 +114,8 @@ def main():
     export, prefix = sys.argv[1], sys.argv[2]
     unknown = set()
     place_of = usual_places(f"{export}/chain/contacts.csv")
+    chain_stays = stays_of(f"{export}/chain/stays.csv", "chain_id", "provider", "arrival_date")
+    inform_stays = stays_of(f"{export}/inform/placements.csv", "inform_id", "service", "start_date")
 
     chain = []
     for r in read(f"{export}/chain/persons.csv"):
@@ -110,6 +134,7 @@ def main():
             "nhs_number": digits(r.get("nhs_number")),
             "chain_id": r["chain_id"],
             "usual_place": place_of.get(r["chain_id"], ""),
+            "stays": chain_stays.get(r["chain_id"], ""),
         })
 
     inform = []
@@ -134,6 +159,7 @@ def main():
             "nhs_number": digits(r.get("nhs_number")),
             "chain_id": (r.get("chain_id") or "").strip(),
             "usual_place": "",
+            "stays": inform_stays.get(r["inform_id"], ""),
         })
     if unknown:
         print(f"warning: nationality not mapped, kept as written: {sorted(unknown)}",

@@ -55,7 +55,7 @@ Common to both kinds
       above 100,000 records each pass is capped with max_pairs=5e6.
 
 --kind chain_inform  (columns rec_id,first_name,last_name,known_as,aliases,date_of_birth,sex,
-                      nationality,nhs_number,chain_id,usual_place; made by
+                      nationality,nhs_number,chain_id,usual_place,stays; made by
                       prepare_chain_inform.py)
   date_of_birth: values that are not YYYY-MM-DD (CHAIN's year-only `YYYY`) are set to NULL
       before Splink sees them: DateOfBirthComparison parses with a single format, so a year-only
@@ -75,6 +75,8 @@ Common to both kinds
     cl.ExactMatch("chain_id")  (its "else" level is learnt by EM like any other; Splink has no
       level that is neither for nor against, so a disagreement costs what EM says it costs)
     cl.ExactMatch("usual_place")
+    stays (custom): null when either record has none; "the two `;`-separated lists of
+      `place|YYYY-MM-DD` share an item" (case-folded); else
   blocking rules for prediction:
     block_on("first_name", "last_name"), block_on("last_name", "date_of_birth"),
     block_on("first_name", "date_of_birth"), block_on("nhs_number"), block_on("chain_id")
@@ -166,6 +168,7 @@ def main():
 
         full = lambda side: f"lower(first_name_{side} || ' ' || last_name_{side})"
         aliases = lambda side: f"str_split(lower(aliases_{side}), ';')"
+        stays = lambda side: f"str_split(lower(stays_{side}), ';')"
         comparisons = [
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
@@ -207,6 +210,19 @@ def main():
             cl.DamerauLevenshteinAtThresholds("nhs_number", [1, 2]),
             cl.ExactMatch("chain_id"),
             cl.ExactMatch("usual_place"),
+            cl.CustomComparison(
+                output_column_name="stays",
+                comparison_levels=[
+                    cll.CustomLevel("stays_l is null or stays_r is null").configure(
+                        is_null_level=True
+                    ),
+                    cll.CustomLevel(
+                        f"len(list_intersect({stays('l')}, {stays('r')})) > 0",
+                        label_for_charts="a stay in both (same place, same first day)",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            ),
         ]
         blocking = [
             block_on("first_name", "last_name"),

@@ -742,7 +742,20 @@ fn link_csv(
     };
     println!("trained parameters (prior {:.3e}, weight {:+.2}):", model.prior, model.prior_weight());
     for comparison in &model.comparisons {
-        println!("  {}:", comparison.spec.name);
+        let once: Vec<String> = comparison
+            .depends_on
+            .iter()
+            .map(|&(parent, u)| format!("{} (u {u:.4} when that agrees)", model.comparisons[parent].spec.name))
+            .collect();
+        if once.is_empty() {
+            println!("  {}:", comparison.spec.name);
+        } else {
+            println!(
+                "  {} (exact agreement counted once with {}):",
+                comparison.spec.name,
+                once.join(", or where that is missing, ")
+            );
+        }
         for (level, label) in comparison.spec.kind.levels().iter().enumerate().skip(1) {
             let (m, u) = (comparison.m[level], comparison.u[level]);
             println!("    {label:<36} m {m:.4}  u {u:.6}  weight {:+.2}", (m / u).log2());

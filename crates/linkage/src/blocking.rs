@@ -557,8 +557,9 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
     for c in (0..kinds.len()).filter(|&c| kinds[c] == Kind::Reference) {
         rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
     }
-    let blockable: Vec<usize> =
-        (0..kinds.len()).filter(|&c| !matches!(kinds[c], Kind::Category | Kind::Names | Kind::Reference)).collect();
+    let blockable: Vec<usize> = (0..kinds.len())
+        .filter(|&c| !matches!(kinds[c], Kind::Category | Kind::Names | Kind::Reference | Kind::Stays))
+        .collect();
     for &c in &blockable {
         rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
         if kinds[c] == Kind::Name {

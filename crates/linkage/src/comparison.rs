@@ -31,6 +31,14 @@ pub enum Kind {
     /// on an Inform client). Agreement is evidence; disagreement is not, since
     /// two records of one person in that system have different ids.
     Reference,
+    /// Stays a person had, as a system recorded them: a `;`-separated list of
+    /// `place|date` (a hostel and the day the stay began). Two systems that
+    /// both record a stay (CHAIN's stays, Inform's placements) write the same
+    /// place and nearly the same day: a stay in both is strong evidence. Stays
+    /// found in one record and not the other are none: each system records
+    /// only some of a person's stays, and two records of one person in one
+    /// system hold different ones.
+    Stays,
 }
 
 impl Kind {
@@ -44,6 +52,7 @@ impl Kind {
             Self::Text => "text",
             Self::Names => "names",
             Self::Reference => "reference",
+            Self::Stays => "stays",
         }
     }
 
@@ -57,6 +66,7 @@ impl Kind {
             Self::Text,
             Self::Names,
             Self::Reference,
+            Self::Stays,
         ]
         .into_iter()
         .find(|k| k.code() == input.trim())
@@ -101,14 +111,31 @@ impl Kind {
                 "different (no evidence either way)",
             ],
             Self::Reference => &["missing", "same id", "different ids (no evidence either way)"],
+            Self::Stays => &[
+                "missing",
+                "a stay in both: same place, same first day",
+                "a stay in both: same place, first days a week or less apart",
+                "same place and first day, as more records have (a busy night)",
+                "no stay in common (no evidence either way)",
+            ],
         }
     }
 
     /// Whether a level is evidence at all: a missing value never is, and
     /// neither are two different reference ids, nor other names unlike the
-    /// other record's (people's other names need not resemble their records).
+    /// other record's (people's other names need not resemble their records),
+    /// nor stays with none in common (each record holds only some stays).
     pub fn is_evidence(self, level: u8) -> bool {
-        level > 0 && !(self == Self::Reference && level == 2) && !(self == Self::Names && level == 4)
+        level > 0
+            && !(self == Self::Reference && level == 2)
+            && !(self == Self::Names && level == 4)
+            && !(self == Self::Stays && level == 4)
+    }
+
+    /// Whether level 1 is something other than equal values (a list that
+    /// shares an item, other names that match): not known from value shares.
+    pub fn is_list(self) -> bool {
+        matches!(self, Self::Names | Self::Stays)
     }
 
     pub fn n_levels(self) -> usize {
@@ -205,7 +232,77 @@ pub fn prepare(kind: Kind, raw: Option<&str>) -> Prepared {
             let text: String = raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
             Prepared { text: text.into(), ..Prepared::default() }
         }
+        Kind::Stays => prepare_stays(raw),
     }
+}
+
+/// A list of stays as `place|YYYYMMDD` items (place folded, date normalised;
+/// `place|` when the date cannot be read), sorted, without repeats.
+fn prepare_stays(raw: &str) -> Prepared {
+    let mut items: Vec<String> = raw
+        .split(';')
+        .filter_map(|item| {
+            let (place, date) = item.rsplit_once('|').unwrap_or((item, ""));
+            let place = fold(place);
+            if place.is_empty() {
+                return None;
+            }
+            let date = normalise_date(date);
+            let date = if date.len() == 8 && day_of(&date).is_some() { date } else { String::new() };
+            Some(format!("{place}|{date}"))
+        })
+        .collect();
+    items.sort_unstable();
+    items.dedup();
+    Prepared { text: items.join(";").into(), ..Prepared::default() }
+}
+
+/// Days since the epoch of a `YYYYMMDD` date.
+fn day_of(date: &str) -> Option<i32> {
+    if date.len() != 8 || !date.is_ascii() {
+        return None;
+    }
+    days_from_civil(date[..4].parse().ok()?, date[4..6].parse().ok()?, date[6..].parse().ok()?)
+}
+
+/// The mark of a stay that more than two records began at its place on its
+/// day (see `engine::mark_busy_days`), after its date.
+pub(crate) const BUSY: char = '*';
+
+/// The closest two stay lists come: a stay in both (the same place, the same
+/// first day or one at most a week apart, as two systems' clerks write it
+/// down), the same place and day as many others (a busy night), or nothing in
+/// common. Stays at one place at different times are nothing in common: a
+/// hostel houses many people.
+fn compare_stays(a: &Prepared, b: &Prepared) -> u8 {
+    fn items(p: &Prepared) -> impl Iterator<Item = (&str, &str, bool)> {
+        p.text.split(';').filter(|i| !i.is_empty()).map(|i| {
+            let (place, date) = i.rsplit_once('|').unwrap_or((i, ""));
+            let busy = date.ends_with(BUSY);
+            (place, date.trim_end_matches(BUSY), busy)
+        })
+    }
+    let mut best = 4;
+    for (place_a, date_a, busy_a) in items(a) {
+        for (place_b, date_b, busy_b) in items(b) {
+            if place_a != place_b || date_a.is_empty() || date_b.is_empty() {
+                continue;
+            }
+            let level = if date_a == date_b {
+                if busy_a || busy_b { 3 } else { 1 }
+            } else if let (Some(x), Some(y)) = (day_of(date_a), day_of(date_b))
+                && (x - y).abs() <= 7
+                && !busy_a
+                && !busy_b
+            {
+                2
+            } else {
+                4
+            };
+            best = best.min(level);
+        }
+    }
+    best
 }
 
 /// Prepares a list of other names (`;`-separated) with the record's own name
@@ -249,6 +346,14 @@ fn names_level(x: &str, y: &str) -> u8 {
     4
 }
 
+/// Whether two whole names agree only as an initial against a name, with the
+/// same surname (`J Smyth` and `John Smith`), not as a nickname.
+fn initial_with_surname(x: &str, y: &str) -> bool {
+    let ((fx, _), (fy, _)) = (first_and_last(x), first_and_last(y));
+    let initial = |a: &str, b: &str| a.chars().count() == 1 && b.starts_with(a);
+    names_level(x, y) == 3 && (initial(fx, fy) || initial(fy, fx)) && !same_person_by_nickname(fx, fy)
+}
+
 /// The best level between one record's other names and the other's list and
 /// own name (own name against own name is left to the name comparisons), or
 /// missing when the own names agree at least as well.
@@ -263,6 +368,17 @@ fn compare_names(a: &Prepared, b: &Prepared) -> u8 {
         }
     };
     let ((list_a, own_a), (list_b, own_b)) = (a.names(), b.names());
+    // An initial with the same surname says only that the initials agree when the own
+    // surnames agree already: `R Fraser` among `Ray Fraser`'s aliases against `Ryan Fraser`.
+    let own_surnames_agree = {
+        let (lx, ly) = (first_and_last(own_a).1, first_and_last(own_b).1);
+        !lx.is_empty() && (lx == ly || damerau_levenshtein_within(lx, ly, 1).is_some())
+    };
+    let mut consider = |x: &str, y: &str| {
+        if !(own_surnames_agree && initial_with_surname(x, y)) {
+            consider(x, y);
+        }
+    };
     for x in list_a {
         consider(x, own_b);
         for y in b.names().0 {
@@ -300,6 +416,9 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
     if kind == Kind::Names {
         // One side's list is enough: it is compared with the other's own name.
         return compare_names(a, b);
+    }
+    if kind == Kind::Stays {
+        return if a.is_missing() || b.is_missing() { 0 } else { compare_stays(a, b) };
     }
     if a.is_missing() || b.is_missing() {
         // A name written in the other column still counts when swapped.
@@ -406,6 +525,7 @@ pub(crate) fn compare_present(kind: Kind, a: &Prepared, b: &Prepared) -> u8 {
             }
         }
         Kind::Names => unreachable!("compared above"),
+        Kind::Stays => compare_stays(a, b),
         Kind::Text => {
             if x == y {
                 1
@@ -425,8 +545,11 @@ mod tests {
     use super::*;
 
     fn level(kind: Kind, a: &str, b: &str) -> &'static str {
-        let (pa, pb) = (prepare(kind, Some(a)), prepare(kind, Some(b)));
-        kind.levels()[compare(kind, &pa, &pb, None, None) as usize]
+        kind_level(kind, &prepare(kind, Some(a)), &prepare(kind, Some(b)))
+    }
+
+    fn kind_level(kind: Kind, a: &Prepared, b: &Prepared) -> &'static str {
+        kind.levels()[compare(kind, a, b, None, None) as usize]
     }
 
     #[test]
@@ -518,6 +641,23 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_of_an_initial_adds_nothing_when_the_surnames_agree_already() {
+        // `Ray Fraser`, also `R Fraser`, against `Ryan Fraser`: the surnames say it, and the
+        // initial is all the alias adds; another `R Fraser` is as likely.
+        assert_eq!(names_level_of("R Fraser;R Frazer", "Ray Fraser", "", "Ryan Fraser"), "missing");
+        // Against a different surname it links a name the record also goes by.
+        assert_eq!(
+            names_level_of("R Fraser", "Ray Kowalski", "", "Ryan Fraser"),
+            "a nickname, or an initial with the same surname"
+        );
+        // A nickname with the same surname still counts: `Bill Jones` against `William Jones`.
+        assert_eq!(
+            names_level_of("Bill Jones", "Robert Jones", "", "William Jones"),
+            "a nickname, or an initial with the same surname"
+        );
+    }
+
+    #[test]
     fn other_names_unlike_the_record_are_no_evidence_and_missing_when_absent() {
         assert_eq!(
             names_level_of("Mark Twain", "Samuel Clemens", "", "John Smith"),
@@ -566,6 +706,47 @@ mod tests {
         assert!(Kind::Reference.is_evidence(1));
         assert!(!Kind::Reference.is_evidence(2), "two CHAIN records of one person have different ids");
         assert_eq!(level(Kind::Reference, "", "C0010002"), "missing");
+    }
+
+    #[test]
+    fn a_stay_recorded_by_both_systems_is_found_despite_a_clerks_few_days() {
+        // CHAIN's stay and Inform's placement of one person at one hostel.
+        let chain = "Pimlico Hostel|2022-08-02;Westminster City Council|2022-12-25";
+        assert_eq!(
+            level(Kind::Stays, chain, "pimlico hostel|02/08/2022"),
+            "a stay in both: same place, same first day"
+        );
+        assert_eq!(
+            level(Kind::Stays, chain, "Pimlico Hostel|2022-08-01"),
+            "a stay in both: same place, first days a week or less apart"
+        );
+        // A hostel houses many people: the same place at another time is nothing in common.
+        assert_eq!(
+            level(Kind::Stays, chain, "Pimlico Hostel|2019-03-01"),
+            "no stay in common (no evidence either way)"
+        );
+        assert_eq!(level(Kind::Stays, chain, "Pimlico Hostel|"), "no stay in common (no evidence either way)");
+        assert_eq!(
+            level(Kind::Stays, chain, "Victoria Hostel|2022-08-02"),
+            "no stay in common (no evidence either way)"
+        );
+        // A night many began at a shelter (marked when the data are prepared) is weaker.
+        let busy = format!("pimlico hostel|20220802{BUSY}");
+        assert_eq!(
+            kind_level(
+                Kind::Stays,
+                &Prepared { text: busy.into(), ..Prepared::default() },
+                &prepare(Kind::Stays, Some(chain))
+            ),
+            "same place and first day, as more records have (a busy night)"
+        );
+        assert!(!Kind::Stays.is_evidence(4), "each record holds only some of a person's stays");
+        assert_eq!(level(Kind::Stays, "", "Victoria Hostel|2022-08-02"), "missing");
+        // The order of the items and repeats do not matter.
+        assert_eq!(
+            prepare(Kind::Stays, Some("B|2020-01-02;A|2021-03-04;B|2020-01-02")).text.as_ref(),
+            "a|20210304;b|20200102"
+        );
     }
 
     #[test]

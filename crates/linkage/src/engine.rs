@@ -3,7 +3,7 @@
 
 use crate::blocking::{self, BlockingRule, FastMap, RuleMatcher, hash_str, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
-use crate::comparison::{Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
+use crate::comparison::{BUSY, Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
 use hashbrown::HashTable;
 
@@ -221,6 +221,43 @@ fn prepare_names_column(dataset: &Dataset, list: usize, own: &[usize]) -> (Prepa
     (PreparedColumn { values }, of_record)
 }
 
+/// Marks the stays that more than two records began at one place on one day
+/// (a winter shelter's opening night, a hotel that took everybody in one
+/// week): two records sharing one are less likely one person than two
+/// sharing a stay nobody else had. One person's stay is in at most two
+/// records, one per system, however many records the person has.
+fn mark_busy_days(column: &mut PreparedColumn, of_record: &[u32]) {
+    let mut records_of_value = vec![0u32; column.values.len()];
+    for &v in of_record {
+        records_of_value[v as usize] += 1;
+    }
+    let mut records_of_item: FastMap<&str, u32> = FastMap::default();
+    for (value, &n) in column.values.iter().zip(&records_of_value).skip(1) {
+        for item in value.text.split(';') {
+            *records_of_item.entry(item).or_default() += n;
+        }
+    }
+    let busy: Vec<Option<Box<str>>> = column
+        .values
+        .iter()
+        .map(|value| {
+            let items: Vec<&str> = value.text.split(';').collect();
+            items.iter().any(|item| records_of_item.get(item).is_some_and(|&n| n > 2)).then(|| {
+                let marked: Vec<String> = items
+                    .iter()
+                    .map(|&item| if records_of_item[item] > 2 { format!("{item}{BUSY}") } else { item.to_owned() })
+                    .collect();
+                marked.join(";").into()
+            })
+        })
+        .collect();
+    for (value, busy) in column.values.iter_mut().zip(busy) {
+        if let Some(text) = busy {
+            value.text = text;
+        }
+    }
+}
+
 /// `columns[c]` is the dataset column that comparison `c` reads.
 pub fn prepare_all(
     dataset: &Dataset,
@@ -241,6 +278,10 @@ pub fn prepare_all(
             if spec.kind == Kind::Names {
                 let own: Vec<usize> = spec.own_name.iter().map(|&o| columns[o]).collect();
                 prepare_names_column(dataset, col, &own)
+            } else if spec.kind == Kind::Stays {
+                let (mut column, of_record) = prepare_column(spec.kind, &dataset.values[col]);
+                mark_busy_days(&mut column, &of_record);
+                (column, of_record)
             } else {
                 prepare_column(spec.kind, &dataset.values[col])
             }
@@ -288,7 +329,7 @@ impl PreparedData {
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
             let (va, vb) = (row_a[c], row_b[c]);
             let year_only = spec.kind == Kind::Date && column.values[va as usize].is_year_only();
-            let level = if va == vb && va != 0 && spec.kind != Kind::Names && !year_only {
+            let level = if va == vb && va != 0 && !spec.kind.is_list() && !year_only {
                 1
             } else {
                 let (swap_a, swap_b) = match spec.swap_with {
@@ -363,7 +404,7 @@ impl PreparedData {
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
             let (va, vb) = (row_a[c], row_b[c]);
             let year_only = spec.kind == Kind::Date && column.values[va as usize].is_year_only();
-            let level = if va == vb && va != 0 && spec.kind != Kind::Names && !year_only {
+            let level = if va == vb && va != 0 && !spec.kind.is_list() && !year_only {
                 1
             } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
                 let values = &column.values;
@@ -444,7 +485,8 @@ impl Caches {
     /// Caches for comparing `n_pairs` pairs: from 1,024 slots up to 262,144.
     fn new(specs: &[ComparisonSpec], n_pairs: usize) -> Self {
         let bits = (n_pairs / 4).max(1).ilog2().clamp(10, 18);
-        let worth = |spec: &ComparisonSpec| !matches!(spec.kind, Kind::Category | Kind::Reference | Kind::Names);
+        let worth =
+            |spec: &ComparisonSpec| !matches!(spec.kind, Kind::Category | Kind::Reference | Kind::Names | Kind::Stays);
         let cache = || LevelCache::new(bits);
         Self {
             levels: specs.iter().map(|s| worth(s).then(cache)).collect(),
@@ -686,4 +728,40 @@ pub fn waterfall_text(
     }
     out.push_str(&format!("{:<28} {:>8}   probability {probability:.4}\n", "total", format!("{weight:+.2}")));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stay_that_many_began_the_same_night_counts_less_than_one_nobody_else_had() {
+        // Three people began at a winter shelter on its opening night; one person's hostel
+        // stay is in a CHAIN record and an Inform record.
+        let rows: Vec<Vec<Option<String>>> = [
+            "Winter Shelter|2023-12-10",
+            "Winter Shelter|2023-12-10;Pimlico Hostel|2024-01-05",
+            "Winter Shelter|2023-12-10",
+            "Pimlico Hostel|05/01/2024",
+        ]
+        .iter()
+        .map(|v| vec![Some((*v).to_owned())])
+        .collect();
+        let dataset =
+            Dataset::from_rows((0..4).map(|i| i.to_string()).collect(), vec![0; 4], vec!["stays".into()], &rows);
+        let spec = ComparisonSpec {
+            name: "stays".into(),
+            kind: Kind::Stays,
+            swap_with: None,
+            term_frequency: false,
+            own_name: Vec::new(),
+        };
+        let data = prepare_all(&dataset, vec![spec], &[0], false).unwrap();
+        let level = |a: u32, b: u32| Kind::Stays.levels()[model::level_of(data.pattern(a, b), 0) as usize];
+        assert_eq!(level(1, 3), "a stay in both: same place, same first day");
+        assert_eq!(level(0, 2), "same place and first day, as more records have (a busy night)");
+        assert_eq!(level(0, 1), "same place and first day, as more records have (a busy night)");
+        assert_eq!(level(0, 3), "no stay in common (no evidence either way)");
+        assert_eq!(level(0, 3), Kind::Stays.levels()[model::level_of(data.patterns(&[(0, 3)])[0], 0) as usize]);
+    }
 }

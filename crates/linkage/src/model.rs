@@ -37,7 +37,10 @@ pub struct ComparisonModel {
     /// When exact agreement here mostly follows from exact agreement on another
     /// comparison (a postcode and its suburb), that comparison and the chance
     /// of agreeing here by chance given it agrees: counted once, not twice.
-    pub depends_on: Option<(usize, f64)>,
+    /// At most two, the strongest first; the second counts where the first is
+    /// missing (a nationality goes with the surname and, when there is none,
+    /// with the first name).
+    pub depends_on: Vec<(usize, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +119,7 @@ pub fn estimate_u(data: &PreparedData, n_samples: usize, seed: u64) -> Vec<Vec<f
         .map(|(c, count)| {
             // Exact agreement by chance is the sum of squared value shares, known
             // exactly from the data; sampling only splits the rest among the other levels.
-            let exact = if specs[c].kind == Kind::Names {
+            let exact = if specs[c].kind.is_list() {
                 // Level 1 is not equality of the lists: sample it like the rest.
                 let present: f64 = count[1..].iter().sum();
                 (count[1] + 1.0) / (present + count.len() as f64 - 1.0)
@@ -165,10 +168,15 @@ fn chance_of_equal_values(data: &PreparedData, comparison: usize) -> f64 {
     }
 }
 
-/// Comparisons whose exact agreement is bound to another's: for each, the
-/// other comparison and the chance of agreeing by chance given the other
+/// The comparisons a comparison's exact agreement is bound to, at most two
+/// and the strongest first, each with the chance of agreeing by chance given
+/// it agrees.
+pub type Dependencies = [Vec<(usize, f64)>];
+
+/// Comparisons whose exact agreement is bound to others': for each, up to
+/// two other comparisons and the chance of agreeing by chance given each
 /// agrees. Estimated from value co-occurrence in up to 100,000 records.
-pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Option<(usize, f64)>> {
+pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Vec<(usize, f64)>> {
     let specs = &data.specs;
     let step = (data.len() / 100_000).max(1);
     let sample: Vec<u32> = (0..data.len() as u32).step_by(step).collect();
@@ -188,22 +196,25 @@ pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Option<(usize, f
     // Dates and identifiers are left alone: a shared birth date or NHS number
     // is its own evidence (that it comes with a shared first name is because
     // such pairs are mostly the same person, not because the two go together).
-    // Other names and references agree on something other than equal values.
-    let eligible = |c: usize| !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference);
+    // Other names, references and stays agree on something other than equal values.
+    let eligible = |c: usize| {
+        !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference | Kind::Stays)
+    };
     (0..specs.len())
         .map(|b| {
             if !eligible(b) {
-                return None;
+                return Vec::new();
             }
-            (0..b)
+            let mut parents: Vec<(usize, f64, f64)> = (0..b)
                 .filter(|&a| eligible(a))
                 .filter_map(|a| {
                     let joint = joint_agreement(a, b);
                     let ratio = joint / (u[a][1] * u[b][1]).max(1e-300);
                     (ratio > 3.0 && joint > 0.0).then(|| (a, ratio, (joint / u[a][1]).clamp(u[b][1], 1.0 - 1e-9)))
                 })
-                .max_by(|x, y| x.1.total_cmp(&y.1))
-                .map(|(a, _, conditional)| (a, conditional))
+                .collect();
+            parents.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            parents.into_iter().take(2).map(|(a, _, conditional)| (a, conditional)).collect()
         })
         .collect()
 }
@@ -214,6 +225,21 @@ pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Option<(usize, f
 fn parent_agrees(specs: &(impl Specs + ?Sized), parent: usize, pattern: Pattern) -> bool {
     let level = level_of(pattern, parent);
     level == 1 || (specs.spec(parent).kind == Kind::Name && (2..=3).contains(&level))
+}
+
+/// The chance of agreeing by chance given the parent that agrees: the first
+/// parent, or the second where the first is missing on either side (a
+/// nationality and, for a record without a surname, the first name).
+fn conditional_u(specs: &(impl Specs + ?Sized), parents: &[(usize, f64)], pattern: Pattern) -> Option<f64> {
+    for (i, &(parent, conditional)) in parents.iter().enumerate() {
+        if parent_agrees(specs, parent, pattern) {
+            return Some(conditional);
+        }
+        if level_of(pattern, parent) != 0 || i > 0 {
+            return None;
+        }
+    }
+    None
 }
 
 /// The comparisons' specs, as training has them and as a model has them.
@@ -249,17 +275,10 @@ fn counted(specs: &(impl Specs + ?Sized), c: usize, pattern: Pattern) -> bool {
 const SWAPPED: u8 = 4;
 
 /// The chance a non-matching pair shows this comparison's level, allowing for a dependence.
-fn u_of(
-    specs: &[ComparisonSpec],
-    u: &[Vec<f64>],
-    dependencies: &[Option<(usize, f64)>],
-    c: usize,
-    pattern: Pattern,
-) -> f64 {
+fn u_of(specs: &[ComparisonSpec], u: &[Vec<f64>], dependencies: &Dependencies, c: usize, pattern: Pattern) -> f64 {
     let level = level_of(pattern, c) as usize;
     if level == 1
-        && let Some((parent, conditional)) = dependencies[c]
-        && parent_agrees(specs, parent, pattern)
+        && let Some(conditional) = conditional_u(specs, &dependencies[c], pattern)
     {
         return conditional;
     }
@@ -283,7 +302,7 @@ fn initial_m(kind: Kind) -> Vec<f64> {
 pub fn expectation_maximisation(
     specs: &[ComparisonSpec],
     u: &[Vec<f64>],
-    dependencies: &[Option<(usize, f64)>],
+    dependencies: &Dependencies,
     counts: &[(Pattern, f64)],
     held_out: &[usize],
     iterations: usize,
@@ -341,7 +360,7 @@ fn posterior(
     specs: &[ComparisonSpec],
     m: &[Vec<f64>],
     u: &[Vec<f64>],
-    dependencies: &[Option<(usize, f64)>],
+    dependencies: &Dependencies,
     used: &[usize],
     prior: f64,
     p: Pattern,
@@ -367,7 +386,7 @@ fn population_prior(
     specs: &[ComparisonSpec],
     m: &[Vec<f64>],
     u: &[Vec<f64>],
-    dependencies: &[Option<(usize, f64)>],
+    dependencies: &Dependencies,
     counts: &[(Pattern, f64)],
     total_pairs: f64,
     used: &[usize],
@@ -404,17 +423,28 @@ fn population_prior(
     (share * n_candidates / total_pairs).clamp(1e-12, 0.5)
 }
 
-/// `m` for categories: how often the candidates that the other comparisons
-/// judge to be matches (weighted by that judgement) agree on them.
+/// Whether a comparison's `m` is learnt from the other comparisons' verdicts
+/// rather than in the EM sessions: categories (sex, nationality, state), which
+/// people who share a name or a place share far more often than random pairs,
+/// so that among blocked pairs they would pass for evidence of a match; and
+/// stays, where a stay in both is so strong that EM, free to use it, takes
+/// pairs that share a busy night for a class of matches and learns from them
+/// that matches often differ in birth date.
+fn learnt_from_verdicts(kind: Kind) -> bool {
+    matches!(kind, Kind::Category | Kind::Stays)
+}
+
+/// `m` for categories and stays: how often the candidates that the other
+/// comparisons judge to be matches (weighted by that judgement) agree on them.
 fn categories_from_posteriors(
     specs: &[ComparisonSpec],
     mut m: Vec<Vec<f64>>,
     u: &[Vec<f64>],
-    dependencies: &[Option<(usize, f64)>],
+    dependencies: &Dependencies,
     all_counts: &[(Pattern, f64)],
     total_pairs: f64,
 ) -> Vec<Vec<f64>> {
-    let categories: Vec<usize> = (0..specs.len()).filter(|&c| specs[c].kind == Kind::Category).collect();
+    let categories: Vec<usize> = (0..specs.len()).filter(|&c| learnt_from_verdicts(specs[c].kind)).collect();
     if categories.is_empty() {
         return m;
     }
@@ -484,20 +514,16 @@ pub fn train_from_counts(
     let mut m_weight: Vec<f64> = vec![0.0; specs.len()];
     for (held_out, counts) in sessions {
         // A comparison bound to a blocked one agrees almost always in this session: hold it out too.
-        // So are categories (sex, nationality, state): people who share a name or a place share
-        // them far more often than random pairs, so among blocked pairs they would pass for
-        // evidence of a match. Their `m` comes afterwards, from the other comparisons' verdicts.
+        // So are categories and stays: their `m` comes afterwards, from the other comparisons'
+        // verdicts (see `learnt_from_verdicts`).
         let mut held_out = held_out.clone();
         for (c, spec) in specs.iter().enumerate() {
-            if spec.kind == Kind::Category && !held_out.contains(&c) {
+            if learnt_from_verdicts(spec.kind) && !held_out.contains(&c) {
                 held_out.push(c);
             }
         }
-        for (c, dependency) in dependencies.iter().enumerate() {
-            if let Some((parent, _)) = dependency
-                && held_out.contains(parent)
-                && !held_out.contains(&c)
-            {
+        for (c, parents) in dependencies.iter().enumerate() {
+            if parents.first().is_some_and(|(parent, _)| held_out.contains(parent)) && !held_out.contains(&c) {
                 held_out.push(c);
             }
         }
@@ -585,8 +611,7 @@ impl Model {
         let m = model.m[level as usize];
         let mut u = model.u[level as usize];
         if level == 1
-            && let Some((parent, conditional)) = model.depends_on
-            && parent_agrees(self.comparisons.as_slice(), parent, pattern)
+            && let Some(conditional) = conditional_u(self.comparisons.as_slice(), &model.depends_on, pattern)
         {
             // Counted once: the value's rarity is already in the parent's weight.
             u = conditional;
@@ -670,7 +695,7 @@ mod tests {
             (mk(2, 1), 1000.0 * 0.1 * 0.8 + 9000.0 * 0.9 * 0.2),
             (mk(2, 2), 1000.0 * 0.1 * 0.2 + 9000.0 * 0.9 * 0.8),
         ];
-        let (m, lambda) = expectation_maximisation(&specs, &u, &[None, None], &counts, &[], 500);
+        let (m, lambda) = expectation_maximisation(&specs, &u, &[vec![], vec![]], &counts, &[], 500);
         assert!((lambda - 0.1).abs() < 0.01, "{lambda}");
         let m0 = m[0].as_ref().unwrap();
         let m1 = m[1].as_ref().unwrap();
@@ -699,13 +724,28 @@ mod tests {
         // Nationality bound to the surname: agreeing on it adds little once the surname agrees,
         // also when the surname is one edit apart (the same country's name, misspelt).
         let u = vec![vec![0.0; 9], vec![0.0, 0.24, 0.76], vec![0.0, 1e-4, 1.0 - 1e-4]];
-        let dependencies = [None, Some((0, 0.9)), None];
+        let dependencies = [vec![], vec![(0, 0.9)], vec![]];
         let one_edit_and_same_nationality = 2 | (1 << 4);
         assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 1, one_edit_and_same_nationality), 0.9);
         let different_surname = 8 | (1 << 4);
         assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 1, different_surname), 0.24);
         assert!(!counted(specs.as_slice(), 2, 2 << 8), "two different CHAIN ids say nothing");
         assert!(counted(specs.as_slice(), 2, 1 << 8));
+    }
+
+    #[test]
+    fn a_nationality_is_counted_once_with_the_first_name_when_the_surname_is_missing() {
+        let mut nationality = spec(Kind::Category);
+        nationality.name = "nationality".into();
+        let specs = [spec(Kind::Name), spec(Kind::Name), nationality];
+        let u = vec![vec![0.0; 9], vec![0.0; 9], vec![0.0, 0.24, 0.76]];
+        // Bound to the surname first, and to the first name where there is no surname.
+        let dependencies = [vec![], vec![], vec![(1, 0.9), (0, 0.8)]];
+        let pattern = |first: u64, last: u64| first | (last << 4) | (1 << 8);
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 2, pattern(8, 1)), 0.9, "the surnames agree");
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 2, pattern(1, 0)), 0.8, "`Tewelde` against `Tewelde X`");
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 2, pattern(1, 8)), 0.24, "surnames that differ");
+        assert_eq!(u_of(specs.as_slice(), &u, &dependencies, 2, pattern(0, 0)), 0.24, "no names to go with");
     }
 
     #[test]

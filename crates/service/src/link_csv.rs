@@ -266,10 +266,8 @@ pub fn link_csv(
                 ))
             })?;
             let kind = Kind::parse(&setting.kind).ok_or_else(|| {
-                error(format!(
-                    "comparison kind {:?}: expected name, date, identifier, postcode, category, text, names or reference",
-                    setting.kind
-                ))
+                let kinds = "name, date, identifier, postcode, category, text, names, reference or stays";
+                error(format!("comparison kind {:?}: expected {kinds}", setting.kind))
             })?;
             specs.push(ComparisonSpec {
                 name: setting.column.clone(),

@@ -571,7 +571,7 @@ mod tests {
             m
         };
         let mut model = Model {
-            comparisons: vec![ComparisonModel { spec, m: m.clone(), u: vec![0.1; levels], depends_on: None }],
+            comparisons: vec![ComparisonModel { spec, m: m.clone(), u: vec![0.1; levels], depends_on: Vec::new() }],
             prior: 0.001,
             term_frequencies: vec![Vec::new()],
         };

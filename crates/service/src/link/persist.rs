@@ -144,11 +144,20 @@ impl PersistedModel {
                     .map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect())
                     .unwrap_or_default(),
             };
+            // A list of `[comparison, u]`, or one such pair as models stored before there could be two.
+            let parent = |pair: &[Value]| -> Result<(usize, f64), String> {
+                Ok((pair[0].as_u64().ok_or_else(|| bad("depends_on"))? as usize, pair[1].as_f64().unwrap_or(0.0)))
+            };
             let depends_on = match &c["depends_on"] {
-                Value::Array(pair) if pair.len() == 2 => {
-                    Some((pair[0].as_u64().ok_or_else(|| bad("depends_on"))? as usize, pair[1].as_f64().unwrap_or(0.0)))
-                }
-                _ => None,
+                Value::Array(pair) if pair.len() == 2 && pair[0].is_u64() => vec![parent(pair)?],
+                Value::Array(list) => list
+                    .iter()
+                    .map(|p| match p.as_array() {
+                        Some(pair) if pair.len() == 2 => parent(pair),
+                        _ => Err(bad("depends_on")),
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => Vec::new(),
             };
             comparisons.push(ComparisonModel { spec, m: floats(&c["m"])?, u: floats(&c["u"])?, depends_on });
             columns.push(c["column"].as_u64().ok_or_else(|| bad("column"))? as usize);
@@ -241,4 +250,36 @@ pub fn explanation_json(explanation: &Explanation) -> String {
         "probability": explanation.probability,
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(depends_on: &str) -> String {
+        let comparison = |name: &str, kind: &str, column: usize, depends_on: &str| {
+            format!(
+                r#"{{"name":"{name}","column":{column},"kind":"{kind}","m":[0,0.9,0.1],"u":[0,0.1,0.9],"depends_on":{depends_on}}}"#
+            )
+        };
+        format!(
+            r#"{{"version":1,"prior":0.001,"rules":[],"comparisons":[{},{},{}]}}"#,
+            comparison("first_name", "category", 0, "null"),
+            comparison("last_name", "category", 1, "null"),
+            comparison("nationality", "category", 2, depends_on)
+        )
+    }
+
+    #[test]
+    fn a_model_stored_with_one_dependency_or_two_reads_back() {
+        let old = PersistedModel::from_json(&stored("[1,0.8]")).unwrap();
+        assert_eq!(old.model.comparisons[2].depends_on, [(1, 0.8)], "a model stored before there could be two");
+        let new = PersistedModel::from_json(&stored("[[1,0.8],[0,0.7]]")).unwrap();
+        assert_eq!(new.model.comparisons[2].depends_on, [(1, 0.8), (0, 0.7)]);
+        assert_eq!(
+            PersistedModel::from_json(&new.to_json()).unwrap().model.comparisons[2].depends_on,
+            [(1, 0.8), (0, 0.7)]
+        );
+        assert!(PersistedModel::from_json(&stored("[[1]]")).is_err());
+    }
 }

@@ -2,7 +2,7 @@
 # The by-name list and a person's page under load, with wrk, next to a static file of the same
 # server as the ceiling, on SQLite and on PostgreSQL.
 #
-#   bench/web.sh                      # SCALE=12 (about 3,000,000 contacts), 30 s per run, 64 connections
+#   bench/web.sh                      # SCALE=13 (about 3,070,000 contacts), 30 s per run, 64 connections
 #   SCALE=2 SECONDS_PER_RUN=10 bench/web.sh
 #   BACKENDS=sqlite bench/web.sh      # SQLite only
 #
@@ -23,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCALE="${SCALE:-12}"
+SCALE="${SCALE:-13}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-30}"
 CONNECTIONS="${CONNECTIONS:-64}"
 BACKENDS="${BACKENDS:-sqlite postgres}"

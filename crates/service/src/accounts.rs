@@ -204,13 +204,22 @@ pub async fn audit_admin_change<S: Store>(
     store.append_audit(&crate::access::entry(admin, action, None, "administration", None, detail, now)).await
 }
 
-/// Sets where a user's notifications are emailed, or clears it with an empty address.
-pub async fn set_email<S: Store>(store: &S, user_id: i64, email: &str) -> Result<(), AccountError> {
+/// Checks an address before it is saved: `None` for an empty one (no email), the trimmed
+/// address otherwise.
+pub fn check_email(email: &str) -> Result<Option<&str>, AccountError> {
     let email = email.trim();
-    if !email.is_empty() && !crate::mail::valid_address(email) {
+    if email.is_empty() {
+        return Ok(None);
+    }
+    if !crate::mail::valid_address(email) {
         return Err(AccountError::Invalid(format!("{email:?} is not an email address")));
     }
-    Ok(store.set_user_email(user_id, Some(email).filter(|e| !e.is_empty())).await?)
+    Ok(Some(email))
+}
+
+/// Sets where a user's notifications are emailed, or clears it with an empty address.
+pub async fn set_email<S: Store>(store: &S, user_id: i64, email: &str) -> Result<(), AccountError> {
+    Ok(store.set_user_email(user_id, check_email(email)?).await?)
 }
 
 /// Makes a service leader the head of service of their area (escalation level 2), or stops.

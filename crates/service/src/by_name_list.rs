@@ -30,13 +30,26 @@ pub const WINDOW_SETTING: &str = "list_window_days";
 /// The list's window in days: the stored setting, or [`WINDOW_DAYS`].
 pub async fn window_days<S: Store>(store: &S) -> Result<i64, StoreError> {
     let stored = store.setting_or_insert(WINDOW_SETTING, &WINDOW_DAYS.to_string()).await?;
-    Ok(stored.parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).unwrap_or(WINDOW_DAYS))
+    Ok(stored.parse::<i64>().ok().filter(|d| WINDOW_RANGE.contains(d)).unwrap_or(WINDOW_DAYS))
 }
-/// Sets the list's window, from 1 to 3,650 days.
-pub async fn set_window<S: Store>(store: &S, days: i64) -> Result<(), crate::casework::CaseError> {
-    if !(1..=3650).contains(&days) {
-        return Err(crate::casework::CaseError::Invalid(format!("the window is from 1 to 3650 days, not {days}")));
+
+/// The windows the partnership may set, in days.
+pub const WINDOW_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
+
+/// Checks a window before it is saved.
+pub fn check_window(days: i64) -> Result<(), crate::casework::CaseError> {
+    if !WINDOW_RANGE.contains(&days) {
+        return Err(crate::casework::CaseError::Invalid(format!(
+            "the window is from {} to {} days, not {days}",
+            WINDOW_RANGE.start(),
+            WINDOW_RANGE.end()
+        )));
     }
+    Ok(())
+}
+/// Sets the list's window, within [`WINDOW_RANGE`].
+pub async fn set_window<S: Store>(store: &S, days: i64) -> Result<(), crate::casework::CaseError> {
+    check_window(days)?;
     Ok(store.set_setting(WINDOW_SETTING, &days.to_string()).await?)
 }
 
@@ -517,19 +530,13 @@ fn is_active(person: &SeenPerson, today: Date, settings: &byname_stats::Settings
     use byname_stats::timeline::{Contact, Person, Stay, day};
     let day_of = |text: &str| parse_iso_date(text).ok().map(day);
     let mut timeline = Person::new(person.person_id);
-    let mut days: Vec<i32> = person.seen_days.iter().chain([&person.last_seen]).filter_map(|d| day_of(d)).collect();
+    let bedded: Vec<i32> = person.seen_days.iter().filter_map(|d| day_of(d)).collect();
+    let mut days: Vec<i32> = bedded.iter().copied().chain(day_of(&person.last_seen)).collect();
     days.sort_unstable();
     days.dedup();
-    let bedded: std::collections::HashSet<&String> = person.seen_days.iter().collect();
     timeline.contacts = days
         .into_iter()
-        .map(|d| Contact {
-            day: d,
-            bedded_down: bedded.contains(&iso(byname_stats::timeline::date(d))),
-            street_count: false,
-            area: 0,
-            organisation: 0,
-        })
+        .map(|d| Contact { day: d, bedded_down: bedded.contains(&d), street_count: false, area: 0, organisation: 0 })
         .collect();
     timeline.stays = person
         .stays

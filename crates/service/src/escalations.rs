@@ -109,9 +109,12 @@ pub async fn deadline_settings<S: Store>(store: &S) -> Result<DeadlineSettings, 
     Ok(DeadlineSettings::with_overrides(&store.escalation_setting_overrides().await?))
 }
 
-/// Sets the working days an area has to answer an escalation at each level (`default` for the
-/// areas without their own), refusing an unknown area or no days at all.
-pub async fn set_deadline<S: Store>(store: &S, area: &str, days: u32) -> Result<(), CaseError> {
+/// The working days an area may be given to answer an escalation.
+pub const DEADLINE_DAYS: std::ops::RangeInclusive<i64> = 1..=60;
+
+/// Checks an area's deadline before anything is saved: a known area (or `default`) and a number
+/// of working days in [`DEADLINE_DAYS`].
+pub fn check_deadline(area: &str, days: i64) -> Result<u32, CaseError> {
     if area != "default" && service_area_label(area).is_none() {
         let known: Vec<&str> = byname_domain::org::SERVICE_AREAS.iter().map(|(c, _)| *c).collect();
         return Err(CaseError::Invalid(format!(
@@ -119,9 +122,20 @@ pub async fn set_deadline<S: Store>(store: &S, area: &str, days: u32) -> Result<
             known.join(", ")
         )));
     }
-    if !(1..=60).contains(&days) {
-        return Err(CaseError::Invalid(format!("an area needs from 1 to 60 working days, not {days}")));
+    if !DEADLINE_DAYS.contains(&days) {
+        return Err(CaseError::Invalid(format!(
+            "{area}: from {} to {} working days, not {days}",
+            DEADLINE_DAYS.start(),
+            DEADLINE_DAYS.end()
+        )));
     }
+    Ok(days as u32)
+}
+
+/// Sets the working days an area has to answer an escalation at each level (`default` for the
+/// areas without their own), refusing an unknown area or a number out of range.
+pub async fn set_deadline<S: Store>(store: &S, area: &str, days: u32) -> Result<(), CaseError> {
+    check_deadline(area, days.into())?;
     let name = format!("{}{area}", DeadlineSettings::SETTING_PREFIX);
     Ok(store.set_setting(&name, &days.to_string()).await?)
 }

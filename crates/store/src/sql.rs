@@ -215,6 +215,16 @@ fn pair_from_row(r: &AnyRow) -> Result<LinkPair> {
 }
 
 /// Integer ids written into an `IN (...)` list; they are numbers, so nothing can be injected.
+/// Runs `sql` with its `({ids})` filled by one parameter for each of `ids`, bound in order.
+async fn rows_for_ids(pool: &AnyPool, sql: &str, ids: &[i64]) -> Result<Vec<AnyRow>> {
+    let sql = sql.replace("{ids}", &crate::casework::placeholders(1, ids.len()));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(pool).await?)
+}
+
 fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
@@ -962,23 +972,15 @@ impl SqlStore {
         // The records and needs of those people, read in one pass.
         let ids: Vec<i64> = people.keys().copied().collect();
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.date_of_birth, \
+            let sql = "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.date_of_birth, \
                  r.nationality, r.support_needs, \
                  (SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_alcohol, \
                  (SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_drugs, \
                  (SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_mental, \
                  (SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_physical \
                  FROM person_links l JOIN source_records r ON r.id = l.record_id \
-                 WHERE r.withdrawn = 0 AND l.person_id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
+                 WHERE r.withdrawn = 0 AND l.person_id IN ({ids})";
+            for row in rows_for_ids(&self.pool, sql, chunk).await? {
                 let person_id: i64 = row.try_get("person_id")?;
                 let Some((person, _)) = people.get_mut(&person_id) else { continue };
                 person.records.push(RecordSummary {
@@ -1006,33 +1008,19 @@ impl SqlStore {
             }
         }
         for chunk in ids.chunks(500) {
-            let sql = format!(
-                "SELECT l.person_id, MIN(c.contact_date) AS first_seen FROM contacts c \
+            let sql = "SELECT l.person_id, MIN(c.contact_date) AS first_seen FROM contacts c \
                  JOIN person_links l ON l.record_id = c.record_id WHERE c.bedded_down = 1 AND c.withdrawn = 0 \
-                 AND l.person_id IN ({}) GROUP BY l.person_id",
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
+                 AND l.person_id IN ({ids}) GROUP BY l.person_id";
+            for row in rows_for_ids(&self.pool, sql, chunk).await? {
                 let person_id: i64 = row.try_get("person_id")?;
                 if let Some((person, _)) = people.get_mut(&person_id) {
                     person.first_seen = opt_text(&row, "first_seen")?;
                 }
             }
-            let sql = format!(
-                "SELECT l.person_id, s.stay_type, s.arrival_date, s.departure_date, s.departure_reason FROM stays s \
+            let sql = "SELECT l.person_id, s.stay_type, s.arrival_date, s.departure_date, s.departure_reason FROM stays s \
                  JOIN person_links l ON l.record_id = s.record_id WHERE s.withdrawn = 0 \
-                 AND l.person_id IN ({}) ORDER BY l.person_id, s.arrival_date",
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
+                 AND l.person_id IN ({ids}) ORDER BY l.person_id, s.arrival_date";
+            for row in rows_for_ids(&self.pool, sql, chunk).await? {
                 let person_id: i64 = row.try_get("person_id")?;
                 if let Some((person, _)) = people.get_mut(&person_id) {
                     person.stays.push(SeenStay {

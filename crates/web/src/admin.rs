@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
 use byname_service::accounts::{self, AccountError, SessionUser};
-use byname_store::{AuditQuery, Store};
+use byname_service::by_name_list::WINDOW_RANGE;
+use byname_service::escalations::DEADLINE_DAYS;
+use byname_store::{AuditQuery, Store, UserRow};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -21,6 +23,28 @@ use std::sync::Arc;
 fn message(user: &SessionUser, status: StatusCode, title: &str, text: &str) -> Response {
     let body = html! { main { h1 { (title) } p.error role="alert" { (text) } p { a href="/admin/users" { "Back to users" } } } };
     (status, layout(title, Some(user), body)).into_response()
+}
+
+/// The user an administrator's page or form is about, or the page to answer with instead.
+async fn managed_user<S: Store>(state: &AppState<S>, admin: &SessionUser, id: i64) -> Result<UserRow, Response> {
+    match state.store.user_by_id(id).await {
+        Ok(Some(profile)) => Ok(profile),
+        Ok(None) => Err(message(admin, StatusCode::NOT_FOUND, "Not found", "No such user.")),
+        Err(e) => Err(server_error(&e)),
+    }
+}
+
+/// The service area a service leader answers for, as a select named `service_area`.
+fn service_area_select(selected: Option<&str>) -> Markup {
+    html! {
+        label for="service_area" { "Service area (service leaders)" }
+        select #service_area name="service_area" {
+            option value="" { "None" }
+            @for (code, label) in byname_domain::org::SERVICE_AREAS {
+                option value=(code) selected[selected == Some(code)] { (label) }
+            }
+        }
+    }
 }
 
 pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
@@ -89,11 +113,7 @@ pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers
                 select #role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.label()) } } }
                 label for="organisation" { "Organisation" }
                 select #organisation name="organisation" { @for o in &organisations { option value=(o.id) { (o.name) } } }
-                label for="service_area" { "Service area (service leaders)" }
-                select #service_area name="service_area" {
-                    option value="" { "None" }
-                    @for (code, label) in byname_domain::org::SERVICE_AREAS { option value=(code) { (label) } }
-                }
+                (service_area_select(None))
                 div.check { input #dpl type="checkbox" name="data_protection_lead" value="1"; label for="dpl" { "Data-protection lead of the organisation" } }
                 label for="password" { "First password (at least 12 characters; changed at first sign-in)" }
                 input #password type="password" name="password" required minlength="12" autocomplete="new-password";
@@ -186,10 +206,9 @@ pub async fn user_page<S: Store>(
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
-    let profile = match state.store.user_by_id(id).await {
-        Ok(Some(profile)) => profile,
-        Ok(None) => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such user."),
-        Err(e) => return server_error(&e),
+    let profile = match managed_user(&state, &user, id).await {
+        Ok(profile) => profile,
+        Err(response) => return response,
     };
     let role = Role::parse(&profile.role).map_or_else(|| profile.role.clone(), |r| r.label().to_owned());
     let body = html! {
@@ -200,13 +219,7 @@ pub async fn user_page<S: Store>(
                 input type="hidden" name="csrf" value=(user.csrf_token);
                 label for="email" { "Email for notifications (empty: the web app only)" }
                 input #email type="email" name="email" maxlength="254" value=(profile.email.clone().unwrap_or_default()) autocomplete="off";
-                label for="service_area" { "Service area (service leaders)" }
-                select #service_area name="service_area" {
-                    option value="" { "None" }
-                    @for (code, label) in byname_domain::org::SERVICE_AREAS {
-                        option value=(code) selected[profile.service_area.as_deref() == Some(code)] { (label) }
-                    }
-                }
+                (service_area_select(profile.service_area.as_deref()))
                 div.check {
                     input #head type="checkbox" name="head_of_service" value="1" checked[profile.head_of_service];
                     label for="head" { "Head of service of the area: receives its escalations at the second level" }
@@ -249,10 +262,9 @@ pub async fn save_profile<S: Store>(
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
-    let profile = match state.store.user_by_id(id).await {
-        Ok(Some(profile)) => profile,
-        Ok(None) => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such user."),
-        Err(e) => return server_error(&e),
+    let profile = match managed_user(&state, &user, id).await {
+        Ok(profile) => profile,
+        Err(response) => return response,
     };
     let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
     let head = form.head_of_service.is_some();
@@ -262,19 +274,16 @@ pub async fn save_profile<S: Store>(
         if head && area.is_none() {
             return Err(AccountError::Invalid("a head of service needs a service area".into()));
         }
-        let email = form.email.trim();
-        if !email.is_empty() && !byname_service::mail::valid_address(email) {
-            return Err(AccountError::Invalid(format!("{email:?} is not an email address")));
-        }
+        let email = accounts::check_email(&form.email)?;
         accounts::set_profile(&state.store, id, &profile.role, area, form.data_protection_lead.is_some()).await?;
         // Head of service needs the area just saved, so it comes after it.
         accounts::set_head_of_service(&state.store, id, head).await?;
-        accounts::set_email(&state.store, id, email).await?;
+        accounts::set_email(&state.store, id, email.unwrap_or_default()).await?;
         let detail = format!(
             "user {id}: area {}, head of service {head}, data-protection lead {}, email {}",
             area.unwrap_or("none"),
             form.data_protection_lead.is_some(),
-            if form.email.trim().is_empty() { "none" } else { "set" }
+            if email.is_some() { "set" } else { "none" }
         );
         accounts::audit_admin_change(&state.store, &user, "change_user_profile", &detail, &now).await?;
         Ok(())
@@ -311,13 +320,13 @@ pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, head
                 input type="hidden" name="csrf" value=(user.csrf_token);
                 h2 { "By-name list" }
                 label for="window" { "Window in days: people seen within it, and not housed since, are active" }
-                input #window type="number" name="window" min="1" max="3650" required value=(window);
+                input #window type="number" name="window" min=(WINDOW_RANGE.start()) max=(WINDOW_RANGE.end()) required value=(window);
                 h2 { "Escalation deadlines in working days, at each level" }
                 label for="deadline-default" { "Any other area" }
-                input #deadline-default type="number" name="default" min="1" max="60" required value=(deadlines.default_days);
+                input #deadline-default type="number" name="default" min=(DEADLINE_DAYS.start()) max=(DEADLINE_DAYS.end()) required value=(deadlines.default_days);
                 @for (code, label) in byname_domain::org::SERVICE_AREAS {
                     label for=(format!("deadline-{code}")) { (label) }
-                    input id=(format!("deadline-{code}")) type="number" name=(code) min="1" max="60" required value=(deadlines.working_days(code));
+                    input id=(format!("deadline-{code}")) type="number" name=(code) min=(DEADLINE_DAYS.start()) max=(DEADLINE_DAYS.end()) required value=(deadlines.working_days(code));
                 }
                 button type="submit" { "Save settings" }
             }
@@ -350,16 +359,16 @@ pub async fn save_settings<S: Store>(
             deadlines.push((code, number(code)?));
         }
         // Every value is checked before any is saved.
-        if !(1..=3650).contains(&window) {
-            return Err(format!("window: from 1 to 3650 days, not {window}"));
-        }
-        if let Some((area, days)) = deadlines.iter().find(|(_, d)| !(1..=60).contains(d)) {
-            return Err(format!("{area}: from 1 to 60 working days, not {days}"));
-        }
-        let store_error = |e: byname_service::casework::CaseError| e.to_string();
-        byname_service::by_name_list::set_window(&state.store, window).await.map_err(store_error)?;
-        for (area, days) in &deadlines {
-            byname_service::escalations::set_deadline(&state.store, area, *days as u32).await.map_err(store_error)?;
+        let text = |e: byname_service::casework::CaseError| e.to_string();
+        byname_service::by_name_list::check_window(window).map_err(text)?;
+        let checked = deadlines
+            .iter()
+            .map(|(area, days)| byname_service::escalations::check_deadline(area, *days).map(|d| (*area, d)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(text)?;
+        byname_service::by_name_list::set_window(&state.store, window).await.map_err(text)?;
+        for (area, days) in checked {
+            byname_service::escalations::set_deadline(&state.store, area, days).await.map_err(text)?;
         }
         let detail = deadlines.iter().map(|(a, d)| format!("{a} {d}")).collect::<Vec<_>>().join(", ");
         accounts::audit_admin_change(
@@ -403,10 +412,8 @@ pub async fn change_user<S: Store>(
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
-    match state.store.user_by_id(id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such user."),
-        Err(e) => return server_error(&e),
+    if let Err(response) = managed_user(&state, &user, id).await {
+        return response;
     }
     let result = match what.as_str() {
         "disable" if id == user.id => {

@@ -5,7 +5,10 @@
 
 use crate::nicknames::same_person_by_nickname;
 use crate::phonetic::double_metaphone;
-use crate::similarity::{bigram_jaccard, damerau_levenshtein_within, jaro_winkler};
+use crate::similarity::{
+    ascii_bigram_set, bigram_jaccard, bigram_jaccard_of_sets, char_profile, damerau_levenshtein_within, jaro_winkler,
+    jaro_winkler_bound,
+};
 use byname_domain::names::fold;
 
 /// What a column holds, which decides its comparison levels.
@@ -153,6 +156,11 @@ pub struct Prepared {
     pub phonetic: Box<str>,
     /// Days since the epoch for a full date.
     pub day: Option<i32>,
+    /// Names and free text: the characters counted by class, which bound
+    /// Jaro-Winkler before it is computed (`similarity::char_profile`).
+    pub profile: u64,
+    /// Free text in ASCII: its distinct bigrams, sorted, for Jaccard.
+    pub bigrams: Option<Box<[u16]>>,
 }
 
 impl Prepared {
@@ -209,14 +217,19 @@ pub fn prepare(kind: Kind, raw: Option<&str>) -> Prepared {
         Kind::Name => {
             let text = fold(raw);
             let phonetic = double_metaphone(&text.replace(' ', "")).0;
-            Prepared { text: text.into(), phonetic: phonetic.into(), day: None }
+            Prepared {
+                profile: char_profile(&text),
+                text: text.into(),
+                phonetic: phonetic.into(),
+                ..Prepared::default()
+            }
         }
         Kind::Date => {
             let text = normalise_date(raw);
             let day = (text.len() == 8)
                 .then(|| days_from_civil(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?))
                 .flatten();
-            Prepared { text: text.into(), phonetic: "".into(), day }
+            Prepared { text: text.into(), day, ..Prepared::default() }
         }
         Kind::Identifier => {
             let digits: String = raw.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
@@ -226,7 +239,16 @@ pub fn prepare(kind: Kind, raw: Option<&str>) -> Prepared {
             let text: String = raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
             Prepared { text: text.into(), ..Prepared::default() }
         }
-        Kind::Category | Kind::Text => Prepared { text: fold(raw).into(), ..Prepared::default() },
+        Kind::Category => Prepared { text: fold(raw).into(), ..Prepared::default() },
+        Kind::Text => {
+            let text = fold(raw);
+            Prepared {
+                profile: char_profile(&text),
+                bigrams: ascii_bigram_set(&text),
+                text: text.into(),
+                ..Prepared::default()
+            }
+        }
         Kind::Names => prepare_names(Some(raw), None),
         Kind::Reference => {
             let text: String = raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
@@ -311,7 +333,7 @@ pub fn prepare_names(list: Option<&str>, own: Option<&str>) -> Prepared {
     let own = own.map(fold).unwrap_or_default();
     // A known-as that is the first name itself adds nothing to the name comparisons.
     let text: Vec<String> = list.unwrap_or("").split(';').map(fold).filter(|n| !n.is_empty() && *n != own).collect();
-    Prepared { text: text.join(";").into(), phonetic: own.into(), day: None }
+    Prepared { text: text.join(";").into(), phonetic: own.into(), ..Prepared::default() }
 }
 
 /// The first and the last word of a name (the last is empty for one word).
@@ -450,7 +472,27 @@ fn swapped(a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>, swap_b: Option
 
 /// Two names at Jaro-Winkler 0.92 or more.
 pub(crate) fn close(a: &Prepared, b: &Prepared) -> bool {
-    jaro_winkler(&a.text, &b.text) >= 0.92
+    jaro_winkler_from(a, b, 0.92) >= 0.92
+}
+
+/// Jaro-Winkler of two prepared values, or 0 when their profiles show it is
+/// below `floor`, the lowest band it is compared with: the quadratic
+/// comparison runs only where it can matter.
+fn jaro_winkler_from(a: &Prepared, b: &Prepared, floor: f64) -> f64 {
+    // The margin keeps a rounding of the bound from hiding a score at the floor.
+    if jaro_winkler_bound(&a.text, a.profile, &b.text, b.profile) + 1e-9 < floor {
+        0.0
+    } else {
+        jaro_winkler(&a.text, &b.text)
+    }
+}
+
+/// Bigram Jaccard of two prepared values, from their bigram sets when both have one.
+fn bigram_jaccard_from(a: &Prepared, b: &Prepared) -> f64 {
+    match (&a.bigrams, &b.bigrams) {
+        (Some(set_a), Some(set_b)) => bigram_jaccard_of_sets(set_a, set_b, &a.text, &b.text),
+        _ => bigram_jaccard(&a.text, &b.text),
+    }
 }
 
 /// The level of two present values, leaving out swapped names (level 4 of
@@ -465,7 +507,7 @@ pub(crate) fn compare_present(kind: Kind, a: &Prepared, b: &Prepared) -> u8 {
             if damerau_levenshtein_within(x, y, 1).is_some() {
                 return 2;
             }
-            let jw = jaro_winkler(x, y);
+            let jw = jaro_winkler_from(a, b, 0.80);
             if jw >= 0.92 {
                 return 3;
             }
@@ -529,9 +571,9 @@ pub(crate) fn compare_present(kind: Kind, a: &Prepared, b: &Prepared) -> u8 {
         Kind::Text => {
             if x == y {
                 1
-            } else if jaro_winkler(x, y) >= 0.90 {
+            } else if jaro_winkler_from(a, b, 0.90) >= 0.90 {
                 2
-            } else if bigram_jaccard(x, y) >= 0.6 {
+            } else if bigram_jaccard_from(a, b) >= 0.6 {
                 3
             } else {
                 4

@@ -328,8 +328,7 @@ impl PreparedData {
         let (row_a, row_b) = (self.row(a), self.row(b));
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
             let (va, vb) = (row_a[c], row_b[c]);
-            let year_only = spec.kind == Kind::Date && column.values[va as usize].is_year_only();
-            let level = if va == vb && va != 0 && !spec.kind.is_list() && !year_only {
+            let level = if va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]) {
                 1
             } else {
                 let (swap_a, swap_b) = match spec.swap_with {
@@ -403,8 +402,7 @@ impl PreparedData {
         let (row_a, row_b) = (self.row(a), self.row(b));
         for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
             let (va, vb) = (row_a[c], row_b[c]);
-            let year_only = spec.kind == Kind::Date && column.values[va as usize].is_year_only();
-            let level = if va == vb && va != 0 && !spec.kind.is_list() && !year_only {
+            let level = if va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]) {
                 1
             } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
                 let values = &column.values;
@@ -446,25 +444,57 @@ impl PreparedData {
     }
 }
 
+/// Whether two records with the same value index agree exactly: not for
+/// lists (level 1 of other names is not equality of the lists), nor for two
+/// dates known only by their year. Read only when the indexes are equal, so
+/// that the common case, different values, never touches the value itself.
+fn is_exact_when_equal(kind: Kind, value: &Prepared) -> bool {
+    !(kind.is_list() || kind == Kind::Date && value.is_year_only())
+}
+
 /// Levels of value pairs already compared, in a table of fixed size: a pair
 /// that lands on a taken slot replaces it. A level depends on nothing but the
 /// two values, so the cache changes the time and never the result.
+///
+/// A lookup that misses costs a trip to main memory on a large table. On a
+/// column whose value pairs seldom repeat (a social security number, a street
+/// address) that trip is all the cache adds, so after its first
+/// `CACHE_TRIAL` lookups a cache that found fewer than one in
+/// `CACHE_MIN_HIT_SHARE` stops looking and only computes.
 struct LevelCache {
     keys: Vec<u64>,
     levels: Vec<u8>,
     bits: u32,
+    /// Lookups left before the cache judges whether it is worth keeping.
+    trial: u32,
+    hits: u32,
 }
+
+const CACHE_TRIAL: u32 = 1 << 15;
+const CACHE_MIN_HIT_SHARE: u32 = 5;
 
 impl LevelCache {
     /// A cache of `2^bits` slots.
     fn new(bits: u32) -> Self {
-        Self { keys: vec![u64::MAX; 1 << bits], levels: vec![0; 1 << bits], bits }
+        Self { keys: vec![u64::MAX; 1 << bits], levels: vec![0; 1 << bits], bits, trial: CACHE_TRIAL, hits: 0 }
     }
 
     fn get_or(&mut self, a: u32, b: u32, compute: impl FnOnce() -> u8) -> u8 {
+        if self.keys.is_empty() {
+            return compute();
+        }
+        if self.trial > 0 {
+            self.trial -= 1;
+            if self.trial == 0 && self.hits * CACHE_MIN_HIT_SHARE < CACHE_TRIAL {
+                self.keys = Vec::new();
+                self.levels = Vec::new();
+                return compute();
+            }
+        }
         let key = (u64::from(a) << 32) | u64::from(b);
         let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize;
         if self.keys[slot] == key {
+            self.hits = self.hits.saturating_add(1);
             return self.levels[slot];
         }
         let level = compute();

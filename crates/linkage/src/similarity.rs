@@ -172,6 +172,12 @@ pub fn bigram_jaccard_of_sets(a: &[u16], b: &[u16], text_a: &str, text_b: &str) 
     if a.is_empty() && b.is_empty() {
         return if text_a == text_b { 1.0 } else { 0.0 };
     }
+    let shared = shared_of_sorted_sets(a, b);
+    shared as f64 / (a.len() + b.len() - shared) as f64
+}
+
+/// How many values two sorted sets share, by merging them.
+fn shared_of_sorted_sets<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut shared) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -184,7 +190,7 @@ pub fn bigram_jaccard_of_sets(a: &[u16], b: &[u16], text_a: &str, text_b: &str) 
             }
         }
     }
-    shared as f64 / (a.len() + b.len() - shared) as f64
+    shared
 }
 
 /// A unit of comparison: a byte of an ASCII string or a char of any string.
@@ -378,19 +384,7 @@ fn bigram_jaccard_of_symbols<T: Symbol>(a: &[T], b: &[T]) -> f64 {
         }
         let a_set = sorted_set(a_bigrams);
         let b_set = sorted_set(b_bigrams);
-        // Merge the two sorted sets to count their intersection.
-        let (mut i, mut j, mut shared) = (0, 0, 0usize);
-        while i < a_set.len() && j < b_set.len() {
-            match a_set[i].cmp(&b_set[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let shared = shared_of_sorted_sets(a_set, b_set);
         let union = a_set.len() + b_set.len() - shared;
         shared as f64 / union as f64
     })

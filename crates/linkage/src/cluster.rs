@@ -9,12 +9,19 @@ use crate::model::{Model, probability};
 /// Members of each side checked before a merge; bounds the work on huge clusters.
 const GUARD_SAMPLE: usize = 64;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A candidate pair and its match weight. The probability is worked out from
+/// the weight when asked for, so that a million records' pairs take 16 bytes each.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ScoredPair {
     pub left: u32,
     pub right: u32,
     pub weight: f64,
-    pub probability: f64,
+}
+
+impl ScoredPair {
+    pub fn probability(&self) -> f64 {
+        crate::model::probability(self.weight)
+    }
 }
 
 /// Why two records above the threshold did not end in one cluster.
@@ -51,7 +58,7 @@ pub fn cluster(
         }
         i
     }
-    let mut order: Vec<&ScoredPair> = pairs.iter().filter(|p| p.probability >= threshold).collect();
+    let mut order: Vec<&ScoredPair> = pairs.iter().filter(|p| p.probability() >= threshold).collect();
     order.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.left, a.right).cmp(&(b.left, b.right))));
     let mut refused = Vec::new();
     for pair in order {

@@ -1,7 +1,7 @@
 //! The engine's steps, each callable on its own so a caller can time them:
 //! prepare the values, block, train, score, cluster, explain.
 
-use crate::blocking::{self, BlockingRule, FastMap, RuleMatcher, hash_str, unpack};
+use crate::blocking::{self, BlockingRule, FastMap, hash_str, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
 use crate::comparison::{BUSY, Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
@@ -352,44 +352,66 @@ impl PreparedData {
         })
     }
 
-    /// Each pair's pattern (when `levels`, else none), and how many pairs
-    /// show each pattern with each set of the `matchers`' rules finding them.
-    fn patterns_and_rules(
-        &self,
-        pairs: &[u64],
-        matchers: &[RuleMatcher],
-        levels: bool,
-    ) -> (Vec<Pattern>, FastMap<(Pattern, u64), f64>) {
-        let counts = std::sync::Mutex::new(Vec::new());
-        let patterns = crate::parallel::map_chunks(pairs, |chunk| {
-            let mut caches = Caches::new(&self.specs, chunk.len());
-            let mut combined: FastMap<(Pattern, u64), f64> = FastMap::default();
-            let mut patterns = Vec::with_capacity(chunk.len());
-            for &pair in chunk {
+    /// The union of the rules' pairs (`lists[r]`: rule `r`'s pairs, sorted,
+    /// without repeats), each pair's pattern, and how many pairs show each
+    /// pattern with each set of rules finding them, keyed by (pattern, word
+    /// of 64 rules, the word's rule bits).
+    ///
+    /// The pairs are split by their first record into one stretch per core;
+    /// each core merges its stretch of every list and compares each pair as
+    /// it comes out, so which rules found a pair is never stored.
+    fn union_and_patterns(&self, lists: Vec<Vec<u64>>) -> (Vec<u64>, Vec<Pattern>, RuleSetCounts) {
+        let n_parts = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let longest = lists.iter().max_by_key(|l| l.len()).map_or(&[][..], |l| l.as_slice());
+        // Stretch k holds the pairs from bounds[k] up to bounds[k + 1], split
+        // at even shares of the longest list (pairs of one first record stay together).
+        let mut bounds: Vec<u64> = vec![0];
+        bounds.extend((1..n_parts).filter_map(|k| longest.get(longest.len() * k / n_parts)).map(|&p| p & !0xFFFF_FFFF));
+        bounds.push(u64::MAX);
+        bounds.dedup();
+        let stretches: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let all_listed: usize = lists.iter().map(Vec::len).sum();
+        let parts = crate::parallel::map_each(&stretches, |&(low, high)| {
+            let slices: Vec<&[u64]> = lists
+                .iter()
+                .map(|list| {
+                    let from = list.partition_point(|&p| p < low);
+                    let to = list.partition_point(|&p| p < high);
+                    &list[from..to]
+                })
+                .collect();
+            let longest = slices.iter().map(|s| s.len()).max().unwrap_or(0);
+            let mut caches = Caches::new(&self.specs, longest);
+            // At most every listed pair: the first stretch's vectors can hold
+            // them all, so the others are appended in place. Room never
+            // written to costs address space, not memory.
+            let room = if low == 0 { all_listed } else { slices.iter().map(|s| s.len()).sum() };
+            let mut pairs = Vec::with_capacity(room);
+            let mut patterns = Vec::with_capacity(room);
+            let mut combined = RuleSetCounts::default();
+            blocking::for_each_in_union(&slices, |pair, found_by| {
                 let (a, b) = unpack(pair);
                 let pattern = self.pattern_cached(a, b, &mut caches);
-                let (row_a, row_b) = (self.row(a), self.row(b));
-                let mask = matchers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| m.matches(row_a, row_b))
-                    .fold(0u64, |mask, (r, _)| mask | 1 << r);
-                *combined.entry((pattern, mask)).or_default() += 1.0;
-                if levels {
-                    patterns.push(pattern);
+                for (word, &mask) in found_by.iter().enumerate() {
+                    *combined.entry((pattern, word, mask)).or_default() += 1.0;
                 }
-            }
-            counts.lock().expect("no thread panicked holding the counts").push(combined);
-            patterns
+                pairs.push(pair);
+                patterns.push(pattern);
+            });
+            (pairs, patterns, combined)
         });
+        drop(lists);
         // Counts are whole numbers: summed in any order, they are the same.
-        let mut all: FastMap<(Pattern, u64), f64> = FastMap::default();
-        for combined in counts.into_inner().expect("no thread panicked holding the counts") {
+        let mut parts = parts.into_iter();
+        let (mut all_pairs, mut all_patterns, mut all) = parts.next().unwrap_or_default();
+        for (pairs, patterns, combined) in parts {
+            all_pairs.extend(pairs);
+            all_patterns.extend(patterns);
             for (key, n) in combined {
                 *all.entry(key).or_default() += n;
             }
         }
-        (patterns, all)
+        (all_pairs, all_patterns, all)
     }
 
     pub(crate) fn row(&self, record: u32) -> &[u32] {
@@ -443,6 +465,10 @@ impl PreparedData {
         }
     }
 }
+
+/// How many pairs show each pattern with each set of rules finding them,
+/// keyed by (pattern, word of 64 rules, the word's rule bits).
+type RuleSetCounts = FastMap<(Pattern, usize, u64), f64>;
 
 /// Whether two records with the same value index agree exactly: not for
 /// lists (level 1 of other names is not equality of the lists), nor for two
@@ -571,27 +597,22 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
                 .collect()
         }
     };
-    let mut candidates = Vec::new();
-    for rule in &rules {
-        blocking::rule_pairs(&rule.rule, data, &mut candidates);
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
-    // Each pair's levels, and which rules found it, 64 rules at a time: each
-    // rule's pattern counts come from counting (pattern, rules) first, of which there are few.
-    let mut patterns = Vec::new();
+    // Each rule's pairs, sorted and without repeats, the rules shared among the cores.
+    let per_rule: Vec<Vec<u64>> = crate::parallel::map_each(&rules, |rule| {
+        let mut pairs = Vec::new();
+        blocking::rule_pairs(&rule.rule, data, &mut pairs);
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    });
+    // Each pair once, its levels, and which rules found it: each rule's
+    // pattern counts come from counting (pattern, rules) first, of which there are few.
+    let (candidates, patterns, combined) = data.union_and_patterns(per_rule);
     let mut rule_counts: Vec<FastMap<Pattern, f64>> = vec![FastMap::default(); rules.len()];
-    for (group, group_rules) in rules.chunks(64).enumerate() {
-        let matchers: Vec<RuleMatcher> = group_rules.iter().map(|r| RuleMatcher::new(&r.rule, data)).collect();
-        let (group_patterns, combined) = data.patterns_and_rules(&candidates, &matchers, group == 0);
-        if group == 0 {
-            patterns = group_patterns;
-        }
-        for ((pattern, mask), n) in combined {
-            for (r, counts) in rule_counts[group * 64..].iter_mut().take(group_rules.len()).enumerate() {
-                if mask & (1 << r) != 0 {
-                    *counts.entry(pattern).or_default() += n;
-                }
+    for ((pattern, word, mask), n) in combined {
+        for (r, counts) in rule_counts[word * 64..].iter_mut().take(64).enumerate() {
+            if mask & (1 << r) != 0 {
+                *counts.entry(pattern).or_default() += n;
             }
         }
     }
@@ -632,22 +653,22 @@ pub fn train(data: &PreparedData, blocked: &Blocked, seed: u64) -> Model {
 /// Scores every candidate pair. A pattern's terms are worked out once; only
 /// the frequencies of the two records' values differ between its pairs.
 pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
-    let mut index: FastMap<Pattern, usize> = FastMap::default();
-    let mut terms: Vec<model::PatternTerms> = Vec::new();
-    blocked
-        .candidates
-        .iter()
-        .zip(&blocked.patterns)
-        .map(|(&pair, &pattern)| {
+    let mut scored = vec![ScoredPair::default(); blocked.candidates.len()];
+    crate::parallel::fill(&mut scored, |start, out| {
+        let mut index: FastMap<Pattern, usize> = FastMap::default();
+        let mut terms: Vec<model::PatternTerms> = Vec::new();
+        let pairs = blocked.candidates[start..].iter().zip(&blocked.patterns[start..]);
+        for (slot, (&pair, &pattern)) in out.iter_mut().zip(pairs) {
             let (left, right) = unpack(pair);
             let i = *index.entry(pattern).or_insert_with(|| {
                 terms.push(model.pattern_terms(pattern));
                 terms.len() - 1
             });
             let weight = model.weight_of_terms(&terms[i], left, right);
-            ScoredPair { left, right, weight, probability: probability(weight) }
-        })
-        .collect()
+            *slot = ScoredPair { left, right, weight };
+        }
+    });
+    scored
 }
 
 pub fn clusters(data: &PreparedData, model: &Model, pairs: &[ScoredPair], threshold: f64) -> Clusters {

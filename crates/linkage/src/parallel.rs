@@ -30,6 +30,53 @@ pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sy
     })
 }
 
+/// `out` filled in one stretch per core: `f(start, stretch)` writes the
+/// results for items `start..start + stretch.len()`. Results land in place,
+/// so a large output is never held twice.
+pub fn fill<R: Send>(out: &mut [R], f: impl Fn(usize, &mut [R]) + Sync) {
+    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if n_threads < 2 || out.len() < 10_000 {
+        return f(0, out);
+    }
+    let chunk = out.len().div_ceil(n_threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        for (i, stretch) in out.chunks_mut(chunk).enumerate() {
+            scope.spawn(move || f(i * chunk, stretch));
+        }
+    });
+}
+
+/// `f` applied to every item, in order, the items shared among the cores one
+/// at a time: for a few items of uneven, heavy work (a blocking rule's pairs).
+pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if n_threads < 2 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n_threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break done };
+                        done.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a worker thread panicked")).collect()
+    });
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (i, result) in done {
+        slots[i] = Some(result);
+    }
+    slots.into_iter().map(|slot| slot.expect("every item was taken once")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -37,5 +84,7 @@ mod tests {
         let items: Vec<u64> = (0..50_000).collect();
         let doubled = super::map(&items, |x| x * 2);
         assert!(doubled.iter().enumerate().all(|(i, &d)| d == 2 * i as u64));
+        let squared = super::map_each(&items[..100], |x| x * x);
+        assert!(squared.iter().enumerate().all(|(i, &d)| d == (i * i) as u64));
     }
 }

@@ -36,7 +36,7 @@ fn run(name: &str) -> Option<Scores> {
     let (dataset, truth) = febrl(name)?;
     let (specs, columns, _) = infer_comparisons(&dataset, 0);
     let data = engine::prepare_all(&dataset, specs, &columns, false).unwrap();
-    let blocked = engine::block(&data, None, (dataset.ids.len() as u64 * 10).max(200_000)).unwrap();
+    let blocked = engine::block(&data, None, byname_linkage::blocking::default_budget(dataset.ids.len())).unwrap();
     let model = engine::train(&data, &blocked, 42);
     let pairs = engine::score(&blocked, &model);
     let key = |a: u32, b: u32| {
@@ -52,7 +52,7 @@ fn run(name: &str) -> Option<Scores> {
         })
         .collect();
     let predicted: HashSet<(String, String)> =
-        pairs.iter().filter(|p| p.probability >= 0.5).map(|p| key(p.left, p.right)).collect();
+        pairs.iter().filter(|p| p.probability() >= 0.5).map(|p| key(p.left, p.right)).collect();
     let true_positives = predicted.intersection(&truth).count() as f64;
     let precision = true_positives / predicted.len().max(1) as f64;
     let recall = true_positives / truth.len() as f64;

@@ -315,7 +315,7 @@ pub fn link_csv(
     let data = engine::prepare_all(&dataset, specs, &columns, link_only)?;
     timings.push(("prepare", step.elapsed().as_secs_f64()));
     let step = Instant::now();
-    let budget = settings.max_pairs.unwrap_or((dataset.ids.len() as u64 * 10).max(200_000));
+    let budget = settings.max_pairs.unwrap_or(byname_linkage::blocking::default_budget(dataset.ids.len()));
     let blocked = engine::block(&data, rules, budget)?;
     timings.push(("block and compare", step.elapsed().as_secs_f64()));
     if let Some(path) = &options.candidates {
@@ -384,13 +384,13 @@ fn write_outputs(
     let mut writer = csv::Writer::from_path(pairs_out).map_err(failed(pairs_out))?;
     writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(failed(pairs_out))?;
     let mut n_above = 0;
-    for pair in scored.iter().filter(|p| p.probability >= threshold) {
+    for pair in scored.iter().filter(|p| p.probability() >= threshold) {
         n_above += 1;
         writer
             .write_record([
                 dataset.ids[pair.left as usize].as_str(),
                 dataset.ids[pair.right as usize].as_str(),
-                &format!("{:.6}", pair.probability),
+                &format!("{:.6}", pair.probability()),
                 &format!("{:.4}", pair.weight),
             ])
             .map_err(failed(pairs_out))?;

@@ -381,7 +381,7 @@ async fn score_records<S: Store>(
         _ => {
             let (specs, columns, _) = infer_comparisons(dataset, 0);
             let data = engine::prepare_all(dataset, specs, &columns, false)?;
-            let budget = (inputs.len() as u64 * 10).max(200_000);
+            let budget = byname_linkage::blocking::default_budget(inputs.len());
             let blocked = match engine::block(&data, None, budget) {
                 Ok(blocked) => blocked,
                 Err(engine::EngineError::NoFeasibleRule { .. }) => return Ok(None),

@@ -4,7 +4,9 @@
 # on the same files, in this run, on this machine. Both tools deduplicate each data set; each is
 # timed as a whole process (start to pairs.csv written) with /usr/bin/time, which also gives the
 # peak memory (max RSS). Quality is pairwise precision, recall and F1 of the pairs with match
-# probability >= 0.5 against the data set's truth (bench/linkage/evaluate.py). Blocking recall is
+# probability >= 0.5 against the data set's truth (bench/linkage/evaluate.py), and the same of the
+# persons each tool ends with: every two records in one of its clusters at that threshold (byname's
+# --clusters, Splink's cluster_pairwise_predictions_at_threshold, both inside the timed run). Blocking recall is
 # the share of true pairs among byname's candidate pairs, from one more, untimed run with
 # --candidates (bench/linkage/blocking_recall.py).
 #
@@ -117,7 +119,7 @@ timed() {
 evaluate() { "$PY" "$HERE/evaluate.py" "$1" "$TRUTH" --threshold "$THRESHOLD" "${@:2}"; }
 
 RESULTS="$OUT/results.tsv"
-printf 'dataset\ttool\trun\tseconds\tmax_rss_kib\tprecision\trecall\tf1\tf1_chain\tcandidates\tblocking_recall\n' >"$RESULTS"
+printf 'dataset\ttool\trun\tseconds\tmax_rss_kib\tprecision\trecall\tf1\tf1_chain\tf1_clusters\tf1_clusters_chain\tcandidates\tblocking_recall\n' >"$RESULTS"
 echo "byname $("$BIN" --version 2>/dev/null | awk '{print $NF}') vs $("$PY" -c 'import splink, duckdb; print(f"Splink {splink.__version__} (DuckDB {duckdb.__version__})")');" \
   "$(nproc) cores; $RUNS run(s) each, medians; pairs with probability >= $THRESHOLD"
 
@@ -136,29 +138,35 @@ for ds in $DATASETS; do
   echo "  byname blocking recall: $brecall"
   for run in $(seq 1 "$RUNS"); do
     for tool in byname Splink; do
-      pairs="$dir/${tool,,}_pairs.csv"; log="$dir/${tool,,}.log"
-      rm -f "$pairs"
+      pairs="$dir/${tool,,}_pairs.csv"; log="$dir/${tool,,}.log"; clusters="$dir/${tool,,}_clusters.csv"
+      rm -f "$pairs" "$clusters"
       if [ "$tool" = byname ]; then
         timed "$log" "$BIN" --data-dir "$OUT/byname-data" link csv --input "$INPUT" --id-column rec_id \
-          --out "$pairs" --threshold "$THRESHOLD"
+          --out "$pairs" --clusters "$clusters" --threshold "$THRESHOLD"
         cand=$(sed -n 's/^candidate pairs: \([0-9]*\).*/\1/p' "$log" | head -1)
         br="$brecall"
       else
         timed "$log" "$PY" "$HERE/splink_link.py" --kind "$KIND" --input "$INPUT" --out "$pairs" \
-          --threshold "$THRESHOLD"
+          --threshold "$THRESHOLD" --clusters "$clusters"
         cand=""
         br="-"
       fi
       [ -f "$pairs" ] || die "$tool wrote no $pairs (log: $log)"
+      [ -f "$clusters" ] || die "$tool wrote no $clusters (log: $log)"
       ev="$(evaluate "$pairs")" || die "evaluating $pairs against $TRUTH failed"
       read -r p r f _ <<<"$ev"
-      fc="-"
+      ev="$("$PY" "$HERE/evaluate.py" --clusters "$clusters" "$TRUTH")" || die "evaluating $clusters against $TRUTH failed"
+      read -r _ _ fk _ <<<"$ev"
+      fc="-"; fkc="-"
       if [ "$ds" = chain_inform ]; then
         ev="$(evaluate "$pairs" --both-prefix chain:)" || die "evaluating $pairs (CHAIN only) failed"
         read -r _ _ fc _ <<<"$ev"
+        ev="$("$PY" "$HERE/evaluate.py" --clusters "$clusters" "$TRUTH" --both-prefix chain:)" ||
+          die "evaluating $clusters (CHAIN only) failed"
+        read -r _ _ fkc _ <<<"$ev"
       fi
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$tool" "$run" "$SECS" "$KIB" "$p" "$r" "$f" "$fc" "${cand:--}" "$br" >>"$RESULTS"
-      echo "  run $run $tool: ${SECS}s, $((KIB / 1024)) MiB, F1 $f"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$tool" "$run" "$SECS" "$KIB" "$p" "$r" "$f" "$fc" "$fk" "$fkc" "${cand:--}" "$br" >>"$RESULTS"
+      echo "  run $run $tool: ${SECS}s, $((KIB / 1024)) MiB, F1 $f (persons $fk)"
     done
   done
 done
@@ -166,6 +174,7 @@ done
 echo
 "$PY" "$HERE/report.py" "$RESULTS"
 echo
+echo "F1: the pairs each tool scored at or above $THRESHOLD; F1 persons: every two records in one of its clusters."
 echo "F1 CHAIN-only: pairs with both ids from CHAIN, in the output and the truth alike."
 echo "time b/S, mem b/S: byname / Splink, of total wall seconds and of peak RSS."
 echo "candidates: byname's candidate pairs after blocking; blocking recall: the share of true pairs among them."

@@ -4,11 +4,11 @@
     prepare_chain_inform.py EXPORT_DIR OUT_PREFIX
 
 Reads EXPORT_DIR/chain/persons.csv, EXPORT_DIR/chain/contacts.csv, EXPORT_DIR/chain/stays.csv,
-EXPORT_DIR/inform/clients.csv, EXPORT_DIR/inform/placements.csv and EXPORT_DIR/truth.csv and
-writes, all with the header
+EXPORT_DIR/inform/clients.csv, EXPORT_DIR/inform/placements.csv, EXPORT_DIR/inform/assessments.csv
+and EXPORT_DIR/truth.csv and writes, all with the header
 
     rec_id,first_name,last_name,known_as,aliases,date_of_birth,sex,nationality,nhs_number,
-    chain_id,usual_place,stays
+    chain_id,usual_place,stays,contacts,support_needs,last_settled_base
 
   OUT_PREFIX.csv          both sources in one file (the deduplication input the bench uses)
   OUT_PREFIX_chain.csv    the CHAIN records only   (for a two-file link, not used by the bench)
@@ -42,6 +42,15 @@ Conversions:
                  (`provider`, `arrival_date`) and Inform's placements.csv (`service`, `start_date`).
                  A hostel stay is recorded in both systems, each by its own clerk, so the same
                  stay may begin a few days apart. Blank for a record without stays.
+  contacts       CHAIN's contacts with the record, `;`-separated `place|YYYY-MM-DD`, oldest
+                 first: the place part of `location` for a bedded-down contact, nothing for
+                 another (`|2024-03-01`). Blank for Inform, which records no street contacts.
+  support_needs  the needs both systems record, `;`-separated and sorted, among alcohol, drugs,
+                 mental_health and physical_health: CHAIN's `support_needs` (other needs left
+                 out); for Inform, each need that most of the client's answered assessments
+                 say Yes to. Blank when none is recorded: CHAIN writes nothing both for "no
+                 needs" and for "not asked", so blank is unknown, not "none".
+  last_settled_base  CHAIN's `last_settled_base`, `unknown` as blank; blank for Inform.
 """
 import csv
 import re
@@ -50,7 +59,9 @@ from collections import defaultdict
 from itertools import combinations
 
 HEADER = ["rec_id", "first_name", "last_name", "known_as", "aliases", "date_of_birth", "sex",
-          "nationality", "nhs_number", "chain_id", "usual_place", "stays"]
+          "nationality", "nhs_number", "chain_id", "usual_place", "stays", "contacts",
+          "support_needs", "last_settled_base"]
+NEEDS = ["alcohol", "drugs", "mental_health", "physical_health"]
 
 COUNTRY_TO_ALPHA3 = {
     "United Kingdom": "GBR", "Romania": "ROU", "Poland": "POL", "Lithuania": "LTU",
@@ -108,6 +119,31 @@ def usual_places(path):
     return usual
 
 
+def contacts_of(path):
+    """chain_id -> its contacts as `place|YYYY-MM-DD;...`, oldest first (see the docstring)."""
+    contacts = defaultdict(list)
+    for c in read(path):
+        place = (c.get("location") or "").split(",")[0].strip() if c.get("bedded_down") == "Y" else ""
+        contacts[c["chain_id"]].append((c.get("contact_date", ""), c.get("contact_time", ""), place))
+    return {k: ";".join(f"{place}|{day}" for day, _, place in sorted(v)) for k, v in contacts.items()}
+
+
+def chain_needs(value):
+    """CHAIN's `;`-separated support needs, only those Inform also asks about, sorted."""
+    return ";".join(sorted(n for n in (value or "").split(";") if n.strip() in NEEDS))
+
+
+def inform_needs(path):
+    """inform_id -> the needs most of its answered assessments say Yes to (see the docstring)."""
+    answers = defaultdict(lambda: defaultdict(list))
+    for a in read(path):
+        for need in NEEDS:
+            answer = (a.get(need) or "").strip()
+            if answer in ("Yes", "No"):
+                answers[a["inform_id"]][need].append(answer == "Yes")
+    return {k: ";".join(n for n in NEEDS if sum(v[n]) * 2 > len(v[n])) for k, v in answers.items()}
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -116,6 +152,8 @@ def main():
     place_of = usual_places(f"{export}/chain/contacts.csv")
     chain_stays = stays_of(f"{export}/chain/stays.csv", "chain_id", "provider", "arrival_date")
     inform_stays = stays_of(f"{export}/inform/placements.csv", "inform_id", "service", "start_date")
+    chain_contacts = contacts_of(f"{export}/chain/contacts.csv")
+    needs_of = inform_needs(f"{export}/inform/assessments.csv")
 
     chain = []
     for r in read(f"{export}/chain/persons.csv"):
@@ -135,6 +173,9 @@ def main():
             "chain_id": r["chain_id"],
             "usual_place": place_of.get(r["chain_id"], ""),
             "stays": chain_stays.get(r["chain_id"], ""),
+            "contacts": chain_contacts.get(r["chain_id"], ""),
+            "support_needs": chain_needs(r.get("support_needs")),
+            "last_settled_base": "" if r.get("last_settled_base") == "unknown" else r.get("last_settled_base", ""),
         })
 
     inform = []
@@ -160,6 +201,9 @@ def main():
             "chain_id": (r.get("chain_id") or "").strip(),
             "usual_place": "",
             "stays": inform_stays.get(r["inform_id"], ""),
+            "contacts": "",
+            "support_needs": needs_of.get(r["inform_id"], ""),
+            "last_settled_base": "",
         })
     if unknown:
         print(f"warning: nationality not mapped, kept as written: {sorted(unknown)}",

@@ -4,8 +4,8 @@
     report.py RESULTS.tsv
 
 RESULTS.tsv, one row per run of one tool on one data set, tab separated, with a header:
-dataset tool run seconds max_rss_kib precision recall f1 f1_chain candidates blocking_recall
-(f1_chain, candidates and blocking_recall may be "-"). Each figure printed is the median over the runs.
+dataset tool run seconds max_rss_kib precision recall f1 f1_chain f1_clusters f1_clusters_chain
+candidates blocking_recall (f1_chain, f1_clusters_chain, candidates and blocking_recall may be "-"). Each figure printed is the median over the runs.
 The ratios are byname / Splink of the median seconds and of the median peak memory.
 """
 import csv
@@ -26,7 +26,8 @@ def main():
     for r in rows:
         groups.setdefault((r["dataset"], r["tool"]), []).append(r)
 
-    head = ["data set", "tool", "precision", "recall", "F1", "F1 CHAIN-only", "seconds",
+    head = ["data set", "tool", "precision", "recall", "F1", "F1 CHAIN-only", "F1 persons",
+            "persons CHAIN-only", "seconds",
             "peak MiB", "time b/S", "mem b/S", "candidates", "blocking recall"]
     table = []
     for (ds, tool), rs in groups.items():
@@ -42,7 +43,8 @@ def main():
         fmt = lambda v, spec: "-" if v is None else format(v, spec)
         table.append([
             ds, tool, fmt(med(rs, "precision"), ".4f"), fmt(med(rs, "recall"), ".4f"),
-            fmt(med(rs, "f1"), ".4f"), fmt(med(rs, "f1_chain"), ".4f"), fmt(secs, ".2f"),
+            fmt(med(rs, "f1"), ".4f"), fmt(med(rs, "f1_chain"), ".4f"), fmt(med(rs, "f1_clusters"), ".4f"),
+            fmt(med(rs, "f1_clusters_chain"), ".4f"), fmt(secs, ".2f"),
             fmt(None if kib is None else kib / 1024, ".0f"), ratio_t, ratio_m,
             fmt(med(rs, "candidates"), ".0f"), fmt(med(rs, "blocking_recall"), ".4f"),
         ])

@@ -3,6 +3,7 @@
 and write the pairs in byname's columns, for bench/linkage.sh.
 
     splink_link.py --kind febrl|chain_inform --input FILE.csv --out pairs.csv [--threshold 0.5]
+                   [--clusters clusters.csv]
 
 The whole process is what the bench times: Python start, imports, reading the CSV, training,
 prediction and writing pairs.csv (`left_id,right_id,match_probability,match_weight`, only pairs at
@@ -55,8 +56,8 @@ Common to both kinds
       above 100,000 records each pass is capped with max_pairs=5e6.
 
 --kind chain_inform  (columns rec_id,first_name,last_name,known_as,aliases,date_of_birth,sex,
-                      nationality,nhs_number,chain_id,usual_place,stays; made by
-                      prepare_chain_inform.py)
+                      nationality,nhs_number,chain_id,usual_place,stays,contacts,support_needs,
+                      last_settled_base; made by prepare_chain_inform.py)
   date_of_birth: values that are not YYYY-MM-DD (CHAIN's year-only `YYYY`) are set to NULL
       before Splink sees them: DateOfBirthComparison parses with a single format, so a year-only
       value could not be parsed anyway (invalid_dates_as_null would null it); this states it.
@@ -77,12 +78,21 @@ Common to both kinds
     cl.ExactMatch("usual_place")
     stays (custom): null when either record has none; "the two `;`-separated lists of
       `place|YYYY-MM-DD` share an item" (case-folded); else
+    contacts (custom, the same levels byname's `contacts` comparison has): null when either
+      record has none; "met bedded down at two places on one night"; else by the days from the
+      earlier record's last contact to the later one's first: 0-7, 8-30, 31-182, 183-730, over
+      730, an overlap of up to 30 days; else (a longer overlap)
+    cl.ExactMatch("support_needs"), cl.ExactMatch("last_settled_base")
   blocking rules for prediction:
     block_on("first_name", "last_name"), block_on("last_name", "date_of_birth"),
     block_on("first_name", "date_of_birth"), block_on("nhs_number"), block_on("chain_id")
   probability two random records match: deterministic rules block_on("nhs_number"),
     block_on("chain_id"), block_on("first_name", "last_name", "date_of_birth"), recall 0.8
   EM: block_on("first_name", "last_name"), then block_on("date_of_birth").
+
+--clusters FILE: the records clustered with
+  linker.clustering.cluster_pairwise_predictions_at_threshold at the same threshold, written as
+  `id,cluster_id`; part of the timed run, as byname's clustering is part of its.
 """
 import argparse
 import logging
@@ -99,6 +109,7 @@ def main():
     ap.add_argument("--input", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--clusters")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -112,7 +123,7 @@ def main():
     con.execute(
         f"create table raw_input as select * from read_csv('{path}', header = true, all_varchar = true)"
     )
-    n = con.execute("select count(*) from raw_input").fetchone()[0]
+    n = con.execute("select count(*) from raw_input").fetchall()[0][0]
 
     if args.kind == "febrl":
         con.execute("create view linker_input as select * from raw_input")
@@ -158,10 +169,15 @@ def main():
         recall = 0.9
         em_rules = [block_on("date_of_birth"), block_on("postcode")]
     else:
+        # Contacts as their first and last day, and the bedded-down ones as `place|date`.
+        days = "list_transform(str_split(contacts, ';'), lambda x: try_cast(split_part(x, '|', 2) as date))"
         con.execute(
             "create table linker_input as select * replace (case when"
             " regexp_full_match(date_of_birth, '\\d{4}-\\d{2}-\\d{2}')"
-            " then date_of_birth end as date_of_birth) from raw_input"
+            " then date_of_birth end as date_of_birth),"
+            f" list_min({days}) as contact_first, list_max({days}) as contact_last,"
+            " list_filter(str_split(lower(contacts), ';'), lambda x: split_part(x, '|', 1) <> '')"
+            " as bedded_down from raw_input"
         )
         large = n > LARGE
         import splink.comparison_level_library as cll
@@ -169,6 +185,16 @@ def main():
         full = lambda side: f"lower(first_name_{side} || ' ' || last_name_{side})"
         aliases = lambda side: f"str_split(lower(aliases_{side}), ';')"
         stays = lambda side: f"str_split(lower(stays_{side}), ';')"
+        gap = (
+            "(case when contact_first_l <= contact_first_r"
+            " then date_diff('day', contact_last_l, contact_first_r)"
+            " else date_diff('day', contact_last_r, contact_first_l) end)"
+        )
+        two_places = (
+            "len(list_filter(bedded_down_l, lambda x: len(list_filter(bedded_down_r, lambda y:"
+            " split_part(y, '|', 2) = split_part(x, '|', 2)"
+            " and split_part(y, '|', 1) <> split_part(x, '|', 1))) > 0)) > 0"
+        )
         comparisons = [
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
@@ -223,6 +249,24 @@ def main():
                     cll.ElseLevel(),
                 ],
             ),
+            cl.CustomComparison(
+                output_column_name="contacts",
+                comparison_levels=[
+                    cll.CustomLevel("contact_first_l is null or contact_first_r is null").configure(
+                        is_null_level=True
+                    ),
+                    cll.CustomLevel(two_places, label_for_charts="two places on one night"),
+                    cll.CustomLevel(f"{gap} between 0 and 7", label_for_charts="0-7 days apart"),
+                    cll.CustomLevel(f"{gap} between 8 and 30", label_for_charts="8-30 days apart"),
+                    cll.CustomLevel(f"{gap} between 31 and 182", label_for_charts="1-6 months"),
+                    cll.CustomLevel(f"{gap} between 183 and 730", label_for_charts="6-24 months"),
+                    cll.CustomLevel(f"{gap} > 730", label_for_charts="over 2 years apart"),
+                    cll.CustomLevel(f"{gap} >= -30", label_for_charts="overlap up to 30 days"),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.ExactMatch("support_needs"),
+            cl.ExactMatch("last_settled_base"),
         ]
         blocking = [
             block_on("first_name", "last_name"),
@@ -263,8 +307,17 @@ def main():
         " round(match_probability, 6) as match_probability,"
         f" round(match_weight, 4) as match_weight from {pred.physical_name}"
         f") to '{out}' (header, delimiter ',')"
-    )
-    n_pairs = con.execute(f"select count(*) from {pred.physical_name}").fetchone()[0]
+    ).fetchall()
+    n_pairs = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
+    if args.clusters:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            pred, threshold_match_probability=args.threshold
+        )
+        out = args.clusters.replace("'", "''")
+        con.execute(
+            f"copy (select rec_id as id, cluster_id from {clusters.physical_name})"
+            f" to '{out}' (header, delimiter ',')"
+        ).fetchall()
     t_end = time.perf_counter()
     print(
         f"splink {splink.__version__} duckdb {duckdb.__version__}: {n} records, "

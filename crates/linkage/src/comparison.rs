@@ -42,6 +42,15 @@ pub enum Kind {
     /// only some of a person's stays, and two records of one person in one
     /// system hold different ones.
     Stays,
+    /// Dated contacts with the person, as one record holds them: a
+    /// `;`-separated list of `place|date`, the place where the person was
+    /// met bedded down, or nothing for another contact (`|2024-03-01`). A
+    /// second record of one person is mostly opened when workers meet the
+    /// person again and do not find the first record, soon after it went
+    /// quiet; nobody is met bedded down at two places on one night. So the
+    /// time between the two records' contacts is evidence, and so is a night
+    /// that puts them in two places.
+    Contacts,
 }
 
 impl Kind {
@@ -56,6 +65,7 @@ impl Kind {
             Self::Names => "names",
             Self::Reference => "reference",
             Self::Stays => "stays",
+            Self::Contacts => "contacts",
         }
     }
 
@@ -70,6 +80,7 @@ impl Kind {
             Self::Names,
             Self::Reference,
             Self::Stays,
+            Self::Contacts,
         ]
         .into_iter()
         .find(|k| k.code() == input.trim())
@@ -121,6 +132,17 @@ impl Kind {
                 "same place and first day, as more records have (a busy night)",
                 "no stay in common (no evidence either way)",
             ],
+            Self::Contacts => &[
+                "missing",
+                "one began within a week of the other's last contact",
+                "one began 8 to 30 days after the other's last contact",
+                "one began 1 to 6 months after the other's last contact",
+                "one began 6 months to 2 years after the other's last contact",
+                "one began over 2 years after the other's last contact",
+                "met over the same weeks (up to 30 days)",
+                "met over the same months (over 30 days)",
+                "met bedded down at two places on one night",
+            ],
         }
     }
 
@@ -138,7 +160,7 @@ impl Kind {
     /// Whether level 1 is something other than equal values (a list that
     /// shares an item, other names that match): not known from value shares.
     pub fn is_list(self) -> bool {
-        matches!(self, Self::Names | Self::Stays)
+        matches!(self, Self::Names | Self::Stays | Self::Contacts)
     }
 
     pub fn n_levels(self) -> usize {
@@ -255,6 +277,78 @@ pub fn prepare(kind: Kind, raw: Option<&str>) -> Prepared {
             Prepared { text: text.into(), ..Prepared::default() }
         }
         Kind::Stays => prepare_stays(raw),
+        Kind::Contacts => prepare_contacts(raw),
+    }
+}
+
+/// A list of contacts as `YYYYMMDD|place` items (place folded, empty for a
+/// contact not bedded down), oldest first, without repeats; items without a
+/// readable date are left out, since only dates are compared.
+fn prepare_contacts(raw: &str) -> Prepared {
+    let mut items: Vec<String> = raw
+        .split(';')
+        .filter_map(|item| {
+            let (place, date) = item.rsplit_once('|').unwrap_or(("", item));
+            let date = normalise_date(date);
+            day_of(&date)?;
+            Some(format!("{date}|{}", fold(place)))
+        })
+        .collect();
+    items.sort_unstable();
+    items.dedup();
+    Prepared { text: items.join(";").into(), ..Prepared::default() }
+}
+
+/// How two records' contacts stand in time: the days from one's last contact
+/// to the other's first, or how long they were met over the same period, or
+/// a night on which they were met bedded down at two places.
+fn compare_contacts<'a>(a: &'a Prepared, b: &'a Prepared) -> u8 {
+    fn items(p: &Prepared) -> impl Iterator<Item = (i32, &str)> {
+        p.text.split(';').filter_map(|i| {
+            let (date, place) = i.split_once('|')?;
+            Some((day_of(date)?, place))
+        })
+    }
+    let (xs, ys): (Vec<_>, Vec<_>) = (items(a).collect(), items(b).collect());
+    // Both lists are sorted by date: walk their nights together for one in two places.
+    let (mut i, mut j) = (0, 0);
+    while i < xs.len() && j < ys.len() {
+        let (night_x, night_y) = (xs[i].0, ys[j].0);
+        let night = |list: &[(i32, &str)], from: usize, day: i32| list[from..].partition_point(|&(d, _)| d == day);
+        let (n_x, n_y) = (night(&xs, i, night_x), night(&ys, j, night_y));
+        if night_x == night_y {
+            let bedded_down = |list: &[(i32, &'a str)]| -> Vec<&'a str> {
+                list.iter().map(|&(_, place)| place).filter(|place| !place.is_empty()).collect()
+            };
+            let (at_x, at_y) = (bedded_down(&xs[i..i + n_x]), bedded_down(&ys[j..j + n_y]));
+            if at_x.iter().any(|p| at_y.iter().any(|q| p != q)) {
+                return 8;
+            }
+        }
+        if night_x <= night_y {
+            i += n_x;
+        }
+        if night_y <= night_x {
+            j += n_y;
+        }
+    }
+    let span = |p: &Prepared| {
+        let mut days = items(p).map(|(d, _)| d);
+        let first = days.next()?;
+        Some((first, days.last().unwrap_or(first)))
+    };
+    let (Some((first_a, last_a)), Some((first_b, last_b))) = (span(a), span(b)) else { return 0 };
+    // The later record's first contact against the earlier one's last; below
+    // zero, the two were met over the same days.
+    let gap = if first_a <= first_b { first_b - last_a } else { first_a - last_b };
+    match gap {
+        0..=7 => 1,
+        8..=30 => 2,
+        31..=182 => 3,
+        183..=730 => 4,
+        731.. => 5,
+        -30..=-1 => 6,
+        _ => 7,
     }
 }
 
@@ -442,6 +536,9 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
     if kind == Kind::Stays {
         return if a.is_missing() || b.is_missing() { 0 } else { compare_stays(a, b) };
     }
+    if kind == Kind::Contacts {
+        return if a.is_missing() || b.is_missing() { 0 } else { compare_contacts(a, b) };
+    }
     if a.is_missing() || b.is_missing() {
         // A name written in the other column still counts when swapped.
         // Not when the other halves agree already: `Dumitru` with no surname against
@@ -568,6 +665,7 @@ pub(crate) fn compare_present(kind: Kind, a: &Prepared, b: &Prepared) -> u8 {
         }
         Kind::Names => unreachable!("compared above"),
         Kind::Stays => compare_stays(a, b),
+        Kind::Contacts => compare_contacts(a, b),
         Kind::Text => {
             if x == y {
                 1
@@ -604,6 +702,44 @@ mod tests {
         assert_eq!(level(Kind::Name, "William", "Bill"), "nickname or known-as");
         assert_eq!(level(Kind::Name, "Smith", "Kowalski"), "different");
         assert_eq!(level(Kind::Name, "", "Kowalski"), "missing");
+    }
+
+    #[test]
+    fn contacts_tell_how_two_records_stand_in_time() {
+        let first = "Strand|2023-01-02;|2023-01-20;Strand|2023-02-01";
+        assert_eq!(
+            level(Kind::Contacts, first, "Aldwych|2023-02-05;|2023-03-01"),
+            "one began within a week of the other's last contact"
+        );
+        assert_eq!(
+            level(Kind::Contacts, first, "|2023-02-20"),
+            "one began 8 to 30 days after the other's last contact"
+        );
+        assert_eq!(
+            level(Kind::Contacts, "|2023-06-01", first),
+            "one began 1 to 6 months after the other's last contact"
+        );
+        assert_eq!(
+            level(Kind::Contacts, first, "|2024-01-01"),
+            "one began 6 months to 2 years after the other's last contact"
+        );
+        assert_eq!(
+            level(Kind::Contacts, first, "|2026-01-01"),
+            "one began over 2 years after the other's last contact"
+        );
+        assert_eq!(level(Kind::Contacts, first, "|2023-01-25;|2023-03-01"), "met over the same weeks (up to 30 days)");
+        assert_eq!(level(Kind::Contacts, first, "|2022-11-01;|2023-03-01"), "met over the same months (over 30 days)");
+        // Bedded down at the Strand and at Aldwych on one night: two people.
+        assert_eq!(level(Kind::Contacts, first, "Aldwych|2023-01-02"), "met bedded down at two places on one night");
+        // The same place that night, or a contact that was not bedded down, is no conflict.
+        assert_eq!(level(Kind::Contacts, first, "strand|2023-01-02"), "met over the same weeks (up to 30 days)");
+        assert_eq!(
+            level(Kind::Contacts, first, "|2023-01-20;Aldwych|2023-01-21"),
+            "met over the same weeks (up to 30 days)"
+        );
+        // Unreadable dates are left out; nothing readable is missing.
+        assert_eq!(level(Kind::Contacts, first, "Strand|someday"), "missing");
+        assert!(Kind::Contacts.is_list() && Kind::parse("contacts") == Some(Kind::Contacts));
     }
 
     #[test]

@@ -542,7 +542,7 @@ impl Caches {
     fn new(specs: &[ComparisonSpec], n_pairs: usize) -> Self {
         let bits = (n_pairs / 4).max(1).ilog2().clamp(10, 18);
         let worth =
-            |spec: &ComparisonSpec| !matches!(spec.kind, Kind::Category | Kind::Reference | Kind::Names | Kind::Stays);
+            |spec: &ComparisonSpec| !spec.kind.is_list() && !matches!(spec.kind, Kind::Category | Kind::Reference);
         let cache = || LevelCache::new(bits);
         Self {
             levels: specs.iter().map(|s| worth(s).then(cache)).collect(),

@@ -32,6 +32,9 @@ pub fn infer_kind_of_distinct(name: &str, distinct: &[&str], n_present: usize) -
     if has(&["stays", "placements", "episodes", "admissions"]) {
         return Some(Kind::Stays);
     }
+    if has(&["contacts", "sightings"]) {
+        return Some(Kind::Contacts);
+    }
     if has(&["alias", "known_as", "knownas", "aka", "other_name", "preferred_name", "nickname"]) {
         return Some(Kind::Names);
     }
@@ -176,6 +179,7 @@ mod tests {
         assert_eq!(kind("known_as", &["Bill", "Mo"]), Some(Kind::Names));
         assert_eq!(kind("chain_id", &["C0010001", "C0010002"]), Some(Kind::Reference));
         assert_eq!(kind("stays", &["Pimlico Hostel|2022-08-02", "Victoria Hostel|2021-01-05"]), Some(Kind::Stays));
+        assert_eq!(kind("contacts", &["Strand|2022-08-02", "|2021-01-05"]), Some(Kind::Contacts));
         assert_eq!(kind("soc_sec_id", &["1234567", "7654321"]), Some(Kind::Identifier), "a personal number stays one");
         let places: Vec<String> = (0..40).map(|i| format!("Place {i}")).collect();
         let places: Vec<&str> = places.iter().map(String::as_str).collect();

@@ -196,9 +196,12 @@ pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Vec<(usize, f64)
     // Dates and identifiers are left alone: a shared birth date or NHS number
     // is its own evidence (that it comes with a shared first name is because
     // such pairs are mostly the same person, not because the two go together).
-    // Other names, references and stays agree on something other than equal values.
+    // Other names, references, stays and contacts agree on something other than equal values.
     let eligible = |c: usize| {
-        !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference | Kind::Stays)
+        !matches!(
+            specs[c].kind,
+            Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference | Kind::Stays | Kind::Contacts
+        )
     };
     (0..specs.len())
         .map(|b| {

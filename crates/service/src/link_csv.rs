@@ -266,7 +266,7 @@ pub fn link_csv(
                 ))
             })?;
             let kind = Kind::parse(&setting.kind).ok_or_else(|| {
-                let kinds = "name, date, identifier, postcode, category, text, names, reference or stays";
+                let kinds = "name, date, identifier, postcode, category, text, names, reference, stays or contacts";
                 error(format!("comparison kind {:?}: expected {kinds}", setting.kind))
             })?;
             specs.push(ComparisonSpec {

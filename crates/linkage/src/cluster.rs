@@ -39,8 +39,12 @@ pub struct Clusters {
     pub refused: Vec<RefusedMerge>,
 }
 
-/// Clusters `n_records` from scored pairs. A merge is refused when some record
-/// of one side and some of the other score below `guard_probability`.
+/// Clusters `n_records` from scored pairs, strongest first. A merge is refused
+/// when some record of one side and some of the other score below
+/// `guard_probability`, with more evidence against them than the joining pair
+/// has for it: a namesake reached through a weak link stays apart, while a
+/// strong link between two records of one person is not undone by two of its
+/// poorer records (two copies typed badly in different ways) disagreeing.
 pub fn cluster(
     n_records: usize,
     pairs: &[ScoredPair],
@@ -70,8 +74,9 @@ pub fn cluster(
             let mut worst: Option<((u32, u32), f64)> = None;
             'outer: for &a in members[ra as usize].iter().take(GUARD_SAMPLE) {
                 for &b in members[rb as usize].iter().take(GUARD_SAMPLE) {
-                    let p = probability(model.weight(data.pattern(a, b), a, b));
-                    if p < guard_probability {
+                    let weight = model.weight(data.pattern(a, b), a, b);
+                    let p = probability(weight);
+                    if p < guard_probability && weight + pair.weight < 0.0 {
                         worst = Some(((a, b), p));
                         break 'outer;
                     }

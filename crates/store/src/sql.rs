@@ -406,13 +406,34 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         let places = if usual_places { self.usual_places().await? } else { HashMap::new() };
+        let mut stays_of: HashMap<i64, String> = HashMap::new();
+        let stays = sqlx::query(
+            "SELECT record_id, provider, arrival_date FROM stays WHERE withdrawn = 0 AND provider IS NOT NULL \
+             ORDER BY record_id, arrival_date, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &stays {
+            let (provider, arrival): (String, String) = (row.try_get("provider")?, row.try_get("arrival_date")?);
+            let list = stays_of.entry(row.try_get("record_id")?).or_default();
+            if !list.is_empty() {
+                list.push(';');
+            }
+            // `;` and `|` separate the list; a provider's name never needs them.
+            list.push_str(&provider.replace([';', '|'], " "));
+            list.push('|');
+            list.push_str(&arrival);
+        }
         rows.iter()
             .map(|r| {
                 let record_id: i64 = r.try_get("id")?;
                 let usual_place = places.get(&record_id).cloned();
-                // Where a person is usually met is evidence too: a change in it is a change of the record.
+                let stays = stays_of.remove(&record_id);
+                // Where a person is usually met, and where they stayed, are evidence too: a change
+                // in them is a change of the record.
                 let fingerprint: i64 = r.try_get("fingerprint")?;
                 let fingerprint = usual_place.as_deref().map_or(fingerprint, |p| fingerprint ^ text_hash(p));
+                let fingerprint = stays.as_deref().map_or(fingerprint, |s| fingerprint ^ text_hash(s).rotate_left(17));
                 Ok(LinkInput {
                     record_id,
                     source: r.try_get("source")?,
@@ -427,6 +448,7 @@ impl Store for SqlStore {
                     nhs_number: opt_text(r, "nhs_number")?,
                     recorded_chain_id: opt_text(r, "recorded_chain_id")?,
                     usual_place,
+                    stays,
                     fingerprint,
                 })
             })

@@ -45,6 +45,9 @@ pub struct LinkInput {
     pub recorded_chain_id: Option<String>,
     /// Where the record's contacts most often were (the text before the first comma of the location).
     pub usual_place: Option<String>,
+    /// The record's stays (CHAIN's stays, Inform's placements), `;`-separated `provider|arrival date`,
+    /// in arrival order.
+    pub stays: Option<String>,
     pub fingerprint: i64,
 }
 

@@ -31,7 +31,8 @@ use std::collections::{HashMap, HashSet};
 pub use persist::explanation_json;
 
 /// The columns byname compares, in the dataset handed to the engine (column 0 is the record id).
-pub const COLUMNS: [&str; 11] = [
+/// New columns go at the end: a stored model names its columns by position.
+pub const COLUMNS: [&str; 12] = [
     "rec_id",
     "first_name",
     "last_name",
@@ -43,6 +44,7 @@ pub const COLUMNS: [&str; 11] = [
     "nhs_number",
     "chain_id",
     "usual_place",
+    "stays",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,6 +132,7 @@ fn dataset_of(inputs: &[LinkInput]) -> Dataset {
                 r.nhs_number.clone(),
                 chain_id,
                 r.usual_place.clone(),
+                r.stays.clone(),
             ]
         })
         .collect();

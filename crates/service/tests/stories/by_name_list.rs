@@ -201,20 +201,7 @@ async fn the_list_is_paged() {
 /// statistics' `bfz.active` for that month, and nobody on it was housed since last seen.
 #[tokio::test]
 async fn the_list_holds_exactly_the_people_the_statistics_count_as_active() {
-    let dataset = byname_synth::generate(&byname_synth::Settings {
-        seed: 5,
-        from: time::macros::date!(2023 - 04 - 01),
-        to: time::macros::date!(2024 - 03 - 31),
-        scale: 0.3,
-    });
-    let dir = tempfile::tempdir().unwrap();
-    dataset
-        .write_all(&mut |relative: &str| {
-            let path = dir.path().join(relative);
-            std::fs::create_dir_all(path.parent().unwrap())?;
-            std::fs::File::create(path)
-        })
-        .unwrap();
+    let dir = generated_partnership(5, time::macros::date!(2023 - 04 - 01), time::macros::date!(2024 - 03 - 31), 0.3);
     each_store(async |store, label| {
         import(store, ImportKind::Chain, &dir.path().join("chain")).await.unwrap();
         import(store, ImportKind::Inform, &dir.path().join("inform")).await.unwrap();

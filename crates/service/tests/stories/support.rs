@@ -248,3 +248,17 @@ pub async fn user_of(
         .unwrap()
         .unwrap()
 }
+
+/// A generated partnership's exports (and truth.csv) written to a temporary folder.
+pub fn generated_partnership(seed: u64, from: time::Date, to: time::Date, scale: f64) -> tempfile::TempDir {
+    let dataset = byname_synth::generate(&byname_synth::Settings { seed, from, to, scale });
+    let dir = tempfile::tempdir().unwrap();
+    dataset
+        .write_all(&mut |relative: &str| {
+            let path = dir.path().join(relative);
+            std::fs::create_dir_all(path.parent().unwrap())?;
+            std::fs::File::create(path)
+        })
+        .unwrap();
+    dir
+}

@@ -41,10 +41,11 @@ pub struct Clusters {
 
 /// Clusters `n_records` from scored pairs, strongest first. A merge is refused
 /// when some record of one side and some of the other score below
-/// `guard_probability`, with more evidence against them than the joining pair
-/// has for it: a namesake reached through a weak link stays apart, while a
-/// strong link between two records of one person is not undone by two of its
-/// poorer records (two copies typed badly in different ways) disagreeing.
+/// `guard_probability`, and their match weight is further below zero than the
+/// joining pair's is above it (both weights are log-odds, the prior
+/// included): a namesake reached through a weak link stays apart, while a
+/// sure link between two records of one person is not undone by two of its
+/// poorer records (copies typed badly in different ways) disagreeing.
 pub fn cluster(
     n_records: usize,
     pairs: &[ScoredPair],

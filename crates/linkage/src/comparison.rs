@@ -158,7 +158,8 @@ impl Kind {
     }
 
     /// Whether level 1 is something other than equal values (a list that
-    /// shares an item, other names that match): not known from value shares.
+    /// shares an item, other names that match, contacts close in time): not
+    /// known from value shares.
     pub fn is_list(self) -> bool {
         matches!(self, Self::Names | Self::Stays | Self::Contacts)
     }
@@ -285,15 +286,17 @@ pub fn prepare(kind: Kind, raw: Option<&str>) -> Prepared {
 /// contact not bedded down), oldest first, without repeats; items without a
 /// readable date are left out, since only dates are compared.
 fn prepare_contacts(raw: &str) -> Prepared {
-    let mut items: Vec<String> = raw
-        .split(';')
-        .filter_map(|item| {
-            let (place, date) = item.rsplit_once('|').unwrap_or(("", item));
-            let date = normalise_date(date);
-            day_of(&date)?;
-            Some(format!("{date}|{}", fold(place)))
-        })
-        .collect();
+    prepare_list(raw, |item| {
+        let (place, date) = item.rsplit_once('|').unwrap_or(("", item));
+        let date = normalise_date(date);
+        day_of(&date)?;
+        Some(format!("{date}|{}", fold(place)))
+    })
+}
+
+/// A `;`-separated list, each item made ready by `item` (or left out), sorted, without repeats.
+fn prepare_list(raw: &str, item: impl Fn(&str) -> Option<String>) -> Prepared {
+    let mut items: Vec<String> = raw.split(';').filter_map(item).collect();
     items.sort_unstable();
     items.dedup();
     Prepared { text: items.join(";").into(), ..Prepared::default() }
@@ -321,7 +324,9 @@ fn compare_contacts<'a>(a: &'a Prepared, b: &'a Prepared) -> u8 {
                 list.iter().map(|&(_, place)| place).filter(|place| !place.is_empty()).collect()
             };
             let (at_x, at_y) = (bedded_down(&xs[i..i + n_x]), bedded_down(&ys[j..j + n_y]));
-            if at_x.iter().any(|p| at_y.iter().any(|q| p != q)) {
+            // Two places that night and none in common: one record met at two places on
+            // one night (a late and an early contact) is no conflict with itself.
+            if !at_x.is_empty() && !at_y.is_empty() && !at_x.iter().any(|p| at_y.contains(p)) {
                 return 8;
             }
         }
@@ -338,16 +343,23 @@ fn compare_contacts<'a>(a: &'a Prepared, b: &'a Prepared) -> u8 {
         Some((first, days.last().unwrap_or(first)))
     };
     let (Some((first_a, last_a)), Some((first_b, last_b))) = (span(a), span(b)) else { return 0 };
-    // The later record's first contact against the earlier one's last; below
-    // zero, the two were met over the same days.
-    let gap = if first_a <= first_b { first_b - last_a } else { first_a - last_b };
+    // The record met first (the shorter, when both began on one day), then
+    // the days from its last contact to the other's first; below zero, the
+    // days over which both were met.
+    let ((_, last_earlier), (first_later, last_later)) = if (first_a, last_a) <= (first_b, last_b) {
+        ((first_a, last_a), (first_b, last_b))
+    } else {
+        ((first_b, last_b), (first_a, last_a))
+    };
+    let gap = first_later - last_earlier;
+    let together = last_earlier.min(last_later) - first_later;
     match gap {
         0..=7 => 1,
         8..=30 => 2,
         31..=182 => 3,
         183..=730 => 4,
         731.. => 5,
-        -30..=-1 => 6,
+        _ if together <= 30 => 6,
         _ => 7,
     }
 }
@@ -355,22 +367,16 @@ fn compare_contacts<'a>(a: &'a Prepared, b: &'a Prepared) -> u8 {
 /// A list of stays as `place|YYYYMMDD` items (place folded, date normalised;
 /// `place|` when the date cannot be read), sorted, without repeats.
 fn prepare_stays(raw: &str) -> Prepared {
-    let mut items: Vec<String> = raw
-        .split(';')
-        .filter_map(|item| {
-            let (place, date) = item.rsplit_once('|').unwrap_or((item, ""));
-            let place = fold(place);
-            if place.is_empty() {
-                return None;
-            }
-            let date = normalise_date(date);
-            let date = if date.len() == 8 && day_of(&date).is_some() { date } else { String::new() };
-            Some(format!("{place}|{date}"))
-        })
-        .collect();
-    items.sort_unstable();
-    items.dedup();
-    Prepared { text: items.join(";").into(), ..Prepared::default() }
+    prepare_list(raw, |item| {
+        let (place, date) = item.rsplit_once('|').unwrap_or((item, ""));
+        let place = fold(place);
+        if place.is_empty() {
+            return None;
+        }
+        let date = normalise_date(date);
+        let date = if date.len() == 8 && day_of(&date).is_some() { date } else { String::new() };
+        Some(format!("{place}|{date}"))
+    })
 }
 
 /// Days since the epoch of a `YYYYMMDD` date.
@@ -707,38 +713,34 @@ mod tests {
     #[test]
     fn contacts_tell_how_two_records_stand_in_time() {
         let first = "Strand|2023-01-02;|2023-01-20;Strand|2023-02-01";
+        let cases = [
+            ("Aldwych|2023-02-05;|2023-03-01", "one began within a week of the other's last contact"),
+            ("|2023-02-20", "one began 8 to 30 days after the other's last contact"),
+            ("|2022-10-01", "one began 1 to 6 months after the other's last contact"),
+            ("|2024-01-01", "one began 6 months to 2 years after the other's last contact"),
+            ("|2026-01-01", "one began over 2 years after the other's last contact"),
+            ("|2023-01-25;|2023-03-01", "met over the same weeks (up to 30 days)"),
+            // Bedded down at the Strand and at Aldwych on one night: two people.
+            ("Aldwych|2023-01-02", "met bedded down at two places on one night"),
+            // The same place that night is no conflict: met on the first one's first day.
+            ("strand|2023-01-02", "one began within a week of the other's last contact"),
+            // A contact not bedded down is no conflict either.
+            ("|2023-01-20;Aldwych|2023-01-21", "met over the same weeks (up to 30 days)"),
+            // Unreadable dates are left out; nothing readable is missing.
+            ("Strand|someday", "missing"),
+        ];
+        for (other, expected) in cases {
+            assert_eq!(level(Kind::Contacts, first, other), expected, "{other}");
+            assert_eq!(level(Kind::Contacts, other, first), expected, "{other}, the other way round");
+        }
+        // One record spanning the other: the days both were met, all of the shorter.
         assert_eq!(
-            level(Kind::Contacts, first, "Aldwych|2023-02-05;|2023-03-01"),
-            "one began within a week of the other's last contact"
+            level(Kind::Contacts, "|2023-01-01;|2023-06-01", "|2023-02-01;|2023-03-15"),
+            "met over the same months (over 30 days)"
         );
-        assert_eq!(
-            level(Kind::Contacts, first, "|2023-02-20"),
-            "one began 8 to 30 days after the other's last contact"
-        );
-        assert_eq!(
-            level(Kind::Contacts, "|2023-06-01", first),
-            "one began 1 to 6 months after the other's last contact"
-        );
-        assert_eq!(
-            level(Kind::Contacts, first, "|2024-01-01"),
-            "one began 6 months to 2 years after the other's last contact"
-        );
-        assert_eq!(
-            level(Kind::Contacts, first, "|2026-01-01"),
-            "one began over 2 years after the other's last contact"
-        );
-        assert_eq!(level(Kind::Contacts, first, "|2023-01-25;|2023-03-01"), "met over the same weeks (up to 30 days)");
-        assert_eq!(level(Kind::Contacts, first, "|2022-11-01;|2023-03-01"), "met over the same months (over 30 days)");
-        // Bedded down at the Strand and at Aldwych on one night: two people.
-        assert_eq!(level(Kind::Contacts, first, "Aldwych|2023-01-02"), "met bedded down at two places on one night");
-        // The same place that night, or a contact that was not bedded down, is no conflict.
-        assert_eq!(level(Kind::Contacts, first, "strand|2023-01-02"), "met over the same weeks (up to 30 days)");
-        assert_eq!(
-            level(Kind::Contacts, first, "|2023-01-20;Aldwych|2023-01-21"),
-            "met over the same weeks (up to 30 days)"
-        );
-        // Unreadable dates are left out; nothing readable is missing.
-        assert_eq!(level(Kind::Contacts, first, "Strand|someday"), "missing");
+        // One record met at two places on one night is no conflict with a copy of itself.
+        let two_places = "Strand|2023-01-02;Aldwych|2023-01-02";
+        assert_ne!(level(Kind::Contacts, two_places, two_places), "met bedded down at two places on one night");
         assert!(Kind::Contacts.is_list() && Kind::parse("contacts") == Some(Kind::Contacts));
     }
 

@@ -361,7 +361,7 @@ impl PreparedData {
     /// each core merges its stretch of every list and compares each pair as
     /// it comes out, so which rules found a pair is never stored.
     fn union_and_patterns(&self, lists: Vec<Vec<u64>>) -> (Vec<u64>, Vec<Pattern>, RuleSetCounts) {
-        let n_parts = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let n_parts = crate::parallel::n_threads();
         let longest = lists.iter().max_by_key(|l| l.len()).map_or(&[][..], |l| l.as_slice());
         // Stretch k holds the pairs from bounds[k] up to bounds[k + 1], split
         // at even shares of the longest list (pairs of one first record stay together).
@@ -392,7 +392,7 @@ impl PreparedData {
             blocking::for_each_in_union(&slices, |pair, found_by| {
                 let (a, b) = unpack(pair);
                 let pattern = self.pattern_cached(a, b, &mut caches);
-                for (word, &mask) in found_by.iter().enumerate() {
+                for (word, &mask) in found_by.iter().enumerate().filter(|(_, mask)| **mask != 0) {
                     *combined.entry((pattern, word, mask)).or_default() += 1.0;
                 }
                 pairs.push(pair);
@@ -672,7 +672,8 @@ pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
 }
 
 /// Below this match probability, two records in clusters about to merge stop
-/// the merge (when their evidence against outweighs the joining pair's for).
+/// the merge (when their weight is further below zero than the joining
+/// pair's is above it; see `cluster::cluster`).
 /// Measured on the bench sets: 0.001 keeps FEBRL3's badly typed copies of one
 /// person together (F1 of the persons 1.0000, against 0.9992 at 0.01) and the
 /// CHAIN + Inform namesakes apart (0.9810).

@@ -2,9 +2,14 @@
 //! pairs is independent work, and the results come back in input order, so
 //! the output does not depend on the number of cores.
 
+/// The cores there are to work on.
+pub fn n_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// `f` applied to every item, in order, using every available core.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let n_threads = n_threads();
     if n_threads < 2 || items.len() < 10_000 {
         return items.iter().map(f).collect();
     }
@@ -19,7 +24,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 /// `f` applied to the items in one chunk per core, each chunk's results in
 /// order, concatenated: for work that keeps state (a cache) along a chunk.
 pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
-    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let n_threads = n_threads();
     if n_threads < 2 || items.len() < 10_000 {
         return f(items);
     }
@@ -34,7 +39,7 @@ pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sy
 /// results for items `start..start + stretch.len()`. Results land in place,
 /// so a large output is never held twice.
 pub fn fill<R: Send>(out: &mut [R], f: impl Fn(usize, &mut [R]) + Sync) {
-    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let n_threads = n_threads();
     if n_threads < 2 || out.len() < 10_000 {
         return f(0, out);
     }
@@ -50,7 +55,7 @@ pub fn fill<R: Send>(out: &mut [R], f: impl Fn(usize, &mut [R]) + Sync) {
 /// `f` applied to every item, in order, the items shared among the cores one
 /// at a time: for a few items of uneven, heavy work (a blocking rule's pairs).
 pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    let n_threads = n_threads().min(items.len());
     if n_threads < 2 {
         return items.iter().map(f).collect();
     }

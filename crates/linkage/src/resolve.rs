@@ -6,7 +6,10 @@
 //! the threshold by falling weight. A "different people" decision is a wall:
 //! no edge of any kind may put its two records in one person, so a rejected
 //! pair is never linked again, whatever path the evidence takes. Scored pairs
-//! are also guarded against chains of look-alikes, as in [`crate::cluster`].
+//! are also guarded against chains of look-alikes: here any two records of
+//! the two sides scoring below the guard's probability stop a merge, a
+//! stricter guard than `link csv`'s [`crate::cluster`], since these links are
+//! made without a reviewer.
 //!
 //! Hand-written because it is the heart of what byname decides about people.
 

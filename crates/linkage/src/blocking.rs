@@ -796,6 +796,26 @@ mod tests {
     }
 
     #[test]
+    fn the_union_of_rules_gives_each_pair_once_with_every_rule_that_found_it() {
+        // 70 rules, more than one word of bits: rule r finds the pairs (0, k) for k a multiple of r + 1.
+        let lists: Vec<Vec<u64>> =
+            (0..70u32).map(|r| (1..=200u32).filter(|k| k % (r + 1) == 0).map(|k| pack(0, k)).collect()).collect();
+        let slices: Vec<&[u64]> = lists.iter().map(Vec::as_slice).collect();
+        let mut seen = Vec::new();
+        for_each_in_union(&slices, |pair, found_by| {
+            assert_eq!(found_by.len(), 2);
+            let rules: Vec<u32> = (0..70u32).filter(|&r| found_by[r as usize / 64] & (1 << (r % 64)) != 0).collect();
+            seen.push((unpack(pair).1, rules));
+        });
+        assert_eq!(seen.len(), 200, "every pair once");
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "in order");
+        for (k, rules) in seen {
+            let expected: Vec<u32> = (0..70u32).filter(|r| k % (r + 1) == 0).collect();
+            assert_eq!(rules, expected, "pair (0, {k})");
+        }
+    }
+
+    #[test]
     fn linking_pairs_only_cross_the_sources() {
         let data = records(&[["Ann", ""], ["Ann", ""], ["Ann", ""]], vec![0, 0, 1], true);
         let rule = BlockingRule::new(vec![KeyPart::Exact(0)]);

@@ -582,15 +582,15 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
         1.0
     };
     let sample_sources: Vec<u8> = sample.iter().map(|&r| data.sources[r as usize]).collect();
-    let mut counted: Vec<(Proposal, RuleKeys)> = candidate_rules(kinds)
-        .into_iter()
-        .map(|rule| {
-            let keys = rule.keys(data, Some(&sample));
-            let estimated_pairs = (keys.count(|i| sample_sources[i], data.link_only) as f64 * scale) as u64;
-            (Proposal { estimated_pairs, rule }, keys)
-        })
-        .filter(|(p, _)| p.estimated_pairs > 0)
-        .collect();
+    // Each candidate rule counted on the sample, the rules shared among the cores.
+    let mut counted: Vec<(Proposal, RuleKeys)> = crate::parallel::map_each(&candidate_rules(kinds), |rule| {
+        let keys = rule.keys(data, Some(&sample));
+        let estimated_pairs = (keys.count(|i| sample_sources[i], data.link_only) as f64 * scale) as u64;
+        (Proposal { estimated_pairs, rule: rule.clone() }, keys)
+    })
+    .into_iter()
+    .filter(|(p, _)| p.estimated_pairs > 0)
+    .collect();
     // Single keys first (they find the most), then by how many pairs they cost.
     counted.sort_by_key(|(p, _)| (p.rule.parts.len(), p.estimated_pairs));
     let plan = Plan { data, sample_sources: &sample_sources, scale, exact: step == 1 };

@@ -63,6 +63,13 @@ pub fn cluster(
         }
         i
     }
+    // The guard's pairs were mostly scored already: looked up (the pairs come
+    // sorted from scoring) rather than compared again.
+    let sorted = pairs.is_sorted_by_key(|p| (p.left, p.right));
+    let scored_weight = |a: u32, b: u32| -> Option<f64> {
+        let key = (a.min(b), a.max(b));
+        sorted.then(|| pairs.binary_search_by_key(&key, |p| (p.left, p.right)).ok().map(|i| pairs[i].weight)).flatten()
+    };
     let mut order: Vec<&ScoredPair> = pairs.iter().filter(|p| p.probability() >= threshold).collect();
     order.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.left, a.right).cmp(&(b.left, b.right))));
     let mut refused = Vec::new();
@@ -75,7 +82,7 @@ pub fn cluster(
             let mut worst: Option<((u32, u32), f64)> = None;
             'outer: for &a in members[ra as usize].iter().take(GUARD_SAMPLE) {
                 for &b in members[rb as usize].iter().take(GUARD_SAMPLE) {
-                    let weight = model.weight(data.pattern(a, b), a, b);
+                    let weight = scored_weight(a, b).unwrap_or_else(|| model.weight(data.pattern(a, b), a, b));
                     let p = probability(weight);
                     if p < guard_probability && weight + pair.weight < 0.0 {
                         worst = Some(((a, b), p));

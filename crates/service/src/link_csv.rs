@@ -377,12 +377,31 @@ fn write_outputs(
     pairs_out: &Path,
     clusters_out: Option<&Path>,
 ) -> Result<usize, LinkCsvError> {
-    let failed = |path: &Path| {
-        let path = path.to_owned();
-        move |e: csv::Error| LinkCsvError::Write { path: path.clone(), source: e.into() }
-    };
-    let mut writer = csv::Writer::from_path(pairs_out).map_err(failed(pairs_out))?;
-    writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(failed(pairs_out))?;
+    // The two files are written side by side, one core each.
+    std::thread::scope(|scope| {
+        let clusters = clusters_out.map(|path| scope.spawn(move || write_clusters(dataset, cluster_of, path)));
+        let n_above = write_pairs(dataset, scored, threshold, pairs_out)?;
+        if let Some(clusters) = clusters {
+            clusters.join().expect("the clusters' writer did not panic")?;
+        }
+        Ok(n_above)
+    })
+}
+
+fn write_failed(path: &Path) -> impl Fn(csv::Error) -> LinkCsvError + use<> {
+    let path = path.to_owned();
+    move |e: csv::Error| LinkCsvError::Write { path: path.clone(), source: e.into() }
+}
+
+/// Writes the pairs at or above the threshold; returns how many there are.
+fn write_pairs(
+    dataset: &Dataset,
+    scored: &[byname_linkage::cluster::ScoredPair],
+    threshold: f64,
+    path: &Path,
+) -> Result<usize, LinkCsvError> {
+    let mut writer = csv::Writer::from_path(path).map_err(write_failed(path))?;
+    writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(write_failed(path))?;
     let mut n_above = 0;
     for pair in scored.iter().filter(|p| p.probability() >= threshold) {
         n_above += 1;
@@ -393,16 +412,18 @@ fn write_outputs(
                 &format!("{:.6}", pair.probability()),
                 &format!("{:.4}", pair.weight),
             ])
-            .map_err(failed(pairs_out))?;
+            .map_err(write_failed(path))?;
     }
-    writer.flush().map_err(|e| LinkCsvError::Write { path: pairs_out.to_owned(), source: e })?;
-    if let Some(path) = clusters_out {
-        let mut writer = csv::Writer::from_path(path).map_err(failed(path))?;
-        writer.write_record(["id", "cluster_id"]).map_err(failed(path))?;
-        for (record, &root) in cluster_of.iter().enumerate() {
-            writer.write_record([&dataset.ids[record], &dataset.ids[root as usize]]).map_err(failed(path))?;
-        }
-        writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })?;
-    }
+    writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })?;
     Ok(n_above)
+}
+
+/// Writes each record's cluster, named by its first record's id.
+fn write_clusters(dataset: &Dataset, cluster_of: &[u32], path: &Path) -> Result<(), LinkCsvError> {
+    let mut writer = csv::Writer::from_path(path).map_err(write_failed(path))?;
+    writer.write_record(["id", "cluster_id"]).map_err(write_failed(path))?;
+    for (record, &root) in cluster_of.iter().enumerate() {
+        writer.write_record([&dataset.ids[record], &dataset.ids[root as usize]]).map_err(write_failed(path))?;
+    }
+    writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })
 }

@@ -513,7 +513,7 @@ fn candidate_rules(kinds: &[Kind]) -> Vec<BlockingRule> {
         rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));
     }
     let blockable: Vec<usize> = (0..kinds.len())
-        .filter(|&c| !matches!(kinds[c], Kind::Category | Kind::Names | Kind::Reference | Kind::Stays | Kind::Contacts))
+        .filter(|&c| !kinds[c].is_list() && !matches!(kinds[c], Kind::Category | Kind::Reference))
         .collect();
     for &c in &blockable {
         rules.push(BlockingRule::new(vec![KeyPart::Exact(c)]));

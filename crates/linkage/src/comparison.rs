@@ -337,12 +337,9 @@ fn compare_contacts<'a>(a: &'a Prepared, b: &'a Prepared) -> u8 {
             j += n_y;
         }
     }
-    let span = |p: &Prepared| {
-        let mut days = items(p).map(|(d, _)| d);
-        let first = days.next()?;
-        Some((first, days.last().unwrap_or(first)))
-    };
-    let (Some((first_a, last_a)), Some((first_b, last_b))) = (span(a), span(b)) else { return 0 };
+    // Sorted by date: the first and last contacts are the ends of each list.
+    let span = |list: &[(i32, &str)]| Some((list.first()?.0, list.last()?.0));
+    let (Some((first_a, last_a)), Some((first_b, last_b))) = (span(&xs), span(&ys)) else { return 0 };
     // The record met first (the shorter, when both began on one day), then
     // the days from its last contact to the other's first; below zero, the
     // days over which both were met.
@@ -539,11 +536,8 @@ pub fn compare(kind: Kind, a: &Prepared, b: &Prepared, swap_a: Option<&Prepared>
         // One side's list is enough: it is compared with the other's own name.
         return compare_names(a, b);
     }
-    if kind == Kind::Stays {
-        return if a.is_missing() || b.is_missing() { 0 } else { compare_stays(a, b) };
-    }
-    if kind == Kind::Contacts {
-        return if a.is_missing() || b.is_missing() { 0 } else { compare_contacts(a, b) };
+    if matches!(kind, Kind::Stays | Kind::Contacts) {
+        return if a.is_missing() || b.is_missing() { 0 } else { compare_present(kind, a, b) };
     }
     if a.is_missing() || b.is_missing() {
         // A name written in the other column still counts when swapped.

@@ -676,7 +676,7 @@ pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
 /// pair's is above it; see `cluster::cluster`).
 /// Measured on the bench sets: 0.001 keeps FEBRL3's badly typed copies of one
 /// person together (F1 of the persons 1.0000, against 0.9992 at 0.01) and the
-/// CHAIN + Inform namesakes apart (0.9810).
+/// CHAIN + Inform namesakes apart (0.9814).
 const GUARD_PROBABILITY: f64 = 0.001;
 
 pub fn clusters(data: &PreparedData, model: &Model, pairs: &[ScoredPair], threshold: f64) -> Clusters {

@@ -198,10 +198,7 @@ pub fn dependencies(data: &PreparedData, u: &[Vec<f64>]) -> Vec<Vec<(usize, f64)
     // such pairs are mostly the same person, not because the two go together).
     // Other names, references, stays and contacts agree on something other than equal values.
     let eligible = |c: usize| {
-        !matches!(
-            specs[c].kind,
-            Kind::Date | Kind::Identifier | Kind::Names | Kind::Reference | Kind::Stays | Kind::Contacts
-        )
+        !specs[c].kind.is_list() && !matches!(specs[c].kind, Kind::Date | Kind::Identifier | Kind::Reference)
     };
     (0..specs.len())
         .map(|b| {

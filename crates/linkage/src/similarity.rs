@@ -50,9 +50,8 @@ pub fn jaro(a: &str, b: &str) -> f64 {
 /// threshold (some implementations add the bonus only above 0.7).
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     over_symbols!(a, b, |a, b| {
-        let jaro_score = jaro_of_symbols(a, b);
         let prefix = a.iter().zip(b).take(WINKLER_MAX_PREFIX).take_while(|(x, y)| x == y).count();
-        jaro_score + prefix as f64 * WINKLER_PREFIX_SCALE * (1.0 - jaro_score)
+        winkler(jaro_of_symbols(a, b), prefix)
     })
 }
 
@@ -151,6 +150,12 @@ pub fn jaro_winkler_bound(a: &str, profile_a: u64, b: &str, profile_b: u64) -> f
     let matches = shared as f64;
     let jaro = (matches / length_a as f64 + matches / length_b as f64 + 1.0) / 3.0;
     let prefix = a.chars().zip(b.chars()).take(WINKLER_MAX_PREFIX).take_while(|(x, y)| x == y).count();
+    winkler(jaro, prefix)
+}
+
+/// Winkler's boost of a Jaro score for a common prefix of `prefix` symbols
+/// (at most `WINKLER_MAX_PREFIX`): one formula for the score and its bound.
+fn winkler(jaro: f64, prefix: usize) -> f64 {
     jaro + prefix as f64 * WINKLER_PREFIX_SCALE * (1.0 - jaro)
 }
 

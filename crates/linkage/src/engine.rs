@@ -348,7 +348,14 @@ impl PreparedData {
     pub fn patterns(&self, pairs: &[(u32, u32)]) -> Vec<Pattern> {
         crate::parallel::map_chunks(pairs, |chunk| {
             let mut caches = Caches::new(&self.specs, chunk.len());
-            chunk.iter().map(|&(a, b)| self.pattern_cached(a, b, &mut caches)).collect()
+            let (mut rows, mut packed) = (Vec::new(), Vec::with_capacity(COMPARE_CHUNK));
+            let mut patterns = vec![0; chunk.len()];
+            for (pairs, out) in chunk.chunks(COMPARE_CHUNK).zip(patterns.chunks_mut(COMPARE_CHUNK)) {
+                packed.clear();
+                packed.extend(pairs.iter().map(|&(a, b)| blocking::pack(a, b)));
+                self.chunk_patterns(&packed, out, &mut caches, &mut rows);
+            }
+            patterns
         })
     }
 
@@ -389,15 +396,30 @@ impl PreparedData {
             let mut pairs = Vec::with_capacity(room);
             let mut patterns = Vec::with_capacity(room);
             let mut combined = RuleSetCounts::default();
-            blocking::for_each_in_union(&slices, |pair, found_by| {
-                let (a, b) = unpack(pair);
-                let pattern = self.pattern_cached(a, b, &mut caches);
-                for (word, &mask) in found_by.iter().enumerate().filter(|(_, mask)| **mask != 0) {
-                    *combined.entry((pattern, word, mask)).or_default() += 1.0;
+            // Pairs wait in a chunk, with the rules that found them, until
+            // the chunk is full and compared at once.
+            let words = slices.len().div_ceil(64);
+            let mut found = Vec::with_capacity(COMPARE_CHUNK * words);
+            let mut rows = Vec::new();
+            let mut compare_chunk = |pairs: &mut Vec<u64>, patterns: &mut Vec<Pattern>, found: &mut Vec<u64>| {
+                let start = patterns.len();
+                patterns.resize(pairs.len(), 0);
+                self.chunk_patterns(&pairs[start..], &mut patterns[start..], &mut caches, &mut rows);
+                for (&pattern, found_by) in patterns[start..].iter().zip(found.chunks_exact(words)) {
+                    for (word, &mask) in found_by.iter().enumerate().filter(|(_, mask)| **mask != 0) {
+                        *combined.entry((pattern, word, mask)).or_default() += 1.0;
+                    }
                 }
+                found.clear();
+            };
+            blocking::for_each_in_union(&slices, |pair, found_by| {
                 pairs.push(pair);
-                patterns.push(pattern);
+                found.extend_from_slice(found_by);
+                if pairs.len() - patterns.len() == COMPARE_CHUNK {
+                    compare_chunk(&mut pairs, &mut patterns, &mut found);
+                }
             });
+            compare_chunk(&mut pairs, &mut patterns, &mut found);
             (pairs, patterns, combined)
         });
         drop(lists);
@@ -419,39 +441,72 @@ impl PreparedData {
         &self.ids[record as usize * width..][..width]
     }
 
-    fn pattern_cached(&self, a: u32, b: u32, caches: &mut Caches) -> Pattern {
-        let mut pattern = 0u64;
-        let (row_a, row_b) = (self.row(a), self.row(b));
-        for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
-            let (va, vb) = (row_a[c], row_b[c]);
-            let level = if va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]) {
-                1
-            } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
-                let values = &column.values;
-                let level =
-                    cache.get_or(va, vb, || compare_present(spec.kind, &values[va as usize], &values[vb as usize]));
-                match spec.swap_with {
-                    Some(other) if spec.kind == Kind::Name && level >= 5 => {
-                        let others = &self.columns[other];
-                        let (sa, sb) = (row_a[other], row_b[other]);
-                        let cache = caches.swaps[c].as_mut().expect("a name has a swap cache");
-                        let mut close_to = |v: u32, w: u32| {
-                            cache.get_or(v, w, || u8::from(close(&values[v as usize], &others.values[w as usize]))) == 1
-                        };
-                        if sa != 0 && sb != 0 && close_to(va, sb) && close_to(vb, sa) { 4 } else { level }
-                    }
-                    _ => level,
-                }
-            } else {
-                let (swap_a, swap_b) = match spec.swap_with {
-                    Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
-                    None => (None, None),
-                };
-                compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
-            };
-            pattern |= u64::from(level) << (4 * c);
+    /// The levels of a chunk of pairs (packed), written to `out`, one
+    /// comparison at a time: while a comparison runs through the chunk, only
+    /// its own values and level cache are in use, so they stay in the
+    /// core's cache instead of taking turns with the other comparisons'.
+    /// The records' rows are gathered once, side by side, first.
+    fn chunk_patterns(&self, pairs: &[u64], out: &mut [Pattern], caches: &mut Caches, rows: &mut Vec<u32>) {
+        let width = self.specs.len();
+        rows.clear();
+        for &pair in pairs {
+            let (a, b) = unpack(pair);
+            rows.extend_from_slice(self.row(a));
+            rows.extend_from_slice(self.row(b));
         }
-        pattern
+        out.fill(0);
+        for c in 0..width {
+            // The values the comparison will read, touched first in a loop of
+            // independent loads, which the processor overlaps: read in turn by
+            // the comparisons, each would wait for memory alone.
+            let values = &self.columns[c].values;
+            let touched = rows.chunks_exact(width).fold(0u8, |acc, row| {
+                let text = values[row[c] as usize].text.as_bytes();
+                acc ^ text.first().copied().unwrap_or(0)
+            });
+            let cache = caches.levels[c].as_ref();
+            let touched = rows
+                .chunks_exact(2 * width)
+                .fold(touched, |acc, rows| acc ^ cache.map_or(0, |cache| cache.touch(rows[c], rows[width + c])));
+            std::hint::black_box(touched);
+            for (pattern, rows) in out.iter_mut().zip(rows.chunks_exact(2 * width)) {
+                let (row_a, row_b) = rows.split_at(width);
+                *pattern |= u64::from(self.level_cached(c, row_a, row_b, caches)) << (4 * c);
+            }
+        }
+    }
+
+    /// The level of comparison `c` between two records' rows of value indexes.
+    fn level_cached(&self, c: usize, row_a: &[u32], row_b: &[u32], caches: &mut Caches) -> u8 {
+        let (spec, column) = (&self.specs[c], &self.columns[c]);
+        let (va, vb) = (row_a[c], row_b[c]);
+        if va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]) {
+            1
+        } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
+            let values = &column.values;
+            let level = cache.get_or(va, vb, || compare_present(spec.kind, &values[va as usize], &values[vb as usize]));
+            match spec.swap_with {
+                Some(other) if spec.kind == Kind::Name && level >= 5 => {
+                    let others = &self.columns[other];
+                    let (sa, sb) = (row_a[other], row_b[other]);
+                    let cache = caches.swaps[c].as_mut().expect("a name has a swap cache");
+                    let mut close_to = |v: u32, w: u32| {
+                        cache.get_or(v, w, || u8::from(close(&values[v as usize], &others.values[w as usize]))) == 1
+                    };
+                    if sa != 0 && sb != 0 && close_to(va, sb) && close_to(vb, sa) { 4 } else { level }
+                }
+                _ => level,
+            }
+        } else {
+            let (swap_a, swap_b) = match spec.swap_with {
+                Some(other) => {
+                    let others = &self.columns[other].values;
+                    (Some(&others[row_a[other] as usize]), Some(&others[row_b[other] as usize]))
+                }
+                None => (None, None),
+            };
+            compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
+        }
     }
 
     /// All pairs that could be compared.
@@ -465,6 +520,11 @@ impl PreparedData {
         }
     }
 }
+
+/// Pairs compared together, one comparison at a time (see `chunk_patterns`):
+/// enough that each comparison's values and cache are reused along the chunk,
+/// few enough that the chunk's rows stay in the core's cache.
+const COMPARE_CHUNK: usize = 4096;
 
 /// How many pairs show each pattern with each set of rules finding them,
 /// keyed by (pattern, word of 64 rules, the word's rule bits).
@@ -505,6 +565,16 @@ impl LevelCache {
         Self { keys: vec![u64::MAX; 1 << bits], levels: vec![0; 1 << bits], bits, trial: CACHE_TRIAL, hits: 0 }
     }
 
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize
+    }
+
+    /// Reads the slot of a pair of values, so that a lookup soon after finds it at hand.
+    fn touch(&self, a: u32, b: u32) -> u8 {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        self.keys.get(self.slot(key)).map_or(0, |&k| k as u8)
+    }
+
     fn get_or(&mut self, a: u32, b: u32, compute: impl FnOnce() -> u8) -> u8 {
         if self.keys.is_empty() {
             return compute();
@@ -518,7 +588,7 @@ impl LevelCache {
             }
         }
         let key = (u64::from(a) << 32) | u64::from(b);
-        let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize;
+        let slot = self.slot(key);
         if self.keys[slot] == key {
             self.hits = self.hits.saturating_add(1);
             return self.levels[slot];
@@ -538,9 +608,12 @@ struct Caches {
 }
 
 impl Caches {
-    /// Caches for comparing `n_pairs` pairs: from 1,024 slots up to 262,144.
+    /// Caches for comparing `n_pairs` pairs: from 1,024 slots up to 65,536
+    /// (512 KiB of keys), so that the cache of the comparison at work stays
+    /// in the core's own cache; on the million records a larger one found
+    /// more levels but took as long, waiting for memory.
     fn new(specs: &[ComparisonSpec], n_pairs: usize) -> Self {
-        let bits = (n_pairs / 4).max(1).ilog2().clamp(10, 18);
+        let bits = (n_pairs / 4).max(1).ilog2().clamp(10, 16);
         let worth =
             |spec: &ComparisonSpec| !spec.kind.is_list() && !matches!(spec.kind, Kind::Category | Kind::Reference);
         let cache = || LevelCache::new(bits);

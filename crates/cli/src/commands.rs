@@ -732,8 +732,8 @@ fn link_csv(
         println!("not compared (an id, empty, or one value for all): {}", report.ignored_columns.join(", "));
     }
     println!("blocking rules:");
-    for (rule, pairs) in &report.rules {
-        println!("  {rule} ({pairs} pairs)");
+    for (rule, estimated, pairs) in &report.rules {
+        println!("  {rule} ({pairs} pairs; estimated {estimated})");
     }
     println!("candidate pairs: {}", report.n_candidates);
     let Some(model) = &report.model else {

@@ -630,6 +630,8 @@ pub struct RuleReport {
     pub rule: BlockingRule,
     pub description: String,
     pub estimated_pairs: u64,
+    /// The distinct pairs the rule found (some of them found by other rules too).
+    pub pairs: u64,
 }
 
 pub struct Blocked {
@@ -645,11 +647,12 @@ pub struct Blocked {
 /// Blocks with the given rules, or with rules proposed from the data within `budget` pairs.
 pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64) -> Result<Blocked, EngineError> {
     let names: Vec<String> = data.specs.iter().map(|s| s.name.clone()).collect();
-    let rules: Vec<RuleReport> = match rules {
+    let mut rules: Vec<RuleReport> = match rules {
         Some(rules) => rules
             .into_iter()
             .map(|rule| RuleReport {
                 estimated_pairs: blocking::estimate_pairs(&rule, data),
+                pairs: 0,
                 description: rule.describe(&names),
                 rule,
             })
@@ -665,6 +668,7 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
                 .map(|p| RuleReport {
                     description: p.rule.describe(&names),
                     estimated_pairs: p.estimated_pairs,
+                    pairs: 0,
                     rule: p.rule,
                 })
                 .collect()
@@ -678,6 +682,9 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
         pairs.dedup();
         pairs
     });
+    for (rule, pairs) in rules.iter_mut().zip(&per_rule) {
+        rule.pairs = pairs.len() as u64;
+    }
     // Each pair once, its levels, and which rules found it: each rule's
     // pattern counts come from counting (pattern, rules) first, of which there are few.
     let (candidates, patterns, combined) = data.union_and_patterns(per_rule);

@@ -78,7 +78,8 @@ pub struct LinkCsvReport {
     pub comparisons: Vec<(String, &'static str)>,
     pub ignored_columns: Vec<String>,
     pub warnings: Vec<String>,
-    pub rules: Vec<(String, u64)>,
+    /// Each blocking rule: what it says, the pairs estimated before it ran, the pairs it found.
+    pub rules: Vec<(String, u64, u64)>,
     pub n_candidates: usize,
     /// `None` when there was nothing to link (fewer than two records).
     pub model: Option<Model>,
@@ -347,7 +348,7 @@ pub fn link_csv(
         comparisons,
         ignored_columns: ignored,
         warnings,
-        rules: blocked.rules.iter().map(|r| (r.description.clone(), r.estimated_pairs)).collect(),
+        rules: blocked.rules.iter().map(|r| (r.description.clone(), r.estimated_pairs, r.pairs)).collect(),
         n_candidates: blocked.candidates.len(),
         model: Some(model),
         n_pairs_above_threshold: n_above,

@@ -79,6 +79,13 @@ impl Column {
         v
     }
 
+    /// Appends another column's records after these.
+    fn append(&mut self, other: &Column) {
+        let to_mine: Vec<u32> =
+            (0..other.n_distinct() as u32).map(|v| if v == 0 { 0 } else { self.intern(other.distinct(v)) }).collect();
+        self.of_record.extend(other.of_record.iter().map(|&v| to_mine[v as usize]));
+    }
+
     /// Distinct values, the missing value (0) included.
     pub fn n_distinct(&self) -> usize {
         self.ends.len()
@@ -137,6 +144,16 @@ impl Dataset {
         for (column, value) in self.values.iter_mut().zip(values) {
             column.push(value);
         }
+    }
+
+    /// Appends the records of another dataset with the same columns after these.
+    pub fn append(&mut self, other: Dataset) {
+        assert_eq!(self.columns, other.columns, "datasets appended have the same columns");
+        for (column, theirs) in self.values.iter_mut().zip(&other.values) {
+            column.append(theirs);
+        }
+        self.ids.extend(other.ids);
+        self.sources.extend(other.sources);
     }
 
     pub fn len(&self) -> usize {

@@ -10,7 +10,6 @@ use byname_linkage::engine::{self, Dataset};
 use byname_linkage::infer::{infer_comparisons, own_name};
 use byname_linkage::model::{ComparisonSpec, Model};
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -95,42 +94,143 @@ fn folded_hash(id: &str) -> u64 {
     for c in id.chars().flat_map(char::to_lowercase) {
         hash = (hash.rotate_left(5) ^ u64::from(c)).wrapping_mul(K);
     }
-    // A final mix (SplitMix64's), so that ids alike give unrelated hashes.
+    mix(hash)
+}
+
+/// A hash of an id as it is written, to find ids used twice.
+fn id_hash(id: &str) -> u64 {
+    mix(id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)))
+}
+
+/// A final mix (SplitMix64's), so that ids alike give unrelated hashes.
+fn mix(mut hash: u64) -> u64 {
     hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     hash ^ (hash >> 31)
 }
 
-/// A hasher for keys that are hashes already.
-#[derive(Default)]
-struct PassThrough(u64);
+/// Rows read from one input, or from a stretch of it: the records, the line
+/// each began on, and the first row that could not be read (none after it are).
+struct Rows {
+    dataset: Dataset,
+    lines: Vec<u64>,
+    error: Option<LinkCsvError>,
+}
 
-impl std::hash::Hasher for PassThrough {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+impl Rows {
+    /// Rows read after these (from the next stretch), unless these stopped at an error.
+    fn append(&mut self, next: Rows) {
+        if self.error.is_none() {
+            self.dataset.append(next.dataset);
+            self.lines.extend(next.lines);
+            self.error = next.error;
         }
     }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
+}
+
+/// What reading one input's rows needs to know.
+struct Layout<'a> {
+    path: &'a Path,
+    headers: &'a [String],
+    id: usize,
+    id_column: &'a str,
+    keep_id_values: bool,
+    source: u8,
+}
+
+/// Reads rows from `bytes` (no header), the first of them on line `first_line`.
+fn read_rows(bytes: &[u8], first_line: u64, layout: &Layout<'_>) -> Rows {
+    let mut rows = Rows { dataset: Dataset::new(layout.headers.to_vec()), lines: Vec::new(), error: None };
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let row_error = |line: u64, message: String| LinkCsvError::Row { path: layout.path.to_owned(), line, message };
+    // One record read into again and again: values are copied only when new to their column.
+    let mut row = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut row) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                rows.error = Some(row_error(line, e.to_string()));
+                break;
+            }
+        }
+        let line = first_line + row.position().map_or(1, |p| p.line()) - 1;
+        if row.len() != layout.headers.len() {
+            let message = format!("found {} fields, but the header has {}", row.len(), layout.headers.len());
+            rows.error = Some(row_error(line, message));
+            break;
+        }
+        let record_id = row[layout.id].trim();
+        if record_id.is_empty() {
+            rows.error = Some(row_error(line, format!("blank {}", layout.id_column)));
+            break;
+        }
+        let values = row.iter().enumerate().map(|(c, v)| (layout.keep_id_values || c != layout.id).then_some(v));
+        rows.dataset.push(record_id.to_owned(), layout.source, values);
+        rows.lines.push(line);
     }
-    fn finish(&self) -> u64 {
-        self.0
+    rows
+}
+
+/// Inputs at least this large, without a quote character, are read in one
+/// stretch per core: a line break then always ends a row, so the stretches
+/// can be cut at line breaks without parsing what comes before.
+const READ_IN_STRETCHES_FROM: usize = 4 << 20;
+
+/// Reads one input's rows, in up to `n_parts` stretches side by side when it is large and unquoted.
+fn read_input(bytes: &[u8], first_line: u64, layout: &Layout<'_>, n_parts: usize) -> Rows {
+    if n_parts < 2 || bytes.len() < READ_IN_STRETCHES_FROM || memchr::memchr(b'"', bytes).is_some() {
+        return read_rows(bytes, first_line, layout);
     }
+    // Each stretch from just after a line break, with the line it begins on.
+    let mut starts = vec![(0, first_line)];
+    for k in 1..n_parts {
+        let (from, line) = *starts.last().expect("one start at least");
+        let Some(cut) = memchr::memchr(b'\n', &bytes[(bytes.len() * k / n_parts).max(from)..]) else { break };
+        let cut = (bytes.len() * k / n_parts).max(from) + cut + 1;
+        starts.push((cut, line + memchr::memchr_iter(b'\n', &bytes[from..cut]).count() as u64));
+    }
+    starts.push((bytes.len(), 0));
+    let parts: Vec<Rows> = std::thread::scope(|scope| {
+        let handles: Vec<_> = starts
+            .windows(2)
+            .map(|w| {
+                let ((from, line), (to, _)) = (w[0], w[1]);
+                scope.spawn(move || read_rows(&bytes[from..to], line, layout))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a reading thread did not panic")).collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut rows = parts.next().expect("one stretch at least");
+    for part in parts {
+        rows.append(part);
+    }
+    rows
 }
 
 /// Reads the inputs. With `keep_id_values` false, the id column's values are
 /// kept only as the records' ids, not a second time as a column.
 fn read_inputs(options: &LinkCsvOptions, keep_id_values: bool) -> Result<(Dataset, Vec<String>), LinkCsvError> {
-    let mut dataset = Dataset::default();
-    let mut warnings = Vec::new();
-    // Ids are remembered by hash (16 bytes each), not by their text.
-    let mut seen = byname_import::IdRegister::default();
-    let mut seen_folded: HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>> = HashMap::default();
+    read_inputs_in(options, keep_id_values, n_cores())
+}
+
+fn n_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Reads the inputs, a large one in up to `n_parts` stretches side by side.
+fn read_inputs_in(
+    options: &LinkCsvOptions,
+    keep_id_values: bool,
+    n_parts: usize,
+) -> Result<(Dataset, Vec<String>), LinkCsvError> {
+    let mut all: Option<Rows> = None;
     for (source, path) in options.inputs.iter().enumerate() {
         let input_error = |message: String| LinkCsvError::Input { path: path.clone(), message };
-        let mut reader =
-            csv::ReaderBuilder::new().flexible(false).from_path(path).map_err(|e| input_error(e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|e| input_error(e.to_string()))?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| input_error(e.to_string()))?
@@ -143,53 +243,113 @@ fn read_inputs(options: &LinkCsvOptions, keep_id_values: bool) -> Result<(Datase
         let id = headers.iter().position(|h| *h == options.id_column).ok_or_else(|| {
             input_error(format!("no id column {:?}; the columns are {}", options.id_column, headers.join(", ")))
         })?;
-        if source == 0 {
-            dataset = Dataset::new(headers.clone());
-        } else if headers != dataset.columns {
+        if let Some(first) = &all
+            && headers != first.dataset.columns
+        {
             return Err(input_error(format!(
                 "the columns differ from {}: both inputs need the same header",
                 options.inputs[0].display()
             )));
         }
-        let file = path.display().to_string();
-        // One record read into again and again: values are copied only when new to their column.
-        let mut row = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut row) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    return Err(LinkCsvError::Row { path: path.clone(), line, message: e.to_string() });
-                }
-            }
-            let line = row.position().map_or(0, |p| p.line());
-            let record_id = row[id].trim();
-            if record_id.is_empty() {
-                return Err(LinkCsvError::Row {
-                    path: path.clone(),
-                    line,
-                    message: format!("blank {}", options.id_column),
-                });
-            }
-            if let Err(duplicate) = seen.register(&file, &options.id_column, record_id, line) {
-                return Err(LinkCsvError::Row { path: path.clone(), line, message: duplicate.reason });
-            }
-            match seen_folded.entry(folded_hash(record_id)) {
-                std::collections::hash_map::Entry::Occupied(other) => warnings.push(format!(
-                    "{}:{line}: id {record_id:?} differs from {:?} only in case; they are kept as two records",
-                    path.display(),
-                    dataset.ids[*other.get() as usize]
-                )),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(dataset.ids.len() as u32);
-                }
-            }
-            let values = row.iter().enumerate().map(|(c, v)| (keep_id_values || c != id).then_some(v));
-            dataset.push(record_id.to_owned(), source as u8, values);
+        let start = reader.position();
+        let (start, first_line) = (start.byte() as usize, start.line());
+        let layout =
+            Layout { path, headers: &headers, id, id_column: &options.id_column, keep_id_values, source: source as u8 };
+        let rows = read_input(&bytes[start..], first_line, &layout, n_parts);
+        let stop = rows.error.is_some();
+        match &mut all {
+            None => all = Some(rows),
+            Some(all) => all.append(rows),
+        }
+        if stop {
+            break;
         }
     }
+    let Rows { dataset, lines, error } = all.expect("at least one input");
+    // An id used twice is the first error, if it comes before a row that could
+    // not be read: rows after that one were not read.
+    if let Some(error) = first_duplicate(&dataset, &lines, options).or(error) {
+        return Err(error);
+    }
+    let warnings = case_warnings(&dataset, &lines, options);
     Ok((dataset, warnings))
+}
+
+/// Records' indexes grouped by a hash of their id (computed on every core),
+/// each group in record order; groups of one are left out.
+fn groups_by_hash(dataset: &Dataset, hash: impl Fn(&str) -> u64 + Sync) -> Vec<Vec<u32>> {
+    let chunk = dataset.ids.len().div_ceil(n_cores()).max(1);
+    let mut keyed: Vec<(u64, u32)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = dataset
+            .ids
+            .chunks(chunk)
+            .enumerate()
+            .map(|(k, ids)| {
+                let hash = &hash;
+                scope.spawn(move || {
+                    ids.iter().enumerate().map(|(i, id)| (hash(id), (k * chunk + i) as u32)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a hashing thread did not panic")).collect()
+    });
+    keyed.sort_unstable();
+    keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|group| group.len() > 1)
+        .map(|group| group.iter().map(|&(_, i)| i).collect())
+        .collect()
+}
+
+/// The first record, in reading order, whose id an earlier record has.
+fn first_duplicate(dataset: &Dataset, lines: &[u64], options: &LinkCsvOptions) -> Option<LinkCsvError> {
+    let mut first: Option<(u32, u32)> = None;
+    for group in groups_by_hash(dataset, id_hash) {
+        for (k, &later) in group.iter().enumerate().skip(1) {
+            let id = &dataset.ids[later as usize];
+            if let Some(&earlier) = group[..k].iter().find(|&&e| dataset.ids[e as usize] == *id)
+                && first.is_none_or(|(l, _)| later < l)
+            {
+                first = Some((later, earlier));
+            }
+        }
+    }
+    let (later, earlier) = first?;
+    let (later_source, earlier_source) = (dataset.sources[later as usize], dataset.sources[earlier as usize]);
+    let of_file = if later_source == earlier_source {
+        String::new()
+    } else {
+        format!(" of {}", options.inputs[earlier_source as usize].display())
+    };
+    Some(LinkCsvError::Row {
+        path: options.inputs[later_source as usize].clone(),
+        line: lines[later as usize],
+        message: format!(
+            "duplicate {} {:?}, first seen on line {}{of_file}",
+            options.id_column, dataset.ids[later as usize], lines[earlier as usize]
+        ),
+    })
+}
+
+/// A warning for each id that differs from an earlier one only in case, in reading order.
+fn case_warnings(dataset: &Dataset, lines: &[u64], options: &LinkCsvOptions) -> Vec<String> {
+    let mut warned: Vec<(u32, u32)> = groups_by_hash(dataset, folded_hash)
+        .into_iter()
+        .flat_map(|group| group[1..].iter().map(|&later| (later, group[0])).collect::<Vec<_>>())
+        .collect();
+    warned.sort_unstable();
+    warned
+        .into_iter()
+        .map(|(later, first)| {
+            format!(
+                "{}:{}: id {:?} differs from {:?} only in case; they are kept as two records",
+                options.inputs[dataset.sources[later as usize] as usize].display(),
+                lines[later as usize],
+                dataset.ids[later as usize],
+                dataset.ids[first as usize]
+            )
+        })
+        .collect()
 }
 
 fn parse_key(key: &str, names: &[String], path: &Path) -> Result<KeyPart, LinkCsvError> {
@@ -427,4 +587,119 @@ fn write_clusters(dataset: &Dataset, cluster_of: &[u32], path: &Path) -> Result<
         writer.write_record([&dataset.ids[record], &dataset.ids[root as usize]]).map_err(write_failed(path))?;
     }
     writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of 80,000 rows (about 5 MiB), the id column second.
+    fn large_file(rows: impl Fn(usize) -> String) -> String {
+        let mut text = String::from("given_name,rec_id,surname,date_of_birth,postcode,address\n");
+        for i in 0..80_000 {
+            text.push_str(&rows(i));
+            text.push('\n');
+        }
+        assert!(text.len() >= READ_IN_STRETCHES_FROM, "large enough to be read in stretches");
+        text
+    }
+
+    fn row(i: usize) -> String {
+        let surname = ["Popescu", "Berhane", "Shevchenko", "Hassan", "Murphy"][i % 5];
+        let (year, month, day) = (40 + i % 50, 1 + i % 9, i % 10);
+        let (district, street) = (i % 20, i % 300);
+        format!(
+            "Name{},r{i},{surname},19{year:02}-0{month}-1{day},W{district} 1AB,{street} Harrow Road London",
+            i % 997
+        )
+    }
+
+    fn read(dir: &tempfile::TempDir, text: &str, n_parts: usize) -> Result<(Dataset, Vec<String>), LinkCsvError> {
+        let path = dir.path().join("input.csv");
+        std::fs::write(&path, text).unwrap();
+        let options = LinkCsvOptions {
+            inputs: vec![path],
+            id_column: "rec_id".into(),
+            threshold: 0.5,
+            settings: None,
+            candidates: None,
+        };
+        read_inputs_in(&options, false, n_parts)
+    }
+
+    fn error_of(result: Result<(Dataset, Vec<String>), LinkCsvError>) -> String {
+        match result {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("expected an error"),
+        }
+    }
+
+    #[test]
+    fn a_large_file_read_in_stretches_gives_what_reading_it_whole_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = large_file(|i| if i == 45_000 { "Tesfay,R3,Berhane,1975-01-20,,".into() } else { row(i) });
+        let (whole, whole_warnings) = read(&dir, &text, 1).unwrap();
+        let (stretches, stretch_warnings) = read(&dir, &text, 3).unwrap();
+        assert_eq!(whole.ids, stretches.ids);
+        assert_eq!(whole.len(), 80_000);
+        for record in (0..80_000).step_by(7) {
+            for column in 0..whole.columns.len() {
+                assert_eq!(whole.value(record, column), stretches.value(record, column), "record {record}");
+            }
+        }
+        assert_eq!(whole_warnings, stretch_warnings);
+        // r3 is on line 5 and R3 on line 45,002: the warning names the later line.
+        assert_eq!(stretch_warnings.len(), 1);
+        assert!(
+            stretch_warnings[0]
+                .ends_with("input.csv:45002: id \"R3\" differs from \"r3\" only in case; they are kept as two records"),
+            "{stretch_warnings:?}"
+        );
+    }
+
+    #[test]
+    fn an_id_used_twice_in_two_stretches_is_found_on_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = large_file(|i| if i == 50_000 { row(10).replace("r10", "r7") } else { row(i) });
+        for n_parts in [1, 3] {
+            assert!(
+                error_of(read(&dir, &text, n_parts))
+                    .ends_with("input.csv:50002: duplicate rec_id \"r7\", first seen on line 9"),
+                "{n_parts} stretches"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_bad_row_is_the_one_named_whatever_stretch_it_is_in() {
+        let dir = tempfile::tempdir().unwrap();
+        // A row short of a field on line 40,002, and an id used twice after it: the short
+        // row is the first problem, and nothing after it is read.
+        let text = large_file(|i| match i {
+            40_000 => "Ann,r40000,Smith".into(),
+            55_000 => row(3).replace("r3,", "r5,"),
+            _ => row(i),
+        });
+        for n_parts in [1, 2, 3] {
+            assert!(
+                error_of(read(&dir, &text, n_parts)).ends_with("input.csv:40002: found 3 fields, but the header has 6"),
+                "{n_parts} stretches"
+            );
+        }
+        // An id used twice before a blank id: the id used twice is named.
+        let text = large_file(|i| match i {
+            20_000 => row(3).replace("r3,", "r5,"),
+            58_000 => "Ann,,Smith,1980-01-01,,".into(),
+            _ => row(i),
+        });
+        for n_parts in [1, 3] {
+            assert!(
+                error_of(read(&dir, &text, n_parts))
+                    .ends_with("input.csv:20002: duplicate rec_id \"r5\", first seen on line 7"),
+                "{n_parts} stretches"
+            );
+        }
+        let text = large_file(|i| if i == 58_000 { "Ann,,Smith,1980-01-01,,".into() } else { row(i) });
+        assert!(error_of(read(&dir, &text, 3)).ends_with("input.csv:58002: blank rec_id"));
+    }
 }

@@ -24,6 +24,27 @@ impl ScoredPair {
     }
 }
 
+/// Whether pairs' probabilities reach a threshold, told for most pairs from
+/// the weight alone: the probability rises with the weight, so a weight below
+/// the threshold's log-odds (less a margin far wider than any rounding)
+/// cannot reach it, and the exponential is worked out only near it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reaches {
+    threshold: f64,
+    floor: f64,
+}
+
+impl Reaches {
+    pub fn new(threshold: f64) -> Self {
+        let log_odds = (threshold / (1.0 - threshold)).log2();
+        Self { threshold, floor: if log_odds.is_finite() { log_odds - 1e-6 } else { f64::NEG_INFINITY } }
+    }
+
+    pub fn pair(&self, pair: &ScoredPair) -> bool {
+        pair.weight >= self.floor && pair.probability() >= self.threshold
+    }
+}
+
 /// Why two records above the threshold did not end in one cluster.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RefusedMerge {
@@ -64,13 +85,27 @@ pub fn cluster(
         i
     }
     // The guard's pairs were mostly scored already: looked up (the pairs come
-    // sorted from scoring) rather than compared again.
-    let sorted = pairs.is_sorted_by_key(|p| (p.left, p.right));
+    // sorted from scoring) rather than compared again, among the few pairs of
+    // their first record: a search of all pairs would wait on memory at
+    // every step.
+    let first_of: Option<Vec<usize>> = pairs.is_sorted_by_key(|p| (p.left, p.right)).then(|| {
+        let mut first_of = vec![0usize; n_records + 1];
+        for pair in pairs {
+            first_of[pair.left as usize + 1] += 1;
+        }
+        for r in 0..n_records {
+            first_of[r + 1] += first_of[r];
+        }
+        first_of
+    });
     let scored_weight = |a: u32, b: u32| -> Option<f64> {
-        let key = (a.min(b), a.max(b));
-        sorted.then(|| pairs.binary_search_by_key(&key, |p| (p.left, p.right)).ok().map(|i| pairs[i].weight)).flatten()
+        let (left, right) = (a.min(b) as usize, a.max(b));
+        let first_of = first_of.as_ref()?;
+        let of_left = &pairs[first_of[left]..first_of[left + 1]];
+        of_left.binary_search_by_key(&right, |p| p.right).ok().map(|i| of_left[i].weight)
     };
-    let mut order: Vec<&ScoredPair> = pairs.iter().filter(|p| p.probability() >= threshold).collect();
+    let reaches = Reaches::new(threshold);
+    let mut order: Vec<&ScoredPair> = pairs.iter().filter(|p| reaches.pair(p)).collect();
     order.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.left, a.right).cmp(&(b.left, b.right))));
     let mut refused = Vec::new();
     for pair in order {
@@ -105,4 +140,26 @@ pub fn cluster(
     }
     let cluster_of = (0..n_records as u32).map(|i| find(&mut parent, i)).collect();
     Clusters { cluster_of, refused }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_threshold_is_reached_from_the_weight_exactly_as_from_the_probability() {
+        for threshold in [-0.5, 0.0, 1e-9, 0.001, 0.3, 0.5, 0.9, 0.99, 1.0 - 1e-12, 1.0, 1.5] {
+            let reaches = Reaches::new(threshold);
+            let log_odds = (threshold / (1.0 - threshold)).log2();
+            let centre = if log_odds.is_finite() { log_odds } else { 0.0 };
+            for step in -2_000..=2_000 {
+                for weight in
+                    [centre + f64::from(step) * 1e-3, centre + f64::from(step) * 1e-13, f64::from(step) / 20.0]
+                {
+                    let pair = ScoredPair { left: 0, right: 1, weight };
+                    assert_eq!(reaches.pair(&pair), pair.probability() >= threshold, "{threshold} at {weight}");
+                }
+            }
+        }
+    }
 }

@@ -171,10 +171,10 @@ impl BlockingRule {
     }
 
     /// The keys of `records` (all records when `None`), indexed by position in `records`.
-    fn keys(&self, data: &PreparedData, records: Option<&[u32]>) -> RuleKeys {
-        let Some(multiple) = self.multiple() else { return RuleKeys::Single(self.single_keys(data, records)) };
+    fn keys(&self, data: &PreparedData, records: Option<&[u32]>, tables: &PartTables) -> RuleKeys {
+        let Some(multiple) = self.multiple() else { return RuleKeys::Single(self.single_keys(data, records, tables)) };
         let singles: Vec<KeyPart> = self.parts.iter().copied().filter(|p| !p.is_multiple()).collect();
-        let single = (!singles.is_empty()).then(|| BlockingRule { parts: singles }.single_keys(data, records));
+        let single = (!singles.is_empty()).then(|| BlockingRule { parts: singles }.single_keys(data, records, tables));
         let names = NameTables::new(multiple, data);
         let mut entries = Vec::new();
         let all: Vec<u32>;
@@ -214,16 +214,16 @@ impl BlockingRule {
     /// The one key of each of `records` under a rule without a multiple-key
     /// part; `None` when a part is missing (no block). Each distinct value's
     /// part is hashed once.
-    fn single_keys(&self, data: &PreparedData, records: Option<&[u32]>) -> Vec<Option<u64>> {
-        let tables: Vec<(PartTable, PartTable)> = self
+    fn single_keys(&self, data: &PreparedData, records: Option<&[u32]>, tables: &PartTables) -> Vec<Option<u64>> {
+        let tables: Vec<(&PartTable, &PartTable)> = self
             .parts
             .iter()
             .map(|&part| {
                 let second = match part {
-                    KeyPart::EitherOrder(_, other) => part_table(KeyPart::Exact(other), data),
-                    _ => Vec::new(),
+                    KeyPart::EitherOrder(_, other) => tables.get(KeyPart::Exact(other)),
+                    _ => tables.get(part),
                 };
-                (part_table(part, data), second)
+                (tables.get(part), second)
             })
             .collect();
         let single = self.parts.len() == 1 && !matches!(self.parts[0], KeyPart::EitherOrder(..));
@@ -384,6 +384,41 @@ impl NameTables {
 /// A key part's hash for each distinct prepared value of its comparison.
 type PartTable = Vec<Option<u64>>;
 
+/// The tables of the key parts some rules use, each made once: many rules
+/// share a part (a birth date, an identifier), and a table hashes every
+/// distinct value of its column, a million of them for an identifier.
+pub struct PartTables(FastMap<KeyPart, PartTable>);
+
+impl PartTables {
+    /// The tables of every part of `rules`, made on every core.
+    pub fn for_rules<'a>(rules: impl IntoIterator<Item = &'a BlockingRule>, data: &PreparedData) -> Self {
+        let mut parts: Vec<KeyPart> = Vec::new();
+        for part in rules.into_iter().flat_map(|rule| &rule.parts) {
+            let tabled: &[KeyPart] = match *part {
+                KeyPart::EitherOrder(a, b) => &[KeyPart::Exact(a), KeyPart::Exact(b)],
+                KeyPart::NameAndInitial(..) | KeyPart::LoneName(..) => &[],
+                _ => std::slice::from_ref(part),
+            };
+            for &part in tabled {
+                if !parts.contains(&part) {
+                    parts.push(part);
+                }
+            }
+        }
+        let tables = crate::parallel::map_each(&parts, |&part| part_table(part, data));
+        Self(parts.into_iter().zip(tables).collect())
+    }
+
+    /// The table of a part (of its column's exact values for either order).
+    fn get(&self, part: KeyPart) -> &PartTable {
+        let part = match part {
+            KeyPart::EitherOrder(a, _) => KeyPart::Exact(a),
+            part => part,
+        };
+        self.0.get(&part).expect("a table for every part of the rules it was made for")
+    }
+}
+
 /// The table of a key part.
 fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
     data.columns[part.comparison()]
@@ -394,7 +429,7 @@ fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
                 return None;
             }
             let text: &str = match part {
-                KeyPart::Exact(_) | KeyPart::EitherOrder(..) => &value.text,
+                KeyPart::Exact(_) => &value.text,
                 KeyPart::Prefix(_, n) => {
                     let end = value.text.char_indices().nth(n as usize).map_or(value.text.len(), |(i, _)| i);
                     &value.text[..end]
@@ -402,7 +437,9 @@ fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
                 KeyPart::Phonetic(_) if value.phonetic.is_empty() => return None,
                 KeyPart::Phonetic(_) => &value.phonetic,
                 KeyPart::Year(_) => &value.text[..value.text.len().min(4)],
-                KeyPart::NameAndInitial(..) | KeyPart::LoneName(..) => unreachable!("names have their own tables"),
+                KeyPart::EitherOrder(..) | KeyPart::NameAndInitial(..) | KeyPart::LoneName(..) => {
+                    unreachable!("tabled as their columns' exact values, or in name tables")
+                }
             };
             Some(hash_str(text))
         })
@@ -411,12 +448,17 @@ fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
 
 /// Every record's keys under a rule.
 pub fn record_keys(rule: &BlockingRule, data: &PreparedData) -> RuleKeys {
-    rule.keys(data, None)
+    rule.keys(data, None, &PartTables::for_rules([rule], data))
 }
 
 /// Appends the pairs a rule produces to `out` (unsorted; a pair may repeat).
 pub fn rule_pairs(rule: &BlockingRule, data: &PreparedData, out: &mut Vec<u64>) {
-    record_keys(rule, data).pairs(&data.sources, data.link_only, out);
+    rule_pairs_with(rule, data, &PartTables::for_rules([rule], data), out);
+}
+
+/// [`rule_pairs`] with the tables of the rule's parts made already.
+pub fn rule_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTables, out: &mut Vec<u64>) {
+    rule.keys(data, None, tables).pairs(&data.sources, data.link_only, out);
 }
 
 /// Calls `visit(pair, found_by)` for each pair in the union of the rules'
@@ -493,7 +535,11 @@ fn count_pairs(keys: &[Option<u64>], sources: impl Fn(usize) -> u8, link_only: b
 /// How many pairs a rule would produce, counted without producing them.
 /// In linking mode only pairs across the two sources count.
 pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
-    rule.keys(data, None).count(|i| data.sources[i], data.link_only)
+    estimate_pairs_with(rule, data, &PartTables::for_rules([rule], data))
+}
+
+fn estimate_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTables) -> u64 {
+    rule.keys(data, None, tables).count(|i| data.sources[i], data.link_only)
 }
 
 /// A candidate pair `(left, right)` with `left < right`, packed in one integer.
@@ -598,8 +644,10 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     };
     let sample_sources: Vec<u8> = sample.iter().map(|&r| data.sources[r as usize]).collect();
     // Each candidate rule counted on the sample, the rules shared among the cores.
-    let mut counted: Vec<(Proposal, RuleKeys)> = crate::parallel::map_each(&candidate_rules(kinds), |rule| {
-        let keys = rule.keys(data, Some(&sample));
+    let candidates = candidate_rules(kinds);
+    let tables = PartTables::for_rules(&candidates, data);
+    let mut counted: Vec<(Proposal, RuleKeys)> = crate::parallel::map_each(&candidates, |rule| {
+        let keys = rule.keys(data, Some(&sample), &tables);
         let estimated_pairs = (keys.count(|i| sample_sources[i], data.link_only) as f64 * scale) as u64;
         (Proposal { estimated_pairs, rule: rule.clone() }, keys)
     })
@@ -608,7 +656,7 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     .collect();
     // Single keys first (they find the most), then by how many pairs they cost.
     counted.sort_by_key(|(p, _)| (p.rule.parts.len(), p.estimated_pairs));
-    let plan = Plan { data, sample_sources: &sample_sources, scale, exact };
+    let plan = Plan { data, tables: &tables, sample_sources: &sample_sources, scale, exact };
     let chosen = plan.choose(&counted, per_rule_budget, total_budget);
     if !chosen.is_empty() {
         return chosen;
@@ -652,6 +700,7 @@ fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
 /// What choosing rules needs: the data, the sample's sources, and how sample pairs scale up.
 struct Plan<'a> {
     data: &'a PreparedData,
+    tables: &'a PartTables,
     sample_sources: &'a [u8],
     scale: f64,
     /// Whether the sample is all the records.
@@ -679,7 +728,7 @@ impl Plan<'_> {
                 // choosing it. Further below the budget a sample of 100,000
                 // records is no more than a few per cent out, and an exact
                 // count of a million records' keys takes tens of milliseconds a rule.
-                proposal.estimated_pairs = estimate_pairs(&proposal.rule, self.data);
+                proposal.estimated_pairs = estimate_pairs_with(&proposal.rule, self.data, self.tables);
                 if proposal.estimated_pairs > per_rule_budget {
                     continue;
                 }

@@ -692,13 +692,15 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
         }
     };
     // Each rule's pairs, sorted and without repeats, the rules shared among the cores.
+    let tables = blocking::PartTables::for_rules(rules.iter().map(|r| &r.rule), data);
     let per_rule: Vec<Vec<u64>> = crate::parallel::map_each(&rules, |rule| {
         let mut pairs = Vec::new();
-        blocking::rule_pairs(&rule.rule, data, &mut pairs);
+        blocking::rule_pairs_with(&rule.rule, data, &tables, &mut pairs);
         pairs.sort_unstable();
         pairs.dedup();
         pairs
     });
+    drop(tables);
     for (rule, pairs) in rules.iter_mut().zip(&per_rule) {
         rule.pairs = pairs.len() as u64;
     }

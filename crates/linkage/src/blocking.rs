@@ -466,22 +466,31 @@ pub fn rule_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTa
 ///
 /// `lists[r]` holds rule `r`'s pairs, sorted and without repeats; `found_by`
 /// holds `lists.len().div_ceil(64)` words, with bit `r % 64` of word `r / 64`
-/// set when rule `r` found the pair. A k-way merge: no pair is looked up and
-/// no rule is tested again.
+/// set when rule `r` found the pair. The lists are merged one first record at
+/// a time: each list's few pairs of that record are gathered and sorted
+/// together, which costs less than a k-way merge's heap, pair by pair. No
+/// pair is looked up and no rule is tested again.
 pub fn for_each_in_union(lists: &[&[u64]], mut visit: impl FnMut(u64, &[u64])) {
-    use std::cmp::Reverse;
     let mut found_by = vec![0u64; lists.len().div_ceil(64)];
     let mut next = vec![0usize; lists.len()];
-    let mut heap: std::collections::BinaryHeap<Reverse<(u64, usize)>> =
-        lists.iter().enumerate().filter_map(|(r, list)| list.first().map(|&pair| Reverse((pair, r)))).collect();
-    while let Some(Reverse((pair, r))) = heap.pop() {
-        found_by[r / 64] |= 1 << (r % 64);
-        next[r] += 1;
-        if let Some(&following) = lists[r].get(next[r]) {
-            heap.push(Reverse((following, r)));
+    let mut batch: Vec<(u64, usize)> = Vec::new();
+    // The smallest first record among the lists' next pairs, while there is one.
+    while let Some(first) = lists.iter().zip(&next).filter_map(|(list, &i)| list.get(i)).map(|&p| p >> 32).min() {
+        batch.clear();
+        for (r, (list, i)) in lists.iter().zip(next.iter_mut()).enumerate() {
+            while let Some(&pair) = list.get(*i)
+                && pair >> 32 == first
+            {
+                batch.push((pair, r));
+                *i += 1;
+            }
         }
-        if heap.peek().is_none_or(|Reverse((other, _))| *other != pair) {
-            visit(pair, &found_by);
+        batch.sort_unstable();
+        for group in batch.chunk_by(|x, y| x.0 == y.0) {
+            for &(_, r) in group {
+                found_by[r / 64] |= 1 << (r % 64);
+            }
+            visit(group[0].0, &found_by);
             found_by.fill(0);
         }
     }

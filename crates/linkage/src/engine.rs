@@ -381,11 +381,14 @@ impl PreparedData {
     /// pattern with each set of rules finding them, keyed by (pattern, word
     /// of 64 rules, the word's rule bits).
     ///
-    /// The pairs are split by their first record into one stretch per core;
-    /// each core merges its stretch of every list and compares each pair as
-    /// it comes out, so which rules found a pair is never stored.
+    /// The pairs are split by their first record into stretches, several a
+    /// core, taken by the cores as they come free (stretches of equal length
+    /// do not take equal time); a core merges its stretch of every list and
+    /// compares each pair as it comes out, so which rules found a pair is
+    /// never stored.
     fn union_and_patterns(&self, lists: Vec<Vec<u64>>) -> (Vec<u64>, Vec<Pattern>, RuleSetCounts) {
-        let n_parts = crate::parallel::n_threads();
+        let all_listed: usize = lists.iter().map(Vec::len).sum();
+        let n_parts = if all_listed < 1 << 16 { 1 } else { crate::parallel::n_threads() * STRETCHES_PER_CORE };
         let longest = lists.iter().max_by_key(|l| l.len()).map_or(&[][..], |l| l.as_slice());
         // Stretch k holds the pairs from bounds[k] up to bounds[k + 1], split
         // at even shares of the longest list (pairs of one first record stay together).
@@ -394,7 +397,6 @@ impl PreparedData {
         bounds.push(u64::MAX);
         bounds.dedup();
         let stretches: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-        let all_listed: usize = lists.iter().map(Vec::len).sum();
         let parts = crate::parallel::map_each(&stretches, |&(low, high)| {
             let slices: Vec<&[u64]> = lists
                 .iter()
@@ -537,6 +539,10 @@ impl PreparedData {
         }
     }
 }
+
+/// Stretches of the candidate pairs a core: on the million records two
+/// stretches of equal length took 2.6 s and 2.9 s, one core idle meanwhile.
+const STRETCHES_PER_CORE: usize = 8;
 
 /// Pairs compared together, one comparison at a time (see `chunk_patterns`):
 /// enough that each comparison's values and cache are reused along the chunk,

@@ -215,13 +215,14 @@ impl BlockingRule {
     /// part; `None` when a part is missing (no block). Each distinct value's
     /// part is hashed once.
     fn single_keys(&self, data: &PreparedData, records: Option<&[u32]>, tables: &PartTables) -> Vec<Option<u64>> {
-        let tables: Vec<(&PartTable, &PartTable)> = self
+        // Each part's table, and for either order the other column's too.
+        let tables: Vec<(&PartTable, Option<&PartTable>)> = self
             .parts
             .iter()
             .map(|&part| {
                 let second = match part {
-                    KeyPart::EitherOrder(_, other) => tables.get(KeyPart::Exact(other)),
-                    _ => tables.get(part),
+                    KeyPart::EitherOrder(_, other) => Some(tables.get(KeyPart::Exact(other))),
+                    _ => None,
                 };
                 (tables.get(part), second)
             })
@@ -234,8 +235,8 @@ impl BlockingRule {
             let mut hasher = KeyHasher::default();
             for (i, part) in self.parts.iter().enumerate() {
                 let first = tables[i].0[data.id(r, part.comparison()) as usize]?;
-                if let KeyPart::EitherOrder(_, other) = *part {
-                    let second = tables[i].1[data.id(r, other) as usize]?;
+                if let (KeyPart::EitherOrder(_, other), Some(second)) = (*part, tables[i].1) {
+                    let second = second[data.id(r, other) as usize]?;
                     hasher.write_u64(first.min(second));
                     hasher.write_u64(first.max(second));
                 } else {

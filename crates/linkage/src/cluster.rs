@@ -36,7 +36,9 @@ pub struct Reaches {
 
 impl Reaches {
     pub fn new(threshold: f64) -> Self {
-        let log_odds = (threshold / (1.0 - threshold)).log2();
+        // The odds widened by 1e-15 each side: near a threshold of 1 the
+        // probability's own rounding is a wide margin in weight.
+        let log_odds = ((threshold - 1e-15) / (1.0 - threshold + 1e-15)).log2();
         Self { threshold, floor: if log_odds.is_finite() { log_odds - 1e-6 } else { f64::NEG_INFINITY } }
     }
 
@@ -148,7 +150,9 @@ mod tests {
 
     #[test]
     fn a_threshold_is_reached_from_the_weight_exactly_as_from_the_probability() {
-        for threshold in [-0.5, 0.0, 1e-9, 0.001, 0.3, 0.5, 0.9, 0.99, 1.0 - 1e-12, 1.0, 1.5] {
+        for threshold in
+            [-0.5, 0.0, 1e-9, 0.001, 0.3, 0.5, 0.9, 0.99, 0.999_999_999_9, 0.999_999_999_99, 1.0 - 1e-12, 1.0, 1.5]
+        {
             let reaches = Reaches::new(threshold);
             let log_odds = (threshold / (1.0 - threshold)).log2();
             let centre = if log_odds.is_finite() { log_odds } else { 0.0 };

@@ -417,7 +417,7 @@ impl PreparedData {
             let mut combined = RuleSetCounts::default();
             // Pairs wait in a chunk, with the rules that found them, until
             // the chunk is full and compared at once.
-            let words = slices.len().div_ceil(64);
+            let words = slices.len().div_ceil(64).max(1);
             let mut found = Vec::with_capacity(COMPARE_CHUNK * words);
             let mut rows = Vec::new();
             let mut compare_chunk = |pairs: &mut Vec<u64>, patterns: &mut Vec<Pattern>, found: &mut Vec<u64>| {
@@ -699,13 +699,21 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
     };
     // Each rule's pairs, sorted and without repeats, the rules shared among the cores.
     let tables = blocking::PartTables::for_rules(rules.iter().map(|r| &r.rule), data);
-    let per_rule: Vec<Vec<u64>> = crate::parallel::map_each(&rules, |rule| {
+    // The rules expected to find most pairs are taken first, so that no core
+    // is left with a large rule while the others wait.
+    let mut largest_first: Vec<usize> = (0..rules.len()).collect();
+    largest_first.sort_by_key(|&r| std::cmp::Reverse(rules[r].estimated_pairs));
+    let made = crate::parallel::map_each(&largest_first, |&r| {
         let mut pairs = Vec::new();
-        blocking::rule_pairs_with(&rule.rule, data, &tables, &mut pairs);
+        blocking::rule_pairs_with(&rules[r].rule, data, &tables, &mut pairs);
         pairs.sort_unstable();
         pairs.dedup();
         pairs
     });
+    let mut per_rule: Vec<Vec<u64>> = vec![Vec::new(); rules.len()];
+    for (r, pairs) in largest_first.into_iter().zip(made) {
+        per_rule[r] = pairs;
+    }
     drop(tables);
     for (rule, pairs) in rules.iter_mut().zip(&per_rule) {
         rule.pairs = pairs.len() as u64;

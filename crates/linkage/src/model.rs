@@ -454,8 +454,9 @@ fn categories_from_posteriors(
     // Only pairs with evidence on at least three other comparisons teach what
     // matches look like: two namesakes known by nothing but their names would
     // pass for a match and teach that matches rarely share a place. Where
-    // there is a birth date, an identifier or a reference id, only pairs that
-    // agree exactly on one of them teach: namesakes with no birth date, met
+    // there is a date, an identifier or a reference id (a birth date, an NHS
+    // number, a CHAIN id), only pairs that agree exactly on one of them
+    // teach: namesakes with no birth date, met
     // weeks apart, pass for matches too, and taught that matches often differ
     // on where they last lived settled (a fifth of them, where true matches
     // almost never do, on the CHAIN + Inform bench set).

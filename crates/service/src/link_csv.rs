@@ -138,11 +138,41 @@ struct Layout<'a> {
     source: u8,
 }
 
-/// Reads rows from `bytes` (no header), the first of them on line `first_line`.
+/// Line numbers of records, counted from the bytes: the csv reader's own
+/// count runs one line behind in a file whose lines end in `\r\n` (it reads
+/// a record's `\n` with the next record), and it would differ between a file
+/// read whole and read in stretches.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// The line `bytes` begins on.
+    first_line: u64,
+    counted_to: usize,
+    breaks: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8], first_line: u64) -> Self {
+        Self { bytes, first_line, counted_to: 0, breaks: 0 }
+    }
+
+    /// The line of the record the reader placed at `byte` (never before the
+    /// last one asked for): past any line breaks it begins with.
+    fn of_record_at(&mut self, byte: u64) -> u64 {
+        let byte = (byte as usize).clamp(self.counted_to, self.bytes.len());
+        self.breaks += memchr::memchr_iter(b'\n', &self.bytes[self.counted_to..byte]).count() as u64;
+        self.counted_to = byte;
+        let leading =
+            self.bytes[byte..].iter().take_while(|&&b| b == b'\r' || b == b'\n').filter(|&&b| b == b'\n').count();
+        self.first_line + self.breaks + leading as u64
+    }
+}
+
+/// Reads rows from `bytes` (no header), which begin on line `first_line`.
 fn read_rows(bytes: &[u8], first_line: u64, layout: &Layout<'_>) -> Rows {
     let mut rows = Rows { dataset: Dataset::new(layout.headers.to_vec()), lines: Vec::new(), error: None };
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let row_error = |line: u64, message: String| LinkCsvError::Row { path: layout.path.to_owned(), line, message };
+    let mut lines = Lines::new(bytes, first_line);
     // One record read into again and again: values are copied only when new to their column.
     let mut row = csv::StringRecord::new();
     loop {
@@ -150,12 +180,17 @@ fn read_rows(bytes: &[u8], first_line: u64, layout: &Layout<'_>) -> Rows {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
-                rows.error = Some(row_error(line, e.to_string()));
+                let line = lines.of_record_at(e.position().map_or(0, csv::Position::byte));
+                // Not the reader's own message: its record and line numbers count from the stretch.
+                let message = match e.kind() {
+                    csv::ErrorKind::Utf8 { err, .. } => format!("field {} is not valid UTF-8", err.field() + 1),
+                    _ => e.to_string(),
+                };
+                rows.error = Some(row_error(line, message));
                 break;
             }
         }
-        let line = first_line + row.position().map_or(1, |p| p.line()) - 1;
+        let line = lines.of_record_at(row.position().map_or(0, csv::Position::byte));
         if row.len() != layout.headers.len() {
             let message = format!("found {} fields, but the header has {}", row.len(), layout.headers.len());
             rows.error = Some(row_error(line, message));
@@ -187,8 +222,9 @@ fn read_input(bytes: &[u8], first_line: u64, layout: &Layout<'_>, n_parts: usize
     let mut starts = vec![(0, first_line)];
     for k in 1..n_parts {
         let (from, line) = *starts.last().expect("one start at least");
-        let Some(cut) = memchr::memchr(b'\n', &bytes[(bytes.len() * k / n_parts).max(from)..]) else { break };
-        let cut = (bytes.len() * k / n_parts).max(from) + cut + 1;
+        let share = (bytes.len() * k / n_parts).max(from);
+        let Some(cut) = memchr::memchr(b'\n', &bytes[share..]) else { break };
+        let cut = share + cut + 1;
         starts.push((cut, line + memchr::memchr_iter(b'\n', &bytes[from..cut]).count() as u64));
     }
     starts.push((bytes.len(), 0));
@@ -227,32 +263,21 @@ fn read_inputs_in(
     n_parts: usize,
 ) -> Result<(Dataset, Vec<String>), LinkCsvError> {
     let mut all: Option<Rows> = None;
+    // A problem with a later input, reported unless an earlier one had an id used twice.
+    let mut later_problem: Option<LinkCsvError> = None;
     for (source, path) in options.inputs.iter().enumerate() {
-        let input_error = |message: String| LinkCsvError::Input { path: path.clone(), message };
-        let bytes = std::fs::read(path).map_err(|e| input_error(e.to_string()))?;
-        let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| input_error(e.to_string()))?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
-            .collect();
-        if headers.iter().all(String::is_empty) {
-            return Err(input_error("the file is empty (expected a header row)".into()));
-        }
-        let id = headers.iter().position(|h| *h == options.id_column).ok_or_else(|| {
-            input_error(format!("no id column {:?}; the columns are {}", options.id_column, headers.join(", ")))
-        })?;
-        if let Some(first) = &all
-            && headers != first.dataset.columns
-        {
-            return Err(input_error(format!(
-                "the columns differ from {}: both inputs need the same header",
-                options.inputs[0].display()
-            )));
-        }
-        let start = reader.position();
-        let (start, first_line) = (start.byte() as usize, start.line());
+        let (bytes, headers, start) =
+            match read_header(path, all.as_ref().map(|a| a.dataset.columns.as_slice()), options) {
+                Ok(read) => read,
+                Err(problem) if all.is_some() => {
+                    later_problem = Some(problem);
+                    break;
+                }
+                Err(problem) => return Err(problem),
+            };
+        let id = headers.iter().position(|h| *h == options.id_column).expect("checked by read_header");
+        // The whole file is in memory while it is read (88 MiB for the million records).
+        let first_line = 1 + memchr::memchr_iter(b'\n', &bytes[..start]).count() as u64;
         let layout =
             Layout { path, headers: &headers, id, id_column: &options.id_column, keep_id_values, source: source as u8 };
         let rows = read_input(&bytes[start..], first_line, &layout, n_parts);
@@ -265,14 +290,51 @@ fn read_inputs_in(
             break;
         }
     }
-    let Rows { dataset, lines, error } = all.expect("at least one input");
+    let Some(Rows { dataset, lines, error }) = all else { return Ok((Dataset::default(), Vec::new())) };
     // An id used twice is the first error, if it comes before a row that could
     // not be read: rows after that one were not read.
-    if let Some(error) = first_duplicate(&dataset, &lines, options).or(error) {
+    if let Some(error) = first_duplicate(&dataset, &lines, options).or(error).or(later_problem) {
         return Err(error);
     }
     let warnings = case_warnings(&dataset, &lines, options);
     Ok((dataset, warnings))
+}
+
+/// Reads an input whole and its header: the bytes, the header's names and
+/// where the rows begin. `columns`: the first input's header, which a second
+/// input must repeat.
+fn read_header(
+    path: &Path,
+    columns: Option<&[String]>,
+    options: &LinkCsvOptions,
+) -> Result<(Vec<u8>, Vec<String>, usize), LinkCsvError> {
+    let input_error = |message: String| LinkCsvError::Input { path: path.to_owned(), message };
+    let bytes = std::fs::read(path).map_err(|e| input_error(e.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| input_error(e.to_string()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(input_error("the file is empty (expected a header row)".into()));
+    }
+    if !headers.contains(&options.id_column) {
+        return Err(input_error(format!(
+            "no id column {:?}; the columns are {}",
+            options.id_column,
+            headers.join(", ")
+        )));
+    }
+    if columns.is_some_and(|columns| headers != columns) {
+        return Err(input_error(format!(
+            "the columns differ from {}: both inputs need the same header",
+            options.inputs[0].display()
+        )));
+    }
+    let start = reader.position().byte() as usize;
+    Ok((bytes, headers, start))
 }
 
 /// Records' indexes grouped by a hash of their id (computed on every core),
@@ -502,8 +564,7 @@ pub fn link_csv(
         roots.len()
     };
     timings.push(("write", step.elapsed().as_secs_f64()));
-    timings.push(("total", started.elapsed().as_secs_f64()));
-    Ok(LinkCsvReport {
+    let report = LinkCsvReport {
         n_records: dataset.ids.len(),
         comparisons,
         ignored_columns: ignored,
@@ -514,7 +575,15 @@ pub fn link_csv(
         n_pairs_above_threshold: n_above,
         n_clusters,
         timings,
-    })
+    };
+    // A million records' data take a few tenths of a second to give back,
+    // piece by piece: that happens on a thread of its own, so the report is
+    // not kept waiting (and a process that ends with it leaves it to the
+    // operating system).
+    std::thread::spawn(move || drop((dataset, data, blocked, scored, clusters)));
+    let mut report = report;
+    report.timings.push(("total", started.elapsed().as_secs_f64()));
+    Ok(report)
 }
 
 /// Writes every candidate pair, `left_id,right_id`.
@@ -700,6 +769,38 @@ mod tests {
                 .ends_with("input.csv:45002: id \"R3\" differs from \"r3\" only in case; they are kept as two records"),
             "{stretch_warnings:?}"
         );
+    }
+
+    #[test]
+    fn lines_ending_in_carriage_returns_are_numbered_as_lines_ending_in_line_feeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = large_file(|i| if i == 45_000 { "Tesfay,R3,Berhane,1975-01-20,,".into() } else { row(i) });
+        let crlf = text.replace('\n', "\r\n");
+        let (_, warnings) = read(&dir, &text, 1).unwrap();
+        for n_parts in [1, 3] {
+            assert_eq!(read(&dir, &crlf, n_parts).unwrap().1, warnings, "{n_parts} stretches");
+        }
+        let duplicate = error_of(read(&dir, "rec_id,given_name\r\na1,Ann\r\n\r\na1,Bob\r\n", 1));
+        assert!(duplicate.ends_with("input.csv:4: duplicate rec_id \"a1\", first seen on line 2"), "{duplicate}");
+    }
+
+    #[test]
+    fn an_id_used_twice_is_named_before_a_problem_with_a_later_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first.csv");
+        std::fs::write(&first, "rec_id,given_name\na1,Ann\na1,Bob\n").unwrap();
+        let options = |second: &str| LinkCsvOptions {
+            inputs: vec![first.clone(), dir.path().join(second)],
+            id_column: "rec_id".into(),
+            threshold: 0.5,
+            settings: None,
+            candidates: None,
+        };
+        let error = error_of(read_inputs_in(&options("missing.csv"), false, 2));
+        assert!(error.ends_with("first.csv:3: duplicate rec_id \"a1\", first seen on line 2"), "{error}");
+        std::fs::write(&first, "rec_id,given_name\na1,Ann\n").unwrap();
+        let error = error_of(read_inputs_in(&options("missing.csv"), false, 2));
+        assert!(error.contains("missing.csv"), "{error}");
     }
 
     #[test]

@@ -47,6 +47,39 @@ impl Reaches {
     }
 }
 
+/// The members of each cluster, in the order they joined it, as lists
+/// threaded through the records.
+struct Members {
+    next: Vec<u32>,
+    first: Vec<u32>,
+    last: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl Members {
+    const END: u32 = u32::MAX;
+
+    /// Every record alone.
+    fn new(n_records: usize) -> Self {
+        let alone: Vec<u32> = (0..n_records as u32).collect();
+        Self { next: vec![Self::END; n_records], first: alone.clone(), last: alone, size: vec![1; n_records] }
+    }
+
+    /// The members of the cluster whose root is `root`.
+    fn of(&self, root: u32) -> impl Iterator<Item = u32> + '_ {
+        let first = self.first[root as usize];
+        std::iter::successors(Some(first), |&m| Some(self.next[m as usize]).filter(|&n| n != Self::END))
+    }
+
+    /// The members of `join`'s cluster after those of `keep`'s.
+    fn join(&mut self, keep: u32, join: u32) {
+        let (keep, join) = (keep as usize, join as usize);
+        self.next[self.last[keep] as usize] = self.first[join];
+        self.last[keep] = self.last[join];
+        self.size[keep] += self.size[join];
+    }
+}
+
 /// Why two records above the threshold did not end in one cluster.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RefusedMerge {
@@ -78,7 +111,10 @@ pub fn cluster(
     data: &PreparedData,
 ) -> Clusters {
     let mut parent: Vec<u32> = (0..n_records as u32).collect();
-    let mut members: Vec<Vec<u32>> = (0..n_records as u32).map(|i| vec![i]).collect();
+    // Each cluster's members as a list threaded through `next`, from `first`
+    // to `last` of its root: joining two is two writes, and a million records
+    // do not need a million small vectors.
+    let mut members = Members::new(n_records);
     fn find(parent: &mut [u32], mut i: u32) -> u32 {
         while parent[i as usize] != i {
             parent[i as usize] = parent[parent[i as usize] as usize];
@@ -115,10 +151,10 @@ pub fn cluster(
         if ra == rb {
             continue;
         }
-        let conflict = if members[ra as usize].len() + members[rb as usize].len() > 2 {
+        let conflict = if members.size[ra as usize] + members.size[rb as usize] > 2 {
             let mut worst: Option<((u32, u32), f64)> = None;
-            'outer: for &a in members[ra as usize].iter().take(GUARD_SAMPLE) {
-                for &b in members[rb as usize].iter().take(GUARD_SAMPLE) {
+            'outer: for a in members.of(ra).take(GUARD_SAMPLE) {
+                for b in members.of(rb).take(GUARD_SAMPLE) {
                     let weight = scored_weight(a, b).unwrap_or_else(|| model.weight(data.pattern(a, b), a, b));
                     let p = probability(weight);
                     if p < guard_probability && weight + pair.weight < 0.0 {
@@ -137,8 +173,7 @@ pub fn cluster(
         }
         let (keep, join) = if ra < rb { (ra, rb) } else { (rb, ra) };
         parent[join as usize] = keep;
-        let moved = std::mem::take(&mut members[join as usize]);
-        members[keep as usize].extend(moved);
+        members.join(keep, join);
     }
     let cluster_of = (0..n_records as u32).map(|i| find(&mut parent, i)).collect();
     Clusters { cluster_of, refused }

@@ -552,18 +552,24 @@ pub fn link_csv(
     let step = Instant::now();
     let threshold = settings.threshold.unwrap_or(options.threshold);
     let scored = engine::score(&blocked, &model);
-    let clusters = engine::clusters(&data, &model, &scored, threshold);
-    timings.push(("score and cluster", step.elapsed().as_secs_f64()));
+    timings.push(("score", step.elapsed().as_secs_f64()));
 
+    // The pairs are written while the records are clustered: writing them needs only the scores.
     let step = Instant::now();
-    let n_above = write_outputs(&dataset, &scored, &clusters.cluster_of, threshold, pairs_out, clusters_out)?;
+    let (clusters, n_above) = std::thread::scope(|scope| {
+        let pairs_written = scope.spawn(|| write_pairs(&dataset, &scored, threshold, pairs_out));
+        let clusters = engine::clusters(&data, &model, &scored, threshold);
+        let clusters_written = clusters_out.map(|path| write_clusters(&dataset, &clusters.cluster_of, path));
+        let n_above = pairs_written.join().expect("the pairs' writer did not panic");
+        clusters_written.transpose().and(n_above).map(|n_above| (clusters, n_above))
+    })?;
     let n_clusters = {
         let mut roots: Vec<u32> = clusters.cluster_of.clone();
         roots.sort_unstable();
         roots.dedup();
         roots.len()
     };
-    timings.push(("write", step.elapsed().as_secs_f64()));
+    timings.push(("cluster and write", step.elapsed().as_secs_f64()));
     let report = LinkCsvReport {
         n_records: dataset.ids.len(),
         comparisons,

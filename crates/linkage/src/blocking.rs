@@ -666,7 +666,23 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     .collect();
     // Single keys first (they find the most), then by how many pairs they cost.
     counted.sort_by_key(|(p, _)| (p.rule.parts.len(), p.estimated_pairs));
-    let plan = Plan { data, tables: &tables, sample_sources: &sample_sources, scale, exact };
+    // The rules the sample puts near their share of the budget, counted
+    // exactly on every core before choosing (a few of them may go unused).
+    let near: Vec<BlockingRule> = counted
+        .iter()
+        .filter(|(p, _)| !exact && p.estimated_pairs > per_rule_budget / 2 && p.estimated_pairs <= per_rule_budget)
+        .map(|(p, _)| p.rule.clone())
+        .collect();
+    let exact_counts = crate::parallel::map_each(&near, |rule| estimate_pairs_with(rule, data, &tables));
+    let counted_exactly: FastMap<BlockingRule, u64> = near.into_iter().zip(exact_counts).collect();
+    let plan = Plan {
+        data,
+        tables: &tables,
+        counted_exactly: &counted_exactly,
+        sample_sources: &sample_sources,
+        scale,
+        exact,
+    };
     let chosen = plan.choose(&counted, per_rule_budget, total_budget);
     if !chosen.is_empty() {
         return chosen;
@@ -711,6 +727,7 @@ fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
 struct Plan<'a> {
     data: &'a PreparedData,
     tables: &'a PartTables,
+    counted_exactly: &'a FastMap<BlockingRule, u64>,
     sample_sources: &'a [u8],
     scale: f64,
     /// Whether the sample is all the records.
@@ -738,7 +755,10 @@ impl Plan<'_> {
                 // choosing it. Further below the budget a sample of 100,000
                 // records is no more than a few per cent out, and an exact
                 // count of a million records' keys takes tens of milliseconds a rule.
-                proposal.estimated_pairs = estimate_pairs_with(&proposal.rule, self.data, self.tables);
+                proposal.estimated_pairs = match self.counted_exactly.get(&proposal.rule) {
+                    Some(&n) => n,
+                    None => estimate_pairs_with(&proposal.rule, self.data, self.tables),
+                };
                 if proposal.estimated_pairs > per_rule_budget {
                     continue;
                 }

@@ -548,7 +548,8 @@ pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
     estimate_pairs_with(rule, data, &PartTables::for_rules([rule], data))
 }
 
-fn estimate_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTables) -> u64 {
+/// [`estimate_pairs`] with the tables of the rule's parts made already.
+pub fn estimate_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTables) -> u64 {
     rule.keys(data, None, tables).count(|i| data.sources[i], data.link_only)
 }
 
@@ -670,7 +671,7 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     // exactly on every core before choosing (a few of them may go unused).
     let near: Vec<BlockingRule> = counted
         .iter()
-        .filter(|(p, _)| !exact && p.estimated_pairs > per_rule_budget / 2 && p.estimated_pairs <= per_rule_budget)
+        .filter(|(p, _)| !exact && near_budget(p.estimated_pairs, per_rule_budget))
         .map(|(p, _)| p.rule.clone())
         .collect();
     let exact_counts = crate::parallel::map_each(&near, |rule| estimate_pairs_with(rule, data, &tables));
@@ -723,7 +724,14 @@ fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
     out
 }
 
-/// What choosing rules needs: the data, the sample's sources, and how sample pairs scale up.
+/// Whether a rule the sample counted fits its budget only narrowly (the
+/// upper half of it), so that it is counted exactly before it is chosen.
+fn near_budget(estimated_pairs: u64, per_rule_budget: u64) -> bool {
+    estimated_pairs > per_rule_budget / 2 && estimated_pairs <= per_rule_budget
+}
+
+/// What choosing rules needs: the data and its key parts' tables, the rules
+/// counted exactly already, the sample's sources, and how sample pairs scale up.
 struct Plan<'a> {
     data: &'a PreparedData,
     tables: &'a PartTables,
@@ -750,7 +758,7 @@ impl Plan<'_> {
                 continue;
             }
             let mut proposal = proposal.clone();
-            if !self.exact && proposal.estimated_pairs > per_rule_budget / 2 {
+            if !self.exact && near_budget(proposal.estimated_pairs, per_rule_budget) {
                 // The sample said it may fit, narrowly: count it exactly before
                 // choosing it. Further below the budget a sample of 100,000
                 // records is no more than a few per cent out, and an exact

@@ -341,22 +341,8 @@ impl PreparedData {
 
     /// The levels of a pair. Equal prepared values are exact without looking at their text.
     pub fn pattern(&self, a: u32, b: u32) -> Pattern {
-        let mut pattern = 0u64;
         let (row_a, row_b) = (self.row(a), self.row(b));
-        for (c, (spec, column)) in self.specs.iter().zip(&self.columns).enumerate() {
-            let (va, vb) = (row_a[c], row_b[c]);
-            let level = if va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]) {
-                1
-            } else {
-                let (swap_a, swap_b) = match spec.swap_with {
-                    Some(other) => (Some(self.value(a, other)), Some(self.value(b, other))),
-                    None => (None, None),
-                };
-                compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
-            };
-            pattern |= u64::from(level) << (4 * c);
-        }
-        pattern
+        (0..self.specs.len()).fold(0, |pattern, c| pattern | u64::from(self.level(c, row_a, row_b)) << (4 * c))
     }
 
     /// The levels of many pairs, on every core. Levels of value pairs met
@@ -499,9 +485,8 @@ impl PreparedData {
     fn level_cached(&self, c: usize, row_a: &[u32], row_b: &[u32], caches: &mut Caches) -> u8 {
         let (spec, column) = (&self.specs[c], &self.columns[c]);
         let (va, vb) = (row_a[c], row_b[c]);
-        if va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]) {
-            1
-        } else if let (Some(cache), true) = (&mut caches.levels[c], va != 0 && vb != 0) {
+        let exact = va == vb && va != 0 && is_exact_when_equal(spec.kind, &column.values[va as usize]);
+        if let (Some(cache), false, true) = (&mut caches.levels[c], exact, va != 0 && vb != 0) {
             let values = &column.values;
             let level = cache.get_or(va, vb, || compare_present(spec.kind, &values[va as usize], &values[vb as usize]));
             match spec.swap_with {
@@ -517,15 +502,25 @@ impl PreparedData {
                 _ => level,
             }
         } else {
-            let (swap_a, swap_b) = match spec.swap_with {
-                Some(other) => {
-                    let others = &self.columns[other].values;
-                    (Some(&others[row_a[other] as usize]), Some(&others[row_b[other] as usize]))
-                }
-                None => (None, None),
-            };
-            compare(spec.kind, &column.values[va as usize], &column.values[vb as usize], swap_a, swap_b)
+            self.level(c, row_a, row_b)
         }
+    }
+
+    /// The level of comparison `c` between two records' rows of value indexes, without a cache.
+    fn level(&self, c: usize, row_a: &[u32], row_b: &[u32]) -> u8 {
+        let (spec, values) = (&self.specs[c], &self.columns[c].values);
+        let (va, vb) = (row_a[c], row_b[c]);
+        if va == vb && va != 0 && is_exact_when_equal(spec.kind, &values[va as usize]) {
+            return 1;
+        }
+        let (swap_a, swap_b) = match spec.swap_with {
+            Some(other) => {
+                let others = &self.columns[other].values;
+                (Some(&others[row_a[other] as usize]), Some(&others[row_b[other] as usize]))
+            }
+            None => (None, None),
+        };
+        compare(spec.kind, &values[va as usize], &values[vb as usize], swap_a, swap_b)
     }
 
     /// All pairs that could be compared.
@@ -588,14 +583,15 @@ impl LevelCache {
         Self { keys: vec![u64::MAX; 1 << bits], levels: vec![0; 1 << bits], bits, trial: CACHE_TRIAL, hits: 0 }
     }
 
-    fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize
+    /// A pair of values' key and its slot.
+    fn slot(&self, a: u32, b: u32) -> (u64, usize) {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        (key, (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize)
     }
 
     /// Reads the slot of a pair of values, so that a lookup soon after finds it at hand.
     fn touch(&self, a: u32, b: u32) -> u8 {
-        let key = (u64::from(a) << 32) | u64::from(b);
-        self.keys.get(self.slot(key)).map_or(0, |&k| k as u8)
+        self.keys.get(self.slot(a, b).1).map_or(0, |&k| k as u8)
     }
 
     fn get_or(&mut self, a: u32, b: u32, compute: impl FnOnce() -> u8) -> u8 {
@@ -610,8 +606,7 @@ impl LevelCache {
                 return compute();
             }
         }
-        let key = (u64::from(a) << 32) | u64::from(b);
-        let slot = self.slot(key);
+        let (key, slot) = self.slot(a, b);
         if self.keys[slot] == key {
             self.hits = self.hits.saturating_add(1);
             return self.levels[slot];
@@ -670,15 +665,12 @@ pub struct Blocked {
 /// Blocks with the given rules, or with rules proposed from the data within `budget` pairs.
 pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64) -> Result<Blocked, EngineError> {
     let names: Vec<String> = data.specs.iter().map(|s| s.name.clone()).collect();
+    let given = rules.is_some();
     let mut rules: Vec<RuleReport> = match rules {
+        // Estimated below, once the tables of their key parts are made.
         Some(rules) => rules
             .into_iter()
-            .map(|rule| RuleReport {
-                estimated_pairs: blocking::estimate_pairs(&rule, data),
-                pairs: 0,
-                description: rule.describe(&names),
-                rule,
-            })
+            .map(|rule| RuleReport { estimated_pairs: 0, pairs: 0, description: rule.describe(&names), rule })
             .collect(),
         None => {
             let kinds: Vec<_> = data.specs.iter().map(|s| s.kind).collect();
@@ -699,6 +691,11 @@ pub fn block(data: &PreparedData, rules: Option<Vec<BlockingRule>>, budget: u64)
     };
     // Each rule's pairs, sorted and without repeats, the rules shared among the cores.
     let tables = blocking::PartTables::for_rules(rules.iter().map(|r| &r.rule), data);
+    if given {
+        for rule in &mut rules {
+            rule.estimated_pairs = blocking::estimate_pairs_with(&rule.rule, data, &tables);
+        }
+    }
     // The rules expected to find most pairs are taken first, so that no core
     // is left with a large rule while the others wait.
     let mut largest_first: Vec<usize> = (0..rules.len()).collect();

@@ -17,7 +17,7 @@ pub mod engine;
 pub mod infer;
 pub mod model;
 mod nicknames;
-mod parallel;
+pub mod parallel;
 pub mod phonetic;
 pub mod resolve;
 pub mod similarity;

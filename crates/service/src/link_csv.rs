@@ -9,6 +9,7 @@ use byname_linkage::comparison::Kind;
 use byname_linkage::engine::{self, Dataset};
 use byname_linkage::infer::{infer_comparisons, own_name};
 use byname_linkage::model::{ComparisonSpec, Model};
+use byname_linkage::parallel;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -228,16 +229,8 @@ fn read_input(bytes: &[u8], first_line: u64, layout: &Layout<'_>, n_parts: usize
         starts.push((cut, line + memchr::memchr_iter(b'\n', &bytes[from..cut]).count() as u64));
     }
     starts.push((bytes.len(), 0));
-    let parts: Vec<Rows> = std::thread::scope(|scope| {
-        let handles: Vec<_> = starts
-            .windows(2)
-            .map(|w| {
-                let ((from, line), (to, _)) = (w[0], w[1]);
-                scope.spawn(move || read_rows(&bytes[from..to], line, layout))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a reading thread did not panic")).collect()
-    });
+    let stretches: Vec<(usize, usize, u64)> = starts.windows(2).map(|w| (w[0].0, w[1].0, w[0].1)).collect();
+    let parts = parallel::map_each(&stretches, |&(from, to, line)| read_rows(&bytes[from..to], line, layout));
     let mut parts = parts.into_iter();
     let mut rows = parts.next().expect("one stretch at least");
     for part in parts {
@@ -249,11 +242,7 @@ fn read_input(bytes: &[u8], first_line: u64, layout: &Layout<'_>, n_parts: usize
 /// Reads the inputs. With `keep_id_values` false, the id column's values are
 /// kept only as the records' ids, not a second time as a column.
 fn read_inputs(options: &LinkCsvOptions, keep_id_values: bool) -> Result<(Dataset, Vec<String>), LinkCsvError> {
-    read_inputs_in(options, keep_id_values, n_cores())
-}
-
-fn n_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    read_inputs_in(options, keep_id_values, parallel::n_threads())
 }
 
 /// Reads the inputs, a large one in up to `n_parts` stretches side by side.
@@ -340,21 +329,7 @@ fn read_header(
 /// Records' indexes grouped by a hash of their id (computed on every core),
 /// each group in record order; groups of one are left out.
 fn groups_by_hash(dataset: &Dataset, hash: impl Fn(&str) -> u64 + Sync) -> Vec<Vec<u32>> {
-    let chunk = dataset.ids.len().div_ceil(n_cores()).max(1);
-    let mut keyed: Vec<(u64, u32)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = dataset
-            .ids
-            .chunks(chunk)
-            .enumerate()
-            .map(|(k, ids)| {
-                let hash = &hash;
-                scope.spawn(move || {
-                    ids.iter().enumerate().map(|(i, id)| (hash(id), (k * chunk + i) as u32)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a hashing thread did not panic")).collect()
-    });
+    let mut keyed: Vec<(u64, u32)> = parallel::map(&dataset.ids, |id| hash(id)).into_iter().zip(0..).collect();
     keyed.sort_unstable();
     keyed
         .chunk_by(|a, b| a.0 == b.0)

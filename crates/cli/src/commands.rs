@@ -85,12 +85,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             link(&store, &clock, &settings).await
         }
         Command::Link {
-            command: Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings, candidates }),
+            command:
+                Some(LinkCommand::Csv { inputs, id_column, out, clusters, threshold, settings, candidates, explain }),
             ..
         } => link_csv(
             inputs,
             id_column,
-            LinkCsvOutputs { pairs: out, clusters: clusters.as_deref(), candidates: candidates.clone() },
+            LinkCsvOutputs {
+                pairs: out,
+                clusters: clusters.as_deref(),
+                candidates: candidates.clone(),
+                explain: explain.clone(),
+            },
             *threshold,
             settings.clone(),
         ),
@@ -695,6 +701,7 @@ struct LinkCsvOutputs<'a> {
     pairs: &'a Path,
     clusters: Option<&'a Path>,
     candidates: Option<PathBuf>,
+    explain: Vec<(String, String)>,
 }
 
 fn link_csv(
@@ -704,7 +711,7 @@ fn link_csv(
     threshold: f64,
     settings: Option<PathBuf>,
 ) -> Result<()> {
-    let LinkCsvOutputs { pairs: out, clusters, candidates } = outputs;
+    let LinkCsvOutputs { pairs: out, clusters, candidates, explain } = outputs;
     if inputs.len() > 2 {
         bail!("give one --input to deduplicate or two to link, not {}", inputs.len());
     }
@@ -717,6 +724,7 @@ fn link_csv(
         threshold,
         settings,
         candidates,
+        explain,
     };
     let report = byname_service::link_csv::link_csv(&options, out, clusters)?;
     for warning in &report.warnings {
@@ -760,6 +768,10 @@ fn link_csv(
             let (m, u) = (comparison.m[level], comparison.u[level]);
             println!("    {label:<36} m {m:.4}  u {u:.6}  weight {:+.2}", (m / u).log2());
         }
+    }
+    for (left, right, explanation) in &report.explanations {
+        println!("why {left} and {right} score as they do:");
+        print!("{}", explanation.text());
     }
     println!(
         "{} pairs at or above {threshold} written to {}; {} clusters",

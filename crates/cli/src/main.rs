@@ -349,6 +349,10 @@ enum LinkCommand {
         /// Also write every candidate pair blocking kept (left_id,right_id), to measure blocking recall.
         #[arg(long)]
         candidates: Option<PathBuf>,
+        /// Print why two records score as they do (LEFT_ID,RIGHT_ID: the prior, each comparison's
+        /// level and weight, the total), whether or not blocking paired them; may be repeated.
+        #[arg(long = "explain", value_name = "LEFT_ID,RIGHT_ID", value_parser = parse_id_pair)]
+        explain: Vec<(String, String)>,
     },
     /// Why two stored records score as they do: the prior, each comparison's level and weight,
     /// the total (as text, or JSON with --json). Written to the audit log.
@@ -476,5 +480,15 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `LEFT_ID,RIGHT_ID` for `link csv --explain`.
+fn parse_id_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once(',') {
+        Some((left, right)) if !left.is_empty() && !right.is_empty() && !right.contains(',') => {
+            Ok((left.to_owned(), right.to_owned()))
+        }
+        _ => Err(format!("expected two record ids separated by a comma (LEFT_ID,RIGHT_ID), not {text:?}")),
     }
 }

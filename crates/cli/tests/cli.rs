@@ -233,6 +233,37 @@ fn link_csv_finds_duplicates_and_explains_bad_input() {
 
     let one = link(&write("one.csv", "rec_id,given_name\nx1,Ann\n"));
     assert!(one.status.success(), "{}", stderr(&one));
+
+    // Why two records score as they do, whether or not blocking paired them.
+    let explain = |pairs: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_byname"));
+        command.args(["link", "csv", "--id-column", "rec_id", "--input"]).arg(dir.path().join("people.csv"));
+        command.arg("--out").arg(dir.path().join("pairs.csv"));
+        for pair in pairs {
+            command.args(["--explain", pair]);
+        }
+        command.output().unwrap()
+    };
+    let output = explain(&["r1,r2", "r1,r7"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let first = stdout.split("why r1 and r2 score as they do:\n").nth(1).expect("r1 and r2 explained");
+    assert!(first.contains("given_name") && first.contains("\"Stefan\" vs \"Ștefan\""), "{stdout}");
+    assert!(first.contains("date_of_birth") && first.contains("exact"), "{stdout}");
+    let total = first.lines().find(|l| l.starts_with("total")).expect("a total");
+    let probability: f64 = total.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(probability > 0.9, "{total}");
+    let second = stdout.split("why r1 and r7 score as they do:\n").nth(1).expect("r1 and r7 explained");
+    let total = second.lines().find(|l| l.starts_with("total")).expect("a total");
+    assert!(total.rsplit(' ').next().unwrap().parse::<f64>().unwrap() < 0.01, "{total}");
+    let unknown = explain(&["r1,zz"]);
+    assert!(
+        !unknown.status.success() && stderr(&unknown).contains("--explain r1,zz: no record has the id \"zz\""),
+        "{}",
+        stderr(&unknown)
+    );
+    let malformed = explain(&["r1"]);
+    assert!(!malformed.status.success() && stderr(&malformed).contains("LEFT_ID,RIGHT_ID"), "{}", stderr(&malformed));
 }
 
 /// Finds Chromium for the print test; under CI=true it must be there (`.ci/run` installs it).

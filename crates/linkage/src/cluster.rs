@@ -80,6 +80,35 @@ impl Members {
     }
 }
 
+/// Where each pair is among pairs sorted by first and second record: looked
+/// up among the few pairs of its first record, as a search of all pairs
+/// would wait on memory at every step.
+pub(crate) struct PairIndex {
+    first_of: Vec<usize>,
+}
+
+impl PairIndex {
+    /// `None` when the pairs are not sorted.
+    pub(crate) fn new(n_records: usize, pairs: &[ScoredPair]) -> Option<Self> {
+        pairs.is_sorted_by_key(|p| (p.left, p.right)).then(|| {
+            let mut first_of = vec![0usize; n_records + 1];
+            for pair in pairs {
+                first_of[pair.left as usize + 1] += 1;
+            }
+            for r in 0..n_records {
+                first_of[r + 1] += first_of[r];
+            }
+            Self { first_of }
+        })
+    }
+
+    /// The position of the pair `left`-`right` (`left` below `right`) among `pairs`.
+    pub(crate) fn position(&self, pairs: &[ScoredPair], left: u32, right: u32) -> Option<usize> {
+        let (start, end) = (self.first_of[left as usize], self.first_of[left as usize + 1]);
+        pairs[start..end].binary_search_by_key(&right, |p| p.right).ok().map(|i| start + i)
+    }
+}
+
 /// Why two records above the threshold did not end in one cluster.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RefusedMerge {
@@ -122,25 +151,12 @@ pub fn cluster(
         }
         i
     }
-    // The guard's pairs were mostly scored already: looked up (the pairs come
-    // sorted from scoring) rather than compared again, among the few pairs of
-    // their first record: a search of all pairs would wait on memory at
-    // every step.
-    let first_of: Option<Vec<usize>> = pairs.is_sorted_by_key(|p| (p.left, p.right)).then(|| {
-        let mut first_of = vec![0usize; n_records + 1];
-        for pair in pairs {
-            first_of[pair.left as usize + 1] += 1;
-        }
-        for r in 0..n_records {
-            first_of[r + 1] += first_of[r];
-        }
-        first_of
-    });
+    // The guard's pairs were mostly scored already: looked up rather than
+    // compared again.
+    let index = PairIndex::new(n_records, pairs);
     let scored_weight = |a: u32, b: u32| -> Option<f64> {
-        let (left, right) = (a.min(b) as usize, a.max(b));
-        let first_of = first_of.as_ref()?;
-        let of_left = &pairs[first_of[left]..first_of[left + 1]];
-        of_left.binary_search_by_key(&right, |p| p.right).ok().map(|i| of_left[i].weight)
+        let index = index.as_ref()?;
+        index.position(pairs, a.min(b), a.max(b)).map(|i| pairs[i].weight)
     };
     let reaches = Reaches::new(threshold);
     let mut order: Vec<&ScoredPair> = pairs.iter().filter(|p| reaches.pair(p)).collect();

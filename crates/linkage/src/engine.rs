@@ -4,6 +4,7 @@
 use crate::blocking::{self, BlockingRule, FastMap, hash_str, unpack};
 use crate::cluster::{Clusters, ScoredPair, cluster};
 use crate::comparison::{BUSY, Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
+use crate::group::Groups;
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
 use hashbrown::HashTable;
 
@@ -781,6 +782,19 @@ pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
     scored
 }
 
+/// Weighs each pair in a small group of linked records in its group (see
+/// `group`): the pairs' probabilities then agree with one another as being
+/// one person must. Pairs of a group that blocking did not pair are compared
+/// too. Clustering keeps to the pairs' own weights and its guard.
+pub fn weigh_groups(data: &PreparedData, model: &Model, scored: &[ScoredPair]) -> Groups {
+    crate::group::weigh_in_groups(
+        data.len(),
+        scored,
+        |a, b| model.weight(data.pattern(a, b), a, b),
+        |a, b| !data.link_only || data.sources[a as usize] != data.sources[b as usize],
+    )
+}
+
 /// Below this match probability, two records in clusters about to merge stop
 /// the merge (when their weight is further below zero than the joining
 /// pair's is above it; see `cluster::cluster`).
@@ -801,6 +815,9 @@ pub struct Explanation {
     pub terms: Vec<(String, &'static str, String, String, Term)>,
     pub weight: f64,
     pub probability: f64,
+    /// Where the two records are in a group with others: the others' ids and
+    /// how much the group moves the pair's weight (`weight` includes it).
+    pub group: Option<(Vec<String>, f64)>,
 }
 
 pub fn explain(
@@ -829,10 +846,20 @@ pub fn explain(
         terms,
         weight,
         probability: probability(weight),
+        group: None,
     }
 }
 
 impl Explanation {
+    /// The explanation of a pair in a group (`group`) with other records, whose
+    /// weight in the group is `group_weight`.
+    pub fn in_group(mut self, others: Vec<String>, group_weight: f64) -> Self {
+        self.group = Some((others, group_weight - self.weight));
+        self.weight = group_weight;
+        self.probability = probability(group_weight);
+        self
+    }
+
     /// A waterfall in plain text: the prior, each comparison, the total.
     pub fn text(&self) -> String {
         let lines: Vec<WaterfallLine<'_>> = self
@@ -849,7 +876,17 @@ impl Explanation {
                 term_frequency_adjustment: term.term_frequency_adjustment,
             })
             .collect();
-        waterfall_text(self.prior, self.prior_weight, &lines, self.weight, self.probability)
+        let text = waterfall_text(self.prior, self.prior_weight, &lines, self.weight, self.probability);
+        let Some((others, shift)) = &self.group else { return text };
+        // The group's line goes before the total.
+        let (terms, total) = text.trim_end().rsplit_once('\n').unwrap_or(("", text.as_str()));
+        format!(
+            "{terms}\n{:<28} {:>8}   in a group with {}: the ways of splitting the group into persons, weighed, that keep these two together; running {:+.2}\n{total}\n",
+            "records linked to both",
+            format!("{shift:+.2}"),
+            others.join(", "),
+            self.weight
+        )
     }
 }
 

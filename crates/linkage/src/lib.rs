@@ -4,8 +4,10 @@
 //! a seed. It holds the certain rules (`certain`), used before any model
 //! exists, and the probabilistic engine: comparisons of prepared columns
 //! (`comparison`), blocking (`blocking`), a Fellegi-Sunter model trained by
-//! random sampling and expectation maximisation (`model`), clustering with a
-//! guard against chains (`cluster`) and explanations of every score.
+//! random sampling and expectation maximisation (`model`), each
+//! pair's probability weighed with the records both are linked with
+//! (`group`), clustering with a guard against chains (`cluster`) and
+//! explanations of every score.
 
 pub mod certain;
 
@@ -14,6 +16,7 @@ pub mod blocking;
 pub mod cluster;
 pub mod comparison;
 pub mod engine;
+pub mod group;
 pub mod infer;
 pub mod model;
 mod nicknames;

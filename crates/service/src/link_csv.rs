@@ -7,6 +7,7 @@
 use byname_linkage::blocking::{BlockingRule, KeyPart};
 use byname_linkage::comparison::Kind;
 use byname_linkage::engine::{self, Dataset};
+use byname_linkage::group::Groups;
 use byname_linkage::infer::{infer_comparisons, own_name};
 use byname_linkage::model::{ComparisonSpec, Model};
 use byname_linkage::parallel;
@@ -26,6 +27,8 @@ pub enum LinkCsvError {
     Engine(#[from] engine::EngineError),
     #[error("{path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("--explain {left},{right}: {message}")]
+    Explain { left: String, right: String, message: String },
 }
 
 /// The settings file (`--settings link.toml`); every part optional.
@@ -71,6 +74,9 @@ pub struct LinkCsvOptions {
     /// Where to write every candidate pair after blocking (`left_id,right_id`),
     /// to measure how many true pairs blocking keeps.
     pub candidates: Option<PathBuf>,
+    /// Pairs of ids whose score to explain (the prior, each comparison's level and
+    /// weight, the total), whether or not blocking made them candidates.
+    pub explain: Vec<(String, String)>,
 }
 
 pub struct LinkCsvReport {
@@ -85,6 +91,8 @@ pub struct LinkCsvReport {
     pub model: Option<Model>,
     pub n_pairs_above_threshold: usize,
     pub n_clusters: usize,
+    /// The waterfall of each pair asked for with `explain`, in the order asked.
+    pub explanations: Vec<(String, String, engine::Explanation)>,
     pub timings: Vec<(&'static str, f64)>,
 }
 
@@ -444,6 +452,7 @@ pub fn link_csv(
             model: None,
             n_pairs_above_threshold: 0,
             n_clusters: dataset.ids.len(),
+            explanations: Vec::new(),
             timings,
         });
     }
@@ -528,11 +537,16 @@ pub fn link_csv(
     let threshold = settings.threshold.unwrap_or(options.threshold);
     let scored = engine::score(&blocked, &model);
     timings.push(("score", step.elapsed().as_secs_f64()));
+    let step = Instant::now();
+    let groups = engine::weigh_groups(&data, &model, &scored);
+    timings.push(("weigh groups", step.elapsed().as_secs_f64()));
+    let explanations = explain_pairs(&dataset, &columns, &data, &model, (&scored, &groups), &options.explain)?;
 
     // The pairs are written while the records are clustered: writing them needs only the scores.
     let step = Instant::now();
     let (clusters, n_above) = std::thread::scope(|scope| {
-        let pairs_written = scope.spawn(|| write_pairs(&dataset, &scored, threshold, pairs_out));
+        // Each pair as weighed in its group, where it is in one.
+        let pairs_written = scope.spawn(|| write_pairs(&dataset, groups.weighed(&scored), threshold, pairs_out));
         let clusters = engine::clusters(&data, &model, &scored, threshold);
         let clusters_written = clusters_out.map(|path| write_clusters(&dataset, &clusters.cluster_of, path));
         let n_above = pairs_written.join().expect("the pairs' writer did not panic");
@@ -555,16 +569,64 @@ pub fn link_csv(
         model: Some(model),
         n_pairs_above_threshold: n_above,
         n_clusters,
+        explanations,
         timings,
     };
     // A million records' data take a few tenths of a second to give back,
     // piece by piece: that happens on a thread of its own, so the report is
     // not kept waiting (and a process that ends with it leaves it to the
     // operating system).
-    std::thread::spawn(move || drop((dataset, data, blocked, scored, clusters)));
+    std::thread::spawn(move || drop((dataset, data, blocked, scored, clusters, groups)));
     let mut report = report;
     report.timings.push(("total", started.elapsed().as_secs_f64()));
     Ok(report)
+}
+
+/// The waterfall of each pair of ids asked for, with the group they are in
+/// (`scored` holds the pairs' weights in their groups); an id not in the
+/// inputs is an error naming it.
+fn explain_pairs(
+    dataset: &Dataset,
+    columns: &[usize],
+    data: &engine::PreparedData,
+    model: &Model,
+    (scored, groups): (&[byname_linkage::cluster::ScoredPair], &Groups),
+    asked: &[(String, String)],
+) -> Result<Vec<(String, String, engine::Explanation)>, LinkCsvError> {
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let record: std::collections::HashMap<&str, u32> =
+        dataset.ids.iter().enumerate().map(|(r, id)| (id.as_str(), r as u32)).collect();
+    asked
+        .iter()
+        .map(|(left, right)| {
+            let find = |id: &str| {
+                record.get(id).copied().ok_or_else(|| LinkCsvError::Explain {
+                    left: left.clone(),
+                    right: right.clone(),
+                    message: format!("no record has the id {id:?}"),
+                })
+            };
+            let (a, b) = (find(left)?, find(right)?);
+            if a == b {
+                return Err(LinkCsvError::Explain {
+                    left: left.clone(),
+                    right: right.clone(),
+                    message: "a record is not compared with itself".into(),
+                });
+            }
+            let explanation = engine::explain(dataset, columns, data, model, a, b);
+            let explanation = match (groups.of(a), groups.weight(scored, a, b)) {
+                (Some(members), Some(weight)) => {
+                    let others = members.iter().filter(|&&m| m != a && m != b);
+                    explanation.in_group(others.map(|&m| dataset.ids[m as usize].clone()).collect(), weight)
+                }
+                _ => explanation,
+            };
+            Ok((left.clone(), right.clone(), explanation))
+        })
+        .collect()
 }
 
 /// Writes every candidate pair, `left_id,right_id`.
@@ -591,7 +653,7 @@ fn write_outputs(
     // The two files are written side by side, one core each.
     std::thread::scope(|scope| {
         let clusters = clusters_out.map(|path| scope.spawn(move || write_clusters(dataset, cluster_of, path)));
-        let n_above = write_pairs(dataset, scored, threshold, pairs_out)?;
+        let n_above = write_pairs(dataset, scored.iter().copied(), threshold, pairs_out)?;
         if let Some(clusters) = clusters {
             clusters.join().expect("the clusters' writer did not panic")?;
         }
@@ -607,7 +669,7 @@ fn write_failed(path: &Path) -> impl Fn(csv::Error) -> LinkCsvError + use<> {
 /// Writes the pairs at or above the threshold; returns how many there are.
 fn write_pairs(
     dataset: &Dataset,
-    scored: &[byname_linkage::cluster::ScoredPair],
+    pairs: impl Iterator<Item = byname_linkage::cluster::ScoredPair>,
     threshold: f64,
     path: &Path,
 ) -> Result<usize, LinkCsvError> {
@@ -616,7 +678,7 @@ fn write_pairs(
     let mut n_above = 0;
     let reaches = byname_linkage::cluster::Reaches::new(threshold);
     let (mut probability, mut weight) = (String::new(), String::new());
-    for pair in scored.iter().filter(|p| reaches.pair(p)) {
+    for pair in pairs.filter(|p| reaches.pair(p)) {
         n_above += 1;
         fixed(&mut probability, pair.probability(), 6);
         fixed(&mut weight, pair.weight, 4);
@@ -701,6 +763,7 @@ mod tests {
             threshold: 0.5,
             settings: None,
             candidates: None,
+            explain: Vec::new(),
         };
         read_inputs_in(&options, false, n_parts)
     }
@@ -776,6 +839,7 @@ mod tests {
             threshold: 0.5,
             settings: None,
             candidates: None,
+            explain: Vec::new(),
         };
         let error = error_of(read_inputs_in(&options("missing.csv"), false, 2));
         assert!(error.ends_with("first.csv:3: duplicate rec_id \"a1\", first seen on line 2"), "{error}");

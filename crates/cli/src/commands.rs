@@ -769,6 +769,14 @@ fn link_csv(
             println!("    {label:<36} m {m:.4}  u {u:.6}  weight {:+.2}", (m / u).log2());
         }
     }
+    println!(
+        "groups: {} weighed ({} to {} records, pairs at {} or more); {} records in larger groups keep their pairs' own probabilities",
+        report.n_groups,
+        3,
+        byname_service::link_csv::MAX_GROUP,
+        byname_service::link_csv::GROUP_FLOOR,
+        report.n_in_larger_groups
+    );
     for (left, right, explanation) in &report.explanations {
         println!("why {left} and {right} score as they do:");
         print!("{}", explanation.text());

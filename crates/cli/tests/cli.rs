@@ -247,6 +247,7 @@ fn link_csv_finds_duplicates_and_explains_bad_input() {
     let output = explain(&["r1,r2", "r1,r7"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("groups: ") && stdout.contains("records in larger groups"), "{stdout}");
     let first = stdout.split("why r1 and r2 score as they do:\n").nth(1).expect("r1 and r2 explained");
     assert!(first.contains("given_name") && first.contains("\"Stefan\" vs \"Ștefan\""), "{stdout}");
     assert!(first.contains("date_of_birth") && first.contains("exact"), "{stdout}");

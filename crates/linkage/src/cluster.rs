@@ -80,6 +80,15 @@ impl Members {
     }
 }
 
+/// The root of `i`'s set in a union-find forest, halving the path on the way.
+pub(crate) fn find(parent: &mut [u32], mut i: u32) -> u32 {
+    while parent[i as usize] != i {
+        parent[i as usize] = parent[parent[i as usize] as usize];
+        i = parent[i as usize];
+    }
+    i
+}
+
 /// Where each pair is among pairs sorted by first and second record: looked
 /// up among the few pairs of its first record, as a search of all pairs
 /// would wait on memory at every step.
@@ -144,13 +153,6 @@ pub fn cluster(
     // to `last` of its root: joining two is two writes, and a million records
     // do not need a million small vectors.
     let mut members = Members::new(n_records);
-    fn find(parent: &mut [u32], mut i: u32) -> u32 {
-        while parent[i as usize] != i {
-            parent[i as usize] = parent[parent[i as usize] as usize];
-            i = parent[i as usize];
-        }
-        i
-    }
     // The guard's pairs were mostly scored already: looked up rather than
     // compared again.
     let index = PairIndex::new(n_records, pairs);

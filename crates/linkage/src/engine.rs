@@ -882,7 +882,7 @@ impl Explanation {
         let (terms, total) = text.trim_end().rsplit_once('\n').unwrap_or(("", text.as_str()));
         format!(
             "{terms}\n{:<28} {:>8}   in a group with {}: the ways of splitting the group into persons, weighed, that keep these two together; running {:+.2}\n{total}\n",
-            "records linked to both",
+            "the group's other records",
             format!("{shift:+.2}"),
             others.join(", "),
             self.weight
@@ -939,6 +939,30 @@ pub fn waterfall_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_in_a_group_is_explained_with_the_group_s_line_before_its_total() {
+        let term = Term { comparison: 0, level: 1, m: 0.9, u: 0.01, weight: 6.49, term_frequency_adjustment: 0.0 };
+        let own = Explanation {
+            prior: 0.001,
+            prior_weight: -9.97,
+            terms: vec![("surname".into(), "exact", "Popescu".into(), "Popescu".into(), term)],
+            weight: -3.48,
+            probability: probability(-3.48),
+            group: None,
+        };
+        let text = own.clone().text();
+        assert!(!text.contains("group"), "{text}");
+        let grouped = own.in_group(vec!["r7".into(), "r9".into()], 4.52);
+        assert!((grouped.probability - probability(4.52)).abs() < 1e-12);
+        let text = grouped.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(lines[1].starts_with("surname") && lines[1].contains("running -3.48"), "{text}");
+        assert!(lines[2].starts_with("the group's other records") && lines[2].contains("+8.00"), "{text}");
+        assert!(lines[2].contains("in a group with r7, r9") && lines[2].contains("running +4.52"), "{text}");
+        assert!(lines[3].starts_with("total") && lines[3].contains("+4.52"), "{text}");
+    }
 
     #[test]
     fn a_stay_that_many_began_the_same_night_counts_less_than_one_nobody_else_had() {

@@ -1,20 +1,21 @@
-//! A pair's probability given the other records both are linked with.
+//! A pair's probability given the other records of its group.
 //!
 //! Scored one at a time, pairs can contradict each other: A is like B and B
 //! is like C, yet A is unlike C. Being one person is transitive, so the three
 //! cannot all be right. Here the records that pairs at or above
-//! [`GROUP_FLOOR`] join into a small group are split into persons every way
-//! there is; each way is weighed by 2 to the sum of the match weights of the
-//! pairs it puts together (each pair's odds, as the model gives them), and a
-//! pair's probability becomes the weighed share of the ways that keep its two
-//! records together. So a third record that is clearly both A's and C's
-//! person lifts A–C, and a record that resembles two namesakes who are
-//! clearly not one person counts for less with each of them.
+//! [`GROUP_FLOOR`] join, directly or through one another, into a small group
+//! are split into persons every way there is; each way is weighed by 2 to the
+//! sum of the match weights of the pairs it puts together (each pair's odds,
+//! as the model gives them), and a pair's probability becomes the weighed
+//! share of the ways that keep its two records together. So a third record
+//! that is clearly both A's and C's person lifts A–C, and a record that
+//! resembles two namesakes who are clearly not one person counts for less
+//! with each of them. These are the probabilities `link csv` writes for its
+//! pairs; clustering keeps to the pairs' own weights.
 //!
-//! Written by hand: no crate weighs a group's set partitions by pair scores,
-//! and this is how byname decides who is who.
+//! Written by hand: no crate weighs a group's set partitions by pair scores.
 
-use crate::cluster::{PairIndex, ScoredPair};
+use crate::cluster::{PairIndex, ScoredPair, find};
 
 /// Pairs at or above this probability join their records into a group.
 /// Below it a pair is a stranger: any group it would join is dominated by
@@ -39,6 +40,8 @@ pub struct Groups {
     members: Vec<u32>,
     /// Records in groups larger than [`MAX_GROUP`], whose pairs keep their own weights.
     pub n_in_larger_groups: usize,
+    /// How many pairs the positions in `changed` are among.
+    n_pairs: usize,
     /// Scored pairs in a group: their position among the pairs and their
     /// weight in the group, in order of position.
     changed: Vec<(usize, f64)>,
@@ -69,8 +72,10 @@ impl Groups {
         &self.members[self.starts[g] as usize..self.starts[g + 1] as usize]
     }
 
-    /// The weight in its group of the pair `a`-`b`, when both are in one group.
+    /// The weight in its group of the pair `a`-`b`, when both are in one
+    /// group. `pairs` are the pairs the groups were found among.
     pub fn weight(&self, pairs: &[ScoredPair], a: u32, b: u32) -> Option<f64> {
+        debug_assert_eq!(pairs.len(), self.n_pairs, "the pairs the groups were found among");
         let key = (a.min(b), a.max(b));
         self.of(a).filter(|members| members.contains(&b))?;
         if let Ok(i) = self.added.binary_search_by_key(&key, |p| (p.left, p.right)) {
@@ -82,8 +87,10 @@ impl Groups {
     }
 
     /// Every pair, scored or added, with its weight in its group where it is
-    /// in one, in order of first and second record (as `pairs` are).
+    /// in one, in order of first and second record (as `pairs`, the pairs the
+    /// groups were found among, are).
     pub fn weighed<'a>(&'a self, pairs: &'a [ScoredPair]) -> impl Iterator<Item = ScoredPair> + 'a {
+        debug_assert_eq!(pairs.len(), self.n_pairs, "the pairs the groups were found among");
         let mut changed = self.changed.iter().peekable();
         let scored = pairs.iter().enumerate().map(move |(i, pair)| match changed.next_if(|&&(at, _)| at == i) {
             Some(&(_, weight)) => ScoredPair { weight, ..*pair },
@@ -116,7 +123,7 @@ impl<A: Iterator<Item = ScoredPair>, B: Iterator<Item = ScoredPair>> Iterator fo
 /// given their own weights `own[i * k + j]` (symmetric): `log2` of the
 /// weighed ways of splitting the group that keep `i` and `j` together over
 /// those that keep them apart. With two records it is their own weight.
-pub fn group_weights(k: usize, own: &[f64]) -> Vec<f64> {
+pub fn group_weights(k: usize, own: &[f64]) -> [f64; MAX_GROUP * MAX_GROUP] {
     assert!(k <= MAX_GROUP && own.len() == k * k, "a group of at most {MAX_GROUP} records, with a weight per pair");
     // Every split as a restricted growth string: record i goes into one of
     // the blocks the records before it opened, or opens the next. Each split
@@ -140,17 +147,20 @@ pub fn group_weights(k: usize, own: &[f64]) -> Vec<f64> {
             place(k, own, block, i + 1, n_blocks.max(b + 1), score + joined, splits);
         }
     }
-    let mut splits = Vec::new();
+    let mut splits = Vec::with_capacity(203);
     if k > 0 {
         place(k, own, &mut [0; MAX_GROUP], 1, 1, 0.0, &mut splits);
     }
     // Each split's weight 2^score, scaled by the best split's so that none
     // overflows; a split that vanishes beside the best would change nothing.
     let best = splits.iter().map(|&(score, _)| score).fold(f64::NEG_INFINITY, f64::max);
-    let (mut together, mut apart) = (vec![0.0; k * k], vec![0.0; k * k]);
+    const N: usize = MAX_GROUP * MAX_GROUP;
+    let (mut together, mut apart) = ([0.0; N], [0.0; N]);
     // The best split on each side, for a pair one of whose sides vanishes
-    // (scores more than 1,000 apart): then the best splits' difference is the weight.
-    let (mut best_together, mut best_apart) = (vec![f64::NEG_INFINITY; k * k], vec![f64::NEG_INFINITY; k * k]);
+    // (scores more than 1,000 apart): then the best splits' difference is the
+    // weight, within log2 of the number of splits, at a probability of 0 or 1
+    // either way.
+    let (mut best_together, mut best_apart) = ([f64::NEG_INFINITY; N], [f64::NEG_INFINITY; N]);
     for (score, block) in &splits {
         let z = (score - best).exp2();
         for a in 0..k {
@@ -165,7 +175,7 @@ pub fn group_weights(k: usize, own: &[f64]) -> Vec<f64> {
             }
         }
     }
-    let mut weights = vec![0.0; k * k];
+    let mut weights = [0.0; N];
     for a in 0..k {
         for b in a + 1..k {
             let i = a * k + b;
@@ -188,6 +198,9 @@ pub fn group_weights(k: usize, own: &[f64]) -> Vec<f64> {
 /// blocking did not make are weighed with `weight_of` and added, where
 /// `may_pair` allows them (not two records of one file when linking two).
 /// `pairs` are left as they are: see [`Groups::weighed`].
+///
+/// # Panics
+/// When `pairs` are not sorted so.
 pub fn weigh_in_groups(
     n_records: usize,
     pairs: &[ScoredPair],
@@ -196,13 +209,6 @@ pub fn weigh_in_groups(
 ) -> Groups {
     let floor = (GROUP_FLOOR / (1.0 - GROUP_FLOOR)).log2();
     let mut parent: Vec<u32> = (0..n_records as u32).collect();
-    fn find(parent: &mut [u32], mut i: u32) -> u32 {
-        while parent[i as usize] != i {
-            parent[i as usize] = parent[parent[i as usize] as usize];
-            i = parent[i as usize];
-        }
-        i
-    }
     for pair in pairs.iter().filter(|p| p.weight >= floor) {
         let (a, b) = (find(&mut parent, pair.left), find(&mut parent, pair.right));
         if a != b {
@@ -215,7 +221,7 @@ pub fn weigh_in_groups(
     for &r in &root {
         size[r as usize] += 1;
     }
-    let mut groups = Groups { of_record: vec![Groups::NONE; n_records], ..Groups::default() };
+    let mut groups = Groups { of_record: vec![Groups::NONE; n_records], n_pairs: pairs.len(), ..Groups::default() };
     // Groups numbered in the order of their smallest record, members in record order.
     let mut group_of_root = vec![Groups::NONE; n_records];
     let mut counts: Vec<u32> = Vec::new();
@@ -252,24 +258,23 @@ pub fn weigh_in_groups(
     }
 
     let index = PairIndex::new(n_records, pairs).expect("pairs sorted by first and second record");
-    let found = pairs;
     let group_ids: Vec<usize> = (0..groups.len()).collect();
     // Each group's pairs: (position among the pairs, or none for a pair blocking did not
     // make), the pair with its group weight.
     let weighed: Vec<Vec<(Option<usize>, ScoredPair)>> = crate::parallel::map(&group_ids, |&g| {
         let members = groups.members(g);
         let k = members.len();
-        let mut own = vec![0.0; k * k];
-        let mut position = vec![None; k * k];
+        let mut own = [0.0; MAX_GROUP * MAX_GROUP];
+        let mut position = [None; MAX_GROUP * MAX_GROUP];
         for a in 0..k {
             for b in a + 1..k {
                 let (left, right) = (members[a], members[b]);
-                let at = index.position(found, left, right);
-                let weight = at.map_or_else(|| weight_of(left, right), |i| found[i].weight);
+                let at = index.position(pairs, left, right);
+                let weight = at.map_or_else(|| weight_of(left, right), |i| pairs[i].weight);
                 (own[a * k + b], own[b * k + a], position[a * k + b]) = (weight, weight, at);
             }
         }
-        let weights = group_weights(k, &own);
+        let weights = group_weights(k, &own[..k * k]);
         let mut out = Vec::with_capacity(k * (k - 1) / 2);
         for a in 0..k {
             for b in a + 1..k {
@@ -438,6 +443,8 @@ mod tests {
         let pairs =
             vec![ScoredPair { left: 0, right: 1, weight: 10.0 }, ScoredPair { left: 1, right: 2, weight: 10.0 }];
         let groups = weigh_in_groups(3, &pairs, |_, _| -4.0, |a, b| (a == 1) != (b == 1));
-        assert_eq!(groups.weighed(&pairs).count(), 2);
+        let weighed: Vec<ScoredPair> = groups.weighed(&pairs).collect();
+        assert_eq!(weighed.len(), 2, "0-2 is not added: {weighed:?}");
+        assert!(weighed.iter().all(|p| p.weight < 10.0), "the pairs weighed with 0-2 in the group: {weighed:?}");
     }
 }

@@ -5,7 +5,7 @@
 //! exists, and the probabilistic engine: comparisons of prepared columns
 //! (`comparison`), blocking (`blocking`), a Fellegi-Sunter model trained by
 //! random sampling and expectation maximisation (`model`), each
-//! pair's probability weighed with the records both are linked with
+//! pair's probability weighed with the other records of its group
 //! (`group`), clustering with a guard against chains (`cluster`) and
 //! explanations of every score.
 

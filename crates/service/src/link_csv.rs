@@ -8,6 +8,7 @@ use byname_linkage::blocking::{BlockingRule, KeyPart};
 use byname_linkage::comparison::Kind;
 use byname_linkage::engine::{self, Dataset};
 use byname_linkage::group::Groups;
+pub use byname_linkage::group::{GROUP_FLOOR, MAX_GROUP};
 use byname_linkage::infer::{infer_comparisons, own_name};
 use byname_linkage::model::{ComparisonSpec, Model};
 use byname_linkage::parallel;
@@ -93,6 +94,10 @@ pub struct LinkCsvReport {
     pub n_clusters: usize,
     /// The waterfall of each pair asked for with `explain`, in the order asked.
     pub explanations: Vec<(String, String, engine::Explanation)>,
+    /// Groups whose pairs were weighed together, and the records in groups
+    /// too large to weigh (their pairs keep their own weights).
+    pub n_groups: usize,
+    pub n_in_larger_groups: usize,
     pub timings: Vec<(&'static str, f64)>,
 }
 
@@ -437,6 +442,8 @@ pub fn link_csv(
     let compares_id = settings.comparison.iter().any(|c| c.column == options.id_column);
     let (dataset, warnings) = read_inputs(options, compares_id)?;
     timings.push(("read", started.elapsed().as_secs_f64()));
+    // Ids to explain are checked before the work, so a mistyped one costs nothing.
+    let explain = records_to_explain(&dataset, &options.explain)?;
     let link_only = options.inputs.len() > 1;
     if dataset.ids.len() < 2 {
         // Nothing to pair: every record is its own cluster.
@@ -453,6 +460,8 @@ pub fn link_csv(
             n_pairs_above_threshold: 0,
             n_clusters: dataset.ids.len(),
             explanations: Vec::new(),
+            n_groups: 0,
+            n_in_larger_groups: 0,
             timings,
         });
     }
@@ -540,7 +549,7 @@ pub fn link_csv(
     let step = Instant::now();
     let groups = engine::weigh_groups(&data, &model, &scored);
     timings.push(("weigh groups", step.elapsed().as_secs_f64()));
-    let explanations = explain_pairs(&dataset, &columns, &data, &model, (&scored, &groups), &options.explain)?;
+    let explanations = explain_pairs(&dataset, &columns, &data, &model, (&scored, &groups), &explain);
 
     // The pairs are written while the records are clustered: writing them needs only the scores.
     let step = Instant::now();
@@ -570,6 +579,8 @@ pub fn link_csv(
         n_pairs_above_threshold: n_above,
         n_clusters,
         explanations,
+        n_groups: groups.len(),
+        n_in_larger_groups: groups.n_in_larger_groups,
         timings,
     };
     // A million records' data take a few tenths of a second to give back,
@@ -582,17 +593,12 @@ pub fn link_csv(
     Ok(report)
 }
 
-/// The waterfall of each pair of ids asked for, with the group they are in
-/// (`scored` holds the pairs' weights in their groups); an id not in the
-/// inputs is an error naming it.
-fn explain_pairs(
+/// The two records of each pair of ids asked for, in the order asked; an id
+/// not in the inputs, or a record paired with itself, is an error naming them.
+fn records_to_explain(
     dataset: &Dataset,
-    columns: &[usize],
-    data: &engine::PreparedData,
-    model: &Model,
-    (scored, groups): (&[byname_linkage::cluster::ScoredPair], &Groups),
     asked: &[(String, String)],
-) -> Result<Vec<(String, String, engine::Explanation)>, LinkCsvError> {
+) -> Result<Vec<(String, String, u32, u32)>, LinkCsvError> {
     if asked.is_empty() {
         return Ok(Vec::new());
     }
@@ -601,21 +607,31 @@ fn explain_pairs(
     asked
         .iter()
         .map(|(left, right)| {
-            let find = |id: &str| {
-                record.get(id).copied().ok_or_else(|| LinkCsvError::Explain {
-                    left: left.clone(),
-                    right: right.clone(),
-                    message: format!("no record has the id {id:?}"),
-                })
-            };
+            let error = |message: String| LinkCsvError::Explain { left: left.clone(), right: right.clone(), message };
+            let find = |id: &str| record.get(id).copied().ok_or_else(|| error(format!("no record has the id {id:?}")));
             let (a, b) = (find(left)?, find(right)?);
             if a == b {
-                return Err(LinkCsvError::Explain {
-                    left: left.clone(),
-                    right: right.clone(),
-                    message: "a record is not compared with itself".into(),
-                });
+                return Err(error("a record is not compared with itself".into()));
             }
+            Ok((left.clone(), right.clone(), a, b))
+        })
+        .collect()
+}
+
+/// The waterfall of each pair asked for, with its group's line where the two
+/// are in one (`scored` are the pairs the groups were found among).
+fn explain_pairs(
+    dataset: &Dataset,
+    columns: &[usize],
+    data: &engine::PreparedData,
+    model: &Model,
+    (scored, groups): (&[byname_linkage::cluster::ScoredPair], &Groups),
+    asked: &[(String, String, u32, u32)],
+) -> Vec<(String, String, engine::Explanation)> {
+    asked
+        .iter()
+        .map(|(left, right, a, b)| {
+            let (a, b) = (*a, *b);
             let explanation = engine::explain(dataset, columns, data, model, a, b);
             let explanation = match (groups.of(a), groups.weight(scored, a, b)) {
                 (Some(members), Some(weight)) => {
@@ -624,7 +640,7 @@ fn explain_pairs(
                 }
                 _ => explanation,
             };
-            Ok((left.clone(), right.clone(), explanation))
+            (left.clone(), right.clone(), explanation)
         })
         .collect()
 }

@@ -91,14 +91,16 @@ pub(crate) fn find(parent: &mut [u32], mut i: u32) -> u32 {
 
 /// Where each pair is among pairs sorted by first and second record: looked
 /// up among the few pairs of its first record, as a search of all pairs
-/// would wait on memory at every step.
-pub(crate) struct PairIndex {
+/// would wait on memory at every step. Made once for the scored pairs, and
+/// used by the groups and by clustering.
+pub struct PairIndex {
     first_of: Vec<usize>,
+    n_pairs: usize,
 }
 
 impl PairIndex {
-    /// `None` when the pairs are not sorted.
-    pub(crate) fn new(n_records: usize, pairs: &[ScoredPair]) -> Option<Self> {
+    /// The index of `pairs`; `None` when they are not sorted.
+    pub fn new(n_records: usize, pairs: &[ScoredPair]) -> Option<Self> {
         pairs.is_sorted_by_key(|p| (p.left, p.right)).then(|| {
             let mut first_of = vec![0usize; n_records + 1];
             for pair in pairs {
@@ -107,12 +109,14 @@ impl PairIndex {
             for r in 0..n_records {
                 first_of[r + 1] += first_of[r];
             }
-            Self { first_of }
+            Self { first_of, n_pairs: pairs.len() }
         })
     }
 
-    /// The position of the pair `left`-`right` (`left` below `right`) among `pairs`.
-    pub(crate) fn position(&self, pairs: &[ScoredPair], left: u32, right: u32) -> Option<usize> {
+    /// The position of the pair `left`-`right` (`left` below `right`) among
+    /// `pairs`, the pairs the index was made of.
+    pub fn position(&self, pairs: &[ScoredPair], left: u32, right: u32) -> Option<usize> {
+        debug_assert_eq!(pairs.len(), self.n_pairs, "the pairs the index was made of");
         let (start, end) = (self.first_of[left as usize], self.first_of[left as usize + 1]);
         pairs[start..end].binary_search_by_key(&right, |p| p.right).ok().map(|i| start + i)
     }
@@ -143,6 +147,7 @@ pub struct Clusters {
 pub fn cluster(
     n_records: usize,
     pairs: &[ScoredPair],
+    index: Option<&PairIndex>,
     threshold: f64,
     guard_probability: f64,
     model: &Model,
@@ -154,10 +159,11 @@ pub fn cluster(
     // do not need a million small vectors.
     let mut members = Members::new(n_records);
     // The guard's pairs were mostly scored already: looked up rather than
-    // compared again.
-    let index = PairIndex::new(n_records, pairs);
+    // compared again (in the index given, or one made here).
+    let made = if index.is_none() { PairIndex::new(n_records, pairs) } else { None };
+    let index = index.or(made.as_ref());
     let scored_weight = |a: u32, b: u32| -> Option<f64> {
-        let index = index.as_ref()?;
+        let index = index?;
         index.position(pairs, a.min(b), a.max(b)).map(|i| pairs[i].weight)
     };
     let reaches = Reaches::new(threshold);

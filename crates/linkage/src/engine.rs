@@ -2,7 +2,7 @@
 //! prepare the values, block, train, score, cluster, explain.
 
 use crate::blocking::{self, BlockingRule, FastMap, hash_str, unpack};
-use crate::cluster::{Clusters, ScoredPair, cluster};
+use crate::cluster::{Clusters, PairIndex, ScoredPair, cluster};
 use crate::comparison::{BUSY, Kind, Prepared, close, compare, compare_present, prepare, prepare_names};
 use crate::group::Groups;
 use crate::model::{self, ComparisonSpec, MAX_COMPARISONS, Model, Pattern, Term, probability};
@@ -786,10 +786,11 @@ pub fn score(blocked: &Blocked, model: &Model) -> Vec<ScoredPair> {
 /// `group`): the pairs' probabilities then agree with one another as being
 /// one person must. Pairs of a group that blocking did not pair are compared
 /// too. Clustering keeps to the pairs' own weights and its guard.
-pub fn weigh_groups(data: &PreparedData, model: &Model, scored: &[ScoredPair]) -> Groups {
+pub fn weigh_groups(data: &PreparedData, model: &Model, scored: &[ScoredPair], index: &PairIndex) -> Groups {
     crate::group::weigh_in_groups(
         data.len(),
         scored,
+        index,
         |a, b| model.weight(data.pattern(a, b), a, b),
         |a, b| !data.link_only || data.sources[a as usize] != data.sources[b as usize],
     )
@@ -803,8 +804,15 @@ pub fn weigh_groups(data: &PreparedData, model: &Model, scored: &[ScoredPair]) -
 /// CHAIN + Inform namesakes apart (0.9814).
 const GUARD_PROBABILITY: f64 = 0.001;
 
-pub fn clusters(data: &PreparedData, model: &Model, pairs: &[ScoredPair], threshold: f64) -> Clusters {
-    cluster(data.len(), pairs, threshold, GUARD_PROBABILITY, model, data)
+/// Clusters the pairs; `index`, when given, is theirs (one is made otherwise).
+pub fn clusters(
+    data: &PreparedData,
+    model: &Model,
+    pairs: &[ScoredPair],
+    index: Option<&PairIndex>,
+    threshold: f64,
+) -> Clusters {
+    cluster(data.len(), pairs, index, threshold, GUARD_PROBABILITY, model, data)
 }
 
 /// Why two records score as they do: each comparison's level, values and weight.

@@ -197,13 +197,11 @@ pub fn group_weights(k: usize, own: &[f64]) -> [f64; MAX_GROUP * MAX_GROUP] {
 /// pair in a group of 3 to [`MAX_GROUP`] in its group. A group's pairs that
 /// blocking did not make are weighed with `weight_of` and added, where
 /// `may_pair` allows them (not two records of one file when linking two).
-/// `pairs` are left as they are: see [`Groups::weighed`].
-///
-/// # Panics
-/// When `pairs` are not sorted so.
+/// `pairs` are left as they are: see [`Groups::weighed`]. `index` is theirs.
 pub fn weigh_in_groups(
     n_records: usize,
     pairs: &[ScoredPair],
+    index: &PairIndex,
     weight_of: impl Fn(u32, u32) -> f64 + Sync,
     may_pair: impl Fn(u32, u32) -> bool + Sync,
 ) -> Groups {
@@ -257,7 +255,6 @@ pub fn weigh_in_groups(
         }
     }
 
-    let index = PairIndex::new(n_records, pairs).expect("pairs sorted by first and second record");
     let group_ids: Vec<usize> = (0..groups.len()).collect();
     // Each group's pairs: (position among the pairs, or none for a pair blocking did not
     // make), the pair with its group weight.
@@ -423,7 +420,8 @@ mod tests {
             ScoredPair { left: 3, right: 4, weight: 3.0 },
         ];
         pairs.extend((5..14).map(|i| ScoredPair { left: i, right: i + 1, weight: 5.0 }));
-        let groups = weigh_in_groups(15, &pairs, |_, _| -4.0, |_, _| true);
+        let index = PairIndex::new(15, &pairs).unwrap();
+        let groups = weigh_in_groups(15, &pairs, &index, |_, _| -4.0, |_, _| true);
         let weighed: Vec<ScoredPair> = groups.weighed(&pairs).collect();
         assert_eq!(groups.len(), 1);
         assert_eq!(groups.of(2), Some(&[0, 1, 2][..]));
@@ -442,7 +440,8 @@ mod tests {
         // Linking two files: a missing pair within one file is weighed but not added.
         let pairs =
             vec![ScoredPair { left: 0, right: 1, weight: 10.0 }, ScoredPair { left: 1, right: 2, weight: 10.0 }];
-        let groups = weigh_in_groups(3, &pairs, |_, _| -4.0, |a, b| (a == 1) != (b == 1));
+        let index = PairIndex::new(3, &pairs).unwrap();
+        let groups = weigh_in_groups(3, &pairs, &index, |_, _| -4.0, |a, b| (a == 1) != (b == 1));
         let weighed: Vec<ScoredPair> = groups.weighed(&pairs).collect();
         assert_eq!(weighed.len(), 2, "0-2 is not added: {weighed:?}");
         assert!(weighed.iter().all(|p| p.weight < 10.0), "the pairs weighed with 0-2 in the group: {weighed:?}");

@@ -5,6 +5,7 @@
 //! given. Every step is timed for the report.
 
 use byname_linkage::blocking::{BlockingRule, KeyPart};
+use byname_linkage::cluster::PairIndex;
 use byname_linkage::comparison::Kind;
 use byname_linkage::engine::{self, Dataset};
 use byname_linkage::group::Groups;
@@ -547,7 +548,9 @@ pub fn link_csv(
     let scored = engine::score(&blocked, &model);
     timings.push(("score", step.elapsed().as_secs_f64()));
     let step = Instant::now();
-    let groups = engine::weigh_groups(&data, &model, &scored);
+    // One index of the scored pairs, for the groups and the clusters' guard.
+    let index = PairIndex::new(data.len(), &scored).expect("scoring leaves the pairs sorted");
+    let groups = engine::weigh_groups(&data, &model, &scored, &index);
     timings.push(("weigh groups", step.elapsed().as_secs_f64()));
     let explanations = explain_pairs(&dataset, &columns, &data, &model, (&scored, &groups), &explain);
 
@@ -556,7 +559,7 @@ pub fn link_csv(
     let (clusters, n_above) = std::thread::scope(|scope| {
         // Each pair as weighed in its group, where it is in one.
         let pairs_written = scope.spawn(|| write_pairs(&dataset, groups.weighed(&scored), threshold, pairs_out));
-        let clusters = engine::clusters(&data, &model, &scored, threshold);
+        let clusters = engine::clusters(&data, &model, &scored, Some(&index), threshold);
         let clusters_written = clusters_out.map(|path| write_clusters(&dataset, &clusters.cluster_of, path));
         let n_above = pairs_written.join().expect("the pairs' writer did not panic");
         clusters_written.transpose().and(n_above).map(|n_above| (clusters, n_above))
@@ -587,7 +590,7 @@ pub fn link_csv(
     // piece by piece: that happens on a thread of its own, so the report is
     // not kept waiting (and a process that ends with it leaves it to the
     // operating system).
-    std::thread::spawn(move || drop((dataset, data, blocked, scored, clusters, groups)));
+    std::thread::spawn(move || drop((dataset, data, blocked, scored, clusters, groups, index)));
     let mut report = report;
     report.timings.push(("total", started.elapsed().as_secs_f64()));
     Ok(report)

@@ -17,17 +17,34 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The data directory, created readable by its owner only: it holds the SQLite database, the
+/// secret key and the audit head.
+fn data_dir(cli: &Cli) -> Result<&Path> {
+    let dir = cli.data_dir.as_path();
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(dir)
+}
+
 fn database_url(cli: &Cli) -> Result<String> {
     if let Some(url) = &cli.database {
         return Ok(url.clone());
     }
-    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("creating {}", cli.data_dir.display()))?;
-    Ok(format!("sqlite://{}", cli.data_dir.join("byname.db").display()))
+    Ok(format!("sqlite://{}", data_dir(cli)?.join("byname.db").display()))
 }
 
 async fn open_store(cli: &Cli) -> Result<SqlStore> {
     let url = database_url(cli)?;
-    SqlStore::connect(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+    // The secret key: BYNAME_SECRET_KEY, or the key file in the data directory.
+    let key = std::env::var(byname_store::secrets::KEY_ENV).ok();
+    let secrets = byname_store::Secrets::load(data_dir(cli)?, key.as_deref())
+        .with_context(|| format!("reading the secret key in {}", cli.data_dir.display()))?;
+    SqlStore::open(&url, secrets).await.with_context(|| format!("opening the database {}", redact(&url)))
 }
 
 /// A URL fit for messages: any password removed.
@@ -140,6 +157,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 &now,
             )
             .await?;
+            let username = &byname_service::accounts::normalise_username(username);
             byname_service::accounts::set_profile(&store, id, role, service_area.as_deref(), *data_protection_lead)
                 .await?;
             if let Some(email) = email {
@@ -353,7 +371,15 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
         UsersCommand::Disable { username } | UsersCommand::Enable { username } => {
             let user = find(username).await?;
             let disable = matches!(command, UsersCommand::Disable { .. });
-            store.set_user_disabled(user.id, disable).await?;
+            let now = instant_text(clock);
+            byname_service::accounts::set_disabled(
+                &store,
+                byname_service::accounts::Actor::Operator,
+                user.id,
+                disable,
+                &now,
+            )
+            .await?;
             println!("{username} {}.", if disable { "disabled; their sessions are ended" } else { "enabled" });
         }
         UsersCommand::ResetPassword { username } => {
@@ -807,7 +833,7 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
     let state = byname_web::AppState::new(
         store,
         Arc::new(SystemClock),
-        byname_web::Config { secure_cookies: args.secure_cookies },
+        byname_web::Config { secure_cookies: args.secure_cookies, trust_forwarded_for: args.trust_forwarded_for },
     );
     println!("byname is serving on http://{address}/ (Ctrl-C stops it)");
     let mail = match &args.smtp {

@@ -241,6 +241,10 @@ struct ServeArgs {
     /// Mark cookies Secure (set this when serving over TLS or behind a TLS proxy).
     #[arg(long, env = "BYNAME_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Take each client's address from the last hop of X-Forwarded-For, for the per-address
+    /// sign-in limits: set this only behind a reverse proxy that appends it.
+    #[arg(long, env = "BYNAME_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
     /// Email notifications through this SMTP relay, smtp://HOST[:PORT] (a relay on this host or
     /// network, which does TLS outward). Without it, notifications are in the web app only.
     #[arg(long, env = "BYNAME_SMTP")]

@@ -10,7 +10,7 @@ use crate::casework::{CaseError, required_text};
 use byname_domain::Role;
 use byname_domain::access::Purpose;
 use byname_domain::date::{iso, parse_iso_date};
-use byname_store::{AgreementRow, NewAgreement, Store};
+use byname_store::{AdminChange, AgreementRow, NewAgreement, Store};
 
 /// What a user fills in.
 #[derive(Debug, Clone, Default)]
@@ -58,21 +58,22 @@ pub async fn record<S: Store>(
     if form.organisations.len() < 2 || form.organisations.iter().any(|o| !known.contains(o)) {
         return Err(CaseError::Invalid("name at least two partner organisations".into()));
     }
-    let id = store
-        .add_agreement(&NewAgreement {
-            title,
-            purpose: purpose.code().to_owned(),
-            lawful_basis,
-            special_category_condition: condition,
-            starts_on: iso(starts),
-            ends_on: ends.map(iso),
-            organisations: form.organisations.clone(),
-            recorded_by: user.id,
-            recorded_at: now.to_owned(),
-        })
-        .await?;
+    let mut organisations = form.organisations.clone();
+    organisations.sort_unstable();
+    organisations.dedup();
+    let agreement = NewAgreement {
+        title: title.clone(),
+        purpose: purpose.code().to_owned(),
+        lawful_basis,
+        special_category_condition: condition,
+        starts_on: iso(starts),
+        ends_on: ends.map(iso),
+        organisations,
+        recorded_by: user.id,
+        recorded_at: now.to_owned(),
+    };
+    // The agreement and its audit entry in one transaction.
     let entry =
-        access::entry(user, "record_sharing_agreement", None, purpose.code(), None, format!("agreement {id}"), now);
-    store.append_audit(&entry).await?;
-    Ok(id)
+        access::entry(user, "record_sharing_agreement", None, purpose.code(), None, format!("agreement: {title}"), now);
+    Ok(store.administer(AdminChange::AddAgreement(&agreement), &entry).await?)
 }

@@ -5,7 +5,7 @@
 
 use crate::accounts::SessionUser;
 use byname_domain::Role;
-use byname_store::{AuditEntry, AuditQuery, AuditRow, Store, StoreError, audit_hash};
+use byname_store::{AuditEntry, AuditQuery, AuditRow, Store, StoreError, audit_content};
 use serde_json::{Value, json};
 
 /// What a walk of the chain found.
@@ -13,64 +13,84 @@ use serde_json::{Value, json};
 pub struct Verification {
     /// Rows checked in the chain.
     pub checked: u64,
-    /// Rows written before the chain began (no hash), all before the first hashed row.
+    /// Kept for the report's wording: the chain is keyed from its first row, so this is 0.
     pub before_chain: u64,
-    /// The first row whose hash does not match its content and the row before it.
+    /// The first row that does not match its content and the row before it, or that is missing.
     pub broken_at: Option<i64>,
+    /// What is wrong, in words.
+    pub problem: Option<String>,
 }
 
 impl Verification {
     pub fn report(&self) -> String {
-        match self.broken_at {
-            None => format!(
-                "audit log intact: {} entries in the hash chain{}",
-                self.checked,
-                if self.before_chain > 0 {
-                    format!(", {} earlier entries written before the chain began", self.before_chain)
-                } else {
-                    String::new()
-                }
-            ),
-            Some(id) => format!(
-                "audit log TAMPERED: entry {id} does not match its hash (changed, or an entry before it was removed or changed); {} entries before it verified",
-                self.checked
-            ),
+        match (&self.problem, self.broken_at) {
+            (None, _) => {
+                format!("audit log intact: {} entries in the hash chain, keyed with the secret key", self.checked)
+            }
+            (Some(problem), _) => format!("audit log TAMPERED: {problem}; {} entries before it verified", self.checked),
         }
+    }
+
+    fn broken(&mut self, id: i64, problem: String) -> Self {
+        self.broken_at = Some(id);
+        self.problem = Some(problem);
+        self.clone()
     }
 }
 
-/// Walks the whole chain, a page at a time.
+/// Walks the whole chain, a page at a time. Each row's hash is an HMAC with the key kept outside
+/// the database over its content and the previous row's hash, so an edit, a blanked hash, a
+/// removed row or a log re-chained without the key shows; ids run from 1 without a gap; and the
+/// head recorded beside the key must still be there, so removing the newest entries shows too.
 pub async fn verify<S: Store>(store: &S) -> Result<Verification, StoreError> {
-    let mut result = Verification { checked: 0, before_chain: 0, broken_at: None };
-    let mut previous: Option<(i64, String)> = None;
-    let mut after = 0;
+    let mut result = Verification { checked: 0, before_chain: 0, broken_at: None, problem: None };
+    let secrets = store.secrets();
+    let checkpoint = secrets.checkpoint()?;
+    let mut previous = String::new();
+    let mut expected_id = 1;
     loop {
-        let rows = store.audit_rows(after, 5000).await?;
+        let rows = store.audit_rows(expected_id - 1, 5000).await?;
         let Some(last) = rows.last() else { break };
-        after = last.id;
+        let last_id = last.id;
         for row in &rows {
-            match (&row.hash, &previous) {
-                // Rows from before the chain began: only before any hashed row.
-                (None, None) => result.before_chain += 1,
-                (None, Some(_)) => {
-                    result.broken_at = Some(row.id);
-                    return Ok(result);
-                }
-                (Some(hash), _) => {
-                    // Ids are consecutive within the chain: a removed row shows as a gap.
-                    let (expected_id, prev_hash) = match &previous {
-                        Some((id, h)) => (id + 1, h.as_str()),
-                        None => (row.id, ""),
-                    };
-                    if row.id != expected_id || audit_hash(prev_hash, row.id, &row.entry) != *hash {
-                        result.broken_at = Some(row.id);
-                        return Ok(result);
-                    }
-                    result.checked += 1;
-                    previous = Some((row.id, hash.clone()));
-                }
+            if row.id != expected_id {
+                return Ok(
+                    result.broken(expected_id, format!("entry {expected_id} is missing (the next is {})", row.id))
+                );
             }
+            let Some(hash) = &row.hash else {
+                return Ok(result.broken(row.id, format!("entry {} has no hash", row.id)));
+            };
+            if *hash != secrets.audit_mac(&audit_content(&previous, row.id, &row.entry)) {
+                return Ok(result.broken(
+                    row.id,
+                    format!("entry {} does not match its hash (changed, or an entry before it was changed)", row.id),
+                ));
+            }
+            if let Some((head, head_hash)) = &checkpoint
+                && *head == row.id
+                && head_hash != hash
+            {
+                return Ok(result.broken(row.id, format!("entry {} is not the one recorded beside the key", row.id)));
+            }
+            result.checked += 1;
+            previous = hash.clone();
+            expected_id += 1;
         }
+        if last_id < expected_id - 1 {
+            break;
+        }
+    }
+    if let Some((head, _)) = checkpoint
+        && head >= expected_id
+    {
+        return Ok(result.broken(
+            expected_id,
+            format!(
+                "the newest entries are missing: the log ends at entry {}, but entry {head} was written (recorded beside the key)",
+                expected_id - 1
+            ),
+        ));
     }
     Ok(result)
 }

@@ -49,8 +49,21 @@ pub fn check_window(days: i64) -> Result<(), crate::casework::CaseError> {
 }
 /// Sets the list's window, within [`WINDOW_RANGE`].
 pub async fn set_window<S: Store>(store: &S, days: i64) -> Result<(), crate::casework::CaseError> {
+    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
+    set_window_as(store, crate::accounts::Actor::Operator, days, &now).await
+}
+
+/// Sets the list's window; audited with who did it.
+pub async fn set_window_as<S: Store>(
+    store: &S,
+    actor: crate::accounts::Actor<'_>,
+    days: i64,
+    now: &str,
+) -> Result<(), crate::casework::CaseError> {
     check_window(days)?;
-    Ok(store.set_setting(WINDOW_SETTING, &days.to_string()).await?)
+    crate::accounts::change_setting(store, actor, WINDOW_SETTING, &days.to_string(), now)
+        .await
+        .map_err(crate::casework::CaseError::from)
 }
 
 pub const PER_PAGE: usize = 50;

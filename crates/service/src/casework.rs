@@ -20,6 +20,17 @@ pub const BREAK_GLASS_HOURS: i64 = 4;
 /// The longest text a form field takes.
 pub const MAX_TEXT: usize = 2000;
 
+impl From<crate::accounts::AccountError> for CaseError {
+    fn from(error: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError;
+        match error {
+            AccountError::Store(e) => CaseError::Store(e),
+            AccountError::Forbidden => CaseError::Forbidden,
+            other => CaseError::Invalid(other.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
     #[error(transparent)]

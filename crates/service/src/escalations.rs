@@ -135,9 +135,21 @@ pub fn check_deadline(area: &str, days: i64) -> Result<u32, CaseError> {
 /// Sets the working days an area has to answer an escalation at each level (`default` for the
 /// areas without their own), refusing an unknown area or a number out of range.
 pub async fn set_deadline<S: Store>(store: &S, area: &str, days: u32) -> Result<(), CaseError> {
+    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
+    set_deadline_as(store, crate::accounts::Actor::Operator, area, days, &now).await
+}
+
+/// Sets an area's deadline; audited with who did it.
+pub async fn set_deadline_as<S: Store>(
+    store: &S,
+    actor: crate::accounts::Actor<'_>,
+    area: &str,
+    days: u32,
+    now: &str,
+) -> Result<(), CaseError> {
     check_deadline(area, days.into())?;
     let name = format!("{}{area}", DeadlineSettings::SETTING_PREFIX);
-    Ok(store.set_setting(&name, &days.to_string()).await?)
+    crate::accounts::change_setting(store, actor, &name, &days.to_string(), now).await.map_err(CaseError::from)
 }
 
 async fn profile<S: Store>(store: &S, user: &SessionUser) -> Result<UserRow, CaseError> {

@@ -58,11 +58,22 @@ pub fn code_at(secret: &[u8], unix_seconds: i64, digits: u32) -> String {
 /// Whether `code` is right for the base32 `secret` at `now`, allowing one step either way for a
 /// phone's clock.
 pub fn verify(secret: &str, code: &str, now: time::OffsetDateTime) -> bool {
-    let Some(key) = unbase32(secret) else { return false };
+    verified_step(secret, code, now).is_some()
+}
+
+/// The time step `code` is right for, for the base32 `secret` at `now` (one step either way for a
+/// phone's clock), or `None`. A step is spent once: the caller records it.
+pub fn verified_step(secret: &str, code: &str, now: time::OffsetDateTime) -> Option<i64> {
+    let key = unbase32(secret).filter(|k| !k.is_empty())?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != DIGITS as usize {
+        return None;
+    }
     let t = now.unix_timestamp();
-    code.len() == DIGITS as usize
-        && [-STEP_SECONDS, 0, STEP_SECONDS].iter().any(|d| code_at(&key, t + d, DIGITS) == code)
+    [-STEP_SECONDS, 0, STEP_SECONDS]
+        .iter()
+        .find(|d| code_at(&key, t + *d, DIGITS) == code)
+        .map(|d| (t + d).div_euclid(STEP_SECONDS))
 }
 
 /// A new random secret, base32.

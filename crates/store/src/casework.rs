@@ -2,6 +2,7 @@
 //! break-glass, the hash-chained audit log, a person's timeline, lead and action plan, contacts
 //! recorded in byname, and user administration. Same SQL on both backends.
 
+use crate::secrets::Secrets;
 use crate::sql::{Backend, SqlStore, USER_COLUMNS, opt_text, user_from_row};
 use crate::types::*;
 use crate::{Result, StoreError};
@@ -151,10 +152,10 @@ pub trait Casework: Send + Sync {
     fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
 }
 
-/// The hash of one audit entry after `previous`: SHA-256 over the id, every field and the
-/// previous hash, separated by a byte no field holds.
-pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
-    let mut h = Sha256::new();
+/// What an audit entry's hash covers: the previous hash, the id and every field, separated by
+/// a byte no field holds.
+pub fn audit_content(previous: &str, id: i64, e: &AuditEntry) -> Vec<u8> {
+    let mut content = Vec::new();
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
     for part in [
@@ -169,16 +170,22 @@ pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
         opt(&e.basis),
         opt(&e.detail),
     ] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
+        content.extend_from_slice(part.as_bytes());
+        content.push(0x1f);
     }
     // Only entries that cover several people have this part, so entries written before it existed
     // keep their hashes.
     if !e.persons.is_empty() {
-        h.update(persons_text(&e.persons).as_bytes());
-        h.update([0x1f]);
+        content.extend_from_slice(persons_text(&e.persons).as_bytes());
+        content.push(0x1f);
     }
-    hex::encode(h.finalize())
+    content
+}
+
+/// The hash an entry had before the log was keyed: SHA-256 of its content. Read only to seal a
+/// log written by an older byname (see `SqlStore::seal_audit_log`).
+pub fn audit_hash(previous: &str, id: i64, e: &AuditEntry) -> String {
+    hex::encode(Sha256::digest(audit_content(previous, id, e)))
 }
 
 fn access_version_of(row: &AnyRow) -> Result<String> {
@@ -200,7 +207,7 @@ fn persons_text(persons: &[i64]) -> String {
 }
 
 /// A number the PostgreSQL advisory lock of the audit log is known by.
-const AUDIT_LOCK: i64 = 0x6279_6e61_6d65;
+pub(crate) const AUDIT_LOCK: i64 = 0x6279_6e61_6d65;
 
 pub(crate) fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
     Ok(ConsentRow {
@@ -222,7 +229,7 @@ pub(crate) const CONSENT_SELECT: &str = "SELECT c.id, c.person_id, c.purpose, c.
      u.display_name AS recorded_by_name, c.recorded_at, c.withdrawn_on, w.display_name AS withdrawn_by_name \
      FROM consents c JOIN users u ON u.id = c.recorded_by LEFT JOIN users w ON w.id = c.withdrawn_by";
 
-fn audit_from_row(r: &AnyRow) -> Result<AuditRow> {
+pub(crate) fn audit_from_row(r: &AnyRow) -> Result<AuditRow> {
     Ok(AuditRow {
         id: r.try_get("id")?,
         entry: AuditEntry {
@@ -249,6 +256,9 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditRow> {
 
 const AUDIT_SELECT: &str =
     "SELECT id, at, user_id, organisation_id, action, person_id, purpose, basis, detail, persons, hash FROM audit_log";
+/// Every audit row, oldest first.
+pub(crate) const AUDIT_SELECT_ALL: &str = "SELECT id, at, user_id, organisation_id, action, person_id, purpose, basis, \
+     detail, persons, hash FROM audit_log ORDER BY id";
 
 /// `$from, $from+1, ...` for `n` values.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
@@ -319,7 +329,13 @@ pub struct AuditWriter(std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSende
 const MAX_BATCH: usize = 5000;
 
 impl AuditWriter {
-    async fn append(&self, pool: sqlx::AnyPool, backend: Backend, entries: Vec<AuditEntry>) -> Result<()> {
+    async fn append(
+        &self,
+        pool: sqlx::AnyPool,
+        backend: Backend,
+        secrets: std::sync::Arc<Secrets>,
+        entries: Vec<AuditEntry>,
+    ) -> Result<()> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let mut job = (entries, reply);
         for _ in 0..2 {
@@ -329,7 +345,7 @@ impl AuditWriter {
                     Some(sender) if !sender.is_closed() => sender.clone(),
                     _ => {
                         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-                        tokio::spawn(write_batches(pool.clone(), backend, receiver));
+                        tokio::spawn(write_batches(pool.clone(), backend, secrets.clone(), receiver));
                         *current = Some(sender.clone());
                         sender
                     }
@@ -350,7 +366,12 @@ impl AuditWriter {
     }
 }
 
-async fn write_batches(pool: sqlx::AnyPool, backend: Backend, mut jobs: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+async fn write_batches(
+    pool: sqlx::AnyPool,
+    backend: Backend,
+    secrets: std::sync::Arc<Secrets>,
+    mut jobs: tokio::sync::mpsc::UnboundedReceiver<Job>,
+) {
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         let mut size = batch[0].0.len();
@@ -364,28 +385,43 @@ async fn write_batches(pool: sqlx::AnyPool, backend: Backend, mut jobs: tokio::s
             }
         }
         let entries: Vec<AuditEntry> = batch.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
-        let result = append_locked(&pool, backend, &entries).await.map_err(|e| e.to_string());
+        let result = append_locked(&pool, backend, &secrets, &entries).await.map_err(|e| e.to_string());
         for (_, reply) in batch {
             let _ = reply.send(result.clone());
         }
     }
 }
 
-/// One transaction that holds the log's lock and appends `entries` after the chain's end.
-async fn append_locked(pool: &sqlx::AnyPool, backend: Backend, entries: &[AuditEntry]) -> Result<()> {
+/// One transaction that holds the log's lock and appends `entries` after the chain's end; the
+/// head checkpoint follows once it is committed.
+async fn append_locked(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+    secrets: &Secrets,
+    entries: &[AuditEntry],
+) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    // SQLite: an immediate transaction takes the write lock before reading the chain's end.
-    // PostgreSQL: an advisory lock held to the end of the transaction.
+    begin_locked(&mut conn, backend).await?;
+    let result = append_chained(&mut conn, backend, secrets, entries).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = sqlx::query(end).execute(&mut *conn).await;
+    let head = result?;
+    ended?;
+    if let Some((id, hash)) = head {
+        secrets.advance_checkpoint(id, &hash);
+    }
+    Ok(())
+}
+
+/// Begins a transaction that may append to the audit log. SQLite: an immediate transaction
+/// takes the write lock before the chain's end is read. PostgreSQL: `append_chained` takes an
+/// advisory lock held to the end of the transaction.
+pub(crate) async fn begin_locked(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<()> {
     let begin = match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
     };
     sqlx::query(begin).execute(&mut *conn).await?;
-    let result = append_chained(&mut conn, backend, entries).await;
-    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    let ended = sqlx::query(end).execute(&mut *conn).await;
-    result?;
-    ended?;
     Ok(())
 }
 
@@ -406,12 +442,14 @@ async fn add_parties(
     Ok(())
 }
 
-/// Appends entries after the chain's end, inside the caller's locked transaction.
+/// Appends entries after the chain's end, inside the caller's locked transaction; returns the new
+/// head, `(id, hash)`, for the caller to record once the transaction is committed.
 pub(crate) async fn append_chained(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
+    secrets: &Secrets,
     entries: &[AuditEntry],
-) -> Result<()> {
+) -> Result<Option<(i64, String)>> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *conn).await?;
     }
@@ -427,7 +465,7 @@ pub(crate) async fn append_chained(
         let mut rows = Vec::with_capacity(chunk.len());
         for e in chunk {
             id += 1;
-            let hash = audit_hash(&previous, id, e);
+            let hash = secrets.audit_mac(&audit_content(&previous, id, e));
             rows.push((id, e, hash.clone()));
             previous = hash;
         }
@@ -454,7 +492,7 @@ pub(crate) async fn append_chained(
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    Ok((!entries.is_empty()).then_some((id, previous)))
 }
 
 /// The setting that says up to which audit entry `audit_persons` is complete.
@@ -689,7 +727,7 @@ impl Casework for SqlStore {
         if entries.is_empty() {
             return Ok(());
         }
-        self.audit_writer.append(self.pool().clone(), self.backend(), entries.to_vec()).await
+        self.audit_writer.append(self.pool().clone(), self.backend(), self.secrets.clone(), entries.to_vec()).await
     }
 
     async fn audit_rows(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>> {
@@ -1008,14 +1046,20 @@ impl Casework for SqlStore {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id ORDER BY o.name, u.username"
         );
-        sqlx::query(&sql).fetch_all(self.pool()).await?.iter().map(user_from_row).collect()
+        sqlx::query(&sql).fetch_all(self.pool()).await?.iter().map(|r| user_from_row(r, &self.secrets)).collect()
     }
 
     async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1"
         );
-        sqlx::query(&sql).bind(id).fetch_optional(self.pool()).await?.as_ref().map(user_from_row).transpose()
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(|r| user_from_row(r, &self.secrets))
+            .transpose()
     }
 
     async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<()> {

@@ -200,9 +200,10 @@ async fn insert_notifications(
 async fn step_locked(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
+    secrets: &crate::secrets::Secrets,
     now: OffsetDateTime,
     settings: &DeadlineSettings,
-) -> Result<Vec<AppliedChange>> {
+) -> Result<(Vec<AppliedChange>, Option<(i64, String)>)> {
     let at = format_instant(now);
     let rows = sqlx::query(
         "SELECT id, person_id, raised_by, service_area, state, level, deadline_at FROM escalations \
@@ -277,8 +278,8 @@ async fn step_locked(
         });
         applied.push(AppliedChange { change, person_id, service_area: area, notified });
     }
-    append_chained(conn, backend, &audit).await?;
-    Ok(applied)
+    let head = append_chained(conn, backend, secrets, &audit).await?;
+    Ok((applied, head))
 }
 
 impl Escalations for SqlStore {
@@ -569,11 +570,14 @@ impl Escalations for SqlStore {
                 }
             }
         }
-        let result = step_locked(&mut conn, self.backend(), now, settings).await;
+        let result = step_locked(&mut conn, self.backend(), &self.secrets, now, settings).await;
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         let ended = sqlx::query(end).execute(&mut *conn).await;
-        let applied = result?;
+        let (applied, head) = result?;
         ended?;
+        if let Some((id, hash)) = head {
+            self.secrets.advance_checkpoint(id, &hash);
+        }
         Ok(applied)
     }
 

@@ -30,6 +30,7 @@ macro_rules! access_version_columns {
     };
 }
 
+mod administration;
 mod cache;
 mod casework;
 mod conn;
@@ -37,13 +38,16 @@ mod escalations;
 mod facts;
 mod import;
 mod migrate;
+pub mod secrets;
 mod sql;
 pub mod types;
 
-pub use casework::{Casework, audit_hash};
+pub use administration::{AdminChange, Administration};
+pub use casework::{Casework, audit_content, audit_hash};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts};
+pub use secrets::Secrets;
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
 pub use types::*;
 
@@ -64,7 +68,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything byname reads and writes, in domain terms.
-pub trait Store: Casework + Escalations + Send + Sync {
+pub trait Store: Casework + Escalations + Administration + Send + Sync {
     /// Starts an import: everything written through the returned transaction,
     /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
     fn begin_import(&self, kind: &str, origin: &str, started_at: &str)

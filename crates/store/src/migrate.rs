@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_audit_persons.sql"),
         postgres: include_str!("../migrations/postgres/0008_audit_persons.sql"),
     },
+    Migration {
+        version: 9,
+        name: "trust",
+        sqlite: include_str!("../migrations/sqlite/0009_trust.sql"),
+        postgres: include_str!("../migrations/postgres/0009_trust.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

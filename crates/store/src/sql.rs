@@ -46,6 +46,24 @@ fn sqlite_file(url: &str) -> Result<String> {
     Ok(path.to_owned())
 }
 
+/// Creates a SQLite file readable by its owner only, or makes an existing one so: the journal
+/// files SQLite makes beside it take its permissions.
+fn private_file(path: &std::path::Path) -> Result<()> {
+    let io = |e: std::io::Error| StoreError::Config(format!("{}: {e}", path.display()));
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    crate::secrets::make_private(path).map_err(io)
+}
+
 /// The current instant as stored: ISO 8601 in UTC to the second.
 pub fn utc_now() -> String {
     format_instant(time::OffsetDateTime::now_utc())
@@ -74,6 +92,8 @@ pub struct SqlStore {
     pub(crate) audit_writer: std::sync::Arc<crate::casework::AuditWriter>,
     /// What the by-name list reads, kept until the data change (`cache.rs`).
     pub(crate) cache: std::sync::Arc<crate::cache::ListCache>,
+    /// The key kept outside the database and the audit head beside it (`secrets.rs`).
+    pub(crate) secrets: std::sync::Arc<crate::secrets::Secrets>,
 }
 
 impl SqlStore {
@@ -129,8 +149,24 @@ impl SqlStore {
         Ok(best.into_iter().map(|(record, (_, _, _, place))| (record, place)).collect())
     }
 
-    /// Connects (creating a SQLite file if missing) and brings the schema up to date.
+    /// Connects (creating a SQLite file if missing) and brings the schema up to date. The secret
+    /// key is the one in the SQLite file's folder (created there when missing); a PostgreSQL
+    /// store opened this way has a key for this process only: servers use [`SqlStore::open`].
     pub async fn connect(url: &str) -> Result<Self> {
+        let secrets = match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let file = std::path::PathBuf::from(sqlite_file(url)?);
+                let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                crate::secrets::Secrets::load(dir, None)?
+            }
+            Backend::Postgres => crate::secrets::Secrets::ephemeral(),
+        };
+        Self::open(url, secrets).await
+    }
+
+    /// Connects with the given secrets (see `secrets.rs`), creating a SQLite file if missing
+    /// (readable by its owner only), and brings the schema up to date.
+    pub async fn open(url: &str, secrets: crate::secrets::Secrets) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let options = AnyPoolOptions::new();
@@ -138,6 +174,9 @@ impl SqlStore {
             Backend::Sqlite => Some(sqlite_file(url)?),
             Backend::Postgres => None,
         };
+        if let Some(path) = &sqlite_path {
+            private_file(std::path::Path::new(path))?;
+        }
         let pool = match backend {
             Backend::Sqlite => {
                 let url = if url.contains("mode=") {
@@ -164,7 +203,17 @@ impl SqlStore {
             Backend::Postgres => options.max_connections(8).connect(url).await?,
         };
         crate::migrate::run(&pool, backend).await?;
-        Ok(Self { pool, backend, sqlite_path, audit_writer: Default::default(), cache: Default::default() })
+        let store = Self {
+            pool,
+            backend,
+            sqlite_path,
+            audit_writer: Default::default(),
+            cache: Default::default(),
+            secrets: std::sync::Arc::new(secrets),
+        };
+        store.seal_audit_log().await?;
+        store.seal_second_factors().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -295,7 +344,18 @@ pub(crate) fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(column)?)
 }
 
-pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
+pub(crate) fn user_from_row(row: &AnyRow, secrets: &crate::secrets::Secrets) -> Result<UserRow> {
+    // The second factor's secrets are sealed at rest; one that does not open (another key) is
+    // as good as none, and said so in the log.
+    let opened = |column: &str| -> Result<Option<String>> {
+        Ok(opt_text(row, column)?.and_then(|sealed| {
+            let plain = secrets.open(&sealed);
+            if plain.is_none() {
+                tracing::error!(column, "a second factor's secret does not open with this server's secret key");
+            }
+            plain
+        }))
+    };
     Ok(UserRow {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -309,7 +369,9 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
         data_protection_lead: row.try_get::<i64, _>("data_protection_lead")? != 0,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         head_of_service: row.try_get::<i64, _>("head_of_service")? != 0,
-        totp_secret: opt_text(row, "totp_secret")?,
+        totp_secret: opened("totp_secret")?,
+        totp_pending: opened("totp_pending")?,
+        totp_last_step: row.try_get("totp_last_step")?,
         totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
         email: opt_text(row, "email")?,
     })
@@ -317,7 +379,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
     o.name AS organisation_name, u.password_hash, u.disabled, u.service_area, u.data_protection_lead, \
-    u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled, u.email";
+    u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled, u.email, u.totp_pending, u.totp_last_step";
 
 pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
     let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
@@ -830,10 +892,10 @@ impl Store for SqlStore {
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.username = $1"
+            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE LOWER(u.username) = LOWER($1)"
         );
         let row = sqlx::query(&sql).bind(username).fetch_optional(&self.pool).await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref().map(|r| user_from_row(r, &self.secrets)).transpose()
     }
 
     async fn create_session(&self, session: &NewSession) -> Result<()> {
@@ -859,7 +921,7 @@ impl Store for SqlStore {
         let row = sqlx::query(&sql).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
         row.map(|r| {
             Ok(SessionRow {
-                user: user_from_row(&r)?,
+                user: user_from_row(&r, &self.secrets)?,
                 csrf_token: r.try_get("csrf_token")?,
                 expires_at: r.try_get("expires_at")?,
             })

@@ -90,8 +90,12 @@ pub struct UserRow {
     pub must_change_password: bool,
     /// A service leader who is also the head of service of their area (escalation level 2).
     pub head_of_service: bool,
-    /// The base32 TOTP secret, once the user has set one up.
+    /// The base32 TOTP secret in force (sealed at rest, opened here).
     pub totp_secret: Option<String>,
+    /// A secret being enrolled: it replaces the one in force once a code from it is confirmed.
+    pub totp_pending: Option<String>,
+    /// The time step of the last code accepted: a code is accepted once.
+    pub totp_last_step: Option<i64>,
     /// The second factor is asked for at sign-in.
     pub totp_enabled: bool,
     /// Where notifications are emailed, when the partnership has set up email.

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
-use byname_service::accounts::{self, AccountError, SessionUser};
+use byname_service::accounts::{self, AccountError, Actor, NewAccount, SessionUser};
 use byname_service::by_name_list::WINDOW_RANGE;
 use byname_service::escalations::DEADLINE_DAYS;
 use byname_store::{AuditQuery, Store, UserRow};
@@ -150,44 +150,41 @@ pub async fn add_user<S: Store>(
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
-    let username = form.username.trim();
-    let valid = !username.is_empty()
-        && username.len() <= 64
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !valid {
-        return message(
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Not saved",
-            "Username: letters, digits, '-', '_' and '.' only, up to 64.",
-        );
-    }
-    if form.display_name.trim().is_empty() || form.display_name.chars().count() > 200 {
-        return message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", "Name: required, up to 200 characters.");
-    }
-    if let Ok(Some(_)) = state.store.user_by_username(username).await {
-        return message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", "That username is taken.");
-    }
     let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
+    let now = now_text(&state);
     let result = async {
-        let id = accounts::add_user(
-            &state.store,
-            username,
-            form.display_name.trim(),
-            &form.role,
-            form.organisation,
-            &form.password,
-            &now_text(&state),
-        )
-        .await?;
-        accounts::set_profile(&state.store, id, &form.role, area, form.data_protection_lead.is_some()).await?;
-        accounts::reset_password(&state.store, id, &form.password).await?;
+        if let Ok(Some(_)) = state.store.user_by_username(&accounts::normalise_username(&form.username)).await {
+            return Err(AccountError::Invalid("that username is taken".into()));
+        }
+        let account = NewAccount {
+            username: &form.username,
+            display_name: &form.display_name,
+            role: &form.role,
+            organisation_id: form.organisation,
+            password: &form.password,
+            must_change_password: true,
+        };
+        let actor = Actor::User(&user);
+        let id = accounts::add_account(&state.store, actor, &account, &now).await?;
+        if area.is_some() || form.data_protection_lead.is_some() {
+            accounts::set_profile_as(
+                &state.store,
+                actor,
+                id,
+                &form.role,
+                area,
+                form.data_protection_lead.is_some(),
+                &now,
+            )
+            .await?;
+        }
         Ok::<_, AccountError>(())
     }
     .await;
     match result {
         Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(AccountError::Store(e)) => server_error(&e),
+        Err(AccountError::Forbidden) => forbidden(&user),
         Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
     }
 }
@@ -219,6 +216,8 @@ pub async fn user_page<S: Store>(
                 input type="hidden" name="csrf" value=(user.csrf_token);
                 label for="email" { "Email for notifications (empty: the web app only)" }
                 input #email type="email" name="email" maxlength="254" value=(profile.email.clone().unwrap_or_default()) autocomplete="off";
+                label for="role" { "Role (a change signs the user out)" }
+                select #role name="role" { @for r in Role::ALL { option value=(r.code()) selected[r.code() == profile.role] { (r.label()) } } }
                 (service_area_select(profile.service_area.as_deref()))
                 div.check {
                     input #head type="checkbox" name="head_of_service" value="1" checked[profile.head_of_service];
@@ -247,6 +246,9 @@ pub struct ProfileForm {
     head_of_service: Option<String>,
     #[serde(default)]
     data_protection_lead: Option<String>,
+    /// A new role; empty keeps the one held.
+    #[serde(default)]
+    role: String,
 }
 
 pub async fn save_profile<S: Store>(
@@ -269,29 +271,32 @@ pub async fn save_profile<S: Store>(
     let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
     let head = form.head_of_service.is_some();
     let now = now_text(&state);
+    let actor = Actor::User(&user);
     let result = async {
         // Everything is checked before anything is saved.
         if head && area.is_none() {
             return Err(AccountError::Invalid("a head of service needs a service area".into()));
         }
-        let email = accounts::check_email(&form.email)?;
-        accounts::set_profile(&state.store, id, &profile.role, area, form.data_protection_lead.is_some()).await?;
+        accounts::check_email(&form.email)?;
+        let role = match form.role.trim() {
+            "" => profile.role.clone(),
+            role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
+        };
+        if role != profile.role {
+            accounts::set_role(&state.store, actor, id, &role, &now).await?;
+        }
+        accounts::set_profile_as(&state.store, actor, id, &role, area, form.data_protection_lead.is_some(), &now)
+            .await?;
         // Head of service needs the area just saved, so it comes after it.
-        accounts::set_head_of_service(&state.store, id, head).await?;
-        accounts::set_email(&state.store, id, email.unwrap_or_default()).await?;
-        let detail = format!(
-            "user {id}: area {}, head of service {head}, data-protection lead {}, email {}",
-            area.unwrap_or("none"),
-            form.data_protection_lead.is_some(),
-            if email.is_some() { "set" } else { "none" }
-        );
-        accounts::audit_admin_change(&state.store, &user, "change_user_profile", &detail, &now).await?;
+        accounts::set_head_of_service_as(&state.store, actor, id, head, &now).await?;
+        accounts::set_email_as(&state.store, actor, id, &form.email, &now).await?;
         Ok(())
     }
     .await;
     match result {
         Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(AccountError::Store(e)) => server_error(&e),
+        Err(AccountError::Forbidden) => forbidden(&user),
         Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
     }
 }
@@ -366,20 +371,13 @@ pub async fn save_settings<S: Store>(
             .map(|(area, days)| byname_service::escalations::check_deadline(area, *days).map(|d| (*area, d)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(text)?;
-        byname_service::by_name_list::set_window(&state.store, window).await.map_err(text)?;
+        // Each setting is saved with its own audit entry, in one transaction each.
+        let actor = Actor::User(&user);
+        byname_service::by_name_list::set_window_as(&state.store, actor, window, &now).await.map_err(text)?;
         for (area, days) in checked {
-            byname_service::escalations::set_deadline(&state.store, area, days).await.map_err(text)?;
+            byname_service::escalations::set_deadline_as(&state.store, actor, area, days, &now).await.map_err(text)?;
         }
-        let detail = deadlines.iter().map(|(a, d)| format!("{a} {d}")).collect::<Vec<_>>().join(", ");
-        accounts::audit_admin_change(
-            &state.store,
-            &user,
-            "change_settings",
-            &format!("window {window}; deadlines {detail}"),
-            &now,
-        )
-        .await
-        .map_err(|e| e.to_string())
+        Ok::<_, String>(())
     }
     .await;
     match result {
@@ -415,13 +413,11 @@ pub async fn change_user<S: Store>(
     if let Err(response) = managed_user(&state, &user, id).await {
         return response;
     }
+    let (actor, now) = (Actor::User(&user), now_text(&state));
     let result = match what.as_str() {
-        "disable" if id == user.id => {
-            return message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not done", "You cannot disable yourself.");
-        }
-        "disable" => state.store.set_user_disabled(id, true).await.map_err(AccountError::from),
-        "enable" => state.store.set_user_disabled(id, false).await.map_err(AccountError::from),
-        "reset" => accounts::reset_password(&state.store, id, &form.password).await,
+        "disable" => accounts::set_disabled(&state.store, actor, id, true, &now).await,
+        "enable" => accounts::set_disabled(&state.store, actor, id, false, &now).await,
+        "reset" => accounts::reset_password_as(&state.store, actor, id, &form.password, &now).await,
         _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such change."),
     };
     match result {
@@ -570,7 +566,8 @@ pub async fn change_password<S: Store>(
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => return server_error(&e),
     };
-    match accounts::change_password(&state.store, &user, &form.current, &form.new).await {
+    let token = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE);
+    match accounts::change_password(&state.store, &user, &form.current, &form.new, token.as_deref()).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(AccountError::Store(e)) => server_error(&e),
         Err(e) => (
@@ -673,19 +670,23 @@ pub async fn record_agreement<S: Store>(
 }
 
 fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, error: Option<&str>) -> Markup {
+    // Turning the factor off or enrolling again asks for the password, and a current code while
+    // one is in force: a session alone (a borrowed phone, an open laptop) is not enough.
+    let confirm = |action: &str| {
+        html! {
+            label for=(format!("{action}-password")) { "Your password" }
+            input id=(format!("{action}-password")) type="password" name="password" required autocomplete="current-password";
+            @if enabled {
+                label for=(format!("{action}-code")) { "The current code from your authenticator app" }
+                input id=(format!("{action}-code")) type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="8";
+            }
+        }
+    };
     html! {
         main.narrow {
             h1 { "Authenticator app (second factor)" }
             @if let Some(e) = error { p.error role="alert" { (e) } }
-            @if enabled {
-                p { "Sign-in asks for a code from your authenticator app." }
-                form method="post" action="/account/totp/disable" {
-                    input type="hidden" name="csrf" value=(user.csrf_token);
-                    label for="password" { "Your password, to turn it off" }
-                    input #password type="password" name="password" required autocomplete="current-password";
-                    button type="submit" { "Turn off" }
-                }
-            } @else if let Some((secret, uri)) = setup {
+            @if let Some((secret, uri)) = setup {
                 p { "Add this key to your authenticator app (or open the address on the phone), then type the code it shows." }
                 dl.facts { dt { "Key" } dd { code #totp-secret { (secret) } } dt { "Address" } dd { code { (uri) } } }
                 form method="post" action="/account/totp/confirm" {
@@ -694,10 +695,25 @@ fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, err
                     input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="8";
                     button type="submit" { "Turn on" }
                 }
+            } @else if enabled {
+                p { "Sign-in asks for a code from your authenticator app." }
+                h2 { "Turn it off" }
+                form method="post" action="/account/totp/disable" {
+                    input type="hidden" name="csrf" value=(user.csrf_token);
+                    (confirm("disable"))
+                    button type="submit" { "Turn off" }
+                }
+                h2 { "Move it to another phone" }
+                form method="post" action="/account/totp/start" {
+                    input type="hidden" name="csrf" value=(user.csrf_token);
+                    (confirm("start"))
+                    button type="submit" { "Set up again" }
+                }
             } @else {
                 p { "Sign-in asks for your password only. Add a code from an authenticator app on your phone for a second factor." }
                 form method="post" action="/account/totp/start" {
                     input type="hidden" name="csrf" value=(user.csrf_token);
+                    (confirm("start"))
                     button type="submit" { "Set up" }
                 }
             }
@@ -737,23 +753,30 @@ pub async fn totp_change<S: Store>(
         Ok(user) => user,
         Err(response) => return response,
     };
+    let enabled = match state.store.user_by_id(user.id).await {
+        Ok(row) => row.is_some_and(|r| r.totp_enabled),
+        Err(e) => return server_error(&e),
+    };
     let page = |enabled, setup: Option<(&str, &str)>, error: Option<&str>| {
         layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error))
     };
+    let now = state.clock.now();
+    let refused = |e: AccountError, enabled| match e {
+        AccountError::Store(e) => server_error(&e),
+        e => (StatusCode::UNPROCESSABLE_ENTITY, page(enabled, None, Some(&e.to_string()))).into_response(),
+    };
     match step.as_str() {
-        "start" => match accounts::start_totp(&state.store, &user).await {
-            Ok((secret, uri)) => page(false, Some((&secret, &uri)), None).into_response(),
-            Err(e) => message(&user, StatusCode::INTERNAL_SERVER_ERROR, "Not done", &e.to_string()),
+        "start" => match accounts::start_totp(&state.store, &user, &form.password, &form.code, now).await {
+            Ok((secret, uri)) => page(enabled, Some((&secret, &uri)), None).into_response(),
+            Err(e) => refused(e, enabled),
         },
-        "confirm" => match accounts::confirm_totp(&state.store, &user, &form.code, state.clock.now()).await {
+        "confirm" => match accounts::confirm_totp(&state.store, &user, &form.code, now).await {
             Ok(()) => page(true, None, None).into_response(),
-            Err(AccountError::Store(e)) => server_error(&e),
-            Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, page(false, None, Some(&e.to_string()))).into_response(),
+            Err(e) => refused(e, enabled),
         },
-        "disable" => match accounts::disable_totp(&state.store, &user, &form.password).await {
+        "disable" => match accounts::disable_totp(&state.store, &user, &form.password, &form.code, now).await {
             Ok(()) => page(false, None, None).into_response(),
-            Err(AccountError::Store(e)) => server_error(&e),
-            Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, page(true, None, Some(&e.to_string()))).into_response(),
+            Err(e) => refused(e, enabled),
         },
         _ => message(&user, StatusCode::NOT_FOUND, "Not found", "No such step."),
     }

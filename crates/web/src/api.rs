@@ -31,13 +31,19 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthenticated`, `password_change_required`, `forbidden`, `csrf`, `not_found`, `invalid`
-    /// or `internal`.
+    /// `unauthenticated`, `password_change_required`, `forbidden`, `csrf`, `not_found`, `invalid`,
+    /// `method_not_allowed` or `internal`.
     pub code: &'static str,
     pub message: String,
 }
 
 pub struct ApiError(StatusCode, &'static str, String);
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self(status, code, message.into())
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -2,7 +2,8 @@
 
 use crate::AppState;
 use crate::pages::{layout, server_error};
-use axum::extract::{Form, State};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_service::accounts::{self, AccountError, SessionUser};
@@ -10,38 +11,79 @@ use byname_store::Store;
 use maud::html;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 pub const SESSION_COOKIE: &str = "byname_session";
 const LOGIN_CSRF_COOKIE: &str = "byname_login_csrf";
 
-/// Failed sign-ins allowed per username within the window before it is locked for the window.
-const MAX_FAILURES: usize = 5;
-const THROTTLE_WINDOW: time::Duration = time::Duration::minutes(15);
+/// Sign-ins one address may have waiting for a password check at once. A person signs in once;
+/// a flood from one address is answered at once instead of queueing for the hashing pool (the
+/// per-username and per-address counts themselves are kept in the database: see
+/// `byname_service::accounts::sign_in_from`).
+const MAX_IN_FLIGHT_PER_ADDRESS: usize = 2;
 
-/// Recent failed sign-ins per username, kept in memory.
+/// Sign-ins in progress per address, in this process.
 #[derive(Default)]
-pub(crate) struct Throttle {
-    failures: Mutex<HashMap<String, Vec<time::OffsetDateTime>>>,
+pub(crate) struct InFlight {
+    by_address: Mutex<HashMap<IpAddr, usize>>,
 }
 
-impl Throttle {
-    fn is_locked(&self, username: &str, now: time::OffsetDateTime) -> bool {
-        let mut failures = self.failures.lock().expect("not poisoned");
-        let recent = failures.entry(username.to_lowercase()).or_default();
-        recent.retain(|t| now - *t < THROTTLE_WINDOW);
-        recent.len() >= MAX_FAILURES
-    }
-    fn record_failure(&self, username: &str, now: time::OffsetDateTime) {
-        let mut failures = self.failures.lock().expect("not poisoned");
-        // Guessing at many usernames must not grow the table without end.
-        if failures.len() > 10_000 {
-            failures.retain(|_, times| times.iter().any(|t| now - *t < THROTTLE_WINDOW));
+/// One sign-in in progress from an address, let go when dropped.
+pub(crate) struct InFlightGuard<'a> {
+    in_flight: &'a InFlight,
+    address: IpAddr,
+}
+
+impl InFlight {
+    fn enter(&self, address: IpAddr) -> Option<InFlightGuard<'_>> {
+        let mut by_address = self.by_address.lock().expect("not poisoned");
+        let n = by_address.entry(address).or_default();
+        if *n >= MAX_IN_FLIGHT_PER_ADDRESS {
+            return None;
         }
-        failures.entry(username.to_lowercase()).or_default().push(now);
+        *n += 1;
+        Some(InFlightGuard { in_flight: self, address })
     }
-    fn clear(&self, username: &str) {
-        self.failures.lock().expect("not poisoned").remove(&username.to_lowercase());
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut by_address = self.in_flight.by_address.lock().expect("not poisoned");
+        if let Some(n) = by_address.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                by_address.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// The address a request came from: the connection's peer, or, behind a proxy byname is told to
+/// trust (`--trust-forwarded-for`), the last address the proxy appended to `X-Forwarded-For`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        if state.config.trust_forwarded_for {
+            // The proxy appends the address it saw: the last one, in the last header.
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|a| a.trim().parse::<IpAddr>().ok());
+            if forwarded.is_some() {
+                return Ok(Self(forwarded));
+            }
+        }
+        Ok(Self(peer))
     }
 }
 
@@ -153,23 +195,31 @@ pub struct LoginForm {
 
 pub async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     if cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf.as_str()) || form.csrf.is_empty() {
         return login_form(&state, Some("The form had expired. Please sign in again."), StatusCode::FORBIDDEN);
     }
+    let _in_flight = match address.map(|a| state.sign_ins.enter(a)) {
+        Some(None) => {
+            return login_form(
+                &state,
+                Some("Too many sign-ins at once from your address. Wait a moment and try again."),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+        Some(Some(guard)) => Some(guard),
+        None => None,
+    };
     let now = state.clock.now();
-    if state.throttle.is_locked(&form.username, now) {
-        return login_form(
-            &state,
-            Some("Too many failed attempts for this username. Wait 15 minutes or ask an administrator."),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    match accounts::sign_in_with_code(&state.store, &form.username, &form.password, Some(&form.code), now).await {
+    let address = address.map(|a| a.to_string());
+    let signed_in =
+        accounts::sign_in_from(&state.store, &form.username, &form.password, Some(&form.code), address.as_deref(), now)
+            .await;
+    match signed_in {
         Ok(token) => {
-            state.throttle.clear(&form.username);
             let mut response = Redirect::to("/").into_response();
             let max_age = accounts::SESSION_HOURS * 3600;
             let headers = response.headers_mut();
@@ -178,17 +228,21 @@ pub async fn login<S: Store>(
             headers.append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.config.secure_cookies));
             response
         }
+        // A right password with a missing or wrong code reads exactly as a wrong password.
         Err(AccountError::BadCredentials) => {
-            state.throttle.record_failure(&form.username, now);
             login_form(&state, Some("Unknown username, wrong password or wrong code."), StatusCode::UNAUTHORIZED)
         }
-        Err(AccountError::CodeNeeded) => login_form(
-            &state,
-            Some("This account asks for the code from its authenticator app."),
-            StatusCode::UNAUTHORIZED,
-        ),
+        Err(error @ (AccountError::Locked | AccountError::AddressLocked)) => {
+            let message = format!("{}.", capitalised(&error.to_string()));
+            login_form(&state, Some(&message), StatusCode::TOO_MANY_REQUESTS)
+        }
         Err(error) => server_error(&error),
     }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[derive(Deserialize)]

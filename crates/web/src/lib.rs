@@ -7,6 +7,7 @@ mod api;
 mod auth;
 mod escalations;
 mod forecasts;
+mod http;
 mod linkage;
 mod pages;
 mod people;
@@ -23,21 +24,26 @@ use byname_service::Clock;
 use byname_store::Store;
 use std::sync::Arc;
 
+#[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// Mark cookies `Secure`: set when byname is served over TLS (directly or behind a proxy).
+    /// Mark cookies `Secure` and send HSTS: set when byname is served over TLS (directly or
+    /// behind a proxy).
     pub secure_cookies: bool,
+    /// Take the client's address from the last hop of `X-Forwarded-For`: set only behind a
+    /// reverse proxy that appends it, or anyone could claim any address.
+    pub trust_forwarded_for: bool,
 }
 
 pub struct AppState<S> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
-    throttle: auth::Throttle,
+    sign_ins: auth::InFlight,
 }
 
 impl<S> AppState<S> {
     pub fn new(store: S, clock: Arc<dyn Clock>, config: Config) -> Arc<Self> {
-        Arc::new(Self { store, clock, config, throttle: auth::Throttle::default() })
+        Arc::new(Self { store, clock, config, sign_ins: auth::InFlight::default() })
     }
 }
 
@@ -50,6 +56,7 @@ async fn start<S: Store>(State(state): State<Arc<AppState<S>>>, headers: axum::h
 }
 
 pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
+    let secure = state.config.secure_cookies;
     Router::new()
         .route("/", get(start::<S>))
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
@@ -107,6 +114,9 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/static/byname.css", get(stylesheet))
         .route("/static/report.css", get(report_stylesheet))
         .route("/healthz", get(|| async { "ok" }))
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(axum::middleware::from_fn(http::request_timeout))
+        .layer(axum::middleware::from_fn(move |request, next| http::security_headers(secure, request, next)))
         .with_state(state)
 }
 
@@ -122,10 +132,19 @@ async fn stylesheet() -> Response {
     response
 }
 
-/// Serves until the process is stopped.
+/// Serves until the process is stopped, with time limits on slow clients (see `http.rs`).
 pub async fn serve<S: Store + 'static>(
     state: Arc<AppState<S>>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    serve_with(state, listener, http::HEADER_READ_TIMEOUT).await
+}
+
+/// [`serve`] with another time limit on reading a request's head and on idle connections.
+pub async fn serve_with<S: Store + 'static>(
+    state: Arc<AppState<S>>,
+    listener: tokio::net::TcpListener,
+    header_read_timeout: std::time::Duration,
+) -> std::io::Result<()> {
+    http::serve(router(state), listener, header_read_timeout).await
 }

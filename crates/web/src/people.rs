@@ -27,7 +27,7 @@ pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
         CaseError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, "Not saved", message.clone()),
         CaseError::Store(_) => return server_error(error),
     };
-    let body = html! { main { h1 { (title) } p.error role="alert" { (message) } p { a href="javascript:history.back()" { "Go back" } } } };
+    let body = html! { main { h1 { (title) } p.error role="alert" { (message) } p { a href="/people" { "Back to the by-name list" } } } };
     (status, layout(title, Some(user), body)).into_response()
 }
 

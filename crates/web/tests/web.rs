@@ -29,6 +29,7 @@ struct Reply {
     status: StatusCode,
     location: Option<String>,
     cookies: Vec<String>,
+    headers: axum::http::HeaderMap,
     body: String,
 }
 
@@ -38,8 +39,9 @@ async fn send(app: &App, request: Request<Body>) -> Reply {
     let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
     let cookies =
         response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), 10 << 20).await.unwrap();
-    Reply { status, location, cookies, body: String::from_utf8(body.to_vec()).unwrap() }
+    Reply { status, location, cookies, headers, body: String::from_utf8(body.to_vec()).unwrap() }
 }
 
 fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
@@ -107,9 +109,11 @@ async fn signing_in_leads_to_the_by_name_list() {
     assert!(list.body.contains(r#"name="viewport""#), "readable on a phone");
     assert!(!list.body.contains("<script"), "no JavaScript needed");
 
+    // One entry for the page (the worker's account, made by the operator, is in the log too).
     let audit = app.store.audit_entries(10).await.unwrap();
-    assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].action, "view_by_name_list");
+    let views: Vec<&str> =
+        audit.iter().filter(|a| a.purpose.as_deref() != Some("administration")).map(|a| a.action.as_str()).collect();
+    assert_eq!(views, ["view_by_name_list"]);
 }
 
 #[tokio::test]
@@ -780,8 +784,8 @@ async fn an_administrator_sets_a_head_of_service_an_email_and_the_deadlines_from
     assert_eq!(byname_service::by_name_list::window_days(&app.store).await.unwrap(), 30);
     let deadlines = byname_service::escalations::deadline_settings(&app.store).await.unwrap();
     assert_eq!((deadlines.working_days("police"), deadlines.default_days), (4, 7));
-    let audit = app.store.audit_entries(10).await.unwrap();
-    assert!(audit.iter().any(|a| a.action == "change_settings"), "{audit:?}");
+    let audit = app.store.audit_entries(50).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "change_setting"), "{audit:?}");
     assert!(audit.iter().any(|a| a.action == "change_user_profile"));
 }
 
@@ -915,7 +919,7 @@ async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_da
     .unwrap();
     let server = |store: SqlStore| {
         let clock = std::sync::Arc::new(byname_service::FixedClock(time::macros::datetime!(2024-07-01 09:00 UTC)));
-        let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies: false });
+        let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config::default());
         App { router: byname_web::router(state), store, _dir: tempfile::tempdir().unwrap() }
     };
     let (first, second) = (server(one.clone()), server(two.clone()));
@@ -1100,7 +1104,10 @@ async fn a_user_turns_on_an_authenticator_and_sign_in_then_asks_for_its_code() {
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
     let page = send(&app, get("/account/totp", Some(&worker))).await;
     let csrf = hidden_value(&page.body, "csrf");
-    let started = send(&app, post("/account/totp/start", &worker, &format!("csrf={csrf}"))).await;
+    let refused = send(&app, post("/account/totp/start", &worker, &format!("csrf={csrf}"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "setting up asks for the password");
+    let password = support::PASSWORD.replace(' ', "+");
+    let started = send(&app, post("/account/totp/start", &worker, &format!("csrf={csrf}&password={password}"))).await;
     let marker = "id=\"totp-secret\">";
     let at = started.body.find(marker).unwrap_or_else(|| panic!("{}", started.body)) + marker.len();
     let secret = started.body[at..].split('<').next().unwrap().to_owned();
@@ -1120,9 +1127,93 @@ async fn a_user_turns_on_an_authenticator_and_sign_in_then_asks_for_its_code() {
         let body = format!("username=worker&password={}&csrf={csrf}&code={code}", support::PASSWORD.replace(' ', "+"));
         send(&app, post("/login", &cookie, &body)).await
     };
+    // A right password without its code reads as a wrong password: nothing confirms it.
     let without = sign_in_with("").await;
     assert_eq!(without.status, StatusCode::UNAUTHORIZED);
-    assert!(without.body.contains("asks for the code"), "{}", without.body);
+    assert!(without.body.contains("Unknown username, wrong password or wrong code."), "{}", without.body);
+    assert!(!without.body.contains("asks for the code"), "{}", without.body);
     assert_eq!(sign_in_with("123456").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(sign_in_with(&code).await.status, StatusCode::SEE_OTHER, "the right code signs in");
+    // The code that turned the factor on is spent; the next one signs in, once.
+    assert_eq!(sign_in_with(&code).await.status, StatusCode::UNAUTHORIZED, "a spent code");
+    let next = byname_service::totp::code_at(&key, now + 30, 6);
+    assert_eq!(sign_in_with(&next).await.status, StatusCode::SEE_OTHER, "the next code signs in");
+    assert_eq!(sign_in_with(&next).await.status, StatusCode::UNAUTHORIZED, "and only once");
+    // Turning it off takes the password and a current code, not the session alone.
+    let page = send(&app, get("/account/totp", Some(&worker))).await;
+    let csrf = hidden_value(&page.body, "csrf");
+    let off = send(&app, post("/account/totp/disable", &worker, &format!("csrf={csrf}&password={password}"))).await;
+    assert_eq!(off.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", off.body);
+    let again = send(&app, post("/account/totp/start", &worker, &format!("csrf={csrf}&password={password}"))).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "enrolling again needs a code too");
+    assert!(
+        byname_store::Casework::user_by_id(&app.store, 1).await.unwrap().is_some_and(|u| u.totp_enabled),
+        "still on"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_nothing_with_person_data_is_cached() {
+    let app = app().await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let mary = mary(&app.store).await;
+    for (path, cookie) in [
+        ("/login", None),
+        ("/people", Some(worker.as_str())),
+        ("/people?format=csv", Some(worker.as_str())),
+        (&format!("/people/{mary}") as &str, Some(worker.as_str())),
+        ("/api/v1/persons", Some(worker.as_str())),
+        ("/api/v1/no-such-route", None),
+        ("/static/byname.css", None),
+    ] {
+        let reply = send(&app, get(path, cookie)).await;
+        let header = |name: &str| reply.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let policy = header("content-security-policy");
+        assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{path}: {policy}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert!(!header("referrer-policy").is_empty(), "{path}");
+        assert!(header("strict-transport-security").contains("max-age="), "{path}: served with secure cookies");
+        if path.starts_with("/static/") {
+            assert!(!header("cache-control").contains("no-store"), "{path}: a stylesheet may be cached");
+        } else {
+            assert_eq!(header("cache-control"), "no-store", "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_answers_in_the_api_envelope() {
+    let app = app().await;
+    let reply = send(&app, Request::delete("/api/v1/persons").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    let unknown = send(&app, Request::put("/api/v1/whatever").body(Body::empty()).unwrap()).await;
+    let body: serde_json::Value = serde_json::from_str(&unknown.body).expect("JSON");
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+}
+
+#[tokio::test]
+async fn a_half_sent_request_is_cut_off_and_an_idle_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(byname_web::serve_with(state, listener, std::time::Duration::from_millis(500)));
+    // Half a request head, then nothing: the server closes the connection.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut buffer = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read_to_end(&mut buffer)).await;
+    assert!(closed.is_ok(), "a half-sent request head is not cut off");
+    // A kept-alive connection left idle after a request is closed too.
+    let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut buffer = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), idle.read_to_end(&mut buffer)).await;
+    assert!(closed.is_ok(), "an idle kept-alive connection is not closed");
+    assert!(String::from_utf8_lossy(&buffer).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buffer));
+    server.abort();
 }

@@ -252,7 +252,7 @@ async fn sessions_need_the_right_password_and_expire() {
         assert!(accounts::session(store, &token, noon).await.unwrap().is_none(), "signed out");
         assert!(matches!(
             accounts::add_user(store, "weak", "Weak", "analyst", organisation, "short", &now()).await,
-            Err(AccountError::WeakPassword)
+            Err(AccountError::WeakPassword(_))
         ));
     })
     .await;

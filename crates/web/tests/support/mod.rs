@@ -45,7 +45,8 @@ pub async fn seeded_state(
     .await
     .unwrap();
     let clock = Arc::new(FixedClock(datetime!(2024-07-01 09:00 UTC)));
-    let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies });
+    let state =
+        byname_web::AppState::new(store.clone(), clock, byname_web::Config { secure_cookies, ..Default::default() });
     (store, state)
 }
 

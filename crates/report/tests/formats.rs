@@ -13,6 +13,11 @@ use time::macros::date;
 /// 60 people seen in April to June 2024, of whom 11 (5, 10, ..., 55) were also seen in
 /// January; 3 are African and the rest from the UK; 2 of the new people are seen once.
 fn stats() -> KeyStatistics {
+    stats_with_organisation("Outreach")
+}
+
+/// The same partnership, its one team named as given (an import can name it anything).
+fn stats_with_organisation(organisation: &str) -> KeyStatistics {
     let mut people = Vec::new();
     for i in 0..60 {
         let mut person = Person::new(i + 1);
@@ -33,7 +38,7 @@ fn stats() -> KeyStatistics {
     let population = Population {
         people,
         areas: vec!["Westminster".into()],
-        organisations: vec!["Outreach".into()],
+        organisations: vec![organisation.into()],
         ..Population::default()
     };
     let settings = Settings::default();
@@ -133,5 +138,62 @@ fn the_spreadsheet_has_a_sheet_per_table() {
     std::io::Read::read_to_string(&mut archive.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
     for sheet in ["Headlines", "Flow", "Nationality", "Trend", "Data quality", "Settings"] {
         assert!(workbook.contains(&format!(r#"name="{sheet}""#)), "{sheet} missing: {workbook}");
+    }
+}
+
+const HOSTILE: &str = "=HYPERLINK(\"http://x\")";
+
+#[test]
+fn a_team_named_like_a_formula_is_text_in_the_csv() {
+    let stats = stats_with_organisation(HOSTILE);
+    let csv = String::from_utf8(render(&stats, false, "now", Format::Csv).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        [
+            "section",
+            "table",
+            "metric_id",
+            "label",
+            "value",
+            "previous_period",
+            "change_previous",
+            "same_period_last_year",
+            "change_year",
+            "definition"
+        ],
+        "the columns are a public interface"
+    );
+    let row = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[1] == "Organisation")
+        .expect("the organisation breakdown is in the file");
+    assert_eq!(&row[3], format!("'{HOSTILE}"), "the label is neutralised");
+    assert_eq!(&row[4], "60", "the figure stays a number");
+    for record in csv::Reader::from_reader(csv.as_bytes()).records() {
+        for field in record.unwrap().iter() {
+            assert!(!field.starts_with('='), "{field}");
+        }
+    }
+}
+
+#[test]
+fn a_team_named_like_a_formula_is_a_string_cell_in_the_spreadsheet() {
+    let bytes = render(&stats_with_organisation(HOSTILE), false, "now", Format::Xlsx).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/sharedStrings.xml").unwrap(), &mut strings).unwrap();
+    assert!(strings.contains("<t>=HYPERLINK("), "the label is a shared string");
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().into_owned();
+        if !name.starts_with("xl/worksheets/") {
+            continue;
+        }
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(&mut file, &mut sheet).unwrap();
+        assert!(!sheet.contains("<f>"), "no formula in {name}");
     }
 }

@@ -481,8 +481,7 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         }
     };
     let share = |id: &str| match (count(id), count("quality.persons")) {
-        (Shown::Value(_), Shown::Value(persons)) if persons == 0.0 => Shown::Value(0.0),
-        (Shown::Value(n), Shown::Value(persons)) => Shown::Value(100.0 * n / persons),
+        (Shown::Value(n), Shown::Value(persons)) => Shown::Value(if persons > 0.0 { 100.0 * n / persons } else { 0.0 }),
         _ => Shown::Withheld,
     };
     let quality_row = |id: &str, label: &str, value: Shown, unit: Unit| Row {

@@ -461,10 +461,10 @@ mod tests {
                     if (1..=up_to).contains(&count) {
                         assert_eq!(shown, Shown::Withheld, "case {case}: {} = {count}", metric.id);
                     }
-                } else if let Some(from) = &metric.from {
-                    if published.get(from) == Some(Shown::Withheld) {
-                        assert_eq!(shown, Shown::Withheld, "case {case}: {} from {from}", metric.id);
-                    }
+                } else if let Some(from) = &metric.from
+                    && published.get(from) == Some(Shown::Withheld)
+                {
+                    assert_eq!(shown, Shown::Withheld, "case {case}: {} from {from}", metric.id);
                 }
             }
             // Subtraction along every line, with the test's own list of lines.

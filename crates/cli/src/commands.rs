@@ -245,19 +245,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Persons(PersonsCommand::Export { out }) => {
             let store = open_store(&cli).await?;
             let membership = store.person_membership().await?;
-            let mut writer =
+            use byname_report::csv_out::{Cell, CsvWriter};
+            let file =
                 BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
-            std::io::Write::write_all(&mut writer, b"source,source_id,person_id\n")?;
+            let mut writer = CsvWriter::new(file, &["source", "source_id", "person_id"])?;
             for (source, source_id, person_id) in &membership {
-                // Ids come from validated exports and hold no commas or quotes; quote them anyway if they do.
-                let quoted = if source_id.contains([',', '"', '\n']) {
-                    format!("\"{}\"", source_id.replace('"', "\"\""))
-                } else {
-                    source_id.clone()
-                };
-                std::io::Write::write_all(&mut writer, format!("{source},{quoted},{person_id}\n").as_bytes())?;
+                writer.row(&[Cell::Text(source), Cell::Text(source_id), Cell::Number(&person_id.to_string())])?;
             }
-            std::io::Write::flush(&mut writer)?;
+            std::io::Write::flush(&mut writer.finish()?)?;
             println!("{} records written to {}", membership.len(), out.display());
             Ok(())
         }

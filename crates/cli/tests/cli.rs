@@ -612,3 +612,40 @@ fn the_escalation_commands_run_the_step_at_an_instant_and_refuse_bad_settings() 
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_persons_export_writes_an_id_that_looks_like_a_formula_as_text() {
+    let data = tempfile::tempdir().unwrap();
+    let chain = data.path().join("chain");
+    std::fs::create_dir_all(&chain).unwrap();
+    std::fs::write(
+        chain.join("persons.csv"),
+        "chain_id,first_name,last_name,aliases,date_of_birth,gender,nationality,ethnicity,immigration_status,support_needs,history,last_settled_base,nhs_number\n\
+         =1+2,John,Smith,,1975-03-02,male,United Kingdom,,,,,,\n\
+         C2,Amina,Yusuf,,1990-11-30,female,Eritrea,,,,,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chain.join("contacts.csv"),
+        "contact_id,chain_id,contact_date,contact_time,team,borough,location,latitude,longitude,bedded_down,contact_type\n\
+         CT1,=1+2,2024-06-01,,Outreach,Westminster,Strand,,,Y,outreach\n\
+         CT2,C2,2024-06-02,,Outreach,Westminster,Strand,,,Y,outreach\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chain.join("stays.csv"),
+        "stay_id,chain_id,provider,stay_type,arrival_date,departure_date,departure_reason\n",
+    )
+    .unwrap();
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(&chain));
+    run_ok(byname(data.path()).arg("link"));
+    let export = data.path().join("persons.csv");
+    run_ok(byname(data.path()).args(["persons", "export", "--out"]).arg(&export));
+    let persons = std::fs::read_to_string(&export).unwrap();
+    let mut lines = persons.lines();
+    assert_eq!(lines.next(), Some("source,source_id,person_id"), "{persons}");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{persons}");
+    assert!(rows.iter().any(|l| l.starts_with("chain,'=1+2,")), "{persons}");
+    assert!(rows.iter().any(|l| l.starts_with("chain,C2,")), "{persons}");
+}

@@ -4,6 +4,7 @@
 //! from one [`view::View`], so they agree figure for figure, and every figure
 //! carries its metric id (DOMAIN.md section 6).
 
+pub mod csv_out;
 pub mod svg;
 pub mod view;
 
@@ -243,43 +244,56 @@ pub fn standalone(view: &View) -> Markup {
     }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-}
-
 /// One row per figure: id, label, value and the comparisons, with its definition.
 pub fn csv(view: &View) -> String {
-    let mut out = String::from(
-        "section,table,metric_id,label,value,previous_period,change_previous,same_period_last_year,change_year,definition\n",
-    );
+    use csv_out::Cell::{Number, Text};
+    let mut out = csv_out::CsvText::new(&[
+        "section",
+        "table",
+        "metric_id",
+        "label",
+        "value",
+        "previous_period",
+        "change_previous",
+        "same_period_last_year",
+        "change_year",
+        "definition",
+    ]);
     let text = |s: Option<Shown>, unit: Unit| s.map(|s| number(s, unit)).unwrap_or_default();
     for section in &view.sections {
         for table in &section.tables {
             for Row { id, label, unit, value, previous, year_ago } in &table.rows {
-                let fields = [
-                    section.key.to_owned(),
-                    table.key.clone(),
-                    id.clone(),
-                    label.clone(),
-                    number(*value, *unit),
-                    text(*previous, *unit),
-                    change(*value, *previous, *unit),
-                    text(*year_ago, *unit),
-                    change(*value, *year_ago, *unit),
-                    definition(id).unwrap_or_default().to_owned(),
-                ];
-                out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-                out.push('\n');
+                out.row(&[
+                    Text(section.key),
+                    Text(&table.key),
+                    Text(id),
+                    Text(label),
+                    Number(&number(*value, *unit)),
+                    Number(&text(*previous, *unit)),
+                    Number(&change(*value, *previous, *unit)),
+                    Number(&text(*year_ago, *unit)),
+                    Number(&change(*value, *year_ago, *unit)),
+                    Text(definition(id).unwrap_or_default()),
+                ]);
             }
         }
     }
     // The settings the figures rest on, so the file says how they were counted.
     for (key, value) in &view.settings {
-        let fields = ["settings", "Settings", key, key, value, "", "", "", "", "A setting of this report"];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        out.row(&[
+            Text("settings"),
+            Text("Settings"),
+            Text(key),
+            Text(key),
+            Text(value),
+            Text(""),
+            Text(""),
+            Text(""),
+            Text(""),
+            Text("A setting of this report"),
+        ]);
     }
-    out
+    out.finish()
 }
 
 /// `{"period", "settings", "metrics"}`: every metric id to its number (`null` when withheld).

@@ -7,7 +7,7 @@ use byname_domain::age::AgeBand;
 use byname_domain::codes::{DepartureReason, History, StayType, SupportNeed};
 use byname_domain::nationality::NationalityGroup;
 use byname_stats::disclosure::{Published, Shown, publish};
-use byname_stats::metrics::{Unit, base_id};
+use byname_stats::metrics::{Metrics, Unit, base_id};
 use byname_stats::{Figures, KeyStatistics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,54 +458,83 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         tables: vec![table("Trend", "People seen each month", month_rows("chain.total"), Some(Chart::Trend), false)],
     });
 
+    // The data quality counts follow the rule too when public, and a percentage is worked out
+    // from the counts as shown (withheld with either of them), so it gives nothing more away.
     let quality = &stats.quality;
-    let share = |n: u64| if quality.persons == 0 { 0.0 } else { 100.0 * n as f64 / quality.persons as f64 };
-    let quality_row = |id: &str, label: &str, value: f64, unit: Unit| Row {
+    let mut quality_counts = Metrics::default();
+    for (id, n) in [
+        ("quality.persons", quality.persons),
+        ("quality.linked_chain_inform", quality.linked_chain_inform),
+        ("quality.inform_records", quality.inform_records),
+        ("quality.awaiting_review", quality.awaiting_review),
+        ("quality.missing_date_of_birth", quality.missing_date_of_birth),
+        ("quality.missing_nationality", quality.missing_nationality),
+    ] {
+        quality_counts.count(id, n);
+    }
+    let quality_published = publish(&quality_counts, settings);
+    let count = |id: &str| -> Shown {
+        if public {
+            quality_published.get(id).unwrap_or(Shown::Withheld)
+        } else {
+            quality_counts.get(id).map_or(Shown::Withheld, Shown::Value)
+        }
+    };
+    let share = |id: &str| match (count(id), count("quality.persons")) {
+        (Shown::Value(n), Shown::Value(persons)) => Shown::Value(if persons > 0.0 { 100.0 * n / persons } else { 0.0 }),
+        _ => Shown::Withheld,
+    };
+    let quality_row = |id: &str, label: &str, value: Shown, unit: Unit| Row {
         id: id.to_owned(),
         label: label.to_owned(),
         unit,
-        value: Shown::Value(value),
+        value,
         previous: None,
         year_ago: None,
     };
+    let quality_rows = vec![
+        quality_row("quality.persons", "Persons (all records linked)", count("quality.persons"), Unit::Count),
+        quality_row(
+            "quality.linked_chain_inform",
+            "Persons linked across CHAIN and Inform",
+            count("quality.linked_chain_inform"),
+            Unit::Count,
+        ),
+        quality_row("quality.inform_records", "Inform records", count("quality.inform_records"), Unit::Count),
+        quality_row(
+            "quality.awaiting_review",
+            "Record pairs awaiting linkage review",
+            count("quality.awaiting_review"),
+            Unit::Count,
+        ),
+        quality_row(
+            "quality.missing_date_of_birth_pct",
+            "Persons with no date of birth (%)",
+            share("quality.missing_date_of_birth"),
+            Unit::Percent,
+        ),
+        quality_row(
+            "quality.missing_nationality_pct",
+            "Persons with no nationality (%)",
+            share("quality.missing_nationality"),
+            Unit::Percent,
+        ),
+    ];
+    let quality_shown: Vec<(String, Option<f64>)> = quality_rows
+        .iter()
+        .map(|row| {
+            let value = match row.value {
+                Shown::Value(v) => Some(v),
+                Shown::Withheld => None,
+            };
+            (row.id.clone(), value)
+        })
+        .collect();
     sections.push(Section {
         key: "data-quality",
         title: "Data quality",
         intro: "How far the figures can be trusted: how the records are linked and what they lack.".into(),
-        tables: vec![table(
-            "Data quality",
-            "The data behind the figures",
-            vec![
-                quality_row("quality.persons", "Persons (all records linked)", quality.persons as f64, Unit::Count),
-                quality_row(
-                    "quality.linked_chain_inform",
-                    "Persons linked across CHAIN and Inform",
-                    quality.linked_chain_inform as f64,
-                    Unit::Count,
-                ),
-                quality_row("quality.inform_records", "Inform records", quality.inform_records as f64, Unit::Count),
-                quality_row(
-                    "quality.awaiting_review",
-                    "Record pairs awaiting linkage review",
-                    quality.awaiting_review as f64,
-                    Unit::Count,
-                ),
-                quality_row(
-                    "quality.missing_date_of_birth_pct",
-                    "Persons with no date of birth (%)",
-                    share(quality.missing_date_of_birth),
-                    Unit::Percent,
-                ),
-                quality_row(
-                    "quality.missing_nationality_pct",
-                    "Persons with no nationality (%)",
-                    share(quality.missing_nationality),
-                    Unit::Percent,
-                ),
-            ],
-            None,
-            false,
-        )],
+        tables: vec![table("Data quality", "The data behind the figures", quality_rows, None, false)],
     });
 
     let all = metrics
@@ -518,8 +547,17 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
             };
             (m.id.clone(), value)
         })
+        .chain(quality_shown)
         .collect();
-    let mut findings: Vec<String> = figures.findings.iter().map(|f| f.message.clone()).collect();
+    // A finding that states exact counts stays in the internal report.
+    let mut findings: Vec<String> =
+        figures.findings.iter().filter(|f| !(public && f.states_counts())).map(|f| f.message.clone()).collect();
+    if public && figures.findings.iter().any(|f| f.states_counts()) {
+        findings.push(
+            "Some findings state exact counts and are left out of this public report; the internal report has them."
+                .into(),
+        );
+    }
     if !figures.findings.iter().any(|f| f.id == "bfz.invariant") {
         findings
             .push("Built for Zero: every month's active count equals last month's plus inflow minus outflow.".into());

@@ -396,31 +396,35 @@ pub async fn by_name_list_csv<S: Store>(
     let selection = selection(store, user, &list, &query, today, now).await?;
     let entries = selection.entries(0, selection.len());
     audit_rows(store, user, "export_by_name_list", &entries, now).await?;
-    let mut out = String::from("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n");
+    use byname_report::csv_out::Cell::{Number, Text};
+    let mut out = byname_report::csv_out::CsvText::new(&[
+        "person",
+        "view",
+        "name",
+        "age_band",
+        "last_seen",
+        "last_place",
+        "times_seen",
+        "lead",
+        "needs",
+        "why",
+    ]);
     for e in &entries {
-        let fields = [
-            if e.view == PersonView::Pseudonymised { String::new() } else { e.person_id.to_string() },
-            e.view.code().to_owned(),
-            e.name.clone(),
-            e.age_band.label().to_owned(),
-            e.last_seen.clone(),
-            e.last_place.clone(),
-            e.times_seen.to_string(),
-            e.lead.clone(),
-            e.needs.join("; "),
-            e.why.clone(),
-        ];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        let person = if e.view == PersonView::Pseudonymised { String::new() } else { e.person_id.to_string() };
+        out.row(&[
+            Number(&person),
+            Text(e.view.code()),
+            Text(&e.name),
+            Text(e.age_band.label()),
+            Text(&e.last_seen),
+            Text(&e.last_place),
+            Number(&e.times_seen.to_string()),
+            Text(&e.lead),
+            Text(&e.needs.join("; ")),
+            Text(&e.why),
+        ]);
     }
-    Ok(out)
-}
-
-/// A CSV field, quoted when needed, and never starting with a character a spreadsheet would
-/// take for a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+    Ok(out.finish())
 }
 
 /// One audit entry for each view on the page, naming every person shown in that view: who

@@ -137,22 +137,26 @@ impl MetricForecast {
     }
 
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("metric,area,model,period,point,lower_80,upper_80,lower_95,upper_95\n");
+        use byname_report::csv_out::Cell::{Number, Text};
+        let mut out = byname_report::csv_out::CsvText::new(&[
+            "metric", "area", "model", "period", "point", "lower_80", "upper_80", "lower_95", "upper_95",
+        ]);
         let area = self.request.area.as_deref().unwrap_or("");
+        let figure = |x: f64| format!("{x:.1}");
         for (s, period) in self.forecast.steps.iter().zip(self.step_labels()) {
-            out.push_str(&format!(
-                "{},{},{},{period},{:.1},{:.1},{:.1},{:.1},{:.1}\n",
-                self.request.metric,
-                csv_field(area),
-                self.forecast.model.code(),
-                s.point,
-                s.lower_80,
-                s.upper_80,
-                s.lower_95,
-                s.upper_95
-            ));
+            out.row(&[
+                Text(&self.request.metric),
+                Text(area),
+                Text(self.forecast.model.code()),
+                Text(&period),
+                Number(&figure(s.point)),
+                Number(&figure(s.lower_80)),
+                Number(&figure(s.upper_80)),
+                Number(&figure(s.lower_95)),
+                Number(&figure(s.upper_95)),
+            ]);
         }
-        out
+        out.finish()
     }
 
     pub fn to_table(&self) -> String {
@@ -200,10 +204,6 @@ impl MetricForecast {
 fn round(x: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (x * f).round() / f
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// Months at the start of the data when "new" and "returner" mean nothing yet: everyone is
@@ -260,4 +260,41 @@ pub async fn forecast<S: Store>(
         );
     }
     Ok(MetricForecast { request, series, forecast })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use byname_forecast::{Model, Step};
+
+    #[test]
+    fn an_area_named_like_a_formula_is_text_in_the_csv_and_figures_stay_numbers() {
+        let request =
+            ForecastRequest::new("chain.total", PeriodUnit::Month, 1, Some("=HYPERLINK(\"http://x\")".into()));
+        let series = Series {
+            metric: "chain.total".into(),
+            unit: PeriodUnit::Month,
+            first: 2024 * 12,
+            values: vec![3.0],
+            recorded: vec![true],
+        };
+        let step = Step { point: 1.5, lower_80: -3.0, upper_80: 6.0, lower_95: -12.5, upper_95: 9.0 };
+        let forecast = Forecast {
+            model: Model::Naive,
+            detail: String::new(),
+            accuracy: None,
+            candidates: Vec::new(),
+            cautions: Vec::new(),
+            steps: vec![step],
+            history: 1,
+            gaps: 0,
+            breaks: 0,
+        };
+        let csv = MetricForecast { request, series, forecast }.to_csv();
+        assert_eq!(
+            csv,
+            "metric,area,model,period,point,lower_80,upper_80,lower_95,upper_95\n\
+             chain.total,\"'=HYPERLINK(\"\"http://x\"\")\",naive,2024-02,1.5,-3.0,6.0,-12.5,9.0\n"
+        );
+    }
 }

@@ -290,25 +290,30 @@ impl ScenarioResult {
     }
 
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("metric,period,run,point,lower_80,upper_80,lower_95,upper_95,recorded\n");
+        use byname_report::csv_out::Cell::{Number, Text};
+        let mut out = byname_report::csv_out::CsvText::new(&[
+            "metric", "period", "run", "point", "lower_80", "upper_80", "lower_95", "upper_95", "recorded",
+        ]);
+        let figure = |x: f64| format!("{x:.1}");
         for track in &self.projection.tracks {
             for (run, steps) in [("baseline", &track.baseline), ("scenario", &track.scenario)] {
                 for (k, s) in steps.iter().enumerate() {
                     let actual = self.actual(track.metric, k).map(|a| format!("{a:.0}")).unwrap_or_default();
-                    out.push_str(&format!(
-                        "{},{},{run},{:.1},{:.1},{:.1},{:.1},{:.1},{actual}\n",
-                        track.metric,
-                        self.projection.label(k),
-                        s.point,
-                        s.lower_80,
-                        s.upper_80,
-                        s.lower_95,
-                        s.upper_95
-                    ));
+                    out.row(&[
+                        Text(track.metric),
+                        Text(&self.projection.label(k)),
+                        Text(run),
+                        Number(&figure(s.point)),
+                        Number(&figure(s.lower_80)),
+                        Number(&figure(s.upper_80)),
+                        Number(&figure(s.lower_95)),
+                        Number(&figure(s.upper_95)),
+                        Number(&actual),
+                    ]);
                 }
             }
         }
-        out
+        out.finish()
     }
 
     pub fn to_json(&self) -> Value {

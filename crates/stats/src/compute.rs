@@ -29,6 +29,13 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// Whether the message states exact counts, which a public report must not print.
+    pub fn states_counts(&self) -> bool {
+        self.id == "bfz.invariant"
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pub period: Period,

@@ -64,6 +64,23 @@ pub enum DisclosureRule {
 }
 
 impl DisclosureRule {
+    /// Counts from 1 to this are withheld.
+    pub fn withholds_up_to(self) -> u64 {
+        match self {
+            Self::Nhs => 7,
+            Self::Under5 => 4,
+            Self::Under10 => 9,
+        }
+    }
+
+    /// The other counts are rounded to the nearest multiple of this (1: exact).
+    pub fn rounds_to(self) -> u64 {
+        match self {
+            Self::Nhs => 5,
+            Self::Under5 | Self::Under10 => 1,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Nhs => "nhs",
@@ -77,7 +94,10 @@ impl DisclosureRule {
 #[serde(deny_unknown_fields, default)]
 pub struct DisclosureSettings {
     pub rule: DisclosureRule,
-    /// The stricter rule for tables of special-category data (needs, health).
+    /// The stricter rule for tables of special-category data (needs, health, history). It is
+    /// applied on top of `rule`: a count either rule withholds is withheld, and the rest are
+    /// rounded as the coarser of the two rounds, so `under10` under the NHS rule withholds 1 to
+    /// 9 and rounds the rest to the nearest 5.
     pub special_category_rule: DisclosureRule,
 }
 
@@ -154,7 +174,9 @@ institution_days = 90
 [disclosure]
 # nhs (1 to 7 withheld, the rest rounded to 5), under5 or under10.
 rule = "nhs"
-# The stricter rule for special-category tables (needs, history).
+# The stricter rule for special-category tables (needs, history). It adds to the rule above:
+# a count either withholds is withheld, and the rest are rounded as the rule above rounds
+# (so under10 under nhs withholds 1 to 9 and rounds the rest to the nearest 5).
 special_category_rule = "under10"
 "#;
 

@@ -257,3 +257,24 @@ async fn sessions_need_the_right_password_and_expire() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_place_named_like_a_formula_downloads_as_text() {
+    each_store(async |store, label| {
+        let contacts = CONTACTS.replace("Strand,,,Y", "\"=HYPERLINK(\"\"http://x\"\")\",,,Y");
+        let export = Export::new(&[("persons.csv", PERSONS), ("contacts.csv", &contacts), ("stays.csv", STAYS)]);
+        import(store, ImportKind::Chain, export.path()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let worker = user(store, "worker", "outreach_worker").await;
+        let csv = by_name_list_csv(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
+        assert!(
+            csv.starts_with("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n"),
+            "{label}: the columns are a public interface"
+        );
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let john = reader.records().map(Result::unwrap).find(|r| r[2].contains("Smith")).expect("John is listed");
+        assert_eq!(&john[5], "'=HYPERLINK(\"http://x\"), Westminster", "{label}");
+        assert_eq!(&john[6], "2", "{label}: a count stays a number");
+    })
+    .await;
+}

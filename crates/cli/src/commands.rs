@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             let store = open_store(&cli).await?;
             let outcome = import(&store, kind, args, &clock).await?;
-            if !args.no_link {
+            if !args.no_link && !outcome.dry_run {
                 link(&store, &clock, &LinkSettings::default()).await?;
             }
             drop(outcome);
@@ -559,7 +559,13 @@ async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock:
         }
         None => Mapping::default(),
     };
-    let options = ImportOptions { mapping, partial: args.partial };
+    let options = ImportOptions {
+        mapping,
+        partial: args.partial,
+        max_withdrawal: args.max_withdrawal / 100.0,
+        confirm_withdrawals: args.confirm_withdrawals,
+        dry_run: args.dry_run,
+    };
     let started = Instant::now();
     let bar = Bar::new();
     let outcome =
@@ -577,7 +583,11 @@ fn print_outcome(outcome: &ImportOutcome, seconds: f64) {
     }
     let s = &outcome.summary;
     if s.rejected > outcome.rejected_sample.len() as i64 {
-        eprintln!("... see every rejected row with `byname import history --show {}`", s.id);
+        if outcome.dry_run {
+            eprintln!("... and {} more rejected rows", s.rejected - outcome.rejected_sample.len() as i64);
+        } else {
+            eprintln!("... see every rejected row with `byname import history --show {}`", s.id);
+        }
     }
     println!(
         "{:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -590,10 +600,19 @@ fn print_outcome(outcome: &ImportOutcome, seconds: f64) {
             f.rows_read, f.counts.imported, f.counts.updated, f.counts.unchanged, f.counts.withdrawn, f.rejected
         );
     }
-    println!(
-        "import {} ({}): {} rows read, {} imported, {} updated, {} unchanged, {} withdrawn, {} rejected, in {seconds:.1}s",
-        s.id, s.kind, s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected
+    let counts = format!(
+        "{} rows read, {} imported, {} updated, {} unchanged, {} withdrawn, {} rejected, in {seconds:.1}s",
+        s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected
     );
+    if outcome.dry_run {
+        println!("dry run ({}): {counts}", s.kind);
+        for refusal in &outcome.refused_withdrawals {
+            println!("a real import would be refused: {refusal}");
+        }
+        println!("dry run: nothing was stored");
+    } else {
+        println!("import {} ({}): {counts}", s.id, s.kind);
+    }
 }
 
 async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<()> {
@@ -884,7 +903,15 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
             (ImportKind::StreetCount, out.join("street-count.csv")),
             (ImportKind::Health, out.join("health-events.csv")),
         ] {
-            let import_args = ImportArgs { path, mapping: None, partial: false, no_link: true };
+            let import_args = ImportArgs {
+                path,
+                mapping: None,
+                partial: false,
+                no_link: true,
+                max_withdrawal: 10.0,
+                confirm_withdrawals: false,
+                dry_run: false,
+            };
             import(&store, kind, &import_args, &clock).await?;
         }
         link(&store, &clock, &LinkSettings::default()).await?;

@@ -43,7 +43,7 @@ pub mod types;
 pub use casework::{Casework, audit_hash};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
-pub use import::{ImportTx, TableCounts};
+pub use import::{ImportTx, TableCounts, Withdrawal};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
 pub use types::*;
 

@@ -211,7 +211,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             match out {
                 Some(path) => {
                     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!("wrote everything held on person {person} to {}", path.display());
+                    println!("wrote everything held on person {person} to {}: {}", path.display(), rows_held(&value));
                 }
                 None => print!("{text}"),
             }
@@ -549,6 +549,20 @@ impl Progress for Bar {
     fn finish_file(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// How many rows of each table a subject access export holds, for saying what was written.
+fn rows_held(export: &serde_json::Value) -> String {
+    let counts: Vec<String> = export["tables"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(table, rows)| {
+            let n = rows.as_array().map_or(0, Vec::len);
+            (n > 0).then(|| format!("{table} {n}"))
+        })
+        .collect();
+    if counts.is_empty() { "no rows".to_owned() } else { format!("rows by table: {}", counts.join(", ")) }
 }
 
 async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock: &dyn Clock) -> Result<ImportOutcome> {

@@ -663,3 +663,36 @@ fn a_broken_export_is_refused_and_a_dry_run_stores_nothing() {
     let bad = byname(data.path()).args(["import", "chain", "--max-withdrawal", "150"]).arg(&export).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_subject_access_export_says_what_it_wrote() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("chain");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(
+        export.join("persons.csv"),
+        "chain_id,first_name,last_name,date_of_birth,ethnicity\nC1,Ann,Lee,1980-01-01,White: Irish\nC2,Bob,Kay,1970-05-05,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        export.join("contacts.csv"),
+        "contact_id,chain_id,contact_date,bedded_down\nK1,C1,2024-06-01,Y\nK2,C1,2024-06-02,Y\nK3,C2,2024-06-02,Y\n",
+    )
+    .unwrap();
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(&export));
+    let persons = data.path().join("persons.csv");
+    run_ok(byname(data.path()).args(["persons", "export", "--out"]).arg(&persons));
+    let persons = std::fs::read_to_string(&persons).unwrap();
+    let ann = persons.lines().find(|l| l.starts_with("chain,C1,")).unwrap().rsplit(',').next().unwrap().to_owned();
+
+    let out = data.path().join("sar.json");
+    let said = run_ok(byname(data.path()).args(["sar", &ann, "--out"]).arg(&out));
+    assert!(said.starts_with(&format!("wrote everything held on person {ann} to {}: ", out.display())), "{said}");
+    assert!(said.contains("source_records 1") && said.contains("contacts 2,"), "{said}");
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["tables"]["source_records"][0]["ethnicity"], "White: Irish");
+    // Without --out, the JSON itself.
+    let printed: serde_json::Value = serde_json::from_str(&run_ok(byname(data.path()).args(["sar", &ann]))).unwrap();
+    assert_eq!(printed["tables"]["contacts"].as_array().unwrap().len(), 2);
+    assert!(!printed.to_string().contains("Bob"));
+}

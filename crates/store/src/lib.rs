@@ -38,6 +38,7 @@ mod facts;
 mod import;
 mod migrate;
 mod sql;
+mod subject;
 pub mod types;
 
 pub use casework::{Casework, audit_hash};
@@ -45,6 +46,7 @@ pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts, Withdrawal};
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
+pub use subject::{NO_PERSON_TABLES, PERSON_TABLES, PersonData, PersonTable};
 pub use types::*;
 
 use std::future::Future;

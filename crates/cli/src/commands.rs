@@ -84,7 +84,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             let store = open_store(&cli).await?;
             let outcome = import(&store, kind, args, &clock).await?;
-            if !args.no_link {
+            if !args.no_link && !outcome.dry_run {
                 link(&store, &clock, &LinkSettings::default()).await?;
             }
             drop(outcome);
@@ -229,7 +229,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             match out {
                 Some(path) => {
                     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!("wrote everything held on person {person} to {}", path.display());
+                    println!("wrote everything held on person {person} to {}: {}", path.display(), rows_held(&value));
                 }
                 None => print!("{text}"),
             }
@@ -572,6 +572,20 @@ impl Progress for Bar {
     }
 }
 
+/// How many rows of each table a subject access export holds, for saying what was written.
+fn rows_held(export: &serde_json::Value) -> String {
+    let counts: Vec<String> = export["tables"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(table, rows)| {
+            let n = rows.as_array().map_or(0, Vec::len);
+            (n > 0).then(|| format!("{table} {n}"))
+        })
+        .collect();
+    if counts.is_empty() { "no rows".to_owned() } else { format!("rows by table: {}", counts.join(", ")) }
+}
+
 async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock: &dyn Clock) -> Result<ImportOutcome> {
     let mapping = match &args.mapping {
         Some(path) => {
@@ -580,7 +594,13 @@ async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock:
         }
         None => Mapping::default(),
     };
-    let options = ImportOptions { mapping, partial: args.partial };
+    let options = ImportOptions {
+        mapping,
+        partial: args.partial,
+        max_withdrawal: args.max_withdrawal / 100.0,
+        confirm_withdrawals: args.confirm_withdrawals,
+        dry_run: args.dry_run,
+    };
     let started = Instant::now();
     let bar = Bar::new();
     let outcome =
@@ -598,7 +618,11 @@ fn print_outcome(outcome: &ImportOutcome, seconds: f64) {
     }
     let s = &outcome.summary;
     if s.rejected > outcome.rejected_sample.len() as i64 {
-        eprintln!("... see every rejected row with `byname import history --show {}`", s.id);
+        if outcome.dry_run {
+            eprintln!("... and {} more rejected rows", s.rejected - outcome.rejected_sample.len() as i64);
+        } else {
+            eprintln!("... see every rejected row with `byname import history --show {}`", s.id);
+        }
     }
     println!(
         "{:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -611,10 +635,19 @@ fn print_outcome(outcome: &ImportOutcome, seconds: f64) {
             f.rows_read, f.counts.imported, f.counts.updated, f.counts.unchanged, f.counts.withdrawn, f.rejected
         );
     }
-    println!(
-        "import {} ({}): {} rows read, {} imported, {} updated, {} unchanged, {} withdrawn, {} rejected, in {seconds:.1}s",
-        s.id, s.kind, s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected
+    let counts = format!(
+        "{} rows read, {} imported, {} updated, {} unchanged, {} withdrawn, {} rejected, in {seconds:.1}s",
+        s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected
     );
+    if outcome.dry_run {
+        println!("dry run ({}): {counts}", s.kind);
+        for refusal in &outcome.refused_withdrawals {
+            println!("a real import would be refused: {refusal}");
+        }
+        println!("dry run: nothing was stored");
+    } else {
+        println!("import {} ({}): {counts}", s.id, s.kind);
+    }
 }
 
 async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<()> {
@@ -905,7 +938,15 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
             (ImportKind::StreetCount, out.join("street-count.csv")),
             (ImportKind::Health, out.join("health-events.csv")),
         ] {
-            let import_args = ImportArgs { path, mapping: None, partial: false, no_link: true };
+            let import_args = ImportArgs {
+                path,
+                mapping: None,
+                partial: false,
+                no_link: true,
+                max_withdrawal: 10.0,
+                confirm_withdrawals: false,
+                dry_run: false,
+            };
             import(&store, kind, &import_args, &clock).await?;
         }
         link(&store, &clock, &LinkSettings::default()).await?;

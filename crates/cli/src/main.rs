@@ -306,6 +306,21 @@ struct ImportArgs {
     /// Do not relink persons after the import.
     #[arg(long)]
     no_link: bool,
+    /// Refuse a full export that would withdraw more than this percentage of a table's live
+    /// rows (a header-only or truncated export would otherwise empty the list).
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = percentage)]
+    max_withdrawal: f64,
+    /// Withdraw whatever the full export leaves out, however much.
+    #[arg(long)]
+    confirm_withdrawals: bool,
+    /// Read and check everything and report what the import would do, storing nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn percentage(text: &str) -> Result<f64, String> {
+    let value: f64 = text.trim_end_matches('%').parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=100.0).contains(&value) { Ok(value) } else { Err(format!("{text} is not between 0 and 100")) }
 }
 
 #[derive(Subcommand)]

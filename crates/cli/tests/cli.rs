@@ -649,3 +649,87 @@ fn the_persons_export_writes_an_id_that_looks_like_a_formula_as_text() {
     assert!(rows.iter().any(|l| l.starts_with("chain,'=1+2,")), "{persons}");
     assert!(rows.iter().any(|l| l.starts_with("chain,C2,")), "{persons}");
 }
+
+#[test]
+fn a_broken_export_is_refused_and_a_dry_run_stores_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("chain");
+    std::fs::create_dir(&export).unwrap();
+    let persons = "chain_id,first_name,last_name,date_of_birth\nC1,Ann,Lee,1980-01-01\nC2,Bob,Kay,1970-05-05\n";
+    let contacts = "contact_id,chain_id,contact_date,bedded_down\nK1,C1,2024-06-01,Y\nK2,C2,2024-06-02,Y\n";
+    std::fs::write(export.join("persons.csv"), persons).unwrap();
+    std::fs::write(export.join("contacts.csv"), contacts).unwrap();
+
+    // A dry run into an empty database: the counts, marked, and nothing stored.
+    let dry = run_ok(byname(data.path()).args(["import", "chain", "--dry-run"]).arg(&export));
+    assert!(dry.contains("dry run (chain): 4 rows read, 4 imported"), "{dry}");
+    assert!(dry.contains("dry run: nothing was stored"), "{dry}");
+    let database = data.path().join("byname.db");
+    let empty = table_digest(&database);
+    assert!(!empty.contains("\"source_records\", 2"), "{empty}");
+    assert!(run_ok(byname(data.path()).args(["import", "history"])).lines().count() == 1);
+
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(&export));
+    let before = table_digest(&database);
+    let history = run_ok(byname(data.path()).args(["import", "history"]));
+
+    // The persons file arrives with its header only.
+    std::fs::write(export.join("persons.csv"), "chain_id,first_name,last_name,date_of_birth\n").unwrap();
+    let refused = byname(data.path()).args(["import", "chain"]).arg(&export).output().unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("persons.csv: this full export would withdraw 2 of 2 live CHAIN person records (100%)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--confirm-withdrawals"), "{stderr}");
+    assert_eq!(table_digest(&database), before);
+    assert_eq!(run_ok(byname(data.path()).args(["import", "history"])), history);
+
+    // A dry run says so, and still stores nothing.
+    let dry = run_ok(byname(data.path()).args(["import", "chain", "--dry-run"]).arg(&export));
+    assert!(dry.contains("a real import would be refused: "), "{dry}");
+    assert!(dry.contains("dry run: nothing was stored"), "{dry}");
+    assert_eq!(table_digest(&database), before);
+
+    // Allowed all, or confirmed, it goes through.
+    let done = run_ok(byname(data.path()).args(["import", "chain", "--max-withdrawal", "100"]).arg(&export));
+    assert!(done.contains("2 rejected"), "{done}");
+    assert!(done.contains(" 4 withdrawn"), "{done}");
+    assert_ne!(table_digest(&database), before);
+    let bad = byname(data.path()).args(["import", "chain", "--max-withdrawal", "150"]).arg(&export).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn a_subject_access_export_says_what_it_wrote() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("chain");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(
+        export.join("persons.csv"),
+        "chain_id,first_name,last_name,date_of_birth,ethnicity\nC1,Ann,Lee,1980-01-01,White: Irish\nC2,Bob,Kay,1970-05-05,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        export.join("contacts.csv"),
+        "contact_id,chain_id,contact_date,bedded_down\nK1,C1,2024-06-01,Y\nK2,C1,2024-06-02,Y\nK3,C2,2024-06-02,Y\n",
+    )
+    .unwrap();
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(&export));
+    let persons = data.path().join("persons.csv");
+    run_ok(byname(data.path()).args(["persons", "export", "--out"]).arg(&persons));
+    let persons = std::fs::read_to_string(&persons).unwrap();
+    let ann = persons.lines().find(|l| l.starts_with("chain,C1,")).unwrap().rsplit(',').next().unwrap().to_owned();
+
+    let out = data.path().join("sar.json");
+    let said = run_ok(byname(data.path()).args(["sar", &ann, "--out"]).arg(&out));
+    assert!(said.starts_with(&format!("wrote everything held on person {ann} to {}: ", out.display())), "{said}");
+    assert!(said.contains("source_records 1") && said.contains("contacts 2,"), "{said}");
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["tables"]["source_records"][0]["ethnicity"], "White: Irish");
+    // Without --out, the JSON itself.
+    let printed: serde_json::Value = serde_json::from_str(&run_ok(byname(data.path()).args(["sar", &ann]))).unwrap();
+    assert_eq!(printed["tables"]["contacts"].as_array().unwrap().len(), 2);
+    assert!(!printed.to_string().contains("Bob"));
+}

@@ -122,9 +122,11 @@ pub async fn search<S: Store>(
     Ok(Some(store.search_audit(&query).await?))
 }
 
-/// Everything byname holds on a person, as JSON: records, events, consents, lead, actions,
-/// escalations and who looked at the record. Run by an operator for a subject access request;
-/// the export itself is audited.
+/// Everything byname holds on a person, as JSON. The first fields (records, needs, timeline,
+/// consents, lead, actions, access log) are the person as byname shows them; `tables` holds every
+/// row of every table that holds data on the person, every column, as the store declares them
+/// (`byname_store::PERSON_TABLES`). Run by an operator for a subject access request; the export
+/// itself is audited.
 pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> Result<Option<Value>, StoreError> {
     if !store.person_exists(person_id).await? {
         return Ok(None);
@@ -149,6 +151,7 @@ pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> R
             "at": r.entry.at, "user_id": r.entry.user_id, "organisation_id": r.entry.organisation_id,
             "action": r.entry.action, "purpose": r.entry.purpose, "basis": r.entry.basis,
         })).collect::<Vec<_>>(),
+        "tables": store.person_data(person_id).await?,
     });
     store
         .append_audit(&AuditEntry {

@@ -7,7 +7,7 @@ use byname_domain::records::*;
 use byname_import::street_count::{NightCounter, Sighting};
 use byname_import::table::FileErrorOr;
 use byname_import::{Diagnostic, FileError, FileSpec, IdRegister, Mapping, Row, Table, spec};
-use byname_store::{ImportSummary, ImportTx, Store, StoreError, TableCounts};
+use byname_store::{ImportSummary, ImportTx, Store, StoreError, TableCounts, Withdrawal};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -32,12 +32,35 @@ impl ImportKind {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub mapping: Mapping,
     /// A partial export only adds and updates: nothing missing from it is withdrawn,
     /// and its events may refer to records imported before.
     pub partial: bool,
+    /// The largest share (0 to 1) of a table's live rows of one source that a full export may
+    /// withdraw; a larger withdrawal refuses the whole import, since a header-only or
+    /// truncated export would otherwise empty the list.
+    pub max_withdrawal: f64,
+    /// Withdraw whatever a full export leaves out, however much.
+    pub confirm_withdrawals: bool,
+    /// Run the whole import, then undo it: nothing is stored, not even the import's history.
+    pub dry_run: bool,
+}
+
+/// The share of a source's live rows a full export may withdraw unless confirmed.
+pub const DEFAULT_MAX_WITHDRAWAL: f64 = 0.10;
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            mapping: Mapping::default(),
+            partial: false,
+            max_withdrawal: DEFAULT_MAX_WITHDRAWAL,
+            confirm_withdrawals: false,
+            dry_run: false,
+        }
+    }
 }
 
 /// Told how far an import has got, for progress bars.
@@ -66,6 +89,36 @@ pub enum ImportError {
     File(#[from] FileError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(
+        "{file}: this full export would withdraw {withdrawn} of {live} live {what} ({}), more than the {} allowed; \
+         if the export really is complete, import it again with --confirm-withdrawals (or --partial if it holds \
+         only new and changed rows)",
+        percent(*withdrawn as f64 / *live as f64),
+        percent(*allowed)
+    )]
+    TooManyWithdrawals {
+        /// The file whose rows (or whose events' rows) would be withdrawn.
+        file: String,
+        /// What the rows are, e.g. "CHAIN contacts".
+        what: String,
+        withdrawn: i64,
+        live: i64,
+        /// The share allowed, 0 to 1.
+        allowed: f64,
+    },
+}
+
+/// A share as a percentage for people: whole when it is, one decimal below 10%, and never
+/// rounded up to 100% when it is less.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p.fract() == 0.0 {
+        format!("{p}%")
+    } else if p < 10.0 {
+        format!("{:.1}%", p.max(0.1))
+    } else {
+        format!("{}%", p.round().min(99.0))
+    }
 }
 
 /// What one file of an import did.
@@ -84,6 +137,10 @@ pub struct ImportOutcome {
     /// The first rejected rows, for showing; all of them are stored with the import.
     pub rejected_sample: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
+    /// A dry run: everything was counted, then undone, and `summary.id` was never stored.
+    pub dry_run: bool,
+    /// In a dry run, the withdrawals a real import would refuse, as their messages.
+    pub refused_withdrawals: Vec<String>,
 }
 
 const BATCH_ROWS: usize = 2_000;
@@ -112,6 +169,8 @@ impl<R: Read> Read for Counted<'_, R> {
 /// The state of one import run.
 struct Run<'a> {
     tx: ImportTx,
+    options: &'a ImportOptions,
+    refused_withdrawals: Vec<String>,
     progress: &'a dyn Progress,
     files: Vec<FileOutcome>,
     rejected_sample: Vec<Diagnostic>,
@@ -202,11 +261,29 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Adds withdrawals to the last file's counts.
-    fn withdrawn(&mut self, n: i64) {
-        if let Some(last) = self.files.last_mut() {
-            last.counts.withdrawn += n;
+    /// Adds withdrawals to the last file's counts, and refuses them when they take more than
+    /// the allowed share of the live rows, unless confirmed. A dry run notes the refusal and
+    /// goes on, to report everything.
+    fn withdrawn(&mut self, withdrawal: Withdrawal, what: &str) -> Result<(), ImportError> {
+        let Some(last) = self.files.last_mut() else { return Ok(()) };
+        last.counts.withdrawn += withdrawal.withdrawn;
+        let allowed = self.options.max_withdrawal;
+        let too_many = withdrawal.live > 0 && withdrawal.withdrawn as f64 > allowed * withdrawal.live as f64;
+        if !too_many || self.options.confirm_withdrawals {
+            return Ok(());
         }
+        let error = ImportError::TooManyWithdrawals {
+            file: last.file.clone(),
+            what: what.to_owned(),
+            withdrawn: withdrawal.withdrawn,
+            live: withdrawal.live,
+            allowed,
+        };
+        if self.options.dry_run {
+            self.refused_withdrawals.push(error.to_string());
+            return Ok(());
+        }
+        Err(error)
     }
 
     async fn commit(
@@ -237,8 +314,20 @@ impl<'a> Run<'a> {
             summary.unchanged += file.counts.unchanged;
             summary.withdrawn += file.counts.withdrawn;
         }
-        self.tx.commit(&summary).await?;
-        Ok(ImportOutcome { summary, files: self.files, rejected_sample: self.rejected_sample, warnings: self.warnings })
+        let dry_run = self.options.dry_run;
+        if dry_run {
+            self.tx.rollback().await?;
+        } else {
+            self.tx.commit(&summary).await?;
+        }
+        Ok(ImportOutcome {
+            summary,
+            files: self.files,
+            rejected_sample: self.rejected_sample,
+            warnings: self.warnings,
+            dry_run,
+            refused_withdrawals: self.refused_withdrawals,
+        })
     }
 }
 
@@ -303,6 +392,8 @@ pub async fn import<S: Store>(
     let tx = store.begin_import(kind.code(), &origin, &started_at).await?;
     let mut run = Run {
         tx,
+        options,
+        refused_withdrawals: Vec::new(),
         progress,
         files: Vec::new(),
         rejected_sample: Vec::new(),
@@ -310,13 +401,34 @@ pub async fn import<S: Store>(
         pending_rejections: Vec::new(),
         n_rejected_rows: 0,
     };
+    match write_all(&mut run, kind, &files, options).await {
+        Ok(()) => run.commit(kind, &origin, &started_at, &now()).await,
+        Err(error) => {
+            // Undone at once rather than when the transaction is dropped, so that nothing
+            // after this waits on its lock.
+            if let Err(rollback) = run.tx.rollback().await {
+                tracing::warn!(%rollback, "rolling back a failed import");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Streams every file of the import into the run's transaction.
+async fn write_all(
+    run: &mut Run<'_>,
+    kind: ImportKind,
+    files: &[Option<PathBuf>],
+    options: &ImportOptions,
+) -> Result<(), ImportError> {
+    let mapping = &options.mapping;
     let full = !options.partial;
     match kind {
         ImportKind::Chain => {
-            import_people_and_events(&mut run, mapping, &files, Source::Chain, full).await?;
+            import_people_and_events(run, mapping, files, Source::Chain, full).await?;
         }
         ImportKind::Inform => {
-            import_people_and_events(&mut run, mapping, &files, Source::Inform, full).await?;
+            import_people_and_events(run, mapping, files, Source::Inform, full).await?;
         }
         ImportKind::StreetCount => {
             let file = files[0].as_deref().expect("checked above");
@@ -341,8 +453,8 @@ pub async fn import<S: Store>(
             .await?;
             if full {
                 let nights: Vec<String> = nights.into_iter().collect();
-                let n = run.tx.withdraw_contacts(Source::StreetCount, Some(&nights)).await?;
-                run.withdrawn(n);
+                let withdrawal = run.tx.withdraw_contacts(Source::StreetCount, Some(&nights)).await?;
+                run.withdrawn(withdrawal, "street-count sightings on the nights it covers")?;
             }
         }
         ImportKind::Health => {
@@ -359,12 +471,24 @@ pub async fn import<S: Store>(
             )
             .await?;
             if full {
-                let n = run.tx.withdraw_health_events().await?;
-                run.withdrawn(n);
+                let withdrawal = run.tx.withdraw_health_events().await?;
+                run.withdrawn(withdrawal, "health events")?;
             }
         }
     }
-    run.commit(kind, &origin, &started_at, &now()).await
+    Ok(())
+}
+
+/// What a CHAIN or Inform table's rows are called, for messages.
+fn rows_called(source: Source, table: &str) -> &'static str {
+    match (source, table) {
+        (Source::Chain, "persons") => "CHAIN person records",
+        (Source::Chain, "contacts") => "CHAIN contacts",
+        (Source::Chain, _) => "CHAIN stays",
+        (_, "persons") => "Inform client records",
+        (_, "placements") => "Inform placements",
+        _ => "Inform assessments",
+    }
 }
 
 /// A CHAIN or Inform folder: the person-level file first, then the events
@@ -403,8 +527,8 @@ async fn import_people_and_events(
     )
     .await?;
     if full {
-        let n = run.tx.withdraw_person_records(source).await?;
-        run.withdrawn(n);
+        let withdrawal = run.tx.withdraw_person_records(source).await?;
+        run.withdrawn(withdrawal, rows_called(source, "persons"))?;
     } else {
         // A partial export's events may refer to records imported before.
         known.extend(run.tx.record_ids(source).await?.keys().cloned());
@@ -437,8 +561,8 @@ async fn import_people_and_events(
                 )
                 .await?;
                 if full {
-                    let n = run.tx.withdraw_contacts(source, None).await?;
-                    run.withdrawn(n);
+                    let withdrawal = run.tx.withdraw_contacts(source, None).await?;
+                    run.withdrawn(withdrawal, rows_called(source, "contacts"))?;
                 }
             }
             "stays" | "placements" => {
@@ -457,8 +581,8 @@ async fn import_people_and_events(
                 )
                 .await?;
                 if full {
-                    let n = run.tx.withdraw_stays(source).await?;
-                    run.withdrawn(n);
+                    let withdrawal = run.tx.withdraw_stays(source).await?;
+                    run.withdrawn(withdrawal, rows_called(source, spec.key))?;
                 }
             }
             _ => {
@@ -478,8 +602,8 @@ async fn import_people_and_events(
                 )
                 .await?;
                 if full {
-                    let n = run.tx.withdraw_assessments(source).await?;
-                    run.withdrawn(n);
+                    let withdrawal = run.tx.withdraw_assessments(source).await?;
+                    run.withdrawn(withdrawal, rows_called(source, spec.key))?;
                 }
             }
         }

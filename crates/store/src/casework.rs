@@ -23,6 +23,9 @@ pub trait Casework: Send + Sync {
         now: &str,
     ) -> impl Future<Output = Result<Vec<AccessFacts>>> + Send;
     fn person_exists(&self, person_id: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Every row of every table that holds data on the person, every column by name, by table
+    /// (`subject.rs` declares which tables and how a row is the person's).
+    fn person_data(&self, person_id: i64) -> impl Future<Output = Result<crate::PersonData>> + Send;
     /// Open escalations of some persons, and those past their deadline at `now` (for a long
     /// list, of everyone with one: callers look up their own).
     fn escalation_flags(
@@ -601,6 +604,10 @@ impl Casework for SqlStore {
                 break_glass: glass.contains(id),
             })
             .collect())
+    }
+
+    async fn person_data(&self, person_id: i64) -> Result<crate::PersonData> {
+        self.read_person_data(person_id).await
     }
 
     async fn person_exists(&self, person_id: i64) -> Result<bool> {

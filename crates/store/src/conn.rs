@@ -301,4 +301,20 @@ impl Conn {
             Self::Postgres(tx) => Ok(tx.commit().await?),
         }
     }
+
+    /// Undoes everything written, and waits until it is undone, so that the next write to the
+    /// database never waits for this one's lock.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self {
+            // Rolled back even after a failure: `call` would skip the work, so run it as a job.
+            Self::Sqlite(writer) => {
+                let (answer, reply) = tokio::sync::oneshot::channel();
+                writer.send(Box::new(move |c| {
+                    let _ = answer.send(c.execute_batch("ROLLBACK").map_err(StoreError::from));
+                }))?;
+                reply.await.map_err(|_| StoreError::Sqlite("the SQLite writer thread has stopped".into()))?
+            }
+            Self::Postgres(tx) => Ok(tx.rollback().await?),
+        }
+    }
 }

@@ -30,6 +30,15 @@ impl std::ops::AddAssign for TableCounts {
     }
 }
 
+/// What withdrawing the rows a full export no longer holds did to one table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Withdrawal {
+    /// Rows marked withdrawn.
+    pub withdrawn: i64,
+    /// Rows in scope that were live before this import: those it withdrew and those it saw again.
+    pub live: i64,
+}
+
 struct NewRow {
     source_id: String,
     fingerprint: i64,
@@ -46,6 +55,8 @@ pub struct ImportTx {
     /// Whether a (table, source) had rows before this import; when it had
     /// none, every row is new and nothing can be withdrawn.
     had_rows: HashMap<(&'static str, String), bool>,
+    /// Per (table, source), how many rows this import saw again that were live before it.
+    live_seen: HashMap<(&'static str, String), i64>,
     /// `source_id -> id` of person-level records, per source, read on demand.
     record_ids: HashMap<Source, HashMap<String, i64>>,
     /// Tables this import has written to.
@@ -84,6 +95,7 @@ impl ImportTx {
             import_id,
             n_diagnostics: 0,
             had_rows: HashMap::new(),
+            live_seen: HashMap::new(),
             record_ids: HashMap::new(),
             touched: Vec::new(),
             rebuild: Vec::new(),
@@ -180,6 +192,8 @@ impl ImportTx {
             self.mark_seen(table, rows.iter().map(|r| r.source_id.as_str())).await?;
         }
         let mut new_rows = Vec::with_capacity(rows.len());
+        let live_seen = existing.values().filter(|&&(_, _, withdrawn)| withdrawn == 0).count() as i64;
+        *self.live_seen.entry((table, source.to_owned())).or_default() += live_seen;
         for row in rows {
             match existing.get(&row.source_id) {
                 None => new_rows.push(row),
@@ -236,15 +250,17 @@ impl ImportTx {
 
     /// Marks withdrawn the rows of `source` in `table` that this import did not
     /// see. `scope` limits it to rows whose `column` has one of the values
-    /// (a street count withdraws only within the nights it covers).
+    /// (a street count withdraws only within the nights it covers). Says how many
+    /// of the rows that were live before the import it withdrew, for the caller
+    /// to judge; a withdrawal judged too large is undone with the whole import.
     async fn withdraw_missing(
         &mut self,
         table: &'static str,
         source: &str,
         scope: Option<(&str, &[String])>,
-    ) -> Result<i64> {
+    ) -> Result<Withdrawal> {
         if !self.had_rows(table, source).await? {
-            return Ok(0);
+            return Ok(Withdrawal::default());
         }
         let mut sql = format!(
             "UPDATE {table} SET withdrawn = 1, import_id = $1 WHERE source = $2 AND withdrawn = 0 AND NOT EXISTS \
@@ -256,7 +272,9 @@ impl ImportTx {
         }
         let mut params = vec![Value::from(self.import_id), Value::from(source), Value::from(table)];
         params.extend(scope.map(|(_, v)| v).unwrap_or_default().iter().map(|v| Value::from(v.as_str())));
-        Ok(self.conn.execute(&sql, params).await? as i64)
+        let withdrawn = self.conn.execute(&sql, params).await? as i64;
+        let seen = self.live_seen.get(&(table, source.to_owned())).copied().unwrap_or(0);
+        Ok(Withdrawal { withdrawn, live: withdrawn + seen })
     }
 
     pub async fn person_records(&mut self, records: Vec<PersonRecord>) -> Result<TableCounts> {
@@ -423,19 +441,19 @@ impl ImportTx {
     }
 
     /// Withdraws what a full export of `source` no longer contains, table by table.
-    pub async fn withdraw_person_records(&mut self, source: Source) -> Result<i64> {
+    pub async fn withdraw_person_records(&mut self, source: Source) -> Result<Withdrawal> {
         self.withdraw_missing("source_records", source.code(), None).await
     }
-    pub async fn withdraw_contacts(&mut self, source: Source, nights: Option<&[String]>) -> Result<i64> {
+    pub async fn withdraw_contacts(&mut self, source: Source, nights: Option<&[String]>) -> Result<Withdrawal> {
         self.withdraw_missing("contacts", source.code(), nights.map(|n| ("contact_date", n))).await
     }
-    pub async fn withdraw_stays(&mut self, source: Source) -> Result<i64> {
+    pub async fn withdraw_stays(&mut self, source: Source) -> Result<Withdrawal> {
         self.withdraw_missing("stays", source.code(), None).await
     }
-    pub async fn withdraw_assessments(&mut self, source: Source) -> Result<i64> {
+    pub async fn withdraw_assessments(&mut self, source: Source) -> Result<Withdrawal> {
         self.withdraw_missing("assessments", source.code(), None).await
     }
-    pub async fn withdraw_health_events(&mut self) -> Result<i64> {
+    pub async fn withdraw_health_events(&mut self) -> Result<Withdrawal> {
         self.withdraw_missing("health_events", Source::Health.code(), None).await
     }
 
@@ -462,6 +480,12 @@ impl ImportTx {
                 rows,
             )
             .await
+    }
+
+    /// Undoes the whole import, its row in `imports` included: for a dry run, or an import
+    /// refused after it was written.
+    pub async fn rollback(self) -> Result<()> {
+        self.conn.rollback().await
     }
 
     /// Writes the report and commits everything at once.

@@ -40,15 +40,17 @@ mod import;
 mod migrate;
 pub mod secrets;
 mod sql;
+mod subject;
 pub mod types;
 
 pub use administration::{AdminChange, Administration};
 pub use casework::{Casework, audit_content, audit_hash};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
-pub use import::{ImportTx, TableCounts};
+pub use import::{ImportTx, TableCounts, Withdrawal};
 pub use secrets::Secrets;
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
+pub use subject::{NO_PERSON_TABLES, PERSON_TABLES, PersonData, PersonTable};
 pub use types::*;
 
 use std::future::Future;

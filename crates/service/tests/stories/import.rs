@@ -46,7 +46,9 @@ async fn a_newer_export_updates_changed_rows_and_withdraws_missing_ones() {
         export.write("contacts.csv", contacts.as_bytes());
         let stays: String = STAYS.lines().filter(|l| !l.starts_with("S2")).map(|l| format!("{l}\n")).collect();
         export.write("stays.csv", stays.as_bytes());
-        let outcome = import(store, ImportKind::Chain, export.path()).await.unwrap();
+        // Small as the export is, that is more than the share a full export may withdraw unconfirmed.
+        let confirmed = ImportOptions { confirm_withdrawals: true, ..ImportOptions::default() };
+        let outcome = import_with(store, ImportKind::Chain, export.path(), &confirmed).await.unwrap();
         let s = &outcome.summary;
         assert_eq!((s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn), (8, 0, 1, 7, 2), "{label}");
 
@@ -209,7 +211,7 @@ async fn a_mapping_lets_an_export_with_other_headers_and_codes_import() {
             "mapping.toml",
         )
         .unwrap();
-        let options = ImportOptions { mapping, partial: false };
+        let options = ImportOptions { mapping, ..ImportOptions::default() };
         let outcome = import_with(store, ImportKind::Chain, export.path(), &options).await.unwrap();
         let s = &outcome.summary;
         assert_eq!((s.imported, s.rejected, s.warnings), (4, 0, 1), "{label}: {:?}", outcome.rejected_sample);
@@ -295,4 +297,180 @@ async fn coordinates_after_a_batch_without_them_import_on_both_stores() {
 fn letters(i: usize) -> String {
     let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
     format!("A{}{}{}", letter(i / 676), letter(i / 26), letter(i))
+}
+
+#[tokio::test]
+async fn a_header_only_export_is_refused_and_changes_nothing_until_confirmed() {
+    each_store(async |store, label| {
+        let export = chain_export();
+        import(store, ImportKind::Chain, export.path()).await.unwrap();
+        let before = snapshot(store).await;
+
+        // The persons file came through with its header only.
+        export.write("persons.csv", PERSONS.lines().next().unwrap().as_bytes());
+        let error = import(store, ImportKind::Chain, export.path()).await.unwrap_err();
+        match &error {
+            ImportError::TooManyWithdrawals { file, what, withdrawn, live, allowed } => {
+                assert!(file.ends_with("persons.csv"), "{label}: {file}");
+                assert_eq!((what.as_str(), *withdrawn, *live, *allowed), ("CHAIN person records", 3, 3, 0.10), "{label}");
+            }
+            other => panic!("{label}: {other}"),
+        }
+        let message = error.to_string();
+        assert!(
+            message.ends_with(
+                "persons.csv: this full export would withdraw 3 of 3 live CHAIN person records (100%), more than the 10% \
+                 allowed; if the export really is complete, import it again with --confirm-withdrawals (or --partial \
+                 if it holds only new and changed rows)"
+            ),
+            "{label}: {message}"
+        );
+        // Nothing stored, not even the import's history.
+        assert_eq!(snapshot(store).await, before, "{label}");
+        assert_eq!(store.import_history(10).await.unwrap().len(), 1, "{label}");
+
+        // Confirmed, it goes through: every record and, with them, every event is withdrawn.
+        let options = ImportOptions { confirm_withdrawals: true, ..ImportOptions::default() };
+        let outcome = import_with(store, ImportKind::Chain, export.path(), &options).await.unwrap();
+        let s = &outcome.summary;
+        assert_eq!((s.imported, s.withdrawn, s.rejected), (0, 3 + 5 + 2, 5 + 2), "{label}");
+        assert_eq!(store.import_history(10).await.unwrap().len(), 2, "{label}");
+    })
+    .await;
+}
+
+/// One CHAIN person with `n` contacts, CT1 to CTn.
+fn one_person_with_contacts(n: usize) -> Export {
+    let persons = "chain_id,first_name,last_name,date_of_birth\nC001,John,Smith,1975-03-02\n";
+    let mut contacts = String::from("contact_id,chain_id,contact_date,bedded_down\n");
+    for i in 1..=n {
+        contacts.push_str(&format!("CT{i},C001,2024-06-{:02},Y\n", 1 + i % 28));
+    }
+    Export::new(&[("persons.csv", persons), ("contacts.csv", &contacts)])
+}
+
+#[tokio::test]
+async fn a_full_export_may_withdraw_up_to_the_allowed_share_of_a_table() {
+    each_store(async |store, label| {
+        let export = one_person_with_contacts(20);
+        import(store, ImportKind::Chain, export.path()).await.unwrap();
+
+        // One contact of 20 (5%) missing: withdrawn.
+        let fewer = one_person_with_contacts(19);
+        let outcome = import(store, ImportKind::Chain, fewer.path()).await.unwrap();
+        assert_eq!((outcome.summary.withdrawn, outcome.summary.unchanged), (1, 20), "{label}");
+
+        // Three more of the 19 live (16%): refused, naming the contacts file.
+        let before = snapshot(store).await;
+        let fewer = one_person_with_contacts(16);
+        let error = import(store, ImportKind::Chain, fewer.path()).await.unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("contacts.csv: this full export would withdraw 3 of 19 live CHAIN contacts (16%)"),
+            "{label}: {message}"
+        );
+        assert_eq!(snapshot(store).await, before, "{label}");
+
+        // A larger allowance lets it through.
+        let options = ImportOptions { max_withdrawal: 0.2, ..ImportOptions::default() };
+        let outcome = import_with(store, ImportKind::Chain, fewer.path(), &options).await.unwrap();
+        assert_eq!(outcome.summary.withdrawn, 3, "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_withdrawal_is_guarded() {
+    each_store(async |store, label| {
+        // Inform: the placements and assessments files emptied.
+        let export = inform_export();
+        import(store, ImportKind::Inform, export.path()).await.unwrap();
+        export.write("placements.csv", PLACEMENTS.lines().next().unwrap().as_bytes());
+        let message = import(store, ImportKind::Inform, export.path()).await.unwrap_err().to_string();
+        assert!(message.contains("placements.csv: this full export would withdraw 2 of 2 live Inform placements"), "{label}: {message}");
+        export.write("placements.csv", PLACEMENTS.as_bytes());
+        export.write("assessments.csv", ASSESSMENTS.lines().next().unwrap().as_bytes());
+        let message = import(store, ImportKind::Inform, export.path()).await.unwrap_err().to_string();
+        assert!(message.contains("assessments.csv: this full export would withdraw 2 of 2 live Inform assessments"), "{label}: {message}");
+
+        // A street count withdraws within its nights, guarded on them.
+        let count = Export::new(&[(
+            "street-count.csv",
+            "count_date,team,borough,location,gender,age_band,name,chain_id\n\
+             2024-06-27,North,Westminster,Strand,male,26-35,,\n\
+             2024-06-27,North,Westminster,Mall,female,36-45,,\n",
+        )]);
+        import(store, ImportKind::StreetCount, &count.file("street-count.csv")).await.unwrap();
+        count.write("street-count.csv", b"count_date,team,borough,location,gender,age_band,name,chain_id\n2024-06-27,North,Westminster,Strand,male,26-35,,\n");
+        let message = import(store, ImportKind::StreetCount, &count.file("street-count.csv")).await.unwrap_err().to_string();
+        assert!(message.contains("would withdraw 1 of 2 live street-count sightings on the nights it covers (50%)"), "{label}: {message}");
+
+        // Health events.
+        let health = Export::new(&[(
+            "health-events.csv",
+            "event_id,nhs_number,name,date_of_birth,event_type,event_date,provider\n\
+             E1,,A Person,1970-01-01,flu_vaccination,2024-01-01,GP\n\
+             E2,,B Person,1971-01-01,flu_vaccination,2024-01-02,GP\n",
+        )]);
+        import(store, ImportKind::Health, &health.file("health-events.csv")).await.unwrap();
+        health.write("health-events.csv", b"event_id,nhs_number,name,date_of_birth,event_type,event_date,provider\n");
+        let message = import(store, ImportKind::Health, &health.file("health-events.csv")).await.unwrap_err().to_string();
+        assert!(message.contains("would withdraw 2 of 2 live health events (100%)"), "{label}: {message}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dry_run_stores_nothing_and_reports_what_the_import_then_does() {
+    each_store(async |store, label| {
+        let dry = ImportOptions { dry_run: true, ..ImportOptions::default() };
+        let counts = |o: &byname_service::ImportOutcome| {
+            let s = &o.summary;
+            let files: Vec<_> = o.files.iter().map(|f| (f.rows_read, f.rejected, f.counts)).collect();
+            (s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected, s.warnings, files)
+        };
+        // Into an empty store, and then a newer export with a change, a withdrawal and a bad row.
+        let export = chain_export();
+        for round in 0..2 {
+            if round == 1 {
+                export.write("persons.csv", PERSONS.replace("C003,Amina,Yusuf", "C003,Amina,Yousuf").as_bytes());
+                let contacts: String =
+                    CONTACTS.lines().filter(|l| !l.starts_with("CT5")).map(|l| format!("{l}\n")).collect();
+                export.write("contacts.csv", format!("{contacts}CT9,C999,2024-06-30,,,,,,,Y,outreach\n").as_bytes());
+            }
+            let before = snapshot(store).await;
+            let history = store.import_history(10).await.unwrap().len();
+            let options = ImportOptions { confirm_withdrawals: round == 1, ..dry.clone() };
+            let dry_run = import_with(store, ImportKind::Chain, export.path(), &options).await.unwrap();
+            assert!(dry_run.dry_run, "{label}");
+            assert_eq!(snapshot(store).await, before, "{label}: a dry run stores nothing");
+            assert_eq!(store.import_history(10).await.unwrap().len(), history, "{label}");
+            let options = ImportOptions { dry_run: false, ..options };
+            let real = import_with(store, ImportKind::Chain, export.path(), &options).await.unwrap();
+            assert!(!real.dry_run, "{label}");
+            assert_eq!(counts(&dry_run), counts(&real), "{label}: round {round}");
+            if round == 1 {
+                assert_eq!((real.summary.updated, real.summary.withdrawn, real.summary.rejected), (1, 1, 1), "{label}");
+            }
+            assert_ne!(snapshot(store).await, before, "{label}");
+        }
+
+        // A dry run of a header-only export says a real import would be refused, and stores nothing.
+        let before = snapshot(store).await;
+        export.write("persons.csv", PERSONS.lines().next().unwrap().as_bytes());
+        let outcome = import_with(store, ImportKind::Chain, export.path(), &dry).await.unwrap();
+        // The persons, and with them every contact and stay, whose rows are rejected.
+        let refused = &outcome.refused_withdrawals;
+        assert_eq!(refused.len(), 3, "{label}: {refused:?}");
+        assert!(
+            refused[0].contains("persons.csv: this full export would withdraw 3 of 3 live CHAIN person records"),
+            "{label}"
+        );
+        assert!(
+            refused[1].contains("contacts.csv: this full export would withdraw 4 of 4 live CHAIN contacts"),
+            "{label}"
+        );
+        assert_eq!(snapshot(store).await, before, "{label}");
+    })
+    .await;
 }

@@ -12,4 +12,5 @@ mod escalations;
 mod import;
 mod linking;
 mod review;
+mod subject_access;
 mod support;

@@ -232,6 +232,27 @@ pub fn can_review_links(role: Role) -> bool {
     matches!(role, Role::Analyst | Role::ServiceLead)
 }
 
+/// Whether a user sees the identities (names, dates of birth, ids) of a person's source records
+/// and why they were linked. Those who see the full record do. A reviewer who does not (an
+/// analyst sees only a pseudonym; a service lead may see only the minimal entry) sees them only
+/// where the work needs them: the person has a record in a pair of the review queue, or in a
+/// decision the reviewer made. Otherwise an analyst could walk the linkage pages over every id
+/// and undo the pseudonymised list.
+pub fn sees_linkage_identities(role: Role, view: PersonView, in_review: bool) -> bool {
+    view == PersonView::Full || (can_review_links(role) && in_review)
+}
+
+/// Whether a user may merge two persons. Both must be persons whose identities the user sees
+/// ([`sees_linkage_identities`]), and, unless the user sees both full records, the linkage
+/// must have scored a pair between their records at or above the review threshold: otherwise a
+/// merge with anyone at all would open the other person's timeline to the user's organisation.
+pub fn may_merge(role: Role, views: [PersonView; 2], in_review: [bool; 2], scored_pair_between: bool) -> bool {
+    can_review_links(role)
+        && sees_linkage_identities(role, views[0], in_review[0])
+        && sees_linkage_identities(role, views[1], in_review[1])
+        && (views == [PersonView::Full, PersonView::Full] || scored_pair_between)
+}
+
 /// Who reads the partnership's figures (no person data): analysts, the Strategic Group, and
 /// the leads and leaders who answer for them.
 pub fn can_see_statistics(role: Role) -> bool {
@@ -395,6 +416,27 @@ mod tests {
         let glass = PersonFacts { break_glass: true, ..PersonFacts::default() };
         assert_eq!(decide(viewer, &glass, TODAY).basis, Basis::BreakGlass);
         assert_eq!(decide(viewer, &PersonFacts::default(), TODAY).basis, Basis::NoConsent);
+    }
+
+    #[test]
+    fn linkage_identities_follow_the_record_or_the_review_work_and_a_merge_needs_both_and_a_scored_pair() {
+        use PersonView::*;
+        for role in Role::ALL {
+            for view in [Full, Health, Minimal, Pseudonymised, None] {
+                for in_review in [false, true] {
+                    let expected = view == Full || (in_review && matches!(role, Role::Analyst | Role::ServiceLead));
+                    assert_eq!(sees_linkage_identities(role, view, in_review), expected, "{role} {view:?} {in_review}");
+                }
+            }
+        }
+        let lead = Role::ServiceLead;
+        assert!(may_merge(lead, [Full, Full], [false, false], false), "both records seen");
+        assert!(!may_merge(lead, [Full, Minimal], [false, false], true), "the other's identity is not seen");
+        assert!(!may_merge(lead, [Full, Minimal], [false, true], false), "no scored pair between them");
+        assert!(may_merge(lead, [Full, Minimal], [false, true], true), "a pair in the queue");
+        assert!(may_merge(Role::Analyst, [Pseudonymised, Pseudonymised], [true, true], true));
+        assert!(!may_merge(Role::Analyst, [Pseudonymised, Pseudonymised], [true, true], false));
+        assert!(!may_merge(Role::OutreachWorker, [Full, Full], [true, true], true), "not a reviewer");
     }
 
     #[test]

@@ -13,6 +13,8 @@ use time::Date;
 /// service never writes) count as no consent.
 pub fn consents(rows: &[ConsentRow]) -> Vec<Consent> {
     rows.iter()
+        // Recorded under break-glass and not confirmed: no access by itself.
+        .filter(|c| !c.awaiting_confirmation)
         .filter_map(|c| {
             Some(Consent {
                 purpose: Purpose::parse(&c.purpose)?,

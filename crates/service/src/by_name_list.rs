@@ -187,7 +187,9 @@ pub struct ListEntry {
     pub last_seen: String,
     /// Where last seen; the area only in the minimal entry.
     pub last_place: String,
-    pub times_seen: i64,
+    /// Days seen bedded down in the window; `None` in the minimal entry, which says only when
+    /// the person was last seen and who to contact.
+    pub times_seen: Option<i64>,
     /// The lead organisation, or "Unassigned" with the team that sees them most.
     pub lead: String,
     pub lead_assigned: bool,
@@ -312,6 +314,11 @@ impl Row<'_> {
         matches!(self.view, PersonView::Full | PersonView::Health)
     }
 
+    /// Whether how often the person was seen is shown: not in the minimal entry.
+    fn shows_counts(&self) -> bool {
+        matches!(self.view, PersonView::Full | PersonView::Health | PersonView::Pseudonymised)
+    }
+
     fn name(&self) -> &str {
         match self.view {
             PersonView::Full | PersonView::Health => &self.p.full_name,
@@ -331,7 +338,7 @@ impl Row<'_> {
             age_band: p.age_band,
             last_seen: p.last_seen.clone(),
             last_place: if self.view == PersonView::Full { p.place.clone() } else { p.area.clone() },
-            times_seen: p.times_seen,
+            times_seen: self.shows_counts().then_some(p.times_seen),
             lead: p.lead.clone(),
             lead_assigned: p.lead_assigned,
             needs: if matches!(self.view, PersonView::Full | PersonView::Health | PersonView::Pseudonymised) {
@@ -418,7 +425,7 @@ pub async fn by_name_list_csv<S: Store>(
             Text(e.age_band.label()),
             Text(&e.last_seen),
             Text(&e.last_place),
-            Number(&e.times_seen.to_string()),
+            Number(&e.times_seen.map(|n| n.to_string()).unwrap_or_default()),
             Text(&e.lead),
             Text(&e.needs.join("; ")),
             Text(&e.why),
@@ -679,7 +686,12 @@ async fn selection<'a, S: Store>(
         let order = match query.sort {
             SortKey::LastSeen => a.p.last_seen.cmp(&b.p.last_seen),
             SortKey::Name => byname_domain::names::fold(a.name()).cmp(&byname_domain::names::fold(b.name())),
-            SortKey::TimesSeen => a.p.times_seen.cmp(&b.p.times_seen),
+            // A minimal entry does not show how often: it sorts as unknown, so the order gives
+            // nothing away.
+            SortKey::TimesSeen => {
+                let seen = |r: &Row| if r.shows_counts() { r.p.times_seen } else { -1 };
+                seen(a).cmp(&seen(b))
+            }
             SortKey::Lead => a.p.lead.cmp(&b.p.lead),
         };
         let order = if query.descending { order.reverse() } else { order };
@@ -741,7 +753,9 @@ fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str, window: i
     let los = living_on_streets(&person.seen_days, today);
     let days = person.seen_days.len();
     let last_seen = person.last_seen.clone();
-    let why_minimal = match days {
+    // The minimal entry says when the person was last seen, not how often.
+    let why_minimal = format!("Active: last seen on {last_seen}, within the {window}-day window; not housed since");
+    let why_active = match days {
         0 => {
             format!("Active: in contact with services on {last_seen}, within the {window}-day window; not housed since")
         }
@@ -755,7 +769,7 @@ fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str, window: i
     } else if los {
         format!("Living on the streets: seen bedded down on {days} days in the last {window}, last on {last_seen}")
     } else {
-        why_minimal.clone()
+        why_active
     };
     Prepared {
         person_id: person.person_id,

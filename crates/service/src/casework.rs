@@ -43,6 +43,9 @@ pub enum CaseError {
     Forbidden,
     #[error("{0}")]
     Invalid(String),
+    /// The request itself is malformed (an organisation named twice, say).
+    #[error("{0}")]
+    BadRequest(String),
 }
 
 /// A person's page as the user may see it.
@@ -197,6 +200,13 @@ pub async fn record_consent<S: Store>(
     if organisations.as_ref().is_some_and(Vec::is_empty) {
         return Err(CaseError::Invalid("name at least one organisation, or give it to all partners".into()));
     }
+    if let Some(named) = &organisations {
+        let mut sorted = named.clone();
+        sorted.sort_unstable();
+        if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(CaseError::BadRequest(format!("organisations: {} is named twice", twice[0])));
+        }
+    }
     let known: Vec<i64> = store.organisations().await?.iter().map(|o| o.id).collect();
     if organisations.iter().flatten().any(|o| !known.contains(o)) {
         return Err(CaseError::Invalid("an organisation named is not a partner".into()));
@@ -210,6 +220,7 @@ pub async fn record_consent<S: Store>(
             expires_on: expires_on.map(iso),
             recorded_by: user.id,
             recorded_at: now.to_owned(),
+            break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
         })
         .await?;
     let scope = match &organisations {
@@ -240,12 +251,9 @@ pub async fn withdraw_consent<S: Store>(
     today: Date,
     now: &str,
 ) -> Result<(), CaseError> {
-    // Anyone who records case work and sees the person at all may record a withdrawal: the
-    // person may tell any worker.
-    if !can_record(user.role) {
-        return Err(CaseError::Forbidden);
-    }
-    let decision = decide(store, user, person_id, today, now).await?;
+    // Only those who see the full record may: a worker who sees the minimal entry passes the
+    // person's wish to the lead organisation, and consent ids are not guessed at.
+    let decision = require_full(store, user, person_id, today, now).await?;
     if !store.withdraw_consent(consent_id, person_id, user.id, &iso(today), now).await? {
         return Err(CaseError::Invalid("no such live consent for this person".into()));
     }
@@ -288,6 +296,56 @@ pub async fn break_glass<S: Store>(
     let entry =
         access::entry(user, "break_glass", Some(person_id), "vital_interests", Some(Basis::BreakGlass), reason, &at);
     store.append_audit(&entry).await?;
+    Ok(())
+}
+
+/// The break-glass opening to record something under, when break-glass is the user's only
+/// basis: what is recorded so gives no lasting access until the data-protection lead confirms
+/// it.
+async fn break_glass_id<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    decision: Decision,
+    now: &str,
+) -> Result<Option<i64>, CaseError> {
+    if decision.basis != Basis::BreakGlass {
+        return Ok(None);
+    }
+    Ok(store.open_break_glass_id(user.id, person_id, now).await?)
+}
+
+/// The data-protection lead's review of a break-glass opening by a user of their organisation:
+/// confirmed, what was recorded under it counts towards working with the person; rejected, it
+/// never does. Audited with the change.
+pub async fn review_break_glass<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    opening: i64,
+    confirm: bool,
+    now: &str,
+) -> Result<(), CaseError> {
+    let row = store.break_glass_opening(opening).await?.ok_or(CaseError::NotFound)?;
+    if !user.data_protection_lead || row.organisation_id != user.organisation_id {
+        return Err(CaseError::Forbidden);
+    }
+    if row.user_id == user.id {
+        return Err(CaseError::Invalid("another data-protection lead reviews your own break-glass".into()));
+    }
+    let outcome = if confirm { "confirmed" } else { "rejected" };
+    let entry = access::entry(
+        user,
+        "review_break_glass",
+        Some(row.person_id),
+        "administration",
+        None,
+        format!("break-glass {opening} {outcome}"),
+        now,
+    );
+    let change = byname_store::AdminChange::ReviewBreakGlass { id: opening, outcome, by: user.id, at: now };
+    if store.administer(change, &entry).await? == 0 {
+        return Err(CaseError::Invalid("this opening was reviewed already".into()));
+    }
     Ok(())
 }
 
@@ -362,6 +420,7 @@ pub async fn record_contact<S: Store>(
         longitude,
         bedded_down: form.bedded_down,
         note: optional_text("note", &form.note, MAX_TEXT)?,
+        break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
     };
     let id = store.add_contact(&contact).await?;
     let entry = access::entry(
@@ -456,7 +515,18 @@ pub async fn assign_lead<S: Store>(
     if !can_assign_lead(user.role) {
         return Err(CaseError::Forbidden);
     }
+    // A lead is not a key: only who sees the full record changes it, and not on break-glass
+    // alone, since the lead's organisation then works with the person for good.
     let decision = decide(store, user, person_id, today, now).await?;
+    match (decision.view, decision.basis) {
+        (PersonView::Full, Basis::BreakGlass) => {
+            return Err(CaseError::Invalid(
+                "the lead cannot be set on break-glass access: ask an organisation that works with the person".into(),
+            ));
+        }
+        (PersonView::Full, _) => {}
+        _ => return Err(CaseError::Forbidden),
+    }
     if let Some(o) = organisation_id
         && !store.organisations().await?.iter().any(|org| org.id == o)
     {

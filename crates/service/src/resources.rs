@@ -143,6 +143,16 @@ pub async fn close<S: Store>(
         return Err(CaseError::Invalid(format!("outcome: {outcome:?} is not accepted, refused or withdrawn")));
     }
     let at = sql_instant(now);
+    // Only the organisation that made the offer, or the one whose resource it is, says what came
+    // of it.
+    let resource = store.resources().await?.into_iter().find(|r| r.id == resource_id);
+    let Some(resource) = resource else {
+        return Err(CaseError::Invalid("that resource has no open offer".into()));
+    };
+    let offered_by_us = resource.offer.as_ref().is_some_and(|o| o.decider_organisation_id == user.organisation_id);
+    if !offered_by_us && resource.organisation_id != user.organisation_id {
+        return Err(CaseError::Forbidden);
+    }
     let Some(person) = store.close_offer(resource_id, outcome, &at).await? else {
         return Err(CaseError::Invalid("that resource has no open offer".into()));
     };

@@ -24,6 +24,9 @@ pub enum ReviewError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// Refused by the access rules, with why.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -96,6 +99,81 @@ fn require_reviewer(user: &SessionUser) -> Result<(), ReviewError> {
     if can_review_links(user.role) { Ok(()) } else { Err(ReviewError::Forbidden) }
 }
 
+/// The pairs and records a reviewer's work reaches: those of the review queue and of the
+/// reviewer's own decisions (see `domain::access::sees_linkage_identities`).
+struct ReviewScope {
+    pairs: HashSet<(i64, i64)>,
+    records: HashSet<i64>,
+}
+
+impl ReviewScope {
+    async fn of<S: Store>(store: &S, user: &SessionUser) -> Result<Self, StoreError> {
+        let mut pairs: HashSet<(i64, i64)> = store.review_queue().await?.into_iter().map(|(l, r, _)| (l, r)).collect();
+        pairs.extend(
+            store
+                .link_decisions()
+                .await?
+                .into_iter()
+                .filter(|d| d.decided_by_id == Some(user.id))
+                .map(|d| (d.left_record_id, d.right_record_id)),
+        );
+        let records = pairs.iter().flat_map(|&(l, r)| [l, r]).collect();
+        Ok(Self { pairs, records })
+    }
+
+    fn has_pair(&self, left: i64, right: i64) -> bool {
+        self.pairs.contains(&(left.min(right), left.max(right)))
+    }
+}
+
+/// The day of an instant as stored (`YYYY-MM-DDTHH:MM:SSZ`).
+fn day_of(now: &str) -> Result<time::Date, ReviewError> {
+    now.get(..10)
+        .and_then(|d| byname_domain::date::parse_iso_date(d).ok())
+        .ok_or_else(|| ReviewError::Invalid(format!("{now:?} is not an instant")))
+}
+
+/// What `user` sees of a person, and whether their identities are in the reach of the review
+/// work; `None` when the person does not exist.
+async fn linkage_access<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    scope: &ReviewScope,
+    person_id: i64,
+    now: &str,
+) -> Result<Option<(PersonView, bool, Vec<RecordDetail>)>, ReviewError> {
+    let records = store.person_records(person_id).await?;
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let (decision, _) = crate::access::decision(store, user, person_id, day_of(now)?, now).await?;
+    let in_review = records.iter().any(|r| scope.records.contains(&r.record_id));
+    Ok(Some((decision.view, in_review, records)))
+}
+
+/// Whether `user` may see this pair's records: a pair of the queue or of their own decisions,
+/// or two records whose persons' full records they see.
+async fn may_see_pair<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    scope: &ReviewScope,
+    records: &[RecordDetail],
+    now: &str,
+) -> Result<bool, ReviewError> {
+    if let [left, right] = records
+        && scope.has_pair(left.record_id, right.record_id)
+    {
+        return Ok(true);
+    }
+    for person in records.iter().filter_map(|r| r.person_id) {
+        let (decision, _) = crate::access::decision(store, user, person, day_of(now)?, now).await?;
+        if decision.view != PersonView::Full {
+            return Ok(false);
+        }
+    }
+    Ok(records.iter().all(|r| r.person_id.is_some()))
+}
+
 async fn audit<S: Store>(
     store: &S,
     user: &SessionUser,
@@ -149,6 +227,10 @@ pub async fn pair<S: Store>(
     let pair = store.link_pair(left, right).await?.ok_or(ReviewError::NotFound)?;
     let mut records = store.records(&[left, right]).await?;
     if records.len() != 2 {
+        return Err(ReviewError::NotFound);
+    }
+    let scope = ReviewScope::of(store, user).await?;
+    if !may_see_pair(store, user, &scope, &records, now).await? {
         return Err(ReviewError::NotFound);
     }
     let right_record = records.pop().expect("two records");
@@ -236,6 +318,10 @@ pub async fn decide<S: Store>(
     if records.len() != 2 || left == right {
         return Err(ReviewError::NotFound);
     }
+    let scope = ReviewScope::of(store, user).await?;
+    if !may_see_pair(store, user, &scope, &records, now).await? {
+        return Err(ReviewError::NotFound);
+    }
     let decision = NewDecision {
         batch: new_batch(),
         left_record_id: left.min(right),
@@ -274,9 +360,34 @@ pub async fn merge<S: Store>(
     if person == other {
         return Err(ReviewError::Invalid("a person cannot be merged with itself".into()));
     }
-    let (a, b) = (store.person_records(person).await?, store.person_records(other).await?);
+    let scope = ReviewScope::of(store, user).await?;
+    let (Some((view_a, review_a, a)), Some((view_b, review_b, b))) = (
+        linkage_access(store, user, &scope, person, now).await?,
+        linkage_access(store, user, &scope, other, now).await?,
+    ) else {
+        return Err(ReviewError::NotFound);
+    };
+    let role = user.role;
+    if !byname_domain::access::sees_linkage_identities(role, view_a, review_a)
+        || !byname_domain::access::sees_linkage_identities(role, view_b, review_b)
+    {
+        return Err(ReviewError::NotFound);
+    }
+    let theirs: HashSet<i64> = b.iter().map(|r| r.record_id).collect();
+    let scored = store
+        .link_pairs(&PairScope::Touching(a.iter().map(|r| r.record_id).collect()))
+        .await?
+        .iter()
+        .any(|p| theirs.contains(&p.left_record_id) || theirs.contains(&p.right_record_id));
+    if !byname_domain::access::may_merge(role, [view_a, view_b], [review_a, review_b], scored) {
+        return Err(ReviewError::Refused(
+            "these two were never scored as a likely match, and you do not see both records in full: \
+             merge from the review queue, or ask an organisation that works with both"
+                .into(),
+        ));
+    }
     let (Some(first_a), Some(first_b)) = (a.first(), b.first()) else {
-        return Err(ReviewError::Invalid(format!("there is no person {}", if a.is_empty() { person } else { other })));
+        return Err(ReviewError::NotFound);
     };
     let decision = NewDecision {
         batch: new_batch(),
@@ -313,6 +424,13 @@ pub async fn split<S: Store>(
     let reason = clean_reason(reason, true)?;
     let detail = store.records(&[record]).await?.pop().ok_or(ReviewError::NotFound)?;
     let person = detail.person_id.ok_or(ReviewError::NotFound)?;
+    let scope = ReviewScope::of(store, user).await?;
+    let Some((view, in_review, _)) = linkage_access(store, user, &scope, person, now).await? else {
+        return Err(ReviewError::NotFound);
+    };
+    if !byname_domain::access::sees_linkage_identities(user.role, view, in_review) {
+        return Err(ReviewError::NotFound);
+    }
     let others: Vec<RecordDetail> =
         store.person_records(person).await?.into_iter().filter(|r| r.record_id != record).collect();
     if others.is_empty() {
@@ -351,6 +469,25 @@ pub async fn undo<S: Store>(store: &S, user: &SessionUser, batch: &str, now: &st
     if decisions.is_empty() {
         return Err(ReviewError::NotFound);
     }
+    // A reviewer undoes their own decisions, or decisions on persons whose identities they see.
+    if decisions.iter().any(|d| d.decided_by_id != Some(user.id)) {
+        let scope = ReviewScope::of(store, user).await?;
+        let ids: Vec<i64> = decisions.iter().flat_map(|d| [d.left_record_id, d.right_record_id]).collect();
+        let mut persons: Vec<i64> = store.records(&ids).await?.into_iter().filter_map(|r| r.person_id).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        for person in persons {
+            let visible = match linkage_access(store, user, &scope, person, now).await? {
+                Some((view, in_review, _)) => {
+                    byname_domain::access::sees_linkage_identities(user.role, view, in_review)
+                }
+                None => false,
+            };
+            if !visible {
+                return Err(ReviewError::NotFound);
+            }
+        }
+    }
     if store.undo_decisions(batch, user.id, now).await? == 0 {
         return Err(ReviewError::Invalid("this was undone already".into()));
     }
@@ -388,14 +525,18 @@ pub async fn person_linkage<S: Store>(
     today: time::Date,
     now: &str,
 ) -> Result<PersonLinkage, ReviewError> {
-    let records = store.person_records(person_id).await?;
-    if records.is_empty() {
+    let scope = ReviewScope::of(store, user).await?;
+    let Some((view, in_review, records)) = linkage_access(store, user, &scope, person_id, now).await? else {
+        return Err(ReviewError::NotFound);
+    };
+    let _ = today;
+    let shows_records = byname_domain::access::sees_linkage_identities(user.role, view, in_review);
+    // Nothing of the person to show (the Strategic Group, administrators; an analyst outside
+    // the review work): the same answer as for a person who does not exist.
+    if matches!(view, PersonView::None | PersonView::Pseudonymised) && !shows_records {
         return Err(ReviewError::NotFound);
     }
-    let (decision, _) = crate::access::decision(store, user, person_id, today, now).await?;
-    let view = decision.view;
-    let can_review = can_review_links(user.role);
-    let shows_records = view == PersonView::Full || can_review;
+    let can_review = can_review_links(user.role) && shows_records;
     let ids: Vec<i64> = records.iter().map(|r| r.record_id).collect();
     let members: HashSet<i64> = ids.iter().copied().collect();
     let mut pairs: Vec<(LinkPair, Option<ExplanationView>)> = if shows_records {

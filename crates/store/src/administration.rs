@@ -68,6 +68,15 @@ pub enum AdminChange<'a> {
     DisableTotp {
         user_id: i64,
     },
+    /// The data-protection lead's review of a break-glass opening: `confirmed` lets what was
+    /// recorded under it count towards working with the person; `rejected` keeps it from ever
+    /// counting. Returns 1 when it was pending, 0 when reviewed already.
+    ReviewBreakGlass {
+        id: i64,
+        outcome: &'a str,
+        by: i64,
+        at: &'a str,
+    },
 }
 
 /// Administration and sign-in (a part of [`crate::Store`]).
@@ -231,6 +240,19 @@ async fn apply(conn: &mut sqlx::AnyConnection, secrets: &Secrets, change: &Admin
                 return Err(StoreError::Config("no second factor is being set up".into()));
             }
             Ok(0)
+        }
+        AdminChange::ReviewBreakGlass { id, outcome, by, at } => {
+            let done = sqlx::query(
+                "UPDATE break_glass SET review_outcome = $1, reviewed_by = $2, reviewed_at = $3 \
+                 WHERE id = $4 AND review_outcome IS NULL",
+            )
+            .bind(outcome)
+            .bind(by)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            Ok(i64::try_from(done.rows_affected()).unwrap_or_default())
         }
         AdminChange::DisableTotp { user_id } => {
             sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_enabled = 0 WHERE id = $1")

@@ -54,6 +54,15 @@ pub trait Casework: Send + Sync {
         opened_at: &str,
         expires_at: &str,
     ) -> impl Future<Output = Result<i64>> + Send;
+    /// The user's break-glass opening on the person still open at `now`, if any.
+    fn open_break_glass_id(
+        &self,
+        user_id: i64,
+        person_id: i64,
+        now: &str,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// One break-glass opening.
+    fn break_glass_opening(&self, id: i64) -> impl Future<Output = Result<Option<BreakGlassRow>>> + Send;
     /// Break-glass openings by users of an organisation (all with `None`), newest first.
     fn break_glass_openings(
         &self,
@@ -225,12 +234,20 @@ pub(crate) fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
         recorded_at: r.try_get("recorded_at")?,
         withdrawn_on: opt_text(r, "withdrawn_on")?,
         withdrawn_by: opt_text(r, "withdrawn_by_name")?,
+        awaiting_confirmation: r.try_get::<i64, _>("awaiting")? != 0,
     })
 }
 
 pub(crate) const CONSENT_SELECT: &str = "SELECT c.id, c.person_id, c.purpose, c.all_partners, c.given_on, c.expires_on, \
-     u.display_name AS recorded_by_name, c.recorded_at, c.withdrawn_on, w.display_name AS withdrawn_by_name \
+     u.display_name AS recorded_by_name, c.recorded_at, c.withdrawn_on, w.display_name AS withdrawn_by_name, \
+     CASE WHEN c.break_glass_id IS NULL OR EXISTS (SELECT 1 FROM break_glass b WHERE b.id = c.break_glass_id \
+     AND b.review_outcome = 'confirmed') THEN 0 ELSE 1 END AS awaiting \
      FROM consents c JOIN users u ON u.id = c.recorded_by LEFT JOIN users w ON w.id = c.withdrawn_by";
+
+/// A contact that counts towards an organisation working with a person: not recorded under
+/// break-glass, or recorded so and confirmed by the data-protection lead (alias `c`).
+pub(crate) const CONTACT_GIVES_ACCESS: &str = "(c.break_glass_id IS NULL OR EXISTS (SELECT 1 FROM break_glass b \
+     WHERE b.id = c.break_glass_id AND b.review_outcome = 'confirmed'))";
 
 pub(crate) fn audit_from_row(r: &AnyRow) -> Result<AuditRow> {
     Ok(AuditRow {
@@ -565,7 +582,7 @@ impl Casework for SqlStore {
             // import), a stay with one of its names as provider, or leads on the person.
             let sql = format!(
                 "SELECT l.person_id FROM contacts c JOIN person_links l ON l.record_id = c.record_id \
-                 WHERE l.person_id IN ({ids}) AND c.withdrawn = 0 AND (c.organisation_id = $1 OR c.team IN \
+                 WHERE l.person_id IN ({ids}) AND c.withdrawn = 0 AND {CONTACT_GIVES_ACCESS} AND (c.organisation_id = $1 OR c.team IN \
                  (SELECT name FROM organisation_names WHERE organisation_id = $1)) \
                  UNION SELECT l.person_id FROM stays s JOIN person_links l ON l.record_id = s.record_id \
                  WHERE l.person_id IN ({ids}) AND s.withdrawn = 0 AND s.provider IN \
@@ -650,8 +667,8 @@ impl Casework for SqlStore {
     async fn add_consent(&self, c: &NewConsent) -> Result<i64> {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO consents (person_id, purpose, all_partners, given_on, expires_on, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO consents (person_id, purpose, all_partners, given_on, expires_on, recorded_by, recorded_at, \
+             break_glass_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(c.person_id)
         .bind(&c.purpose)
@@ -660,6 +677,7 @@ impl Casework for SqlStore {
         .bind(&c.expires_on)
         .bind(c.recorded_by)
         .bind(&c.recorded_at)
+        .bind(c.break_glass_id)
         .fetch_one(&mut *tx)
         .await?;
         let organisations: &[i64] = c.organisations.as_deref().unwrap_or_default();
@@ -704,9 +722,26 @@ impl Casework for SqlStore {
         .await?)
     }
 
+    async fn open_break_glass_id(&self, user_id: i64, person_id: i64, now: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(id) FROM break_glass WHERE user_id = $1 AND person_id = $2 AND expires_at > $3",
+        )
+        .bind(user_id)
+        .bind(person_id)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    async fn break_glass_opening(&self, id: i64) -> Result<Option<BreakGlassRow>> {
+        Ok(self.break_glass_openings(None, i64::MAX).await?.into_iter().find(|b| b.id == id))
+    }
+
     async fn break_glass_openings(&self, organisation_id: Option<i64>, limit: i64) -> Result<Vec<BreakGlassRow>> {
         let rows = sqlx::query(
-            "SELECT b.id, b.user_id, u.display_name, u.organisation_id, b.person_id, b.reason, b.opened_at, b.expires_at \
+            "SELECT b.id, b.user_id, u.display_name, u.organisation_id, b.person_id, b.reason, b.opened_at, b.expires_at, \
+             b.review_outcome, (SELECT COUNT(*) FROM contacts c WHERE c.break_glass_id = b.id) \
+             + (SELECT COUNT(*) FROM consents k WHERE k.break_glass_id = b.id) AS recorded \
              FROM break_glass b JOIN users u ON u.id = b.user_id WHERE ($1 = 0 OR u.organisation_id = $1) \
              ORDER BY b.id DESC LIMIT $2",
         )
@@ -725,6 +760,8 @@ impl Casework for SqlStore {
                     reason: r.try_get("reason")?,
                     opened_at: r.try_get("opened_at")?,
                     expires_at: r.try_get("expires_at")?,
+                    recorded: r.try_get("recorded")?,
+                    review_outcome: opt_text(r, "review_outcome")?,
                 })
             })
             .collect()
@@ -972,8 +1009,9 @@ impl Casework for SqlStore {
         // person's id), so the statistics count it like any other.
         Ok(sqlx::query_scalar(
             "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, location, \
-             latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, recorded_by, note) \
-             VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'outreach', 0, 0, $11, $12, $13) RETURNING id",
+             latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, recorded_by, note, \
+             break_glass_id) VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'outreach', 0, 0, $11, $12, $13, $14) \
+             RETURNING id",
         )
         // Not kept prepared: sqlx's `Any` driver sends a missing coordinate as a `float4` NULL,
         // and a statement prepared so would refuse a real `float8` coordinate later on PostgreSQL.
@@ -991,6 +1029,7 @@ impl Casework for SqlStore {
         .bind(c.organisation_id)
         .bind(c.recorded_by)
         .bind(&c.note)
+        .bind(c.break_glass_id)
         .fetch_one(self.pool())
         .await?)
     }
@@ -1171,7 +1210,7 @@ impl Casework for SqlStore {
 
     async fn resources(&self) -> Result<Vec<ResourceRow>> {
         let rows = sqlx::query(
-            "SELECT r.id, r.kind, r.name, o.name AS organisation, r.available_from, r.state, \
+            "SELECT r.id, r.kind, r.name, o.name AS organisation, r.organisation_id, r.available_from, r.state, \
              f.id AS offer_id, f.person_id, u.display_name AS decided_by, u.organisation_id AS decider_organisation_id, \
              f.reason, f.offered_at, f.outcome FROM resources r JOIN organisations o ON o.id = r.organisation_id \
              LEFT JOIN resource_offers f ON f.id = (SELECT MAX(g.id) FROM resource_offers g WHERE g.resource_id = r.id) \
@@ -1199,6 +1238,7 @@ impl Casework for SqlStore {
                     kind: r.try_get("kind")?,
                     name: r.try_get("name")?,
                     organisation: r.try_get("organisation")?,
+                    organisation_id: r.try_get("organisation_id")?,
                     available_from: r.try_get("available_from")?,
                     state: r.try_get("state")?,
                     offer,

@@ -14,7 +14,8 @@ macro_rules! data_version_columns {
     () => {
         "(SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
          (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads, \
-         (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window"
+         (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window, \
+         (SELECT COUNT(*) FROM break_glass WHERE review_outcome IS NOT NULL) AS reviewed"
     };
 }
 

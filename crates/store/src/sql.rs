@@ -384,12 +384,13 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role,
 pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
     let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
     Ok(format!(
-        "{}/{}/{}/{}/{}",
+        "{}/{}/{}/{}/{}/{}",
         max("imports")?,
         max("runs")?,
         max("contacts")?,
         opt_text(row, "leads")?.unwrap_or_default(),
-        opt_text(row, "list_window")?.unwrap_or_default()
+        opt_text(row, "list_window")?.unwrap_or_default(),
+        max("reviewed")?
     ))
 }
 
@@ -772,7 +773,7 @@ impl Store for SqlStore {
     async fn link_decisions(&self) -> Result<Vec<Decision>> {
         let rows = sqlx::query(
             "SELECT d.id, d.batch, d.left_record_id, d.right_record_id, d.same_person, d.origin, d.reason, \
-             u.display_name AS decided_by, d.decided_at, v.display_name AS undone_by, d.undone_at \
+             u.display_name AS decided_by, d.decided_by AS decided_by_id, d.decided_at, v.display_name AS undone_by, d.undone_at \
              FROM link_decisions d LEFT JOIN users u ON u.id = d.decided_by LEFT JOIN users v ON v.id = d.undone_by \
              ORDER BY d.id",
         )
@@ -789,6 +790,7 @@ impl Store for SqlStore {
                     origin: r.try_get("origin")?,
                     reason: r.try_get("reason")?,
                     decided_by: opt_text(r, "decided_by")?,
+                    decided_by_id: r.try_get("decided_by_id")?,
                     decided_at: r.try_get("decided_at")?,
                     undone_by: opt_text(r, "undone_by")?,
                     undone_at: opt_text(r, "undone_at")?,

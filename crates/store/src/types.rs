@@ -258,7 +258,9 @@ pub struct Decision {
     pub same_person: bool,
     pub origin: String,
     pub reason: String,
+    /// Who decided, by name, and by user id.
     pub decided_by: Option<String>,
+    pub decided_by_id: Option<i64>,
     pub decided_at: String,
     pub undone_by: Option<String>,
     pub undone_at: Option<String>,
@@ -300,6 +302,9 @@ pub struct ConsentRow {
     pub recorded_at: String,
     pub withdrawn_on: Option<String>,
     pub withdrawn_by: Option<String>,
+    /// Recorded under break-glass and not (yet) confirmed by the data-protection lead: it gives
+    /// no access.
+    pub awaiting_confirmation: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -312,6 +317,8 @@ pub struct NewConsent {
     pub expires_on: Option<String>,
     pub recorded_by: i64,
     pub recorded_at: String,
+    /// The break-glass opening it was recorded under, when that was the user's only basis.
+    pub break_glass_id: Option<i64>,
 }
 
 /// What the access rules need to know about one person for one viewer.
@@ -336,6 +343,10 @@ pub struct BreakGlassRow {
     pub reason: String,
     pub opened_at: String,
     pub expires_at: String,
+    /// Contacts and consents recorded under the opening.
+    pub recorded: i64,
+    /// `confirmed` or `rejected` once the data-protection lead has reviewed it.
+    pub review_outcome: Option<String>,
 }
 
 /// One row of the audit log as stored, with its place in the hash chain.
@@ -398,6 +409,8 @@ pub struct NewContact {
     pub longitude: Option<f64>,
     pub bedded_down: bool,
     pub note: Option<String>,
+    /// The break-glass opening it was recorded under, when that was the user's only basis.
+    pub break_glass_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -523,6 +536,8 @@ pub struct ResourceRow {
     pub kind: String,
     pub name: String,
     pub organisation: String,
+    /// The organisation that owns the resource.
+    pub organisation_id: i64,
     pub available_from: String,
     /// available, offered or taken.
     pub state: String,

@@ -478,10 +478,35 @@ pub async fn audit_page<S: Store>(
             h2 { "Break-glass openings" }
             @if openings.is_empty() { p { "None." } }
             @else {
+                p { "What a user records while break-glass is their only access to a person gives their organisation no lasting access until the data-protection lead of that organisation confirms it." }
                 table.list {
                     caption.visually-hidden { "Break-glass openings" }
-                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Person" } th scope="col" { "Reason" } } }
-                    tbody { @for o in &openings { tr { td { div { (o.opened_at) } } td { div { (o.user_name) } } td { div { (o.person_id) } } td { div { (o.reason) } } } } }
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Person" } th scope="col" { "Reason" } th scope="col" { "Recorded" } th scope="col" { "Review" } } }
+                    tbody {
+                        @for o in &openings {
+                            tr {
+                                td { div { (o.opened_at) } } td { div { (o.user_name) } } td { div { (o.person_id) } } td { div { (o.reason) } }
+                                td { div { (o.recorded) } }
+                                td { div {
+                                    @match o.review_outcome.as_deref() {
+                                        Some(outcome) => { (outcome) }
+                                        None if user.data_protection_lead && o.organisation_id == user.organisation_id && o.user_id != user.id => {
+                                            form.inline method="post" action=(format!("/admin/break-glass/{}/confirm", o.id)) {
+                                                input type="hidden" name="csrf" value=(user.csrf_token);
+                                                button type="submit" { "Confirm" }
+                                            }
+                                            " "
+                                            form.inline method="post" action=(format!("/admin/break-glass/{}/reject", o.id)) {
+                                                input type="hidden" name="csrf" value=(user.csrf_token);
+                                                button type="submit" { "Reject" }
+                                            }
+                                        }
+                                        None => { "Awaiting the data-protection lead" }
+                                    }
+                                } }
+                            }
+                        }
+                    }
                 }
             }
             h2 { "Search" }
@@ -779,5 +804,32 @@ pub async fn totp_change<S: Store>(
             Err(e) => refused(e, enabled),
         },
         _ => message(&user, StatusCode::NOT_FOUND, "Not found", "No such step."),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    csrf: String,
+}
+
+/// A data-protection lead confirms or rejects what was recorded under a break-glass opening.
+pub async fn review_break_glass<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    Path((id, outcome)): Path<(i64, String)>,
+    Form(form): Form<ReviewForm>,
+) -> Response {
+    let user = match form_user(&state, &headers, &form.csrf).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let confirm = match outcome.as_str() {
+        "confirm" => true,
+        "reject" => false,
+        _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such review."),
+    };
+    match byname_service::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await {
+        Ok(()) => Redirect::to("/admin/audit").into_response(),
+        Err(error) => crate::people::error_page(&user, &error),
     }
 }

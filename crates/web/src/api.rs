@@ -78,6 +78,7 @@ impl From<CaseError> for ApiError {
             CaseError::NotFound => ApiError(StatusCode::NOT_FOUND, "not_found", error.to_string()),
             CaseError::Forbidden => ApiError(StatusCode::FORBIDDEN, "forbidden", error.to_string()),
             CaseError::Invalid(message) => ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
+            CaseError::BadRequest(message) => ApiError(StatusCode::BAD_REQUEST, "invalid", message),
             CaseError::Store(e) => internal(e),
         }
     }
@@ -138,7 +139,8 @@ pub struct ListEntry {
     pub age_band: &'static str,
     pub last_seen: String,
     pub last_place: String,
-    pub times_seen: i64,
+    /// Days seen bedded down in the window; `null` in the minimal entry.
+    pub times_seen: Option<i64>,
     pub lead: String,
     pub needs: Vec<&'static str>,
     /// Why the person is on the list.

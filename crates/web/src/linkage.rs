@@ -24,6 +24,7 @@ const QUEUE_PAGE: usize = 100;
 fn error_page(user: &SessionUser, error: &ReviewError) -> Response {
     let (status, title, message) = match error {
         ReviewError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", error.to_string()),
+        ReviewError::Refused(message) => (StatusCode::FORBIDDEN, "Not allowed", message.clone()),
         ReviewError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing here.".to_owned()),
         ReviewError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, "Not done", message.clone()),
         ReviewError::Store(_) | ReviewError::Link(_) => return server_error(error),

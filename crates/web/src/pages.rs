@@ -385,7 +385,7 @@ fn render_list(page: &ListPage) -> Markup {
                                     @if !entry.last_place.is_empty() { br; span.place { (entry.last_place) } }
                                 }
                             }
-                            td data-label="Times seen" { div { (entry.times_seen) } }
+                            td data-label="Times seen" { div { @if let Some(n) = entry.times_seen { (n) } @else { span.none { "—" } } } }
                             td data-label="Lead" {
                                 div { @if entry.lead_assigned { (entry.lead) } @else { span.unassigned { (entry.lead) } } }
                             }

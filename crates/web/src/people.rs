@@ -25,6 +25,7 @@ pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
         CaseError::NotFound => (StatusCode::NOT_FOUND, "Not found", error.to_string()),
         CaseError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", error.to_string()),
         CaseError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, "Not saved", message.clone()),
+        CaseError::BadRequest(message) => (StatusCode::BAD_REQUEST, "Not saved", message.clone()),
         CaseError::Store(_) => return server_error(error),
     };
     let body = html! { main { h1 { (title) } p.error role="alert" { (message) } p { a href="/people" { "Back to the by-name list" } } } };

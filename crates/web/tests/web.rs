@@ -182,12 +182,43 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
     assert_eq!(queue.status, StatusCode::OK);
     assert!(queue.body.contains("pairs of records wait for a decision"), "{}", queue.body);
 
-    let pairs = app.store.link_pairs(&byname_store::PairScope::All).await.unwrap();
-    let pair = pairs.iter().find(|p| p.probability >= 0.95).expect("a duplicate scored above the automatic threshold");
-    let (left, right) = (pair.left_record_id, pair.right_record_id);
+    // C0003 was met by the outreach service's night team, and E0003 is his second record,
+    // linked automatically.
+    let organisation = app
+        .store
+        .organisations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == "Westminster Outreach Service")
+        .unwrap()
+        .id;
+    byname_service::accounts::add_user(
+        &app.store,
+        "lead",
+        "Lee Lead",
+        "service_lead",
+        organisation,
+        support::PASSWORD,
+        "2024-07-01T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    let lead = sign_in_as(&app, "lead", support::PASSWORD).await;
+    let ids = app.store.link_inputs(false).await.unwrap();
+    let id_of = |source_id: &str| ids.iter().find(|r| r.source_id == source_id).unwrap().record_id;
+    let (left, right) = (id_of("C0003").min(id_of("E0003")), id_of("C0003").max(id_of("E0003")));
+    let pair = app.store.link_pair(left, right).await.unwrap().expect("scored");
+    assert!(pair.probability >= 0.95, "above the automatic threshold");
     let persons = app.store.records(&[left, right]).await.unwrap();
     assert_eq!(persons[0].person_id, persons[1].person_id, "linked automatically");
 
+    // The analyst reaches the review queue's pairs and their own decisions, not every pair:
+    // walking pairs would undo the pseudonymised list.
+    let page = send(&app, get(&format!("/review/{left}/{right}"), Some(&analyst))).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    // The lead, whose organisation works with the man, sees why the two records match.
+    let analyst = lead;
     let page = send(&app, get(&format!("/review/{left}/{right}"), Some(&analyst))).await;
     assert_eq!(page.status, StatusCode::OK);
     for shown in ["Are these the same person?", "Total match weight", "last name", "accesskey=\"s\"", "accesskey=\"d\""]
@@ -207,10 +238,7 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
     assert_ne!(persons[0].person_id, persons[1].person_id, "the reviewer parted them");
 
     // The person page says so, and offers the undo.
-    let person = persons[0].person_id.unwrap();
-    // An analyst sees no case record: the person's address leads to the linkage page.
-    let redirect = send(&app, get(&format!("/people/{person}"), Some(&analyst))).await;
-    assert_eq!(redirect.location.as_deref(), Some(format!("/people/{person}/linkage").as_str()));
+    let person = persons.iter().find(|r| r.source_id == "C0003").unwrap().person_id.unwrap();
     let page = send(&app, get(&format!("/people/{person}/linkage"), Some(&analyst))).await;
     assert!(page.body.contains("reviewed: different people") && page.body.contains("twins"), "{}", page.body);
     let batch = hidden_value(&page.body, "batch");
@@ -417,6 +445,7 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
             expires_on: expires.map(str::to_owned),
             recorded_by: recorder,
             recorded_at: "2024-06-30T10:00:00Z".into(),
+            break_glass_id: None,
         };
         match consent {
             ConsentCase::None => {}
@@ -490,9 +519,20 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
                         page.status
                     );
                 }
+                // The person's records and why they were linked: for who sees the full record (a
+                // reviewer outside it only for pairs of the queue or of their own decisions, and
+                // this person is in neither); nothing at all, and the same answer as for no
+                // person, for those who see none of them.
                 let linkage = send(&app, get(&format!("/people/{person}/linkage"), Some(&cookie))).await;
-                let reviews = byname_domain::access::can_review_links(role);
-                assert_eq!(shows(&linkage), view == "full" || reviews, "linkage page: {what}");
+                assert_eq!(shows(&linkage), view == "full", "linkage page: {what}");
+                if view == "none" || view == "pseudonymised" {
+                    let missing = send(&app, get("/people/987654/linkage", Some(&cookie))).await;
+                    assert_eq!(
+                        (linkage.status, missing.status),
+                        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+                        "{what}"
+                    );
+                }
                 let form = send(&app, get(&format!("/people/{person}/contact"), Some(&cookie))).await;
                 assert_eq!(
                     shows(&form),
@@ -1216,4 +1256,93 @@ async fn a_half_sent_request_is_cut_off_and_an_idle_connection_closed() {
     assert!(closed.is_ok(), "an idle kept-alive connection is not closed");
     assert!(String::from_utf8_lossy(&buffer).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buffer));
     server.abort();
+}
+
+#[tokio::test]
+async fn a_frontline_login_of_another_organisation_cannot_take_the_lead_withdraw_consent_or_close_an_offer() {
+    use byname_store::Casework;
+    let app = app().await;
+    let mary = mary(&app.store).await;
+    let passage = app.store.upsert_organisation("The Passage", "day_centre").await.unwrap();
+    for (username, role) in [("passage-lead", "service_lead"), ("passage-worker", "outreach_worker")] {
+        byname_service::accounts::add_user(
+            &app.store,
+            username,
+            username,
+            role,
+            passage,
+            support::PASSWORD,
+            "2024-07-01T09:00:00Z",
+        )
+        .await
+        .unwrap();
+    }
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let lead = sign_in_as(&app, "passage-lead", support::PASSWORD).await;
+    let outsider = sign_in_as(&app, "passage-worker", support::PASSWORD).await;
+
+    // A lead is not a key: who sees only the minimal entry cannot name their own organisation.
+    let csrf = api_csrf(&app, &lead).await;
+    let taken =
+        send(&app, post(&format!("/people/{mary}/lead"), &lead, &format!("csrf={csrf}&organisation={passage}"))).await;
+    assert_eq!(taken.status, StatusCode::FORBIDDEN, "{}", taken.body);
+    assert_eq!(app.store.person_lead(mary).await.unwrap().organisation, None);
+
+    // A consent naming an organisation twice: 400, not a database error.
+    let worker_csrf = api_csrf(&app, &worker).await;
+    let ours = app
+        .store
+        .organisations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == "Westminster Outreach Service")
+        .unwrap()
+        .id;
+    let twice = format!(r#"{{"purpose":"case_coordination","organisations":[{ours},{ours}]}}"#);
+    let reply =
+        send(&app, api_post(&format!("/api/v1/persons/{mary}/consents"), &worker, Some(&worker_csrf), &twice)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let once = format!(r#"{{"purpose":"case_coordination","organisations":[{ours}]}}"#);
+    let reply =
+        send(&app, api_post(&format!("/api/v1/persons/{mary}/consents"), &worker, Some(&worker_csrf), &once)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let consent: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let consent = consent["id"].as_i64().unwrap();
+    // A withdrawal by a guessed id from someone who does not see the record: refused.
+    let outsider_csrf = api_csrf(&app, &outsider).await;
+    let withdraw = format!("/api/v1/persons/{mary}/consents/{consent}/withdraw");
+    let reply = send(&app, api_post(&withdraw, &outsider, Some(&outsider_csrf), "{}")).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert!(app.store.consents(mary).await.unwrap().iter().all(|c| c.withdrawn_on.is_none()));
+
+    // The minimal entry says when and who to contact, not how often.
+    let list: serde_json::Value =
+        serde_json::from_str(&send(&app, get("/api/v1/persons", Some(&outsider))).await.body).unwrap();
+    for row in list["persons"].as_array().unwrap() {
+        assert_eq!((row["view"].as_str(), &row["times_seen"]), (Some("minimal"), &serde_json::Value::Null), "{row}");
+    }
+
+    // An offer's outcome belongs to the organisation that made it, or owns the room.
+    let noon = time::macros::datetime!(2024-07-01 09:00 UTC);
+    let worker_user =
+        byname_service::accounts::session(&app.store, worker.split('=').nth(1).unwrap(), noon).await.unwrap().unwrap();
+    let room = byname_service::resources::add(&app.store, &worker_user, "hotel_room", "Room 9", "2024-07-01", noon)
+        .await
+        .unwrap();
+    byname_service::resources::offer(&app.store, &worker_user, room, mary, "Sleeping out in the rain", noon)
+        .await
+        .unwrap();
+    let closed = send(
+        &app,
+        post(&format!("/resources/{room}/outcome"), &outsider, &format!("csrf={outsider_csrf}&outcome=refused")),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::FORBIDDEN, "{}", closed.body);
+    let closed = send(
+        &app,
+        post(&format!("/resources/{room}/outcome"), &worker, &format!("csrf={worker_csrf}&outcome=accepted")),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
 }

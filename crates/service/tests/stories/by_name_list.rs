@@ -28,7 +28,7 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
         let rows: Vec<(&str, &str, i64, &str)> = page
             .entries
             .iter()
-            .map(|e| (e.name.as_str(), e.last_seen.as_str(), e.times_seen, e.last_place.as_str()))
+            .map(|e| (e.name.as_str(), e.last_seen.as_str(), e.times_seen.unwrap(), e.last_place.as_str()))
             .collect();
         assert_eq!(
             rows,

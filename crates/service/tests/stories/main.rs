@@ -4,6 +4,7 @@
 //! Without one the PostgreSQL half is skipped with a loud message, except
 //! under `CI=true`, where a missing server fails the run.
 
+mod access;
 mod accounts;
 mod audit;
 mod by_name_list;

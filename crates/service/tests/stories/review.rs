@@ -103,7 +103,14 @@ async fn duplicates_link_and_decisions_stick() {
         let (f40, l40) = name(40);
         let (f100, _) = name(100);
         let duplicates = [(7, "D0007", f7, l7), (40, "D0040", f40, l40), (100, "D0100", f100, "Typoed")];
-        import(store, ImportKind::Chain, export(&persons_csv(&duplicates)).path()).await.unwrap();
+        // The outreach service's night team met the people whose records the lead corrects.
+        let mut contacts = String::from("contact_id,chain_id,contact_date,team,location,bedded_down\n");
+        for (n, id) in ["C0007", "D0007", "C0040", "D0040", "C0001", "C0002"].iter().enumerate() {
+            contacts.push_str(&format!("K{n},{id},2024-06-{:02},Night Outreach,Place {n},Y\n", n + 1));
+        }
+        let people = persons_csv(&duplicates);
+        let export = Export::new(&[("persons.csv", people.as_str()), ("contacts.csv", contacts.as_str())]);
+        import(store, ImportKind::Chain, export.path()).await.unwrap();
         let outcome = link(store, &LinkSettings::default(), &now()).await.unwrap();
         assert_eq!(outcome.mode, "full", "{label}");
         let p = persons(store).await;
@@ -111,11 +118,16 @@ async fn duplicates_link_and_decisions_stick() {
         assert_eq!(p["C0040"], p["D0040"], "{label}");
         assert_ne!(p["C0007"], p["C0040"], "{label}");
 
-        // An outreach worker may not review; an analyst may, and the pair is explained.
+        // An outreach worker may not review. An analyst reaches only the review queue's pairs and
+        // their own decisions, not a pair linked by itself; a service lead whose organisation works
+        // with both records may, and the pair is explained.
         let worker = user(store, "worker", "outreach_worker").await;
-        let analyst = user(store, "analyst", "analyst").await;
+        let analyst = user_of(store, "analyst", "analyst", "Westminster City Council").await;
+        let lead = user(store, "lead", "service_lead").await;
         let (c7, d7) = (record_id(store, "C0007").await, record_id(store, "D0007").await);
         assert!(matches!(review::pair(store, &worker, c7, d7, &now()).await, Err(ReviewError::Forbidden)), "{label}");
+        assert!(matches!(review::pair(store, &analyst, c7, d7, &now()).await, Err(ReviewError::NotFound)), "{label}");
+        let analyst = lead;
         let view = review::pair(store, &analyst, c7, d7, &now()).await.unwrap();
         let explanation = view.explanation.expect("stored explanation");
         assert!(explanation.probability >= 0.95, "{label}: {explanation:?}");

@@ -137,6 +137,13 @@ pub async fn queue<S: Store>(store: &S, user: &SessionUser, limit: usize, now: &
 }
 
 /// One pair with its explanation and the two records side by side.
+/// Whether any of the records belongs to a restricted person, whom linkage review leaves alone
+/// like everything else (see `privacy`): the same "not found" as a person who does not exist.
+async fn any_restricted<S: Store>(store: &S, records: &[RecordDetail]) -> Result<bool, StoreError> {
+    let restricted = store.restrictions().await?;
+    Ok(records.iter().any(|r| restricted.iter().any(|x| Some(x.person_id) == r.person_id)))
+}
+
 pub async fn pair<S: Store>(
     store: &S,
     user: &SessionUser,
@@ -148,7 +155,7 @@ pub async fn pair<S: Store>(
     let (left, right) = (left.min(right), left.max(right));
     let pair = store.link_pair(left, right).await?.ok_or(ReviewError::NotFound)?;
     let mut records = store.records(&[left, right]).await?;
-    if records.len() != 2 {
+    if records.len() != 2 || any_restricted(store, &records).await? {
         return Err(ReviewError::NotFound);
     }
     let right_record = records.pop().expect("two records");
@@ -233,7 +240,7 @@ pub async fn decide<S: Store>(
     require_reviewer(user)?;
     let reason = clean_reason(reason, false)?;
     let records = store.records(&[left, right]).await?;
-    if records.len() != 2 || left == right {
+    if records.len() != 2 || left == right || any_restricted(store, &records).await? {
         return Err(ReviewError::NotFound);
     }
     let decision = NewDecision {
@@ -275,6 +282,9 @@ pub async fn merge<S: Store>(
         return Err(ReviewError::Invalid("a person cannot be merged with itself".into()));
     }
     let (a, b) = (store.person_records(person).await?, store.person_records(other).await?);
+    if any_restricted(store, &[a.clone(), b.clone()].concat()).await? {
+        return Err(ReviewError::NotFound);
+    }
     let (Some(first_a), Some(first_b)) = (a.first(), b.first()) else {
         return Err(ReviewError::Invalid(format!("there is no person {}", if a.is_empty() { person } else { other })));
     };
@@ -313,6 +323,9 @@ pub async fn split<S: Store>(
     let reason = clean_reason(reason, true)?;
     let detail = store.records(&[record]).await?.pop().ok_or(ReviewError::NotFound)?;
     let person = detail.person_id.ok_or(ReviewError::NotFound)?;
+    if any_restricted(store, std::slice::from_ref(&detail)).await? {
+        return Err(ReviewError::NotFound);
+    }
     let others: Vec<RecordDetail> =
         store.person_records(person).await?.into_iter().filter(|r| r.record_id != record).collect();
     if others.is_empty() {
@@ -389,7 +402,7 @@ pub async fn person_linkage<S: Store>(
     now: &str,
 ) -> Result<PersonLinkage, ReviewError> {
     let records = store.person_records(person_id).await?;
-    if records.is_empty() {
+    if records.is_empty() || any_restricted(store, &records).await? {
         return Err(ReviewError::NotFound);
     }
     let (decision, _) = crate::access::decision(store, user, person_id, today, now).await?;

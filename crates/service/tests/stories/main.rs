@@ -9,5 +9,6 @@ mod casework;
 mod escalations;
 mod import;
 mod linking;
+mod privacy;
 mod review;
 mod support;

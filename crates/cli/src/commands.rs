@@ -673,12 +673,12 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
         return Ok(());
     }
     println!(
-        "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  origin",
-        "id", "finished", "kind", "read", "imported", "updated", "unchanged", "withdrawn", "rejected"
+        "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  origin",
+        "id", "finished", "kind", "read", "imported", "updated", "unchanged", "withdrawn", "rejected", "erased"
     );
     for s in store.import_history(limit).await? {
         println!(
-            "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             s.id,
             s.finished_at,
             s.kind,
@@ -688,6 +688,7 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
             s.unchanged,
             s.withdrawn,
             s.rejected,
+            s.erased,
             s.origin
         );
     }

@@ -687,6 +687,9 @@ fn erase_refuses_an_unknown_person_and_an_empty_reason_and_retention_dry_runs_ch
     // The same export imported again brings none of them back.
     let reimport = run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
     assert!(reimport.contains("skipped because they belong to people erased"), "{reimport}");
+    let history = run_ok(byname(data.path()).args(["import", "history", "--limit", "1"]));
+    let erased_column = history.lines().nth(1).and_then(|l| l.split_whitespace().nth(9)).unwrap();
+    assert!(erased_column.parse::<u64>().unwrap() >= listed.len() as u64, "{history}");
     let after = run_ok(byname(data.path()).args(["retention", "--dry-run"]));
     assert!(after.contains("0 people would be erased"), "{after}");
 }

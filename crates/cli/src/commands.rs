@@ -179,6 +179,64 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Settings(SettingsCommand::RetentionMonths { months }) => {
+            use byname_service::privacy::{retention_months, set_retention_months};
+            let store = open_store(&cli).await?;
+            if let Some(months) = months {
+                set_retention_months(&store, *months).await?;
+            }
+            println!(
+                "`byname retention` erases people not seen for {} months (no contact, stay, assessment or health event since).",
+                retention_months(&store).await?
+            );
+            Ok(())
+        }
+        Command::Erase { person, reason } => {
+            let store = open_store(&cli).await?;
+            let counts = byname_service::privacy::erase(&store, *person, reason, &instant_text(&clock)).await?;
+            println!("erased person {person}: removed {}", counts.summary());
+            println!(
+                "kept: only a keyed hash of the id of each of its {} records and of their NHS numbers, so that no import brings them back",
+                counts.rows("source_records")
+            );
+            Ok(())
+        }
+        Command::Restrict { person, reason, lift } => {
+            let store = open_store(&cli).await?;
+            let now = instant_text(&clock);
+            if *lift {
+                let records = byname_service::privacy::lift(&store, *person, &now).await?;
+                println!(
+                    "lifted the restriction of person {person} ({records} records); `byname link` links them again"
+                );
+            } else {
+                let reason = reason.as_deref().unwrap_or_default();
+                let records = byname_service::privacy::restrict(&store, *person, reason, &now).await?;
+                println!(
+                    "restricted person {person} ({records} records): kept, but off the list, the pages, the statistics and linkage until `byname restrict {person} --lift`"
+                );
+            }
+            Ok(())
+        }
+        Command::Retention { dry_run } => {
+            let store = open_store(&cli).await?;
+            let plan = byname_service::privacy::retention_plan(&store, clock.today()).await?;
+            println!(
+                "retention: {} months; people last seen before {} are erased ({} restricted people are left alone)",
+                plan.months, plan.cutoff, plan.restricted
+            );
+            if *dry_run {
+                println!("{:>10}  {:<10}  {:>7}", "person", "last seen", "records");
+                for person in &plan.people {
+                    println!("{:>10}  {:<10}  {:>7}", person.person_id, person.last_seen, person.records);
+                }
+                println!("{} people would be erased (dry run: nothing was changed)", plan.people.len());
+            } else {
+                let erased = byname_service::privacy::apply_retention(&store, &plan, &instant_text(&clock)).await?;
+                println!("{erased} people erased");
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli).await?;
             let verification = byname_service::audit::verify(&store).await?;
@@ -648,6 +706,12 @@ fn print_outcome(outcome: &ImportOutcome, seconds: f64) {
     } else {
         println!("import {} ({}): {counts}", s.id, s.kind);
     }
+    if s.erased > 0 {
+        println!(
+            "{} rows skipped because they belong to people erased on request (`byname erase`): not errors",
+            s.erased
+        );
+    }
 }
 
 async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<()> {
@@ -663,12 +727,12 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
         return Ok(());
     }
     println!(
-        "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  origin",
-        "id", "finished", "kind", "read", "imported", "updated", "unchanged", "withdrawn", "rejected"
+        "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  origin",
+        "id", "finished", "kind", "read", "imported", "updated", "unchanged", "withdrawn", "rejected", "erased"
     );
     for s in store.import_history(limit).await? {
         println!(
-            "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             s.id,
             s.finished_at,
             s.kind,
@@ -678,6 +742,7 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
             s.unchanged,
             s.withdrawn,
             s.rejected,
+            s.erased,
             s.origin
         );
     }

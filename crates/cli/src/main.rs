@@ -98,6 +98,34 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Erase a person (a right to erasure): their records, events and everything derived from
+    /// them are deleted, and a keyed hash of each record id and NHS number is kept so that no
+    /// import brings them back. Audited. It cannot be undone.
+    Erase {
+        person: i64,
+        /// Why, for the audit log (do not name the person in it).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Restrict a person (a right to restriction): the data are kept but used for nothing (not on
+    /// the list, no page, not in the statistics, not linked) except the audit log and `sar`.
+    /// Audited. `--lift` ends it.
+    Restrict {
+        person: i64,
+        /// Why, for the audit log (do not name the person in it).
+        #[arg(long, required_unless_present = "lift", conflicts_with = "lift")]
+        reason: Option<String>,
+        /// Lift the restriction; the next `byname link` links the person again.
+        #[arg(long)]
+        lift: bool,
+    },
+    /// Erase the people not seen for the retention period (`byname settings retention-months`,
+    /// 72 by default). Restricted people are left alone.
+    Retention {
+        /// List who would be erased, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Args)]
@@ -464,6 +492,8 @@ enum EscalationsCommand {
 enum SettingsCommand {
     /// The by-name list's window: people seen bedded down within this many days (90 by default).
     ListWindow { days: Option<i64> },
+    /// How many months after a person was last seen `byname retention` erases them (72 by default).
+    RetentionMonths { months: Option<i64> },
 }
 
 #[derive(Subcommand)]

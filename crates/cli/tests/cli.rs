@@ -733,3 +733,84 @@ fn a_subject_access_export_says_what_it_wrote() {
     assert_eq!(printed["tables"]["contacts"].as_array().unwrap().len(), 2);
     assert!(!printed.to_string().contains("Bob"));
 }
+
+#[test]
+fn erase_refuses_an_unknown_person_and_an_empty_reason_and_retention_dry_runs_change_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("export");
+    // Four years of a small partnership that ended in 2020: long enough ago for six years'
+    // retention to reach some of its people, and not others.
+    run_ok(byname(data.path()).args(["generate", "--out"]).arg(&export).args([
+        "--seed",
+        "5",
+        "--from",
+        "2016-04-01",
+        "--to",
+        "2020-03-31",
+        "--scale",
+        "0.1",
+    ]));
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
+    let database = data.path().join("byname.db");
+    let before = table_digest(&database);
+
+    for (args, message) in [
+        (vec!["erase", "999999", "--reason", "Asked by the subject"], "no person 999999: nothing was changed"),
+        (vec!["erase", "1", "--reason", "  "], "a reason is required"),
+        (vec!["restrict", "999999", "--reason", "Accuracy contested"], "no person 999999"),
+        (vec!["restrict", "1", "--lift"], "not restricted"),
+        (vec!["settings", "retention-months", "0"], "from 1 to 1200 months, not 0"),
+    ] {
+        let output = byname(data.path()).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let output = byname(data.path()).args(["erase", "1"]).output().unwrap();
+    assert!(!output.status.success(), "a reason is required by the command line too");
+    assert_eq!(table_digest(&database), before, "refused commands change nothing");
+
+    let settings = run_ok(byname(data.path()).args(["settings", "retention-months"]));
+    assert!(settings.contains("72 months"), "six years by default: {settings}");
+    let dry = run_ok(byname(data.path()).args(["retention", "--dry-run"]));
+    assert_eq!(table_digest(&database), before, "a dry run changes nothing:\n{dry}");
+    // The rows: person id, last seen, records.
+    let rows = |text: &str| -> Vec<(i64, String)> {
+        text.lines()
+            .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+                [id, day, records] if day.len() == 10 && records.parse::<u64>().is_ok() => {
+                    Some((id.parse().ok()?, day.to_owned()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let listed = rows(&dry);
+    assert!(!listed.is_empty(), "{dry}");
+    assert!(dry.contains(&format!("{} people would be erased (dry run", listed.len())), "{dry}");
+    let cutoff = dry.split("last seen before ").nth(1).unwrap().split_whitespace().next().unwrap();
+    assert!(listed.iter().all(|(_, day)| day.as_str() < cutoff), "{cutoff}: {dry}");
+
+    // Erase one of them by hand: it is gone from the next dry run.
+    let first = listed[0].0;
+    let erased = run_ok(byname(data.path()).args(["erase", &first.to_string(), "--reason", "Asked by the subject"]));
+    assert!(
+        erased.contains(&format!("erased person {first}: removed")) && erased.contains("source_records"),
+        "{erased}"
+    );
+    let again = run_ok(byname(data.path()).args(["retention", "--dry-run"]));
+    assert!(again.contains(&format!("{} people would be erased", listed.len() - 1)), "{again}");
+    assert!(rows(&again).iter().all(|(id, _)| *id != first));
+    let run = run_ok(byname(data.path()).args(["retention"]));
+    assert!(run.contains(&format!("{} people erased", listed.len() - 1)), "{run}");
+    let verify = run_ok(byname(data.path()).args(["audit", "verify"]));
+    assert!(verify.contains("intact"), "{verify}");
+    // The same export imported again brings none of them back.
+    let reimport = run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
+    assert!(reimport.contains("skipped because they belong to people erased"), "{reimport}");
+    let history = run_ok(byname(data.path()).args(["import", "history", "--limit", "1"]));
+    let erased_column = history.lines().nth(1).and_then(|l| l.split_whitespace().nth(9)).unwrap();
+    assert!(erased_column.parse::<u64>().unwrap() >= listed.len() as u64, "{history}");
+    let after = run_ok(byname(data.path()).args(["retention", "--dry-run"]));
+    assert!(after.contains("0 people would be erased"), "{after}");
+}

@@ -126,9 +126,10 @@ pub async fn search<S: Store>(
 /// consents, lead, actions, access log) are the person as byname shows them; `tables` holds every
 /// row of every table that holds data on the person, every column, as the store declares them
 /// (`byname_store::PERSON_TABLES`). Run by an operator for a subject access request; the export
-/// itself is audited.
+/// itself is audited. A restricted person is exported too (the right of access outlasts a
+/// restriction), with the restriction; an erased one is not held at all.
 pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> Result<Option<Value>, StoreError> {
-    if !store.person_exists(person_id).await? {
+    if !store.person_held(person_id).await? {
         return Ok(None);
     }
     let records = store.person_records(person_id).await?;
@@ -147,6 +148,7 @@ pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> R
         "consents": store.consents(person_id).await?,
         "lead": store.person_lead(person_id).await?,
         "actions": store.actions(person_id).await?,
+        "restriction": store.restriction(person_id).await?,
         "access_log": views.iter().map(|r| json!({
             "at": r.entry.at, "user_id": r.entry.user_id, "organisation_id": r.entry.organisation_id,
             "action": r.entry.action, "purpose": r.entry.purpose, "basis": r.entry.basis,

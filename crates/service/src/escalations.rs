@@ -241,11 +241,14 @@ pub(crate) async fn person_labels<S: Store>(
 ) -> Result<HashMap<i64, PersonLabel>, StoreError> {
     let ids: Vec<i64> = person_ids.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
     let decisions = access::decisions(store, user, &ids, today, now).await?;
+    // A restricted person is shown to nobody (see `privacy`).
+    let restricted: BTreeSet<i64> = store.restrictions().await?.into_iter().map(|r| r.person_id).collect();
     let mut labels = HashMap::new();
     let mut audit = Vec::new();
     for id in ids {
         let Some((decision, _)) = decisions.get(&id) else { continue };
-        let shown = matches!(decision.view, PersonView::Full | PersonView::Health | PersonView::Minimal);
+        let shown = !restricted.contains(&id)
+            && matches!(decision.view, PersonView::Full | PersonView::Health | PersonView::Minimal);
         let text = if shown {
             let records = store.person_records(id).await?;
             let first = records.iter().find_map(|r| r.first_name.clone());

@@ -127,6 +127,8 @@ pub struct FileOutcome {
     pub file: String,
     pub rows_read: i64,
     pub rejected: i64,
+    /// Rows skipped because they belong to an erased person (`byname erase`): not errors.
+    pub erased: i64,
     pub counts: TableCounts,
 }
 
@@ -207,19 +209,22 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Streams one table: parse each row, apply the cross-row `check`, write good
-    /// rows in batches with `write`.
-    async fn table<T, P, C, W>(
+    /// Streams one table: parse each row, skip the rows of erased people (`erased`), apply the
+    /// cross-row `check`, write good rows in batches with `write`.
+    #[allow(clippy::too_many_arguments)]
+    async fn table<T, P, E, C, W>(
         &mut self,
         path: &Path,
         spec: &'static FileSpec,
         mapping: &Mapping,
         mut parse: P,
+        erased: E,
         mut check: C,
         mut write: W,
     ) -> Result<(), ImportError>
     where
         P: FnMut(&Row<'_, Counted<'a, BufReader<File>>>) -> Result<T, Vec<Diagnostic>>,
+        E: Fn(&T) -> bool,
         C: FnMut(&T, u64) -> Result<(), Diagnostic>,
         W: AsyncFnMut(&mut ImportTx, Vec<T>) -> Result<TableCounts, StoreError>,
     {
@@ -229,7 +234,8 @@ impl<'a> Run<'a> {
         let (mut table, warnings) = Table::open(reader, &label, spec, mapping.file(spec))?;
         self.tx.add_diagnostics("warning", &warnings).await?;
         self.warnings.extend(warnings);
-        let mut outcome = FileOutcome { file: label, rows_read: 0, rejected: 0, counts: TableCounts::default() };
+        let mut outcome =
+            FileOutcome { file: label, rows_read: 0, rejected: 0, erased: 0, counts: TableCounts::default() };
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         loop {
             let parsed = match table.next_row() {
@@ -238,7 +244,14 @@ impl<'a> Run<'a> {
                 Some(Err(FileErrorOr::Row(diagnostic))) => Err(vec![diagnostic]),
                 Some(Ok(row)) => {
                     let line = row.line();
-                    parse(&row).and_then(|record| check(&record, line).map(|()| record).map_err(|d| vec![d]))
+                    match parse(&row) {
+                        Ok(record) if erased(&record) => {
+                            outcome.rows_read += 1;
+                            outcome.erased += 1;
+                            continue;
+                        }
+                        parsed => parsed.and_then(|record| check(&record, line).map(|()| record).map_err(|d| vec![d])),
+                    }
                 }
             };
             outcome.rows_read += 1;
@@ -306,6 +319,7 @@ impl<'a> Run<'a> {
             withdrawn: 0,
             rejected: self.n_rejected_rows,
             warnings: self.warnings.len() as i64,
+            erased: 0,
         };
         for file in &self.files {
             summary.rows_read += file.rows_read;
@@ -313,6 +327,7 @@ impl<'a> Run<'a> {
             summary.updated += file.counts.updated;
             summary.unchanged += file.counts.unchanged;
             summary.withdrawn += file.counts.withdrawn;
+            summary.erased += file.erased;
         }
         let dry_run = self.options.dry_run;
         if dry_run {
@@ -346,6 +361,11 @@ fn find(
         return Err(ImportError::MissingFile { path, needed });
     }
     Ok(None)
+}
+
+/// Whether an event refers to an erased person's record.
+fn erased_ref(tombstones: &crate::privacy::Tombstones, record: &RecordRef) -> bool {
+    tombstones.record(record.source.code(), &record.source_id)
 }
 
 fn unknown_reference(file: &str, line: u64, column: &str, id: &str, parent_file: &str) -> Diagnostic {
@@ -389,6 +409,8 @@ pub async fn import<S: Store>(
     };
     let origin = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()).display().to_string();
     let started_at = now();
+    let tombstones = crate::privacy::Tombstones::load(store).await?;
+    let tombstones = &tombstones;
     let tx = store.begin_import(kind.code(), &origin, &started_at).await?;
     let mut run = Run {
         tx,
@@ -401,7 +423,7 @@ pub async fn import<S: Store>(
         pending_rejections: Vec::new(),
         n_rejected_rows: 0,
     };
-    match write_all(&mut run, kind, &files, options).await {
+    match write_all(&mut run, kind, &files, options, tombstones).await {
         Ok(()) => run.commit(kind, &origin, &started_at, &now()).await,
         Err(error) => {
             // Undone at once rather than when the transaction is dropped, so that nothing
@@ -420,15 +442,16 @@ async fn write_all(
     kind: ImportKind,
     files: &[Option<PathBuf>],
     options: &ImportOptions,
+    tombstones: &crate::privacy::Tombstones,
 ) -> Result<(), ImportError> {
     let mapping = &options.mapping;
     let full = !options.partial;
     match kind {
         ImportKind::Chain => {
-            import_people_and_events(run, mapping, files, Source::Chain, full).await?;
+            import_people_and_events(run, mapping, files, Source::Chain, full, tombstones).await?;
         }
         ImportKind::Inform => {
-            import_people_and_events(run, mapping, files, Source::Inform, full).await?;
+            import_people_and_events(run, mapping, files, Source::Inform, full, tombstones).await?;
         }
         ImportKind::StreetCount => {
             let file = files[0].as_deref().expect("checked above");
@@ -439,6 +462,10 @@ async fn write_all(
                 &spec::STREET_COUNT,
                 mapping,
                 |row| byname_import::street_count::sighting(row, &mut nights_counter),
+                |sighting: &Sighting| {
+                    sighting.person.as_ref().is_some_and(|p| tombstones.record(p.source.code(), &p.source_id))
+                        || sighting.contact.record.as_ref().is_some_and(|r| erased_ref(tombstones, r))
+                },
                 |sighting: &Sighting, _| {
                     nights.insert(byname_domain::date::iso(sighting.contact.date));
                     Ok(())
@@ -466,6 +493,7 @@ async fn write_all(
                 &spec::HEALTH_EVENTS,
                 mapping,
                 byname_import::health::event,
+                |event: &HealthEvent| event.nhs_number.is_some_and(|n| tombstones.nhs_number(&n.as_digits())),
                 |event: &HealthEvent, line| ids.register(&label, "event_id", &event.source_id, line),
                 async |tx: &mut ImportTx, batch: Vec<HealthEvent>| tx.health_events(batch).await,
             )
@@ -499,6 +527,7 @@ async fn import_people_and_events(
     files: &[Option<PathBuf>],
     source: Source,
     full: bool,
+    tombstones: &crate::privacy::Tombstones,
 ) -> Result<(), ImportError> {
     let (person_spec, id_column, event_specs) = match source {
         Source::Chain => (&spec::CHAIN_PERSONS, "chain_id", [&spec::CHAIN_CONTACTS, &spec::CHAIN_STAYS]),
@@ -518,6 +547,7 @@ async fn import_people_and_events(
         person_spec,
         mapping,
         parse_person,
+        |record: &PersonRecord| tombstones.record(record.source.code(), &record.source_id),
         |record: &PersonRecord, line| {
             ids.register(&person_label, id_column, &record.source_id, line)?;
             known.insert(record.source_id.clone());
@@ -553,6 +583,7 @@ async fn import_people_and_events(
                     spec,
                     mapping,
                     byname_import::chain::contact,
+                    |c: &Contact| c.record.as_ref().is_some_and(|r| erased_ref(tombstones, r)),
                     |c: &Contact, line| {
                         ids.register(&label, id_name, &c.source_id, line)?;
                         reference(c.record.as_ref().expect("CHAIN contacts name a person"), line)
@@ -573,6 +604,7 @@ async fn import_people_and_events(
                     spec,
                     mapping,
                     parse,
+                    |s: &Stay| erased_ref(tombstones, &s.record),
                     |s: &Stay, line| {
                         ids.register(&label, id_name, &s.source_id, line)?;
                         reference(&s.record, line)
@@ -591,6 +623,7 @@ async fn import_people_and_events(
                     spec,
                     mapping,
                     byname_import::inform::assessment,
+                    |a: &Assessment| erased_ref(tombstones, &a.record),
                     |a: &Assessment, line| {
                         ids.register(&label, "assessed_on", &a.source_id, line).map_err(|mut d| {
                             d.reason = format!("a second assessment of {} on the same day", a.record.source_id);

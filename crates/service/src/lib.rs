@@ -17,6 +17,7 @@ pub mod import;
 pub mod link;
 pub mod link_csv;
 pub mod mail;
+pub mod privacy;
 pub mod resources;
 pub mod review;
 pub mod scenario;

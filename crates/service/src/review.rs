@@ -215,6 +215,13 @@ pub async fn queue<S: Store>(store: &S, user: &SessionUser, limit: usize, now: &
 }
 
 /// One pair with its explanation and the two records side by side.
+/// Whether any of the records belongs to a restricted person, whom linkage review leaves alone
+/// like everything else (see `privacy`): the same "not found" as a person who does not exist.
+async fn any_restricted<S: Store>(store: &S, records: &[RecordDetail]) -> Result<bool, StoreError> {
+    let restricted = store.restrictions().await?;
+    Ok(records.iter().any(|r| restricted.iter().any(|x| Some(x.person_id) == r.person_id)))
+}
+
 pub async fn pair<S: Store>(
     store: &S,
     user: &SessionUser,
@@ -226,7 +233,7 @@ pub async fn pair<S: Store>(
     let (left, right) = (left.min(right), left.max(right));
     let pair = store.link_pair(left, right).await?.ok_or(ReviewError::NotFound)?;
     let mut records = store.records(&[left, right]).await?;
-    if records.len() != 2 {
+    if records.len() != 2 || any_restricted(store, &records).await? {
         return Err(ReviewError::NotFound);
     }
     let scope = ReviewScope::of(store, user).await?;
@@ -315,7 +322,7 @@ pub async fn decide<S: Store>(
     require_reviewer(user)?;
     let reason = clean_reason(reason, false)?;
     let records = store.records(&[left, right]).await?;
-    if records.len() != 2 || left == right {
+    if records.len() != 2 || left == right || any_restricted(store, &records).await? {
         return Err(ReviewError::NotFound);
     }
     let scope = ReviewScope::of(store, user).await?;
@@ -367,6 +374,9 @@ pub async fn merge<S: Store>(
     ) else {
         return Err(ReviewError::NotFound);
     };
+    if any_restricted(store, &[a.clone(), b.clone()].concat()).await? {
+        return Err(ReviewError::NotFound);
+    }
     let role = user.role;
     if !byname_domain::access::sees_linkage_identities(role, view_a, review_a)
         || !byname_domain::access::sees_linkage_identities(role, view_b, review_b)
@@ -428,7 +438,9 @@ pub async fn split<S: Store>(
     let Some((view, in_review, _)) = linkage_access(store, user, &scope, person, now).await? else {
         return Err(ReviewError::NotFound);
     };
-    if !byname_domain::access::sees_linkage_identities(user.role, view, in_review) {
+    if !byname_domain::access::sees_linkage_identities(user.role, view, in_review)
+        || any_restricted(store, std::slice::from_ref(&detail)).await?
+    {
         return Err(ReviewError::NotFound);
     }
     let others: Vec<RecordDetail> =
@@ -530,6 +542,9 @@ pub async fn person_linkage<S: Store>(
         return Err(ReviewError::NotFound);
     };
     let _ = today;
+    if any_restricted(store, &records).await? {
+        return Err(ReviewError::NotFound);
+    }
     let shows_records = byname_domain::access::sees_linkage_identities(user.role, view, in_review);
     // Nothing of the person to show (the Strategic Group, administrators; an analyst outside
     // the review work): the same answer as for a person who does not exist.

@@ -628,10 +628,14 @@ impl Casework for SqlStore {
     }
 
     async fn person_exists(&self, person_id: i64) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM person_links WHERE person_id = $1")
-            .bind(person_id)
-            .fetch_one(self.pool())
-            .await?;
+        // A restricted person is used for nothing: their page is "not found" like a stranger's.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM person_links WHERE person_id = $1 \
+             AND person_id NOT IN (SELECT person_id FROM restrictions)",
+        )
+        .bind(person_id)
+        .fetch_one(self.pool())
+        .await?;
         Ok(n > 0)
     }
 

@@ -109,9 +109,9 @@ pub trait Escalations: Send + Sync {
     ) -> impl Future<Output = Result<Vec<AppliedChange>>> + Send;
 
     /// People seen on or after `since` whose previous contact, before `since`, was before
-    /// `unseen_before`: returners, as `(person, previous contact day)`.
+    /// `unseen_before`: returners, as `(person, previous contact day)`. Restricted people are left out.
     fn returners(&self, since: &str, unseen_before: &str) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
-    /// Live consents that expire from `from` to `to`, inclusive.
+    /// Live consents that expire from `from` to `to`, inclusive, of people who are not restricted.
     fn consents_expiring(&self, from: &str, to: &str) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
 }
 
@@ -587,6 +587,7 @@ impl Escalations for SqlStore {
              JOIN person_links l ON l.record_id = c.record_id WHERE c.withdrawn = 0 AND c.contact_date < $1 \
              AND l.person_id IN (SELECT l2.person_id FROM contacts c2 JOIN person_links l2 ON l2.record_id = c2.record_id \
              WHERE c2.withdrawn = 0 AND c2.contact_date >= $1) \
+             AND l.person_id NOT IN (SELECT person_id FROM restrictions) \
              GROUP BY l.person_id HAVING MAX(c.contact_date) < $2 ORDER BY l.person_id",
         )
         .bind(since)
@@ -599,7 +600,8 @@ impl Escalations for SqlStore {
     async fn consents_expiring(&self, from: &str, to: &str) -> Result<Vec<ConsentRow>> {
         let rows = sqlx::query(&format!(
             "{CONSENT_SELECT} WHERE c.withdrawn_on IS NULL AND c.expires_on IS NOT NULL \
-             AND c.expires_on >= $1 AND c.expires_on <= $2 ORDER BY c.expires_on, c.id"
+             AND c.expires_on >= $1 AND c.expires_on <= $2 \
+             AND c.person_id NOT IN (SELECT person_id FROM restrictions) ORDER BY c.expires_on, c.id"
         ))
         .bind(from)
         .bind(to)

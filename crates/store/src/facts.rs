@@ -87,13 +87,15 @@ fn queries(backend: Backend) -> [String; 3] {
         "SELECT COALESCE(l.person_id, 0) AS person_id, {} AS day, c.bedded_down, \
          CASE WHEN c.contact_type = 'street_count' THEN 1 ELSE 0 END AS street_count, \
          COALESCE(c.borough, '') AS borough, COALESCE(c.team, '') AS team \
-         FROM contacts c LEFT JOIN person_links l ON l.record_id = c.record_id WHERE c.withdrawn = 0",
+         FROM contacts c LEFT JOIN person_links l ON l.record_id = c.record_id WHERE c.withdrawn = 0 \
+         AND NOT EXISTS (SELECT 1 FROM restricted_records x WHERE x.record_id = c.record_id)",
         day_sql(backend, "c.contact_date")
     );
     let stays = format!(
         "SELECT l.person_id, s.stay_type, {} AS arrival, \
          CASE WHEN s.departure_date IS NULL THEN NULL ELSE {} END AS departure, s.departure_reason \
-         FROM stays s JOIN person_links l ON l.record_id = s.record_id WHERE s.withdrawn = 0",
+         FROM stays s JOIN person_links l ON l.record_id = s.record_id WHERE s.withdrawn = 0 \
+         AND NOT EXISTS (SELECT 1 FROM restricted_records x WHERE x.record_id = s.record_id)",
         day_sql(backend, "s.arrival_date"),
         day_sql(backend, "s.departure_date")
     );
@@ -103,7 +105,8 @@ fn queries(backend: Backend) -> [String; 3] {
          + 4 * COALESCE((SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
          + 8 * COALESCE((SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
          AS assessed \
-         FROM source_records r JOIN person_links l ON l.record_id = r.id WHERE r.withdrawn = 0"
+         FROM source_records r JOIN person_links l ON l.record_id = r.id WHERE r.withdrawn = 0 \
+         AND NOT EXISTS (SELECT 1 FROM restricted_records x WHERE x.record_id = r.id)"
         .to_owned();
     [contacts, stays, records]
 }

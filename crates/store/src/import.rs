@@ -498,6 +498,7 @@ impl ImportTx {
             summary.withdrawn,
             summary.rejected,
             summary.warnings,
+            summary.erased,
         ];
         let mut params = vec![Value::from(summary.finished_at.as_str())];
         params.extend(counts.into_iter().map(Value::from));
@@ -505,7 +506,7 @@ impl ImportTx {
         self.conn
             .execute(
                 "UPDATE imports SET finished_at = $1, rows_read = $2, imported = $3, updated = $4, unchanged = $5, \
-                 withdrawn = $6, rejected = $7, warnings = $8 WHERE id = $9",
+                 withdrawn = $6, rejected = $7, warnings = $8, erased = $9 WHERE id = $10",
                 params,
             )
             .await?;

@@ -9,13 +9,15 @@
 // The version queries' columns, shared by the queries that read one version and the one that
 // reads both; macros so that `concat!` makes each query a constant.
 /// What the data's version is read from, as the columns of one `SELECT`: the latest import,
-/// linkage run, contact and lead change, and the by-name list's window.
+/// linkage run, contact and lead change, the by-name list's window, and the latest erasure or
+/// restriction.
 macro_rules! data_version_columns {
     () => {
         "(SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
          (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads, \
          (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window, \
-         (SELECT COUNT(*) FROM break_glass WHERE review_outcome IS NOT NULL) AS reviewed"
+         (SELECT COUNT(*) FROM break_glass WHERE review_outcome IS NOT NULL) AS reviewed, \
+         (SELECT value FROM settings WHERE name = 'privacy_version') AS privacy"
     };
 }
 
@@ -39,6 +41,7 @@ mod escalations;
 mod facts;
 mod import;
 mod migrate;
+mod privacy;
 pub mod secrets;
 mod sql;
 mod subject;
@@ -49,6 +52,7 @@ pub use casework::{Casework, audit_content, audit_hash};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts, Withdrawal};
+pub use privacy::{ErasureCounts, LastSeen, Privacy, Restricted, RestrictionRow};
 pub use secrets::Secrets;
 pub use sql::{Backend, SqlStore, format_instant as sql_instant};
 pub use subject::{NO_PERSON_TABLES, PERSON_TABLES, PersonData, PersonTable};
@@ -71,7 +75,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything byname reads and writes, in domain terms.
-pub trait Store: Casework + Escalations + Administration + Send + Sync {
+pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync {
     /// Starts an import: everything written through the returned transaction,
     /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
     fn begin_import(&self, kind: &str, origin: &str, started_at: &str)

@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_trust.sql"),
         postgres: include_str!("../migrations/postgres/0009_trust.sql"),
     },
+    Migration {
+        version: 10,
+        name: "erasure",
+        sqlite: include_str!("../migrations/sqlite/0010_erasure.sql"),
+        postgres: include_str!("../migrations/postgres/0010_erasure.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -279,15 +279,23 @@ fn id_list(ids: &[i64]) -> String {
 }
 
 /// Makes the stored persons exactly `links`, inside the caller's transaction.
+/// A restricted person's records and links are left as they are: linkage does not see them.
 async fn write_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, links: &[Link], now: &str) -> Result<LinkChanges> {
-    let existing: HashMap<i64, (i64, String)> = sqlx::query("SELECT record_id, person_id, rule FROM person_links")
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("record_id")?, (r.try_get("person_id")?, r.try_get("rule")?))))
-        .collect::<Result<_>>()?;
+    let existing: HashMap<i64, (i64, String)> = sqlx::query(
+        "SELECT record_id, person_id, rule FROM person_links \
+         WHERE record_id NOT IN (SELECT record_id FROM restricted_records)",
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("record_id")?, (r.try_get("person_id")?, r.try_get("rule")?))))
+    .collect::<Result<_>>()?;
     let existing_persons: std::collections::HashSet<i64> =
-        sqlx::query_scalar("SELECT id FROM persons").fetch_all(&mut **tx).await?.into_iter().collect();
+        sqlx::query_scalar("SELECT id FROM persons WHERE id NOT IN (SELECT person_id FROM restrictions)")
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
     let wanted_persons: std::collections::BTreeSet<i64> = links.iter().map(|l| l.person_id).collect();
     let mut changes = LinkChanges::default();
     for &person_id in wanted_persons.iter().filter(|p| !existing_persons.contains(p)) {
@@ -384,13 +392,14 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role,
 pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
     let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
     Ok(format!(
-        "{}/{}/{}/{}/{}/{}",
+        "{}/{}/{}/{}/{}/{}/{}",
         max("imports")?,
         max("runs")?,
         max("contacts")?,
         opt_text(row, "leads")?.unwrap_or_default(),
         opt_text(row, "list_window")?.unwrap_or_default(),
-        max("reviewed")?
+        max("reviewed")?,
+        opt_text(row, "privacy")?.unwrap_or_default()
     ))
 }
 
@@ -416,7 +425,7 @@ impl Store for SqlStore {
     async fn import_history(&self, limit: i64) -> Result<Vec<ImportSummary>> {
         let rows = sqlx::query(
             "SELECT id, kind, origin, started_at, finished_at, rows_read, imported, updated, unchanged, withdrawn, \
-             rejected, warnings FROM imports ORDER BY id DESC LIMIT $1",
+             rejected, warnings, erased FROM imports ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -436,6 +445,7 @@ impl Store for SqlStore {
                     withdrawn: r.try_get("withdrawn")?,
                     rejected: r.try_get("rejected")?,
                     warnings: r.try_get("warnings")?,
+                    erased: r.try_get("erased")?,
                 })
             })
             .collect()
@@ -464,7 +474,8 @@ impl Store for SqlStore {
     async fn link_inputs(&self, usual_places: bool) -> Result<Vec<LinkInput>> {
         let rows = sqlx::query(
             "SELECT id, source, source_id, first_name, last_name, known_as, aliases, date_of_birth, gender, nationality, \
-             nhs_number, recorded_chain_id, fingerprint FROM source_records WHERE withdrawn = 0 ORDER BY id",
+             nhs_number, recorded_chain_id, fingerprint FROM source_records WHERE withdrawn = 0 \
+             AND id NOT IN (SELECT record_id FROM restricted_records) ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -521,7 +532,8 @@ impl Store for SqlStore {
     async fn person_membership(&self) -> Result<Vec<(String, String, i64)>> {
         let rows = sqlx::query(
             "SELECT r.source, r.source_id, l.person_id FROM source_records r JOIN person_links l ON l.record_id = r.id \
-             WHERE r.withdrawn = 0 ORDER BY r.source, r.source_id",
+             WHERE r.withdrawn = 0 AND r.id NOT IN (SELECT record_id FROM restricted_records) \
+             ORDER BY r.source, r.source_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -539,7 +551,16 @@ impl Store for SqlStore {
         let imports: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM imports").fetch_one(&self.pool).await?;
         let runs: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM link_runs").fetch_one(&self.pool).await?;
         let persons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM person_links").fetch_one(&self.pool).await?;
-        Ok(format!("imports {}, link runs {}, linked records {persons}", imports.unwrap_or(0), runs.unwrap_or(0)))
+        // Erasures and restrictions change who is counted without an import or a linkage run.
+        let privacy: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'privacy_version'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(format!(
+            "imports {}, link runs {}, linked records {persons}, erasures and restrictions {}",
+            imports.unwrap_or(0),
+            runs.unwrap_or(0),
+            privacy.unwrap_or_else(|| "0".to_owned())
+        ))
     }
 
     async fn stats_snapshot(&self, state: &str) -> Result<Option<Vec<u8>>> {
@@ -587,6 +608,8 @@ impl Store for SqlStore {
              JOIN person_links a ON a.record_id = p.left_record_id \
              JOIN person_links b ON b.record_id = p.right_record_id \
              WHERE a.person_id <> b.person_id \
+             AND a.person_id NOT IN (SELECT person_id FROM restrictions) \
+             AND b.person_id NOT IN (SELECT person_id FROM restrictions) \
              AND p.probability < (SELECT auto_threshold FROM link_runs ORDER BY id DESC LIMIT 1) \
              AND NOT EXISTS (SELECT 1 FROM link_decisions d WHERE d.left_record_id = p.left_record_id \
                              AND d.right_record_id = p.right_record_id AND d.undone_at IS NULL) \
@@ -988,6 +1011,12 @@ impl Store for SqlStore {
                 "SELECT CAST(import_id AS TEXT) || '/' || CAST(seq AS TEXT) FROM import_diagnostics",
             ),
             ("import_seen", "SELECT source_id FROM import_seen"),
+            ("consents", "SELECT CAST(id AS TEXT) || '/' || CAST(person_id AS TEXT) FROM consents"),
+            ("actions", "SELECT CAST(id AS TEXT) || '/' || CAST(person_id AS TEXT) FROM actions"),
+            ("escalations", "SELECT CAST(id AS TEXT) || '/' || CAST(person_id AS TEXT) FROM escalations"),
+            ("restrictions", "SELECT CAST(person_id AS TEXT) FROM restrictions"),
+            ("restricted_records", "SELECT CAST(record_id AS TEXT) FROM restricted_records"),
+            ("erased_ids", "SELECT digest FROM erased_ids"),
         ];
         let mut tables = Vec::new();
         for (table, sql) in queries {
@@ -1018,6 +1047,7 @@ impl SqlStore {
              FROM contacts c JOIN person_links l ON l.record_id = c.record_id JOIN persons p ON p.id = l.person_id \
              LEFT JOIN organisations o ON o.id = p.lead_organisation_id \
              WHERE c.withdrawn = 0 AND c.contact_date >= $1 AND c.contact_date <= $2 \
+             AND l.person_id NOT IN (SELECT person_id FROM restrictions) \
              ORDER BY l.person_id, c.contact_date DESC, c.contact_time DESC, c.id DESC",
         )
         .bind(since)

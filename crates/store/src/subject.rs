@@ -25,7 +25,8 @@ pub struct PersonTable {
 /// The ids of the person's current records.
 macro_rules! records {
     () => {
-        "(SELECT record_id FROM person_links WHERE person_id = $1)"
+        "(SELECT record_id FROM person_links WHERE person_id = $1 \
+         UNION SELECT record_id FROM restricted_records WHERE person_id = $1)"
     };
 }
 
@@ -63,6 +64,9 @@ pub const PERSON_TABLES: &[PersonTable] = &[
         withheld: &[],
     },
     PersonTable { table: "consents", tied_by: "person_id = $1", withheld: &[] },
+    // A restriction kept on the person (their data are stored but not used).
+    PersonTable { table: "restrictions", tied_by: "person_id = $1", withheld: &[] },
+    PersonTable { table: "restricted_records", tied_by: "person_id = $1", withheld: &[] },
     PersonTable {
         table: "consent_organisations",
         tied_by: "consent_id IN (SELECT id FROM consents WHERE person_id = $1)",
@@ -96,6 +100,7 @@ pub const NO_PERSON_TABLES: &[(&str, &str)] = &[
     ("organisation_names", "the names a partner's teams and services go by in exports"),
     ("users", "staff accounts: the people on the list are not users"),
     ("sessions", "staff sign-ins"),
+    ("erased_ids", "one-way keyed hashes of erased people's ids, so an import skips them: nobody's data"),
     ("login_attempts", "staff sign-in attempts counted by username and address, for the throttle"),
     ("imports", "each import's file and counts"),
     ("import_diagnostics", "rejected rows: their file, line and reason; such a row was never stored as anyone's"),

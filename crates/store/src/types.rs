@@ -16,6 +16,8 @@ pub struct ImportSummary {
     pub withdrawn: i64,
     pub rejected: i64,
     pub warnings: i64,
+    /// Rows skipped because they belong to a person who was erased (`byname erase`).
+    pub erased: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod casework;
 mod escalations;
 mod import;
 mod linking;
+mod privacy;
 mod review;
 mod subject_access;
 mod support;

@@ -275,6 +275,17 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
             .collect()
     };
 
+    // The single night is shown with its date wherever it is.
+    let dated_night = |rows: Vec<Row>| -> Vec<Row> {
+        rows.into_iter()
+            .map(|mut row| {
+                if let (true, Some(night)) = (row.id == "ers.r1_single_night", figures.single_night) {
+                    row.label = format!("{} ({night})", row.label);
+                }
+                row
+            })
+            .collect()
+    };
     let mut sections = Vec::new();
     sections.push(Section {
         key: "headlines",
@@ -296,7 +307,7 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         tables: vec![table(
             "Headlines",
             "Headline figures",
-            rows(&[
+            dated_night(rows(&[
                 "chain.total",
                 "chain.new",
                 "chain.living_on_streets",
@@ -305,7 +316,7 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
                 "ers.r1_single_night",
                 "bfz.active",
                 "bfz.housed",
-            ]),
+            ])),
             None,
             true,
         )],
@@ -358,13 +369,7 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
 
     // The monthly indicators of one month (the last complete one), and the period's own figures
     // apart, each table holding what its caption says.
-    let single_night_row = || {
-        let mut row = builder.row("ers.r1_single_night", previous, year_ago)?;
-        if let Some(night) = figures.single_night {
-            row.label = format!("{} ({night})", row.label);
-        }
-        Some(row)
-    };
+    let single_night_row = || dated_night(rows(&["ers.r1_single_night"]));
     let night_in_month = figures.single_night.is_some_and(|night| {
         figures.indicator_month.is_some_and(|(year, month)| night.year() == year && night.month() == month)
     });

@@ -8,7 +8,7 @@ mod commands;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -513,6 +513,44 @@ enum AuditCommand {
     },
 }
 
+/// The commands that open no store, as paths of subcommand names: their help leaves out
+/// `--database` and `--data-dir`, which do nothing there.
+const WITHOUT_A_STORE: [&[&str]; 6] = [
+    &["generate"],
+    &["generate-febrl"],
+    &["import", "example-mapping"],
+    &["link", "csv"],
+    &["report", "example-settings"],
+    &["forecast", "evaluate"],
+];
+
+/// The global flags that only commands with a store use.
+const STORE_FLAGS: [&str; 2] = ["database", "data_dir"];
+
+/// The command line as clap parses it. `--database` and `--data-dir` stay global, so they
+/// work before the subcommand as well as after it, as they always have; a command that opens
+/// no store carries a hidden copy of each instead (clap propagates a global flag only to a
+/// subcommand without one of that name), so its help lists only the flags that matter to it.
+fn command() -> clap::Command {
+    let mut command = Cli::command();
+    let hidden: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| STORE_FLAGS.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().hide(true))
+        .collect();
+    for path in WITHOUT_A_STORE {
+        command = hide_in(command, path, &hidden);
+    }
+    command
+}
+
+fn hide_in(command: clap::Command, path: &[&str], hidden: &[clap::Arg]) -> clap::Command {
+    match path {
+        [] => hidden.iter().fold(command, |command, arg| command.arg(arg.clone())),
+        [name, rest @ ..] => command.mut_subcommand(*name, |sub| hide_in(sub, rest, hidden)),
+    }
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -521,7 +559,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -814,3 +814,65 @@ fn erase_refuses_an_unknown_person_and_an_empty_reason_and_retention_dry_runs_ch
     let after = run_ok(byname(data.path()).args(["retention", "--dry-run"]));
     assert!(after.contains("0 people would be erased"), "{after}");
 }
+
+/// `--database` and `--data-dir` are listed in the help of the commands that open a store and
+/// nowhere else, and still work where they always have: before the subcommand, after it, and
+/// from their environment variables.
+#[test]
+fn each_command_lists_only_the_flags_that_matter_to_it() {
+    let help = |args: &[&str]| {
+        run_ok(Command::new(env!("CARGO_BIN_EXE_byname")).args(args).arg("--help").env_remove("BYNAME_DATABASE_URL"))
+    };
+    for args in [
+        &["generate"][..],
+        &["generate-febrl"],
+        &["import", "example-mapping"],
+        &["link", "csv"],
+        &["report", "example-settings"],
+        &["forecast", "evaluate"],
+    ] {
+        let text = help(args);
+        assert!(!text.contains("--database") && !text.contains("--data-dir"), "{args:?} opens no store:\n{text}");
+    }
+    for args in [&["import", "chain"][..], &["report", "key-stats"], &["serve"], &["link"], &["sar"], &["demo"]] {
+        let text = help(args);
+        assert!(text.contains("--database") && text.contains("--data-dir"), "{args:?} opens a store:\n{text}");
+    }
+    assert!(help(&[]).contains("--data-dir"), "the top level lists them");
+
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("export");
+    // Before the subcommand, where they are no use but have always been accepted.
+    run_ok(byname(data.path()).args(["generate", "--out"]).arg(&export).args([
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-01-31",
+        "--scale",
+        "0.05",
+    ]));
+    // After the subcommand too, where a hidden copy takes them.
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_byname"))
+            .args(["generate", "--data-dir"])
+            .arg(data.path())
+            .arg("--out")
+            .arg(data.path().join("again"))
+            .args(["--from", "2024-01-01", "--to", "2024-01-31", "--scale", "0.05"]),
+    );
+    let before = data.path().join("before");
+    let after = data.path().join("after");
+    let from_env = data.path().join("env");
+    let import = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_byname"));
+        command.env_remove("BYNAME_DATABASE_URL").env_remove("BYNAME_DATA_DIR").env("BYNAME_LOG", "warn");
+        command
+    };
+    run_ok(import().arg("--data-dir").arg(&before).args(["import", "chain", "--no-link"]).arg(export.join("chain")));
+    run_ok(import().args(["import", "chain", "--no-link"]).arg(export.join("chain")).arg("--data-dir").arg(&after));
+    run_ok(import().env("BYNAME_DATA_DIR", &from_env).args(["import", "chain", "--no-link"]).arg(export.join("chain")));
+    for dir in [&before, &after, &from_env] {
+        let history = run_ok(import().arg("--data-dir").arg(dir).args(["import", "history"]));
+        assert!(history.contains("chain"), "{}: {history}", dir.display());
+    }
+}

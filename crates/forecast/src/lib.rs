@@ -228,31 +228,41 @@ pub fn forecast(history: &[Observation], options: Options) -> Result<Forecast, F
             "The history is too short to test the forecast against what happened: its accuracy is not known."
                 .to_owned(),
         ),
-        Some(a) => {
-            if let Some(mase) = a.mase
-                && mase > 1.0
-            {
-                cautions.push(format!(
-                    "Poor accuracy: tested on the history, this model's errors were {mase:.2} times those of simply repeating the figure of {} (MASE above 1). Read it as a rough guide only.",
-                    if short { format!("the {period_word} before") } else { "a year before".to_owned() }
-                ));
-            }
-            if a.origins < 3 {
-                cautions.push(format!(
-                    "The accuracy rests on only {} backtest forecast{}: it is itself uncertain.",
-                    a.origins,
-                    plural(a.origins)
-                ));
-            }
-            if a.forecasts >= 10 && a.coverage_80 < 0.6 {
-                cautions.push(format!(
-                    "In the backtest the model's own 80% intervals held the actual figure only {:.0}% of the time: the intervals shown are widened to the errors measured there, and may still be too narrow.",
-                    a.coverage_80 * 100.0
-                ));
-            }
-        }
+        Some(a) => cautions.extend(accuracy_cautions(model, short, &a, period_word)),
     }
     Ok(Forecast { model, detail, accuracy, candidates, cautions, steps, history: n, gaps, breaks })
+}
+
+/// What the backtest says a reader should beware of. MASE measures a model against the
+/// benchmark of repeating the figure of a year before (the period before, for a short
+/// history), which is what the seasonal naive (naive) model does: when the chosen model is
+/// that benchmark, its MASE compares it with itself, and no caution is drawn from it.
+fn accuracy_cautions(model: Model, short: bool, a: &Accuracy, period_word: &str) -> Vec<String> {
+    let mut cautions = Vec::new();
+    let benchmark = if short { Model::Naive } else { Model::SeasonalNaive };
+    if let Some(mase) = a.mase
+        && mase > 1.0
+        && model != benchmark
+    {
+        cautions.push(format!(
+            "Poor accuracy: tested on the history, this model's errors were {mase:.2} times those of simply repeating the figure of {} (MASE above 1). Read it as a rough guide only.",
+            if short { format!("the {period_word} before") } else { "a year before".to_owned() }
+        ));
+    }
+    if a.origins < 3 {
+        cautions.push(format!(
+            "The accuracy rests on only {} backtest forecast{}: it is itself uncertain.",
+            a.origins,
+            plural(a.origins)
+        ));
+    }
+    if a.forecasts >= 10 && a.coverage_80 < 0.6 {
+        cautions.push(format!(
+            "In the backtest the model's own 80% intervals held the actual figure only {:.0}% of the time: the intervals shown are widened to the errors measured there, and may still be too narrow.",
+            a.coverage_80 * 100.0
+        ));
+    }
+    cautions
 }
 
 fn plural(n: usize) -> &'static str {

@@ -168,3 +168,25 @@ fn a_form_chosen_once_is_refitted_alone_even_without_a_trend() {
     let again = Model::MstlEts.fit_predict(&seasonal(54), 12, 6, mstl.form.as_ref()).unwrap();
     assert_eq!(again.steps.len(), 6);
 }
+
+/// A caution compares the chosen model with a different benchmark, or says nothing: the
+/// seasonal naive model is the benchmark of MASE, so its MASE compares it with itself.
+#[test]
+fn a_caution_never_compares_the_benchmark_model_with_itself() {
+    let accuracy = Accuracy {
+        mase: Some(1.23),
+        smape: 12.0,
+        mae: 10.0,
+        coverage_80: 0.8,
+        coverage_95: 0.95,
+        forecasts: 48,
+        origins: 8,
+        horizon: 6,
+    };
+    let compares = |cautions: Vec<String>| cautions.iter().any(|c| c.contains("times those of"));
+    assert!(!compares(accuracy_cautions(Model::SeasonalNaive, false, &accuracy, "month")));
+    assert!(!compares(accuracy_cautions(Model::Naive, true, &accuracy, "month")));
+    assert!(compares(accuracy_cautions(Model::Ets, false, &accuracy, "month")), "ETS is not the benchmark");
+    assert!(compares(accuracy_cautions(Model::MstlEts, false, &accuracy, "month")));
+    assert!(compares(accuracy_cautions(Model::SeasonalNaive, true, &accuracy, "month")), "against last month's figure");
+}

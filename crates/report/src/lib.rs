@@ -83,11 +83,6 @@ fn change(now: Shown, before: Option<Shown>, unit: Unit) -> String {
     }
 }
 
-/// A period's label without its parenthesis, for a column heading: "2024/25 Q1".
-fn short(label: &str) -> &str {
-    label.split(" (").next().unwrap_or(label)
-}
-
 fn anchor(id: &str) -> String {
     format!("def-{}", base_id(id).replace('.', "-"))
 }
@@ -100,10 +95,10 @@ fn figures_table(view: &View, table: &Table) -> Markup {
             thead {
                 tr {
                     th scope="col" { "Figure" }
-                    th scope="col" .num { (short(&view.period_label)) }
+                    th scope="col" .num { (table.heading.as_deref().unwrap_or(&view.period_heading)) }
                     @if compare {
-                        @if let Some(previous) = &view.previous_label { th scope="col" .num { (short(previous)) } th scope="col" .num { "Change" } }
-                        @if let Some(year_ago) = &view.year_ago_label { th scope="col" .num { (short(year_ago)) } th scope="col" .num { "Change" } }
+                        @if let Some(previous) = &view.previous_heading { th scope="col" .num { (previous) } th scope="col" .num { "Change" } }
+                        @if let Some(year_ago) = &view.year_ago_heading { th scope="col" .num { (year_ago) } th scope="col" .num { "Change" } }
                     }
                 }
             }
@@ -312,6 +307,9 @@ pub fn json(view: &View) -> String {
     if let Some(night) = &view.single_night {
         value["single_night"] = json!(night);
     }
+    if let Some(to) = &view.to {
+        value["to"] = json!(to);
+    }
     let mut text = serde_json::to_string_pretty(&value).expect("JSON of plain values");
     text.push('\n');
     text
@@ -325,16 +323,15 @@ pub fn xlsx(view: &View) -> Result<Vec<u8>, ReportError> {
     let mut used = std::collections::HashSet::new();
     for section in &view.sections {
         for table in &section.tables {
-            // Sheet names: at most 31 characters, unique, without []:*?/\.
-            let mut name: String = table.key.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
-            let mut n = 2;
-            while !used.insert(name.clone()) {
-                name = format!("{} {n}", name.chars().take(28).collect::<String>());
-                n += 1;
-            }
+            // Each table's own sheet name: chosen to fit Excel's 31 characters, unique, without
+            // []:*?/\ (a test checks every name of a full report).
+            let name: String = table.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).collect();
+            debug_assert!(name.chars().count() <= 31 && !used.contains(&name), "sheet name {name:?}");
+            used.insert(name.clone());
             let sheet = workbook.add_worksheet().set_name(&name)?;
             sheet.write_string_with_format(0, 0, &table.title, &bold)?;
-            let mut headers = vec!["Metric id".to_owned(), "Figure".to_owned(), view.period_label.clone()];
+            let heading = table.heading.clone().unwrap_or_else(|| view.period_label.clone());
+            let mut headers = vec!["Metric id".to_owned(), "Figure".to_owned(), heading];
             if table.compare {
                 if let Some(previous) = &view.previous_label {
                     headers.push(previous.clone());

@@ -30,9 +30,15 @@ pub struct Row {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    /// Short, unique: the spreadsheet's sheet name and the page anchor.
+    /// Short, unique: the page anchor and the CSV's `table` column.
     pub key: String,
+    /// The spreadsheet's sheet name: unique, readable, at most 31 characters, chosen for the
+    /// table (never cut from its title).
+    pub sheet: String,
     pub title: String,
+    /// What the figures' column holds, when not the period's figures ("People seen" over the
+    /// trend's months).
+    pub heading: Option<String>,
     pub rows: Vec<Row>,
     pub chart: Option<Chart>,
     /// Whether the previous period and a year earlier are columns of this table.
@@ -54,9 +60,16 @@ pub struct Section {
 pub struct View {
     pub title: String,
     pub period: String,
+    /// The span reported: `2024/25`, or `2026/27 to 30 November: 8 of 12 months`.
     pub period_label: String,
     pub previous_label: Option<String>,
     pub year_ago_label: Option<String>,
+    /// The labels as column headings: `2026/27 to 30 Nov`.
+    pub period_heading: String,
+    pub previous_heading: Option<String>,
+    pub year_ago_heading: Option<String>,
+    /// The last day counted, when the period is cut where the data end (a period in progress).
+    pub to: Option<String>,
     pub public: bool,
     pub generated_at: String,
     pub sections: Vec<Section>,
@@ -188,7 +201,12 @@ impl Builder<'_> {
 }
 
 fn period_label(figures: &Figures) -> String {
-    figures.period.label()
+    figures.label()
+}
+
+/// `March 2025`.
+fn month_label<M: std::fmt::Display>((year, month): (i32, M)) -> String {
+    format!("{month} {year}")
 }
 
 /// Builds the report's sections from the key statistics.
@@ -221,19 +239,27 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
     };
     let table = |key: &str, title: &str, rows: Vec<Row>, chart: Option<Chart>, compare: bool| Table {
         key: key.to_owned(),
+        sheet: key.to_owned(),
         title: title.to_owned(),
+        heading: None,
         rows,
         chart,
         compare,
         monthly: false,
     };
-    let monthly = |key: String, title: String, rows: Vec<Row>| Table {
+    let monthly = |key: String, sheet: &str, title: String, rows: Vec<Row>| Table {
         key: key.chars().take(31).collect(),
+        sheet: sheet.to_owned(),
+        heading: Some(title.clone()),
         title,
         rows,
         chart: None,
         compare: false,
         monthly: true,
+    };
+    let sheet = |mut table: Table, sheet: &str| {
+        table.sheet = sheet.to_owned();
+        table
     };
     let figures = &stats.figures;
     let metrics = &figures.metrics;
@@ -249,18 +275,39 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
             .collect()
     };
 
+    // The single night is shown with its date wherever it is.
+    let dated_night = |rows: Vec<Row>| -> Vec<Row> {
+        rows.into_iter()
+            .map(|mut row| {
+                if let (true, Some(night)) = (row.id == "ers.r1_single_night", figures.single_night) {
+                    row.label = format!("{} ({night})", row.label);
+                }
+                row
+            })
+            .collect()
+    };
     let mut sections = Vec::new();
     sections.push(Section {
         key: "headlines",
         title: "Headlines",
-        intro: format!(
-            "People seen rough sleeping in {}, with the change from the previous period and from the same period a year earlier.",
-            period_label(figures)
-        ),
+        intro: match figures.to {
+            None => format!(
+                "People seen rough sleeping in {}, with the change from the previous period and from the same period a \
+                 year earlier.",
+                period_label(figures)
+            ),
+            Some(to) => format!(
+                "{} is in progress: the figures run from {} to {to}, the last day of data ({}). They are compared like \
+                 for like: with the previous period and the same period a year earlier, each cut to as long.",
+                figures.period.label(),
+                figures.period.start(),
+                period_label(figures).split(": ").nth(1).unwrap_or_default()
+            ),
+        },
         tables: vec![table(
             "Headlines",
             "Headline figures",
-            rows(&[
+            dated_night(rows(&[
                 "chain.total",
                 "chain.new",
                 "chain.living_on_streets",
@@ -269,7 +316,7 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
                 "ers.r1_single_night",
                 "bfz.active",
                 "bfz.housed",
-            ]),
+            ])),
             None,
             true,
         )],
@@ -288,12 +335,15 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         true,
     )];
     if metrics.get("chain.flow").is_some() {
-        flow.push(table(
-            "Flow stock returner",
-            "Flow, stock and returners over the year",
-            rows(&["chain.flow", "chain.stock", "chain.returner"]),
-            Some(Chart::Bars),
-            true,
+        flow.push(sheet(
+            table(
+                "Flow stock returner",
+                "Flow, stock and returners over the year",
+                rows(&["chain.flow", "chain.stock", "chain.returner"]),
+                Some(Chart::Bars),
+                true,
+            ),
+            "Flow, stock and returners",
         ));
         flow.push(table(
             "Quarters seen",
@@ -317,11 +367,18 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         tables: flow,
     });
 
-    let ers_ids = [
-        "ers.r1_over_month",
-        "ers.r1_over_month_per_100k",
-        "ers.r1_single_night",
-        "ers.r1_single_night_per_100k",
+    // The monthly indicators of one month (the last complete one), and the period's own figures
+    // apart, each table holding what its caption says.
+    let single_night_row = || dated_night(rows(&["ers.r1_single_night"]));
+    let night_in_month = figures.single_night.is_some_and(|night| {
+        figures.indicator_month.is_some_and(|(year, month)| night.year() == year && night.month() == month)
+    });
+    let mut month_rows_ers: Vec<Row> = rows(&["ers.r1_over_month", "ers.r1_over_month_per_100k"]);
+    if night_in_month {
+        month_rows_ers.extend(single_night_row());
+        month_rows_ers.extend(rows(&["ers.r1_single_night_per_100k"]));
+    }
+    month_rows_ers.extend(rows(&[
         "ers.p1_new",
         "ers.p2_left_institution",
         "ers.b1_long_term",
@@ -329,24 +386,50 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         "ers.moved_into_accommodation",
         "ers.returned_after_accommodation",
         "ers.nights_out",
+    ]));
+    let month_title = match figures.indicator_month {
+        Some(month) if figures.to.is_some() => {
+            format!("Monthly indicators for {}, the last complete month of the period", month_label(month))
+        }
+        Some(month) => format!("Monthly indicators for {}, the last month of the period", month_label(month)),
+        None => format!("Monthly indicators for the days so far, {} to {}", figures.period.start(), figures.end()),
+    };
+    let mut period_rows_ers: Vec<Row> = Vec::new();
+    if !night_in_month {
+        period_rows_ers.extend(single_night_row());
+        period_rows_ers.extend(rows(&["ers.r1_single_night_per_100k"]));
+    }
+    period_rows_ers.extend(rows(&[
         "ers.days_to_long_term_accommodation.people",
         "ers.days_to_long_term_accommodation.median",
         "ers.days_to_long_term_accommodation.mean",
+    ]));
+    let mut ers_tables = vec![
+        sheet(table("Framework", &month_title, month_rows_ers, None, true), "ERS indicators, last month"),
+        sheet(
+            table(
+                "Framework period",
+                "Over the whole period: the single night and moves into long-term accommodation",
+                period_rows_ers,
+                None,
+                true,
+            ),
+            "ERS over the whole period",
+        ),
     ];
-    let mut ers_tables = vec![table("Framework", "The last month of the period", rows(&ers_ids), None, true)];
-    for id in [
-        "ers.r1_over_month",
-        "ers.p1_new",
-        "ers.p2_left_institution",
-        "ers.b1_long_term",
-        "ers.nr1_returning",
-        "ers.moved_into_accommodation",
-        "ers.returned_after_accommodation",
-        "ers.nights_out",
+    for (id, name) in [
+        ("ers.r1_over_month", "ERS R1 by month"),
+        ("ers.p1_new", "ERS P1 by month"),
+        ("ers.p2_left_institution", "ERS P2 by month"),
+        ("ers.b1_long_term", "ERS B1 by month"),
+        ("ers.nr1_returning", "ERS NR1 by month"),
+        ("ers.moved_into_accommodation", "ERS moved in by month"),
+        ("ers.returned_after_accommodation", "ERS returned by month"),
+        ("ers.nights_out", "ERS nights out by month"),
     ] {
         let by_month = month_rows(id);
         if by_month.len() > 1 {
-            ers_tables.push(monthly(format!("{} by month", label(id)), label(id), by_month));
+            ers_tables.push(monthly(format!("{} by month", label(id)), name, label(id), by_month));
         }
     }
     sections.push(Section {
@@ -367,17 +450,31 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         "bfz.housed",
         "bfz.moved_to_inactive",
     ];
-    let mut bfz_tables = vec![table(
-        "Built for Zero",
-        "Active, inflow and outflow over the period",
-        rows(&[&bfz_ids[..], &["bfz.time_to_housing.median_days", "bfz.time_to_housing.mean_days"]].concat()),
-        None,
-        true,
+    let mut bfz_tables = vec![sheet(
+        table(
+            "Built for Zero",
+            &match figures.to {
+                None => "Active at the period's end, inflow and outflow over the period".to_owned(),
+                Some(to) => format!("Active on {to}, the last day of data, and inflow and outflow to then"),
+            },
+            rows(&[&bfz_ids[..], &["bfz.time_to_housing.median_days", "bfz.time_to_housing.mean_days"]].concat()),
+            None,
+            true,
+        ),
+        "BfZ active, inflow and outflow",
     )];
-    for id in bfz_ids {
+    let bfz_sheets = [
+        "BfZ active by month",
+        "BfZ newly identified by month",
+        "BfZ back from housing by month",
+        "BfZ back from inactive by month",
+        "BfZ housed by month",
+        "BfZ to inactive by month",
+    ];
+    for (id, name) in bfz_ids.into_iter().zip(bfz_sheets) {
         let by_month = month_rows(id);
         if by_month.len() > 1 {
-            bfz_tables.push(monthly(format!("BfZ {} by month", label(id)), label(id), by_month));
+            bfz_tables.push(monthly(format!("BfZ {} by month", label(id)), name, label(id), by_month));
         }
     }
     sections.push(Section {
@@ -450,12 +547,20 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
     sections.push(Section {
         key: "trend",
         title: "Monthly trend",
-        intro: format!(
-            "People seen rough sleeping each month over the last {} months, with the average of the twelve months to each \
-             month: the line shows the seasons, the average the trend.",
-            settings.chain.trend_months
-        ),
-        tables: vec![table("Trend", "People seen each month", month_rows("chain.total"), Some(Chart::Trend), false)],
+        intro: {
+            let months = metrics.breakdown("chain.total", "month");
+            let (first, last) = (months.first().map_or("", |m| m.0), months.last().map_or("", |m| m.0));
+            format!(
+                "People seen rough sleeping each month over the {} months from {first} to {last}{}, with the average of \
+                 the twelve months to each month: the line shows the seasons, the average the trend.",
+                settings.chain.trend_months,
+                if figures.to.is_some() { ", the last complete month" } else { "" }
+            )
+        },
+        tables: vec![Table {
+            heading: Some("People seen".into()),
+            ..table("Trend", "People seen each month", month_rows("chain.total"), Some(Chart::Trend), false)
+        }],
     });
 
     // The data quality counts follow the rule too when public, and a percentage is worked out
@@ -568,6 +673,10 @@ pub fn build(stats: &KeyStatistics, public: bool, generated_at: &str) -> View {
         period_label: period_label(figures),
         previous_label: previous.map(period_label),
         year_ago_label: year_ago.map(period_label),
+        period_heading: figures.short_label(),
+        previous_heading: previous.map(Figures::short_label),
+        year_ago_heading: year_ago.map(Figures::short_label),
+        to: figures.to.map(|d| d.to_string()),
         public,
         generated_at: generated_at.to_owned(),
         sections,

@@ -5,6 +5,7 @@
 use byname_domain::nationality::NationalityGroup;
 use byname_domain::period::Period;
 use byname_report::{Format, build, render};
+use byname_stats::disclosure::Shown;
 use byname_stats::timeline::{Contact, NEED_ALCOHOL, NEED_DRUGS, NEED_MENTAL_HEALTH, Person, Population, day};
 use byname_stats::{DataQuality, KeyStatistics, Settings, compute};
 use serde_json::Value;
@@ -318,4 +319,169 @@ fn a_public_report_leaves_out_findings_that_state_exact_counts() {
     assert!(findings.contains("left out of this public report"), "{findings}");
     let internal: Value = serde_json::from_slice(&render(&stats, false, "now", Format::Json).unwrap()).unwrap();
     assert!(internal["findings"].to_string().contains("active (13)"));
+}
+
+/// A person seen bedded down on each day, the street count's contacts marked.
+fn person_seen(id: i64, days: &[(time::Date, bool)]) -> Person {
+    let mut person = Person::new(id);
+    person.contacts = days
+        .iter()
+        .map(|&(d, street_count)| Contact { day: day(d), bedded_down: true, street_count, area: 0, organisation: 0 })
+        .collect();
+    person.contacts.sort_by_key(|c| c.day);
+    person
+}
+
+/// Forty people seen every month from April 2023 to a given day, with an autumn street count
+/// each year (13 November 2024 and 15 November 2023) and none in March, and the key statistics
+/// of `period` as the service makes them: cut where the data end, compared like for like.
+fn year_with_an_autumn_count(period: &str, data_end: time::Date, today: time::Date) -> KeyStatistics {
+    let mut people = Vec::new();
+    for i in 0..40i64 {
+        let mut days = Vec::new();
+        let mut d = date!(2023 - 04 - 01) + time::Duration::days(i % 20);
+        while d <= data_end {
+            days.push((d, false));
+            d += time::Duration::days(9 + i % 5);
+        }
+        if i < 30 {
+            days.push((date!(2024 - 11 - 13), true));
+        }
+        if i < 25 {
+            days.push((date!(2023 - 11 - 15), true));
+        }
+        days.retain(|(d, _)| *d <= data_end);
+        people.push(person_seen(i + 1, &days));
+    }
+    let population = Population {
+        people,
+        areas: vec!["Westminster".into()],
+        organisations: vec!["Outreach".into()],
+        ..Population::default()
+    };
+    let settings = Settings::default();
+    let period = Period::parse(period).unwrap();
+    let to = byname_stats::reported_to(period, byname_stats::data_ends(&population, today));
+    let like = |other: Period| to.map(|to| byname_stats::same_length(period, to, other));
+    KeyStatistics {
+        figures: byname_stats::compute_to(&population, period, to, &settings, today).unwrap(),
+        previous: byname_stats::compute_to(&population, period.previous(), like(period.previous()), &settings, today)
+            .ok(),
+        year_ago: byname_stats::compute_to(
+            &population,
+            period.a_year_earlier(),
+            like(period.a_year_earlier()),
+            &settings,
+            today,
+        )
+        .ok(),
+        settings,
+        quality: DataQuality { persons: 40, ..DataQuality::default() },
+    }
+}
+
+fn table<'a>(view: &'a byname_report::view::View, key: &str) -> &'a byname_report::view::Table {
+    view.sections.iter().flat_map(|s| &s.tables).find(|t| t.key == key).unwrap_or_else(|| panic!("no table {key}"))
+}
+
+#[test]
+fn a_year_in_progress_says_how_far_it_runs_and_compares_like_for_like() {
+    let stats = year_with_an_autumn_count("FY2024", date!(2024 - 11 - 30), date!(2024 - 12 - 07));
+    let view = build(&stats, false, "now");
+    assert_eq!(view.period_label, "2024/25 to 30 November: 8 of 12 months");
+    assert_eq!(view.period_heading, "2024/25 to 30 Nov");
+    assert_eq!(view.previous_heading.as_deref(), Some("2023/24 to 30 Nov"), "the same eight months a year earlier");
+    assert_eq!(view.to.as_deref(), Some("2024-11-30"));
+    let headlines = table(&view, "Headlines");
+    let active = headlines.rows.iter().find(|r| r.id == "bfz.active").unwrap();
+    assert!(matches!(active.value, Shown::Value(v) if v > 30.0), "{active:?}: active on 30 November, not zero");
+    let total = headlines.rows.iter().find(|r| r.id == "chain.total").unwrap();
+    assert_eq!(total.previous, Some(Shown::Value(40.0)), "like for like: everyone was seen by November 2023");
+    assert_eq!(total.value, Shown::Value(40.0));
+    assert_eq!(
+        table(&view, "Framework").title,
+        "Monthly indicators for November 2024, the last complete month of the period"
+    );
+    let html = byname_report::standalone(&view).into_string();
+    assert!(html.contains("2024/25 to 30 November: 8 of 12 months") && html.contains("is in progress"), "{html}");
+    for month in ["2024-12", "2025-01", "2025-03"] {
+        assert!(!html.contains(&format!(".by_month.{month}")), "{month} has not happened: no figure, no zero");
+    }
+    let json: Value = serde_json::from_slice(&render(&stats, false, "now", Format::Json).unwrap()).unwrap();
+    assert_eq!(json["period"], "FY2024");
+    assert_eq!(json["to"], "2024-11-30");
+    assert!(json["metrics"].get("ers.r1_over_month.by_month.2024-12").is_none());
+    assert!(json["metrics"].get("ers.r1_over_month.by_month.2024-11").is_some());
+}
+
+#[test]
+fn a_year_shows_its_autumn_street_count_and_says_which_single_night_is_not_known() {
+    let stats = year_with_an_autumn_count("FY2024", date!(2025 - 03 - 31), date!(2026 - 12 - 07));
+    assert_eq!(stats.figures.single_night, Some(date!(2024 - 11 - 13)));
+    let view = build(&stats, false, "now");
+    let period = table(&view, "Framework period");
+    let night = period.rows.iter().find(|r| r.id == "ers.r1_single_night").expect("the year's single night");
+    assert_eq!(night.value, Shown::Value(30.0));
+    assert_eq!(night.previous, Some(Shown::Value(25.0)), "the autumn count of 2023");
+    assert!(night.label.contains("2024-11-13"), "{}", night.label);
+    let html = byname_report::standalone(&view).into_string();
+    assert!(html.contains("R1 seen on a single night (2024-11-13)"), "{html}");
+    let finding = view.findings.iter().find(|f| f.contains("street count")).unwrap();
+    assert!(finding.contains("no street count in March 2025") && finding.contains("2024-11-13"), "{finding}");
+    assert!(!view.findings.iter().any(|f| f.starts_with("No street count")), "{:?}", view.findings);
+}
+
+#[test]
+fn each_table_holds_what_its_caption_says() {
+    let stats = year_with_an_autumn_count("FY2024", date!(2025 - 03 - 31), date!(2026 - 12 - 07));
+    let view = build(&stats, false, "now");
+    let month = table(&view, "Framework");
+    assert_eq!(month.title, "Monthly indicators for March 2025, the last month of the period");
+    assert!(month.rows.iter().all(|r| r.id.starts_with("ers.") && !r.id.contains("days_to_long_term")));
+    assert!(!month.rows.iter().any(|r| r.id == "ers.r1_single_night"), "no street count in March");
+    let period = table(&view, "Framework period");
+    assert!(period.title.starts_with("Over the whole period"));
+    assert!(period.rows.iter().any(|r| r.id == "ers.days_to_long_term_accommodation.people"));
+    let trend = table(&view, "Trend");
+    assert_eq!(trend.heading.as_deref(), Some("People seen"));
+    let html = byname_report::standalone(&view).into_string();
+    let trend_html = &html[html.find(r#"id="table-trend""#).unwrap()..];
+    let trend_html = &trend_html[..trend_html.find("</thead>").unwrap()];
+    assert!(trend_html.contains("People seen") && !trend_html.contains("2024/25"), "{trend_html}");
+}
+
+#[test]
+fn every_sheet_name_of_a_full_report_is_unique_short_and_readable() {
+    let stats = year_with_an_autumn_count("FY2024", date!(2025 - 03 - 31), date!(2026 - 12 - 07));
+    let view = build(&stats, false, "now");
+    let bytes = byname_report::xlsx(&view).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
+    let names: Vec<&str> = workbook.split(r#"<sheet name=""#).skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let tables: Vec<(&str, &byname_report::view::Table)> =
+        view.sections.iter().flat_map(|s| s.tables.iter().map(move |t| (s.title, t))).collect();
+    assert_eq!(names.len(), tables.len() + 1, "a sheet per table and the settings: {names:?}");
+    assert!(tables.iter().filter(|(_, t)| t.monthly).count() >= 14, "every monthly table is in a full report");
+    let mut seen = std::collections::HashSet::new();
+    for (name, (section, table)) in names.iter().zip(&tables) {
+        assert_eq!(*name, table.sheet.replace('&', "&amp;"));
+        assert!(seen.insert(name.to_lowercase()), "{name} twice (Excel ignores case)");
+        assert!(name.chars().count() <= 31, "{name} is longer than Excel allows");
+        assert!(!name.chars().any(|c| "[]:*?/\\".contains(c)), "{name}");
+        // Readable: its last word is a whole word of the table's caption, section, key (when
+        // not itself cut at 31 characters) or figures.
+        let key = if table.key.chars().count() < 31 { table.key.as_str() } else { "" };
+        let words: String = format!(
+            "{section} {key} {} {} by month",
+            table.title,
+            table.rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>().join(" ")
+        )
+        .to_lowercase();
+        let last = name.rsplit(' ').next().unwrap().to_lowercase();
+        assert!(
+            words.split(|c: char| !c.is_alphanumeric()).any(|w| w == last),
+            "{name} ends in a cut word ({last:?} is not a word of {words:?})"
+        );
+    }
 }

@@ -477,6 +477,12 @@ pub struct Agenda {
     pub strategic_group: Vec<EscalationItem>,
     /// People the sections would list whose record the user does not see: counted, not shown.
     pub set_aside: usize,
+    /// How many each section sets aside: new without a lead, living on the streets, returners,
+    /// expiring consents.
+    pub set_aside_by_section: [usize; 4],
+    /// Who can see the people set aside (their lead organisation, or the team that meets them
+    /// most), with how many each: who to ask at the meeting.
+    pub set_aside_contacts: Vec<(String, usize)>,
 }
 
 /// The agenda, generated at `now`. People are listed only where the user sees their record
@@ -522,9 +528,11 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
     let labels = person_labels(store, user, &shown, "view_agenda", today, &at).await?;
     let mut agenda = Agenda::default();
     let mut set_aside = BTreeSet::new();
+    let mut set_aside_in: [BTreeSet<i64>; 4] = Default::default();
     for (section, person, detail) in candidates {
         let Some(label) = labels.get(&person) else {
             set_aside.insert(person);
+            set_aside_in[usize::from(section.min(3))].insert(person);
             continue;
         };
         let entry = AgendaPerson { person: label.clone(), detail };
@@ -536,6 +544,18 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
         }
     }
     agenda.set_aside = set_aside.len();
+    agenda.set_aside_by_section = set_aside_in.map(|people| people.len());
+    // Who to ask: what the minimal entry says, the lead organisation or the team that meets them.
+    let mut contacts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for person in &set_aside {
+        let who = seen
+            .iter()
+            .find(|p| p.person_id == *person)
+            .and_then(|p| p.lead_organisation.clone().or_else(|| p.most_frequent_team.clone()))
+            .unwrap_or_else(|| "the outreach service (no lead yet)".to_owned());
+        *contacts.entry(who).or_default() += 1;
+    }
+    agenda.set_aside_contacts = contacts.into_iter().collect();
 
     let overdue = store.escalations(&EscalationQuery { overdue_at: Some(at.clone()), ..Default::default() }).await?;
     let strategic = store

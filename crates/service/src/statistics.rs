@@ -8,7 +8,7 @@ use byname_domain::date::DateOfBirth;
 use byname_domain::nationality::{Nationality, NationalityGroup};
 use byname_domain::period::Period;
 use byname_stats::timeline::{Contact, Person, Population, Stay};
-use byname_stats::{DataQuality, KeyStatistics, Settings, StatsError, compute};
+use byname_stats::{DataQuality, KeyStatistics, Settings, StatsError, compute_to};
 use byname_store::{EventFacts, Store, StoreError};
 use std::collections::HashMap;
 use time::Date;
@@ -151,8 +151,9 @@ pub async fn snapshot<S: Store>(store: &S, now: &str) -> Result<(Population, Dat
 }
 
 /// The key statistics of `period`: an error for a period in the future or without data,
-/// never a page of zeros. The previous period and the year before are given when they
-/// have data.
+/// never a page of zeros. A period the data end in is reported up to the last day of data
+/// (the latest contact recorded). The previous period and the year before are given when
+/// they have data, cut to the same length.
 pub async fn key_statistics<S: Store>(
     store: &S,
     period: Period,
@@ -162,13 +163,21 @@ pub async fn key_statistics<S: Store>(
     let started = std::time::Instant::now();
     let (population, mut quality) = snapshot(store, &byname_domain::date::iso(today)).await?;
     let read = started.elapsed();
+    // A period the data end in (a period in progress) is reported up to the last day of data,
+    // and compared like for like: the previous period and the year before cut to as long.
+    let to = byname_stats::reported_to(period, byname_stats::data_ends(&population, today));
+    let like = |other: Period| to.map(|to| byname_stats::same_length(period, to, other));
     // The period and those it is compared with, on every core. For a financial year the
     // previous period is the year before: computed once.
     let (figures, previous, year_ago) = std::thread::scope(|scope| {
-        let previous = scope.spawn(|| compute(&population, period.previous(), settings, today).ok());
-        let year_ago = (period.a_year_earlier() != period.previous())
-            .then(|| scope.spawn(|| compute(&population, period.a_year_earlier(), settings, today).ok()));
-        let figures = compute(&population, period, settings, today);
+        let previous =
+            scope.spawn(|| compute_to(&population, period.previous(), like(period.previous()), settings, today).ok());
+        let year_ago = (period.a_year_earlier() != period.previous()).then(|| {
+            scope.spawn(|| {
+                compute_to(&population, period.a_year_earlier(), like(period.a_year_earlier()), settings, today).ok()
+            })
+        });
+        let figures = compute_to(&population, period, to, settings, today);
         let previous = previous.join().expect("statistics do not panic");
         let year_ago = year_ago.and_then(|handle| handle.join().expect("statistics do not panic"));
         (figures, previous, year_ago)

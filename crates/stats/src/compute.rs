@@ -39,10 +39,112 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pub period: Period,
+    /// The last day counted, when the data end before the period does (a period in
+    /// progress): every figure runs from the period's start to this day.
+    pub to: Option<Date>,
+    /// The month the framework's monthly indicators (the headline `ers.*` ids) are for: the
+    /// period's last month, or its last complete month when the period is cut; `None` when
+    /// not one month of the period is complete, and they are for the days so far.
+    pub indicator_month: Option<(i32, Month)>,
     pub metrics: Metrics,
-    /// The night the single-night R1 counts, when one is known in the period's last month.
+    /// The night the single-night R1 counts: the latest street count of the period.
     pub single_night: Option<Date>,
     pub findings: Vec<Finding>,
+}
+
+impl Figures {
+    /// The last day the figures count: the period's end, or the day the data end.
+    pub fn end(&self) -> Date {
+        self.to.unwrap_or(self.period.end())
+    }
+
+    /// How the figures' span is shown: `2024/25`, or for a period in progress
+    /// `2026/27 to 30 November: 8 of 12 months`.
+    pub fn label(&self) -> String {
+        match self.to {
+            None => self.period.label(),
+            Some(to) => format!("{} to {}: {}", self.period.label(), day_month(to), extent(self.period, to)),
+        }
+    }
+
+    /// The label for a column heading: `2024/25 Q1`, `2026/27 to 30 Nov`.
+    pub fn short_label(&self) -> String {
+        let label = self.period.label();
+        let short = label.split(" (").next().unwrap_or(&label).to_owned();
+        match self.to {
+            None => short,
+            Some(to) => format!("{short} to {} {}", to.day(), &to.month().to_string()[..3]),
+        }
+    }
+}
+
+/// `30 November`.
+fn day_month(date: Date) -> String {
+    format!("{} {}", date.day(), date.month())
+}
+
+fn plural(n: i64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// How much of `period` runs to `to`: `8 of 12 months`, `7 months and 23 days of 12 months`,
+/// `6 of 31 days`.
+fn extent(period: Period, to: Date) -> String {
+    let first = month_index(period.start());
+    let months = month_index(period.end()) - first + 1;
+    let complete = (month_of_day(day(to) + 1) - first).max(0);
+    let days = if month_of_day(day(to) + 1) == month_index(to) { i64::from(to.day()) } else { 0 };
+    match period.kind() {
+        PeriodKind::Range => {
+            format!("{} of {}", (to - period.start()).whole_days() + 1, plural(period.n_days(), "day"))
+        }
+        PeriodKind::Month(..) => format!("{} of {}", to.day(), plural(period.n_days(), "day")),
+        _ if days == 0 => format!("{complete} of {}", plural(i64::from(months), "month")),
+        _ if complete == 0 => format!("{} of {}", plural(days, "day"), plural(i64::from(months), "month")),
+        _ => format!(
+            "{} and {} of {}",
+            plural(i64::from(complete), "month"),
+            plural(days, "day"),
+            plural(i64::from(months), "month")
+        ),
+    }
+}
+
+/// The last day any contact is recorded (or `today`, when one is dated later): the day the data end.
+pub fn data_ends(population: &Population, today: Date) -> Option<Date> {
+    let last = population
+        .people
+        .iter()
+        .filter_map(|p| p.contacts.last().map(|c| c.day))
+        .chain(population.unlinked.iter().map(|c| c.day))
+        .max()?;
+    Some(date(last.min(day(today))))
+}
+
+/// The day `period` is reported to when the data end at `data_ends`: that day when the
+/// period has begun by then and ends after it; `None` when the whole period is reported (or
+/// it has no data at all, which [`compute`] refuses).
+pub fn reported_to(period: Period, data_ends: Option<Date>) -> Option<Date> {
+    data_ends.filter(|&end| period.start() <= end && end < period.end())
+}
+
+/// Like for like: the day `other` (the previous period, or the same period a year earlier)
+/// is cut at when `period` is cut at `to`, so that both cover as long a stretch. Months are
+/// moved as months (the last day of a month to the last day of a month), ranges by days.
+pub fn same_length(period: Period, to: Date, other: Period) -> Date {
+    let cut = match period.kind() {
+        PeriodKind::Range => other.start() + (to - period.start()),
+        _ => {
+            let shift = month_index(period.start()) - month_index(other.start());
+            let (year, month) = month_of_index(month_index(to) - shift);
+            let month = Month::try_from(month).expect("1 to 12");
+            let last = time::util::days_in_month(month, year);
+            let month_end = month_of_day(day(to) + 1) != month_index(to);
+            let d = if month_end { last } else { to.day().min(last) };
+            Date::from_calendar_date(year, month, d).expect("a valid day")
+        }
+    };
+    cut.clamp(other.start(), other.end())
 }
 
 /// The month `months` before the month of `date` (its first day).
@@ -161,20 +263,37 @@ pub(crate) fn restrict_to_areas(population: &Population, settings: &Settings) ->
     Some(restricted)
 }
 
-/// Computes every figure of `period`. `today` guards against periods in the future.
+/// Computes every figure of `period`. `today` guards against periods in the future; a
+/// period that has not ended by `today` is reported up to the day the data end.
 pub fn compute(
     population: &Population,
     period: Period,
     settings: &Settings,
     today: Date,
 ) -> Result<Figures, StatsError> {
+    let to = if period.end() >= today { reported_to(period, data_ends(population, today)) } else { None };
+    compute_to(population, period, to, settings, today)
+}
+
+/// Computes every figure of `period` from its start to `to` (the whole period with `None`):
+/// a period in progress, or one in which the data end. Month-by-month figures stop at the
+/// last complete month, and a month after `to` is never given as a zero.
+pub fn compute_to(
+    population: &Population,
+    period: Period,
+    to: Option<Date>,
+    settings: &Settings,
+    today: Date,
+) -> Result<Figures, StatsError> {
     if period.start() > today {
         return Err(StatsError::Future { period: period.to_string(), today });
     }
+    let to = to.filter(|&to| period.start() <= to && to < period.end());
     let restricted = restrict_to_areas(population, settings);
     let population = restricted.as_ref().unwrap_or(population);
-    let (from, to) = (day(period.start()), day(period.end()));
-    let seen_in_period = population.people.iter().any(|p| p.seen_between(from, to));
+    let span = Span::new(period, to);
+    let (from, to_day) = (span.from, span.to);
+    let seen_in_period = population.people.iter().any(|p| p.seen_between(from, to_day));
     if !seen_in_period {
         let days: Vec<Day> = population.people.iter().flat_map(|p| p.contacts.iter().map(|c| c.day)).collect();
         let coverage = match (days.iter().min(), days.iter().max()) {
@@ -185,12 +304,12 @@ pub fn compute(
     }
     let mut metrics = Metrics::default();
     let mut findings = Vec::new();
-    let people = relevant(population, period, settings);
-    chain_measures(population, &people, period, settings, &mut metrics);
-    let single_night = ers_measures(population, &people, period, settings, &mut metrics, &mut findings);
-    bfz_measures(&people, period, settings, &mut metrics, &mut findings);
-    outcomes(&people, period, &mut metrics);
-    trend(population, period, settings, &mut metrics);
+    let people = relevant(population, &span, settings);
+    chain_measures(population, &people, &span, settings, &mut metrics);
+    let single_night = ers_measures(population, &people, &span, settings, &mut metrics, &mut findings);
+    bfz_measures(&people, &span, settings, &mut metrics, &mut findings);
+    outcomes(&people, &span, &mut metrics);
+    trend(population, &span, settings, &mut metrics);
     if let Some(start) = population.history_starts {
         let needed = months_earlier(from, settings.ers.new_lookback_months);
         if start > needed {
@@ -204,17 +323,57 @@ pub fn compute(
             });
         }
     }
-    Ok(Figures { period, metrics, single_night, findings })
+    let indicator_month = span.last_complete.map(|m| {
+        let (year, month) = month_of_index(m);
+        (year, Month::try_from(month).expect("1 to 12"))
+    });
+    Ok(Figures { period, to, indicator_month, metrics, single_night, findings })
+}
+
+/// What a computation covers: the period from its first day to `to`, the day it is cut at
+/// (its last day when it is whole), and its months.
+struct Span {
+    period: Period,
+    from: Day,
+    to: Day,
+    first_month: i32,
+    /// The month of `to`.
+    last_month: i32,
+    /// The last month of the span whose every day is counted, if any.
+    last_complete: Option<i32>,
+}
+
+impl Span {
+    fn new(period: Period, to: Option<Date>) -> Self {
+        let to = day(to.unwrap_or(period.end()));
+        let first_month = month_index(period.start());
+        let last_month = month_of_day(to);
+        let complete = month_of_day(to + 1) - 1;
+        Self {
+            period,
+            from: day(period.start()),
+            to,
+            first_month,
+            last_month,
+            last_complete: (complete >= first_month).then_some(complete),
+        }
+    }
+
+    /// The first and last counted day of month `m` of the span.
+    fn month(&self, m: i32) -> (Day, Day) {
+        let (from, to) = month_bounds(m);
+        (from, to.min(self.to))
+    }
 }
 
 /// The people whose events can change a figure of the period: a contact from the month
 /// before the period, less the inactivity window, to its end (the by-name list looks back
 /// that far; every other measure needs a contact in the period), or a stay that starts or
 /// ends in it. Everyone else would only be counted as "not seen", so they are skipped.
-fn relevant<'a>(population: &'a Population, period: Period, settings: &Settings) -> Vec<&'a Person> {
-    let (first_month, _) = month_bounds(month_index(period.start()) - 1);
+fn relevant<'a>(population: &'a Population, span: &Span, settings: &Settings) -> Vec<&'a Person> {
+    let (first_month, _) = month_bounds(span.first_month - 1);
     let from = first_month - settings.bfz.inactivity_days as i32 - 1;
-    let (start, end) = (day(period.start()), day(period.end()));
+    let (start, end) = (span.from, span.to);
     population
         .people
         .iter()
@@ -231,11 +390,12 @@ fn relevant<'a>(population: &'a Population, period: Period, settings: &Settings)
 fn chain_measures(
     population: &Population,
     people: &[&Person],
-    period: Period,
+    span: &Span,
     settings: &Settings,
     metrics: &mut Metrics,
 ) {
-    let (from, to) = (day(period.start()), day(period.end()));
+    let period = span.period;
+    let (from, to) = (span.from, span.to);
     let min_contacts = settings.chain.living_on_streets_min_contacts;
     let min_span = settings.chain.living_on_streets_min_span_days as i32;
     let annual = matches!(period.kind(), PeriodKind::FinancialYear(_));
@@ -391,17 +551,19 @@ fn chain_measures(
 }
 
 /// The framework's monthly indicators for each month of the period; the headline ids
-/// carry the last month's figures, `.by_month.YYYY-MM` each month's.
+/// carry the last complete month's figures (the days so far when no month is complete),
+/// `.by_month.YYYY-MM` each complete month's. The single night is the period's latest
+/// street count.
 fn ers_measures(
     population: &Population,
     people: &[&Person],
-    period: Period,
+    span: &Span,
     settings: &Settings,
     metrics: &mut Metrics,
     findings: &mut Vec<Finding>,
 ) -> Option<Date> {
-    let first_month = month_index(period.start());
-    let last_month = month_index(period.end());
+    let first_month = span.first_month;
+    let last_month = span.last_month;
     let window = settings.ers.long_term_window_months as i32;
     let per_100k = 100_000.0 / f64::from(settings.ers.population);
     let n_months = (last_month - first_month + 1) as usize;
@@ -409,7 +571,7 @@ fn ers_measures(
     // month to the period's end, instead of one search per person and month.
     let window_first = first_month - window + 1;
     let (scan_from, _) = month_bounds(window_first);
-    let (_, scan_to) = month_bounds(last_month);
+    let scan_to = span.to;
     // r1, p1, p2, b1, nr1, moved into accommodation, returned after accommodation, nights out
     let mut counts = vec![[0u64; 8]; n_months];
     let mut seen = vec![false; (last_month - window_first + 1) as usize];
@@ -444,7 +606,7 @@ fn ers_measures(
         }
         let first_bedded = person.first_bedded();
         for (k, count) in counts.iter_mut().enumerate() {
-            let (from, to) = month_bounds(first_month + k as i32);
+            let (from, to) = span.month(first_month + k as i32);
             let moved = person.stays.iter().any(|s| {
                 s.is_accommodation() && (from..=to).contains(&s.arrival) && first_bedded.is_some_and(|f| f < s.arrival)
             });
@@ -477,41 +639,63 @@ fn ers_measures(
             }
         }
     }
-    let mut single_night = None;
-    let mut monthly: Vec<(i32, [u64; 8], Option<u64>)> = Vec::new();
+    // Each month's street count night: the night with the most street-count contacts.
+    // (month, its counts, its street count's night and the people seen that night)
+    type MonthFigures = (i32, [u64; 8], Option<(Day, u64)>);
+    let mut monthly: Vec<MonthFigures> = Vec::new();
     for (k, count) in counts.into_iter().enumerate() {
         let m = first_month + k as i32;
-        let (from, to) = month_bounds(m);
+        let (from, to) = span.month(m);
         let mut month_nights = std::mem::take(&mut nights[k]);
         for contact in
             population.unlinked.iter().filter(|c| c.street_count && c.bedded_down && (from..=to).contains(&c.day))
         {
             *month_nights.entry(contact.day).or_default() += 1;
         }
-        // The street count's night: the night with the most street-count contacts.
         let night =
             month_nights.into_iter().max_by_key(|&(night, n)| (n, std::cmp::Reverse(night))).map(|(night, _)| night);
         let night_count = night.map(|n| {
             let named = people.iter().filter(|p| p.seen_between(n, n)).count();
             let unnamed = population.unlinked.iter().filter(|c| c.day == n && c.bedded_down).count();
-            (named + unnamed) as u64
+            (n, (named + unnamed) as u64)
         });
-        if m == last_month {
-            single_night = night.map(date);
-        }
         monthly.push((m, count, night_count));
     }
-    let (_, last, last_night) = *monthly.last().expect("a period has at least one month");
+    // The headline month: the last complete one, or the days so far when none is complete.
+    let headline = span.last_complete.map_or(0, |m| (m - first_month) as usize);
+    let (headline_month, last, _) = monthly[headline];
+    let complete = &monthly[..span.last_complete.map_or(0, |m| (m - first_month + 1) as usize)];
     metrics.count("ers.r1_over_month", last[0]);
     metrics.derived("ers.r1_over_month_per_100k", last[0] as f64 * per_100k, Unit::Rate, "ers.r1_over_month");
-    match last_night {
-        Some(n) => {
+    // The single night: the period's latest street count (a year has its autumn count).
+    let latest_night = monthly.iter().rev().find_map(|(_, _, night)| *night);
+    let month_name = |m: i32| {
+        let (year, month) = month_of_index(m);
+        format!("{} {year}", Month::try_from(month).expect("1 to 12"))
+    };
+    match latest_night {
+        Some((night, n)) => {
             metrics.count("ers.r1_single_night", n);
             metrics.derived("ers.r1_single_night_per_100k", n as f64 * per_100k, Unit::Rate, "ers.r1_single_night");
+            if month_of_day(night) != headline_month {
+                findings.push(Finding {
+                    id: "ers.r1_single_night",
+                    message: format!(
+                        "There was no street count in {}, so that month's single night is not known; the single \
+                         night given is the period's street count of {}.",
+                        month_name(headline_month),
+                        date(night)
+                    ),
+                });
+            }
         }
         None => findings.push(Finding {
             id: "ers.r1_single_night",
-            message: format!("No street count in {}: the single-night figure is not given.", month_code(last_month)),
+            message: format!(
+                "There was no street count from {} to {}: the single-night figure is not given.",
+                date(span.from),
+                date(span.to)
+            ),
         }),
     }
     let ids = [
@@ -526,10 +710,11 @@ fn ers_measures(
     for (k, id) in ids.iter().enumerate() {
         metrics.count(*id, last[k + 1]);
     }
-    for (m, counts, night) in &monthly {
+    // Month by month, complete months only: a month that has not ended is never a figure.
+    for (m, counts, night) in complete {
         let code = month_code(*m);
         metrics.count(format!("ers.r1_over_month.by_month.{code}"), counts[0]);
-        if let Some(n) = night {
+        if let Some((_, n)) = night {
             metrics.count(format!("ers.r1_single_night.by_month.{code}"), *n);
         }
         for (k, id) in ids.iter().enumerate() {
@@ -537,7 +722,7 @@ fn ers_measures(
         }
     }
     // Days from first seen to long-term accommodation, for moves in the period.
-    let (from, to) = (day(period.start()), day(period.end()));
+    let (from, to) = (span.from, span.to);
     let mut days: Vec<i64> = Vec::new();
     for person in people.iter().copied() {
         let Some(first) = person.first_bedded() else { continue };
@@ -554,7 +739,7 @@ fn ers_measures(
         metrics.derived("ers.days_to_long_term_accommodation.median", median, Unit::Days, from);
         metrics.derived("ers.days_to_long_term_accommodation.mean", mean, Unit::Days, from);
     }
-    single_night
+    latest_night.map(|(night, _)| date(night))
 }
 
 fn left_institution(person: &Person, sighting: Day, settings: &Settings) -> bool {
@@ -604,17 +789,18 @@ pub fn status(person: &Person, day: Day, settings: &Settings) -> Status {
 
 fn bfz_measures(
     people: &[&Person],
-    period: Period,
+    span: &Span,
     settings: &Settings,
     metrics: &mut Metrics,
     findings: &mut Vec<Finding>,
 ) {
-    let first_month = month_index(period.start());
-    let last_month = month_index(period.end());
+    let first_month = span.first_month;
+    let last_month = span.last_month;
     let n_months = (last_month - first_month + 1) as usize;
-    // Each person's status at the end of the month before the period and of each month in it,
-    // computed once; flows are the changes between consecutive month ends.
-    let ends: Vec<Day> = (first_month - 1..=last_month).map(|m| month_bounds(m).1).collect();
+    // Each person's status at the end of the month before the period and of each month in it
+    // (the last day of data for a month cut short), computed once; flows are the changes
+    // between consecutive ends. Only complete months are given month by month.
+    let ends: Vec<Day> = (first_month - 1..=last_month).map(|m| month_bounds(m).1.min(span.to)).collect();
     let mut statuses = vec![Status::Unknown; ends.len()];
     let mut actives = vec![0u64; ends.len()];
     // newly identified, returned from housing, returned from inactive, housed, moved to inactive
@@ -659,20 +845,26 @@ fn bfz_measures(
         let m = first_month + k as i32;
         let (before, active) = (actives[k], actives[k + 1]);
         let (inflow, outflow) = (flow[0] + flow[1] + flow[2], flow[3] + flow[4]);
+        let complete = span.last_complete.is_some_and(|last| m <= last);
+        let when = if complete { month_code(m) } else { format!("{} to {}", month_code(m), date(span.to)) };
         if before as i64 + inflow as i64 - outflow as i64 != active as i64 {
             findings.push(Finding {
                 id: "bfz.invariant",
                 message: format!(
-                    "Built for Zero, {}: active ({active}) is not last month's active ({before}) plus inflow ({inflow}) minus outflow ({outflow}).",
-                    month_code(m)
+                    "Built for Zero, {when}: active ({active}) is not last month's active ({before}) plus inflow ({inflow}) minus outflow ({outflow})."
                 ),
             });
+        }
+        for (i, total) in totals.iter_mut().enumerate() {
+            *total += flow[i];
+        }
+        if !complete {
+            continue;
         }
         let code = month_code(m);
         metrics.count(format!("bfz.active.by_month.{code}"), active);
         for (i, id) in BFZ_FLOWS.iter().enumerate() {
             metrics.count(format!("{id}.by_month.{code}"), flow[i]);
-            totals[i] += flow[i];
         }
     }
     let active_at_end = actives[n_months];
@@ -694,8 +886,8 @@ const BFZ_FLOWS: [&str; 5] = [
     "bfz.moved_to_inactive",
 ];
 
-fn outcomes(people: &[&Person], period: Period, metrics: &mut Metrics) {
-    let (from, to) = (day(period.start()), day(period.end()));
+fn outcomes(people: &[&Person], span: &Span, metrics: &mut Metrics) {
+    let (from, to) = (span.from, span.to);
     let mut arrivals: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut departures: BTreeMap<&'static str, u64> = BTreeMap::new();
     for person in people.iter().copied() {
@@ -721,9 +913,10 @@ fn outcomes(people: &[&Person], period: Period, metrics: &mut Metrics) {
     }
 }
 
-/// People seen in each month of the trend window that ends with the period's last month.
-fn trend(population: &Population, period: Period, settings: &Settings, metrics: &mut Metrics) {
-    let last = month_index(period.end());
+/// People seen in each month of the trend window that ends with the period's last complete
+/// month (the month before a month in progress).
+fn trend(population: &Population, span: &Span, settings: &Settings, metrics: &mut Metrics) {
+    let last = span.last_complete.unwrap_or(span.first_month - 1);
     let first = last - settings.chain.trend_months as i32 + 1;
     let (from, _) = month_bounds(first);
     let (_, to) = month_bounds(last);

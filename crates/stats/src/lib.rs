@@ -18,7 +18,10 @@ pub mod snapshot;
 pub mod states;
 pub mod timeline;
 
-pub use compute::{Figures, Finding, StatsError, Status as BfzStatus, compute, status as bfz_status};
+pub use compute::{
+    Figures, Finding, StatsError, Status as BfzStatus, compute, compute_to, data_ends, reported_to, same_length,
+    status as bfz_status,
+};
 pub use metrics::{Metric, Metrics, Unit};
 pub use settings::Settings;
 

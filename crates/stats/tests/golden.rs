@@ -284,3 +284,100 @@ fn a_period_in_the_future_or_without_data_is_an_error_not_zeros() {
     let message = empty.unwrap_err().to_string();
     assert!(message.contains("no data") && message.contains("2024-04-10"), "{message}");
 }
+
+/// A partnership whose data end on Monday 23 November 2026, two weeks before today's
+/// 7 December: each person seen on the same days of 2025 and 2026, so that like-for-like
+/// comparisons are equal, and person 4 seen in December 2025 only.
+fn data_ending_mid_month() -> Population {
+    population(vec![
+        seen(1, &["2025-05-10", "2025-09-02", "2025-11-20", "2026-05-10", "2026-09-02", "2026-11-20"]),
+        seen(2, &["2025-10-01", "2025-11-05", "2026-10-01", "2026-11-05"]),
+        seen(3, &["2025-11-23", "2026-11-23"]), // the last day of data
+        seen(4, &["2025-12-15", "2026-02-01"]), // after 23 November 2025: not in a like-for-like comparison
+    ])
+}
+
+const TODAY: Date = date!(2026 - 12 - 07);
+
+#[test]
+fn a_year_in_progress_is_reported_to_the_last_day_of_data_and_compared_like_for_like() {
+    let pop = data_ending_mid_month();
+    let settings = Settings::default();
+    assert_eq!(byname_stats::data_ends(&pop, TODAY), Some(date!(2026 - 11 - 23)));
+    let year = compute(&pop, Period::parse("FY2026").unwrap(), &settings, TODAY).unwrap();
+    assert_eq!(year.to, Some(date!(2026 - 11 - 23)));
+    assert_eq!(year.label(), "2026/27 to 23 November: 7 months and 23 days of 12 months");
+    assert_eq!(year.short_label(), "2026/27 to 23 Nov");
+    let m = &year.metrics;
+    assert_eq!(get(m, "chain.total"), 3.0, "people 1, 2 and 3");
+    assert_eq!(get(m, "bfz.active"), 3.0, "on 23 November, not on 31 March: nobody has gone inactive yet");
+    // The framework's monthly indicators are October's, the last complete month.
+    assert_eq!(year.indicator_month, Some((2026, time::Month::October)));
+    assert_eq!(get(m, "ers.r1_over_month"), 1.0, "person 2 in October");
+    // Month by month to October; November is not complete, December to March have not happened.
+    for id in ["ers.r1_over_month", "bfz.active", "bfz.newly_identified", "chain.total", "ers.p1_new"] {
+        assert!(m.get(&format!("{id}.by_month.2026-10")).is_some(), "{id} in October");
+        for month in ["2026-11", "2026-12", "2027-01", "2027-03"] {
+            assert!(m.get(&format!("{id}.by_month.{month}")).is_none(), "{id} in {month} is no figure, not a zero");
+        }
+    }
+    // Like for like: the same months a year earlier, to 23 November 2025.
+    let cut = byname_stats::same_length(year.period, date!(2026 - 11 - 23), Period::parse("FY2025").unwrap());
+    assert_eq!(cut, date!(2025 - 11 - 23));
+    let before = byname_stats::compute_to(&pop, Period::parse("FY2025").unwrap(), Some(cut), &settings, TODAY).unwrap();
+    assert_eq!(before.label(), "2025/26 to 23 November: 7 months and 23 days of 12 months");
+    assert_eq!(get(&before.metrics, "chain.total"), 3.0, "person 4 comes after 23 November 2025");
+    assert_eq!(get(&before.metrics, "bfz.active"), 3.0);
+    assert!(before.metrics.get("chain.total.by_month.2025-12").is_none());
+    // The whole of the year before, asked for itself, is whole.
+    let whole = compute(&pop, Period::parse("FY2025").unwrap(), &settings, TODAY).unwrap();
+    assert_eq!((whole.to, get(&whole.metrics, "chain.total")), (None, 4.0));
+    assert_eq!(whole.label(), "2025/26");
+}
+
+#[test]
+fn a_quarter_and_a_month_in_progress_are_cut_like_the_year_and_a_period_without_data_is_refused() {
+    let pop = data_ending_mid_month();
+    let settings = Settings::default();
+    let quarter = compute(&pop, Period::parse("FY2026-Q3").unwrap(), &settings, TODAY).unwrap();
+    assert_eq!(quarter.label(), "2026/27 Q3 (Oct-Dec 2026) to 23 November: 1 month and 23 days of 3 months");
+    assert_eq!(get(&quarter.metrics, "chain.total"), 3.0);
+    assert!(quarter.metrics.get("bfz.active.by_month.2026-11").is_none());
+    assert_eq!(get(&quarter.metrics, "bfz.active.by_month.2026-10"), 2.0, "people 1 and 2 at the end of October");
+    // The previous quarter cut to as long: July to 23 August.
+    let q2 = Period::parse("FY2026-Q2").unwrap();
+    assert_eq!(byname_stats::same_length(quarter.period, date!(2026 - 11 - 23), q2), date!(2026 - 08 - 23));
+
+    // November has ended, but the data end in it: the key statistics cut it where they end.
+    let november = Period::parse("2026-11").unwrap();
+    let to = byname_stats::reported_to(november, byname_stats::data_ends(&pop, TODAY));
+    assert_eq!(to, Some(date!(2026 - 11 - 23)));
+    let month = byname_stats::compute_to(&pop, november, to, &settings, TODAY).unwrap();
+    assert_eq!(month.label(), "November 2026 to 23 November: 23 of 30 days");
+    assert_eq!(month.indicator_month, None, "no month of it is complete: the indicators are for the days so far");
+    assert_eq!(get(&month.metrics, "ers.r1_over_month"), 3.0);
+    assert_eq!(get(&month.metrics, "bfz.active"), 3.0);
+    assert!(month.metrics.iter().all(|metric| !metric.id.contains(".by_month.2026-11")), "no month-by-month zero");
+    let october = Period::parse("2026-10").unwrap();
+    assert_eq!(byname_stats::same_length(month.period, date!(2026 - 11 - 23), october), date!(2026 - 10 - 23));
+
+    // Data ending on a month's last day: whole months.
+    let mut to_november = data_ending_mid_month();
+    to_november.people.push(seen(5, &["2026-11-30"]));
+    let year = compute(&to_november, Period::parse("FY2026").unwrap(), &settings, TODAY).unwrap();
+    assert_eq!(year.label(), "2026/27 to 30 November: 8 of 12 months");
+    assert!(year.metrics.get("ers.r1_over_month.by_month.2026-11").is_some(), "November is complete");
+    assert_eq!(year.indicator_month, Some((2026, time::Month::November)));
+    assert_eq!(
+        byname_stats::same_length(year.period, date!(2026 - 11 - 30), Period::parse("FY2025").unwrap()),
+        date!(2025 - 11 - 30)
+    );
+
+    // December has begun, but there are no data in it: refused, never a page of zeros.
+    let december = compute(&pop, Period::parse("2026-12").unwrap(), &settings, TODAY);
+    assert!(matches!(december, Err(StatsError::NoData { .. })), "{december:?}");
+    assert!(matches!(
+        compute(&pop, Period::parse("FY2027").unwrap(), &settings, TODAY),
+        Err(StatsError::Future { .. })
+    ));
+}

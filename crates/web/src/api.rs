@@ -587,29 +587,59 @@ pub async fn answer_escalation<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "byname",
-        description = "The by-name list, people's records, consent and contacts. Authenticate with the session cookie; send X-CSRF-Token (from /api/v1/me) with every POST."
-    ),
-    paths(me, persons, person, record_contact, record_consent, withdraw_consent),
-    components(schemas(
-        ErrorBody,
-        ErrorDetail,
-        Me,
-        PersonList,
-        ListEntry,
-        Person,
-        TimelineEvent,
-        Consent,
-        Action,
-        NewContact,
-        NewConsent,
-        Created
-    ))
-)]
-pub struct ApiDoc;
+/// The API's routes, each written once: this one list makes both the router's `/api/v1` routes
+/// and the OpenAPI document's paths, so the document cannot leave out a working route. A test
+/// checks that utoipa's path and method for each handler are the route's.
+macro_rules! api_routes {
+    ($( $method:ident $path:literal => $handler:ident ),+ $(,)?) => {
+        /// Every documented API route, as `(method, path)`.
+        pub const ROUTES: &[(&str, &str)] = &[$( (stringify!($method), $path) ),+];
+
+        /// The documented API routes on a router.
+        pub fn routes<S: Store + 'static>(router: axum::Router<Arc<AppState<S>>>) -> axum::Router<Arc<AppState<S>>> {
+            router $( .route($path, axum::routing::$method($handler::<S>)) )+
+        }
+
+        #[derive(OpenApi)]
+        #[openapi(
+            info(
+                title = "byname",
+                description = "The by-name list, people's records, consent, contacts and escalations. Authenticate with the session cookie; send X-CSRF-Token (from /api/v1/me) with every POST."
+            ),
+            paths($( $handler ),+),
+            components(schemas(
+                ErrorBody,
+                ErrorDetail,
+                Me,
+                PersonList,
+                ListEntry,
+                Person,
+                TimelineEvent,
+                Consent,
+                Action,
+                NewContact,
+                NewConsent,
+                Created,
+                Escalation,
+                NewEscalation,
+                EscalationAnswer
+            ))
+        )]
+        pub struct ApiDoc;
+    };
+}
+
+api_routes! {
+    get "/api/v1/me" => me,
+    get "/api/v1/persons" => persons,
+    get "/api/v1/persons/{id}" => person,
+    post "/api/v1/persons/{id}/contacts" => record_contact,
+    post "/api/v1/persons/{id}/consents" => record_consent,
+    post "/api/v1/persons/{id}/consents/{consent}/withdraw" => withdraw_consent,
+    post "/api/v1/persons/{id}/escalations" => raise_escalation,
+    get "/api/v1/escalations" => escalations,
+    post "/api/v1/escalations/{id}/answer" => answer_escalation,
+}
 
 /// The OpenAPI document.
 pub async fn openapi() -> Response {

@@ -344,10 +344,17 @@ pub async fn mark_read<S: Store>(
     }
 }
 
-fn people_section(title: &str, rows: &[AgendaPerson]) -> Markup {
+fn people_section(title: &str, rows: &[AgendaPerson], set_aside: usize) -> Markup {
     html! {
-        h2 { (title) " (" (rows.len()) ")" }
-        @if rows.is_empty() { p { "None." } }
+        h2 {
+            (title) " (" (rows.len())
+            @if set_aside > 0 { ", and " (set_aside) " set aside" }
+            ")"
+        }
+        @if set_aside > 0 {
+            p.notice { (set_aside) " more " @if set_aside == 1 { "person" } @else { "people" } " in this section whose record your organisation does not see: counted, not named (who can see them is said above)." }
+        }
+        @if rows.is_empty() && set_aside == 0 { p { "None." } }
         @else {
             ul.agenda {
                 @for r in rows {
@@ -378,14 +385,22 @@ pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, header
             h1 { "Case conference agenda" }
             p { "Generated " (byname_store::sql_instant(now)) " for the Service Delivery Leads meeting." }
             @if agenda.set_aside > 0 {
-                p.notice { (agenda.set_aside) " more people would be on this agenda whose record your organisation does not see: they are counted, not named." }
+                p.notice {
+                    (agenda.set_aside) " more people would be on this agenda whose record your organisation does not see: they are counted, not named. "
+                    "Who can see them: "
+                    @for (i, (who, n)) in agenda.set_aside_contacts.iter().enumerate() {
+                        @if i > 0 { "; " }
+                        (who) " (" (n) ")"
+                    }
+                    "."
+                }
             }
-            (people_section("New people this month with no lead", &agenda.new_without_lead))
-            (people_section("Living on the streets", &agenda.living_on_streets))
-            (people_section("Returners: seen again after a year or more unseen", &agenda.returners))
+            (people_section("New people this month with no lead", &agenda.new_without_lead, agenda.set_aside_by_section[0]))
+            (people_section("Living on the streets", &agenda.living_on_streets, agenda.set_aside_by_section[1]))
+            (people_section("Returners: seen again after a year or more unseen", &agenda.returners, agenda.set_aside_by_section[2]))
             h2 { "Overdue escalations (" (agenda.overdue.len()) ")" }
             @if agenda.overdue.is_empty() { p { "None." } } @else { (escalation_table(&agenda.overdue, "Overdue escalations")) }
-            (people_section("Consents expiring within 30 days", &agenda.expiring_consents))
+            (people_section("Consents expiring within 30 days", &agenda.expiring_consents, agenda.set_aside_by_section[3]))
             h2 { "On the Strategic Group's agenda (" (agenda.strategic_group.len()) ")" }
             @if agenda.strategic_group.is_empty() { p { "None." } } @else { (escalation_table(&agenda.strategic_group, "Strategic Group items")) }
         }

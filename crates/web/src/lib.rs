@@ -15,6 +15,7 @@ mod reports;
 mod resources;
 mod scenarios;
 
+pub use api::ROUTES as API_ROUTES;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -102,19 +103,11 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/account/totp", get(admin::totp::<S>))
         .route("/account/totp/{step}", post(admin::totp_change::<S>))
         .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/me", get(api::me::<S>))
-        .route("/api/v1/persons", get(api::persons::<S>))
-        .route("/api/v1/persons/{id}", get(api::person::<S>))
-        .route("/api/v1/persons/{id}/contacts", post(api::record_contact::<S>))
-        .route("/api/v1/persons/{id}/consents", post(api::record_consent::<S>))
-        .route("/api/v1/persons/{id}/consents/{consent}/withdraw", post(api::withdraw_consent::<S>))
-        .route("/api/v1/persons/{id}/escalations", post(api::raise_escalation::<S>))
-        .route("/api/v1/escalations", get(api::escalations::<S>))
-        .route("/api/v1/escalations/{id}/answer", post(api::answer_escalation::<S>))
         .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .route("/static/byname.css", get(stylesheet))
         .route("/static/report.css", get(report_stylesheet))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(api::routes(Router::new()))
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(axum::middleware::from_fn(http::request_timeout))
         .layer(axum::middleware::from_fn(move |request, next| http::security_headers(secure, request, next)))

@@ -1346,3 +1346,32 @@ async fn a_frontline_login_of_another_organisation_cannot_take_the_lead_withdraw
     .await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
 }
+
+#[tokio::test]
+async fn every_api_route_is_in_the_openapi_document_with_its_method_and_nothing_else_is() {
+    let app = app().await;
+    let document: serde_json::Value =
+        serde_json::from_str(&send(&app, get("/api/v1/openapi.json", None)).await.body).unwrap();
+    let paths = document["paths"].as_object().expect("paths");
+    for (method, path) in byname_web::API_ROUTES {
+        assert!(paths.get(*path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not documented");
+    }
+    for (path, methods) in paths {
+        for method in methods.as_object().unwrap().keys() {
+            assert!(
+                byname_web::API_ROUTES.contains(&(method.as_str(), path.as_str())),
+                "{method} {path} is documented but is no route"
+            );
+        }
+    }
+    for escalation in ["/api/v1/escalations", "/api/v1/persons/{id}/escalations", "/api/v1/escalations/{id}/answer"] {
+        assert!(paths.contains_key(escalation), "{escalation}");
+    }
+    // Each documented route answers (401 without a session), not the catch-all's 404.
+    for (method, path) in byname_web::API_ROUTES {
+        let uri = path.replace("{id}", "1").replace("{consent}", "1");
+        let request = Request::builder().method(method.to_uppercase().as_str()).uri(&uri).body(Body::empty()).unwrap();
+        let reply = send(&app, request).await;
+        assert_ne!(reply.status, StatusCode::NOT_FOUND, "{method} {path}: {}", reply.body);
+    }
+}

@@ -296,6 +296,19 @@ async fn the_case_conference_agenda_lists_what_the_meeting_discusses_as_the_rule
         assert_eq!(names(&agenda.new_without_lead), ["John Smith"], "{label}");
         assert!(agenda.returners.is_empty());
         assert_eq!(agenda.set_aside, 2);
+        // Each section says how many it set aside, and the agenda who can see them: the team
+        // that met them, as their minimal entries say.
+        assert_eq!(agenda.set_aside_by_section, [1, 0, 1, 0], "{label}: Ștefan new, Amina returning");
+        let who: usize = agenda.set_aside_contacts.iter().map(|(_, n)| n).sum();
+        assert_eq!(who, 2, "{label}: {:?}", agenda.set_aside_contacts);
+        assert!(
+            agenda
+                .set_aside_contacts
+                .iter()
+                .all(|(w, _)| w == "Night Outreach" || w == "Street Engagement" || w == "Westminster Outreach North"),
+            "{label}: {:?}",
+            agenda.set_aside_contacts
+        );
         let page = format!("{:?}", agenda);
         assert!(!page.contains("Popescu") && !page.contains("Amina"));
 

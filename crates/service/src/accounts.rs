@@ -13,9 +13,11 @@ pub const SESSION_HOURS: i64 = 12;
 /// Sign-in attempts allowed per username within [`THROTTLE_MINUTES`] before it is refused for
 /// the rest of that window.
 pub const MAX_ATTEMPTS: i64 = 5;
-/// Failed sign-ins allowed from one address within the window (many usernames tried from one
-/// place), before that address is refused for the rest of it.
+/// Failed sign-ins allowed from one address within a minute (many usernames tried from one
+/// place), before that address is refused for the rest of the minute. A minute, not longer: behind
+/// a proxy many people may share an address, and a flood must not lock them out for long.
 pub const MAX_ADDRESS_FAILURES: i64 = 100;
+pub const ADDRESS_WINDOW_MINUTES: i64 = 1;
 pub const THROTTLE_MINUTES: i64 = 15;
 /// The shortest password.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -26,7 +28,7 @@ pub enum AccountError {
     BadCredentials,
     #[error("too many failed attempts for this username: wait 15 minutes or ask an administrator")]
     Locked,
-    #[error("too many failed sign-ins from this address: wait 15 minutes")]
+    #[error("too many failed sign-ins from this address: wait a minute")]
     AddressLocked,
     #[error("{0}")]
     WeakPassword(&'static str),
@@ -280,7 +282,8 @@ pub async fn sign_in_with_code<S: Store>(
 /// Signing in from an address. The username is normalised once, and that form is looked up and
 /// throttled. Each attempt is counted in the database before the password is checked, so
 /// concurrent guesses past [`MAX_ATTEMPTS`] are refused without a check, on every server; a
-/// success forgets the count. Failures are counted per address too ([`MAX_ADDRESS_FAILURES`]).
+/// success forgets the count. Failures are counted per address too ([`MAX_ADDRESS_FAILURES`] a
+/// minute).
 /// A wrong password, an unknown user, and a right password with a missing or wrong code all
 /// give the same answer.
 pub async fn sign_in_from<S: Store>(
@@ -295,8 +298,9 @@ pub async fn sign_in_from<S: Store>(
     let window_start = byname_store::sql_instant(now - time::Duration::minutes(THROTTLE_MINUTES));
     let instant = byname_store::sql_instant(now);
     let address_key = address.map(|a| format!("address:{a}"));
+    let address_window = byname_store::sql_instant(now - time::Duration::minutes(ADDRESS_WINDOW_MINUTES));
     if let Some(key) = &address_key
-        && store.login_attempts(key, &window_start).await? >= MAX_ADDRESS_FAILURES
+        && store.login_attempts(key, &address_window).await? >= MAX_ADDRESS_FAILURES
     {
         return Err(AccountError::AddressLocked);
     }
@@ -321,7 +325,7 @@ pub async fn sign_in_from<S: Store>(
         }
         Err(AccountError::BadCredentials) => {
             if let Some(key) = &address_key {
-                store.count_login_attempt(key, &instant, &window_start).await?;
+                store.count_login_attempt(key, &instant, &address_window).await?;
             }
             Err(AccountError::BadCredentials)
         }

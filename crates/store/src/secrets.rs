@@ -94,7 +94,7 @@ impl Secrets {
                 std::fs::create_dir_all(dir).map_err(io)?;
                 let key: [u8; 32] = random();
                 write_private(&path, &format!("{}\n", hex::encode(key)), true).map_err(io)?;
-                tracing::info!(file = %path.display(), "created the secret key: keep it with the data directory, and back it up apart from the database");
+                tracing::warn!(file = %path.display(), "created the secret key: keep it with the data directory, and back it up apart from the database");
                 Ok(Self::from_key(&key, checkpoint))
             }
             Err(e) => Err(io(e)),

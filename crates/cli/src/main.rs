@@ -8,7 +8,7 @@ mod commands;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,6 +25,10 @@ struct Cli {
     /// Folder for the SQLite database and the demo's generated exports.
     #[arg(long, global = true, env = "BYNAME_DATA_DIR", default_value = "byname-data")]
     data_dir: PathBuf,
+    /// Log more on standard error: -v the steps taken, -vv the details. Warnings and errors
+    /// only by default, except for `serve` and `demo`; BYNAME_LOG, a tracing filter, wins when set.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -647,18 +651,38 @@ fn hide_in(command: clap::Command, path: &[&str], hidden: &[clap::Arg]) -> clap:
     }
 }
 
-fn main() -> ExitCode {
+/// The log filter when BYNAME_LOG is not set: warnings and errors for a one-shot command,
+/// what the server does for `serve` and `demo`, and more with each `-v`.
+fn log_filter(command: &Command, verbose: u8) -> &'static str {
+    let serving = matches!(command, Command::Serve(_) | Command::Demo(_));
+    match verbose.max(u8::from(serving)) {
+        0 => "warn",
+        1 => "info,sqlx=warn",
+        2 => "debug",
+        _ => "trace",
+    }
+}
+
+/// Logs go to standard error, coloured only on a terminal (and not with NO_COLOR set).
+fn start_logging(cli: &Cli) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BYNAME_LOG")
+        .unwrap_or_else(|_| log_filter(&cli.command, cli.verbose).into());
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BYNAME_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(false)
         .init();
+}
+
+fn main() -> ExitCode {
     let cli = match Cli::from_arg_matches(&command().get_matches()) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    start_logging(&cli);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -723,6 +747,22 @@ mod tests {
             let name = format.to_possible_value().unwrap().get_name().to_owned();
             assert_eq!(byname_report::Format::parse(&name), Some((*format).into()));
         }
+    }
+
+    #[test]
+    fn one_shot_commands_log_warnings_only_and_each_v_logs_more() {
+        let parse = |args: &[&str]| Cli::from_arg_matches(&command().get_matches_from(args)).unwrap();
+        let filter = |args: &[&str]| {
+            let cli = parse(args);
+            log_filter(&cli.command, cli.verbose)
+        };
+        assert_eq!(filter(&["byname", "import", "history"]), "warn");
+        assert_eq!(filter(&["byname", "-v", "import", "history"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "import", "history", "--verbose"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "import", "history", "-vv"]), "debug");
+        assert_eq!(filter(&["byname", "serve"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "demo", "--no-serve"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "serve", "-vv"]), "debug");
     }
 
     #[test]

@@ -980,3 +980,37 @@ fn a_value_outside_a_closed_set_exits_2_naming_the_values_and_the_good_ones_work
         run_ok(byname(data.path()).args(["forecast", "--metric", "chain.total", "--horizon", "2", "--format", "json"]));
     assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
 }
+
+/// Logs go to standard error, without colour codes when it is not a terminal; a one-shot
+/// command logs warnings and errors only unless `-v` asks for more, and BYNAME_LOG wins.
+#[test]
+fn one_shot_commands_log_quietly_without_colour_codes_and_v_brings_the_steps_back() {
+    let stderr_of = |verbose: Option<&str>, log: Option<&str>| {
+        let data = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_byname"));
+        command.arg("--data-dir").arg(data.path()).env_remove("BYNAME_DATABASE_URL").env_remove("BYNAME_LOG");
+        command.args(verbose).args(["import", "history"]);
+        if let Some(log) = log {
+            command.env("BYNAME_LOG", log);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("finished"), "the history goes to standard output");
+        assert!(!stderr.contains('\u{1b}'), "no escape codes when standard error is not a terminal: {stderr:?}");
+        stderr
+    };
+    // A new data directory: the migrations are applied, which is logged as INFO.
+    let quiet = stderr_of(None, None);
+    assert!(!quiet.contains("INFO"), "{quiet}");
+    for verbose in ["-v", "--verbose"] {
+        let told = stderr_of(Some(verbose), None);
+        assert!(told.contains("INFO") && told.contains("applied migration"), "{verbose}: {told}");
+    }
+    let debug = stderr_of(Some("-vv"), None);
+    assert!(debug.contains("INFO"), "{debug}");
+    let from_env = stderr_of(None, Some("info"));
+    assert!(from_env.contains("INFO") && from_env.contains("applied migration"), "{from_env}");
+    let wins = stderr_of(Some("-v"), Some("error"));
+    assert!(!wins.contains("INFO"), "BYNAME_LOG wins over -v: {wins}");
+}

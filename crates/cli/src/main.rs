@@ -161,9 +161,8 @@ struct ScenarioArgs {
     paths: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The figure shown: chain.total, chain.new, chain.living_on_streets, bfz.active or
-    /// occupancy.hotel, occupancy.night_shelter, occupancy.assessment_hub, occupancy.longer_term.
-    #[arg(long, default_value = "chain.total")]
+    /// The figure shown.
+    #[arg(long, default_value = "chain.total", value_parser = names(&byname_forecast::scenario::TRACKED))]
     metric: String,
     /// One area (borough); the partnership's areas when absent.
     #[arg(long)]
@@ -188,8 +187,8 @@ struct ScenarioArgs {
 struct ForecastArgs {
     #[command(subcommand)]
     command: Option<ForecastCommand>,
-    /// chain.total, chain.new, chain.living_on_streets, chain.returner or bfz.active.
-    #[arg(long, required = true)]
+    /// The figure forecast.
+    #[arg(long, required = true, value_parser = names(&byname_stats::series::SERIES_METRICS))]
     metric: Option<String>,
     /// Months, or financial quarters (April to June first).
     #[arg(long, value_enum, default_value_t = PeriodUnitArg::Month)]
@@ -611,6 +610,11 @@ fn service_areas(with_default: bool) -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
         default.into_iter().chain(byname_domain::org::SERVICE_AREAS.iter().map(|(code, _)| *code)),
     )
+}
+
+/// The first of each pair, such as the metric ids of `(id, description)`.
+fn names(pairs: &[(&'static str, &'static str)]) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(pairs.iter().map(|(name, _)| *name))
 }
 
 /// The commands that open no store, as paths of subcommand names: their help leaves out

@@ -429,7 +429,7 @@ fn forecasts_come_with_their_model_and_accuracy_and_refuse_bad_requests() {
         assert!(!output.status.success() && output.stdout.is_empty(), "{args:?} gave a forecast");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     };
-    refused(&["--metric", "chain.totl"], "these can: chain.total, chain.new");
+    refused(&["--metric", "chain.totl"], "[possible values: chain.total, chain.new,");
     refused(&["--metric", "chain.total", "--horizon", "0"], "--horizon 0");
     refused(&["--metric", "chain.total", "--horizon", "100"], "more than 5 years ahead");
     refused(&["--metric", "chain.total", "--area", "Atlantis"], "no area \"Atlantis\" in the data; the areas are:");
@@ -533,7 +533,10 @@ fn scenarios_project_against_the_baseline_validate_on_the_hotel_closures_and_ref
     refused(&["--change", "arrivals=-10%", "--from", "July"], "is not a month");
     refused(&["--months", "0"], "at least one month");
     refused(&["--months", "61"], "more than 60 months");
-    refused(&["--metric", "chain.totl"], "these are: chain.total");
+    refused(
+        &["--metric", "chain.totl"],
+        "[possible values: chain.total, chain.new, chain.living_on_streets, bfz.active, occupancy.hotel,",
+    );
     refused(&["--fit-to", "2010-01"], "the data run from 2015-04");
     refused(&["--fit-to", "2016-01"], "at least 24 are needed");
     refused(&["--area", "Atlantis"], "no area \"Atlantis\"");
@@ -893,6 +896,8 @@ fn a_value_outside_a_closed_set_exits_2_naming_the_values_and_the_good_ones_work
         ),
         (&["forecast", "--metric", "chain.total", "--format", "xml"], "[possible values: table, csv, json]"),
         (&["scenario", "--format", "yaml"], "[possible values: table, csv, json]"),
+        (&["forecast", "--metric", "chain.totl"], "[possible values: chain.total, chain.new,"),
+        (&["scenario", "--metric", "occupancy.hotels"], "occupancy.hotel, occupancy.night_shelter,"),
         (&["forecast", "evaluate", "--input", "x.csv", "--format", "csv"], "[possible values: table, json]"),
         (&["forecast", "--metric", "chain.total", "--period-unit", "week"], "[possible values: month, quarter]"),
         (

@@ -1,8 +1,9 @@
 //! What each subcommand does: resolve settings, call the service, print.
 
 use crate::{
-    AuditCommand, Cli, Command, DemoArgs, EscalationsCommand, ForecastArgs, ForecastCommand, GenerateArgs, ImportArgs,
-    ImportCommand, LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs, ServeArgs, SettingsCommand, UsersCommand,
+    AuditCommand, Cli, Command, DemoArgs, EscalationsCommand, EvaluateFormat, ForecastArgs, ForecastCommand,
+    GenerateArgs, ImportArgs, ImportCommand, KeyStatsFormat, LinkCommand, PersonsCommand, ReportCommand, ScenarioArgs,
+    ServeArgs, SettingsCommand, TableFormat, UsersCommand,
 };
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
@@ -143,6 +144,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     password.trim_end_matches(['\n', '\r']).to_owned()
                 }
             };
+            let role = byname_domain::Role::from(*role).code();
             let kind = "partner";
             let organisation_id = store.upsert_organisation(organisation, kind).await?;
             let display_name = display_name.clone().unwrap_or_else(|| username.clone());
@@ -294,7 +296,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(ReportCommand::KeyStats { period, format, public, settings, out }) => {
-            key_stats(&cli, &clock, period, format, *public, settings.as_deref(), out.as_deref()).await
+            key_stats(&cli, &clock, period, *format, *public, settings.as_deref(), out.as_deref()).await
         }
         Command::Report(ReportCommand::ExampleSettings) => {
             print!("{}", byname_stats::settings::EXAMPLE);
@@ -373,13 +375,10 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     use byname_service::forecast::ForecastRequest;
     use byname_stats::series::PeriodUnit;
     if let Some(ForecastCommand::Evaluate { input, horizon, origins, step, format }) = &args.command {
-        return forecast_evaluate(input, *horizon, *origins, *step, format);
+        return forecast_evaluate(input, *horizon, *origins, *step, *format);
     }
     let metric = args.metric.clone().context("--metric is required")?;
-    let Some(unit) = PeriodUnit::parse(&args.period_unit) else {
-        bail!("--period-unit {:?}: expected month or quarter", args.period_unit);
-    };
-    check_format(&args.format)?;
+    let unit = PeriodUnit::from(args.period_unit);
     if args.horizon == 0 {
         bail!("--horizon 0: forecast at least one {} ahead", unit.code());
     }
@@ -388,7 +387,7 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     let store = open_store(cli).await?;
     let request = ForecastRequest { metric, unit, horizon: args.horizon, area: args.area.clone(), breaks };
     let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
-    print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+    print_formatted(args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
 async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<()> {
@@ -453,23 +452,16 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
     Ok(())
 }
 
-fn check_format(format: &str) -> Result<()> {
-    if !["table", "csv", "json"].contains(&format) {
-        bail!("--format {format:?}: expected table, csv or json");
-    }
-    Ok(())
-}
-
 fn print_formatted(
-    format: &str,
+    format: TableFormat,
     json: impl FnOnce() -> String,
     csv: impl FnOnce() -> String,
     table: impl FnOnce() -> String,
 ) -> Result<()> {
     let text = match format {
-        "json" => json(),
-        "csv" => csv(),
-        _ => table(),
+        TableFormat::Json => json(),
+        TableFormat::Csv => csv(),
+        TableFormat::Table => table(),
     };
     std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?;
     Ok(())
@@ -488,7 +480,6 @@ fn breaks(none: bool, given: &[String]) -> Result<Vec<byname_forecast::Break>> {
 
 async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<()> {
     use byname_service::scenario::ScenarioRequest;
-    check_format(&args.format)?;
     let mut request = if args.validate {
         ScenarioRequest::validation()
     } else {
@@ -505,14 +496,17 @@ async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<(
     let settings = read_settings(args.settings.as_deref())?;
     let store = open_store(cli).await?;
     let result = byname_service::scenario::scenario(&store, request, &settings, clock.today()).await?;
-    print_formatted(&args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+    print_formatted(args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
-fn forecast_evaluate(input: &Path, horizon: usize, origins: usize, step: Option<usize>, format: &str) -> Result<()> {
+fn forecast_evaluate(
+    input: &Path,
+    horizon: usize,
+    origins: usize,
+    step: Option<usize>,
+    format: EvaluateFormat,
+) -> Result<()> {
     use byname_forecast::evaluate::Plan;
-    if !["table", "json"].contains(&format) {
-        bail!("--format {format:?}: expected table or json");
-    }
     let plan = Plan { horizon, origins, step: step.unwrap_or(horizon) };
     let file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
     let evaluation = byname_service::forecast_evaluation::evaluate(
@@ -521,8 +515,8 @@ fn forecast_evaluate(input: &Path, horizon: usize, origins: usize, step: Option<
         plan,
     )?;
     let text = match format {
-        "json" => format!("{}\n", evaluation.to_json()),
-        _ => evaluation.to_table(),
+        EvaluateFormat::Json => format!("{}\n", evaluation.to_json()),
+        EvaluateFormat::Table => evaluation.to_table(),
     };
     std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?;
     Ok(())
@@ -755,14 +749,13 @@ async fn key_stats(
     cli: &Cli,
     clock: &dyn Clock,
     period: &str,
-    format: &str,
+    format: KeyStatsFormat,
     public: bool,
     settings: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<()> {
     let period = byname_domain::period::Period::parse(period)?;
-    let format = byname_report::Format::parse(format)
-        .with_context(|| format!("--format {format:?}: expected html, csv, json or xlsx"))?;
+    let format = byname_report::Format::from(format);
     if format == byname_report::Format::Xlsx && out.is_none() {
         bail!("--format xlsx writes a binary file: give --out FILE.xlsx");
     }

@@ -8,7 +8,7 @@ mod commands;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,6 +25,10 @@ struct Cli {
     /// Folder for the SQLite database and the demo's generated exports.
     #[arg(long, global = true, env = "BYNAME_DATA_DIR", default_value = "byname-data")]
     data_dir: PathBuf,
+    /// Log more on standard error: -v the steps taken, -vv the details. Warnings and errors
+    /// only by default, except for `serve` and `demo`; BYNAME_LOG, a tracing filter, wins when set.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -157,16 +161,15 @@ struct ScenarioArgs {
     paths: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The figure shown: chain.total, chain.new, chain.living_on_streets, bfz.active or
-    /// occupancy.hotel, occupancy.night_shelter, occupancy.assessment_hub, occupancy.longer_term.
-    #[arg(long, default_value = "chain.total")]
+    /// The figure shown.
+    #[arg(long, default_value = "chain.total", value_parser = names(&byname_forecast::scenario::TRACKED))]
     metric: String,
     /// One area (borough); the partnership's areas when absent.
     #[arg(long)]
     area: Option<String>,
-    /// table, csv or json.
-    #[arg(long, default_value = "table")]
-    format: String,
+    /// How the result is printed.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
     /// A structural break, YYYY-MM..YYYY-MM, left out of the arrivals' averages; repeatable.
     /// Default: 2020-04..2021-06 (Everyone In).
     #[arg(long = "break", value_name = "FROM..TO")]
@@ -184,21 +187,21 @@ struct ScenarioArgs {
 struct ForecastArgs {
     #[command(subcommand)]
     command: Option<ForecastCommand>,
-    /// chain.total, chain.new, chain.living_on_streets, chain.returner or bfz.active.
-    #[arg(long, required = true)]
+    /// The figure forecast.
+    #[arg(long, required = true, value_parser = names(&byname_stats::series::SERIES_METRICS))]
     metric: Option<String>,
-    /// month or quarter (financial quarters, April to June first).
-    #[arg(long, default_value = "month")]
-    period_unit: String,
+    /// Months, or financial quarters (April to June first).
+    #[arg(long, value_enum, default_value_t = PeriodUnitArg::Month)]
+    period_unit: PeriodUnitArg,
     /// Periods ahead.
     #[arg(long, default_value_t = 12)]
     horizon: usize,
     /// One area (borough); the partnership's areas when absent.
     #[arg(long)]
     area: Option<String>,
-    /// table, csv or json.
-    #[arg(long, default_value = "table")]
-    format: String,
+    /// How the result is printed.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
     /// A structural break, YYYY-MM..YYYY-MM, whose months are drawn across and not scored;
     /// repeatable. Default: 2020-04..2021-06 (Everyone In).
     #[arg(long = "break", value_name = "FROM..TO")]
@@ -229,9 +232,9 @@ enum ForecastCommand {
         /// Periods between two origins; the horizon when absent.
         #[arg(long)]
         step: Option<usize>,
-        /// table or json (json has every forecast).
-        #[arg(long, default_value = "table")]
-        format: String,
+        /// How the result is printed (json has every forecast).
+        #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
+        format: EvaluateFormat,
     },
 }
 
@@ -243,9 +246,9 @@ enum ReportCommand {
         /// FY2024, FY2024-Q1, 2024-06 or 2024-06-01..2024-06-30.
         #[arg(long)]
         period: String,
-        /// html, csv, json or xlsx.
-        #[arg(long, default_value = "html")]
-        format: String,
+        /// The report's format.
+        #[arg(long, value_enum, default_value_t = KeyStatsFormat::Html)]
+        format: KeyStatsFormat,
         /// Apply disclosure control for publication: small numbers withheld, counts rounded.
         #[arg(long)]
         public: bool,
@@ -429,16 +432,15 @@ enum UsersCommand {
     Add {
         #[arg(long)]
         username: String,
-        #[arg(long)]
-        role: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
         /// Organisation name; created if new.
         #[arg(long)]
         organisation: String,
         #[arg(long)]
         display_name: Option<String>,
-        /// For a service leader: the service area they answer for (adult_social_care,
-        /// substance_misuse, health, mental_health, housing, immigration_advice, police, other).
-        #[arg(long)]
+        /// For a service leader: the service area they answer for.
+        #[arg(long, value_parser = service_areas(false))]
         service_area: Option<String>,
         /// The organisation's data-protection lead: sees its audit entries and break-glass.
         #[arg(long)]
@@ -479,7 +481,11 @@ enum EscalationsCommand {
     },
     /// Set how many working days an area has to answer an escalation at each level (AREA is a
     /// service area code, or `default` for the areas without their own).
-    Deadline { area: String, days: u32 },
+    Deadline {
+        #[arg(value_parser = service_areas(true))]
+        area: String,
+        days: u32,
+    },
     /// Make a service leader the head of service of their area (level 2), or stop with --off.
     HeadOfService {
         username: String,
@@ -511,6 +517,104 @@ enum AuditCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+}
+
+/// `--format` of `forecast` and `scenario`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum TableFormat {
+    /// A table to read.
+    Table,
+    Csv,
+    Json,
+}
+
+/// `--format` of `forecast evaluate`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum EvaluateFormat {
+    /// A table to read.
+    Table,
+    /// Every forecast, with the measures.
+    Json,
+}
+
+/// `--format` of `report key-stats`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum KeyStatsFormat {
+    /// A page to read or print.
+    Html,
+    Csv,
+    Json,
+    /// A spreadsheet (needs --out).
+    Xlsx,
+}
+
+impl From<KeyStatsFormat> for byname_report::Format {
+    fn from(format: KeyStatsFormat) -> Self {
+        match format {
+            KeyStatsFormat::Html => Self::Html,
+            KeyStatsFormat::Csv => Self::Csv,
+            KeyStatsFormat::Json => Self::Json,
+            KeyStatsFormat::Xlsx => Self::Xlsx,
+        }
+    }
+}
+
+/// `--period-unit` of `forecast`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum PeriodUnitArg {
+    Month,
+    /// Financial quarters, April to June first.
+    Quarter,
+}
+
+impl From<PeriodUnitArg> for byname_stats::series::PeriodUnit {
+    fn from(unit: PeriodUnitArg) -> Self {
+        match unit {
+            PeriodUnitArg::Month => Self::Month,
+            PeriodUnitArg::Quarter => Self::Quarter,
+        }
+    }
+}
+
+/// `--role` of `users add`: the roles of `byname_domain::Role`, spelt as their codes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum RoleArg {
+    OutreachWorker,
+    ServiceLead,
+    ServiceLeader,
+    HealthPartner,
+    Analyst,
+    StrategicViewer,
+    Admin,
+}
+
+impl From<RoleArg> for byname_domain::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::OutreachWorker => Self::OutreachWorker,
+            RoleArg::ServiceLead => Self::ServiceLead,
+            RoleArg::ServiceLeader => Self::ServiceLeader,
+            RoleArg::HealthPartner => Self::HealthPartner,
+            RoleArg::Analyst => Self::Analyst,
+            RoleArg::StrategicViewer => Self::StrategicViewer,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+/// The service area codes (`byname_domain::org::SERVICE_AREAS`), and `default` where an
+/// escalation deadline takes it.
+fn service_areas(with_default: bool) -> clap::builder::PossibleValuesParser {
+    let default = with_default.then_some("default");
+    clap::builder::PossibleValuesParser::new(
+        default.into_iter().chain(byname_domain::org::SERVICE_AREAS.iter().map(|(code, _)| *code)),
+    )
+}
+
+/// The first of each pair, such as the metric ids of `(id, description)`.
+fn names(pairs: &[(&'static str, &'static str)]) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(pairs.iter().map(|(name, _)| *name))
 }
 
 /// The commands that open no store, as paths of subcommand names: their help leaves out
@@ -551,18 +655,38 @@ fn hide_in(command: clap::Command, path: &[&str], hidden: &[clap::Arg]) -> clap:
     }
 }
 
-fn main() -> ExitCode {
+/// The log filter when BYNAME_LOG is not set: warnings and errors for a one-shot command,
+/// what the server does for `serve` and `demo`, and more with each `-v`.
+fn log_filter(command: &Command, verbose: u8) -> &'static str {
+    let serving = matches!(command, Command::Serve(_) | Command::Demo(_));
+    match verbose.max(u8::from(serving)) {
+        0 => "warn",
+        1 => "info,sqlx=warn",
+        2 => "debug",
+        _ => "trace",
+    }
+}
+
+/// Logs go to standard error, coloured only on a terminal (and not with NO_COLOR set).
+fn start_logging(cli: &Cli) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BYNAME_LOG")
+        .unwrap_or_else(|_| log_filter(&cli.command, cli.verbose).into());
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BYNAME_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(false)
         .init();
+}
+
+fn main() -> ExitCode {
     let cli = match Cli::from_arg_matches(&command().get_matches()) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    start_logging(&cli);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -580,5 +704,73 @@ fn parse_id_pair(text: &str) -> Result<(String, String), String> {
             Ok((left.to_owned(), right.to_owned()))
         }
         _ => Err(format!("expected two record ids separated by a comma (LEFT_ID,RIGHT_ID), not {text:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_values_are_the_domain_roles_spelt_as_their_codes() {
+        let names: Vec<String> =
+            RoleArg::value_variants().iter().map(|r| r.to_possible_value().unwrap().get_name().to_owned()).collect();
+        let codes: Vec<&str> = byname_domain::Role::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(names, codes);
+        for role in RoleArg::value_variants() {
+            let name = role.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(byname_domain::Role::from(*role).code(), name);
+        }
+    }
+
+    #[test]
+    fn the_other_values_keep_their_spellings() {
+        let names = |values: &[clap::builder::PossibleValue]| -> Vec<String> {
+            values.iter().map(|v| v.get_name().to_owned()).collect()
+        };
+        let of = |variants: Vec<Option<clap::builder::PossibleValue>>| {
+            names(&variants.into_iter().flatten().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            of(TableFormat::value_variants().iter().map(|v| v.to_possible_value()).collect()),
+            ["table", "csv", "json"]
+        );
+        assert_eq!(
+            of(EvaluateFormat::value_variants().iter().map(|v| v.to_possible_value()).collect()),
+            ["table", "json"]
+        );
+        assert_eq!(
+            of(KeyStatsFormat::value_variants().iter().map(|v| v.to_possible_value()).collect()),
+            ["html", "csv", "json", "xlsx"]
+        );
+        for unit in PeriodUnitArg::value_variants() {
+            let name = unit.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(byname_stats::series::PeriodUnit::from(*unit).code(), name);
+        }
+        for format in KeyStatsFormat::value_variants() {
+            let name = format.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(byname_report::Format::parse(&name), Some((*format).into()));
+        }
+    }
+
+    #[test]
+    fn one_shot_commands_log_warnings_only_and_each_v_logs_more() {
+        let parse = |args: &[&str]| Cli::from_arg_matches(&command().get_matches_from(args)).unwrap();
+        let filter = |args: &[&str]| {
+            let cli = parse(args);
+            log_filter(&cli.command, cli.verbose)
+        };
+        assert_eq!(filter(&["byname", "import", "history"]), "warn");
+        assert_eq!(filter(&["byname", "-v", "import", "history"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "import", "history", "--verbose"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "import", "history", "-vv"]), "debug");
+        assert_eq!(filter(&["byname", "serve"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "demo", "--no-serve"]), "info,sqlx=warn");
+        assert_eq!(filter(&["byname", "serve", "-vv"]), "debug");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command().debug_assert();
     }
 }

@@ -315,7 +315,7 @@ fn the_key_statistics_report_comes_in_every_format_and_refuses_bad_periods() {
     refused(&["--period", "FY23"], "\"FY23\" is not a period");
     refused(&["--period", "FY2099"], "is in the future");
     refused(&["--period", "FY2015"], "has no data");
-    refused(&["--period", "FY2023", "--format", "pdf"], "expected html, csv, json or xlsx");
+    refused(&["--period", "FY2023", "--format", "pdf"], "[possible values: html, csv, json, xlsx]");
     std::fs::write(data.path().join("typo.toml"), "[chain]\nliving_on_the_streets_days = 21\n").unwrap();
     let typo = data.path().join("typo.toml");
     refused(
@@ -429,11 +429,11 @@ fn forecasts_come_with_their_model_and_accuracy_and_refuse_bad_requests() {
         assert!(!output.status.success() && output.stdout.is_empty(), "{args:?} gave a forecast");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     };
-    refused(&["--metric", "chain.totl"], "these can: chain.total, chain.new");
+    refused(&["--metric", "chain.totl"], "[possible values: chain.total, chain.new,");
     refused(&["--metric", "chain.total", "--horizon", "0"], "--horizon 0");
     refused(&["--metric", "chain.total", "--horizon", "100"], "more than 5 years ahead");
     refused(&["--metric", "chain.total", "--area", "Atlantis"], "no area \"Atlantis\" in the data; the areas are:");
-    refused(&["--metric", "chain.total", "--period-unit", "week"], "expected month or quarter");
+    refused(&["--metric", "chain.total", "--period-unit", "week"], "[possible values: month, quarter]");
     refused(&["--metric", "chain.total", "--break", "2021-13..2022-01"], "is not a break");
 
     // Ten months of data: a naive forecast, labelled and cautioned as such.
@@ -533,7 +533,10 @@ fn scenarios_project_against_the_baseline_validate_on_the_hotel_closures_and_ref
     refused(&["--change", "arrivals=-10%", "--from", "July"], "is not a month");
     refused(&["--months", "0"], "at least one month");
     refused(&["--months", "61"], "more than 60 months");
-    refused(&["--metric", "chain.totl"], "these are: chain.total");
+    refused(
+        &["--metric", "chain.totl"],
+        "[possible values: chain.total, chain.new, chain.living_on_streets, bfz.active, occupancy.hotel,",
+    );
     refused(&["--fit-to", "2010-01"], "the data run from 2015-04");
     refused(&["--fit-to", "2016-01"], "at least 24 are needed");
     refused(&["--area", "Atlantis"], "no area \"Atlantis\"");
@@ -590,7 +593,7 @@ fn forecasts_are_evaluated_at_rolling_origins_on_series_from_a_file_and_bad_file
     refused("series_id,unit,value\n", &[], "no column \"period_index\"");
     refused(&text.replace("beds,quarter,3,59", "beds,quarter,3,lots"), &[], "line 65, value: \"lots\" is not a number");
     refused(&text, &["--horizon", "12", "--origins", "3"], "series \"visits\" has 60 months");
-    refused(&text, &["--format", "xml"], "expected table or json");
+    refused(&text, &["--format", "xml"], "[possible values: table, json]");
 }
 
 #[test]
@@ -602,7 +605,6 @@ fn the_escalation_commands_run_the_step_at_an_instant_and_refuse_bad_settings() 
     assert!(set.contains("housing: 7 working days"), "{set}");
     for (args, message) in [
         (vec!["escalations", "step", "--at", "next tuesday"], "not an ISO 8601 instant"),
-        (vec!["escalations", "deadline", "astrology", "3"], "is not a service area"),
         (vec!["escalations", "deadline", "police", "0"], "from 1 to 60 working days, not 0"),
         (vec!["escalations", "head-of-service", "nobody"], "no user"),
     ] {
@@ -611,6 +613,11 @@ fn the_escalation_commands_run_the_step_at_an_instant_and_refuse_bad_settings() 
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+    // An area that is not one is a bad command line, with the areas listed.
+    let output = byname(data.path()).args(["escalations", "deadline", "astrology", "3"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[possible values: default, adult_social_care,"), "{stderr}");
 }
 
 #[test]
@@ -875,4 +882,140 @@ fn each_command_lists_only_the_flags_that_matter_to_it() {
         let history = run_ok(import().arg("--data-dir").arg(dir).args(["import", "history"]));
         assert!(history.contains("chain"), "{}: {history}", dir.display());
     }
+}
+
+/// A value outside a flag's closed set is a bad command line: exit 2, before anything is
+/// opened, with the values it takes; each of those values still works.
+#[test]
+fn a_value_outside_a_closed_set_exits_2_naming_the_values_and_the_good_ones_work() {
+    let data = tempfile::tempdir().unwrap();
+    for (args, values) in [
+        (
+            &["report", "key-stats", "--period", "FY2023", "--format", "pdf"][..],
+            "[possible values: html, csv, json, xlsx]",
+        ),
+        (&["forecast", "--metric", "chain.total", "--format", "xml"], "[possible values: table, csv, json]"),
+        (&["scenario", "--format", "yaml"], "[possible values: table, csv, json]"),
+        (&["forecast", "--metric", "chain.totl"], "[possible values: chain.total, chain.new,"),
+        (&["scenario", "--metric", "occupancy.hotels"], "occupancy.hotel, occupancy.night_shelter,"),
+        (&["forecast", "evaluate", "--input", "x.csv", "--format", "csv"], "[possible values: table, json]"),
+        (&["forecast", "--metric", "chain.total", "--period-unit", "week"], "[possible values: month, quarter]"),
+        (
+            &["users", "add", "--username", "ann", "--organisation", "Outreach", "--role", "boss"],
+            "[possible values: outreach_worker, service_lead, service_leader, health_partner, analyst, strategic_viewer, admin]",
+        ),
+        (
+            &[
+                "users",
+                "add",
+                "--username",
+                "ann",
+                "--organisation",
+                "Outreach",
+                "--role",
+                "admin",
+                "--service-area",
+                "astrology",
+            ],
+            "[possible values: adult_social_care, substance_misuse,",
+        ),
+    ] {
+        let output = byname(data.path()).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("invalid value") && stderr.contains(values), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    assert!(!data.path().join("byname.db").exists(), "a bad command line opens no store");
+
+    // Every role is taken, spelt as before.
+    for role in
+        ["outreach_worker", "service_lead", "service_leader", "health_partner", "analyst", "strategic_viewer", "admin"]
+    {
+        let username = format!("user-{role}");
+        let mut add = byname(data.path());
+        add.args(["users", "add", "--username", &username, "--organisation", "Outreach", "--role", role])
+            .env("BYNAME_NEW_PASSWORD", "a long enough password");
+        if role == "service_leader" {
+            add.args(["--service-area", "housing"]);
+        }
+        let said = run_ok(&mut add);
+        assert!(said.contains(&format!("({role}, Outreach) saved")), "{said}");
+    }
+    let users = run_ok(byname(data.path()).args(["users", "list"]));
+    assert!(users.contains("user-service_leader\tservice_leader\tOutreach\tactive\tarea housing"), "{users}");
+
+    // The formats and period units, on a little history.
+    let export = data.path().join("export");
+    run_ok(byname(data.path()).args(["generate", "--out"]).arg(&export).args([
+        "--seed",
+        "3",
+        "--from",
+        "2021-04-01",
+        "--to",
+        "2024-03-31",
+        "--scale",
+        "0.1",
+    ]));
+    run_ok(byname(data.path()).args(["import", "chain"]).arg(export.join("chain")));
+    for format in ["html", "csv", "json"] {
+        let report =
+            run_ok(byname(data.path()).args(["report", "key-stats", "--period", "FY2023", "--format", format]));
+        assert!(!report.is_empty(), "{format}");
+    }
+    let report = run_ok(byname(data.path()).args(["report", "key-stats", "--period", "FY2023"]));
+    assert!(report.to_lowercase().contains("<html"), "html by default");
+    for unit in ["month", "quarter"] {
+        for format in ["table", "csv", "json"] {
+            let forecast = run_ok(byname(data.path()).args([
+                "forecast",
+                "--metric",
+                "chain.total",
+                "--horizon",
+                "2",
+                "--period-unit",
+                unit,
+                "--format",
+                format,
+            ]));
+            assert!(!forecast.is_empty(), "{unit} {format}");
+        }
+    }
+    let json =
+        run_ok(byname(data.path()).args(["forecast", "--metric", "chain.total", "--horizon", "2", "--format", "json"]));
+    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
+}
+
+/// Logs go to standard error, without colour codes when it is not a terminal; a one-shot
+/// command logs warnings and errors only unless `-v` asks for more, and BYNAME_LOG wins.
+#[test]
+fn one_shot_commands_log_quietly_without_colour_codes_and_v_brings_the_steps_back() {
+    let stderr_of = |verbose: Option<&str>, log: Option<&str>| {
+        let data = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_byname"));
+        command.arg("--data-dir").arg(data.path()).env_remove("BYNAME_DATABASE_URL").env_remove("BYNAME_LOG");
+        command.args(verbose).args(["import", "history"]);
+        if let Some(log) = log {
+            command.env("BYNAME_LOG", log);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("finished"), "the history goes to standard output");
+        assert!(!stderr.contains('\u{1b}'), "no escape codes when standard error is not a terminal: {stderr:?}");
+        stderr
+    };
+    // A new data directory: the migrations are applied, which is logged as INFO.
+    let quiet = stderr_of(None, None);
+    assert!(!quiet.contains("INFO"), "{quiet}");
+    for verbose in ["-v", "--verbose"] {
+        let told = stderr_of(Some(verbose), None);
+        assert!(told.contains("INFO") && told.contains("applied migration"), "{verbose}: {told}");
+    }
+    let debug = stderr_of(Some("-vv"), None);
+    assert!(debug.contains("INFO"), "{debug}");
+    let from_env = stderr_of(None, Some("info"));
+    assert!(from_env.contains("INFO") && from_env.contains("applied migration"), "{from_env}");
+    let wins = stderr_of(Some("-v"), Some("error"));
+    assert!(!wins.contains("INFO"), "BYNAME_LOG wins over -v: {wins}");
 }

@@ -12,6 +12,20 @@
 //! seasonality goes through MSTL with ETS on the deseasonalised rest. The naive and
 //! seasonal naive models, the backtest and the measures are hand-written: each is a
 //! few lines, and no crate offers them with prediction intervals on the same terms.
+//!
+//! ## Where things are
+//!
+//! - The candidate models are seasonal naive, augurs' AutoETS, and MSTL with ETS on the trend.
+//!   Each is tested by a rolling-origin backtest (MASE, sMAPE, interval coverage; the exponential
+//!   smoothing's form chosen at the earliest origin and refitted at the later ones) and the best is
+//!   chosen. Intervals are widened to the backtest's errors. Structural breaks and gaps are drawn
+//!   across and never scored. The series themselves come from `byname_stats::series`.
+//! - `scenario` is the stock-and-flow model: rates, arrivals, capacities and by-name-list shares
+//!   fitted to `byname_stats::states`, seeded Monte Carlo projections of a change against the
+//!   baseline on shared random numbers, and the check against recorded months.
+//! - `evaluate` judges the same forecast at rolling origins on series read from long CSV (MASE,
+//!   coverage), on every core with results in input order, for `byname forecast evaluate` and
+//!   `bench/forecast.sh`.
 
 mod breaks;
 pub mod evaluate;

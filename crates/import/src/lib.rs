@@ -3,6 +3,17 @@
 //! through in constant memory. A bad row never stops an import: it becomes a
 //! [`Diagnostic`] naming the file, line, column and reason, and the good rows
 //! go on. Only a file that cannot be read as a table at all is a [`FileError`].
+//!
+//! ## Where things are
+//!
+//! - `table`: `Table` streams one CSV file from any `impl Read`, its header resolved through the
+//!   column mapping (`mapping`, the TOML that describes another system's file names, headers,
+//!   date formats and codes).
+//! - `chain`, `inform`, `street_count`, `health`: the per-format parsers; each returns a record,
+//!   or every diagnostic in the row.
+//! - `spec` lists the documented columns of every format.
+//! - `ids`: `IdRegister` finds duplicate ids through 96-bit hashes, 16 bytes an id, so memory grows
+//!   with the number of ids and not with the size of the file.
 
 pub mod chain;
 pub mod health;

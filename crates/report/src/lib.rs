@@ -3,6 +3,13 @@
 //! per table. Pure: statistics in, text or bytes out. Every format is written
 //! from one [`view::View`], so they agree figure for figure, and every figure
 //! carries its metric id (DOMAIN.md section 6).
+//!
+//! ## Where things are
+//!
+//! `view` builds the sections and tables once. The crate root writes them as HTML (standalone or
+//! the web body), CSV, JSON or xlsx. `svg` draws accessible charts by hand (each with a title, a
+//! description and a table of the same numbers), the forecast's fan among them. `csv_out` is the one
+//! CSV writer of every crate, with the one guard against spreadsheet formulas.
 
 pub mod csv_out;
 pub mod svg;

@@ -2,6 +2,34 @@
 //! show the by-name list, set up the demo. Each takes the store and the
 //! current time as parameters; the web and command-line front ends are thin
 //! layers over these functions.
+//!
+//! ## Where things are
+//!
+//! - `import` streams files into an `ImportTx`; `link` runs the certain rules and the model, full
+//!   or incremental, with the stored model in `link/persist.rs`; `link_csv` is `byname link csv`
+//!   (a large unquoted file read in one stretch per core and cut at line breaks, ids used twice
+//!   found by sorting hashes, the pairs weighed in their groups and written while the records are
+//!   clustered, `--explain` waterfalls); `review` is the review queue, decisions, merge, split,
+//!   undo and a person's linkage.
+//! - `access` applies `byname_domain::access::decide` to every read of a person, one batch of
+//!   facts per page, and writes the audit entries; `by_name_list`, `casework` and `review` go
+//!   through it. `by_name_list` is Built for Zero's active list (decided with
+//!   `byname_stats::bfz_status`), filters that never leak, and CSV. `casework` is the person page,
+//!   consent, break-glass, contacts, actions and lead.
+//! - `accounts` (Argon2id on a blocking pool of one thread fewer than the cores, sessions,
+//!   resets, sign-in limits) and `totp` (the second factor); `agreements` (data-sharing agreements
+//!   as records); `audit` (verify the chain, search, the subject access export); `privacy`
+//!   (erasure, restriction, retention, and the tombstones an import skips; `docs/privacy.md`).
+//! - `escalations` (raise, answer, comment, my escalations, notifications, the step, the case
+//!   conference agenda); `mail` (optional notification email through an SMTP relay, with
+//!   `lettre`, claimed from the notifications table so that no email goes twice); `resources`
+//!   (shared beds and rooms offered to a person, with who decided and why).
+//! - `statistics` turns the store's facts into a `byname_stats::timeline::Population` and saves it in
+//!   `stats_snapshots` under the data's state (the latest import, linkage run, number of linked
+//!   records, erasure or restriction); a report reads the snapshot while the state is unchanged,
+//!   and an unreadable one is rebuilt. `forecast`, `forecast_evaluation` and `scenario` fit and
+//!   render forecasts and scenarios from it.
+//! - `demo` sets up the demo partnership's organisations and one user per role.
 
 pub mod access;
 pub mod accounts;

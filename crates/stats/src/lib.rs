@@ -8,6 +8,25 @@
 //! with their invariant, breakdowns, outcomes and the monthly trend, each
 //! under its metric id ([`metrics`]). [`disclosure`] makes figures safe to
 //! publish. Hand-written: these definitions are the heart of the product.
+//!
+//! ## Where things are
+//!
+//! - `timeline` holds each person's contacts and stays as Julian days.
+//! - `compute` has the CHAIN measures, the framework's indicators, Built for Zero statuses and
+//!   flows with their invariant, breakdowns, outcomes and the trend, for one period at a time. A
+//!   period the data end in (a period in progress) is counted up to the last day of data
+//!   (`compute_to`, `reported_to`); month-by-month figures stop at its last complete month, and
+//!   its comparisons are cut to as long (`same_length`). `bfz_status` is also what decides who is
+//!   on the by-name list, so the list and `bfz.active` share one definition of "active".
+//! - `metrics` holds the ids of DOMAIN.md section 6 and their definitions; `settings` every
+//!   "(default)" threshold, read from TOML.
+//! - `series` gives a metric's monthly or quarterly figures over the whole history, one walk per
+//!   person, for forecasts.
+//! - `states` puts each person in one state each month (new, intermittent, living on the streets,
+//!   a kind of accommodation, or away for so long) and counts the stocks, the moves between months
+//!   and the arrivals, for the scenario model.
+//! - `disclosure` has primary and secondary suppression; `snapshot` is a compact binary form of a
+//!   population, which the service layer saves so that reports need not read every event.
 
 pub mod compute;
 pub mod disclosure;

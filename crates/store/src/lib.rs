@@ -5,6 +5,53 @@
 //! subset of their SQL with `$n` placeholders; each has its own migrations
 //! folder because their DDL differs (identity columns, number types). SQL
 //! lives in this crate and nowhere else.
+//!
+//! ## Where things are
+//!
+//! - `Store` and its parts, each a supertrait in domain terms: `Casework` (`casework`: the facts
+//!   access needs, consent, break-glass, the hash-chained audit log, a person's timeline, lead and
+//!   actions, contacts recorded in byname, user administration), `Escalations` (`escalations`:
+//!   escalations, their events, notifications, the agenda's queries, and `run_step`, the overdue
+//!   step under a database lock), `Privacy` (`privacy`: erasure in one transaction with its audit
+//!   entry, restriction and its lift, the erased records' tombstones, when each person was last
+//!   seen; its doc comment says what happens to each table and why) and `Administration`
+//!   (`administration`: every administrative change applied in one transaction with its audit
+//!   entry, sign-in attempts counted by one atomic upsert, second-factor steps spent once).
+//! - `subject` declares which tables hold person data and how a row is tied to a person (and which
+//!   hold none, and why), and reads a person's rows with every column for a subject access export.
+//! - `secrets` holds the key kept outside the database (`secret.key` or `BYNAME_SECRET_KEY`) and
+//!   the audit head beside it. The audit log's `hash` is an HMAC-SHA256 under a key derived from
+//!   it, over the row's id, fields and the previous row's hash; rows are appended under the log's
+//!   lock (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), by one writer task per
+//!   process that groups concurrent entries into shared transactions.
+//! - `facts` reads every current contact, stay and record with its person for the statistics
+//!   (rusqlite on SQLite, with dates as Julian days computed by the database).
+//! - `cache` keeps the by-name list's reads in memory, keyed on `SqlStore::data_version` (the
+//!   latest import, linkage run, contact and lead change, the list's window, the latest erasure or
+//!   restriction); each viewer's views are also keyed on `Casework::access_version` (consents,
+//!   their withdrawals and expiries, the user's break-glass, the latest escalation event), read on
+//!   every request so that a withdrawal takes effect at once.
+//!
+//! ## Imports
+//!
+//! `ImportTx` is one import as one transaction, written through `conn`. On SQLite it does not go
+//! through sqlx, which costs tens of microseconds a statement: it runs on a rusqlite connection on
+//! a writer thread, with one prepared statement per row, in batches of 2,000, while the importing
+//! thread parses the next batch (both drivers link the same bundled SQLite, and the `$n`
+//! placeholders become `?n`). A table that is empty when an import starts has its non-unique
+//! indexes dropped and rebuilt once before commit. The commit is durable (`synchronous = FULL`)
+//! and leaves copying the write-ahead log into the database file to the next write
+//! (`wal_autocheckpoint = 0` on that connection only). On PostgreSQL, rows go in multi-row
+//! statements of 500.
+//!
+//! ## Linkage tables
+//!
+//! `person_links` maps every current source record to a person; linking writes only what changed.
+//! `link_runs` stores each run with its model as JSON (comparisons, `m`, `u`, the prior, frozen
+//! term frequencies, blocking rules); `link_pairs` every pair at or above the review threshold,
+//! with its explanation; `link_compared` each record's fingerprint when it was last compared;
+//! `link_decisions` is append-only (an undo sets `undone_at`, and the latest live decision on a
+//! pair counts).
 
 // The version queries' columns, shared by the queries that read one version and the one that
 // reads both; macros so that `concat!` makes each query a constant.

@@ -7,6 +7,9 @@
 //! The generator is pure: the seed, the period and the scale are its only inputs, it never reads
 //! the clock, the file system or the operating system's randomness, and the same settings always
 //! give byte-identical files.
+//!
+//! It also writes FEBRL-style deduplication sets of any size (`febrl`), for the linkage
+//! benchmarks. Writers are passed in.
 
 mod calendar;
 mod chain;

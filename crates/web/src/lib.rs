@@ -1,6 +1,16 @@
 //! The web application: server-rendered HTML that works without JavaScript
 //! and reads well on a phone. This crate is the only one that knows HTTP;
 //! every handler is a thin call into `byname-service`.
+//!
+//! ## Where things are
+//!
+//! The axum router is written in the crate root; `api` holds the JSON API's routes, written once
+//! for the router and the OpenAPI document, with a test that every route is documented and
+//! answers. `auth` is sign-in and sign-out, session cookies, CSRF tokens and login throttling;
+//! `http` the security headers, `Cache-Control: no-store`, the request time-out and the accept
+//! loop with its header read time-out; `pages` the layout every page shares and the by-name list.
+//! `people`, `linkage`, `reports`, `forecasts`, `scenarios`, `escalations`, `resources` and
+//! `admin` are the pages of each part.
 
 mod admin;
 mod api;

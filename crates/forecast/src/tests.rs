@@ -1,3 +1,8 @@
+//! The forecast's unit tests, kept in their own file so that `lib.rs` reads as the method:
+//! seeded seasonal, trending, broken and random-walk series go in, and the tests check that
+//! the chosen model beats carrying the last figure forward where it should, that intervals
+//! widen with the horizon, and that short, flat or broken histories fall back and say so.
+
 use super::*;
 
 fn noise(seed: u64, n: usize) -> Vec<f64> {

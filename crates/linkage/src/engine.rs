@@ -948,6 +948,32 @@ pub fn waterfall_text(
 mod tests {
     use super::*;
 
+    /// The waterfall a reviewer reads, pinned as a snapshot: the prior, each comparison with
+    /// its level, values, `m`, `u` and running total (one with a term frequency adjustment),
+    /// and the total with its probability.
+    #[test]
+    fn a_waterfall_reads_line_by_line_from_the_prior_to_the_total() {
+        let line = |comparison, level, left, right, m, u, weight, term_frequency_adjustment| WaterfallLine {
+            comparison,
+            level,
+            left,
+            right,
+            m,
+            u,
+            weight,
+            term_frequency_adjustment,
+        };
+        let lines = [
+            line("surname", "exact", "Popescu", "Popescu", 0.92, 0.0008, 10.17, 1.25),
+            line("given name", "jaro-winkler >= 0.92", "Zoë", "Zoe", 0.61, 0.0042, 7.18, 0.0),
+            line("date of birth", "year only agrees", "1984", "1984-03-02", 0.21, 0.0139, 3.92, 0.0),
+            line("nhs number", "disagrees", "9434765919", "4010232137", 0.02, 0.9991, -5.64, 0.0),
+        ];
+        let prior_weight = -13.29;
+        let weight = prior_weight + lines.iter().map(|l| l.weight + l.term_frequency_adjustment).sum::<f64>();
+        insta::assert_snapshot!(waterfall_text(0.0001, prior_weight, &lines, weight, probability(weight)));
+    }
+
     #[test]
     fn a_pair_in_a_group_is_explained_with_the_group_s_line_before_its_total() {
         let term = Term { comparison: 0, level: 1, m: 0.9, u: 0.01, weight: 6.49, term_frequency_adjustment: 0.0 };

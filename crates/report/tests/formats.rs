@@ -65,6 +65,19 @@ fn json(public: bool) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
+/// The whole JSON report on the small partnership, pinned: a change to any figure, name or
+/// field shows in review as a change to `snapshots/formats__*.snap`.
+#[test]
+fn the_json_report_of_a_small_partnership_is_as_recorded() {
+    insta::assert_json_snapshot!(json(false));
+}
+
+/// The same report made public: what is withheld, and how it says so.
+#[test]
+fn the_public_json_report_of_a_small_partnership_is_as_recorded() {
+    insta::assert_json_snapshot!(json(true));
+}
+
 #[test]
 fn json_has_the_period_the_settings_and_every_metric_by_id() {
     let json = json(false);

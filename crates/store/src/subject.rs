@@ -178,4 +178,30 @@ impl SqlStore {
         }
         Ok(tables)
     }
+
+    /// Every table of the live schema with each column's name and whether it may hold NULL,
+    /// for the test that keeps the SQLite and PostgreSQL migrations alike. SQLite does not
+    /// report a primary key column as NOT NULL even where it can hold no NULL (an `INTEGER
+    /// PRIMARY KEY` is the row id), so its primary key columns say `None`: not reported.
+    pub async fn schema_nullability(&self) -> Result<BTreeMap<String, Vec<(String, Option<bool>)>>> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => {
+                "SELECT m.name, p.name, CASE WHEN p.pk > 0 THEN NULL WHEN p.\"notnull\" = 0 THEN 1 ELSE 0 END \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid"
+            }
+            crate::Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), \
+                 CAST(CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS BIGINT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            }
+        };
+        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+        let mut tables: BTreeMap<String, Vec<(String, Option<bool>)>> = BTreeMap::new();
+        for row in rows {
+            let nullable: Option<i64> = row.try_get(2)?;
+            tables.entry(row.try_get(0)?).or_default().push((row.try_get(1)?, nullable.map(|n| n == 1)));
+        }
+        Ok(tables)
+    }
 }

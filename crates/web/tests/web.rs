@@ -1347,6 +1347,17 @@ async fn a_frontline_login_of_another_organisation_cannot_take_the_lead_withdraw
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
 }
 
+/// The OpenAPI document, pinned: a change to a route, a parameter or a schema shows in review
+/// as a change to `snapshots/web__the_openapi_document_is_as_recorded.snap`.
+#[tokio::test]
+async fn the_openapi_document_is_as_recorded() {
+    let app = app().await;
+    let reply = send(&app, get("/api/v1/openapi.json", None)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let document: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    insta::assert_json_snapshot!(document);
+}
+
 #[tokio::test]
 async fn every_api_route_is_in_the_openapi_document_with_its_method_and_nothing_else_is() {
     let app = app().await;

@@ -14,5 +14,6 @@ mod import;
 mod linking;
 mod privacy;
 mod review;
+mod schema;
 mod subject_access;
 mod support;

@@ -97,17 +97,6 @@ pub trait Casework: Send + Sync {
 
     fn users(&self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
     fn user_by_id(&self, id: i64) -> impl Future<Output = Result<Option<UserRow>>> + Send;
-    fn set_user_disabled(&self, id: i64, disabled: bool) -> impl Future<Output = Result<()>> + Send;
-    /// Sets a password hash; `must_change` asks for a new one at the next sign-in.
-    fn set_password(&self, id: i64, hash: &str, must_change: bool) -> impl Future<Output = Result<()>> + Send;
-    fn set_user_profile(
-        &self,
-        id: i64,
-        service_area: Option<&str>,
-        data_protection_lead: bool,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// Ends every session of a user.
-    fn delete_sessions_of(&self, user_id: i64) -> impl Future<Output = Result<()>> + Send;
     /// Names used in imported records (CHAIN teams, Inform providers) for an organisation, so
     /// the access rules know which organisation recorded what.
     fn add_organisation_name(&self, name: &str, organisation_id: i64) -> impl Future<Output = Result<()>> + Send;
@@ -155,11 +144,8 @@ pub trait Casework: Send + Sync {
         at: &str,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Stores a user's TOTP secret (`None` removes it) and whether sign-in asks for it.
-    fn set_totp(&self, user_id: i64, secret: Option<&str>, enabled: bool) -> impl Future<Output = Result<()>> + Send;
     /// Data-sharing agreements, newest first, with the organisations party to each.
     fn agreements(&self) -> impl Future<Output = Result<Vec<AgreementRow>>> + Send;
-    fn add_agreement(&self, agreement: &NewAgreement) -> impl Future<Output = Result<i64>> + Send;
     /// The stored value of a setting, storing `value` first when there is none.
     fn setting_or_insert(&self, name: &str, value: &str) -> impl Future<Output = Result<String>> + Send;
 }
@@ -1112,43 +1098,6 @@ impl Casework for SqlStore {
             .transpose()
     }
 
-    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-            .bind(i64::from(disabled))
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        if disabled {
-            self.delete_sessions_of(id).await?;
-        }
-        Ok(())
-    }
-
-    async fn set_password(&self, id: i64, hash: &str, must_change: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(i64::from(must_change))
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    async fn set_user_profile(&self, id: i64, service_area: Option<&str>, data_protection_lead: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET service_area = $1, data_protection_lead = $2 WHERE id = $3")
-            .bind(service_area)
-            .bind(i64::from(data_protection_lead))
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(self.pool()).await?;
-        Ok(())
-    }
-
     async fn add_organisation_name(&self, name: &str, organisation_id: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO organisation_names (name, organisation_id) VALUES ($1, $2) \
@@ -1369,37 +1318,5 @@ impl Casework for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn add_agreement(&self, a: &NewAgreement) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sharing_agreements (title, purpose, lawful_basis, special_category_condition, starts_on, \
-             ends_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(&a.title)
-        .bind(&a.purpose)
-        .bind(&a.lawful_basis)
-        .bind(&a.special_category_condition)
-        .bind(&a.starts_on)
-        .bind(&a.ends_on)
-        .bind(a.recorded_by)
-        .bind(&a.recorded_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        add_parties(&mut tx, "sharing_agreement_organisations (agreement_id, organisation_id)", id, &a.organisations)
-            .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    async fn set_totp(&self, user_id: i64, secret: Option<&str>, enabled: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = $2 WHERE id = $3")
-            .bind(secret)
-            .bind(i64::from(enabled))
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 }

@@ -75,9 +75,6 @@ pub trait Escalations: Send + Sync {
 
     /// The stored overrides of the deadline settings, as `(name, value)`.
     fn escalation_setting_overrides(&self) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
-    fn set_head_of_service(&self, user_id: i64, head: bool) -> impl Future<Output = Result<()>> + Send;
-    /// Sets or clears where a user's notifications are emailed.
-    fn set_user_email(&self, user_id: i64, email: Option<&str>) -> impl Future<Output = Result<()>> + Send;
 
     /// Claims up to `limit` notifications to email: made at or after `since`, to an enabled user
     /// with an address, not yet sent, tried fewer than [`MAX_EMAIL_ATTEMPTS`] times, and not
@@ -482,20 +479,6 @@ impl Escalations for SqlStore {
                 .fetch_all(self.pool())
                 .await?;
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect()
-    }
-
-    async fn set_head_of_service(&self, user_id: i64, head: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET head_of_service = $1 WHERE id = $2")
-            .bind(i64::from(head))
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    async fn set_user_email(&self, user_id: i64, email: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE users SET email = $1 WHERE id = $2").bind(email).bind(user_id).execute(self.pool()).await?;
-        Ok(())
     }
 
     async fn claim_emails(&self, now: &str, since: &str, stale_before: &str, limit: i64) -> Result<Vec<OutgoingEmail>> {

@@ -168,8 +168,6 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
 
     fn upsert_organisation(&self, name: &str, kind: &str) -> impl Future<Output = Result<i64>> + Send;
     fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
-    /// Creates the user, or replaces the role, organisation and password of one with that username.
-    fn upsert_user(&self, user: &NewUser, now: &str) -> impl Future<Output = Result<i64>> + Send;
     fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
     fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
     fn session(&self, token_hash: &str, now: &str) -> impl Future<Output = Result<Option<SessionRow>>> + Send;

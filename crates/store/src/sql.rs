@@ -895,26 +895,6 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn upsert_user(&self, user: &NewUser, now: &str) -> Result<i64> {
-        sqlx::query(
-            "INSERT INTO users (organisation_id, username, display_name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO UPDATE SET organisation_id = $1, \
-             display_name = $3, role = $4, password_hash = $5, disabled = 0",
-        )
-        .bind(user.organisation_id)
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(&user.role)
-        .bind(&user.password_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(&user.username)
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE LOWER(u.username) = LOWER($1)"

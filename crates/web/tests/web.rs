@@ -836,7 +836,7 @@ async fn mary(store: &SqlStore) -> i64 {
 
 #[tokio::test]
 async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_forged_forms_are_refused() {
-    use byname_store::{Casework, Escalations};
+    use byname_store::Escalations;
     let app = app().await;
     let mary = mary(&app.store).await;
     let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
@@ -851,7 +851,7 @@ async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_f
     )
     .await
     .unwrap();
-    app.store.set_user_profile(leader, Some("housing"), false).await.unwrap();
+    byname_service::accounts::set_profile(&app.store, leader, "service_leader", Some("housing"), false).await.unwrap();
 
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
     let person = send(&app, get(&format!("/people/{mary}"), Some(&worker))).await;

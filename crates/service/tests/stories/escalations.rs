@@ -10,7 +10,7 @@ use byname_service::casework::{self, CaseError};
 use byname_service::escalations::{self as esc, RaiseForm};
 use byname_service::import::ImportKind;
 use byname_service::link::link;
-use byname_store::{Casework, Escalations, SqlStore, Store};
+use byname_store::{Escalations, SqlStore, Store};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
@@ -24,8 +24,8 @@ async fn person(store: &SqlStore, chain_id: &str) -> i64 {
 
 async fn leader(store: &SqlStore, username: &str, area: &str, head: bool) -> SessionUser {
     let user = user_of(store, username, "service_leader", "Westminster City Council").await;
-    store.set_user_profile(user.id, Some(area), false).await.unwrap();
-    store.set_head_of_service(user.id, head).await.unwrap();
+    byname_service::accounts::set_profile(store, user.id, "service_leader", Some(area), false).await.unwrap();
+    byname_service::accounts::set_head_of_service(store, user.id, head).await.unwrap();
     user
 }
 

@@ -73,7 +73,9 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         let _leader = {
             let leader = user_of(store, "housing", "service_leader", "Westminster Housing").await;
             let row = store.user_by_id(leader.id).await.unwrap().unwrap();
-            store.set_user_profile(row.id, Some("housing"), false).await.unwrap();
+            byname_service::accounts::set_profile(store, row.id, "service_leader", Some("housing"), false)
+                .await
+                .unwrap();
             leader
         };
         casework::person_page(store, &worker, john, today(), &now()).await.unwrap();

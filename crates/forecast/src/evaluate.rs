@@ -46,36 +46,9 @@ pub enum EvaluateError {
     },
 }
 
-/// Months or quarters: the season of the seasonal models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    Month,
-    Quarter,
-}
-
-impl Unit {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "month" => Some(Self::Month),
-            "quarter" => Some(Self::Quarter),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Month => "month",
-            Self::Quarter => "quarter",
-        }
-    }
-
-    pub fn season(self) -> usize {
-        match self {
-            Self::Month => 12,
-            Self::Quarter => 4,
-        }
-    }
-}
+/// Months or quarters: the season of the seasonal models. The one definition is the
+/// statistics' [`PeriodUnit`](byname_stats::series::PeriodUnit); `Unit` is its name here.
+pub use byname_stats::series::PeriodUnit as Unit;
 
 /// One series to forecast, its periods consecutive from the first row's.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,7 +163,7 @@ impl Plan {
     }
 
     fn check(&self, series: &NamedSeries) -> Result<Vec<usize>, EvaluateError> {
-        let needed = MIN_YEARS_BEFORE * series.unit.season() + self.step * (self.origins - 1) + self.horizon;
+        let needed = MIN_YEARS_BEFORE * series.unit.per_year() + self.step * (self.origins - 1) + self.horizon;
         match self.cuts(series.history.len()) {
             Some(cuts) if series.history.len() >= needed => Ok(cuts),
             _ => Err(EvaluateError::TooShort {
@@ -230,7 +203,7 @@ pub fn evaluate(series: &[NamedSeries], plan: Plan) -> Result<Vec<OriginForecast
     }
     let run = |&(k, origin): &(usize, usize)| {
         let s = &series[k];
-        let options = Options { season: s.unit.season(), horizon: plan.horizon, period_word: s.unit.code() };
+        let options = Options { season: s.unit.per_year(), horizon: plan.horizon, period_word: s.unit.code() };
         match forecast(&s.history[..origin], options) {
             Ok(f) => OriginForecast { series: k, origin, model: Ok(f.model), steps: f.steps },
             Err(e) => OriginForecast { series: k, origin, model: Err(e.to_string()), steps: Vec::new() },
@@ -313,7 +286,7 @@ pub fn score(series: &[NamedSeries], forecasts: &[OriginForecast]) -> (Vec<Score
         }
         scores[f.series].points += n;
         if n > 0
-            && let Some(scale) = seasonal_naive_scale(&s.history, f.origin, s.unit.season())
+            && let Some(scale) = seasonal_naive_scale(&s.history, f.origin, s.unit.per_year())
         {
             mases[f.series].push(abs / n as f64 / scale);
         }

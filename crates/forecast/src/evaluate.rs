@@ -14,7 +14,6 @@
 use crate::{Observation, Options, Step, forecast};
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EvaluateError {
@@ -209,34 +208,8 @@ pub fn evaluate(series: &[NamedSeries], plan: Plan) -> Result<Vec<OriginForecast
             Err(e) => OriginForecast { series: k, origin, model: Err(e.to_string()), steps: Vec::new() },
         }
     };
-    Ok(map_in_order(&jobs, run))
-}
-
-/// `f` applied to every job on every core. Jobs differ in cost, so each thread takes the
-/// next job not yet taken; each result goes back to its job's place.
-fn map_in_order<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
-    if threads < 2 {
-        return jobs.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let at = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(at) else { break mine };
-                        mine.push((at, f(job)));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a forecast thread panicked")).collect()
-    });
-    done.sort_by_key(|(at, _)| *at);
-    done.into_iter().map(|(_, r)| r).collect()
+    // Jobs differ in cost, so each core takes the next job not yet taken.
+    Ok(byname_linkage::parallel::map_each(&jobs, run))
 }
 
 /// How one series (or all of them) fared.

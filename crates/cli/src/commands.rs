@@ -382,12 +382,13 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     if args.horizon == 0 {
         bail!("--horizon 0: forecast at least one {} ahead", unit.code());
     }
-    let breaks = breaks(args.no_breaks, &args.breaks)?;
-    let settings = read_settings(args.settings.as_deref())?;
+    let shared = &args.shared;
+    let breaks = breaks(shared)?;
+    let settings = read_settings(shared.settings.as_deref())?;
     let store = open_store(cli).await?;
-    let request = ForecastRequest { metric, unit, horizon: args.horizon, area: args.area.clone(), breaks };
+    let request = ForecastRequest { metric, unit, horizon: args.horizon, area: shared.area.clone(), breaks };
     let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
-    print_formatted(args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+    print_formatted(shared.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
 async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<()> {
@@ -468,14 +469,8 @@ fn print_formatted(
 }
 
 /// The structural breaks of `--break` and `--no-breaks`: Everyone In by default.
-fn breaks(none: bool, given: &[String]) -> Result<Vec<byname_forecast::Break>> {
-    if none {
-        return Ok(Vec::new());
-    }
-    if given.is_empty() {
-        return Ok(vec![byname_forecast::Break::EVERYONE_IN]);
-    }
-    given.iter().map(|b| byname_forecast::Break::parse(b).map_err(|e| anyhow::anyhow!("--break: {e}"))).collect()
+fn breaks(args: &crate::ProjectionArgs) -> Result<Vec<byname_forecast::Break>> {
+    byname_service::projection::breaks(args.no_breaks, &args.breaks).map_err(anyhow::Error::msg)
 }
 
 async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<()> {
@@ -487,16 +482,17 @@ async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<(
         request.fit_to = args.fit_to.clone();
         request
     };
-    request.area = args.area.clone();
+    let shared = &args.shared;
+    request.area = shared.area.clone();
     request.window = args.window;
     request.paths = args.paths;
     request.seed = args.seed;
     request.metric = args.metric.clone();
-    request.breaks = breaks(args.no_breaks, &args.breaks)?;
-    let settings = read_settings(args.settings.as_deref())?;
+    request.breaks = breaks(shared)?;
+    let settings = read_settings(shared.settings.as_deref())?;
     let store = open_store(cli).await?;
     let result = byname_service::scenario::scenario(&store, request, &settings, clock.today()).await?;
-    print_formatted(args.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
+    print_formatted(shared.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
 fn forecast_evaluate(

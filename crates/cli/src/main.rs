@@ -132,7 +132,32 @@ enum Command {
     },
 }
 
+/// The options forecasts and scenarios share, last in each command's help: one area, the
+/// output format, the structural breaks and the statistics settings. Each command words
+/// `--break`'s help for what it does with a break.
 #[derive(Args)]
+struct ProjectionArgs {
+    /// One area (borough); the partnership's areas when absent.
+    #[arg(long)]
+    area: Option<String>,
+    /// How the result is printed.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
+    /// A structural break, YYYY-MM..YYYY-MM; repeatable. Default: 2020-04..2021-06 (Everyone In).
+    #[arg(long = "break", value_name = "FROM..TO")]
+    breaks: Vec<String>,
+    /// Mark no structural break at all.
+    #[arg(long, conflicts_with = "breaks")]
+    no_breaks: bool,
+    /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
+    #[arg(long)]
+    settings: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[command(mut_arg("breaks", |a| a.help(
+    "A structural break, YYYY-MM..YYYY-MM, left out of the arrivals' averages; repeatable. Default: 2020-04..2021-06 (Everyone In)"
+)))]
 struct ScenarioArgs {
     /// NAME=AMOUNT, repeatable: hotel_capacity, shelter_capacity, hub_capacity or
     /// longterm_capacity by places (-200) or percent (-50%); arrivals, move_on, placement or
@@ -164,26 +189,15 @@ struct ScenarioArgs {
     /// The figure shown.
     #[arg(long, default_value = "chain.total", value_parser = names(&byname_forecast::scenario::TRACKED))]
     metric: String,
-    /// One area (borough); the partnership's areas when absent.
-    #[arg(long)]
-    area: Option<String>,
-    /// How the result is printed.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    format: TableFormat,
-    /// A structural break, YYYY-MM..YYYY-MM, left out of the arrivals' averages; repeatable.
-    /// Default: 2020-04..2021-06 (Everyone In).
-    #[arg(long = "break", value_name = "FROM..TO")]
-    breaks: Vec<String>,
-    /// Mark no structural break at all.
-    #[arg(long, conflicts_with = "breaks")]
-    no_breaks: bool,
-    /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
-    #[arg(long)]
-    settings: Option<PathBuf>,
+    #[command(flatten)]
+    shared: ProjectionArgs,
 }
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(mut_arg("breaks", |a| a.help(
+    "A structural break, YYYY-MM..YYYY-MM, whose months are drawn across and not scored; repeatable. Default: 2020-04..2021-06 (Everyone In)"
+)))]
 struct ForecastArgs {
     #[command(subcommand)]
     command: Option<ForecastCommand>,
@@ -196,22 +210,8 @@ struct ForecastArgs {
     /// Periods ahead.
     #[arg(long, default_value_t = 12)]
     horizon: usize,
-    /// One area (borough); the partnership's areas when absent.
-    #[arg(long)]
-    area: Option<String>,
-    /// How the result is printed.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    format: TableFormat,
-    /// A structural break, YYYY-MM..YYYY-MM, whose months are drawn across and not scored;
-    /// repeatable. Default: 2020-04..2021-06 (Everyone In).
-    #[arg(long = "break", value_name = "FROM..TO")]
-    breaks: Vec<String>,
-    /// Mark no structural break at all.
-    #[arg(long, conflicts_with = "breaks")]
-    no_breaks: bool,
-    /// The statistics settings file (TOML); the defaults of DOMAIN.md otherwise.
-    #[arg(long)]
-    settings: Option<PathBuf>,
+    #[command(flatten)]
+    shared: ProjectionArgs,
 }
 
 #[derive(Subcommand)]

@@ -14,7 +14,6 @@
 use crate::{Observation, Options, Step, forecast};
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EvaluateError {
@@ -46,36 +45,9 @@ pub enum EvaluateError {
     },
 }
 
-/// Months or quarters: the season of the seasonal models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    Month,
-    Quarter,
-}
-
-impl Unit {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "month" => Some(Self::Month),
-            "quarter" => Some(Self::Quarter),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Month => "month",
-            Self::Quarter => "quarter",
-        }
-    }
-
-    pub fn season(self) -> usize {
-        match self {
-            Self::Month => 12,
-            Self::Quarter => 4,
-        }
-    }
-}
+/// Months or quarters: the season of the seasonal models. The one definition is the
+/// statistics' [`PeriodUnit`](byname_stats::series::PeriodUnit); `Unit` is its name here.
+pub use byname_stats::series::PeriodUnit as Unit;
 
 /// One series to forecast, its periods consecutive from the first row's.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,7 +162,7 @@ impl Plan {
     }
 
     fn check(&self, series: &NamedSeries) -> Result<Vec<usize>, EvaluateError> {
-        let needed = MIN_YEARS_BEFORE * series.unit.season() + self.step * (self.origins - 1) + self.horizon;
+        let needed = MIN_YEARS_BEFORE * series.unit.per_year() + self.step * (self.origins - 1) + self.horizon;
         match self.cuts(series.history.len()) {
             Some(cuts) if series.history.len() >= needed => Ok(cuts),
             _ => Err(EvaluateError::TooShort {
@@ -230,40 +202,14 @@ pub fn evaluate(series: &[NamedSeries], plan: Plan) -> Result<Vec<OriginForecast
     }
     let run = |&(k, origin): &(usize, usize)| {
         let s = &series[k];
-        let options = Options { season: s.unit.season(), horizon: plan.horizon, period_word: s.unit.code() };
+        let options = Options { season: s.unit.per_year(), horizon: plan.horizon, period_word: s.unit.code() };
         match forecast(&s.history[..origin], options) {
             Ok(f) => OriginForecast { series: k, origin, model: Ok(f.model), steps: f.steps },
             Err(e) => OriginForecast { series: k, origin, model: Err(e.to_string()), steps: Vec::new() },
         }
     };
-    Ok(map_in_order(&jobs, run))
-}
-
-/// `f` applied to every job on every core. Jobs differ in cost, so each thread takes the
-/// next job not yet taken; each result goes back to its job's place.
-fn map_in_order<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
-    if threads < 2 {
-        return jobs.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let at = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(at) else { break mine };
-                        mine.push((at, f(job)));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a forecast thread panicked")).collect()
-    });
-    done.sort_by_key(|(at, _)| *at);
-    done.into_iter().map(|(_, r)| r).collect()
+    // Jobs differ in cost, so each core takes the next job not yet taken.
+    Ok(byname_linkage::parallel::map_each(&jobs, run))
 }
 
 /// How one series (or all of them) fared.
@@ -313,7 +259,7 @@ pub fn score(series: &[NamedSeries], forecasts: &[OriginForecast]) -> (Vec<Score
         }
         scores[f.series].points += n;
         if n > 0
-            && let Some(scale) = seasonal_naive_scale(&s.history, f.origin, s.unit.season())
+            && let Some(scale) = seasonal_naive_scale(&s.history, f.origin, s.unit.per_year())
         {
             mases[f.series].push(abs / n as f64 / scale);
         }

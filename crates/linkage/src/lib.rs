@@ -56,7 +56,8 @@
 //!   compared in chunks, one comparison at a time, the values each will read touched first so
 //!   that their loads overlap.
 //! - `parallel`: scoped threads, with results in input order (public: `link csv` reads and hashes
-//!   with it too). Random pairs are drawn in one seeded sequence before they are compared in
+//!   with it too, and the forecast evaluation shares its origins among the cores with
+//!   `map_each`). Random pairs are drawn in one seeded sequence before they are compared in
 //!   parallel, so the same records, settings and seed give the same pairs and clusters on any
 //!   number of cores.
 

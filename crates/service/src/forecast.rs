@@ -2,7 +2,8 @@
 //! snapshot, the model chosen by backtest, and the forecast as a table, CSV or JSON, with
 //! the model and its measured accuracy next to the figures every time.
 
-use crate::statistics::{StatisticsError, snapshot};
+use crate::projection::{area_name, default_breaks, population, round};
+use crate::statistics::StatisticsError;
 use byname_forecast::{Break, Forecast, ForecastError, Observation, Options};
 use byname_stats::Settings;
 use byname_stats::series::{PeriodUnit, Series, SeriesError, series};
@@ -33,7 +34,7 @@ pub struct ForecastRequest {
 impl ForecastRequest {
     /// A request with the default break, Everyone In.
     pub fn new(metric: &str, unit: PeriodUnit, horizon: usize, area: Option<String>) -> Self {
-        Self { metric: metric.to_owned(), unit, horizon, area, breaks: vec![Break::EVERYONE_IN] }
+        Self { metric: metric.to_owned(), unit, horizon, area, breaks: default_breaks() }
     }
 }
 
@@ -52,7 +53,7 @@ impl MetricForecast {
     }
 
     fn area_name(&self) -> &str {
-        self.request.area.as_deref().unwrap_or("the partnership")
+        area_name(self.request.area.as_deref())
     }
 
     /// All the cautions as one paragraph, or `None`.
@@ -201,11 +202,6 @@ impl MetricForecast {
     }
 }
 
-fn round(x: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (x * f).round() / f
-}
-
 /// Months at the start of the data when "new" and "returner" mean nothing yet: everyone is
 /// new when the data starts, and nobody can have been unseen for a year.
 const WARM_UP_MONTHS: i32 = 12;
@@ -245,7 +241,7 @@ pub async fn forecast<S: Store>(
     if request.horizon == 0 {
         return Err(ForecastError::ZeroHorizon.into());
     }
-    let (population, _) = snapshot(store, &byname_domain::date::iso(today)).await?;
+    let population = population(store, today).await?;
     let series = series(&population, &request.metric, request.unit, request.area.as_deref(), settings, today)?;
     let options =
         Options { season: request.unit.per_year(), horizon: request.horizon, period_word: request.unit.code() };

@@ -28,7 +28,8 @@
 //!   `stats_snapshots` under the data's state (the latest import, linkage run, number of linked
 //!   records, erasure or restriction); a report reads the snapshot while the state is unchanged,
 //!   and an unreadable one is rebuilt. `forecast`, `forecast_evaluation` and `scenario` fit and
-//!   render forecasts and scenarios from it.
+//!   render forecasts and scenarios from it; `projection` holds what forecasts and scenarios
+//!   share (the structural breaks, the area's name, today's population).
 //! - `demo` sets up the demo partnership's organisations and one user per role.
 
 pub mod access;
@@ -46,6 +47,7 @@ pub mod link;
 pub mod link_csv;
 pub mod mail;
 pub mod privacy;
+pub mod projection;
 pub mod resources;
 pub mod review;
 pub mod scenario;

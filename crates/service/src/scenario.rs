@@ -3,7 +3,8 @@
 //! fit ends before the data does, the months after it are compared with what was recorded:
 //! that is how the model is validated (see [`VALIDATION`]).
 
-use crate::statistics::{StatisticsError, snapshot};
+use crate::projection::{area_name, default_breaks, population, round};
+use crate::statistics::StatisticsError;
 use byname_forecast::Break;
 pub use byname_forecast::Step;
 use byname_forecast::scenario::{
@@ -67,7 +68,7 @@ impl ScenarioRequest {
             window: 12,
             paths: 500,
             seed: 1,
-            breaks: vec![Break::EVERYONE_IN],
+            breaks: default_breaks(),
             metric: "chain.total".to_owned(),
         }
     }
@@ -116,7 +117,7 @@ pub async fn scenario<S: Store>(
         Some(text) => Some(parse_month(text).map_err(|e| request_error(format!("--fit-to: {e}")))?),
         None => None,
     };
-    let (population, _) = snapshot(store, &byname_domain::date::iso(today)).await?;
+    let population = population(store, today).await?;
     let panel = panel(&population, request.area.as_deref(), settings, today)?;
     let options = FitOptions { fit_to, window: request.window, arrival_years: 3, breaks: request.breaks.clone() };
     let fit = fit(&panel, &options)?;
@@ -170,7 +171,7 @@ fn cautions(panel: &Panel, fit: &Fit, request: &ScenarioRequest, changes: &[Chan
 
 impl ScenarioResult {
     fn area_name(&self) -> &str {
-        self.request.area.as_deref().unwrap_or("the partnership")
+        area_name(self.request.area.as_deref())
     }
 
     pub fn track(&self) -> &Track {
@@ -319,11 +320,11 @@ impl ScenarioResult {
     pub fn to_json(&self) -> Value {
         let step = |s: &byname_forecast::Step| {
             json!({
-                "point": round1(s.point),
-                "lower_80": round1(s.lower_80),
-                "upper_80": round1(s.upper_80),
-                "lower_95": round1(s.lower_95),
-                "upper_95": round1(s.upper_95),
+                "point": round(s.point, 1),
+                "lower_80": round(s.lower_80, 1),
+                "upper_80": round(s.upper_80, 1),
+                "lower_95": round(s.lower_95, 1),
+                "upper_95": round(s.upper_95, 1),
             })
         };
         let steps_of = |track: &Track| -> Vec<Value> {
@@ -373,8 +374,8 @@ impl ScenarioResult {
                 "fit_to": month_label(f.fit_to),
                 "window_from": month_label(f.window_from),
                 "capacities": capacities,
-                "arrivals_per_month": round1(f.arrivals_per_month()),
-                "arrival_spread": round1(f.arrival_spread * 1000.0) / 1000.0,
+                "arrivals_per_month": round(f.arrivals_per_month(), 1),
+                "arrival_spread": round(f.arrival_spread * 1000.0, 1) / 1000.0,
                 "description": self.fit_lines(),
             },
             "paths": self.projection.paths,
@@ -386,8 +387,4 @@ impl ScenarioResult {
             "history": history,
         })
     }
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }

@@ -1,7 +1,9 @@
 //! Time in the simulation: days as Julian day numbers, and the factors that make each day busier
 //! or quieter than the average: the summer peak and winter dip, the slow trend across years, and
 //! the 2020 "Everyone In" lockdown, when almost everyone was taken off the street into hotels.
+//! Also the two ways the exports write a date, which records' ids and the writers both use.
 
+use std::fmt::Write as _;
 use time::{Date, Month};
 
 /// A day, as its Julian day number, so that day arithmetic is plain integer arithmetic.
@@ -139,4 +141,21 @@ pub fn age_on(birth: Date, day: Day) -> i32 {
         age -= 1;
     }
     age
+}
+
+/// `YYYY-MM-DD`, as CHAIN, the street count and the health partner write dates.
+pub fn iso_date(date: Date) -> String {
+    let mut text = String::with_capacity(10);
+    push_iso_date(&mut text, date);
+    text
+}
+
+/// [`iso_date`] written onto the end of `text`.
+pub fn push_iso_date(text: &mut String, date: Date) {
+    let _ = write!(text, "{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day());
+}
+
+/// `DD/MM/YYYY`, as Inform writes dates.
+pub fn uk_date(date: Date) -> String {
+    format!("{:02}/{:02}/{:04}", date.day(), u8::from(date.month()), date.year())
 }

@@ -8,12 +8,12 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::Date;
 
+use crate::Settings;
 use crate::calendar;
 use crate::names;
 use crate::noise;
 use crate::population::{Simulation, pick_one};
 use crate::records::{ChainPerson, Contact, ContactType, HISTORY, Person, SUPPORT_NEEDS, Sex, Stay};
-use crate::{Settings, write};
 
 /// The chance that a person seen more than once has a second CHAIN record (about 4% of all
 /// people, since about two thirds have more than one contact).
@@ -258,7 +258,7 @@ fn chain_person(
         } else {
             person.date_of_birth
         };
-        write::iso_date(date)
+        calendar::iso_date(date)
     };
 
     let gender = match person.sex {

@@ -6,13 +6,13 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Month};
 
+use crate::Settings;
 use crate::calendar::{self, Day};
 use crate::chain::ChainData;
 use crate::names;
 use crate::noise;
 use crate::population::pick;
 use crate::records::{HealthEvent, NEED_ALCOHOL, NEED_DRUGS};
-use crate::{Settings, write};
 
 pub fn build(chain: &ChainData, settings: &Settings, rng: &mut ChaCha8Rng) -> Vec<HealthEvent> {
     let window_first = calendar::day_of(settings.from);
@@ -144,7 +144,7 @@ fn health_name(given_name: &str, family_name: &str, rng: &mut ChaCha8Rng) -> Str
 fn health_date_of_birth(date_of_birth: Date, rng: &mut ChaCha8Rng) -> String {
     match pick(rng, &[(0, 86), (1, 12), (2, 2)]) {
         1 => String::new(),
-        2 => write::iso_date(noise::swap_day_and_month(date_of_birth).unwrap_or(date_of_birth)),
-        _ => write::iso_date(date_of_birth),
+        2 => calendar::iso_date(noise::swap_day_and_month(date_of_birth).unwrap_or(date_of_birth)),
+        _ => calendar::iso_date(date_of_birth),
     }
 }

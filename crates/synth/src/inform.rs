@@ -7,6 +7,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::Duration;
 
+use crate::Settings;
+use crate::calendar;
 use crate::chain::ChainData;
 use crate::names;
 use crate::noise;
@@ -16,7 +18,6 @@ use crate::records::{
     Assessment, InformClient, NEED_ALCOHOL, NEED_DRUGS, NEED_MENTAL_HEALTH, NEED_PHYSICAL_HEALTH, Placement, Sex,
     StayType,
 };
-use crate::{Settings, write};
 
 /// The share of people with a hostel, supported housing, hotel or night shelter stay whom the
 /// providers record in Inform.
@@ -174,7 +175,7 @@ fn client(chain: &ChainData, person_index: u32, inform_id: String, rng: &mut Cha
         forename,
         surname,
         known_as,
-        dob: dob.map(write::uk_date).unwrap_or_default(),
+        dob: dob.map(calendar::uk_date).unwrap_or_default(),
         sex,
         nationality_code,
         nhs_number,

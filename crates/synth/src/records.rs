@@ -274,7 +274,7 @@ pub struct StreetCountRow {
 impl StreetCountRow {
     /// The id used for this row in `truth.csv`: `SC-{count_date}-{row number within that night}`.
     pub fn id(&self) -> String {
-        format!("SC-{}-{}", crate::write::iso_date(self.count_date), self.row_in_night)
+        format!("SC-{}-{}", crate::calendar::iso_date(self.count_date), self.row_in_night)
     }
 
     /// Rows without a name or CHAIN id are counted but cannot be linked to anyone.

@@ -7,6 +7,7 @@ use std::io;
 use time::Date;
 
 use crate::Dataset;
+use crate::calendar::{iso_date, push_iso_date, uk_date};
 use crate::places::{self, DAY_CENTRES, OUTREACH_TEAMS, SPOT_DETAILS, STREET_PLACES};
 use crate::records::{Contact, Location, person_key};
 
@@ -51,22 +52,6 @@ pub const STREET_COUNT_HEADER: [&str; 10] =
 pub const HEALTH_EVENTS_HEADER: [&str; 7] =
     ["event_id", "nhs_number", "name", "date_of_birth", "event_type", "event_date", "provider"];
 pub const TRUTH_HEADER: [&str; 3] = ["source", "source_id", "person_key"];
-
-/// `YYYY-MM-DD`, as CHAIN, the street count and the health partner write dates.
-pub fn iso_date(date: Date) -> String {
-    let mut text = String::with_capacity(10);
-    push_iso_date(&mut text, date);
-    text
-}
-
-fn push_iso_date(text: &mut String, date: Date) {
-    let _ = write!(text, "{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day());
-}
-
-/// `DD/MM/YYYY`, as Inform writes dates.
-pub fn uk_date(date: Date) -> String {
-    format!("{:02}/{:02}/{:04}", date.day(), u8::from(date.month()), date.year())
-}
 
 fn optional_iso_date(date: Option<Date>) -> String {
     date.map(iso_date).unwrap_or_default()

@@ -923,25 +923,8 @@ async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_f
 
 #[tokio::test]
 async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_database() {
-    sqlx::any::install_default_drivers();
-    let admin_url = std::env::var("BYNAME_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let connecting =
-        sqlx::any::AnyPoolOptions::new().acquire_timeout(std::time::Duration::from_secs(5)).connect(&admin_url);
-    let admin = match connecting.await {
-        Ok(pool) => pool,
-        Err(error) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("CI=true but PostgreSQL is not reachable at {admin_url}: {error}");
-            }
-            eprintln!("*** PostgreSQL is not reachable at {admin_url} ({error}): this test was SKIPPED ***");
-            return;
-        }
-    };
-    let name = format!("byname_web_test_{}", std::process::id());
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let Some(database) = byname_test_support::PostgresDatabase::create("this test").await else { return };
+    let url = database.url.clone();
 
     let one = SqlStore::connect(&url).await.unwrap();
     let two = SqlStore::connect(&url).await.unwrap();
@@ -976,8 +959,7 @@ async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_da
 
     one.close().await;
     two.close().await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.ok();
-    admin.close().await;
+    database.drop_database().await;
 }
 
 /// The CSRF token the API wants in `X-CSRF-Token`, from `GET /api/v1/me`.

@@ -2,8 +2,8 @@
 
 use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Silent};
 use byname_store::{Casework, SqlStore, Store};
+use byname_test_support::PostgresDatabase;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct TestStore {
     pub store: SqlStore,
@@ -11,26 +11,16 @@ pub struct TestStore {
     /// The database's URL, for a second connection to the same database.
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    postgres_database: Option<(String, String)>,
+    postgres_database: Option<PostgresDatabase>,
 }
 
 impl TestStore {
     pub async fn drop_database(self) {
         self.store.close().await;
-        if let Some((admin_url, name)) = self.postgres_database {
-            let admin = sqlx::AnyPool::connect(&admin_url).await.expect("admin connection");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.ok();
-            admin.close().await;
+        if let Some(database) = self.postgres_database {
+            database.drop_database().await;
         }
     }
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-/// Set once PostgreSQL has failed to answer, so later stories skip it at once.
-static POSTGRES_MISSING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn postgres_admin_url() -> String {
-    std::env::var("BYNAME_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 async fn sqlite() -> TestStore {
@@ -46,35 +36,10 @@ async fn sqlite() -> TestStore {
 }
 
 async fn postgres() -> Option<TestStore> {
-    sqlx::any::install_default_drivers();
-    let admin_url = postgres_admin_url();
-    if POSTGRES_MISSING.load(Ordering::SeqCst) {
-        eprintln!("*** the PostgreSQL half of this story was SKIPPED (no server at {admin_url}) ***");
-        return None;
-    }
-    let connecting =
-        sqlx::any::AnyPoolOptions::new().acquire_timeout(std::time::Duration::from_secs(5)).connect(&admin_url);
-    let admin = match connecting.await {
-        Ok(pool) => pool,
-        Err(error) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("CI=true but PostgreSQL is not reachable at {admin_url}: {error}");
-            }
-            POSTGRES_MISSING.store(true, Ordering::SeqCst);
-            eprintln!(
-                "\n*** PostgreSQL is not reachable at {admin_url} ({error}): the PostgreSQL half of this story was SKIPPED ***\n"
-            );
-            return None;
-        }
-    };
-    let name = format!("byname_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
-    admin.close().await;
-    let base = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap();
-    let url = format!("{base}/{name}");
+    let database = PostgresDatabase::create("the PostgreSQL half of this story").await?;
+    let url = database.url.clone();
     let store = SqlStore::connect(&url).await.unwrap();
-    Some(TestStore { store, url, label: "postgres", _dir: None, postgres_database: Some((admin_url, name)) })
+    Some(TestStore { store, url, label: "postgres", _dir: None, postgres_database: Some(database) })
 }
 
 /// Runs a story against SQLite and, when it can, PostgreSQL.

@@ -4,7 +4,7 @@
 //! see no person data: the audit pages show ids, never names.
 
 use crate::AppState;
-use crate::auth::{form_user, now_text, signed_in};
+use crate::auth::{SignedForm, SignedIn, now_text};
 use crate::pages::{forbidden, layout, server_error};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -19,6 +19,8 @@ use byname_store::{AuditQuery, Store, UserRow};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
+
+crate::auth::csrf_forms!(NewUserForm, ProfileForm, CsrfForm, TotpForm, ReviewForm);
 
 fn message(user: &SessionUser, status: StatusCode, title: &str, text: &str) -> Response {
     let body = html! { main { h1 { (title) } p.error role="alert" { (text) } p { a href="/admin/users" { "Back to users" } } } };
@@ -47,11 +49,7 @@ fn service_area_select(selected: Option<&str>) -> Markup {
     }
 }
 
-pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -140,13 +138,8 @@ pub struct NewUserForm {
 
 pub async fn add_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<NewUserForm>,
+    SignedForm(user, form): SignedForm<NewUserForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -193,13 +186,9 @@ pub async fn add_user<S: Store>(
 /// and the address their notifications are emailed to.
 pub async fn user_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -253,14 +242,9 @@ pub struct ProfileForm {
 
 pub async fn save_profile<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<ProfileForm>,
+    SignedForm(user, form): SignedForm<ProfileForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -303,11 +287,7 @@ pub async fn save_profile<S: Store>(
 
 /// The partnership's settings an administrator changes: each area's escalation deadline in
 /// working days, and the by-name list's window.
-pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -342,13 +322,8 @@ pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, head
 
 pub async fn save_settings<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<std::collections::HashMap<String, String>>,
+    SignedForm(user, form): SignedForm<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let user = match form_user(&state, &headers, form.get("csrf").map_or("", String::as_str)).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -399,14 +374,9 @@ pub struct CsrfForm {
 /// Disable, enable or reset one user.
 pub async fn change_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((id, what)): Path<(i64, String)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(user, form): SignedForm<CsrfForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     if !can_manage_users(user.role) {
         return forbidden(&user);
     }
@@ -439,13 +409,9 @@ pub struct AuditParams {
 /// data-protection leads (their organisation's).
 pub async fn audit_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<AuditParams>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let person = match text(&params.person).map(|p| p.parse::<i64>()) {
         None => None,
@@ -605,11 +571,7 @@ pub async fn change_password<S: Store>(
 
 /// The partnership's data-sharing agreements, and a form to record one for administrators and
 /// data-protection leads.
-pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     let (agreements, organisations) =
         match (byname_service::agreements::agreements(&state.store).await, state.store.organisations().await) {
             (Ok(a), Ok(o)) => (a, o),
@@ -669,14 +631,9 @@ pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, he
 
 pub async fn record_agreement<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedForm(user, fields): SignedForm<Vec<(String, String)>>,
 ) -> Response {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let user = match form_user(&state, &headers, &field("csrf")).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let organisations: Vec<i64> =
         fields.iter().filter(|(k, _)| k == "organisation").filter_map(|(_, v)| v.parse().ok()).collect();
     let form = byname_service::agreements::AgreementForm {
@@ -746,11 +703,7 @@ fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, err
     }
 }
 
-pub async fn totp<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn totp<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     let enabled = match state.store.user_by_id(user.id).await {
         Ok(row) => row.is_some_and(|r| r.totp_enabled),
         Err(e) => return server_error(&e),
@@ -770,14 +723,9 @@ pub struct TotpForm {
 /// Starts, confirms or turns off the second factor.
 pub async fn totp_change<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(step): Path<String>,
-    Form(form): Form<TotpForm>,
+    SignedForm(user, form): SignedForm<TotpForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let enabled = match state.store.user_by_id(user.id).await {
         Ok(row) => row.is_some_and(|r| r.totp_enabled),
         Err(e) => return server_error(&e),
@@ -815,14 +763,9 @@ pub struct ReviewForm {
 /// A data-protection lead confirms or rejects what was recorded under a break-glass opening.
 pub async fn review_break_glass<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((id, outcome)): Path<(i64, String)>,
-    Form(form): Form<ReviewForm>,
+    SignedForm(user, _): SignedForm<ReviewForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let confirm = match outcome.as_str() {
         "confirm" => true,
         "reject" => false,

@@ -4,13 +4,10 @@
 //! `byname_service::escalations`; every form carries the session's CSRF token.
 
 use crate::AppState;
-use crate::auth::form_user;
-use crate::auth::signed_in;
+use crate::auth::{SignedForm, SignedIn};
 use crate::pages::{layout, server_error};
 use crate::people::error_page;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::escalation::{Action, State as EscalationState};
 use byname_domain::org::service_area_label;
@@ -19,6 +16,8 @@ use byname_store::Store;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
+
+crate::auth::csrf_forms!(RaiseFields, AnswerFields, CommentFields, ReadFields);
 
 fn area(code: &str) -> &str {
     service_area_label(code).unwrap_or(code)
@@ -63,14 +62,9 @@ pub fn raise_form(person_id: i64, csrf: &str) -> Markup {
 
 pub async fn raise<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<RaiseFields>,
+    SignedForm(user, form): SignedForm<RaiseFields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let raise = RaiseForm {
         service_area: form.service_area,
         blocked: form.blocked,
@@ -122,13 +116,9 @@ fn escalation_table(items: &[EscalationItem], caption: &str) -> Markup {
 /// My escalations: raised by my organisation, or addressed to me.
 pub async fn list_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ListParams>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let filter = params.state.as_deref().and_then(EscalationState::parse);
     let now = state.clock.now();
     let items = match esc::my_escalations(&state.store, &user, filter, now).await {
@@ -160,13 +150,9 @@ pub async fn list_page<S: Store>(
 
 pub async fn detail_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let page = match esc::escalation_page(&state.store, &user, id, state.clock.now()).await {
         Ok(page) => page,
         Err(error) => return error_page(&user, &error),
@@ -236,14 +222,9 @@ pub struct AnswerFields {
 
 pub async fn answer<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<AnswerFields>,
+    SignedForm(user, form): SignedForm<AnswerFields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let action = match form.action.as_str() {
         "acknowledge" => Action::Acknowledge,
         "resolve" => Action::Resolve,
@@ -268,25 +249,16 @@ pub struct CommentFields {
 
 pub async fn comment<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<CommentFields>,
+    SignedForm(user, form): SignedForm<CommentFields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match esc::comment(&state.store, &user, id, &form.text, state.clock.now()).await {
         Ok(()) => Redirect::to(&format!("/escalations/{id}")).into_response(),
         Err(error) => error_page(&user, &error),
     }
 }
 
-pub async fn notifications_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn notifications_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     let rows = match esc::notifications(&state.store, &user, false).await {
         Ok(rows) => rows,
         Err(error) => return server_error(&error),
@@ -331,13 +303,8 @@ pub struct ReadFields {
 
 pub async fn mark_read<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<ReadFields>,
+    SignedForm(user, form): SignedForm<ReadFields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match esc::mark_read(&state.store, &user, form.id, state.clock.now()).await {
         Ok(_) => Redirect::to("/notifications").into_response(),
         Err(error) => server_error(&error),
@@ -370,11 +337,7 @@ fn people_section(title: &str, rows: &[AgendaPerson], set_aside: usize) -> Marku
 
 /// The case conference agenda of the Service Delivery Leads meeting, and the Strategic Group's
 /// items.
-pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     let now = state.clock.now();
     let agenda = match esc::agenda(&state.store, &user, now).await {
         Ok(agenda) => agenda,

@@ -4,11 +4,10 @@
 //! records, why they were linked, merge, split and undo.
 
 use crate::AppState;
-use crate::auth::{form_user, now_text, signed_in};
+use crate::auth::{SignedForm, SignedIn, now_text};
 use crate::pages::{layout, server_error};
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::access::PersonView;
 use byname_domain::names::initials;
@@ -18,6 +17,8 @@ use byname_store::{RecordDetail, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
+
+crate::auth::csrf_forms!(DecisionForm, MergeForm, SplitForm, UndoForm);
 
 const QUEUE_PAGE: usize = 100;
 
@@ -140,11 +141,7 @@ fn explanation_table(explanation: &ExplanationView) -> Markup {
     }
 }
 
-pub async fn queue_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn queue_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     match review::queue(&state.store, &user, QUEUE_PAGE, &now_text(&state)).await {
         Ok(queue) => layout("Review queue", Some(&user), render_queue(&queue)).into_response(),
         Err(error) => error_page(&user, &error),
@@ -190,13 +187,9 @@ fn render_queue(queue: &Queue) -> Markup {
 
 pub async fn pair_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((left, right)): Path<(i64, i64)>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match review::pair(&state.store, &user, left, right, &now_text(&state)).await {
         Ok(view) => layout("Review a pair", Some(&user), render_pair(&view, &user)).into_response(),
         Err(error) => error_page(&user, &error),
@@ -248,14 +241,9 @@ pub struct DecisionForm {
 
 pub async fn decide<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((left, right)): Path<(i64, i64)>,
-    Form(form): Form<DecisionForm>,
+    SignedForm(user, form): SignedForm<DecisionForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let same = match form.decision.as_str() {
         "same" => true,
         "different" => false,
@@ -276,13 +264,9 @@ pub async fn decide<S: Store>(
 
 pub async fn person_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match review::person_linkage(&state.store, &user, person, state.clock.today(), &now_text(&state)).await {
         Ok(linkage) => layout("Person", Some(&user), render_person(&linkage, &user)).into_response(),
         Err(error) => error_page(&user, &error),
@@ -404,14 +388,9 @@ pub struct MergeForm {
 
 pub async fn merge<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<MergeForm>,
+    SignedForm(user, form): SignedForm<MergeForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let Ok(other) = form.other.trim().parse::<i64>() else {
         return error_page(&user, &ReviewError::Invalid("the other person's number is a whole number".into()));
     };
@@ -431,14 +410,9 @@ pub struct SplitForm {
 
 pub async fn split<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<SplitForm>,
+    SignedForm(user, form): SignedForm<SplitForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match review::split(&state.store, &user, form.record, &form.reason, &now_text(&state)).await {
         Ok(_) => Redirect::to(&format!("/people/{person}/linkage")).into_response(),
         Err(error) => error_page(&user, &error),
@@ -454,13 +428,8 @@ pub struct UndoForm {
 
 pub async fn undo<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<UndoForm>,
+    SignedForm(user, form): SignedForm<UndoForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match review::undo(&state.store, &user, &form.batch, &now_text(&state)).await {
         Ok(()) => Redirect::to(&form.back.map(|p| format!("/people/{p}/linkage")).unwrap_or_else(|| "/review".into()))
             .into_response(),

@@ -1,9 +1,9 @@
 //! The pages: the layout every page shares and the by-name list.
 
 use crate::AppState;
-use crate::auth::signed_in;
+use crate::auth::SignedIn;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use byname_domain::access::PersonView;
 use byname_domain::codes::SupportNeed;
@@ -148,13 +148,9 @@ pub async fn old_list_address(uri: axum::http::Uri) -> axum::response::Redirect 
 
 pub async fn by_name_list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ListParams>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let query = match params.query() {
         Ok(query) => query,
         Err(message) => {

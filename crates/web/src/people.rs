@@ -4,11 +4,10 @@
 //! Every read and write goes through `byname_service::casework`.
 
 use crate::AppState;
-use crate::auth::{form_user, now_text, signed_in};
+use crate::auth::{SignedForm, SignedIn, now_text};
 use crate::pages::{layout, server_error};
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::access::{PersonView, Purpose, can_assign_lead, can_record, can_review_links};
 use byname_domain::date::{iso, parse_iso_date};
@@ -18,6 +17,8 @@ use byname_store::Store;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
+
+crate::auth::csrf_forms!(ContactFields, CsrfForm, BreakGlassForm);
 
 /// The same answer for a person who does not exist and one the user may not see.
 pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
@@ -34,13 +35,9 @@ pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
 
 pub async fn person_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let organisations = match state.store.organisations().await {
         Ok(o) => o,
         Err(error) => return server_error(&error),
@@ -310,13 +307,9 @@ pub struct ContactFields {
 /// The short form for recording a contact from a phone in the street.
 pub async fn contact_form<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
+    SignedIn(user): SignedIn,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let today = state.clock.today();
     let page = match casework::person_page(&state.store, &user, person, today, &now_text(&state)).await {
         Ok(page) if page.decision.view == PersonView::Full && can_record(user.role) => page,
@@ -355,14 +348,9 @@ pub async fn contact_form<S: Store>(
 
 pub async fn record_contact<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<ContactFields>,
+    SignedForm(user, form): SignedForm<ContactFields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let contact = ContactForm {
         date: form.date,
         time: form.time,
@@ -396,14 +384,9 @@ fn date_field(fields: &Fields, name: &str, label: &str) -> Result<Option<time::D
 
 pub async fn record_consent<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(fields): Form<Fields>,
+    SignedForm(user, fields): SignedForm<Fields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, field(&fields, "csrf").unwrap_or_default()).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let today = state.clock.today();
     let result = async {
         let purpose = field(&fields, "purpose")
@@ -440,14 +423,9 @@ pub async fn record_consent<S: Store>(
 
 pub async fn withdraw_consent<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((person, consent)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(user, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match casework::withdraw_consent(&state.store, &user, person, consent, state.clock.today(), &now_text(&state)).await
     {
         Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
@@ -463,14 +441,9 @@ pub struct BreakGlassForm {
 
 pub async fn break_glass<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<BreakGlassForm>,
+    SignedForm(user, form): SignedForm<BreakGlassForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match casework::break_glass(&state.store, &user, person, &form.reason, state.clock.now()).await {
         Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
         Err(error) => error_page(&user, &error),
@@ -479,14 +452,9 @@ pub async fn break_glass<S: Store>(
 
 pub async fn add_action<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(fields): Form<Fields>,
+    SignedForm(user, fields): SignedForm<Fields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, field(&fields, "csrf").unwrap_or_default()).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let today = state.clock.today();
     let result = async {
         let owner = match field(&fields, "owner").map(str::trim).filter(|v| !v.is_empty()) {
@@ -506,14 +474,9 @@ pub async fn add_action<S: Store>(
 
 pub async fn complete_action<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((person, action)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(user, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match casework::complete_action(&state.store, &user, person, action, state.clock.today(), &now_text(&state)).await {
         Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
         Err(error) => error_page(&user, &error),
@@ -522,14 +485,9 @@ pub async fn complete_action<S: Store>(
 
 pub async fn assign_lead<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(fields): Form<Fields>,
+    SignedForm(user, fields): SignedForm<Fields>,
 ) -> Response {
-    let user = match form_user(&state, &headers, field(&fields, "csrf").unwrap_or_default()).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let organisation = match field(&fields, "organisation").map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => match v.parse::<i64>() {

@@ -3,13 +3,10 @@
 //! resource and to record what came of an offer. Offers are made from the person's page.
 
 use crate::AppState;
-use crate::auth::form_user;
-use crate::auth::signed_in;
+use crate::auth::{SignedForm, SignedIn};
 use crate::pages::layout;
 use crate::people::error_page;
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::date::iso;
 use byname_service::resources::{self, KINDS, OUTCOMES};
@@ -18,15 +15,13 @@ use maud::html;
 use serde::Deserialize;
 use std::sync::Arc;
 
+crate::auth::csrf_forms!(NewResource, Offer, Outcome);
+
 fn kind_label(code: &str) -> String {
     KINDS.iter().find(|(k, _)| *k == code).map_or_else(|| code.to_owned(), |(_, l)| (*l).to_owned())
 }
 
-pub async fn resources_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn resources_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
     let items = match resources::resources(&state.store, &user, state.clock.now()).await {
         Ok(items) => items,
         Err(error) => return error_page(&user, &error),
@@ -99,13 +94,8 @@ pub struct NewResource {
 
 pub async fn add_resource<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<NewResource>,
+    SignedForm(user, form): SignedForm<NewResource>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match resources::add(&state.store, &user, &form.kind, &form.name, &form.available_from, state.clock.now()).await {
         Ok(_) => Redirect::to("/resources").into_response(),
         Err(error) => error_page(&user, &error),
@@ -121,14 +111,9 @@ pub struct Offer {
 
 pub async fn offer<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<Offer>,
+    SignedForm(user, form): SignedForm<Offer>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match resources::offer(&state.store, &user, form.resource, person, &form.reason, state.clock.now()).await {
         Ok(()) => Redirect::to("/resources").into_response(),
         Err(error) => error_page(&user, &error),
@@ -143,14 +128,9 @@ pub struct Outcome {
 
 pub async fn outcome<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(resource): Path<i64>,
-    Form(form): Form<Outcome>,
+    SignedForm(user, form): SignedForm<Outcome>,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     match resources::close(&state.store, &user, resource, &form.outcome, state.clock.now()).await {
         Ok(()) => Redirect::to("/resources").into_response(),
         Err(error) => error_page(&user, &error),

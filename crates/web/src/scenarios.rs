@@ -4,11 +4,11 @@
 //! validation one click away. Aggregates only: nothing here is written to the audit log.
 
 use crate::AppState;
-use crate::auth::statistics_reader;
+use crate::auth::StatisticsReader;
 use crate::forecasts::{capitalise, download, encode};
 use crate::pages::{layout, server_error};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
 use byname_service::accounts::SessionUser;
@@ -122,13 +122,9 @@ fn message(user: &SessionUser, status: StatusCode, params: &ScenarioParams, text
 
 pub async fn scenarios_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ScenarioParams>,
+    StatisticsReader(user): StatisticsReader,
 ) -> Response {
-    let user = match statistics_reader(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let text = ScenarioParams::text;
     let mut request = if !text(&params.validate).is_empty() {
         ScenarioRequest::validation()

@@ -40,6 +40,8 @@ pub enum AccountError {
     Invalid(String),
     #[error("your role cannot do this")]
     Forbidden,
+    #[error("no such user")]
+    NoSuchUser,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -687,5 +689,99 @@ pub async fn disable_totp<S: Store>(
     let at = byname_store::sql_instant(now);
     let entry = Actor::User(user).entry("disable_second_factor", "second factor off", &at);
     store.administer(AdminChange::DisableTotp { user_id: user.id }, &entry).await?;
+    Ok(())
+}
+
+/// What the users page shows an administrator: every account, and the organisations a new one
+/// may belong to.
+#[derive(Debug)]
+pub struct UsersPage {
+    pub users: Vec<UserRow>,
+    pub organisations: Vec<byname_domain::Organisation>,
+}
+
+/// The users page, for those who manage accounts.
+pub async fn users_page<S: Store>(store: &S, user: &SessionUser) -> Result<UsersPage, AccountError> {
+    if !byname_domain::access::can_manage_users(user.role) {
+        return Err(AccountError::Forbidden);
+    }
+    Ok(UsersPage { users: store.users().await?, organisations: store.organisations().await? })
+}
+
+/// One account, for those who manage accounts: to show its profile or change it.
+pub async fn managed_user<S: Store>(store: &S, user: &SessionUser, id: i64) -> Result<UserRow, AccountError> {
+    if !byname_domain::access::can_manage_users(user.role) {
+        return Err(AccountError::Forbidden);
+    }
+    store.user_by_id(id).await?.ok_or(AccountError::NoSuchUser)
+}
+
+/// Adds an account as an administrator, with the service area it answers for and whether it is
+/// its organisation's data-protection lead; a username already taken is refused first.
+pub async fn add_user_as<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    account: &NewAccount<'_>,
+    service_area: Option<&str>,
+    data_protection_lead: bool,
+    now: &str,
+) -> Result<i64, AccountError> {
+    if !byname_domain::access::can_manage_users(user.role) {
+        return Err(AccountError::Forbidden);
+    }
+    if let Ok(Some(_)) = store.user_by_username(&normalise_username(account.username)).await {
+        return Err(AccountError::Invalid("that username is taken".into()));
+    }
+    let actor = Actor::User(user);
+    let id = add_account(store, actor, account, now).await?;
+    if service_area.is_some() || data_protection_lead {
+        set_profile_as(store, actor, id, account.role, service_area, data_protection_lead, now).await?;
+    }
+    Ok(id)
+}
+
+/// Whether the user signs in with a second factor.
+pub async fn totp_enabled<S: Store>(store: &S, user: &SessionUser) -> Result<bool, StoreError> {
+    Ok(store.user_by_id(user.id).await?.is_some_and(|r| r.totp_enabled))
+}
+
+/// What an administrator changes on a user's profile page.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange<'a> {
+    /// The address notifications are emailed to; empty for none.
+    pub email: &'a str,
+    pub service_area: Option<&'a str>,
+    pub head_of_service: bool,
+    pub data_protection_lead: bool,
+    /// A new role's code; empty keeps the one held.
+    pub role: &'a str,
+}
+
+/// Saves a user's profile as an administrator: everything is checked before anything is saved,
+/// and each change is saved with its audit entry.
+pub async fn save_profile_as<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    id: i64,
+    change: &ProfileChange<'_>,
+    now: &str,
+) -> Result<(), AccountError> {
+    let profile = managed_user(store, user, id).await?;
+    let actor = Actor::User(user);
+    if change.head_of_service && change.service_area.is_none() {
+        return Err(AccountError::Invalid("a head of service needs a service area".into()));
+    }
+    check_email(change.email)?;
+    let role = match change.role.trim() {
+        "" => profile.role.clone(),
+        role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
+    };
+    if role != profile.role {
+        set_role(store, actor, id, &role, now).await?;
+    }
+    set_profile_as(store, actor, id, &role, change.service_area, change.data_protection_lead, now).await?;
+    // Head of service needs the area just saved, so it comes after it.
+    set_head_of_service_as(store, actor, id, change.head_of_service, now).await?;
+    set_email_as(store, actor, id, change.email, now).await?;
     Ok(())
 }

@@ -5,36 +5,25 @@
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn, now_text};
-use crate::pages::{forbidden, layout, server_error};
+use crate::page_error::{Look, Notice, PageError, server_error};
+use crate::pages::layout;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
-use byname_service::accounts::{self, AccountError, Actor, NewAccount, SessionUser};
+use byname_service::accounts::{self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, UsersPage};
+use byname_service::agreements::AgreementsPage;
+use byname_service::audit::AuditPage;
 use byname_service::by_name_list::WINDOW_RANGE;
 use byname_service::escalations::DEADLINE_DAYS;
-use byname_store::{AuditQuery, Store, UserRow};
+use byname_store::{AuditQuery, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
 crate::auth::csrf_forms!(NewUserForm, ProfileForm, CsrfForm, TotpForm, ReviewForm);
-
-fn message(user: &SessionUser, status: StatusCode, title: &str, text: &str) -> Response {
-    let body = html! { main { h1 { (title) } p.error role="alert" { (text) } p { a href="/admin/users" { "Back to users" } } } };
-    (status, layout(title, Some(user), body)).into_response()
-}
-
-/// The user an administrator's page or form is about, or the page to answer with instead.
-async fn managed_user<S: Store>(state: &AppState<S>, admin: &SessionUser, id: i64) -> Result<UserRow, Response> {
-    match state.store.user_by_id(id).await {
-        Ok(Some(profile)) => Ok(profile),
-        Ok(None) => Err(message(admin, StatusCode::NOT_FOUND, "Not found", "No such user.")),
-        Err(e) => Err(server_error(&e)),
-    }
-}
 
 /// The service area a service leader answers for, as a select named `service_area`.
 fn service_area_select(selected: Option<&str>) -> Markup {
@@ -49,14 +38,12 @@ fn service_area_select(selected: Option<&str>) -> Markup {
     }
 }
 
-pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let (users, organisations) = match (state.store.users().await, state.store.organisations().await) {
-        (Ok(u), Ok(o)) => (u, o),
-        (Err(e), _) | (_, Err(e)) => return server_error(&e),
-    };
+pub async fn users_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let UsersPage { users, organisations } =
+        accounts::users_page(&state.store, &user).await.map_err(|e| PageError::account("Not saved", e))?;
     let body = html! {
         main {
             h1 { "Users" }
@@ -119,7 +106,7 @@ pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedI
             }
         }
     };
-    layout("Users", Some(&user), body).into_response()
+    Ok(layout("Users", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -139,47 +126,21 @@ pub struct NewUserForm {
 pub async fn add_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, form): SignedForm<NewUserForm>,
-) -> Response {
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
+) -> Result<Redirect, PageError> {
+    let account = NewAccount {
+        username: &form.username,
+        display_name: &form.display_name,
+        role: &form.role,
+        organisation_id: form.organisation,
+        password: &form.password,
+        must_change_password: true,
+    };
     let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
-    let now = now_text(&state);
-    let result = async {
-        if let Ok(Some(_)) = state.store.user_by_username(&accounts::normalise_username(&form.username)).await {
-            return Err(AccountError::Invalid("that username is taken".into()));
-        }
-        let account = NewAccount {
-            username: &form.username,
-            display_name: &form.display_name,
-            role: &form.role,
-            organisation_id: form.organisation,
-            password: &form.password,
-            must_change_password: true,
-        };
-        let actor = Actor::User(&user);
-        let id = accounts::add_account(&state.store, actor, &account, &now).await?;
-        if area.is_some() || form.data_protection_lead.is_some() {
-            accounts::set_profile_as(
-                &state.store,
-                actor,
-                id,
-                &form.role,
-                area,
-                form.data_protection_lead.is_some(),
-                &now,
-            )
-            .await?;
-        }
-        Ok::<_, AccountError>(())
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(AccountError::Forbidden) => forbidden(&user),
-        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
-    }
+    let lead = form.data_protection_lead.is_some();
+    accounts::add_user_as(&state.store, &user, &account, area, lead, &now_text(&state))
+        .await
+        .map_err(|e| PageError::account("Not saved", e))?;
+    Ok(Redirect::to("/admin/users"))
 }
 
 /// One user's profile: the service area they answer for, head of service, data-protection lead,
@@ -188,14 +149,9 @@ pub async fn user_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(id): Path<i64>,
     SignedIn(user): SignedIn,
-) -> Response {
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let profile = match managed_user(&state, &user, id).await {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
+) -> Result<Response, PageError> {
+    let profile =
+        accounts::managed_user(&state.store, &user, id).await.map_err(|e| PageError::account("Not found", e))?;
     let role = Role::parse(&profile.role).map_or_else(|| profile.role.clone(), |r| r.label().to_owned());
     let body = html! {
         main {
@@ -221,7 +177,7 @@ pub async fn user_page<S: Store>(
             p { a href="/admin/users" { "Back to users" } }
         }
     };
-    layout("User profile", Some(&user), body).into_response()
+    Ok(layout("User profile", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -244,60 +200,31 @@ pub async fn save_profile<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(id): Path<i64>,
     SignedForm(user, form): SignedForm<ProfileForm>,
-) -> Response {
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let profile = match managed_user(&state, &user, id).await {
-        Ok(profile) => profile,
-        Err(response) => return response,
+) -> Result<Redirect, PageError> {
+    let change = ProfileChange {
+        email: &form.email,
+        service_area: Some(form.service_area.trim()).filter(|a| !a.is_empty()),
+        head_of_service: form.head_of_service.is_some(),
+        data_protection_lead: form.data_protection_lead.is_some(),
+        role: &form.role,
     };
-    let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
-    let head = form.head_of_service.is_some();
-    let now = now_text(&state);
-    let actor = Actor::User(&user);
-    let result = async {
-        // Everything is checked before anything is saved.
-        if head && area.is_none() {
-            return Err(AccountError::Invalid("a head of service needs a service area".into()));
-        }
-        accounts::check_email(&form.email)?;
-        let role = match form.role.trim() {
-            "" => profile.role.clone(),
-            role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
-        };
-        if role != profile.role {
-            accounts::set_role(&state.store, actor, id, &role, &now).await?;
-        }
-        accounts::set_profile_as(&state.store, actor, id, &role, area, form.data_protection_lead.is_some(), &now)
-            .await?;
-        // Head of service needs the area just saved, so it comes after it.
-        accounts::set_head_of_service_as(&state.store, actor, id, head, &now).await?;
-        accounts::set_email_as(&state.store, actor, id, &form.email, &now).await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(AccountError::Forbidden) => forbidden(&user),
-        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
-    }
+    accounts::save_profile_as(&state.store, &user, id, &change, &now_text(&state))
+        .await
+        .map_err(|e| PageError::account("Not saved", e))?;
+    Ok(Redirect::to("/admin/users"))
 }
 
 /// The partnership's settings an administrator changes: each area's escalation deadline in
 /// working days, and the by-name list's window.
-pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
+pub async fn settings_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
     if !can_manage_users(user.role) {
-        return forbidden(&user);
+        return Err(PageError::NotForRole);
     }
-    let (deadlines, window) = match (
-        byname_service::escalations::deadline_settings(&state.store).await,
-        byname_service::by_name_list::window_days(&state.store).await,
-    ) {
-        (Ok(d), Ok(w)) => (d, w),
-        (Err(e), _) | (_, Err(e)) => return server_error(&e),
-    };
+    let deadlines = byname_service::escalations::deadline_settings(&state.store).await?;
+    let window = byname_service::by_name_list::window_days(&state.store).await?;
     let body = html! {
         main {
             h1 { "Settings" }
@@ -317,15 +244,15 @@ pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, Sign
             }
         }
     };
-    layout("Settings", Some(&user), body).into_response()
+    Ok(layout("Settings", Some(&user), body).into_response())
 }
 
 pub async fn save_settings<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, form): SignedForm<std::collections::HashMap<String, String>>,
-) -> Response {
+) -> Result<Redirect, PageError> {
     if !can_manage_users(user.role) {
-        return forbidden(&user);
+        return Err(PageError::NotForRole);
     }
     let number = |name: &str| -> Result<i64, String> {
         let text = form.get(name).map_or("", |v| v.trim());
@@ -355,13 +282,8 @@ pub async fn save_settings<S: Store>(
         Ok::<_, String>(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to("/admin/settings").into_response(),
-        Err(e) => {
-            let body = html! { main { h1 { "Not saved" } p.error role="alert" { (e) } p { a href="/admin/settings" { "Back to settings" } } } };
-            (StatusCode::UNPROCESSABLE_ENTITY, layout("Not saved", Some(&user), body)).into_response()
-        }
-    }
+    result.map_err(|e| PageError::Invalid(Notice::new("Not saved", e, Look::Settings)))?;
+    Ok(Redirect::to("/admin/settings"))
 }
 
 #[derive(Deserialize)]
@@ -376,25 +298,18 @@ pub async fn change_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path((id, what)): Path<(i64, String)>,
     SignedForm(user, form): SignedForm<CsrfForm>,
-) -> Response {
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    if let Err(response) = managed_user(&state, &user, id).await {
-        return response;
-    }
+) -> Result<Redirect, PageError> {
+    let not_done = |e| PageError::account("Not done", e);
+    accounts::managed_user(&state.store, &user, id).await.map_err(not_done)?;
     let (actor, now) = (Actor::User(&user), now_text(&state));
-    let result = match what.as_str() {
+    match what.as_str() {
         "disable" => accounts::set_disabled(&state.store, actor, id, true, &now).await,
         "enable" => accounts::set_disabled(&state.store, actor, id, false, &now).await,
         "reset" => accounts::reset_password_as(&state.store, actor, id, &form.password, &now).await,
-        _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such change."),
-    };
-    match result {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not done", &e.to_string()),
+        _ => return Err(PageError::NotFound(Notice::new("Not found", "No such change.", Look::Users))),
     }
+    .map_err(not_done)?;
+    Ok(Redirect::to("/admin/users"))
 }
 
 #[derive(Deserialize, Default)]
@@ -411,12 +326,12 @@ pub async fn audit_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Query(params): Query<AuditParams>,
     SignedIn(user): SignedIn,
-) -> Response {
+) -> Result<Response, PageError> {
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let person = match text(&params.person).map(|p| p.parse::<i64>()) {
         None => None,
         Some(Ok(p)) => Some(p),
-        Some(Err(_)) => return message(&user, StatusCode::BAD_REQUEST, "Audit log", "Person: a number."),
+        Some(Err(_)) => return Err(PageError::BadRequest(Notice::new("Audit log", "Person: a number.", Look::Users))),
     };
     let query = AuditQuery {
         person_id: person,
@@ -426,16 +341,8 @@ pub async fn audit_page<S: Store>(
         limit: 200,
         ..AuditQuery::default()
     };
-    let rows = match byname_service::audit::search(&state.store, &user, query).await {
-        Ok(Some(rows)) => rows,
-        Ok(None) => return forbidden(&user),
-        Err(e) => return server_error(&e),
-    };
-    let scope = if user.role == Role::Admin { None } else { Some(user.organisation_id) };
-    let openings = match state.store.break_glass_openings(scope, 50).await {
-        Ok(o) => o,
-        Err(e) => return server_error(&e),
-    };
+    let AuditPage { rows, openings, scope } =
+        byname_service::audit::audit_page(&state.store, &user, query).await?.ok_or(PageError::NotForRole)?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
         main {
@@ -508,7 +415,7 @@ pub async fn audit_page<S: Store>(
             }
         }
     };
-    layout("Audit log", Some(&user), body).into_response()
+    Ok(layout("Audit log", Some(&user), body).into_response())
 }
 
 fn password_form(user: &SessionUser, error: Option<&str>) -> Markup {
@@ -571,14 +478,12 @@ pub async fn change_password<S: Store>(
 
 /// The partnership's data-sharing agreements, and a form to record one for administrators and
 /// data-protection leads.
-pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
-    let (agreements, organisations) =
-        match (byname_service::agreements::agreements(&state.store).await, state.store.organisations().await) {
-            (Ok(a), Ok(o)) => (a, o),
-            (Err(e), _) => return crate::people::error_page(&user, &e),
-            (_, Err(e)) => return server_error(&e),
-        };
-    let may_record = user.role == Role::Admin || user.data_protection_lead;
+pub async fn agreements_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let AgreementsPage { agreements, organisations, may_record } =
+        byname_service::agreements::agreements_page(&state.store, &user).await?;
     let body = html! {
         main {
             h1 { "Data-sharing agreements" }
@@ -626,13 +531,13 @@ pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, Si
             }
         }
     };
-    layout("Data-sharing agreements", Some(&user), body).into_response()
+    Ok(layout("Data-sharing agreements", Some(&user), body).into_response())
 }
 
 pub async fn record_agreement<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, fields): SignedForm<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Redirect, PageError> {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let organisations: Vec<i64> =
         fields.iter().filter(|(k, _)| k == "organisation").filter_map(|(_, v)| v.parse().ok()).collect();
@@ -645,10 +550,8 @@ pub async fn record_agreement<S: Store>(
         ends_on: field("ends_on"),
         organisations,
     };
-    match byname_service::agreements::record(&state.store, &user, &form, &now_text(&state)).await {
-        Ok(_) => Redirect::to("/admin/agreements").into_response(),
-        Err(error) => crate::people::error_page(&user, &error),
-    }
+    byname_service::agreements::record(&state.store, &user, &form, &now_text(&state)).await?;
+    Ok(Redirect::to("/admin/agreements"))
 }
 
 fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, error: Option<&str>) -> Markup {
@@ -703,12 +606,12 @@ fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, err
     }
 }
 
-pub async fn totp<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
-    let enabled = match state.store.user_by_id(user.id).await {
-        Ok(row) => row.is_some_and(|r| r.totp_enabled),
-        Err(e) => return server_error(&e),
-    };
-    layout("Authenticator app", Some(&user), totp_page(&user, enabled, None, None)).into_response()
+pub async fn totp<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let enabled = accounts::totp_enabled(&state.store, &user).await?;
+    Ok(layout("Authenticator app", Some(&user), totp_page(&user, enabled, None, None)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -725,33 +628,31 @@ pub async fn totp_change<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(step): Path<String>,
     SignedForm(user, form): SignedForm<TotpForm>,
-) -> Response {
-    let enabled = match state.store.user_by_id(user.id).await {
-        Ok(row) => row.is_some_and(|r| r.totp_enabled),
-        Err(e) => return server_error(&e),
-    };
+) -> Result<Response, PageError> {
+    let enabled = accounts::totp_enabled(&state.store, &user).await?;
     let page = |enabled, setup: Option<(&str, &str)>, error: Option<&str>| {
         layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error))
     };
     let now = state.clock.now();
     let refused = |e: AccountError, enabled| match e {
-        AccountError::Store(e) => server_error(&e),
-        e => (StatusCode::UNPROCESSABLE_ENTITY, page(enabled, None, Some(&e.to_string()))).into_response(),
+        AccountError::Store(e) => Err(PageError::server(e)),
+        e => Ok((StatusCode::UNPROCESSABLE_ENTITY, page(enabled, None, Some(&e.to_string()))).into_response()),
     };
+    let page = |enabled, setup: Option<(&str, &str)>| Ok(page(enabled, setup, None).into_response());
     match step.as_str() {
         "start" => match accounts::start_totp(&state.store, &user, &form.password, &form.code, now).await {
-            Ok((secret, uri)) => page(enabled, Some((&secret, &uri)), None).into_response(),
+            Ok((secret, uri)) => page(enabled, Some((&secret, &uri))),
             Err(e) => refused(e, enabled),
         },
         "confirm" => match accounts::confirm_totp(&state.store, &user, &form.code, now).await {
-            Ok(()) => page(true, None, None).into_response(),
+            Ok(()) => page(true, None),
             Err(e) => refused(e, enabled),
         },
         "disable" => match accounts::disable_totp(&state.store, &user, &form.password, &form.code, now).await {
-            Ok(()) => page(false, None, None).into_response(),
+            Ok(()) => page(false, None),
             Err(e) => refused(e, enabled),
         },
-        _ => message(&user, StatusCode::NOT_FOUND, "Not found", "No such step."),
+        _ => Err(PageError::NotFound(Notice::new("Not found", "No such step.", Look::Users))),
     }
 }
 
@@ -765,14 +666,12 @@ pub async fn review_break_glass<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path((id, outcome)): Path<(i64, String)>,
     SignedForm(user, _): SignedForm<ReviewForm>,
-) -> Response {
+) -> Result<Redirect, PageError> {
     let confirm = match outcome.as_str() {
         "confirm" => true,
         "reject" => false,
-        _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such review."),
+        _ => return Err(PageError::NotFound(Notice::new("Not found", "No such review.", Look::Users))),
     };
-    match byname_service::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await {
-        Ok(()) => Redirect::to("/admin/audit").into_response(),
-        Err(error) => crate::people::error_page(&user, &error),
-    }
+    byname_service::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await?;
+    Ok(Redirect::to("/admin/audit"))
 }

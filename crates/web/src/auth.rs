@@ -1,7 +1,8 @@
 //! Sign-in and sign-out, session cookies, CSRF tokens and login throttling.
 
 use crate::AppState;
-use crate::pages::{layout, server_error};
+use crate::page_error::{UserSlot, server_error};
+use crate::pages::layout;
 use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -289,7 +290,9 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
-        signed_in(state, &parts.headers).await.map(Self)
+        let user = signed_in(state, &parts.headers).await?;
+        UserSlot::fill(&parts.extensions, &user);
+        Ok(Self(user))
     }
 }
 
@@ -301,7 +304,9 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for StatisticsReader {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
-        statistics_reader(state, &parts.headers).await.map(Self)
+        let user = statistics_reader(state, &parts.headers).await?;
+        UserSlot::fill(&parts.extensions, &user);
+        Ok(Self(user))
     }
 }
 
@@ -351,9 +356,10 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
-        let headers = request.headers().clone();
+        let (headers, extensions) = (request.headers().clone(), request.extensions().clone());
         let Form(form) = Form::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
         let user = form_user(state, &headers, form.csrf()).await?;
+        UserSlot::fill(&extensions, &user);
         Ok(Self(user, form))
     }
 }

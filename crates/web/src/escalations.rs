@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn};
-use crate::pages::{layout, server_error};
-use crate::people::error_page;
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::escalation::{Action, State as EscalationState};
@@ -64,17 +64,15 @@ pub async fn raise<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(person): Path<i64>,
     SignedForm(user, form): SignedForm<RaiseFields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let raise = RaiseForm {
         service_area: form.service_area,
         blocked: form.blocked,
         needed: form.needed,
         needed_by: form.needed_by,
     };
-    match esc::raise(&state.store, &user, person, &raise, state.clock.now()).await {
-        Ok(id) => Redirect::to(&format!("/escalations/{id}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    let id = esc::raise(&state.store, &user, person, &raise, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/escalations/{id}")).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -118,17 +116,11 @@ pub async fn list_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Query(params): Query<ListParams>,
     SignedIn(user): SignedIn,
-) -> Response {
+) -> Result<Response, PageError> {
     let filter = params.state.as_deref().and_then(EscalationState::parse);
     let now = state.clock.now();
-    let items = match esc::my_escalations(&state.store, &user, filter, now).await {
-        Ok(items) => items,
-        Err(error) => return error_page(&user, &error),
-    };
-    let unread = match esc::notifications(&state.store, &user, true).await {
-        Ok(n) => n.len(),
-        Err(error) => return server_error(&error),
-    };
+    let items = esc::my_escalations(&state.store, &user, filter, now).await?;
+    let unread = esc::notifications(&state.store, &user, true).await?.len();
     let body = html! {
         main {
             h1 { "My escalations" }
@@ -145,18 +137,15 @@ pub async fn list_page<S: Store>(
             @else { (escalation_table(&items, "My escalations")) }
         }
     };
-    layout("My escalations", Some(&user), body).into_response()
+    Ok(layout("My escalations", Some(&user), body).into_response())
 }
 
 pub async fn detail_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(id): Path<i64>,
     SignedIn(user): SignedIn,
-) -> Response {
-    let page = match esc::escalation_page(&state.store, &user, id, state.clock.now()).await {
-        Ok(page) => page,
-        Err(error) => return error_page(&user, &error),
-    };
+) -> Result<Response, PageError> {
+    let page = esc::escalation_page(&state.store, &user, id, state.clock.now()).await?;
     let e = &page.item.row;
     let answer = |action: &str, label: &str, reason: bool| {
         html! {
@@ -209,7 +198,7 @@ pub async fn detail_page<S: Store>(
             p { a href="/escalations" { "All my escalations" } }
         }
     };
-    layout("Escalation", Some(&user), body).into_response()
+    Ok(layout("Escalation", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -224,20 +213,18 @@ pub async fn answer<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(id): Path<i64>,
     SignedForm(user, form): SignedForm<AnswerFields>,
-) -> Response {
+) -> Result<Redirect, PageError> {
     let action = match form.action.as_str() {
         "acknowledge" => Action::Acknowledge,
         "resolve" => Action::Resolve,
         "decline" => Action::Decline,
         _ => {
             let error = byname_service::casework::CaseError::Invalid("choose acknowledge, resolve or decline".into());
-            return error_page(&user, &error);
+            return Err(error.into());
         }
     };
-    match esc::act(&state.store, &user, id, action, &form.reason, state.clock.now()).await {
-        Ok(()) => Redirect::to(&format!("/escalations/{id}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    esc::act(&state.store, &user, id, action, &form.reason, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/escalations/{id}")))
 }
 
 #[derive(Deserialize)]
@@ -251,18 +238,16 @@ pub async fn comment<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(id): Path<i64>,
     SignedForm(user, form): SignedForm<CommentFields>,
-) -> Response {
-    match esc::comment(&state.store, &user, id, &form.text, state.clock.now()).await {
-        Ok(()) => Redirect::to(&format!("/escalations/{id}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+) -> Result<Redirect, PageError> {
+    esc::comment(&state.store, &user, id, &form.text, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/escalations/{id}")))
 }
 
-pub async fn notifications_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
-    let rows = match esc::notifications(&state.store, &user, false).await {
-        Ok(rows) => rows,
-        Err(error) => return server_error(&error),
-    };
+pub async fn notifications_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let rows = esc::notifications(&state.store, &user, false).await?;
     let body = html! {
         main {
             h1 { "Notifications" }
@@ -291,7 +276,7 @@ pub async fn notifications_page<S: Store>(State(state): State<Arc<AppState<S>>>,
             }
         }
     };
-    layout("Notifications", Some(&user), body).into_response()
+    Ok(layout("Notifications", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -304,11 +289,9 @@ pub struct ReadFields {
 pub async fn mark_read<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, form): SignedForm<ReadFields>,
-) -> Response {
-    match esc::mark_read(&state.store, &user, form.id, state.clock.now()).await {
-        Ok(_) => Redirect::to("/notifications").into_response(),
-        Err(error) => server_error(&error),
-    }
+) -> Result<Redirect, PageError> {
+    esc::mark_read(&state.store, &user, form.id, state.clock.now()).await?;
+    Ok(Redirect::to("/notifications"))
 }
 
 fn people_section(title: &str, rows: &[AgendaPerson], set_aside: usize) -> Markup {
@@ -337,12 +320,12 @@ fn people_section(title: &str, rows: &[AgendaPerson], set_aside: usize) -> Marku
 
 /// The case conference agenda of the Service Delivery Leads meeting, and the Strategic Group's
 /// items.
-pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
+pub async fn agenda_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
     let now = state.clock.now();
-    let agenda = match esc::agenda(&state.store, &user, now).await {
-        Ok(agenda) => agenda,
-        Err(error) => return error_page(&user, &error),
-    };
+    let agenda = esc::agenda(&state.store, &user, now).await?;
     let body = html! {
         main.agenda {
             h1 { "Case conference agenda" }
@@ -368,5 +351,5 @@ pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, Signed
             @if agenda.strategic_group.is_empty() { p { "None." } } @else { (escalation_table(&agenda.strategic_group, "Strategic Group items")) }
         }
     };
-    layout("Case conference agenda", Some(&user), body).into_response()
+    Ok(layout("Case conference agenda", Some(&user), body).into_response())
 }

@@ -4,7 +4,8 @@
 
 use crate::AppState;
 use crate::auth::StatisticsReader;
-use crate::pages::{layout, server_error};
+use crate::page_error::server_error;
+use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn};
+use crate::page_error::PageError;
 use crate::pages::layout;
-use crate::people::error_page;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::date::iso;
@@ -21,11 +21,11 @@ fn kind_label(code: &str) -> String {
     KINDS.iter().find(|(k, _)| *k == code).map_or_else(|| code.to_owned(), |(_, l)| (*l).to_owned())
 }
 
-pub async fn resources_page<S: Store>(State(state): State<Arc<AppState<S>>>, SignedIn(user): SignedIn) -> Response {
-    let items = match resources::resources(&state.store, &user, state.clock.now()).await {
-        Ok(items) => items,
-        Err(error) => return error_page(&user, &error),
-    };
+pub async fn resources_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let items = resources::resources(&state.store, &user, state.clock.now()).await?;
     let body = html! {
         main {
             h1 { "Shared resources" }
@@ -81,7 +81,7 @@ pub async fn resources_page<S: Store>(State(state): State<Arc<AppState<S>>>, Sig
             }
         }
     };
-    layout("Shared resources", Some(&user), body).into_response()
+    Ok(layout("Shared resources", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -95,11 +95,9 @@ pub struct NewResource {
 pub async fn add_resource<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, form): SignedForm<NewResource>,
-) -> Response {
-    match resources::add(&state.store, &user, &form.kind, &form.name, &form.available_from, state.clock.now()).await {
-        Ok(_) => Redirect::to("/resources").into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+) -> Result<Redirect, PageError> {
+    resources::add(&state.store, &user, &form.kind, &form.name, &form.available_from, state.clock.now()).await?;
+    Ok(Redirect::to("/resources"))
 }
 
 #[derive(Deserialize)]
@@ -113,11 +111,9 @@ pub async fn offer<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(person): Path<i64>,
     SignedForm(user, form): SignedForm<Offer>,
-) -> Response {
-    match resources::offer(&state.store, &user, form.resource, person, &form.reason, state.clock.now()).await {
-        Ok(()) => Redirect::to("/resources").into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+) -> Result<Redirect, PageError> {
+    resources::offer(&state.store, &user, form.resource, person, &form.reason, state.clock.now()).await?;
+    Ok(Redirect::to("/resources"))
 }
 
 #[derive(Deserialize)]
@@ -130,9 +126,7 @@ pub async fn outcome<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(resource): Path<i64>,
     SignedForm(user, form): SignedForm<Outcome>,
-) -> Response {
-    match resources::close(&state.store, &user, resource, &form.outcome, state.clock.now()).await {
-        Ok(()) => Redirect::to("/resources").into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+) -> Result<Redirect, PageError> {
+    resources::close(&state.store, &user, resource, &form.outcome, state.clock.now()).await?;
+    Ok(Redirect::to("/resources"))
 }

@@ -6,7 +6,8 @@
 use crate::AppState;
 use crate::auth::StatisticsReader;
 use crate::forecasts::{capitalise, download, encode};
-use crate::pages::{layout, server_error};
+use crate::page_error::server_error;
+use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

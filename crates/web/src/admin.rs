@@ -4,10 +4,9 @@
 //! see no person data: the audit pages show ids, never names.
 
 use crate::AppState;
-use crate::auth::{SignedForm, SignedIn, now_text};
-use crate::page_error::{Look, Notice, PageError, server_error};
+use crate::auth::{ChangingPassword, ChangingPasswordForm, SignedForm, SignedIn, now_text};
+use crate::page_error::{Look, Notice, PageError};
 use crate::pages::layout;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,7 +22,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
-crate::auth::csrf_forms!(NewUserForm, ProfileForm, CsrfForm, TotpForm, ReviewForm);
+crate::auth::csrf_forms!(PasswordForm, NewUserForm, ProfileForm, CsrfForm, TotpForm, ReviewForm);
 
 /// The service area a service leader answers for, as a select named `service_area`.
 fn service_area_select(selected: Option<&str>) -> Markup {
@@ -436,12 +435,8 @@ fn password_form(user: &SessionUser, error: Option<&str>) -> Markup {
     }
 }
 
-pub async fn password_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    match crate::auth::current_user(&state, &headers).await {
-        Ok(Some(user)) => layout("Change your password", Some(&user), password_form(&user, None)).into_response(),
-        Ok(None) => Redirect::to("/login").into_response(),
-        Err(e) => server_error(&e),
-    }
+pub async fn password_page(ChangingPassword(user): ChangingPassword) -> Response {
+    layout("Change your password", Some(&user), password_form(&user, None)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -454,25 +449,18 @@ pub struct PasswordForm {
 pub async fn change_password<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     headers: HeaderMap,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    let user = match crate::auth::current_user(&state, &headers).await {
-        Ok(Some(user)) if user.csrf_token == form.csrf => user,
-        Ok(Some(user)) => {
-            return crate::auth::expired_form(&user);
-        }
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(e) => return server_error(&e),
-    };
+    ChangingPasswordForm(user, form): ChangingPasswordForm<PasswordForm>,
+) -> Result<Response, PageError> {
     let token = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE);
     match accounts::change_password(&state.store, &user, &form.current, &form.new, token.as_deref()).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(e) => (
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(AccountError::Store(e)) => Err(PageError::server(e)),
+        // The form again, with what was wrong.
+        Err(e) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             layout("Change your password", Some(&user), password_form(&user, Some(&e.to_string()))),
         )
-            .into_response(),
+            .into_response()),
     }
 }
 

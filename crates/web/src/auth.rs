@@ -116,16 +116,25 @@ pub async fn current_user<S: Store>(
     accounts::session(&state.store, &token, state.clock.now()).await
 }
 
-/// The signed-in user, or what to answer instead: the login page without a session, the error
-/// page when the store fails.
-async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+/// The user of the session, even one who must change their password first, or what to answer
+/// instead: the login page without a session, the error page when the store fails.
+async fn session_user<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
     match current_user(state, headers).await {
-        // A password an administrator set is changed before anything else.
-        Ok(Some(user)) if user.must_change_password => Err(Redirect::to("/account/password").into_response()),
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(error) => Err(server_error(&error)),
     }
+}
+
+/// The signed-in user, or what to answer instead: the login page without a session, the password
+/// change while a password an administrator set stands, the error page when the store fails.
+async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+    let user = session_user(state, headers).await?;
+    // A password an administrator set is changed before anything else.
+    if user.must_change_password {
+        return Err(Redirect::to("/account/password").into_response());
+    }
+    Ok(user)
 }
 
 /// A signed-in user whose role reads the partnership's figures, or what to answer instead.
@@ -296,6 +305,20 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for SignedIn {
     }
 }
 
+/// The user of the session even while they must change their password: for the password change
+/// alone, which every other page sends them to (see [`SignedIn`]).
+pub struct ChangingPassword(pub SessionUser);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for ChangingPassword {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        let user = session_user(state, &parts.headers).await?;
+        UserSlot::fill(&parts.extensions, &user);
+        Ok(Self(user))
+    }
+}
+
 /// A signed-in user whose role reads the partnership's figures, as an extractor (see
 /// [`statistics_reader`]).
 pub struct StatisticsReader(pub SessionUser);
@@ -356,25 +379,58 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
-        let (headers, extensions) = (request.headers().clone(), request.extensions().clone());
-        let Form(form) = Form::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
-        let user = form_user(state, &headers, form.csrf()).await?;
-        UserSlot::fill(&extensions, &user);
-        Ok(Self(user, form))
+        form_and_user(request, state, Password::MustBeTheUsers).await.map(|(user, form)| Self(user, form))
     }
 }
 
-/// A signed-in user whose form carries their session's CSRF token, or what to answer instead.
-async fn form_user<S: Store>(state: &AppState<S>, headers: &HeaderMap, csrf: &str) -> Result<SessionUser, Response> {
-    let user = signed_in(state, headers).await?;
-    if csrf != user.csrf_token {
+/// [`SignedForm`] for the password change: the user of the session even while they must change
+/// their password (see [`ChangingPassword`]).
+pub struct ChangingPasswordForm<T>(pub SessionUser, pub T);
+
+impl<S: Store, T> FromRequest<Arc<AppState<S>>> for ChangingPasswordForm<T>
+where
+    T: serde::de::DeserializeOwned + CsrfField + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        form_and_user(request, state, Password::MayBeSet).await.map(|(user, form)| Self(user, form))
+    }
+}
+
+/// Whether a form is taken from a user whose password an administrator set.
+enum Password {
+    /// No: they are sent to change it first.
+    MustBeTheUsers,
+    /// Yes: this is the form that changes it.
+    MayBeSet,
+}
+
+/// The form of a request and the user whose session's CSRF token it carries, or what to answer
+/// instead, in this order: the form's own refusal, the sign-in's, the "form had expired" page.
+async fn form_and_user<S: Store, T>(
+    request: Request,
+    state: &Arc<AppState<S>>,
+    password: Password,
+) -> Result<(SessionUser, T), Response>
+where
+    T: serde::de::DeserializeOwned + CsrfField + Send,
+{
+    let (headers, extensions) = (request.headers().clone(), request.extensions().clone());
+    let Form(form) = Form::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+    let user = match password {
+        Password::MustBeTheUsers => signed_in(state, &headers).await?,
+        Password::MayBeSet => session_user(state, &headers).await?,
+    };
+    if form.csrf() != user.csrf_token {
         return Err(expired_form(&user));
     }
-    Ok(user)
+    UserSlot::fill(&extensions, &user);
+    Ok((user, form))
 }
 
 /// The answer to a form whose CSRF token is not the session's.
-pub(crate) fn expired_form(user: &SessionUser) -> Response {
+fn expired_form(user: &SessionUser) -> Response {
     let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
     (StatusCode::FORBIDDEN, layout("Form expired", Some(user), body)).into_response()
 }

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::StatisticsReader;
-use crate::page_error::server_error;
+use crate::page_error::PageError;
 use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -87,7 +87,7 @@ pub async fn forecasts_page<S: Store>(
     let request = ForecastRequest::new(&chosen.metric, unit, horizon, area);
     let result = match forecast(&state.store, request, &Settings::default(), state.clock.today()).await {
         Ok(result) => result,
-        Err(ForecastServiceError::Statistics(error)) => return server_error(&error),
+        Err(ForecastServiceError::Statistics(error)) => return PageError::server(error).into_response(),
         Err(error) => return message(&user, StatusCode::BAD_REQUEST, &chosen, &error.to_string()),
     };
     match params.format.as_deref() {

@@ -113,7 +113,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/admin/audit", get(admin::audit_page::<S>))
         .route("/admin/break-glass/{id}/{outcome}", post(admin::review_break_glass::<S>))
         .route("/admin/agreements", get(admin::agreements_page::<S>).post(admin::record_agreement::<S>))
-        .route("/account/password", get(admin::password_page::<S>).post(admin::change_password::<S>))
+        .route("/account/password", get(admin::password_page).post(admin::change_password::<S>))
         .route("/account/totp", get(admin::totp::<S>))
         .route("/account/totp/{step}", post(admin::totp_change::<S>))
         .route("/api/v1/openapi.json", get(api::openapi))

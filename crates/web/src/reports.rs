@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::auth::StatisticsReader;
-use crate::page_error::server_error;
+use crate::page_error::PageError;
 use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -92,7 +92,7 @@ pub async fn key_statistics_page<S: Store>(
         Err(StatisticsError::Stats(error)) => {
             return message(&user, StatusCode::NOT_FOUND, &period_text, public, &error.to_string());
         }
-        Err(error) => return server_error(&error),
+        Err(error) => return PageError::server(error).into_response(),
     };
     let generated_at = byname_store::sql_instant(state.clock.now());
     if format == Format::Html {
@@ -111,7 +111,7 @@ pub async fn key_statistics_page<S: Store>(
     }
     let bytes = match byname_report::render(&stats, public, &generated_at, format) {
         Ok(bytes) => bytes,
-        Err(error) => return server_error(&error),
+        Err(error) => return PageError::server(error).into_response(),
     };
     let (content_type, extension) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::auth::StatisticsReader;
 use crate::forecasts::{capitalise, download, encode};
-use crate::page_error::server_error;
+use crate::page_error::PageError;
 use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -146,7 +146,7 @@ pub async fn scenarios_page<S: Store>(
     }
     let result = match scenario(&state.store, request, &Settings::default(), state.clock.today()).await {
         Ok(result) => result,
-        Err(ScenarioServiceError::Statistics(error)) => return server_error(&error),
+        Err(ScenarioServiceError::Statistics(error)) => return PageError::server(error).into_response(),
         Err(error) => return message(&user, StatusCode::BAD_REQUEST, &params, &error.to_string()),
     };
     let name = format!("scenario-{}", result.request.metric);

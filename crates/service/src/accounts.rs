@@ -42,6 +42,8 @@ pub enum AccountError {
     Forbidden,
     #[error("no such user")]
     NoSuchUser,
+    #[error("no such change")]
+    NoSuchChange,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -784,4 +786,44 @@ pub async fn save_profile_as<S: Store>(
     set_head_of_service_as(store, actor, id, change.head_of_service, now).await?;
     set_email_as(store, actor, id, change.email, now).await?;
     Ok(())
+}
+
+/// A change an administrator makes to an account from the users page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    Disable,
+    Enable,
+    ResetPassword,
+}
+
+impl UserChange {
+    /// The change a users page's form names: `disable`, `enable` or `reset`.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "disable" => Some(Self::Disable),
+            "enable" => Some(Self::Enable),
+            "reset" => Some(Self::ResetPassword),
+            _ => None,
+        }
+    }
+}
+
+/// Disables, enables or resets the password of an account, as an administrator (`password` is
+/// the new one, for a reset). The account is looked up first, so an unknown account reads "no such
+/// user" whatever the change; `None`, a change that does not exist, is refused after that.
+pub async fn change_user<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    id: i64,
+    change: Option<UserChange>,
+    password: &str,
+    now: &str,
+) -> Result<(), AccountError> {
+    managed_user(store, user, id).await?;
+    let actor = Actor::User(user);
+    match change.ok_or(AccountError::NoSuchChange)? {
+        UserChange::Disable => set_disabled(store, actor, id, true, now).await,
+        UserChange::Enable => set_disabled(store, actor, id, false, now).await,
+        UserChange::ResetPassword => reset_password_as(store, actor, id, password, now).await,
+    }
 }

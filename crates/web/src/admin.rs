@@ -12,11 +12,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
-use byname_service::accounts::{self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, UsersPage};
+use byname_service::accounts::{
+    self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, UserChange, UsersPage,
+};
 use byname_service::agreements::AgreementsPage;
 use byname_service::audit::AuditPage;
 use byname_service::by_name_list::WINDOW_RANGE;
 use byname_service::escalations::DEADLINE_DAYS;
+use byname_service::settings::Settings;
 use byname_store::{AuditQuery, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -219,11 +222,8 @@ pub async fn settings_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
-    if !can_manage_users(user.role) {
-        return Err(PageError::NotForRole);
-    }
-    let deadlines = byname_service::escalations::deadline_settings(&state.store).await?;
-    let window = byname_service::by_name_list::window_days(&state.store).await?;
+    let Settings { deadlines, window_days: window } =
+        byname_service::settings::settings(&state.store, &user).await?.ok_or(PageError::NotForRole)?;
     let body = html! {
         main {
             h1 { "Settings" }
@@ -250,38 +250,25 @@ pub async fn save_settings<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, form): SignedForm<std::collections::HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
+    // The role is refused before the numbers are read; the service refuses it again (every
+    // administrative change checks its actor).
     if !can_manage_users(user.role) {
         return Err(PageError::NotForRole);
     }
-    let number = |name: &str| -> Result<i64, String> {
+    let not_saved = |text: String| PageError::Invalid(Notice::new("Not saved", text, Look::Settings));
+    let number = |name: &str| -> Result<i64, PageError> {
         let text = form.get(name).map_or("", |v| v.trim());
-        text.parse::<i64>().map_err(|_| format!("{name}: a whole number is needed, not {text:?}"))
+        text.parse::<i64>().map_err(|_| not_saved(format!("{name}: a whole number is needed, not {text:?}")))
     };
-    let now = now_text(&state);
-    let result = async {
-        let window = number("window")?;
-        let mut deadlines = vec![("default", number("default")?)];
-        for (code, _) in byname_domain::org::SERVICE_AREAS {
-            deadlines.push((code, number(code)?));
-        }
-        // Every value is checked before any is saved.
-        let text = |e: byname_service::casework::CaseError| e.to_string();
-        byname_service::by_name_list::check_window(window).map_err(text)?;
-        let checked = deadlines
-            .iter()
-            .map(|(area, days)| byname_service::escalations::check_deadline(area, *days).map(|d| (*area, d)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(text)?;
-        // Each setting is saved with its own audit entry, in one transaction each.
-        let actor = Actor::User(&user);
-        byname_service::by_name_list::set_window_as(&state.store, actor, window, &now).await.map_err(text)?;
-        for (area, days) in checked {
-            byname_service::escalations::set_deadline_as(&state.store, actor, area, days, &now).await.map_err(text)?;
-        }
-        Ok::<_, String>(())
+    let window = number("window")?;
+    let mut deadlines = vec![("default", number("default")?)];
+    for (code, _) in byname_domain::org::SERVICE_AREAS {
+        deadlines.push((code, number(code)?));
     }
-    .await;
-    result.map_err(|e| PageError::Invalid(Notice::new("Not saved", e, Look::Settings)))?;
+    // Any refusal, even the store's, reads "Not saved" with its reason, as it always has here.
+    byname_service::settings::save_as(&state.store, Actor::User(&user), window, &deadlines, &now_text(&state))
+        .await
+        .map_err(|e| not_saved(e.to_string()))?;
     Ok(Redirect::to("/admin/settings"))
 }
 
@@ -298,16 +285,10 @@ pub async fn change_user<S: Store>(
     Path((id, what)): Path<(i64, String)>,
     SignedForm(user, form): SignedForm<CsrfForm>,
 ) -> Result<Redirect, PageError> {
-    let not_done = |e| PageError::account("Not done", e);
-    accounts::managed_user(&state.store, &user, id).await.map_err(not_done)?;
-    let (actor, now) = (Actor::User(&user), now_text(&state));
-    match what.as_str() {
-        "disable" => accounts::set_disabled(&state.store, actor, id, true, &now).await,
-        "enable" => accounts::set_disabled(&state.store, actor, id, false, &now).await,
-        "reset" => accounts::reset_password_as(&state.store, actor, id, &form.password, &now).await,
-        _ => return Err(PageError::NotFound(Notice::new("Not found", "No such change.", Look::Users))),
-    }
-    .map_err(not_done)?;
+    let change = UserChange::parse(&what);
+    accounts::change_user(&state.store, &user, id, change, &form.password, &now_text(&state))
+        .await
+        .map_err(|e| PageError::account("Not done", e))?;
     Ok(Redirect::to("/admin/users"))
 }
 

@@ -119,8 +119,7 @@ pub async fn list_page<S: Store>(
 ) -> Result<Response, PageError> {
     let filter = params.state.as_deref().and_then(EscalationState::parse);
     let now = state.clock.now();
-    let items = esc::my_escalations(&state.store, &user, filter, now).await?;
-    let unread = esc::notifications(&state.store, &user, true).await?.len();
+    let esc::MyEscalations { items, unread } = esc::my_escalations_page(&state.store, &user, filter, now).await?;
     let body = html! {
         main {
             h1 { "My escalations" }

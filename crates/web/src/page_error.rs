@@ -81,6 +81,7 @@ impl PageError {
             AccountError::Store(e) => Self::server(e),
             AccountError::Forbidden => Self::NotForRole,
             AccountError::NoSuchUser => Self::NotFound(Notice::new("Not found", "No such user.", Look::Users)),
+            AccountError::NoSuchChange => Self::NotFound(Notice::new("Not found", "No such change.", Look::Users)),
             e => Self::Invalid(Notice::new(title, e.to_string(), Look::Users)),
         }
     }

@@ -44,6 +44,8 @@ pub enum AccountError {
     NoSuchUser,
     #[error("no such change")]
     NoSuchChange,
+    #[error("no such step")]
+    NoSuchStep,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -825,5 +827,72 @@ pub async fn change_user<S: Store>(
         UserChange::Disable => set_disabled(store, actor, id, true, now).await,
         UserChange::Enable => set_disabled(store, actor, id, false, now).await,
         UserChange::ResetPassword => reset_password_as(store, actor, id, password, now).await,
+    }
+}
+
+/// A step of the second factor's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpStep {
+    /// A new secret to add to an authenticator app (asks for the password, and the current code
+    /// while one is in force).
+    Start,
+    /// The first code from the app, which turns the factor on.
+    Confirm,
+    /// Turning the factor off (the password and a current code).
+    Disable,
+}
+
+impl TotpStep {
+    /// The step a form posts to: `start`, `confirm` or `disable`.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "start" => Some(Self::Start),
+            "confirm" => Some(Self::Confirm),
+            "disable" => Some(Self::Disable),
+            _ => None,
+        }
+    }
+}
+
+/// The second factor's page after a step: whether it is on, the secret and its address while one
+/// is being set up, and why the step was refused, if it was.
+#[derive(Debug)]
+pub struct TotpPage {
+    pub enabled: bool,
+    pub setup: Option<(String, String)>,
+    pub refused: Option<AccountError>,
+}
+
+/// Takes a step of the second factor's page; `None`, a step that does not exist, is refused
+/// after the user's factor is read. A refused step is a page too, showing the factor as it was;
+/// only the store's failures and unknown steps are errors.
+pub async fn totp_step<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    step: Option<TotpStep>,
+    password: &str,
+    code: &str,
+    now: time::OffsetDateTime,
+) -> Result<TotpPage, AccountError> {
+    let enabled = totp_enabled(store, user).await?;
+    let done = match step.ok_or(AccountError::NoSuchStep)? {
+        TotpStep::Start => start_totp(store, user, password, code, now).await.map(|setup| TotpPage {
+            enabled,
+            setup: Some(setup),
+            refused: None,
+        }),
+        TotpStep::Confirm => {
+            confirm_totp(store, user, code, now).await.map(|()| TotpPage { enabled: true, setup: None, refused: None })
+        }
+        TotpStep::Disable => disable_totp(store, user, password, code, now).await.map(|()| TotpPage {
+            enabled: false,
+            setup: None,
+            refused: None,
+        }),
+    };
+    match done {
+        Err(AccountError::Store(e)) => Err(AccountError::Store(e)),
+        Err(refused) => Ok(TotpPage { enabled, setup: None, refused: Some(refused) }),
+        page => page,
     }
 }

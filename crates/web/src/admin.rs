@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
 use byname_service::accounts::{
-    self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, UserChange, UsersPage,
+    self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, TotpPage, TotpStep, UserChange, UsersPage,
 };
 use byname_service::agreements::AgreementsPage;
 use byname_service::audit::AuditPage;
@@ -598,31 +598,16 @@ pub async fn totp_change<S: Store>(
     Path(step): Path<String>,
     SignedForm(user, form): SignedForm<TotpForm>,
 ) -> Result<Response, PageError> {
-    let enabled = accounts::totp_enabled(&state.store, &user).await?;
-    let page = |enabled, setup: Option<(&str, &str)>, error: Option<&str>| {
-        layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error))
-    };
-    let now = state.clock.now();
-    let refused = |e: AccountError, enabled| match e {
-        AccountError::Store(e) => Err(PageError::server(e)),
-        e => Ok((StatusCode::UNPROCESSABLE_ENTITY, page(enabled, None, Some(&e.to_string()))).into_response()),
-    };
-    let page = |enabled, setup: Option<(&str, &str)>| Ok(page(enabled, setup, None).into_response());
-    match step.as_str() {
-        "start" => match accounts::start_totp(&state.store, &user, &form.password, &form.code, now).await {
-            Ok((secret, uri)) => page(enabled, Some((&secret, &uri))),
-            Err(e) => refused(e, enabled),
-        },
-        "confirm" => match accounts::confirm_totp(&state.store, &user, &form.code, now).await {
-            Ok(()) => page(true, None),
-            Err(e) => refused(e, enabled),
-        },
-        "disable" => match accounts::disable_totp(&state.store, &user, &form.password, &form.code, now).await {
-            Ok(()) => page(false, None),
-            Err(e) => refused(e, enabled),
-        },
-        _ => Err(PageError::NotFound(Notice::new("Not found", "No such step.", Look::Users))),
-    }
+    let step = TotpStep::parse(&step);
+    let TotpPage { enabled, setup, refused } =
+        accounts::totp_step(&state.store, &user, step, &form.password, &form.code, state.clock.now())
+            .await
+            .map_err(|e| PageError::account("Not done", e))?;
+    let setup = setup.as_ref().map(|(secret, uri)| (secret.as_str(), uri.as_str()));
+    let error = refused.map(|e| e.to_string());
+    let page = layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error.as_deref()));
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]

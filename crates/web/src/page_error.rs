@@ -82,6 +82,7 @@ impl PageError {
             AccountError::Forbidden => Self::NotForRole,
             AccountError::NoSuchUser => Self::NotFound(Notice::new("Not found", "No such user.", Look::Users)),
             AccountError::NoSuchChange => Self::NotFound(Notice::new("Not found", "No such change.", Look::Users)),
+            AccountError::NoSuchStep => Self::NotFound(Notice::new("Not found", "No such step.", Look::Users)),
             e => Self::Invalid(Notice::new(title, e.to_string(), Look::Users)),
         }
     }

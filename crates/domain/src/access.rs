@@ -285,6 +285,12 @@ pub fn can_manage_users(role: Role) -> bool {
     role == Role::Admin
 }
 
+/// Who records the partnership's data-sharing agreements: administrators and each organisation's
+/// data-protection lead.
+pub fn can_record_agreements(role: Role, data_protection_lead: bool) -> bool {
+    role == Role::Admin || data_protection_lead
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

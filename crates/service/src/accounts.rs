@@ -40,6 +40,12 @@ pub enum AccountError {
     Invalid(String),
     #[error("your role cannot do this")]
     Forbidden,
+    #[error("no such user")]
+    NoSuchUser,
+    #[error("no such change")]
+    NoSuchChange,
+    #[error("no such step")]
+    NoSuchStep,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -688,4 +694,205 @@ pub async fn disable_totp<S: Store>(
     let entry = Actor::User(user).entry("disable_second_factor", "second factor off", &at);
     store.administer(AdminChange::DisableTotp { user_id: user.id }, &entry).await?;
     Ok(())
+}
+
+/// What the users page shows an administrator: every account, and the organisations a new one
+/// may belong to.
+#[derive(Debug)]
+pub struct UsersPage {
+    pub users: Vec<UserRow>,
+    pub organisations: Vec<byname_domain::Organisation>,
+}
+
+/// The users page, for those who manage accounts.
+pub async fn users_page<S: Store>(store: &S, user: &SessionUser) -> Result<UsersPage, AccountError> {
+    if !byname_domain::access::can_manage_users(user.role) {
+        return Err(AccountError::Forbidden);
+    }
+    Ok(UsersPage { users: store.users().await?, organisations: store.organisations().await? })
+}
+
+/// One account, for those who manage accounts: to show its profile or change it.
+pub async fn managed_user<S: Store>(store: &S, user: &SessionUser, id: i64) -> Result<UserRow, AccountError> {
+    if !byname_domain::access::can_manage_users(user.role) {
+        return Err(AccountError::Forbidden);
+    }
+    store.user_by_id(id).await?.ok_or(AccountError::NoSuchUser)
+}
+
+/// Adds an account as an administrator, with the service area it answers for and whether it is
+/// its organisation's data-protection lead; a username already taken is refused first.
+pub async fn add_user_as<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    account: &NewAccount<'_>,
+    service_area: Option<&str>,
+    data_protection_lead: bool,
+    now: &str,
+) -> Result<i64, AccountError> {
+    if !byname_domain::access::can_manage_users(user.role) {
+        return Err(AccountError::Forbidden);
+    }
+    if let Ok(Some(_)) = store.user_by_username(&normalise_username(account.username)).await {
+        return Err(AccountError::Invalid("that username is taken".into()));
+    }
+    let actor = Actor::User(user);
+    let id = add_account(store, actor, account, now).await?;
+    if service_area.is_some() || data_protection_lead {
+        set_profile_as(store, actor, id, account.role, service_area, data_protection_lead, now).await?;
+    }
+    Ok(id)
+}
+
+/// Whether the user signs in with a second factor.
+pub async fn totp_enabled<S: Store>(store: &S, user: &SessionUser) -> Result<bool, StoreError> {
+    Ok(store.user_by_id(user.id).await?.is_some_and(|r| r.totp_enabled))
+}
+
+/// What an administrator changes on a user's profile page.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange<'a> {
+    /// The address notifications are emailed to; empty for none.
+    pub email: &'a str,
+    pub service_area: Option<&'a str>,
+    pub head_of_service: bool,
+    pub data_protection_lead: bool,
+    /// A new role's code; empty keeps the one held.
+    pub role: &'a str,
+}
+
+/// Saves a user's profile as an administrator: everything is checked before anything is saved,
+/// and each change is saved with its audit entry.
+pub async fn save_profile_as<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    id: i64,
+    change: &ProfileChange<'_>,
+    now: &str,
+) -> Result<(), AccountError> {
+    let profile = managed_user(store, user, id).await?;
+    let actor = Actor::User(user);
+    if change.head_of_service && change.service_area.is_none() {
+        return Err(AccountError::Invalid("a head of service needs a service area".into()));
+    }
+    check_email(change.email)?;
+    let role = match change.role.trim() {
+        "" => profile.role.clone(),
+        role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
+    };
+    if role != profile.role {
+        set_role(store, actor, id, &role, now).await?;
+    }
+    set_profile_as(store, actor, id, &role, change.service_area, change.data_protection_lead, now).await?;
+    // Head of service needs the area just saved, so it comes after it.
+    set_head_of_service_as(store, actor, id, change.head_of_service, now).await?;
+    set_email_as(store, actor, id, change.email, now).await?;
+    Ok(())
+}
+
+/// A change an administrator makes to an account from the users page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    Disable,
+    Enable,
+    ResetPassword,
+}
+
+impl UserChange {
+    /// The change a users page's form names: `disable`, `enable` or `reset`.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "disable" => Some(Self::Disable),
+            "enable" => Some(Self::Enable),
+            "reset" => Some(Self::ResetPassword),
+            _ => None,
+        }
+    }
+}
+
+/// Disables, enables or resets the password of an account, as an administrator (`password` is
+/// the new one, for a reset). The account is looked up first, so an unknown account reads "no such
+/// user" whatever the change; `None`, a change that does not exist, is refused after that.
+pub async fn change_user<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    id: i64,
+    change: Option<UserChange>,
+    password: &str,
+    now: &str,
+) -> Result<(), AccountError> {
+    managed_user(store, user, id).await?;
+    let actor = Actor::User(user);
+    match change.ok_or(AccountError::NoSuchChange)? {
+        UserChange::Disable => set_disabled(store, actor, id, true, now).await,
+        UserChange::Enable => set_disabled(store, actor, id, false, now).await,
+        UserChange::ResetPassword => reset_password_as(store, actor, id, password, now).await,
+    }
+}
+
+/// A step of the second factor's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpStep {
+    /// A new secret to add to an authenticator app (asks for the password, and the current code
+    /// while one is in force).
+    Start,
+    /// The first code from the app, which turns the factor on.
+    Confirm,
+    /// Turning the factor off (the password and a current code).
+    Disable,
+}
+
+impl TotpStep {
+    /// The step a form posts to: `start`, `confirm` or `disable`.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "start" => Some(Self::Start),
+            "confirm" => Some(Self::Confirm),
+            "disable" => Some(Self::Disable),
+            _ => None,
+        }
+    }
+}
+
+/// The second factor's page after a step: whether it is on, the secret and its address while one
+/// is being set up, and why the step was refused, if it was.
+#[derive(Debug)]
+pub struct TotpPage {
+    pub enabled: bool,
+    pub setup: Option<(String, String)>,
+    pub refused: Option<AccountError>,
+}
+
+/// Takes a step of the second factor's page; `None`, a step that does not exist, is refused
+/// after the user's factor is read. A refused step is a page too, showing the factor as it was;
+/// only the store's failures and unknown steps are errors.
+pub async fn totp_step<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    step: Option<TotpStep>,
+    password: &str,
+    code: &str,
+    now: time::OffsetDateTime,
+) -> Result<TotpPage, AccountError> {
+    let enabled = totp_enabled(store, user).await?;
+    let done = match step.ok_or(AccountError::NoSuchStep)? {
+        TotpStep::Start => start_totp(store, user, password, code, now).await.map(|setup| TotpPage {
+            enabled,
+            setup: Some(setup),
+            refused: None,
+        }),
+        TotpStep::Confirm => {
+            confirm_totp(store, user, code, now).await.map(|()| TotpPage { enabled: true, setup: None, refused: None })
+        }
+        TotpStep::Disable => disable_totp(store, user, password, code, now).await.map(|()| TotpPage {
+            enabled: false,
+            setup: None,
+            refused: None,
+        }),
+    };
+    match done {
+        Err(AccountError::Store(e)) => Err(AccountError::Store(e)),
+        Err(refused) => Ok(TotpPage { enabled, setup: None, refused: Some(refused) }),
+        page => page,
+    }
 }

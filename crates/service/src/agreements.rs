@@ -7,8 +7,7 @@
 use crate::access;
 use crate::accounts::SessionUser;
 use crate::casework::{CaseError, required_text};
-use byname_domain::Role;
-use byname_domain::access::Purpose;
+use byname_domain::access::{Purpose, can_record_agreements};
 use byname_domain::date::{iso, parse_iso_date};
 use byname_store::{AdminChange, AgreementRow, NewAgreement, Store};
 
@@ -28,6 +27,23 @@ pub async fn agreements<S: Store>(store: &S) -> Result<Vec<AgreementRow>, CaseEr
     Ok(store.agreements().await?)
 }
 
+/// What the agreements page shows a user: every agreement, and whether they may record one, with
+/// the organisations that may be party to it.
+#[derive(Debug)]
+pub struct AgreementsPage {
+    pub agreements: Vec<AgreementRow>,
+    pub organisations: Vec<byname_domain::Organisation>,
+    pub may_record: bool,
+}
+
+/// The agreements page; every signed-in user may read it.
+pub async fn agreements_page<S: Store>(store: &S, user: &SessionUser) -> Result<AgreementsPage, CaseError> {
+    let agreements = agreements(store).await?;
+    let organisations = store.organisations().await?;
+    let may_record = can_record_agreements(user.role, user.data_protection_lead);
+    Ok(AgreementsPage { agreements, organisations, may_record })
+}
+
 /// Records an agreement; for administrators and data-protection leads.
 pub async fn record<S: Store>(
     store: &S,
@@ -35,7 +51,7 @@ pub async fn record<S: Store>(
     form: &AgreementForm,
     now: &str,
 ) -> Result<i64, CaseError> {
-    if user.role != Role::Admin && !user.data_protection_lead {
+    if !can_record_agreements(user.role, user.data_protection_lead) {
         return Err(CaseError::Forbidden);
     }
     let title = required_text("title", &form.title, 500)?;

@@ -170,3 +170,26 @@ pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> R
         .await?;
     Ok(Some(value))
 }
+
+/// The audit page: a search of the log and the break-glass openings, within what the user may
+/// see.
+#[derive(Debug)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub openings: Vec<byname_store::BreakGlassRow>,
+    /// The organisation the page is limited to; `None` for an administrator's, which has everything.
+    pub scope: Option<i64>,
+}
+
+/// The audit page for administrators (everything) and data-protection leads (their
+/// organisation's); `None` for anyone else.
+pub async fn audit_page<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    query: AuditQuery,
+) -> Result<Option<AuditPage>, StoreError> {
+    let Some(rows) = search(store, user, query).await? else { return Ok(None) };
+    let scope = if user.role == Role::Admin { None } else { Some(user.organisation_id) };
+    let openings = store.break_glass_openings(scope, 50).await?;
+    Ok(Some(AuditPage { rows, openings, scope }))
+}

@@ -439,6 +439,25 @@ pub async fn step<S: Store>(store: &S, now: OffsetDateTime) -> Result<Vec<Applie
     Ok(changes)
 }
 
+/// "My escalations" with the number of unread notifications, as the page shows them.
+#[derive(Debug)]
+pub struct MyEscalations {
+    pub items: Vec<EscalationItem>,
+    pub unread: usize,
+}
+
+/// The "my escalations" page: [`my_escalations`] in a state, and the unread notifications' count.
+pub async fn my_escalations_page<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    state: Option<State>,
+    now: OffsetDateTime,
+) -> Result<MyEscalations, CaseError> {
+    let items = my_escalations(store, user, state, now).await?;
+    let unread = notifications(store, user, true).await?.len();
+    Ok(MyEscalations { items, unread })
+}
+
 pub async fn notifications<S: Store>(
     store: &S,
     user: &SessionUser,

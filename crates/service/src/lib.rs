@@ -23,7 +23,8 @@
 //! - `escalations` (raise, answer, comment, my escalations, notifications, the step, the case
 //!   conference agenda); `mail` (optional notification email through an SMTP relay, with
 //!   `lettre`, claimed from the notifications table so that no email goes twice); `resources`
-//!   (shared beds and rooms offered to a person, with who decided and why).
+//!   (shared beds and rooms offered to a person, with who decided and why); `settings` (the
+//!   administrators' settings page: the list's window and the escalation deadlines together).
 //! - `statistics` turns the store's facts into a `byname_stats::timeline::Population` and saves it in
 //!   `stats_snapshots` under the data's state (the latest import, linkage run, number of linked
 //!   records, erasure or restriction); a report reads the snapshot while the state is unchanged,
@@ -51,6 +52,7 @@ pub mod projection;
 pub mod resources;
 pub mod review;
 pub mod scenario;
+pub mod settings;
 pub mod statistics;
 pub mod totp;
 

@@ -170,3 +170,27 @@ pub async fn available<S: Store>(store: &S, user: &SessionUser) -> Result<Vec<Re
     }
     Ok(store.resources().await?.into_iter().filter(|r| r.state == "available").collect())
 }
+
+/// A person's page with what its forms offer: the partnership's organisations (owners, leads,
+/// consent parties) and the resources the user may offer the person.
+#[derive(Debug)]
+pub struct PersonScreen {
+    pub page: crate::casework::PersonPage,
+    pub organisations: Vec<byname_domain::Organisation>,
+    pub available: Vec<ResourceRow>,
+}
+
+/// A person's page as the web shows it: [`crate::casework::person_page`] (access rules and
+/// audit), the partnership's organisations and the resources available to offer.
+pub async fn person_screen<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: time::Date,
+    now: &str,
+) -> Result<PersonScreen, CaseError> {
+    let organisations = store.organisations().await?;
+    let available = available(store, user).await?;
+    let page = crate::casework::person_page(store, user, person_id, today, now).await?;
+    Ok(PersonScreen { page, organisations, available })
+}

@@ -4,35 +4,28 @@
 //! see no person data: the audit pages show ids, never names.
 
 use crate::AppState;
-use crate::auth::{form_user, now_text, signed_in};
-use crate::pages::{forbidden, layout, server_error};
-use axum::Form;
+use crate::auth::{ChangingPassword, ChangingPasswordForm, SignedForm, SignedIn, now_text};
+use crate::page_error::{Look, Notice, PageError};
+use crate::pages::layout;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
-use byname_service::accounts::{self, AccountError, Actor, NewAccount, SessionUser};
+use byname_service::accounts::{
+    self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, TotpPage, TotpStep, UserChange, UsersPage,
+};
+use byname_service::agreements::AgreementsPage;
+use byname_service::audit::AuditPage;
 use byname_service::by_name_list::WINDOW_RANGE;
 use byname_service::escalations::DEADLINE_DAYS;
-use byname_store::{AuditQuery, Store, UserRow};
+use byname_service::settings::Settings;
+use byname_store::{AuditQuery, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
-fn message(user: &SessionUser, status: StatusCode, title: &str, text: &str) -> Response {
-    let body = html! { main { h1 { (title) } p.error role="alert" { (text) } p { a href="/admin/users" { "Back to users" } } } };
-    (status, layout(title, Some(user), body)).into_response()
-}
-
-/// The user an administrator's page or form is about, or the page to answer with instead.
-async fn managed_user<S: Store>(state: &AppState<S>, admin: &SessionUser, id: i64) -> Result<UserRow, Response> {
-    match state.store.user_by_id(id).await {
-        Ok(Some(profile)) => Ok(profile),
-        Ok(None) => Err(message(admin, StatusCode::NOT_FOUND, "Not found", "No such user.")),
-        Err(e) => Err(server_error(&e)),
-    }
-}
+crate::auth::csrf_forms!(PasswordForm, NewUserForm, ProfileForm, CsrfForm, TotpForm, ReviewForm);
 
 /// The service area a service leader answers for, as a select named `service_area`.
 fn service_area_select(selected: Option<&str>) -> Markup {
@@ -47,18 +40,12 @@ fn service_area_select(selected: Option<&str>) -> Markup {
     }
 }
 
-pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let (users, organisations) = match (state.store.users().await, state.store.organisations().await) {
-        (Ok(u), Ok(o)) => (u, o),
-        (Err(e), _) | (_, Err(e)) => return server_error(&e),
-    };
+pub async fn users_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let UsersPage { users, organisations } =
+        accounts::users_page(&state.store, &user).await.map_err(|e| PageError::account("Not saved", e))?;
     let body = html! {
         main {
             h1 { "Users" }
@@ -121,7 +108,7 @@ pub async fn users_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers
             }
         }
     };
-    layout("Users", Some(&user), body).into_response()
+    Ok(layout("Users", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -140,73 +127,33 @@ pub struct NewUserForm {
 
 pub async fn add_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<NewUserForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
+    SignedForm(user, form): SignedForm<NewUserForm>,
+) -> Result<Redirect, PageError> {
+    let account = NewAccount {
+        username: &form.username,
+        display_name: &form.display_name,
+        role: &form.role,
+        organisation_id: form.organisation,
+        password: &form.password,
+        must_change_password: true,
     };
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
     let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
-    let now = now_text(&state);
-    let result = async {
-        if let Ok(Some(_)) = state.store.user_by_username(&accounts::normalise_username(&form.username)).await {
-            return Err(AccountError::Invalid("that username is taken".into()));
-        }
-        let account = NewAccount {
-            username: &form.username,
-            display_name: &form.display_name,
-            role: &form.role,
-            organisation_id: form.organisation,
-            password: &form.password,
-            must_change_password: true,
-        };
-        let actor = Actor::User(&user);
-        let id = accounts::add_account(&state.store, actor, &account, &now).await?;
-        if area.is_some() || form.data_protection_lead.is_some() {
-            accounts::set_profile_as(
-                &state.store,
-                actor,
-                id,
-                &form.role,
-                area,
-                form.data_protection_lead.is_some(),
-                &now,
-            )
-            .await?;
-        }
-        Ok::<_, AccountError>(())
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(AccountError::Forbidden) => forbidden(&user),
-        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
-    }
+    let lead = form.data_protection_lead.is_some();
+    accounts::add_user_as(&state.store, &user, &account, area, lead, &now_text(&state))
+        .await
+        .map_err(|e| PageError::account("Not saved", e))?;
+    Ok(Redirect::to("/admin/users"))
 }
 
 /// One user's profile: the service area they answer for, head of service, data-protection lead,
 /// and the address their notifications are emailed to.
 pub async fn user_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let profile = match managed_user(&state, &user, id).await {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let profile =
+        accounts::managed_user(&state.store, &user, id).await.map_err(|e| PageError::account("Not found", e))?;
     let role = Role::parse(&profile.role).map_or_else(|| profile.role.clone(), |r| r.label().to_owned());
     let body = html! {
         main {
@@ -232,7 +179,7 @@ pub async fn user_page<S: Store>(
             p { a href="/admin/users" { "Back to users" } }
         }
     };
-    layout("User profile", Some(&user), body).into_response()
+    Ok(layout("User profile", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -253,71 +200,30 @@ pub struct ProfileForm {
 
 pub async fn save_profile<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<ProfileForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
+    SignedForm(user, form): SignedForm<ProfileForm>,
+) -> Result<Redirect, PageError> {
+    let change = ProfileChange {
+        email: &form.email,
+        service_area: Some(form.service_area.trim()).filter(|a| !a.is_empty()),
+        head_of_service: form.head_of_service.is_some(),
+        data_protection_lead: form.data_protection_lead.is_some(),
+        role: &form.role,
     };
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let profile = match managed_user(&state, &user, id).await {
-        Ok(profile) => profile,
-        Err(response) => return response,
-    };
-    let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
-    let head = form.head_of_service.is_some();
-    let now = now_text(&state);
-    let actor = Actor::User(&user);
-    let result = async {
-        // Everything is checked before anything is saved.
-        if head && area.is_none() {
-            return Err(AccountError::Invalid("a head of service needs a service area".into()));
-        }
-        accounts::check_email(&form.email)?;
-        let role = match form.role.trim() {
-            "" => profile.role.clone(),
-            role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
-        };
-        if role != profile.role {
-            accounts::set_role(&state.store, actor, id, &role, &now).await?;
-        }
-        accounts::set_profile_as(&state.store, actor, id, &role, area, form.data_protection_lead.is_some(), &now)
-            .await?;
-        // Head of service needs the area just saved, so it comes after it.
-        accounts::set_head_of_service_as(&state.store, actor, id, head, &now).await?;
-        accounts::set_email_as(&state.store, actor, id, &form.email, &now).await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(AccountError::Forbidden) => forbidden(&user),
-        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not saved", &e.to_string()),
-    }
+    accounts::save_profile_as(&state.store, &user, id, &change, &now_text(&state))
+        .await
+        .map_err(|e| PageError::account("Not saved", e))?;
+    Ok(Redirect::to("/admin/users"))
 }
 
 /// The partnership's settings an administrator changes: each area's escalation deadline in
 /// working days, and the by-name list's window.
-pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    let (deadlines, window) = match (
-        byname_service::escalations::deadline_settings(&state.store).await,
-        byname_service::by_name_list::window_days(&state.store).await,
-    ) {
-        (Ok(d), Ok(w)) => (d, w),
-        (Err(e), _) | (_, Err(e)) => return server_error(&e),
-    };
+pub async fn settings_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let Settings { deadlines, window_days: window } =
+        byname_service::settings::settings(&state.store, &user).await?.ok_or(PageError::NotForRole)?;
     let body = html! {
         main {
             h1 { "Settings" }
@@ -337,56 +243,33 @@ pub async fn settings_page<S: Store>(State(state): State<Arc<AppState<S>>>, head
             }
         }
     };
-    layout("Settings", Some(&user), body).into_response()
+    Ok(layout("Settings", Some(&user), body).into_response())
 }
 
 pub async fn save_settings<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<std::collections::HashMap<String, String>>,
-) -> Response {
-    let user = match form_user(&state, &headers, form.get("csrf").map_or("", String::as_str)).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, form): SignedForm<std::collections::HashMap<String, String>>,
+) -> Result<Redirect, PageError> {
+    // The role is refused before the numbers are read; the service refuses it again (every
+    // administrative change checks its actor).
     if !can_manage_users(user.role) {
-        return forbidden(&user);
+        return Err(PageError::NotForRole);
     }
-    let number = |name: &str| -> Result<i64, String> {
+    let not_saved = |text: String| PageError::Invalid(Notice::new("Not saved", text, Look::Settings));
+    let number = |name: &str| -> Result<i64, PageError> {
         let text = form.get(name).map_or("", |v| v.trim());
-        text.parse::<i64>().map_err(|_| format!("{name}: a whole number is needed, not {text:?}"))
+        text.parse::<i64>().map_err(|_| not_saved(format!("{name}: a whole number is needed, not {text:?}")))
     };
-    let now = now_text(&state);
-    let result = async {
-        let window = number("window")?;
-        let mut deadlines = vec![("default", number("default")?)];
-        for (code, _) in byname_domain::org::SERVICE_AREAS {
-            deadlines.push((code, number(code)?));
-        }
-        // Every value is checked before any is saved.
-        let text = |e: byname_service::casework::CaseError| e.to_string();
-        byname_service::by_name_list::check_window(window).map_err(text)?;
-        let checked = deadlines
-            .iter()
-            .map(|(area, days)| byname_service::escalations::check_deadline(area, *days).map(|d| (*area, d)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(text)?;
-        // Each setting is saved with its own audit entry, in one transaction each.
-        let actor = Actor::User(&user);
-        byname_service::by_name_list::set_window_as(&state.store, actor, window, &now).await.map_err(text)?;
-        for (area, days) in checked {
-            byname_service::escalations::set_deadline_as(&state.store, actor, area, days, &now).await.map_err(text)?;
-        }
-        Ok::<_, String>(())
+    let window = number("window")?;
+    let mut deadlines = vec![("default", number("default")?)];
+    for (code, _) in byname_domain::org::SERVICE_AREAS {
+        deadlines.push((code, number(code)?));
     }
-    .await;
-    match result {
-        Ok(()) => Redirect::to("/admin/settings").into_response(),
-        Err(e) => {
-            let body = html! { main { h1 { "Not saved" } p.error role="alert" { (e) } p { a href="/admin/settings" { "Back to settings" } } } };
-            (StatusCode::UNPROCESSABLE_ENTITY, layout("Not saved", Some(&user), body)).into_response()
-        }
-    }
+    // Any refusal, even the store's, reads "Not saved" with its reason, as it always has here.
+    byname_service::settings::save_as(&state.store, Actor::User(&user), window, &deadlines, &now_text(&state))
+        .await
+        .map_err(|e| not_saved(e.to_string()))?;
+    Ok(Redirect::to("/admin/settings"))
 }
 
 #[derive(Deserialize)]
@@ -399,32 +282,14 @@ pub struct CsrfForm {
 /// Disable, enable or reset one user.
 pub async fn change_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((id, what)): Path<(i64, String)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    if !can_manage_users(user.role) {
-        return forbidden(&user);
-    }
-    if let Err(response) = managed_user(&state, &user, id).await {
-        return response;
-    }
-    let (actor, now) = (Actor::User(&user), now_text(&state));
-    let result = match what.as_str() {
-        "disable" => accounts::set_disabled(&state.store, actor, id, true, &now).await,
-        "enable" => accounts::set_disabled(&state.store, actor, id, false, &now).await,
-        "reset" => accounts::reset_password_as(&state.store, actor, id, &form.password, &now).await,
-        _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such change."),
-    };
-    match result {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(e) => message(&user, StatusCode::UNPROCESSABLE_ENTITY, "Not done", &e.to_string()),
-    }
+    SignedForm(user, form): SignedForm<CsrfForm>,
+) -> Result<Redirect, PageError> {
+    let change = UserChange::parse(&what);
+    accounts::change_user(&state.store, &user, id, change, &form.password, &now_text(&state))
+        .await
+        .map_err(|e| PageError::account("Not done", e))?;
+    Ok(Redirect::to("/admin/users"))
 }
 
 #[derive(Deserialize, Default)]
@@ -439,18 +304,14 @@ pub struct AuditParams {
 /// data-protection leads (their organisation's).
 pub async fn audit_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<AuditParams>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let person = match text(&params.person).map(|p| p.parse::<i64>()) {
         None => None,
         Some(Ok(p)) => Some(p),
-        Some(Err(_)) => return message(&user, StatusCode::BAD_REQUEST, "Audit log", "Person: a number."),
+        Some(Err(_)) => return Err(PageError::BadRequest(Notice::new("Audit log", "Person: a number.", Look::Users))),
     };
     let query = AuditQuery {
         person_id: person,
@@ -460,16 +321,8 @@ pub async fn audit_page<S: Store>(
         limit: 200,
         ..AuditQuery::default()
     };
-    let rows = match byname_service::audit::search(&state.store, &user, query).await {
-        Ok(Some(rows)) => rows,
-        Ok(None) => return forbidden(&user),
-        Err(e) => return server_error(&e),
-    };
-    let scope = if user.role == Role::Admin { None } else { Some(user.organisation_id) };
-    let openings = match state.store.break_glass_openings(scope, 50).await {
-        Ok(o) => o,
-        Err(e) => return server_error(&e),
-    };
+    let AuditPage { rows, openings, scope } =
+        byname_service::audit::audit_page(&state.store, &user, query).await?.ok_or(PageError::NotForRole)?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
         main {
@@ -542,7 +395,7 @@ pub async fn audit_page<S: Store>(
             }
         }
     };
-    layout("Audit log", Some(&user), body).into_response()
+    Ok(layout("Audit log", Some(&user), body).into_response())
 }
 
 fn password_form(user: &SessionUser, error: Option<&str>) -> Markup {
@@ -563,12 +416,8 @@ fn password_form(user: &SessionUser, error: Option<&str>) -> Markup {
     }
 }
 
-pub async fn password_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    match crate::auth::current_user(&state, &headers).await {
-        Ok(Some(user)) => layout("Change your password", Some(&user), password_form(&user, None)).into_response(),
-        Ok(None) => Redirect::to("/login").into_response(),
-        Err(e) => server_error(&e),
-    }
+pub async fn password_page(ChangingPassword(user): ChangingPassword) -> Response {
+    layout("Change your password", Some(&user), password_form(&user, None)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -581,42 +430,29 @@ pub struct PasswordForm {
 pub async fn change_password<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     headers: HeaderMap,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    let user = match crate::auth::current_user(&state, &headers).await {
-        Ok(Some(user)) if user.csrf_token == form.csrf => user,
-        Ok(Some(user)) => {
-            return crate::auth::expired_form(&user);
-        }
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(e) => return server_error(&e),
-    };
+    ChangingPasswordForm(user, form): ChangingPasswordForm<PasswordForm>,
+) -> Result<Response, PageError> {
     let token = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE);
     match accounts::change_password(&state.store, &user, &form.current, &form.new, token.as_deref()).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(AccountError::Store(e)) => server_error(&e),
-        Err(e) => (
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(AccountError::Store(e)) => Err(PageError::server(e)),
+        // The form again, with what was wrong.
+        Err(e) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             layout("Change your password", Some(&user), password_form(&user, Some(&e.to_string()))),
         )
-            .into_response(),
+            .into_response()),
     }
 }
 
 /// The partnership's data-sharing agreements, and a form to record one for administrators and
 /// data-protection leads.
-pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let (agreements, organisations) =
-        match (byname_service::agreements::agreements(&state.store).await, state.store.organisations().await) {
-            (Ok(a), Ok(o)) => (a, o),
-            (Err(e), _) => return crate::people::error_page(&user, &e),
-            (_, Err(e)) => return server_error(&e),
-        };
-    let may_record = user.role == Role::Admin || user.data_protection_lead;
+pub async fn agreements_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let AgreementsPage { agreements, organisations, may_record } =
+        byname_service::agreements::agreements_page(&state.store, &user).await?;
     let body = html! {
         main {
             h1 { "Data-sharing agreements" }
@@ -664,19 +500,14 @@ pub async fn agreements_page<S: Store>(State(state): State<Arc<AppState<S>>>, he
             }
         }
     };
-    layout("Data-sharing agreements", Some(&user), body).into_response()
+    Ok(layout("Data-sharing agreements", Some(&user), body).into_response())
 }
 
 pub async fn record_agreement<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    SignedForm(user, fields): SignedForm<Vec<(String, String)>>,
+) -> Result<Redirect, PageError> {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let user = match form_user(&state, &headers, &field("csrf")).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let organisations: Vec<i64> =
         fields.iter().filter(|(k, _)| k == "organisation").filter_map(|(_, v)| v.parse().ok()).collect();
     let form = byname_service::agreements::AgreementForm {
@@ -688,10 +519,8 @@ pub async fn record_agreement<S: Store>(
         ends_on: field("ends_on"),
         organisations,
     };
-    match byname_service::agreements::record(&state.store, &user, &form, &now_text(&state)).await {
-        Ok(_) => Redirect::to("/admin/agreements").into_response(),
-        Err(error) => crate::people::error_page(&user, &error),
-    }
+    byname_service::agreements::record(&state.store, &user, &form, &now_text(&state)).await?;
+    Ok(Redirect::to("/admin/agreements"))
 }
 
 fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, error: Option<&str>) -> Markup {
@@ -746,16 +575,12 @@ fn totp_page(user: &SessionUser, enabled: bool, setup: Option<(&str, &str)>, err
     }
 }
 
-pub async fn totp<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let enabled = match state.store.user_by_id(user.id).await {
-        Ok(row) => row.is_some_and(|r| r.totp_enabled),
-        Err(e) => return server_error(&e),
-    };
-    layout("Authenticator app", Some(&user), totp_page(&user, enabled, None, None)).into_response()
+pub async fn totp<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let enabled = accounts::totp_enabled(&state.store, &user).await?;
+    Ok(layout("Authenticator app", Some(&user), totp_page(&user, enabled, None, None)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -770,41 +595,19 @@ pub struct TotpForm {
 /// Starts, confirms or turns off the second factor.
 pub async fn totp_change<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(step): Path<String>,
-    Form(form): Form<TotpForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let enabled = match state.store.user_by_id(user.id).await {
-        Ok(row) => row.is_some_and(|r| r.totp_enabled),
-        Err(e) => return server_error(&e),
-    };
-    let page = |enabled, setup: Option<(&str, &str)>, error: Option<&str>| {
-        layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error))
-    };
-    let now = state.clock.now();
-    let refused = |e: AccountError, enabled| match e {
-        AccountError::Store(e) => server_error(&e),
-        e => (StatusCode::UNPROCESSABLE_ENTITY, page(enabled, None, Some(&e.to_string()))).into_response(),
-    };
-    match step.as_str() {
-        "start" => match accounts::start_totp(&state.store, &user, &form.password, &form.code, now).await {
-            Ok((secret, uri)) => page(enabled, Some((&secret, &uri)), None).into_response(),
-            Err(e) => refused(e, enabled),
-        },
-        "confirm" => match accounts::confirm_totp(&state.store, &user, &form.code, now).await {
-            Ok(()) => page(true, None, None).into_response(),
-            Err(e) => refused(e, enabled),
-        },
-        "disable" => match accounts::disable_totp(&state.store, &user, &form.password, &form.code, now).await {
-            Ok(()) => page(false, None, None).into_response(),
-            Err(e) => refused(e, enabled),
-        },
-        _ => message(&user, StatusCode::NOT_FOUND, "Not found", "No such step."),
-    }
+    SignedForm(user, form): SignedForm<TotpForm>,
+) -> Result<Response, PageError> {
+    let step = TotpStep::parse(&step);
+    let TotpPage { enabled, setup, refused } =
+        accounts::totp_step(&state.store, &user, step, &form.password, &form.code, state.clock.now())
+            .await
+            .map_err(|e| PageError::account("Not done", e))?;
+    let setup = setup.as_ref().map(|(secret, uri)| (secret.as_str(), uri.as_str()));
+    let error = refused.map(|e| e.to_string());
+    let page = layout("Authenticator app", Some(&user), totp_page(&user, enabled, setup, error.as_deref()));
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -815,21 +618,14 @@ pub struct ReviewForm {
 /// A data-protection lead confirms or rejects what was recorded under a break-glass opening.
 pub async fn review_break_glass<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((id, outcome)): Path<(i64, String)>,
-    Form(form): Form<ReviewForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, _): SignedForm<ReviewForm>,
+) -> Result<Redirect, PageError> {
     let confirm = match outcome.as_str() {
         "confirm" => true,
         "reject" => false,
-        _ => return message(&user, StatusCode::NOT_FOUND, "Not found", "No such review."),
+        _ => return Err(PageError::NotFound(Notice::new("Not found", "No such review.", Look::Users))),
     };
-    match byname_service::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await {
-        Ok(()) => Redirect::to("/admin/audit").into_response(),
-        Err(error) => crate::people::error_page(&user, &error),
-    }
+    byname_service::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await?;
+    Ok(Redirect::to("/admin/audit"))
 }

@@ -1,8 +1,9 @@
 //! Sign-in and sign-out, session cookies, CSRF tokens and login throttling.
 
 use crate::AppState;
-use crate::pages::{layout, server_error};
-use axum::extract::{ConnectInfo, Form, FromRequestParts, State};
+use crate::page_error::{UserSlot, server_error};
+use crate::pages::layout;
+use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -115,20 +116,29 @@ pub async fn current_user<S: Store>(
     accounts::session(&state.store, &token, state.clock.now()).await
 }
 
-/// The signed-in user, or what to answer instead: the login page without a session, the error
-/// page when the store fails.
-pub async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+/// The user of the session, even one who must change their password first, or what to answer
+/// instead: the login page without a session, the error page when the store fails.
+async fn session_user<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
     match current_user(state, headers).await {
-        // A password an administrator set is changed before anything else.
-        Ok(Some(user)) if user.must_change_password => Err(Redirect::to("/account/password").into_response()),
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(error) => Err(server_error(&error)),
     }
 }
 
+/// The signed-in user, or what to answer instead: the login page without a session, the password
+/// change while a password an administrator set stands, the error page when the store fails.
+async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+    let user = session_user(state, headers).await?;
+    // A password an administrator set is changed before anything else.
+    if user.must_change_password {
+        return Err(Redirect::to("/account/password").into_response());
+    }
+    Ok(user)
+}
+
 /// A signed-in user whose role reads the partnership's figures, or what to answer instead.
-pub async fn statistics_reader<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
+async fn statistics_reader<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
     let user = signed_in(state, headers).await?;
     if byname_domain::access::can_see_statistics(user.role) {
         return Ok(user);
@@ -279,21 +289,148 @@ pub(crate) fn now_text<S>(state: &AppState<S>) -> String {
     byname_store::sql_instant(state.clock.now())
 }
 
-/// A signed-in user whose form carries their session's CSRF token, or what to answer instead.
-pub(crate) async fn form_user<S: Store>(
-    state: &AppState<S>,
-    headers: &HeaderMap,
-    csrf: &str,
-) -> Result<SessionUser, Response> {
-    let user = signed_in(state, headers).await?;
-    if csrf != user.csrf_token {
+/// The signed-in user, as an extractor: a handler that takes `SignedIn(user)` never runs without
+/// one. Its rejection is what [`signed_in`] answers: the login page without a session, the
+/// password change while an administrator's password stands, the error page when the store fails.
+/// It runs after the path and query extractors before it, as the ceremony it replaces did.
+pub struct SignedIn(pub SessionUser);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        let user = signed_in(state, &parts.headers).await?;
+        UserSlot::fill(&parts.extensions, &user);
+        Ok(Self(user))
+    }
+}
+
+/// The user of the session even while they must change their password: for the password change
+/// alone, which every other page sends them to (see [`SignedIn`]).
+pub struct ChangingPassword(pub SessionUser);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for ChangingPassword {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        let user = session_user(state, &parts.headers).await?;
+        UserSlot::fill(&parts.extensions, &user);
+        Ok(Self(user))
+    }
+}
+
+/// A signed-in user whose role reads the partnership's figures, as an extractor (see
+/// [`statistics_reader`]).
+pub struct StatisticsReader(pub SessionUser);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for StatisticsReader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        let user = statistics_reader(state, &parts.headers).await?;
+        UserSlot::fill(&parts.extensions, &user);
+        Ok(Self(user))
+    }
+}
+
+/// A form whose `csrf` field can be read once it is parsed.
+pub(crate) trait CsrfField {
+    fn csrf(&self) -> &str;
+}
+
+/// Forms read as name and value pairs (repeated check boxes need a list).
+impl CsrfField for Vec<(String, String)> {
+    fn csrf(&self) -> &str {
+        self.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str())
+    }
+}
+
+impl CsrfField for HashMap<String, String> {
+    fn csrf(&self) -> &str {
+        self.get("csrf").map_or("", String::as_str)
+    }
+}
+
+/// Implements [`CsrfField`] for form structs with a `csrf: String` field.
+macro_rules! csrf_forms {
+    ($($form:ty),* $(,)?) => {
+        $(impl crate::auth::CsrfField for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })*
+    };
+}
+pub(crate) use csrf_forms;
+
+/// A posted form and the signed-in user whose session's CSRF token it carries.
+///
+/// The token is in the body, so this reads the body: it is a `FromRequest` extractor wrapping
+/// axum's `Form` rather than a `FromRequestParts` one. It answers in the order the handlers'
+/// ceremony did: a form that does not parse is refused as axum's `Form` refuses it, then comes the
+/// sign-in (see [`SignedIn`]), then a token that is not the session's gets the "form had expired"
+/// page. A helper taking the parsed form's token would have left that third step in every handler.
+pub struct SignedForm<T>(pub SessionUser, pub T);
+
+impl<S: Store, T> FromRequest<Arc<AppState<S>>> for SignedForm<T>
+where
+    T: serde::de::DeserializeOwned + CsrfField + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        form_and_user(request, state, Password::MustBeTheUsers).await.map(|(user, form)| Self(user, form))
+    }
+}
+
+/// [`SignedForm`] for the password change: the user of the session even while they must change
+/// their password (see [`ChangingPassword`]).
+pub struct ChangingPasswordForm<T>(pub SessionUser, pub T);
+
+impl<S: Store, T> FromRequest<Arc<AppState<S>>> for ChangingPasswordForm<T>
+where
+    T: serde::de::DeserializeOwned + CsrfField + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        form_and_user(request, state, Password::MayBeSet).await.map(|(user, form)| Self(user, form))
+    }
+}
+
+/// Whether a form is taken from a user whose password an administrator set.
+enum Password {
+    /// No: they are sent to change it first.
+    MustBeTheUsers,
+    /// Yes: this is the form that changes it.
+    MayBeSet,
+}
+
+/// The form of a request and the user whose session's CSRF token it carries, or what to answer
+/// instead, in this order: the form's own refusal, the sign-in's, the "form had expired" page.
+async fn form_and_user<S: Store, T>(
+    request: Request,
+    state: &Arc<AppState<S>>,
+    password: Password,
+) -> Result<(SessionUser, T), Response>
+where
+    T: serde::de::DeserializeOwned + CsrfField + Send,
+{
+    let (headers, extensions) = (request.headers().clone(), request.extensions().clone());
+    let Form(form) = Form::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+    let user = match password {
+        Password::MustBeTheUsers => signed_in(state, &headers).await?,
+        Password::MayBeSet => session_user(state, &headers).await?,
+    };
+    if form.csrf() != user.csrf_token {
         return Err(expired_form(&user));
     }
-    Ok(user)
+    UserSlot::fill(&extensions, &user);
+    Ok((user, form))
 }
 
 /// The answer to a form whose CSRF token is not the session's.
-pub(crate) fn expired_form(user: &SessionUser) -> Response {
+fn expired_form(user: &SessionUser) -> Response {
     let body = html! { main { h1 { "The form had expired" } p { "Go back and try again." } } };
     (StatusCode::FORBIDDEN, layout("Form expired", Some(user), body)).into_response()
 }

@@ -4,13 +4,10 @@
 //! `byname_service::escalations`; every form carries the session's CSRF token.
 
 use crate::AppState;
-use crate::auth::form_user;
-use crate::auth::signed_in;
-use crate::pages::{layout, server_error};
-use crate::people::error_page;
-use axum::Form;
+use crate::auth::{SignedForm, SignedIn};
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::escalation::{Action, State as EscalationState};
 use byname_domain::org::service_area_label;
@@ -19,6 +16,8 @@ use byname_store::Store;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
+
+crate::auth::csrf_forms!(RaiseFields, AnswerFields, CommentFields, ReadFields);
 
 fn area(code: &str) -> &str {
     service_area_label(code).unwrap_or(code)
@@ -63,24 +62,17 @@ pub fn raise_form(person_id: i64, csrf: &str) -> Markup {
 
 pub async fn raise<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<RaiseFields>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, form): SignedForm<RaiseFields>,
+) -> Result<Response, PageError> {
     let raise = RaiseForm {
         service_area: form.service_area,
         blocked: form.blocked,
         needed: form.needed,
         needed_by: form.needed_by,
     };
-    match esc::raise(&state.store, &user, person, &raise, state.clock.now()).await {
-        Ok(id) => Redirect::to(&format!("/escalations/{id}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    let id = esc::raise(&state.store, &user, person, &raise, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/escalations/{id}")).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -122,23 +114,12 @@ fn escalation_table(items: &[EscalationItem], caption: &str) -> Markup {
 /// My escalations: raised by my organisation, or addressed to me.
 pub async fn list_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ListParams>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
     let filter = params.state.as_deref().and_then(EscalationState::parse);
     let now = state.clock.now();
-    let items = match esc::my_escalations(&state.store, &user, filter, now).await {
-        Ok(items) => items,
-        Err(error) => return error_page(&user, &error),
-    };
-    let unread = match esc::notifications(&state.store, &user, true).await {
-        Ok(n) => n.len(),
-        Err(error) => return server_error(&error),
-    };
+    let esc::MyEscalations { items, unread } = esc::my_escalations_page(&state.store, &user, filter, now).await?;
     let body = html! {
         main {
             h1 { "My escalations" }
@@ -155,22 +136,15 @@ pub async fn list_page<S: Store>(
             @else { (escalation_table(&items, "My escalations")) }
         }
     };
-    layout("My escalations", Some(&user), body).into_response()
+    Ok(layout("My escalations", Some(&user), body).into_response())
 }
 
 pub async fn detail_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let page = match esc::escalation_page(&state.store, &user, id, state.clock.now()).await {
-        Ok(page) => page,
-        Err(error) => return error_page(&user, &error),
-    };
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let page = esc::escalation_page(&state.store, &user, id, state.clock.now()).await?;
     let e = &page.item.row;
     let answer = |action: &str, label: &str, reason: bool| {
         html! {
@@ -223,7 +197,7 @@ pub async fn detail_page<S: Store>(
             p { a href="/escalations" { "All my escalations" } }
         }
     };
-    layout("Escalation", Some(&user), body).into_response()
+    Ok(layout("Escalation", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -236,27 +210,20 @@ pub struct AnswerFields {
 
 pub async fn answer<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<AnswerFields>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, form): SignedForm<AnswerFields>,
+) -> Result<Redirect, PageError> {
     let action = match form.action.as_str() {
         "acknowledge" => Action::Acknowledge,
         "resolve" => Action::Resolve,
         "decline" => Action::Decline,
         _ => {
             let error = byname_service::casework::CaseError::Invalid("choose acknowledge, resolve or decline".into());
-            return error_page(&user, &error);
+            return Err(error.into());
         }
     };
-    match esc::act(&state.store, &user, id, action, &form.reason, state.clock.now()).await {
-        Ok(()) => Redirect::to(&format!("/escalations/{id}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    esc::act(&state.store, &user, id, action, &form.reason, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/escalations/{id}")))
 }
 
 #[derive(Deserialize)]
@@ -268,29 +235,18 @@ pub struct CommentFields {
 
 pub async fn comment<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<CommentFields>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match esc::comment(&state.store, &user, id, &form.text, state.clock.now()).await {
-        Ok(()) => Redirect::to(&format!("/escalations/{id}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<CommentFields>,
+) -> Result<Redirect, PageError> {
+    esc::comment(&state.store, &user, id, &form.text, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/escalations/{id}")))
 }
 
-pub async fn notifications_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let rows = match esc::notifications(&state.store, &user, false).await {
-        Ok(rows) => rows,
-        Err(error) => return server_error(&error),
-    };
+pub async fn notifications_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let rows = esc::notifications(&state.store, &user, false).await?;
     let body = html! {
         main {
             h1 { "Notifications" }
@@ -319,7 +275,7 @@ pub async fn notifications_page<S: Store>(State(state): State<Arc<AppState<S>>>,
             }
         }
     };
-    layout("Notifications", Some(&user), body).into_response()
+    Ok(layout("Notifications", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -331,17 +287,10 @@ pub struct ReadFields {
 
 pub async fn mark_read<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<ReadFields>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match esc::mark_read(&state.store, &user, form.id, state.clock.now()).await {
-        Ok(_) => Redirect::to("/notifications").into_response(),
-        Err(error) => server_error(&error),
-    }
+    SignedForm(user, form): SignedForm<ReadFields>,
+) -> Result<Redirect, PageError> {
+    esc::mark_read(&state.store, &user, form.id, state.clock.now()).await?;
+    Ok(Redirect::to("/notifications"))
 }
 
 fn people_section(title: &str, rows: &[AgendaPerson], set_aside: usize) -> Markup {
@@ -370,16 +319,12 @@ fn people_section(title: &str, rows: &[AgendaPerson], set_aside: usize) -> Marku
 
 /// The case conference agenda of the Service Delivery Leads meeting, and the Strategic Group's
 /// items.
-pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+pub async fn agenda_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
     let now = state.clock.now();
-    let agenda = match esc::agenda(&state.store, &user, now).await {
-        Ok(agenda) => agenda,
-        Err(error) => return error_page(&user, &error),
-    };
+    let agenda = esc::agenda(&state.store, &user, now).await?;
     let body = html! {
         main.agenda {
             h1 { "Case conference agenda" }
@@ -405,5 +350,5 @@ pub async fn agenda_page<S: Store>(State(state): State<Arc<AppState<S>>>, header
             @if agenda.strategic_group.is_empty() { p { "None." } } @else { (escalation_table(&agenda.strategic_group, "Strategic Group items")) }
         }
     };
-    layout("Case conference agenda", Some(&user), body).into_response()
+    Ok(layout("Case conference agenda", Some(&user), body).into_response())
 }

@@ -4,10 +4,11 @@
 //! only: nothing here is written to the audit log.
 
 use crate::AppState;
-use crate::auth::statistics_reader;
-use crate::pages::{layout, server_error};
+use crate::auth::StatisticsReader;
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
 use byname_service::accounts::SessionUser;
@@ -66,13 +67,9 @@ fn message(user: &SessionUser, status: StatusCode, chosen: &Chosen, text: &str) 
 
 pub async fn forecasts_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ForecastParams>,
+    StatisticsReader(user): StatisticsReader,
 ) -> Response {
-    let user = match statistics_reader(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let chosen = Chosen {
         metric: params.metric.clone().unwrap_or_else(|| "chain.total".to_owned()),
         unit: params.unit.clone().unwrap_or_else(|| "month".to_owned()),
@@ -90,7 +87,7 @@ pub async fn forecasts_page<S: Store>(
     let request = ForecastRequest::new(&chosen.metric, unit, horizon, area);
     let result = match forecast(&state.store, request, &Settings::default(), state.clock.today()).await {
         Ok(result) => result,
-        Err(ForecastServiceError::Statistics(error)) => return server_error(&error),
+        Err(ForecastServiceError::Statistics(error)) => return PageError::server(error).into_response(),
         Err(error) => return message(&user, StatusCode::BAD_REQUEST, &chosen, &error.to_string()),
     };
     match params.format.as_deref() {

@@ -1,6 +1,8 @@
 //! The web application: server-rendered HTML that works without JavaScript
 //! and reads well on a phone. This crate is the only one that knows HTTP;
-//! every handler is a thin call into `byname-service`.
+//! every handler parses the request (the signed-in user and the CSRF token come
+//! from the extractors in `auth`), makes a call into `byname-service` and renders; none touches
+//! the store.
 //!
 //! ## Where things are
 //!
@@ -8,7 +10,8 @@
 //! for the router and the OpenAPI document, with a test that every route is documented and
 //! answers. `auth` is sign-in and sign-out, session cookies, CSRF tokens and login throttling;
 //! `http` the security headers, `Cache-Control: no-store`, the request time-out and the accept
-//! loop with its header read time-out; `pages` the layout every page shares and the by-name list.
+//! loop with its header read time-out; `page_error` the one error type of the pages, beside the
+//! API's `ApiError` envelope; `pages` the layout every page shares and the by-name list.
 //! `people`, `linkage`, `reports`, `forecasts`, `scenarios`, `escalations`, `resources` and
 //! `admin` are the pages of each part.
 
@@ -19,6 +22,7 @@ mod escalations;
 mod forecasts;
 mod http;
 mod linkage;
+mod page_error;
 mod pages;
 mod people;
 mod reports;
@@ -109,7 +113,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/admin/audit", get(admin::audit_page::<S>))
         .route("/admin/break-glass/{id}/{outcome}", post(admin::review_break_glass::<S>))
         .route("/admin/agreements", get(admin::agreements_page::<S>).post(admin::record_agreement::<S>))
-        .route("/account/password", get(admin::password_page::<S>).post(admin::change_password::<S>))
+        .route("/account/password", get(admin::password_page).post(admin::change_password::<S>))
         .route("/account/totp", get(admin::totp::<S>))
         .route("/account/totp/{step}", post(admin::totp_change::<S>))
         .route("/api/v1/openapi.json", get(api::openapi))
@@ -119,6 +123,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes(Router::new()))
         .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(axum::middleware::from_fn(page_error::with_page_errors))
         .layer(axum::middleware::from_fn(http::request_timeout))
         .layer(axum::middleware::from_fn(move |request, next| http::security_headers(secure, request, next)))
         .with_state(state)

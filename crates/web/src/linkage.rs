@@ -4,11 +4,10 @@
 //! records, why they were linked, merge, split and undo.
 
 use crate::AppState;
-use crate::auth::{form_user, now_text, signed_in};
-use crate::pages::{layout, server_error};
-use axum::Form;
+use crate::auth::{SignedForm, SignedIn, now_text};
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::access::PersonView;
 use byname_domain::names::initials;
@@ -19,18 +18,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
-const QUEUE_PAGE: usize = 100;
+crate::auth::csrf_forms!(DecisionForm, MergeForm, SplitForm, UndoForm);
 
-fn error_page(user: &SessionUser, error: &ReviewError) -> Response {
-    let (status, title, message) = match error {
-        ReviewError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", error.to_string()),
-        ReviewError::Refused(message) => (StatusCode::FORBIDDEN, "Not allowed", message.clone()),
-        ReviewError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing here.".to_owned()),
-        ReviewError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, "Not done", message.clone()),
-        ReviewError::Store(_) | ReviewError::Link(_) => return server_error(error),
-    };
-    (status, layout(title, Some(user), html! { main { h1 { (title) } p { (message) } } })).into_response()
-}
+const QUEUE_PAGE: usize = 100;
 
 fn full_name(r: &RecordDetail) -> String {
     let mut parts: Vec<&str> = [r.first_name.as_deref(), r.last_name.as_deref()].into_iter().flatten().collect();
@@ -140,15 +130,12 @@ fn explanation_table(explanation: &ExplanationView) -> Markup {
     }
 }
 
-pub async fn queue_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match review::queue(&state.store, &user, QUEUE_PAGE, &now_text(&state)).await {
-        Ok(queue) => layout("Review queue", Some(&user), render_queue(&queue)).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+pub async fn queue_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let queue = review::queue(&state.store, &user, QUEUE_PAGE, &now_text(&state)).await?;
+    Ok(layout("Review queue", Some(&user), render_queue(&queue)).into_response())
 }
 
 fn render_queue(queue: &Queue) -> Markup {
@@ -190,17 +177,11 @@ fn render_queue(queue: &Queue) -> Markup {
 
 pub async fn pair_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((left, right)): Path<(i64, i64)>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match review::pair(&state.store, &user, left, right, &now_text(&state)).await {
-        Ok(view) => layout("Review a pair", Some(&user), render_pair(&view, &user)).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let view = review::pair(&state.store, &user, left, right, &now_text(&state)).await?;
+    Ok(layout("Review a pair", Some(&user), render_pair(&view, &user)).into_response())
 }
 
 fn render_pair(view: &PairView, user: &SessionUser) -> Markup {
@@ -248,45 +229,30 @@ pub struct DecisionForm {
 
 pub async fn decide<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((left, right)): Path<(i64, i64)>,
-    Form(form): Form<DecisionForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, form): SignedForm<DecisionForm>,
+) -> Result<Redirect, PageError> {
     let same = match form.decision.as_str() {
         "same" => true,
         "different" => false,
-        _ => return error_page(&user, &ReviewError::Invalid("choose same person or different people".into())),
+        _ => return Err(ReviewError::Invalid("choose same person or different people".into()).into()),
     };
-    match review::decide(&state.store, &user, left, right, same, &form.reason, &now_text(&state)).await {
-        Ok(_) => {
-            let next = form
-                .next
-                .filter(|n| n.split('/').count() == 2 && n.split('/').all(|p| p.parse::<i64>().is_ok()))
-                .map(|n| format!("/review/{n}"))
-                .unwrap_or_else(|| "/review".to_owned());
-            Redirect::to(&next).into_response()
-        }
-        Err(error) => error_page(&user, &error),
-    }
+    review::decide(&state.store, &user, left, right, same, &form.reason, &now_text(&state)).await?;
+    let next = form
+        .next
+        .filter(|n| n.split('/').count() == 2 && n.split('/').all(|p| p.parse::<i64>().is_ok()))
+        .map(|n| format!("/review/{n}"))
+        .unwrap_or_else(|| "/review".to_owned());
+    Ok(Redirect::to(&next))
 }
 
 pub async fn person_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match review::person_linkage(&state.store, &user, person, state.clock.today(), &now_text(&state)).await {
-        Ok(linkage) => layout("Person", Some(&user), render_person(&linkage, &user)).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let linkage = review::person_linkage(&state.store, &user, person, state.clock.today(), &now_text(&state)).await?;
+    Ok(layout("Person", Some(&user), render_person(&linkage, &user)).into_response())
 }
 
 fn render_person(p: &PersonLinkage, user: &SessionUser) -> Markup {
@@ -404,21 +370,14 @@ pub struct MergeForm {
 
 pub async fn merge<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<MergeForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, form): SignedForm<MergeForm>,
+) -> Result<Redirect, PageError> {
     let Ok(other) = form.other.trim().parse::<i64>() else {
-        return error_page(&user, &ReviewError::Invalid("the other person's number is a whole number".into()));
+        return Err(ReviewError::Invalid("the other person's number is a whole number".into()).into());
     };
-    match review::merge(&state.store, &user, person, other, &form.reason, &now_text(&state)).await {
-        Ok(_) => Redirect::to(&format!("/people/{}/linkage", person.min(other))).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    review::merge(&state.store, &user, person, other, &form.reason, &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{}/linkage", person.min(other))))
 }
 
 #[derive(Deserialize)]
@@ -431,18 +390,11 @@ pub struct SplitForm {
 
 pub async fn split<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<SplitForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match review::split(&state.store, &user, form.record, &form.reason, &now_text(&state)).await {
-        Ok(_) => Redirect::to(&format!("/people/{person}/linkage")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<SplitForm>,
+) -> Result<Redirect, PageError> {
+    review::split(&state.store, &user, form.record, &form.reason, &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{person}/linkage")))
 }
 
 #[derive(Deserialize)]
@@ -454,16 +406,8 @@ pub struct UndoForm {
 
 pub async fn undo<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<UndoForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match review::undo(&state.store, &user, &form.batch, &now_text(&state)).await {
-        Ok(()) => Redirect::to(&form.back.map(|p| format!("/people/{p}/linkage")).unwrap_or_else(|| "/review".into()))
-            .into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<UndoForm>,
+) -> Result<Redirect, PageError> {
+    review::undo(&state.store, &user, &form.batch, &now_text(&state)).await?;
+    Ok(Redirect::to(&form.back.map(|p| format!("/people/{p}/linkage")).unwrap_or_else(|| "/review".into())))
 }

@@ -1,9 +1,10 @@
 //! The pages: the layout every page shares and the by-name list.
 
 use crate::AppState;
-use crate::auth::signed_in;
+use crate::auth::SignedIn;
+use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use byname_domain::access::PersonView;
 use byname_domain::codes::SupportNeed;
@@ -59,16 +60,6 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
             }
         }
     }
-}
-
-/// A 500 page; the cause goes to the log, not to the browser.
-pub fn server_error(error: &dyn std::error::Error) -> Response {
-    tracing::error!(error = %error, "request failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        layout("Error", None, html! { main { h1 { "Something went wrong" } p { "The error has been logged." } } }),
-    )
-        .into_response()
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -148,49 +139,28 @@ pub async fn old_list_address(uri: axum::http::Uri) -> axum::response::Redirect 
 
 pub async fn by_name_list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ListParams>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let query = match params.query() {
-        Ok(query) => query,
-        Err(message) => {
-            let body = html! { main { h1 { "By-name list" } p.error role="alert" { (message) } } };
-            return (StatusCode::BAD_REQUEST, layout("By-name list", Some(&user), body)).into_response();
-        }
-    };
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let query =
+        params.query().map_err(|message| PageError::BadRequest(Notice::new("By-name list", message, Look::Alert)))?;
     let now = state.clock.now();
     let instant = byname_store::sql_instant(now);
     if params.format.as_deref() == Some("csv") {
-        return match by_name_list_csv(&state.store, &user, query, now.date(), &instant).await {
-            Ok(csv) => {
-                let mut response = csv.into_response();
-                let headers = response.headers_mut();
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-                headers.insert(
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_static("attachment; filename=\"by-name-list.csv\""),
-                );
-                response
-            }
-            Err(ListError::Forbidden) => forbidden(&user),
-            Err(ListError::Store(error)) => server_error(&error),
-        };
+        let csv = by_name_list_csv(&state.store, &user, query, now.date(), &instant).await?;
+        let mut response = csv.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        headers
+            .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"by-name-list.csv\""));
+        return Ok(response);
     }
     match list_page(&state.store, &user, query, now.date(), &instant).await {
-        Ok(page) => layout("By-name list", Some(&user), render_list(&page)).into_response(),
-        Err(ListError::Forbidden) => axum::response::Redirect::to(crate::auth::home(user.role)).into_response(),
-        Err(ListError::Store(error)) => server_error(&error),
+        Ok(page) => Ok(layout("By-name list", Some(&user), render_list(&page)).into_response()),
+        // A role without the list starts elsewhere.
+        Err(ListError::Forbidden) => Ok(axum::response::Redirect::to(crate::auth::home(user.role)).into_response()),
+        Err(error) => Err(error.into()),
     }
-}
-
-/// A 403 page for a signed-in user whose role has no business here.
-pub fn forbidden(user: &SessionUser) -> Response {
-    let body = html! { main { h1 { "Not for your role" } p { "Your role (" (user.role.label()) ") does not see this page." } } };
-    (StatusCode::FORBIDDEN, layout("Not for your role", Some(user), body)).into_response()
 }
 
 /// The list's address for a query: the filters, the sort and the page.

@@ -4,11 +4,10 @@
 //! Every read and write goes through `byname_service::casework`.
 
 use crate::AppState;
-use crate::auth::{form_user, now_text, signed_in};
-use crate::pages::{layout, server_error};
-use axum::Form;
+use crate::auth::{SignedForm, SignedIn, now_text};
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::access::{PersonView, Purpose, can_assign_lead, can_record, can_review_links};
 use byname_domain::date::{iso, parse_iso_date};
@@ -19,47 +18,25 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// The same answer for a person who does not exist and one the user may not see.
-pub(crate) fn error_page(user: &SessionUser, error: &CaseError) -> Response {
-    let (status, title, message) = match error {
-        CaseError::NotFound => (StatusCode::NOT_FOUND, "Not found", error.to_string()),
-        CaseError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", error.to_string()),
-        CaseError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, "Not saved", message.clone()),
-        CaseError::BadRequest(message) => (StatusCode::BAD_REQUEST, "Not saved", message.clone()),
-        CaseError::Store(_) => return server_error(error),
-    };
-    let body = html! { main { h1 { (title) } p.error role="alert" { (message) } p { a href="/people" { "Back to the by-name list" } } } };
-    (status, layout(title, Some(user), body)).into_response()
-}
+crate::auth::csrf_forms!(ContactFields, CsrfForm, BreakGlassForm);
 
 pub async fn person_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let organisations = match state.store.organisations().await {
-        Ok(o) => o,
-        Err(error) => return server_error(&error),
-    };
-    let available = match byname_service::resources::available(&state.store, &user).await {
-        Ok(a) => a,
-        Err(error) => return error_page(&user, &error),
-    };
-    match casework::person_page(&state.store, &user, person, state.clock.today(), &now_text(&state)).await {
-        Ok(page) => {
-            let body = render(&page, &user, &organisations, state.clock.today());
-            let offer = offer_form(&page, &user, &available);
-            layout("Person", Some(&user), html! { (body) (offer) }).into_response()
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let today = state.clock.today();
+    match byname_service::resources::person_screen(&state.store, &user, person, today, &now_text(&state)).await {
+        Ok(screen) => {
+            let body = render(&screen.page, &user, &screen.organisations, today);
+            let offer = offer_form(&screen.page, &user, &screen.available);
+            Ok(layout("Person", Some(&user), html! { (body) (offer) }).into_response())
         }
         // Reviewers reach identifiable records only through the linkage pages.
         Err(CaseError::NotFound) if can_review_links(user.role) => {
-            Redirect::to(&format!("/people/{person}/linkage")).into_response()
+            Ok(Redirect::to(&format!("/people/{person}/linkage")).into_response())
         }
-        Err(error) => error_page(&user, &error),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -310,19 +287,14 @@ pub struct ContactFields {
 /// The short form for recording a contact from a phone in the street.
 pub async fn contact_form<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
     let today = state.clock.today();
-    let page = match casework::person_page(&state.store, &user, person, today, &now_text(&state)).await {
-        Ok(page) if page.decision.view == PersonView::Full && can_record(user.role) => page,
-        Ok(_) => return error_page(&user, &CaseError::Forbidden),
-        Err(error) => return error_page(&user, &error),
-    };
+    let page = casework::person_page(&state.store, &user, person, today, &now_text(&state)).await?;
+    if page.decision.view != PersonView::Full || !can_record(user.role) {
+        return Err(CaseError::Forbidden.into());
+    }
     let body = html! {
         main.narrow {
             h1 { "Contact with " (page.name) }
@@ -350,19 +322,14 @@ pub async fn contact_form<S: Store>(
             }
         }
     };
-    layout("Record a contact", Some(&user), body).into_response()
+    Ok(layout("Record a contact", Some(&user), body).into_response())
 }
 
 pub async fn record_contact<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<ContactFields>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, form): SignedForm<ContactFields>,
+) -> Result<Redirect, PageError> {
     let contact = ContactForm {
         date: form.date,
         time: form.time,
@@ -373,11 +340,8 @@ pub async fn record_contact<S: Store>(
         bedded_down: form.bedded_down.is_some(),
         note: form.note,
     };
-    match casework::record_contact(&state.store, &user, person, &contact, state.clock.today(), &now_text(&state)).await
-    {
-        Ok(_) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    casework::record_contact(&state.store, &user, person, &contact, state.clock.today(), &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }
 
 /// Form fields as they arrive: repeated `organisation` boxes need a list.
@@ -396,63 +360,44 @@ fn date_field(fields: &Fields, name: &str, label: &str) -> Result<Option<time::D
 
 pub async fn record_consent<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(fields): Form<Fields>,
-) -> Response {
-    let user = match form_user(&state, &headers, field(&fields, "csrf").unwrap_or_default()).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, fields): SignedForm<Fields>,
+) -> Result<Redirect, PageError> {
     let today = state.clock.today();
-    let result = async {
-        let purpose = field(&fields, "purpose")
-            .and_then(Purpose::parse)
-            .ok_or_else(|| CaseError::Invalid("purpose: choose one".into()))?;
-        let organisations = if field(&fields, "all_partners").is_some() {
-            None
-        } else {
-            let ids: Result<Vec<i64>, _> =
-                fields.iter().filter(|(k, _)| k == "organisation").map(|(_, v)| v.parse::<i64>()).collect();
-            Some(ids.map_err(|_| CaseError::Invalid("organisation: not a partner".into()))?)
-        };
-        let given = date_field(&fields, "given", "given on")?.unwrap_or(today);
-        let expires = date_field(&fields, "expires", "expires on")?;
-        casework::record_consent(
-            &state.store,
-            &user,
-            person,
-            purpose,
-            organisations,
-            given,
-            expires,
-            today,
-            &now_text(&state),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    let purpose = field(&fields, "purpose")
+        .and_then(Purpose::parse)
+        .ok_or_else(|| CaseError::Invalid("purpose: choose one".into()))?;
+    let organisations = if field(&fields, "all_partners").is_some() {
+        None
+    } else {
+        let ids: Result<Vec<i64>, _> =
+            fields.iter().filter(|(k, _)| k == "organisation").map(|(_, v)| v.parse::<i64>()).collect();
+        Some(ids.map_err(|_| CaseError::Invalid("organisation: not a partner".into()))?)
+    };
+    let given = date_field(&fields, "given", "given on")?.unwrap_or(today);
+    let expires = date_field(&fields, "expires", "expires on")?;
+    casework::record_consent(
+        &state.store,
+        &user,
+        person,
+        purpose,
+        organisations,
+        given,
+        expires,
+        today,
+        &now_text(&state),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }
 
 pub async fn withdraw_consent<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((person, consent)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match casework::withdraw_consent(&state.store, &user, person, consent, state.clock.today(), &now_text(&state)).await
-    {
-        Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, _): SignedForm<CsrfForm>,
+) -> Result<Redirect, PageError> {
+    casework::withdraw_consent(&state.store, &user, person, consent, state.clock.today(), &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }
 
 #[derive(Deserialize)]
@@ -463,83 +408,50 @@ pub struct BreakGlassForm {
 
 pub async fn break_glass<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<BreakGlassForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match casework::break_glass(&state.store, &user, person, &form.reason, state.clock.now()).await {
-        Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<BreakGlassForm>,
+) -> Result<Redirect, PageError> {
+    casework::break_glass(&state.store, &user, person, &form.reason, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }
 
 pub async fn add_action<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(fields): Form<Fields>,
-) -> Response {
-    let user = match form_user(&state, &headers, field(&fields, "csrf").unwrap_or_default()).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, fields): SignedForm<Fields>,
+) -> Result<Redirect, PageError> {
     let today = state.clock.today();
-    let result = async {
-        let owner = match field(&fields, "owner").map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) => Some(v.parse::<i64>().map_err(|_| CaseError::Invalid("owner: not a partner".into()))?),
-            None => None,
-        };
-        let due = date_field(&fields, "due", "due")?;
-        let description = field(&fields, "description").unwrap_or_default();
-        casework::add_action(&state.store, &user, person, description, owner, due, today, &now_text(&state)).await
-    }
-    .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    let owner = match field(&fields, "owner").map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| CaseError::Invalid("owner: not a partner".into()))?),
+        None => None,
+    };
+    let due = date_field(&fields, "due", "due")?;
+    let description = field(&fields, "description").unwrap_or_default();
+    casework::add_action(&state.store, &user, person, description, owner, due, today, &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }
 
 pub async fn complete_action<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path((person, action)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match casework::complete_action(&state.store, &user, person, action, state.clock.today(), &now_text(&state)).await {
-        Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, _): SignedForm<CsrfForm>,
+) -> Result<Redirect, PageError> {
+    casework::complete_action(&state.store, &user, person, action, state.clock.today(), &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }
 
 pub async fn assign_lead<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(fields): Form<Fields>,
-) -> Response {
-    let user = match form_user(&state, &headers, field(&fields, "csrf").unwrap_or_default()).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    SignedForm(user, fields): SignedForm<Fields>,
+) -> Result<Redirect, PageError> {
     let organisation = match field(&fields, "organisation").map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => match v.parse::<i64>() {
             Ok(id) => Some(id),
-            Err(_) => return error_page(&user, &CaseError::Invalid("lead: not a partner".into())),
+            Err(_) => return Err(CaseError::Invalid("lead: not a partner".into()).into()),
         },
     };
-    match casework::assign_lead(&state.store, &user, person, organisation, state.clock.today(), &now_text(&state)).await
-    {
-        Ok(()) => Redirect::to(&format!("/people/{person}")).into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    casework::assign_lead(&state.store, &user, person, organisation, state.clock.today(), &now_text(&state)).await?;
+    Ok(Redirect::to(&format!("/people/{person}")))
 }

@@ -3,10 +3,11 @@
 //! person data is shown, so nothing here is written to the audit log.
 
 use crate::AppState;
-use crate::auth::statistics_reader;
-use crate::pages::{layout, server_error};
+use crate::auth::StatisticsReader;
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use byname_domain::period::Period;
 use byname_report::Format;
@@ -61,13 +62,9 @@ fn message(user: &SessionUser, status: StatusCode, period: &str, public: bool, t
 
 pub async fn key_statistics_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ReportParams>,
+    StatisticsReader(user): StatisticsReader,
 ) -> Response {
-    let user = match statistics_reader(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let today = state.clock.today();
     let public = params.public.as_deref().is_some_and(|p| p == "1" || p == "on" || p == "true");
     let period_text = params.period.clone().unwrap_or_else(|| last_complete_quarter(today).to_string());
@@ -95,7 +92,7 @@ pub async fn key_statistics_page<S: Store>(
         Err(StatisticsError::Stats(error)) => {
             return message(&user, StatusCode::NOT_FOUND, &period_text, public, &error.to_string());
         }
-        Err(error) => return server_error(&error),
+        Err(error) => return PageError::server(error).into_response(),
     };
     let generated_at = byname_store::sql_instant(state.clock.now());
     if format == Format::Html {
@@ -114,7 +111,7 @@ pub async fn key_statistics_page<S: Store>(
     }
     let bytes = match byname_report::render(&stats, public, &generated_at, format) {
         Ok(bytes) => bytes,
-        Err(error) => return server_error(&error),
+        Err(error) => return PageError::server(error).into_response(),
     };
     let (content_type, extension) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),

@@ -3,13 +3,10 @@
 //! resource and to record what came of an offer. Offers are made from the person's page.
 
 use crate::AppState;
-use crate::auth::form_user;
-use crate::auth::signed_in;
+use crate::auth::{SignedForm, SignedIn};
+use crate::page_error::PageError;
 use crate::pages::layout;
-use crate::people::error_page;
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::date::iso;
 use byname_service::resources::{self, KINDS, OUTCOMES};
@@ -18,19 +15,17 @@ use maud::html;
 use serde::Deserialize;
 use std::sync::Arc;
 
+crate::auth::csrf_forms!(NewResource, Offer, Outcome);
+
 fn kind_label(code: &str) -> String {
     KINDS.iter().find(|(k, _)| *k == code).map_or_else(|| code.to_owned(), |(_, l)| (*l).to_owned())
 }
 
-pub async fn resources_page<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let items = match resources::resources(&state.store, &user, state.clock.now()).await {
-        Ok(items) => items,
-        Err(error) => return error_page(&user, &error),
-    };
+pub async fn resources_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let items = resources::resources(&state.store, &user, state.clock.now()).await?;
     let body = html! {
         main {
             h1 { "Shared resources" }
@@ -86,7 +81,7 @@ pub async fn resources_page<S: Store>(State(state): State<Arc<AppState<S>>>, hea
             }
         }
     };
-    layout("Shared resources", Some(&user), body).into_response()
+    Ok(layout("Shared resources", Some(&user), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -99,17 +94,10 @@ pub struct NewResource {
 
 pub async fn add_resource<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
-    Form(form): Form<NewResource>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match resources::add(&state.store, &user, &form.kind, &form.name, &form.available_from, state.clock.now()).await {
-        Ok(_) => Redirect::to("/resources").into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<NewResource>,
+) -> Result<Redirect, PageError> {
+    resources::add(&state.store, &user, &form.kind, &form.name, &form.available_from, state.clock.now()).await?;
+    Ok(Redirect::to("/resources"))
 }
 
 #[derive(Deserialize)]
@@ -121,18 +109,11 @@ pub struct Offer {
 
 pub async fn offer<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(person): Path<i64>,
-    Form(form): Form<Offer>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match resources::offer(&state.store, &user, form.resource, person, &form.reason, state.clock.now()).await {
-        Ok(()) => Redirect::to("/resources").into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<Offer>,
+) -> Result<Redirect, PageError> {
+    resources::offer(&state.store, &user, form.resource, person, &form.reason, state.clock.now()).await?;
+    Ok(Redirect::to("/resources"))
 }
 
 #[derive(Deserialize)]
@@ -143,16 +124,9 @@ pub struct Outcome {
 
 pub async fn outcome<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Path(resource): Path<i64>,
-    Form(form): Form<Outcome>,
-) -> Response {
-    let user = match form_user(&state, &headers, &form.csrf).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    match resources::close(&state.store, &user, resource, &form.outcome, state.clock.now()).await {
-        Ok(()) => Redirect::to("/resources").into_response(),
-        Err(error) => error_page(&user, &error),
-    }
+    SignedForm(user, form): SignedForm<Outcome>,
+) -> Result<Redirect, PageError> {
+    resources::close(&state.store, &user, resource, &form.outcome, state.clock.now()).await?;
+    Ok(Redirect::to("/resources"))
 }

@@ -4,11 +4,12 @@
 //! validation one click away. Aggregates only: nothing here is written to the audit log.
 
 use crate::AppState;
-use crate::auth::statistics_reader;
+use crate::auth::StatisticsReader;
 use crate::forecasts::{capitalise, download, encode};
-use crate::pages::{layout, server_error};
+use crate::page_error::PageError;
+use crate::pages::layout;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
 use byname_service::accounts::SessionUser;
@@ -122,13 +123,9 @@ fn message(user: &SessionUser, status: StatusCode, params: &ScenarioParams, text
 
 pub async fn scenarios_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    headers: HeaderMap,
     Query(params): Query<ScenarioParams>,
+    StatisticsReader(user): StatisticsReader,
 ) -> Response {
-    let user = match statistics_reader(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
     let text = ScenarioParams::text;
     let mut request = if !text(&params.validate).is_empty() {
         ScenarioRequest::validation()
@@ -149,7 +146,7 @@ pub async fn scenarios_page<S: Store>(
     }
     let result = match scenario(&state.store, request, &Settings::default(), state.clock.today()).await {
         Ok(result) => result,
-        Err(ScenarioServiceError::Statistics(error)) => return server_error(&error),
+        Err(ScenarioServiceError::Statistics(error)) => return PageError::server(error).into_response(),
         Err(error) => return message(&user, StatusCode::BAD_REQUEST, &params, &error.to_string()),
     };
     let name = format!("scenario-{}", result.request.metric);

@@ -22,7 +22,8 @@ struct Cli {
     /// Database URL: sqlite://PATH (the default, under --data-dir) or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "BYNAME_DATABASE_URL")]
     database: Option<String>,
-    /// Folder for the SQLite database and the demo's generated exports.
+    /// Folder for the SQLite database, the secret key (unless BYNAME_SECRET_KEY gives it), the audit
+    /// log's recorded head and the demo's generated exports.
     #[arg(long, global = true, env = "BYNAME_DATA_DIR", default_value = "byname-data")]
     data_dir: PathBuf,
     /// Log more on standard error: -v the steps taken, -vv the details. Warnings and errors

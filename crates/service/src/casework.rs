@@ -10,8 +10,8 @@ use byname_domain::access::{
 };
 use byname_domain::date::iso;
 use byname_store::{
-    ActionRow, ConsentRow, NewAction, NewConsent, NewContact, PersonLead, RecordDetail, Store, StoreError,
-    TimelineEvent,
+    ActionRow, CREATED_ID, CaseChange, ConsentRow, NewAction, NewConsent, NewContact, PersonLead, RecordDetail, Store,
+    StoreError, TimelineEvent,
 };
 use time::Date;
 
@@ -211,35 +211,24 @@ pub async fn record_consent<S: Store>(
     if organisations.iter().flatten().any(|o| !known.contains(o)) {
         return Err(CaseError::Invalid("an organisation named is not a partner".into()));
     }
-    let id = store
-        .add_consent(&NewConsent {
-            person_id,
-            purpose: purpose.code().to_owned(),
-            organisations: organisations.clone(),
-            given_on: iso(given_on),
-            expires_on: expires_on.map(iso),
-            recorded_by: user.id,
-            recorded_at: now.to_owned(),
-            break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
-        })
-        .await?;
+    let consent = NewConsent {
+        person_id,
+        purpose: purpose.code().to_owned(),
+        organisations: organisations.clone(),
+        given_on: iso(given_on),
+        expires_on: expires_on.map(iso),
+        recorded_by: user.id,
+        recorded_at: now.to_owned(),
+        break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
+    };
     let scope = match &organisations {
         None => "all partners".to_owned(),
         Some(orgs) => format!("organisations {orgs:?}"),
     };
-    let detail = format!("consent {id}: {} to {scope}", purpose.code());
-    store
-        .append_audit(&access::entry(
-            user,
-            "record_consent",
-            Some(person_id),
-            purpose.code(),
-            Some(decision.basis),
-            detail,
-            now,
-        ))
-        .await?;
-    Ok(id)
+    let detail = format!("consent {CREATED_ID}: {} to {scope}", purpose.code());
+    let entry =
+        access::entry(user, "record_consent", Some(person_id), purpose.code(), Some(decision.basis), detail, now);
+    Ok(recorded(store.record(CaseChange::AddConsent(&consent), &entry).await?)?)
 }
 
 /// Withdraws a consent, from today: it counts for nothing from this moment.
@@ -254,21 +243,21 @@ pub async fn withdraw_consent<S: Store>(
     // Only those who see the full record may: a worker who sees the minimal entry passes the
     // person's wish to the lead organisation, and consent ids are not guessed at.
     let decision = require_full(store, user, person_id, today, now).await?;
-    if !store.withdraw_consent(consent_id, person_id, user.id, &iso(today), now).await? {
+    let detail = format!("consent {consent_id} withdrawn");
+    let entry = access::entry(
+        user,
+        "withdraw_consent",
+        Some(person_id),
+        "case_coordination",
+        Some(decision.basis),
+        detail,
+        now,
+    );
+    let on = iso(today);
+    let change = CaseChange::WithdrawConsent { consent_id, person_id, by: user.id, on: &on, at: now };
+    if store.record(change, &entry).await?.is_none() {
         return Err(CaseError::Invalid("no such live consent for this person".into()));
     }
-    let detail = format!("consent {consent_id} withdrawn");
-    store
-        .append_audit(&access::entry(
-            user,
-            "withdraw_consent",
-            Some(person_id),
-            "case_coordination",
-            Some(decision.basis),
-            detail,
-            now,
-        ))
-        .await?;
     Ok(())
 }
 
@@ -292,11 +281,24 @@ pub async fn break_glass<S: Store>(
     }
     let at = byname_store::sql_instant(now);
     let until = byname_store::sql_instant(now + time::Duration::hours(BREAK_GLASS_HOURS));
-    store.open_break_glass(user.id, person_id, &reason, &at, &until).await?;
-    let entry =
-        access::entry(user, "break_glass", Some(person_id), "vital_interests", Some(Basis::BreakGlass), reason, &at);
-    store.append_audit(&entry).await?;
+    let entry = access::entry(
+        user,
+        "break_glass",
+        Some(person_id),
+        "vital_interests",
+        Some(Basis::BreakGlass),
+        reason.clone(),
+        &at,
+    );
+    let change =
+        CaseChange::OpenBreakGlass { user_id: user.id, person_id, reason: &reason, opened_at: &at, expires_at: &until };
+    recorded(store.record(change, &entry).await?)?;
     Ok(())
+}
+
+/// What [`byname_store::Casework::record`] returned for a change that always applies.
+pub(crate) fn recorded(id: Option<i64>) -> Result<i64, StoreError> {
+    id.ok_or_else(|| StoreError::Config("a change that always applies changed nothing".into()))
 }
 
 /// The break-glass opening to record something under, when break-glass is the user's only
@@ -422,18 +424,16 @@ pub async fn record_contact<S: Store>(
         note: optional_text("note", &form.note, MAX_TEXT)?,
         break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
     };
-    let id = store.add_contact(&contact).await?;
     let entry = access::entry(
         user,
         "record_contact",
         Some(person_id),
         "case_coordination",
         Some(decision.basis),
-        format!("contact {id}"),
+        format!("contact {CREATED_ID}"),
         now,
     );
-    store.append_audit(&entry).await?;
-    Ok(id)
+    Ok(recorded(store.record(CaseChange::AddContact(&contact), &entry).await?)?)
 }
 
 /// Adds an action to the plan.
@@ -454,28 +454,25 @@ pub async fn add_action<S: Store>(
     if !store.organisations().await?.iter().any(|o| o.id == owner) {
         return Err(CaseError::Invalid("owner: not a partner organisation".into()));
     }
-    let id = store
-        .add_action(&NewAction {
-            person_id,
-            description,
-            owner_user_id: (owner == user.organisation_id).then_some(user.id),
-            owner_organisation_id: owner,
-            due_on: due_on.map(iso),
-            created_by: user.id,
-            created_at: now.to_owned(),
-        })
-        .await?;
+    let action = NewAction {
+        person_id,
+        description,
+        owner_user_id: (owner == user.organisation_id).then_some(user.id),
+        owner_organisation_id: owner,
+        due_on: due_on.map(iso),
+        created_by: user.id,
+        created_at: now.to_owned(),
+    };
     let entry = access::entry(
         user,
         "add_action",
         Some(person_id),
         "case_coordination",
         Some(decision.basis),
-        format!("action {id}"),
+        format!("action {CREATED_ID}"),
         now,
     );
-    store.append_audit(&entry).await?;
-    Ok(id)
+    Ok(recorded(store.record(CaseChange::AddAction(&action), &entry).await?)?)
 }
 
 pub async fn complete_action<S: Store>(
@@ -487,9 +484,6 @@ pub async fn complete_action<S: Store>(
     now: &str,
 ) -> Result<(), CaseError> {
     let decision = require_full(store, user, person_id, today, now).await?;
-    if !store.complete_action(action_id, person_id, &iso(today)).await? {
-        return Err(CaseError::Invalid("no such open action for this person".into()));
-    }
     let entry = access::entry(
         user,
         "complete_action",
@@ -499,7 +493,10 @@ pub async fn complete_action<S: Store>(
         format!("action {action_id}"),
         now,
     );
-    store.append_audit(&entry).await?;
+    let on = iso(today);
+    if store.record(CaseChange::CompleteAction { action_id, person_id, on: &on }, &entry).await?.is_none() {
+        return Err(CaseError::Invalid("no such open action for this person".into()));
+    }
     Ok(())
 }
 
@@ -532,18 +529,9 @@ pub async fn assign_lead<S: Store>(
     {
         return Err(CaseError::Invalid("lead: not a partner organisation".into()));
     }
-    store.set_lead(person_id, organisation_id, None).await?;
     let detail = format!("lead organisation {organisation_id:?}");
-    store
-        .append_audit(&access::entry(
-            user,
-            "assign_lead",
-            Some(person_id),
-            "case_coordination",
-            Some(decision.basis),
-            detail,
-            now,
-        ))
-        .await?;
+    let entry =
+        access::entry(user, "assign_lead", Some(person_id), "case_coordination", Some(decision.basis), detail, now);
+    recorded(store.record(CaseChange::SetLead { person_id, organisation_id, user_id: None }, &entry).await?)?;
     Ok(())
 }

@@ -5,11 +5,11 @@
 
 use crate::access;
 use crate::accounts::SessionUser;
-use crate::casework::{CaseError, MAX_TEXT, required_text};
+use crate::casework::{CaseError, MAX_TEXT, recorded, required_text};
 use crate::escalations::{PersonLabel, person_labels};
 use byname_domain::access::{PersonView, can_record};
 use byname_store::sql_instant;
-use byname_store::{ResourceRow, Store};
+use byname_store::{CREATED_ID, CaseChange, ResourceRow, Store};
 use time::OffsetDateTime;
 
 /// The kinds of resource, with their labels.
@@ -71,20 +71,18 @@ pub async fn add<S: Store>(
     let from = byname_domain::date::parse_iso_date(available_from.trim())
         .map_err(|_| CaseError::Invalid(format!("available from: {available_from:?} is not a date")))?;
     let at = sql_instant(now);
-    let id =
-        store.add_resource(kind, &name, user.organisation_id, &byname_domain::date::iso(from), user.id, &at).await?;
-    store
-        .append_audit(&access::entry(
-            user,
-            "add_resource",
-            None,
-            "case_coordination",
-            None,
-            format!("resource {id}"),
-            &at,
-        ))
-        .await?;
-    Ok(id)
+    let entry =
+        access::entry(user, "add_resource", None, "case_coordination", None, format!("resource {CREATED_ID}"), &at);
+    let from = byname_domain::date::iso(from);
+    let change = CaseChange::AddResource {
+        kind,
+        name: &name,
+        organisation_id: user.organisation_id,
+        available_from: &from,
+        by: user.id,
+        at: &at,
+    };
+    Ok(recorded(store.record(change, &entry).await?)?)
 }
 
 /// Offers an available resource to a person whose record the user sees, with the reason.
@@ -110,21 +108,13 @@ pub async fn offer<S: Store>(
         _ => return Err(CaseError::Forbidden),
     }
     let reason = required_text("reason", reason, MAX_TEXT)?;
-    if !store.offer_resource(resource_id, person_id, user.id, &reason, &at).await? {
+    let detail = format!("resource {resource_id} offered: {reason}");
+    let entry =
+        access::entry(user, "offer_resource", Some(person_id), "case_coordination", Some(decision.basis), detail, &at);
+    let change = CaseChange::OfferResource { resource_id, person_id, by: user.id, reason: &reason, at: &at };
+    if store.record(change, &entry).await?.is_none() {
         return Err(CaseError::Invalid("that resource is not available".into()));
     }
-    let detail = format!("resource {resource_id} offered: {reason}");
-    store
-        .append_audit(&access::entry(
-            user,
-            "offer_resource",
-            Some(person_id),
-            "case_coordination",
-            Some(decision.basis),
-            detail,
-            &at,
-        ))
-        .await?;
     Ok(())
 }
 
@@ -153,13 +143,12 @@ pub async fn close<S: Store>(
     if !offered_by_us && resource.organisation_id != user.organisation_id {
         return Err(CaseError::Forbidden);
     }
-    let Some(person) = store.close_offer(resource_id, outcome, &at).await? else {
-        return Err(CaseError::Invalid("that resource has no open offer".into()));
-    };
+    // The entry's person is the offer's, set where the offer is closed.
     let detail = format!("resource {resource_id}: {outcome}");
-    store
-        .append_audit(&access::entry(user, "close_offer", Some(person), "case_coordination", None, detail, &at))
-        .await?;
+    let entry = access::entry(user, "close_offer", None, "case_coordination", None, detail, &at);
+    if store.record(CaseChange::CloseOffer { resource_id, outcome, at: &at }, &entry).await?.is_none() {
+        return Err(CaseError::Invalid("that resource has no open offer".into()));
+    }
     Ok(())
 }
 

@@ -35,25 +35,15 @@ pub trait Casework: Send + Sync {
     ) -> impl Future<Output = Result<HashMap<i64, EscalationFlags>>> + Send;
 
     fn consents(&self, person_id: i64) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
-    fn add_consent(&self, consent: &NewConsent) -> impl Future<Output = Result<i64>> + Send;
-    /// Withdraws a live consent of the person; false when there is none with that id.
-    fn withdraw_consent(
-        &self,
-        consent_id: i64,
-        person_id: i64,
-        by: i64,
-        on: &str,
-        at: &str,
-    ) -> impl Future<Output = Result<bool>> + Send;
-
-    fn open_break_glass(
-        &self,
-        user_id: i64,
-        person_id: i64,
-        reason: &str,
-        opened_at: &str,
-        expires_at: &str,
-    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Applies a change to the case work and appends its audit entry in one transaction that
+    /// holds the audit log's lock: both are stored or neither. Returns the id created by an
+    /// `Add…` or `OpenBreakGlass` change, the offer's person for `CloseOffer`, 0 otherwise;
+    /// `None` when there was nothing to change (no such live consent, open action, available
+    /// resource or open offer), and then no entry is written either.
+    ///
+    /// In the entry of an `Add…` change, [`CREATED_ID`] in the detail stands for the id
+    /// created; the entry of `CloseOffer` takes the offer's person as its person.
+    fn record(&self, change: CaseChange<'_>, audit: &AuditEntry) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// The user's break-glass opening on the person still open at `now`, if any.
     fn open_break_glass_id(
         &self,
@@ -80,20 +70,11 @@ pub trait Casework: Send + Sync {
     /// Support needs recorded as present in any of the person's records or assessments (codes).
     fn person_needs(&self, person_id: i64) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn person_lead(&self, person_id: i64) -> impl Future<Output = Result<PersonLead>> + Send;
-    fn set_lead(
-        &self,
-        person_id: i64,
-        organisation_id: Option<i64>,
-        user_id: Option<i64>,
-    ) -> impl Future<Output = Result<()>> + Send;
     /// Health events whose NHS number is one of the person's records', newest first.
     fn health_events(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
     /// Contacts, stays, assessments, escalations and actions, newest first.
     fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
-    fn add_contact(&self, contact: &NewContact) -> impl Future<Output = Result<i64>> + Send;
     fn actions(&self, person_id: i64) -> impl Future<Output = Result<Vec<ActionRow>>> + Send;
-    fn add_action(&self, action: &NewAction) -> impl Future<Output = Result<i64>> + Send;
-    fn complete_action(&self, action_id: i64, person_id: i64, on: &str) -> impl Future<Output = Result<bool>> + Send;
 
     fn users(&self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
     fn user_by_id(&self, id: i64) -> impl Future<Output = Result<Option<UserRow>>> + Send;
@@ -117,32 +98,6 @@ pub trait Casework: Send + Sync {
     fn versions(&self, user_id: i64, now: &str) -> impl Future<Output = Result<(String, String)>> + Send;
     /// The partnership's resources, those still in use first, each with its latest offer.
     fn resources(&self) -> impl Future<Output = Result<Vec<ResourceRow>>> + Send;
-    fn add_resource(
-        &self,
-        kind: &str,
-        name: &str,
-        organisation_id: i64,
-        available_from: &str,
-        by: i64,
-        at: &str,
-    ) -> impl Future<Output = Result<i64>> + Send;
-    /// Offers an available resource to a person; false when it is not available.
-    fn offer_resource(
-        &self,
-        resource_id: i64,
-        person_id: i64,
-        by: i64,
-        reason: &str,
-        at: &str,
-    ) -> impl Future<Output = Result<bool>> + Send;
-    /// Records what came of the live offer of a resource: `accepted` takes the resource,
-    /// `refused` and `withdrawn` free it. Returns the person, or `None` when nothing was offered.
-    fn close_offer(
-        &self,
-        resource_id: i64,
-        outcome: &str,
-        at: &str,
-    ) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
     /// Data-sharing agreements, newest first, with the organisations party to each.
     fn agreements(&self) -> impl Future<Output = Result<Vec<AgreementRow>>> + Send;
@@ -432,20 +387,243 @@ pub(crate) async fn begin_locked(conn: &mut sqlx::AnyConnection, backend: Backen
 }
 
 /// Rows `(id, organisation)` of a record's organisations, in `table (columns)`.
-async fn add_parties(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    table: &str,
-    id: i64,
-    organisations: &[i64],
-) -> Result<()> {
+async fn add_parties(conn: &mut sqlx::AnyConnection, table: &str, id: i64, organisations: &[i64]) -> Result<()> {
     for organisation in organisations {
         sqlx::query(&format!("INSERT INTO {table} VALUES ($1, $2)"))
             .bind(id)
             .bind(*organisation)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     Ok(())
+}
+
+/// In the detail of the audit entry of an `Add…` [`CaseChange`], stands for the id created.
+pub const CREATED_ID: &str = "{id}";
+
+/// One change to the case work on a person or to the partnership's resources, written with its
+/// audit entry by [`Casework::record`].
+#[derive(Debug, Clone)]
+pub enum CaseChange<'a> {
+    /// Records a consent; returns its id.
+    AddConsent(&'a NewConsent),
+    /// Withdraws a live consent of the person.
+    WithdrawConsent { consent_id: i64, person_id: i64, by: i64, on: &'a str, at: &'a str },
+    /// Opens a record in an emergency; returns the opening's id.
+    OpenBreakGlass { user_id: i64, person_id: i64, reason: &'a str, opened_at: &'a str, expires_at: &'a str },
+    /// Sets (or clears) the person's lead organisation and worker.
+    SetLead { person_id: i64, organisation_id: Option<i64>, user_id: Option<i64> },
+    /// Records a contact; returns its id.
+    AddContact(&'a NewContact),
+    /// Adds an action to the person's plan; returns its id.
+    AddAction(&'a NewAction),
+    /// Marks an open action of the person done.
+    CompleteAction { action_id: i64, person_id: i64, on: &'a str },
+    /// Makes a resource available; returns its id.
+    AddResource { kind: &'a str, name: &'a str, organisation_id: i64, available_from: &'a str, by: i64, at: &'a str },
+    /// Offers an available resource to a person.
+    OfferResource { resource_id: i64, person_id: i64, by: i64, reason: &'a str, at: &'a str },
+    /// Records what came of the live offer of a resource: `accepted` takes the resource,
+    /// `refused` and `withdrawn` free it. Returns the person it was offered to.
+    CloseOffer { resource_id: i64, outcome: &'a str, at: &'a str },
+}
+
+impl CaseChange<'_> {
+    /// Whether the change creates a row whose id the audit entry's detail may name.
+    fn creates(&self) -> bool {
+        matches!(
+            self,
+            CaseChange::AddConsent(_)
+                | CaseChange::AddContact(_)
+                | CaseChange::AddAction(_)
+                | CaseChange::AddResource { .. }
+        )
+    }
+}
+
+/// Applies a change inside the caller's transaction: `None` when there was nothing to change.
+async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> Result<Option<i64>> {
+    match *change {
+        CaseChange::AddConsent(c) => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO consents (person_id, purpose, all_partners, given_on, expires_on, recorded_by, recorded_at, \
+                 break_glass_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(c.person_id)
+            .bind(&c.purpose)
+            .bind(i64::from(c.organisations.is_none()))
+            .bind(&c.given_on)
+            .bind(&c.expires_on)
+            .bind(c.recorded_by)
+            .bind(&c.recorded_at)
+            .bind(c.break_glass_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let organisations: &[i64] = c.organisations.as_deref().unwrap_or_default();
+            add_parties(conn, "consent_organisations (consent_id, organisation_id)", id, organisations).await?;
+            Ok(Some(id))
+        }
+        CaseChange::WithdrawConsent { consent_id, person_id, by, on, at } => {
+            let done = sqlx::query(
+                "UPDATE consents SET withdrawn_on = $1, withdrawn_by = $2, withdrawn_at = $3 \
+                 WHERE id = $4 AND person_id = $5 AND withdrawn_on IS NULL",
+            )
+            .bind(on)
+            .bind(by)
+            .bind(at)
+            .bind(consent_id)
+            .bind(person_id)
+            .execute(&mut *conn)
+            .await?;
+            Ok((done.rows_affected() == 1).then_some(0))
+        }
+        CaseChange::OpenBreakGlass { user_id, person_id, reason, opened_at, expires_at } => Ok(Some(
+            sqlx::query_scalar(
+                "INSERT INTO break_glass (user_id, person_id, reason, opened_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(user_id)
+            .bind(person_id)
+            .bind(reason)
+            .bind(opened_at)
+            .bind(expires_at)
+            .fetch_one(&mut *conn)
+            .await?,
+        )),
+        CaseChange::SetLead { person_id, organisation_id, user_id } => {
+            sqlx::query("UPDATE persons SET lead_organisation_id = $1, lead_user_id = $2 WHERE id = $3")
+                .bind(organisation_id)
+                .bind(user_id)
+                .bind(person_id)
+                .execute(&mut *conn)
+                .await?;
+            // The by-name list's cache is keyed on this counter (see `cache.rs`).
+            sqlx::query(
+                "INSERT INTO settings (name, value) VALUES ('lead_version', '1') \
+                 ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Some(0))
+        }
+        CaseChange::AddContact(c) => {
+            // A contact recorded in byname belongs to the person's first record (whose id is the
+            // person's id), so the statistics count it like any other.
+            Ok(Some(
+                sqlx::query_scalar(
+                    "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, \
+                     location, latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, \
+                     recorded_by, note, break_glass_id) VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                     'outreach', 0, 0, $11, $12, $13, $14) RETURNING id",
+                )
+                // Not kept prepared: sqlx's `Any` driver sends a missing coordinate as a `float4`
+                // NULL, and a statement prepared so would refuse a real `float8` coordinate later
+                // on PostgreSQL.
+                .persistent(false)
+                .bind(&c.source_id)
+                .bind(c.person_id)
+                .bind(&c.contact_date)
+                .bind(&c.contact_time)
+                .bind(&c.organisation_name)
+                .bind(&c.borough)
+                .bind(&c.location)
+                .bind(c.latitude)
+                .bind(c.longitude)
+                .bind(i64::from(c.bedded_down))
+                .bind(c.organisation_id)
+                .bind(c.recorded_by)
+                .bind(&c.note)
+                .bind(c.break_glass_id)
+                .fetch_one(&mut *conn)
+                .await?,
+            ))
+        }
+        CaseChange::AddAction(a) => Ok(Some(
+            sqlx::query_scalar(
+                "INSERT INTO actions (person_id, description, owner_user_id, owner_organisation_id, due_on, \
+                 created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(a.person_id)
+            .bind(&a.description)
+            .bind(a.owner_user_id)
+            .bind(a.owner_organisation_id)
+            .bind(&a.due_on)
+            .bind(a.created_by)
+            .bind(&a.created_at)
+            .fetch_one(&mut *conn)
+            .await?,
+        )),
+        CaseChange::CompleteAction { action_id, person_id, on } => {
+            let done =
+                sqlx::query("UPDATE actions SET done_on = $1 WHERE id = $2 AND person_id = $3 AND done_on IS NULL")
+                    .bind(on)
+                    .bind(action_id)
+                    .bind(person_id)
+                    .execute(&mut *conn)
+                    .await?;
+            Ok((done.rows_affected() == 1).then_some(0))
+        }
+        CaseChange::AddResource { kind, name, organisation_id, available_from, by, at } => Ok(Some(
+            sqlx::query_scalar(
+                "INSERT INTO resources (kind, name, organisation_id, available_from, state, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, 'available', $5, $6) RETURNING id",
+            )
+            .bind(kind)
+            .bind(name)
+            .bind(organisation_id)
+            .bind(available_from)
+            .bind(by)
+            .bind(at)
+            .fetch_one(&mut *conn)
+            .await?,
+        )),
+        CaseChange::OfferResource { resource_id, person_id, by, reason, at } => {
+            // Taken only while available: two offers at once cannot both win.
+            let claimed = sqlx::query("UPDATE resources SET state = 'offered' WHERE id = $1 AND state = 'available'")
+                .bind(resource_id)
+                .execute(&mut *conn)
+                .await?;
+            if claimed.rows_affected() != 1 {
+                return Ok(None);
+            }
+            sqlx::query(
+                "INSERT INTO resource_offers (resource_id, person_id, decided_by, reason, offered_at, outcome) \
+                 VALUES ($1, $2, $3, $4, $5, 'offered')",
+            )
+            .bind(resource_id)
+            .bind(person_id)
+            .bind(by)
+            .bind(reason)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(Some(0))
+        }
+        CaseChange::CloseOffer { resource_id, outcome, at } => {
+            let offer = sqlx::query(
+                "SELECT id, person_id FROM resource_offers WHERE resource_id = $1 AND outcome = 'offered' \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(resource_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(offer) = offer else { return Ok(None) };
+            let (id, person): (i64, i64) = (offer.try_get("id")?, offer.try_get("person_id")?);
+            sqlx::query("UPDATE resource_offers SET outcome = $1, outcome_at = $2 WHERE id = $3")
+                .bind(outcome)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            let state = if outcome == "accepted" { "taken" } else { "available" };
+            sqlx::query("UPDATE resources SET state = $1 WHERE id = $2")
+                .bind(state)
+                .bind(resource_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(Some(person))
+        }
+    }
 }
 
 /// Appends entries after the chain's end, inside the caller's locked transaction; returns the new
@@ -654,62 +832,31 @@ impl Casework for SqlStore {
         self.consents_of(&[person_id]).await
     }
 
-    async fn add_consent(&self, c: &NewConsent) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO consents (person_id, purpose, all_partners, given_on, expires_on, recorded_by, recorded_at, \
-             break_glass_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(c.person_id)
-        .bind(&c.purpose)
-        .bind(i64::from(c.organisations.is_none()))
-        .bind(&c.given_on)
-        .bind(&c.expires_on)
-        .bind(c.recorded_by)
-        .bind(&c.recorded_at)
-        .bind(c.break_glass_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let organisations: &[i64] = c.organisations.as_deref().unwrap_or_default();
-        add_parties(&mut tx, "consent_organisations (consent_id, organisation_id)", id, organisations).await?;
-        tx.commit().await?;
+    async fn record(&self, change: CaseChange<'_>, audit: &AuditEntry) -> Result<Option<i64>> {
+        let mut conn = self.pool().acquire().await?;
+        begin_locked(&mut conn, self.backend()).await?;
+        let result = async {
+            let Some(id) = apply_case(&mut conn, &change).await? else { return Ok((None, None)) };
+            let mut entry = audit.clone();
+            if change.creates() {
+                entry.detail = entry.detail.map(|d| d.replacen(CREATED_ID, &id.to_string(), 1));
+            }
+            if let CaseChange::CloseOffer { .. } = change {
+                entry.person_id = Some(id);
+            }
+            let head = append_chained(&mut conn, self.backend(), &self.secrets, std::slice::from_ref(&entry)).await?;
+            Ok::<_, StoreError>((Some(id), head))
+        }
+        .await;
+        // Nothing changed, or something failed: nothing is kept.
+        let end = if matches!(result, Ok((Some(_), _))) { "COMMIT" } else { "ROLLBACK" };
+        let ended = sqlx::query(end).execute(&mut *conn).await;
+        let (id, head) = result?;
+        ended?;
+        if let Some((last, hash)) = head {
+            self.secrets.advance_checkpoint(last, &hash);
+        }
         Ok(id)
-    }
-
-    async fn withdraw_consent(&self, consent_id: i64, person_id: i64, by: i64, on: &str, at: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE consents SET withdrawn_on = $1, withdrawn_by = $2, withdrawn_at = $3 \
-             WHERE id = $4 AND person_id = $5 AND withdrawn_on IS NULL",
-        )
-        .bind(on)
-        .bind(by)
-        .bind(at)
-        .bind(consent_id)
-        .bind(person_id)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn open_break_glass(
-        &self,
-        user_id: i64,
-        person_id: i64,
-        reason: &str,
-        opened_at: &str,
-        expires_at: &str,
-    ) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO break_glass (user_id, person_id, reason, opened_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id",
-        )
-        .bind(user_id)
-        .bind(person_id)
-        .bind(reason)
-        .bind(opened_at)
-        .bind(expires_at)
-        .fetch_one(self.pool())
-        .await?)
     }
 
     async fn open_break_glass_id(&self, user_id: i64, person_id: i64, now: &str) -> Result<Option<i64>> {
@@ -838,25 +985,6 @@ impl Casework for SqlStore {
             user_id: r.try_get("lead_user_id")?,
             user: opt_text(&r, "lead_user")?,
         })
-    }
-
-    async fn set_lead(&self, person_id: i64, organisation_id: Option<i64>, user_id: Option<i64>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE persons SET lead_organisation_id = $1, lead_user_id = $2 WHERE id = $3")
-            .bind(organisation_id)
-            .bind(user_id)
-            .bind(person_id)
-            .execute(&mut *tx)
-            .await?;
-        // The by-name list's cache is keyed on this counter (see `cache.rs`).
-        sqlx::query(
-            "INSERT INTO settings (name, value) VALUES ('lead_version', '1') \
-             ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn timeline(&self, person_id: i64) -> Result<Vec<TimelineEvent>> {
@@ -994,36 +1122,6 @@ impl Casework for SqlStore {
             .collect()
     }
 
-    async fn add_contact(&self, c: &NewContact) -> Result<i64> {
-        // A contact recorded in byname belongs to the person's first record (whose id is the
-        // person's id), so the statistics count it like any other.
-        Ok(sqlx::query_scalar(
-            "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, location, \
-             latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, recorded_by, note, \
-             break_glass_id) VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'outreach', 0, 0, $11, $12, $13, $14) \
-             RETURNING id",
-        )
-        // Not kept prepared: sqlx's `Any` driver sends a missing coordinate as a `float4` NULL,
-        // and a statement prepared so would refuse a real `float8` coordinate later on PostgreSQL.
-        .persistent(false)
-        .bind(&c.source_id)
-        .bind(c.person_id)
-        .bind(&c.contact_date)
-        .bind(&c.contact_time)
-        .bind(&c.organisation_name)
-        .bind(&c.borough)
-        .bind(&c.location)
-        .bind(c.latitude)
-        .bind(c.longitude)
-        .bind(i64::from(c.bedded_down))
-        .bind(c.organisation_id)
-        .bind(c.recorded_by)
-        .bind(&c.note)
-        .bind(c.break_glass_id)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
     async fn actions(&self, person_id: i64) -> Result<Vec<ActionRow>> {
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.description, a.owner_user_id, u.display_name AS owner, a.owner_organisation_id, \
@@ -1050,32 +1148,6 @@ impl Casework for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn add_action(&self, a: &NewAction) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO actions (person_id, description, owner_user_id, owner_organisation_id, due_on, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(a.person_id)
-        .bind(&a.description)
-        .bind(a.owner_user_id)
-        .bind(a.owner_organisation_id)
-        .bind(&a.due_on)
-        .bind(a.created_by)
-        .bind(&a.created_at)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    async fn complete_action(&self, action_id: i64, person_id: i64, on: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE actions SET done_on = $1 WHERE id = $2 AND person_id = $3 AND done_on IS NULL")
-            .bind(on)
-            .bind(action_id)
-            .bind(person_id)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn users(&self) -> Result<Vec<UserRow>> {
@@ -1198,80 +1270,6 @@ impl Casework for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn add_resource(
-        &self,
-        kind: &str,
-        name: &str,
-        organisation_id: i64,
-        available_from: &str,
-        by: i64,
-        at: &str,
-    ) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO resources (kind, name, organisation_id, available_from, state, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, 'available', $5, $6) RETURNING id",
-        )
-        .bind(kind)
-        .bind(name)
-        .bind(organisation_id)
-        .bind(available_from)
-        .bind(by)
-        .bind(at)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    async fn offer_resource(&self, resource_id: i64, person_id: i64, by: i64, reason: &str, at: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
-        // Taken only while available: two offers at once cannot both win.
-        let claimed = sqlx::query("UPDATE resources SET state = 'offered' WHERE id = $1 AND state = 'available'")
-            .bind(resource_id)
-            .execute(&mut *tx)
-            .await?;
-        if claimed.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO resource_offers (resource_id, person_id, decided_by, reason, offered_at, outcome) \
-             VALUES ($1, $2, $3, $4, $5, 'offered')",
-        )
-        .bind(resource_id)
-        .bind(person_id)
-        .bind(by)
-        .bind(reason)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    async fn close_offer(&self, resource_id: i64, outcome: &str, at: &str) -> Result<Option<i64>> {
-        let mut tx = self.pool().begin().await?;
-        let offer = sqlx::query(
-            "SELECT id, person_id FROM resource_offers WHERE resource_id = $1 AND outcome = 'offered' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(resource_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(offer) = offer else { return Ok(None) };
-        let (id, person): (i64, i64) = (offer.try_get("id")?, offer.try_get("person_id")?);
-        sqlx::query("UPDATE resource_offers SET outcome = $1, outcome_at = $2 WHERE id = $3")
-            .bind(outcome)
-            .bind(at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let state = if outcome == "accepted" { "taken" } else { "available" };
-        sqlx::query("UPDATE resources SET state = $1 WHERE id = $2")
-            .bind(state)
-            .bind(resource_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(person))
     }
 
     async fn set_setting(&self, name: &str, value: &str) -> Result<()> {

@@ -95,7 +95,7 @@ mod subject;
 pub mod types;
 
 pub use administration::{AdminChange, Administration};
-pub use casework::{Casework, audit_content, audit_hash};
+pub use casework::{CREATED_ID, CaseChange, Casework, audit_content, audit_hash};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts, Withdrawal};

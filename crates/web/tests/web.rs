@@ -447,24 +447,44 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
             recorded_at: "2024-06-30T10:00:00Z".into(),
             break_glass_id: None,
         };
+        // Each consent written with its audit entry, as the service writes them.
+        let entry = byname_store::AuditEntry {
+            at: "2024-06-30T10:00:00Z".into(),
+            user_id: Some(recorder),
+            organisation_id: None,
+            action: "record_consent".into(),
+            person_id: Some(person),
+            purpose: Some("case_coordination".into()),
+            basis: None,
+            detail: Some(format!("consent {}", byname_store::CREATED_ID)),
+            persons: Vec::new(),
+        };
+        let add = async |purpose: &str, given: &str, expires: Option<&str>| {
+            let consent = give(purpose, given, expires).await;
+            app.store.record(byname_store::CaseChange::AddConsent(&consent), &entry).await.unwrap().unwrap()
+        };
         match consent {
             ConsentCase::None => {}
             ConsentCase::Current => {
-                app.store.add_consent(&give("case_coordination", "2024-06-01", None).await).await.unwrap();
+                add("case_coordination", "2024-06-01", None).await;
             }
             ConsentCase::Expired => {
-                app.store
-                    .add_consent(&give("case_coordination", "2023-06-01", Some("2024-06-01")).await)
-                    .await
-                    .unwrap();
+                add("case_coordination", "2023-06-01", Some("2024-06-01")).await;
             }
             ConsentCase::Withdrawn => {
-                let id = app.store.add_consent(&give("case_coordination", "2024-06-01", None).await).await.unwrap();
-                app.store.withdraw_consent(id, person, recorder, "2024-06-20", "2024-06-20T10:00:00Z").await.unwrap();
+                let consent_id = add("case_coordination", "2024-06-01", None).await;
+                let change = byname_store::CaseChange::WithdrawConsent {
+                    consent_id,
+                    person_id: person,
+                    by: recorder,
+                    on: "2024-06-20",
+                    at: "2024-06-20T10:00:00Z",
+                };
+                app.store.record(change, &entry).await.unwrap().unwrap();
             }
             ConsentCase::OtherPurpose => {
-                app.store.add_consent(&give("health_care", "2024-06-01", None).await).await.unwrap();
-                app.store.add_consent(&give("research_statistics", "2024-06-01", None).await).await.unwrap();
+                add("health_care", "2024-06-01", None).await;
+                add("research_statistics", "2024-06-01", None).await;
             }
         }
         for role in Role::ALL {

@@ -339,3 +339,93 @@ async fn a_shared_bed_is_offered_with_who_decided_and_why_and_others_see_the_per
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_change_whose_audit_entry_cannot_be_written_is_not_stored_either() {
+    use byname_store::{AuditEntry, CREATED_ID, CaseChange, NewAction, NewConsent};
+    each_store(async |store, label| {
+        import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
+        link(store, &Default::default(), &now()).await.unwrap();
+        let john = john(store).await;
+        let worker = user(store, "worker", "outreach_worker").await;
+        let entry = |user_id: i64, action: &str, detail: String| AuditEntry {
+            at: now(),
+            user_id: Some(user_id),
+            organisation_id: Some(worker.organisation_id),
+            action: action.to_owned(),
+            person_id: Some(john),
+            purpose: Some("case_coordination".into()),
+            basis: Some("works_with_person".into()),
+            detail: Some(detail),
+            persons: Vec::new(),
+        };
+        // An entry by a user who does not exist breaks the audit log's foreign key on `user_id`:
+        // the entry cannot be written, so the change it records must not be kept either.
+        let nobody = 999_999;
+        let action = NewAction {
+            person_id: john,
+            description: "Book a GP appointment".into(),
+            owner_user_id: Some(worker.id),
+            owner_organisation_id: worker.organisation_id,
+            due_on: None,
+            created_by: worker.id,
+            created_at: now(),
+        };
+        let consent = NewConsent {
+            person_id: john,
+            purpose: "case_coordination".into(),
+            organisations: Some(vec![worker.organisation_id]),
+            given_on: "2024-07-01".into(),
+            expires_on: None,
+            recorded_by: worker.id,
+            recorded_at: now(),
+            break_glass_id: None,
+        };
+        let log = store.audit_rows(0, 1_000_000).await.unwrap().len();
+        let (actions, consents, lead) = (
+            store.actions(john).await.unwrap(),
+            store.consents(john).await.unwrap(),
+            store.person_lead(john).await.unwrap(),
+        );
+        let refused = [
+            (CaseChange::AddAction(&action), "add_action"),
+            (CaseChange::AddConsent(&consent), "record_consent"),
+            (
+                CaseChange::SetLead { person_id: john, organisation_id: Some(worker.organisation_id), user_id: None },
+                "assign_lead",
+            ),
+        ];
+        for (change, name) in refused {
+            let result = store.record(change, &entry(nobody, name, format!("{name} {CREATED_ID}"))).await;
+            assert!(result.is_err(), "{label}: {name} with an entry that cannot be written: {result:?}");
+        }
+        assert_eq!(store.audit_rows(0, 1_000_000).await.unwrap().len(), log, "{label}: no entry");
+        assert_eq!(store.actions(john).await.unwrap(), actions, "{label}: no action");
+        assert_eq!(store.consents(john).await.unwrap(), consents, "{label}: no consent, no consent parties");
+        assert_eq!(store.person_lead(john).await.unwrap(), lead, "{label}: the lead as it was");
+
+        // With an entry that can be written, change and entry land together, the entry naming
+        // the id the change created.
+        let id = store
+            .record(CaseChange::AddAction(&action), &entry(worker.id, "add_action", format!("action {CREATED_ID}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(store.actions(john).await.unwrap().iter().any(|a| a.id == id), "{label}");
+        let rows = store.audit_rows(0, 1_000_000).await.unwrap();
+        assert_eq!(rows.len(), log + 1, "{label}");
+        let last = rows.last().unwrap();
+        assert_eq!(
+            (last.entry.action.as_str(), last.entry.detail.clone()),
+            ("add_action", Some(format!("action {id}"))),
+            "{label}"
+        );
+        // A change that finds nothing to change writes no entry either.
+        let change = CaseChange::CompleteAction { action_id: id + 1000, person_id: john, on: "2024-07-01" };
+        assert_eq!(store.record(change, &entry(worker.id, "complete_action", String::new())).await.unwrap(), None);
+        assert_eq!(store.audit_rows(0, 1_000_000).await.unwrap().len(), log + 1, "{label}");
+        let verified = audit::verify(store).await.unwrap();
+        assert_eq!(verified.broken_at, None, "{label}: {}", verified.report());
+    })
+    .await;
+}

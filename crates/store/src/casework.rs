@@ -942,27 +942,17 @@ impl Casework for SqlStore {
     }
 
     async fn person_needs(&self, person_id: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT r.support_needs, \
-             (SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS alcohol, \
-             (SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS drugs, \
-             (SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS mental_health, \
-             (SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS physical_health \
+        let rows = sqlx::query(&format!(
+            "SELECT r.support_needs, {} AS assessed \
              FROM person_links l JOIN source_records r ON r.id = l.record_id WHERE l.person_id = $1 AND r.withdrawn = 0",
-        )
+            crate::needs::ASSESSED_SQL
+        ))
         .bind(person_id)
         .fetch_all(self.pool())
         .await?;
         let mut needs = Vec::new();
         for row in &rows {
-            if let Some(listed) = opt_text(row, "support_needs")? {
-                needs.extend(listed.split(';').filter(|n| !n.is_empty()).map(str::to_owned));
-            }
-            for code in ["alcohol", "drugs", "mental_health", "physical_health"] {
-                if row.try_get::<Option<i64>, _>(code)? == Some(1) {
-                    needs.push(code.to_owned());
-                }
-            }
+            needs.extend(crate::needs::codes(opt_text(row, "support_needs")?.as_deref(), row.try_get("assessed")?));
         }
         needs.sort();
         needs.dedup();

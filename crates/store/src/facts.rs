@@ -40,7 +40,8 @@ pub struct RecordFact {
     pub nationality: Option<String>,
     pub support_needs: Option<String>,
     pub history: Option<String>,
-    /// Needs an assessment answered "yes" to, as bits: alcohol 1, drugs 2, mental health 4, physical health 8.
+    /// Needs an assessment answered "yes" to, as bits: alcohol 1, drugs 2, mental health 4, physical health 8
+    /// (`needs::ASSESSED`).
     pub assessed_needs: u8,
 }
 
@@ -99,15 +100,13 @@ fn queries(backend: Backend) -> [String; 3] {
         day_sql(backend, "s.arrival_date"),
         day_sql(backend, "s.departure_date")
     );
-    let records = "SELECT l.person_id, r.source, r.date_of_birth, r.gender, r.nationality, r.support_needs, r.history, \
-         COALESCE((SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
-         + 2 * COALESCE((SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
-         + 4 * COALESCE((SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
-         + 8 * COALESCE((SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0), 0) \
-         AS assessed \
+    let records = format!(
+        "SELECT l.person_id, r.source, r.date_of_birth, r.gender, r.nationality, r.support_needs, r.history, \
+         {} AS assessed \
          FROM source_records r JOIN person_links l ON l.record_id = r.id WHERE r.withdrawn = 0 \
-         AND NOT EXISTS (SELECT 1 FROM restricted_records x WHERE x.record_id = r.id)"
-        .to_owned();
+         AND NOT EXISTS (SELECT 1 FROM restricted_records x WHERE x.record_id = r.id)",
+        crate::needs::ASSESSED_SQL
+    );
     [contacts, stays, records]
 }
 

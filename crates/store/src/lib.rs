@@ -88,6 +88,7 @@ mod escalations;
 mod facts;
 mod import;
 mod migrate;
+mod needs;
 mod privacy;
 pub mod secrets;
 mod sql;

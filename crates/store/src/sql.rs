@@ -1068,15 +1068,14 @@ impl SqlStore {
         // The records and needs of those people, read in one pass.
         let ids: Vec<i64> = people.keys().copied().collect();
         for chunk in ids.chunks(500) {
-            let sql = "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.date_of_birth, \
-                 r.nationality, r.support_needs, \
-                 (SELECT CAST(MAX(a.alcohol) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_alcohol, \
-                 (SELECT CAST(MAX(a.drugs) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_drugs, \
-                 (SELECT CAST(MAX(a.mental_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_mental, \
-                 (SELECT CAST(MAX(a.physical_health) AS BIGINT) FROM assessments a WHERE a.record_id = r.id AND a.withdrawn = 0) AS a_physical \
+            let sql = format!(
+                "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.date_of_birth, \
+                 r.nationality, r.support_needs, {} AS assessed \
                  FROM person_links l JOIN source_records r ON r.id = l.record_id \
-                 WHERE r.withdrawn = 0 AND l.person_id IN ({ids})";
-            for row in rows_for_ids(&self.pool, sql, chunk).await? {
+                 WHERE r.withdrawn = 0 AND l.person_id IN ({{ids}})",
+                crate::needs::ASSESSED_SQL
+            );
+            for row in rows_for_ids(&self.pool, &sql, chunk).await? {
                 let person_id: i64 = row.try_get("person_id")?;
                 let Some((person, _)) = people.get_mut(&person_id) else { continue };
                 person.records.push(RecordSummary {
@@ -1088,19 +1087,9 @@ impl SqlStore {
                     date_of_birth: opt_text(&row, "date_of_birth")?,
                     nationality: opt_text(&row, "nationality")?,
                 });
-                if let Some(needs) = opt_text(&row, "support_needs")? {
-                    person.support_needs.extend(needs.split(';').filter(|n| !n.is_empty()).map(str::to_owned));
-                }
-                for (column, code) in [
-                    ("a_alcohol", "alcohol"),
-                    ("a_drugs", "drugs"),
-                    ("a_mental", "mental_health"),
-                    ("a_physical", "physical_health"),
-                ] {
-                    if row.try_get::<Option<i64>, _>(column)? == Some(1) {
-                        person.support_needs.push(code.to_owned());
-                    }
-                }
+                person
+                    .support_needs
+                    .extend(crate::needs::codes(opt_text(&row, "support_needs")?.as_deref(), row.try_get("assessed")?));
             }
         }
         for chunk in ids.chunks(500) {

@@ -229,19 +229,102 @@ async fn load_any(pool: &AnyPool, backend: Backend) -> Result<EventFacts> {
     Ok(facts)
 }
 
-/// One candidate for a record's usual place.
-struct PlaceCount {
-    bedded_down: bool,
-    place: String,
-    count: u32,
-    /// The first contact there: date, time, contact id.
-    first: (String, String, String),
+/// The usual-place rule, in one place. A record's usual place is where its bedded-down contacts
+/// most often were (any contact when none was bedded down), the place being the text before the
+/// first comma of the contact's location, trimmed; ties go to the place met first. Both reads
+/// (`SqlStore::usual_places` in SQL, [`usual_places_sqlite`] in Rust) tally [`PlaceCount`]s and
+/// pick with [`best_places`].
+pub(crate) mod usual_place {
+    use crate::sql::Backend;
+    use std::cmp::Ordering;
+    use std::collections::HashMap;
+
+    /// A contact's place in SQL, for each backend, from its `location` column.
+    pub(crate) fn sql(backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => {
+                "TRIM(CASE WHEN INSTR(location, ',') > 0 THEN SUBSTR(location, 1, INSTR(location, ',') - 1) ELSE location END)"
+            }
+            Backend::Postgres => "TRIM(SPLIT_PART(location, ',', 1))",
+        }
+    }
+
+    /// A contact's place, in Rust, from its location: [`sql`] read off a row.
+    pub(crate) fn of(location: &str) -> &str {
+        location.split(',').next().unwrap_or_default().trim()
+    }
+
+    /// One candidate for a record's usual place. `first` is the first contact there, in whatever
+    /// form its read orders contacts by (date, time, contact id).
+    pub(crate) struct PlaceCount<F> {
+        pub(crate) bedded_down: bool,
+        pub(crate) place: String,
+        pub(crate) count: i64,
+        pub(crate) first: F,
+    }
+
+    /// The ranking: bedded down before not, then more contacts, then the place met first, then
+    /// (so that the choice never depends on read order) the smaller name.
+    pub(crate) fn rank<F: Ord>(a: &PlaceCount<F>, b: &PlaceCount<F>) -> Ordering {
+        (a.bedded_down, a.count)
+            .cmp(&(b.bedded_down, b.count))
+            .then_with(|| b.first.cmp(&a.first))
+            .then_with(|| b.place.cmp(&a.place))
+    }
+
+    /// Each record's best-ranked place among its candidates; empty places are never usual.
+    pub(crate) fn best_places<F: Ord>(
+        candidates: impl IntoIterator<Item = (i64, PlaceCount<F>)>,
+    ) -> HashMap<i64, String> {
+        let mut best: HashMap<i64, PlaceCount<F>> = HashMap::new();
+        for (record, candidate) in candidates {
+            if candidate.place.is_empty() {
+                continue;
+            }
+            match best.get(&record) {
+                Some(old) if rank(&candidate, old) != Ordering::Greater => {}
+                _ => {
+                    best.insert(record, candidate);
+                }
+            }
+        }
+        best.into_iter().map(|(record, c)| (record, c.place)).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{PlaceCount, best_places, of};
+
+        fn at(bedded_down: bool, place: &str, count: i64, first: &str) -> (i64, PlaceCount<String>) {
+            (1, PlaceCount { bedded_down, place: place.to_owned(), count, first: first.to_owned() })
+        }
+
+        #[test]
+        fn bedded_down_first_then_most_often_then_met_first() {
+            let best = |c: Vec<(i64, PlaceCount<String>)>| best_places(c).remove(&1);
+            assert_eq!(
+                best(vec![at(false, "Strand", 9, "a"), at(true, "Embankment", 1, "b")]).as_deref(),
+                Some("Embankment")
+            );
+            assert_eq!(
+                best(vec![at(true, "Strand", 2, "b"), at(true, "Embankment", 3, "c")]).as_deref(),
+                Some("Embankment")
+            );
+            assert_eq!(
+                best(vec![at(true, "Strand", 2, "b"), at(true, "Embankment", 2, "a")]).as_deref(),
+                Some("Embankment")
+            );
+            assert_eq!(best(vec![at(true, "", 5, "a")]), None);
+            assert_eq!(of(" Strand , WC2"), "Strand");
+        }
+    }
 }
 
 /// Each record's usual place, counted in Rust from one scan of the contacts: on SQLite a
-/// `GROUP BY` over string expressions costs seconds a million contacts. The rule is the one
-/// `SqlStore::usual_places` states.
+/// `GROUP BY` over string expressions costs seconds a million contacts. The rule is
+/// [`usual_place`]'s.
 pub(crate) fn usual_places_sqlite(path: &str) -> Result<HashMap<i64, String>> {
+    use usual_place::PlaceCount;
     let error = |e: rusqlite::Error| StoreError::Sqlite(e.to_string());
     let connection =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(error)?;
@@ -253,7 +336,9 @@ pub(crate) fn usual_places_sqlite(path: &str) -> Result<HashMap<i64, String>> {
         )
         .map_err(error)?;
     let mut rows = statement.query([]).map_err(error)?;
-    let mut tally: HashMap<i64, Vec<PlaceCount>> = HashMap::new();
+    /// The first contact at a place: date, time, contact id.
+    type First = (String, String, String);
+    let mut tally: HashMap<i64, Vec<PlaceCount<First>>> = HashMap::new();
     let text = |row: &rusqlite::Row<'_>, i: usize| -> Result<String> {
         Ok(row.get_ref(i).map_err(error)?.as_str().map_err(|e| StoreError::Sqlite(e.to_string()))?.to_owned())
     };
@@ -261,7 +346,7 @@ pub(crate) fn usual_places_sqlite(path: &str) -> Result<HashMap<i64, String>> {
         let record: i64 = row.get(0).map_err(error)?;
         let bedded_down = row.get::<_, i64>(1).map_err(error)? != 0;
         let location = row.get_ref(2).map_err(error)?.as_str().map_err(|e| StoreError::Sqlite(e.to_string()))?;
-        let place = location.split(',').next().unwrap_or_default().trim();
+        let place = usual_place::of(location);
         if place.is_empty() {
             continue;
         }
@@ -284,16 +369,7 @@ pub(crate) fn usual_places_sqlite(path: &str) -> Result<HashMap<i64, String>> {
             }),
         }
     }
-    Ok(tally
-        .into_iter()
-        .filter_map(|(record, counts)| {
-            let best = counts.into_iter().max_by(|a, b| {
-                (a.bedded_down, a.count)
-                    .cmp(&(b.bedded_down, b.count))
-                    .then_with(|| b.first.cmp(&a.first))
-                    .then_with(|| b.place.cmp(&a.place))
-            })?;
-            Some((record, best.place))
-        })
-        .collect())
+    Ok(usual_place::best_places(
+        tally.into_iter().flat_map(|(record, counts)| counts.into_iter().map(move |c| (record, c))),
+    ))
 }

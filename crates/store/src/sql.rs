@@ -97,22 +97,16 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    /// Each record's usual place: where its bedded-down contacts most often were (any contact
-    /// when none was bedded down), the text before the first comma of the location; ties go to
-    /// the place met first.
+    /// Each record's usual place, by the rule of [`crate::facts::usual_place`].
     async fn usual_places(&self) -> Result<HashMap<i64, String>> {
+        use crate::facts::usual_place::{self, PlaceCount};
         if let Some(path) = &self.sqlite_path {
             let path = path.clone();
             return tokio::task::spawn_blocking(move || crate::facts::usual_places_sqlite(&path))
                 .await
                 .map_err(|e| StoreError::Sqlite(format!("reading usual places: {e}")))?;
         }
-        let place = match self.backend {
-            Backend::Sqlite => {
-                "TRIM(CASE WHEN INSTR(location, ',') > 0 THEN SUBSTR(location, 1, INSTR(location, ',') - 1) ELSE location END)"
-            }
-            Backend::Postgres => "TRIM(SPLIT_PART(location, ',', 1))",
-        };
+        let place = usual_place::sql(self.backend);
         let rows = sqlx::query(&format!(
             "SELECT record_id, bedded_down, {place} AS place, COUNT(*) AS n, \
              MIN(contact_date || ' ' || COALESCE(contact_time, '') || ' ' || source_id) AS first \
@@ -121,32 +115,19 @@ impl SqlStore {
         ))
         .fetch_all(&self.pool)
         .await?;
-        // Per record: (bedded down, count, first contact, place), best first.
-        let mut best: HashMap<i64, (bool, i64, String, String)> = HashMap::new();
+        let mut candidates = Vec::with_capacity(rows.len());
         for row in &rows {
-            let place: String = row.try_get("place")?;
-            if place.is_empty() {
-                continue;
-            }
-            let candidate = (
-                row.try_get::<i64, _>("bedded_down")? != 0,
-                row.try_get::<i64, _>("n")?,
-                row.try_get::<String, _>("first")?,
-                place,
-            );
-            let record: i64 = row.try_get("record_id")?;
-            let better = |new: &(bool, i64, String, String), old: &(bool, i64, String, String)| {
-                (new.0, new.1, std::cmp::Reverse(&new.2), std::cmp::Reverse(&new.3))
-                    > (old.0, old.1, std::cmp::Reverse(&old.2), std::cmp::Reverse(&old.3))
-            };
-            match best.get(&record) {
-                Some(old) if !better(&candidate, old) => {}
-                _ => {
-                    best.insert(record, candidate);
-                }
-            }
+            candidates.push((
+                row.try_get::<i64, _>("record_id")?,
+                PlaceCount {
+                    bedded_down: row.try_get::<i64, _>("bedded_down")? != 0,
+                    place: row.try_get::<String, _>("place")?,
+                    count: row.try_get::<i64, _>("n")?,
+                    first: row.try_get::<String, _>("first")?,
+                },
+            ));
         }
-        Ok(best.into_iter().map(|(record, (_, _, _, place))| (record, place)).collect())
+        Ok(usual_place::best_places(candidates))
     }
 
     /// Connects (creating a SQLite file if missing) and brings the schema up to date. The secret

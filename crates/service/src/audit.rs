@@ -144,7 +144,7 @@ pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> R
             "nationality": r.nationality, "nhs_number": r.nhs_number, "linked_because": r.rule,
         })).collect::<Vec<_>>(),
         "needs": store.person_needs(person_id).await?,
-        "timeline": store.timeline(person_id).await?,
+        "timeline": store.timeline(person_id).await?.into_iter().map(crate::casework::timeline_event).collect::<Vec<_>>(),
         "consents": store.consents(person_id).await?,
         "lead": store.person_lead(person_id).await?,
         "actions": store.actions(person_id).await?,

@@ -10,8 +10,8 @@ use byname_domain::access::{
 };
 use byname_domain::date::iso;
 use byname_store::{
-    ActionRow, CREATED_ID, CaseChange, ConsentRow, NewAction, NewConsent, NewContact, PersonLead, RecordDetail, Store,
-    StoreError, TimelineEvent,
+    ActionRow, CREATED_ID, CaseChange, CaseEvent, ConsentRow, NewAction, NewConsent, NewContact, PersonLead,
+    RecordDetail, Store, StoreError, TimelineEvent,
 };
 use time::Date;
 
@@ -130,7 +130,7 @@ pub async fn person_page<S: Store>(
         byname_domain::names::initials(first.as_deref(), last.as_deref())
     };
     let full = decision.view == PersonView::Full;
-    let events = store.timeline(person_id).await?;
+    let events: Vec<TimelineEvent> = store.timeline(person_id).await?.into_iter().map(timeline_event).collect();
     let last_seen =
         events.iter().find(|e| e.kind == "contact").map(|e| (e.date.clone(), e.by.clone().unwrap_or_default()));
     let timeline = if full { events } else { Vec::new() };
@@ -534,4 +534,120 @@ pub async fn assign_lead<S: Store>(
         access::entry(user, "assign_lead", Some(person_id), "case_coordination", Some(decision.basis), detail, now);
     recorded(store.record(CaseChange::SetLead { person_id, organisation_id, user_id: None }, &entry).await?)?;
     Ok(())
+}
+
+/// The timeline's wording of one case event, in one place: the person page, the API and the
+/// subject access export all show these sentences.
+pub fn timeline_event(event: CaseEvent) -> TimelineEvent {
+    let words = |code: &str| code.replace('_', " ");
+    let (date, kind, by, text) = match event {
+        CaseEvent::Contact { date, organisation, team, place, bedded_down, contact_type, note } => {
+            let mut text = format!(
+                "{}{}{}",
+                if bedded_down { "Seen bedded down" } else { "Contact" },
+                if contact_type == "outreach" || contact_type.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", words(&contact_type))
+                },
+                if place.is_empty() { String::new() } else { format!(" at {}", place.join(", ")) }
+            );
+            if let Some(note) = note {
+                text.push_str(&format!(": {note}"));
+            }
+            (date, "contact", organisation.or(team), text)
+        }
+        CaseEvent::Arrived { date, provider, stay_type } => {
+            (date, "stay", provider, format!("Moved into {}", words(&stay_type)))
+        }
+        CaseEvent::Left { date, provider, stay_type, reason } => {
+            let why = reason.map(|w| format!(" ({})", words(&w))).unwrap_or_default();
+            (date, "stay", provider, format!("Left {}{why}", words(&stay_type)))
+        }
+        CaseEvent::Assessed { date, source } => (date, "assessment", source, "Needs assessed".to_owned()),
+        CaseEvent::Escalated { date, organisation, service_area, blocked, state } => {
+            (date, "escalation", organisation, format!("Escalated to {}: {blocked} ({state})", words(&service_area)))
+        }
+        CaseEvent::Action { date, owner_organisation, description, done_on } => {
+            let done = done_on.map(|d| format!(" (done {d})")).unwrap_or_default();
+            (date, "action", Some(owner_organisation), format!("Action: {description}{done}"))
+        }
+    };
+    TimelineEvent { date, kind: kind.to_owned(), by, text }
+}
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::timeline_event;
+    use byname_store::CaseEvent;
+
+    fn text(event: CaseEvent) -> (String, Option<String>, String) {
+        let e = timeline_event(event);
+        (e.kind, e.by, e.text)
+    }
+
+    #[test]
+    fn each_case_event_is_worded_as_the_timeline_has_always_shown_it() {
+        let contact = |bedded_down, contact_type: &str, place: &[&str], note: Option<&str>| CaseEvent::Contact {
+            date: "2026-01-02".into(),
+            organisation: None,
+            team: Some("St Mungo's".into()),
+            place: place.iter().map(|p| (*p).to_owned()).collect(),
+            bedded_down,
+            contact_type: contact_type.into(),
+            note: note.map(str::to_owned),
+        };
+        assert_eq!(
+            text(contact(true, "outreach", &["Strand, WC2", "Westminster"], Some("asleep"))),
+            (
+                "contact".into(),
+                Some("St Mungo's".into()),
+                "Seen bedded down at Strand, WC2, Westminster: asleep".into()
+            )
+        );
+        assert_eq!(text(contact(false, "day_centre", &[], None)).2, "Contact (day centre)");
+        assert_eq!(text(contact(false, "", &[], None)).2, "Contact");
+        assert_eq!(
+            text(CaseEvent::Arrived { date: "d".into(), provider: Some("P".into()), stay_type: "hostel_bed".into() }),
+            ("stay".into(), Some("P".into()), "Moved into hostel bed".into())
+        );
+        assert_eq!(
+            text(CaseEvent::Left {
+                date: "d".into(),
+                provider: None,
+                stay_type: "hostel".into(),
+                reason: Some("moved_on".into())
+            })
+            .2,
+            "Left hostel (moved on)"
+        );
+        assert_eq!(
+            text(CaseEvent::Left { date: "d".into(), provider: None, stay_type: "hostel".into(), reason: None }).2,
+            "Left hostel"
+        );
+        assert_eq!(
+            text(CaseEvent::Assessed { date: "d".into(), source: Some("inform".into()) }),
+            ("assessment".into(), Some("inform".into()), "Needs assessed".into())
+        );
+        assert_eq!(
+            text(CaseEvent::Escalated {
+                date: "d".into(),
+                organisation: Some("Council".into()),
+                service_area: "mental_health".into(),
+                blocked: "No bed".into(),
+                state: "open".into()
+            })
+            .2,
+            "Escalated to mental health: No bed (open)"
+        );
+        assert_eq!(
+            text(CaseEvent::Action {
+                date: "d".into(),
+                owner_organisation: "Team".into(),
+                description: "Book GP".into(),
+                done_on: Some("2026-02-01".into())
+            }),
+            ("action".into(), Some("Team".into()), "Action: Book GP (done 2026-02-01)".into())
+        );
+    }
 }

@@ -73,7 +73,7 @@ pub trait Casework: Send + Sync {
     /// Health events whose NHS number is one of the person's records', newest first.
     fn health_events(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
     /// Contacts, stays, assessments, escalations and actions, newest first.
-    fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
+    fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<CaseEvent>>> + Send;
     fn actions(&self, person_id: i64) -> impl Future<Output = Result<Vec<ActionRow>>> + Send;
 
     fn users(&self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
@@ -977,7 +977,7 @@ impl Casework for SqlStore {
         })
     }
 
-    async fn timeline(&self, person_id: i64) -> Result<Vec<TimelineEvent>> {
+    async fn timeline(&self, person_id: i64) -> Result<Vec<CaseEvent>> {
         let mut events = Vec::new();
         let contacts = sqlx::query(
             "SELECT c.contact_date, c.contact_time, c.team, c.location, c.borough, c.bedded_down, c.contact_type, c.note, \
@@ -989,27 +989,14 @@ impl Casework for SqlStore {
         .fetch_all(self.pool())
         .await?;
         for r in &contacts {
-            let place = [opt_text(r, "location")?, opt_text(r, "borough")?].into_iter().flatten().collect::<Vec<_>>();
-            let bedded = r.try_get::<i64, _>("bedded_down")? != 0;
-            let kind: String = r.try_get("contact_type")?;
-            let mut text = format!(
-                "{}{}{}",
-                if bedded { "Seen bedded down" } else { "Contact" },
-                if kind == "outreach" || kind.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", kind.replace('_', " "))
-                },
-                if place.is_empty() { String::new() } else { format!(" at {}", place.join(", ")) }
-            );
-            if let Some(note) = opt_text(r, "note")? {
-                text.push_str(&format!(": {note}"));
-            }
-            events.push(TimelineEvent {
+            events.push(CaseEvent::Contact {
                 date: r.try_get("contact_date")?,
-                kind: "contact".into(),
-                by: opt_text(r, "organisation")?.or(opt_text(r, "team")?),
-                text,
+                organisation: opt_text(r, "organisation")?,
+                team: opt_text(r, "team")?,
+                place: [opt_text(r, "location")?, opt_text(r, "borough")?].into_iter().flatten().collect(),
+                bedded_down: r.try_get::<i64, _>("bedded_down")? != 0,
+                contact_type: r.try_get("contact_type")?,
+                note: opt_text(r, "note")?,
             });
         }
         let stays = sqlx::query(
@@ -1020,22 +1007,19 @@ impl Casework for SqlStore {
         .fetch_all(self.pool())
         .await?;
         for r in &stays {
-            let kind: String = r.try_get("stay_type")?;
-            let kind = kind.replace('_', " ");
-            events.push(TimelineEvent {
+            let stay_type: String = r.try_get("stay_type")?;
+            let provider = opt_text(r, "provider")?;
+            events.push(CaseEvent::Arrived {
                 date: r.try_get("arrival_date")?,
-                kind: "stay".into(),
-                by: opt_text(r, "provider")?,
-                text: format!("Moved into {kind}"),
+                provider: provider.clone(),
+                stay_type: stay_type.clone(),
             });
             if let Some(left) = opt_text(r, "departure_date")? {
-                let why =
-                    opt_text(r, "departure_reason")?.map(|w| format!(" ({})", w.replace('_', " "))).unwrap_or_default();
-                events.push(TimelineEvent {
+                events.push(CaseEvent::Left {
                     date: left,
-                    kind: "stay".into(),
-                    by: opt_text(r, "provider")?,
-                    text: format!("Left {kind}{why}"),
+                    provider,
+                    stay_type,
+                    reason: opt_text(r, "departure_reason")?,
                 });
             }
         }
@@ -1047,12 +1031,7 @@ impl Casework for SqlStore {
         .fetch_all(self.pool())
         .await?;
         for r in &assessments {
-            events.push(TimelineEvent {
-                date: r.try_get("assessed_on")?,
-                kind: "assessment".into(),
-                by: opt_text(r, "source")?,
-                text: "Needs assessed".into(),
-            });
+            events.push(CaseEvent::Assessed { date: r.try_get("assessed_on")?, source: opt_text(r, "source")? });
         }
         let escalations = sqlx::query(
             "SELECT e.raised_at, e.service_area, e.blocked, e.state, o.name AS organisation FROM escalations e \
@@ -1063,29 +1042,23 @@ impl Casework for SqlStore {
         .await?;
         for r in &escalations {
             let raised: String = r.try_get("raised_at")?;
-            let area: String = r.try_get("service_area")?;
-            let blocked: String = r.try_get("blocked")?;
-            let state: String = r.try_get("state")?;
-            events.push(TimelineEvent {
+            events.push(CaseEvent::Escalated {
                 date: raised.chars().take(10).collect(),
-                kind: "escalation".into(),
-                by: opt_text(r, "organisation")?,
-                text: format!("Escalated to {}: {blocked} ({state})", area.replace('_', " ")),
+                organisation: opt_text(r, "organisation")?,
+                service_area: r.try_get("service_area")?,
+                blocked: r.try_get("blocked")?,
+                state: r.try_get("state")?,
             });
         }
         for action in self.actions(person_id).await? {
-            events.push(TimelineEvent {
+            events.push(CaseEvent::Action {
                 date: action.created_at.chars().take(10).collect(),
-                kind: "action".into(),
-                by: Some(action.owner_organisation.clone()),
-                text: format!(
-                    "Action: {}{}",
-                    action.description,
-                    action.done_on.as_ref().map(|d| format!(" (done {d})")).unwrap_or_default()
-                ),
+                owner_organisation: action.owner_organisation,
+                description: action.description,
+                done_on: action.done_on,
             });
         }
-        events.sort_by(|a, b| b.date.cmp(&a.date));
+        events.sort_by(|a, b| b.date().cmp(a.date()));
         Ok(events)
     }
 

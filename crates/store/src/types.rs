@@ -394,6 +394,47 @@ pub struct TimelineEvent {
     pub text: String,
 }
 
+/// One dated event on a person's case, as stored: the service words it for the timeline
+/// (`byname_service::casework::timeline_event`). Codes (contact, stay and escalation types,
+/// departure reasons) are the stored codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseEvent {
+    /// A contact or sighting; `place` is the location then the borough, each when known.
+    Contact {
+        date: String,
+        organisation: Option<String>,
+        team: Option<String>,
+        place: Vec<String>,
+        bedded_down: bool,
+        contact_type: String,
+        note: Option<String>,
+    },
+    /// The start of a stay.
+    Arrived { date: String, provider: Option<String>, stay_type: String },
+    /// The end of a stay.
+    Left { date: String, provider: Option<String>, stay_type: String, reason: Option<String> },
+    /// An assessment of needs.
+    Assessed { date: String, source: Option<String> },
+    /// An escalation raised; `date` is the day it was raised.
+    Escalated { date: String, organisation: Option<String>, service_area: String, blocked: String, state: String },
+    /// An action on the plan; `date` is the day it was created.
+    Action { date: String, owner_organisation: String, description: String, done_on: Option<String> },
+}
+
+impl CaseEvent {
+    /// The ISO date the event happened on.
+    pub fn date(&self) -> &str {
+        match self {
+            CaseEvent::Contact { date, .. }
+            | CaseEvent::Arrived { date, .. }
+            | CaseEvent::Left { date, .. }
+            | CaseEvent::Assessed { date, .. }
+            | CaseEvent::Escalated { date, .. }
+            | CaseEvent::Action { date, .. } => date,
+        }
+    }
+}
+
 /// A contact or sighting recorded in byname.
 #[derive(Debug, Clone)]
 pub struct NewContact {

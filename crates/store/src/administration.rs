@@ -6,7 +6,7 @@
 //! Also the sealing, on opening, of an audit log or second-factor secrets written before the
 //! secret key (`secrets.rs`) existed.
 
-use crate::casework::{append_chained, audit_content, audit_hash, begin_locked};
+use crate::casework::{append_chained, audit_content, audit_hash, begin_locked, end_locked};
 use crate::secrets::Secrets;
 use crate::sql::{Backend, SqlStore, opt_text};
 use crate::types::*;
@@ -274,14 +274,7 @@ impl Administration for SqlStore {
             Ok::<_, StoreError>((id, head))
         }
         .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = sqlx::query(end).execute(&mut *conn).await;
-        let (id, head) = result?;
-        ended?;
-        if let Some((last, hash)) = head {
-            self.secrets.advance_checkpoint(last, &hash);
-        }
-        Ok(id)
+        end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn count_login_attempt(&self, key: &str, now: &str, window_start: &str) -> Result<i64> {
@@ -360,13 +353,12 @@ impl SqlStore {
         }
         let mut conn = self.pool().acquire().await?;
         begin_locked(&mut conn, self.backend()).await?;
-        let result = self.reseal(&mut conn).await;
-        let end = if matches!(result, Ok(Some(_))) { "COMMIT" } else { "ROLLBACK" };
-        let ended = sqlx::query(end).execute(&mut *conn).await;
-        let head = result?;
-        ended?;
-        if let Some((id, hash, n)) = head {
-            self.secrets.advance_checkpoint(id, &hash);
+        // Kept only when the log was sealed.
+        let result = self.reseal(&mut conn).await.map(|sealed| match sealed {
+            Some((id, hash, n)) => (Some(n), Some((id, hash))),
+            None => (None, None),
+        });
+        if let Some(n) = end_locked(&mut conn, &self.secrets, result, Option::is_some).await? {
             tracing::warn!(entries = n, "the audit log was sealed with the secret key");
         }
         Ok(())

@@ -363,15 +363,8 @@ async fn append_locked(
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
     begin_locked(&mut conn, backend).await?;
-    let result = append_chained(&mut conn, backend, secrets, entries).await;
-    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    let ended = sqlx::query(end).execute(&mut *conn).await;
-    let head = result?;
-    ended?;
-    if let Some((id, hash)) = head {
-        secrets.advance_checkpoint(id, &hash);
-    }
-    Ok(())
+    let result = append_chained(&mut conn, backend, secrets, entries).await.map(|head| ((), head));
+    end_locked(&mut conn, secrets, result, |_| true).await
 }
 
 /// Begins a transaction that may append to the audit log. SQLite: an immediate transaction
@@ -384,6 +377,30 @@ pub(crate) async fn begin_locked(conn: &mut sqlx::AnyConnection, backend: Backen
     };
     sqlx::query(begin).execute(&mut *conn).await?;
     Ok(())
+}
+
+/// The audit log's new head after a transaction appended to it, `(id, hash)`; `None` when it
+/// appended nothing.
+pub(crate) type Head = Option<(i64, String)>;
+
+/// Ends a transaction begun with [`begin_locked`]: commits it when `result` succeeded and `keep`
+/// says its value is worth keeping, rolls it back otherwise, and after a commit records the
+/// audit log's new head beside the secret key. An error of the change comes before one of the
+/// commit.
+pub(crate) async fn end_locked<T>(
+    conn: &mut sqlx::AnyConnection,
+    secrets: &Secrets,
+    result: Result<(T, Head)>,
+    keep: impl FnOnce(&T) -> bool,
+) -> Result<T> {
+    let commit = matches!(&result, Ok((value, _)) if keep(value));
+    let ended = sqlx::query(if commit { "COMMIT" } else { "ROLLBACK" }).execute(&mut *conn).await;
+    let (value, head) = result?;
+    ended?;
+    if commit && let Some((id, hash)) = head {
+        secrets.advance_checkpoint(id, &hash);
+    }
+    Ok(value)
 }
 
 /// Rows `(id, organisation)` of a record's organisations, in `table (columns)`.
@@ -849,14 +866,7 @@ impl Casework for SqlStore {
         }
         .await;
         // Nothing changed, or something failed: nothing is kept.
-        let end = if matches!(result, Ok((Some(_), _))) { "COMMIT" } else { "ROLLBACK" };
-        let ended = sqlx::query(end).execute(&mut *conn).await;
-        let (id, head) = result?;
-        ended?;
-        if let Some((last, hash)) = head {
-            self.secrets.advance_checkpoint(last, &hash);
-        }
-        Ok(id)
+        end_locked(&mut conn, &self.secrets, result, Option::is_some).await
     }
 
     async fn open_break_glass_id(&self, user_id: i64, person_id: i64, now: &str) -> Result<Option<i64>> {

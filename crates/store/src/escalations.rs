@@ -554,14 +554,7 @@ impl Escalations for SqlStore {
             }
         }
         let result = step_locked(&mut conn, self.backend(), &self.secrets, now, settings).await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = sqlx::query(end).execute(&mut *conn).await;
-        let (applied, head) = result?;
-        ended?;
-        if let Some((id, hash)) = head {
-            self.secrets.advance_checkpoint(id, &hash);
-        }
-        Ok(applied)
+        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn returners(&self, since: &str, unseen_before: &str) -> Result<Vec<(i64, String)>> {

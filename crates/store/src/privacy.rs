@@ -23,7 +23,7 @@
 
 use crate::Result;
 use crate::casework::append_chained;
-use crate::sql::{Backend, SqlStore};
+use crate::sql::SqlStore;
 use crate::types::AuditEntry;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashSet};
@@ -140,34 +140,9 @@ impl SqlStore {
     /// A connection in a transaction that holds the audit log's lock (see `append_locked`).
     async fn begin_locked(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         let mut conn = self.pool().acquire().await?;
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        };
-        sqlx::query(begin).execute(&mut *conn).await?;
+        crate::casework::begin_locked(&mut conn, self.backend()).await?;
         Ok(conn)
     }
-}
-
-/// Commits what `result` says succeeded, or rolls it back; then records the audit log's head
-/// beside the secret key (see `secrets.rs`).
-async fn finish<T>(
-    mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
-    secrets: &crate::secrets::Secrets,
-    result: Result<T>,
-) -> Result<T> {
-    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    let ended = sqlx::query(end).execute(&mut *conn).await;
-    let value = result?;
-    ended?;
-    let head =
-        sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
-    if let Some(row) = head
-        && let Some(hash) = crate::sql::opt_text(&row, "hash")?
-    {
-        secrets.advance_checkpoint(sqlx::Row::try_get(&row, "id")?, &hash);
-    }
-    Ok(value)
 }
 
 async fn count(conn: &mut sqlx::AnyConnection, sql: &str, id: i64) -> Result<i64> {
@@ -213,7 +188,7 @@ impl Privacy for SqlStore {
         let result = async {
             let conn = &mut *conn;
             if count(conn, "SELECT COUNT(*) FROM restrictions WHERE person_id = $1", person_id).await? > 0 {
-                return Ok(Restricted::Already);
+                return Ok((Restricted::Already, None));
             }
             let records = sqlx::query(
                 "INSERT INTO restricted_records (record_id, person_id) \
@@ -224,7 +199,7 @@ impl Privacy for SqlStore {
             .await?
             .rows_affected();
             if records == 0 {
-                return Ok(Restricted::NotFound);
+                return Ok((Restricted::NotFound, None));
             }
             sqlx::query("INSERT INTO restrictions (person_id, reason, restricted_at) VALUES ($1, $2, $3)")
                 .bind(person_id)
@@ -234,11 +209,11 @@ impl Privacy for SqlStore {
                 .await?;
             sqlx::query("DELETE FROM stats_snapshots").execute(&mut *conn).await?;
             bump_privacy_version(conn).await?;
-            append_chained(conn, backend, &self.secrets, std::slice::from_ref(audit)).await?;
-            Ok(Restricted::Done(records))
+            let head = append_chained(conn, backend, &self.secrets, std::slice::from_ref(audit)).await?;
+            Ok((Restricted::Done(records), head))
         }
         .await;
-        finish(conn, &self.secrets, result).await
+        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn lift_restriction(&self, person_id: i64, audit: &AuditEntry) -> Result<Option<u64>> {
@@ -252,7 +227,7 @@ impl Privacy for SqlStore {
                 .await?
                 .rows_affected();
             if lifted == 0 {
-                return Ok(None);
+                return Ok((None, None));
             }
             let records = sqlx::query("DELETE FROM restricted_records WHERE person_id = $1")
                 .bind(person_id)
@@ -261,11 +236,11 @@ impl Privacy for SqlStore {
                 .rows_affected();
             sqlx::query("DELETE FROM stats_snapshots").execute(&mut *conn).await?;
             bump_privacy_version(conn).await?;
-            append_chained(conn, backend, &self.secrets, std::slice::from_ref(audit)).await?;
-            Ok(Some(records))
+            let head = append_chained(conn, backend, &self.secrets, std::slice::from_ref(audit)).await?;
+            Ok((Some(records), head))
         }
         .await;
-        finish(conn, &self.secrets, result).await
+        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn erase_person<D, A>(&self, person_id: i64, digest: D, audit: A) -> Result<Option<ErasureCounts>>
@@ -288,7 +263,7 @@ impl Privacy for SqlStore {
             .await?;
             let person_row = count(conn, "SELECT COUNT(*) FROM persons WHERE id = $1", person_id).await?;
             if rows.is_empty() && person_row == 0 {
-                return Ok(None);
+                return Ok((None, None));
             }
             let mut ids = Vec::new();
             let mut tombstones: BTreeMap<String, &'static str> = BTreeMap::new();
@@ -407,11 +382,11 @@ impl Privacy for SqlStore {
             }
             let counts = ErasureCounts { tables: merged };
             bump_privacy_version(conn).await?;
-            append_chained(conn, backend, &self.secrets, std::slice::from_ref(&audit(&counts))).await?;
-            Ok(Some(counts))
+            let head = append_chained(conn, backend, &self.secrets, std::slice::from_ref(&audit(&counts))).await?;
+            Ok((Some(counts), head))
         }
         .await;
-        finish(conn, &self.secrets, result).await
+        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn erased_digests(&self) -> Result<HashSet<String>> {

@@ -144,7 +144,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     password.trim_end_matches(['\n', '\r']).to_owned()
                 }
             };
-            let role = byname_domain::Role::from(*role).code();
+            let role = role.as_str();
             let kind = "partner";
             let organisation_id = store.upsert_organisation(organisation, kind).await?;
             let display_name = display_name.clone().unwrap_or_else(|| username.clone());

@@ -433,8 +433,9 @@ enum UsersCommand {
     Add {
         #[arg(long)]
         username: String,
-        #[arg(long, value_enum)]
-        role: RoleArg,
+        /// The user's role, which decides what they see.
+        #[arg(long, value_parser = roles())]
+        role: String,
         /// Organisation name; created if new.
         #[arg(long)]
         organisation: String,
@@ -577,31 +578,9 @@ impl From<PeriodUnitArg> for byname_stats::series::PeriodUnit {
     }
 }
 
-/// `--role` of `users add`: the roles of `byname_domain::Role`, spelt as their codes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
-#[value(rename_all = "snake_case")]
-enum RoleArg {
-    OutreachWorker,
-    ServiceLead,
-    ServiceLeader,
-    HealthPartner,
-    Analyst,
-    StrategicViewer,
-    Admin,
-}
-
-impl From<RoleArg> for byname_domain::Role {
-    fn from(role: RoleArg) -> Self {
-        match role {
-            RoleArg::OutreachWorker => Self::OutreachWorker,
-            RoleArg::ServiceLead => Self::ServiceLead,
-            RoleArg::ServiceLeader => Self::ServiceLeader,
-            RoleArg::HealthPartner => Self::HealthPartner,
-            RoleArg::Analyst => Self::Analyst,
-            RoleArg::StrategicViewer => Self::StrategicViewer,
-            RoleArg::Admin => Self::Admin,
-        }
-    }
+/// The role codes of `byname_domain::Role`, for `users add --role`.
+fn roles() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(byname_domain::Role::ALL.map(byname_domain::Role::code))
 }
 
 /// The service area codes (`byname_domain::org::SERVICE_AREAS`), and `default` where an
@@ -714,13 +693,14 @@ mod tests {
 
     #[test]
     fn the_role_values_are_the_domain_roles_spelt_as_their_codes() {
-        let names: Vec<String> =
-            RoleArg::value_variants().iter().map(|r| r.to_possible_value().unwrap().get_name().to_owned()).collect();
+        let command = <Cli as clap::CommandFactory>::command();
+        let add = command.find_subcommand("users").unwrap().find_subcommand("add").unwrap();
+        let role = add.get_arguments().find(|a| a.get_id() == "role").unwrap();
+        let names: Vec<String> = role.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect();
         let codes: Vec<&str> = byname_domain::Role::ALL.iter().map(|r| r.code()).collect();
         assert_eq!(names, codes);
-        for role in RoleArg::value_variants() {
-            let name = role.to_possible_value().unwrap().get_name().to_owned();
-            assert_eq!(byname_domain::Role::from(*role).code(), name);
+        for code in codes {
+            assert_eq!(byname_domain::Role::parse(code).map(byname_domain::Role::code), Some(code));
         }
     }
 

@@ -272,6 +272,45 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// Break-glass openings, newest first: of users of one organisation, or one opening by id.
+    async fn openings_where(
+        &self,
+        organisation_id: Option<i64>,
+        id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<BreakGlassRow>> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.user_id, u.display_name, u.organisation_id, b.person_id, b.reason, b.opened_at, b.expires_at, \
+             b.review_outcome, (SELECT COUNT(*) FROM contacts c WHERE c.break_glass_id = b.id) \
+             + (SELECT COUNT(*) FROM consents k WHERE k.break_glass_id = b.id) AS recorded \
+             FROM break_glass b JOIN users u ON u.id = b.user_id WHERE ($1 = 0 OR u.organisation_id = $1) \
+             AND ($2 = 0 OR b.id = $2) ORDER BY b.id DESC LIMIT $3",
+        )
+        .bind(organisation_id.unwrap_or(0))
+        .bind(id.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BreakGlassRow {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    user_name: r.try_get("display_name")?,
+                    organisation_id: r.try_get("organisation_id")?,
+                    person_id: r.try_get("person_id")?,
+                    reason: r.try_get("reason")?,
+                    opened_at: r.try_get("opened_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    recorded: r.try_get("recorded")?,
+                    review_outcome: opt_text(r, "review_outcome")?,
+                })
+            })
+            .collect()
+    }
+}
+
 type Reply = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
 type Job = (Vec<AuditEntry>, Reply);
 
@@ -881,37 +920,11 @@ impl Casework for SqlStore {
     }
 
     async fn break_glass_opening(&self, id: i64) -> Result<Option<BreakGlassRow>> {
-        Ok(self.break_glass_openings(None, i64::MAX).await?.into_iter().find(|b| b.id == id))
+        Ok(self.openings_where(None, Some(id), 1).await?.pop())
     }
 
     async fn break_glass_openings(&self, organisation_id: Option<i64>, limit: i64) -> Result<Vec<BreakGlassRow>> {
-        let rows = sqlx::query(
-            "SELECT b.id, b.user_id, u.display_name, u.organisation_id, b.person_id, b.reason, b.opened_at, b.expires_at, \
-             b.review_outcome, (SELECT COUNT(*) FROM contacts c WHERE c.break_glass_id = b.id) \
-             + (SELECT COUNT(*) FROM consents k WHERE k.break_glass_id = b.id) AS recorded \
-             FROM break_glass b JOIN users u ON u.id = b.user_id WHERE ($1 = 0 OR u.organisation_id = $1) \
-             ORDER BY b.id DESC LIMIT $2",
-        )
-        .bind(organisation_id.unwrap_or(0))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BreakGlassRow {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    user_name: r.try_get("display_name")?,
-                    organisation_id: r.try_get("organisation_id")?,
-                    person_id: r.try_get("person_id")?,
-                    reason: r.try_get("reason")?,
-                    opened_at: r.try_get("opened_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                    recorded: r.try_get("recorded")?,
-                    review_outcome: opt_text(r, "review_outcome")?,
-                })
-            })
-            .collect()
+        self.openings_where(organisation_id, None, limit).await
     }
 
     async fn append_audit_entries(&self, entries: &[AuditEntry]) -> Result<()> {

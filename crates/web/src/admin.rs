@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::auth::{ChangingPassword, ChangingPasswordForm, SignedForm, SignedIn, now_text};
+use crate::layout::layout;
 use crate::page_error::{Look, Notice, PageError};
-use crate::pages::layout;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

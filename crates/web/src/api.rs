@@ -8,7 +8,7 @@
 
 use crate::AppState;
 use crate::auth::{current_user, now_text};
-use crate::pages::ListParams;
+use crate::by_name_list::ListParams;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};

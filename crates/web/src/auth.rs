@@ -1,8 +1,8 @@
 //! Sign-in and sign-out, session cookies, CSRF tokens and login throttling.
 
 use crate::AppState;
+use crate::layout::{capitalise, layout};
 use crate::page_error::{UserSlot, server_error};
-use crate::pages::layout;
 use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -243,16 +243,11 @@ pub async fn login<S: Store>(
             login_form(&state, Some("Unknown username, wrong password or wrong code."), StatusCode::UNAUTHORIZED)
         }
         Err(error @ (AccountError::Locked | AccountError::AddressLocked)) => {
-            let message = format!("{}.", capitalised(&error.to_string()));
+            let message = format!("{}.", capitalise(&error.to_string()));
             login_form(&state, Some(&message), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(error) => server_error(&error),
     }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[derive(Deserialize)]

@@ -5,10 +5,10 @@
 
 use crate::AppState;
 use crate::auth::StatisticsReader;
+use crate::layout::{capitalise, download, encode, layout};
 use crate::page_error::PageError;
-use crate::pages::layout;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
 use byname_service::accounts::SessionUser;
@@ -104,21 +104,6 @@ fn file_name(chosen: &Chosen) -> String {
     format!("forecast-{}-{}", chosen.metric, chosen.unit)
 }
 
-/// A download named `{name}.{extension}`.
-pub(crate) fn download(body: String, content_type: &'static str, name: &str, extension: &str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let name = format!(
-        "attachment; filename=\"{}.{extension}\"",
-        name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
-    );
-    if let Ok(value) = HeaderValue::from_str(&name) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
 fn page(chosen: &Chosen, result: &MetricForecast) -> Markup {
     let f = &result.forecast;
     let what = SERIES_METRICS.iter().find(|(id, _)| *id == chosen.metric).map_or("", |(_, what)| what);
@@ -193,16 +178,4 @@ fn page(chosen: &Chosen, result: &MetricForecast) -> Markup {
             }
         }
     }
-}
-
-/// A query-string value: letters and digits as they are, every other byte as %XX.
-pub(crate) fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
-pub(crate) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -6,24 +6,33 @@
 //!
 //! ## Where things are
 //!
-//! The axum router is written in the crate root; `api` holds the JSON API's routes, written once
-//! for the router and the OpenAPI document, with a test that every route is documented and
-//! answers. `auth` is sign-in and sign-out, session cookies, CSRF tokens and login throttling;
-//! `http` the security headers, `Cache-Control: no-store`, the request time-out and the accept
-//! loop with its header read time-out; `page_error` the one error type of the pages, beside the
-//! API's `ApiError` envelope; `pages` the layout every page shares and the by-name list.
-//! `people`, `linkage`, `reports`, `forecasts`, `scenarios`, `escalations`, `resources` and
-//! `admin` are the pages of each part.
+//! The axum router is written in the crate root. The modules stand in layers, each using only
+//! those below it, so no two of them depend on each other:
+//!
+//! - `layout`, at the bottom, is what every page shares: the layout with the signed-in user's
+//!   menu, and the query-string, capital-letter and download pieces the pages repeat.
+//! - `page_error` is the one error type of the pages, beside the API's `ApiError` envelope.
+//! - `auth` is sign-in and sign-out, session cookies, CSRF tokens, login throttling and the
+//!   extractors of the signed-in user.
+//! - On top, the pages of each part: `by_name_list`, `people`, `linkage`, `reports`,
+//!   `forecasts`, `scenarios`, `escalations`, `resources` and `admin` (a person's page shows
+//!   the form that raises an escalation, from `escalations`).
+//! - `api` holds the JSON API's routes, written once for the router and the OpenAPI document,
+//!   with a test that every route is documented and answers; it reads the by-name list's query
+//!   as the page does. `http` is the security headers, `Cache-Control: no-store`, the request
+//!   time-out and the accept loop with its header read time-out; a wrong method on an API
+//!   address is answered with the API's envelope.
 
 mod admin;
 mod api;
 mod auth;
+mod by_name_list;
 mod escalations;
 mod forecasts;
 mod http;
+mod layout;
 mod linkage;
 mod page_error;
-mod pages;
 mod people;
 mod reports;
 mod resources;
@@ -76,8 +85,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/", get(start::<S>))
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
         .route("/logout", post(auth::logout::<S>))
-        .route("/by-name-list", get(pages::old_list_address))
-        .route("/people", get(pages::by_name_list::<S>))
+        .route("/by-name-list", get(by_name_list::old_list_address))
+        .route("/people", get(by_name_list::by_name_list::<S>))
         .route("/review", get(linkage::queue_page::<S>))
         .route("/review/{left}/{right}", get(linkage::pair_page::<S>).post(linkage::decide::<S>))
         .route("/people/{id}", get(people::person_page::<S>))

@@ -8,7 +8,7 @@
 //! fill it, and the middleware draws a page error's page with whoever is in it. Handlers keep a
 //! plain `?`, and the user is looked up once, by the extractor, as before.
 
-use crate::pages::layout;
+use crate::layout::layout;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;

@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn, now_text};
+use crate::layout::layout;
 use crate::page_error::PageError;
-use crate::pages::layout;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::access::{PersonView, Purpose, can_assign_lead, can_record, can_review_links};

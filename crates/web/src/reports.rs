@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::auth::StatisticsReader;
+use crate::layout::layout;
 use crate::page_error::PageError;
-use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

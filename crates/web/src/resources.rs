@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn};
+use crate::layout::layout;
 use crate::page_error::PageError;
-use crate::pages::layout;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_domain::date::iso;

@@ -5,9 +5,8 @@
 
 use crate::AppState;
 use crate::auth::StatisticsReader;
-use crate::forecasts::{capitalise, download, encode};
+use crate::layout::{capitalise, download, encode, layout};
 use crate::page_error::PageError;
-use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -1,7 +1,10 @@
-//! The pages: the layout every page shares and the by-name list.
+//! The by-name list as a page and as a CSV download: the filters and sort read from the query,
+//! the table of people active, and the list's old address. The API's list reads the same query
+//! ([`ListParams`]).
 
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::layout::{encode, layout};
 use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -10,57 +13,14 @@ use byname_domain::access::PersonView;
 use byname_domain::codes::SupportNeed;
 use byname_domain::date::iso;
 use byname_domain::nationality::NationalityGroup;
-use byname_service::accounts::SessionUser;
 use byname_service::by_name_list::{
     ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
     by_name_list as list_page, by_name_list_csv,
 };
 use byname_store::Store;
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
-
-pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en-GB" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · byname" }
-                link rel="stylesheet" href="/static/byname.css";
-                link rel="stylesheet" href="/static/report.css";
-            }
-            body {
-                header.top {
-                    a.brand href="/" { "byname" }
-                    @if let Some(user) = user {
-                        nav aria-label="Main" {
-                            @if byname_domain::access::can_see_by_name_list(user.role) { a href="/people" { "By-name list" } }
-                            @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
-                            @if user.role != byname_domain::Role::Admin { " " a href="/escalations" { "Escalations" } }
-                            @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } " " a href="/scenarios" { "Scenarios" } }
-                            @if byname_domain::access::can_record(user.role) { " " a href="/resources" { "Resources" } }
-                            @if byname_domain::access::can_manage_users(user.role) { " " a href="/admin/users" { "Users" } " " a href="/admin/settings" { "Settings" } }
-                            @if byname_domain::access::can_manage_users(user.role) || user.data_protection_lead { " " a href="/admin/audit" { "Audit log" } }
-                            " " a href="/admin/agreements" { "Agreements" }
-                        }
-                        div.who {
-                            span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }
-                            " " a href="/account/password" { "Password" }
-                            " " a href="/account/totp" { "Authenticator" }
-                            form.inline method="post" action="/logout" {
-                                input type="hidden" name="csrf" value=(user.csrf_token);
-                                button.link type="submit" { "Sign out" }
-                            }
-                        }
-                    }
-                }
-                (body)
-            }
-        }
-    }
-}
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ListParams {
@@ -172,7 +132,7 @@ fn list_url(query: &ListQuery, format: Option<&str>) -> String {
         format!("page={}", query.page),
     ];
     if let Some(o) = &f.organisation {
-        parts.push(format!("organisation={}", crate::forecasts::encode(o)));
+        parts.push(format!("organisation={}", encode(o)));
     }
     match f.lead {
         Some(LeadFilter::Assigned) => parts.push("lead=assigned".into()),

@@ -6,12 +6,10 @@
 use crate::AppState;
 use crate::auth::StatisticsReader;
 use crate::layout::{capitalise, download, encode, layout};
-use crate::page_error::PageError;
+use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
-use byname_service::accounts::SessionUser;
 use byname_service::forecast::{ForecastRequest, ForecastServiceError, MetricForecast, forecast};
 use byname_stats::Settings;
 use byname_stats::series::{PeriodUnit, SERIES_METRICS};
@@ -60,44 +58,38 @@ fn picker(chosen: &Chosen) -> Markup {
     }
 }
 
-fn message(user: &SessionUser, status: StatusCode, chosen: &Chosen, text: &str) -> Response {
-    let body = html! { main { h1 { "Forecasts" } (picker(chosen)) p.error role="alert" { (text) } } };
-    (status, layout("Forecasts", Some(user), body)).into_response()
-}
-
 pub async fn forecasts_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Query(params): Query<ForecastParams>,
     StatisticsReader(user): StatisticsReader,
-) -> Response {
+) -> Result<Response, PageError> {
     let chosen = Chosen {
         metric: params.metric.clone().unwrap_or_else(|| "chain.total".to_owned()),
         unit: params.unit.clone().unwrap_or_else(|| "month".to_owned()),
         horizon: params.horizon.clone().unwrap_or_else(|| "12".to_owned()),
         area: params.area.clone().unwrap_or_default(),
     };
-    let Some(unit) = PeriodUnit::parse(&chosen.unit) else {
-        return message(&user, StatusCode::BAD_REQUEST, &chosen, "Forecast by month or by quarter.");
-    };
+    // A request the forecast cannot answer is asked again, with the form as it was sent.
+    let refused =
+        |text: String| PageError::BadRequest(Notice::new("Forecasts", text, Look::Alert).with_form(picker(&chosen)));
+    let unit = PeriodUnit::parse(&chosen.unit).ok_or_else(|| refused("Forecast by month or by quarter.".to_owned()))?;
     let horizon = match chosen.horizon.trim().parse::<usize>() {
         Ok(h) if h > 0 => h,
-        _ => return message(&user, StatusCode::BAD_REQUEST, &chosen, "Periods ahead: a whole number, 1 or more."),
+        _ => return Err(refused("Periods ahead: a whole number, 1 or more.".to_owned())),
     };
     let area = Some(chosen.area.trim().to_owned()).filter(|a| !a.is_empty());
     let request = ForecastRequest::new(&chosen.metric, unit, horizon, area);
     let result = match forecast(&state.store, request, &Settings::default(), state.clock.today()).await {
         Ok(result) => result,
-        Err(ForecastServiceError::Statistics(error)) => return PageError::server(error).into_response(),
-        Err(error) => return message(&user, StatusCode::BAD_REQUEST, &chosen, &error.to_string()),
+        Err(ForecastServiceError::Statistics(error)) => return Err(PageError::server(error)),
+        Err(error) => return Err(refused(error.to_string())),
     };
-    match params.format.as_deref() {
+    Ok(match params.format.as_deref() {
         None | Some("html") => layout("Forecasts", Some(&user), page(&chosen, &result)).into_response(),
         Some("json") => download(format!("{:#}\n", result.to_json()), "application/json", &file_name(&chosen), "json"),
         Some("csv") => download(result.to_csv(), "text/csv; charset=utf-8", &file_name(&chosen), "csv"),
-        Some(other) => {
-            message(&user, StatusCode::BAD_REQUEST, &chosen, &format!("{other:?} is not a format: csv or json"))
-        }
-    }
+        Some(other) => return Err(refused(format!("{other:?} is not a format: csv or json"))),
+    })
 }
 
 fn file_name(chosen: &Chosen) -> String {

@@ -18,7 +18,7 @@ use byname_service::by_name_list::ListError;
 use byname_service::casework::CaseError;
 use byname_service::review::ReviewError;
 use byname_store::StoreError;
-use maud::html;
+use maud::{Markup, html};
 use std::sync::{Arc, OnceLock};
 
 /// What a page answers instead of what was asked for.
@@ -38,13 +38,15 @@ pub enum PageError {
     Server(Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// The page of a refusal: its title (also its heading), the sentence saying why, and how it is
-/// set out (where the reader goes back to).
+/// The page of a refusal: its title (also its heading), the sentence saying why, how it is
+/// set out (where the reader goes back to) and, on a page that asks for something (a period, a
+/// figure, a number of months), the form to ask again, drawn above the sentence.
 #[derive(Debug, Clone)]
 pub struct Notice {
     pub title: &'static str,
     pub text: String,
     pub look: Look,
+    pub form: Option<Markup>,
 }
 
 /// How a refusal's page is set out; each part of the site keeps its own.
@@ -64,7 +66,13 @@ pub enum Look {
 
 impl Notice {
     pub fn new(title: &'static str, text: impl Into<String>, look: Look) -> Self {
-        Self { title, text: text.into(), look }
+        Self { title, text: text.into(), look, form: None }
+    }
+
+    /// The same refusal with `form` above the reason, filled in as it was sent, so the reader
+    /// corrects it there.
+    pub fn with_form(self, form: Markup) -> Self {
+        Self { form: Some(form), ..self }
     }
 }
 
@@ -90,7 +98,7 @@ impl PageError {
 
 /// The page of a page error, drawn for `user` (none for a server error).
 fn page(status: StatusCode, notice: &Notice, user: Option<&SessionUser>) -> Response {
-    let Notice { title, text, look } = notice;
+    let Notice { title, text, look, form } = notice;
     let back = match look {
         Look::Casework => Some(("/people", "Back to the by-name list")),
         Look::Users => Some(("/admin/users", "Back to users")),
@@ -102,6 +110,7 @@ fn page(status: StatusCode, notice: &Notice, user: Option<&SessionUser>) -> Resp
         _ => html! {
             main {
                 h1 { (title) }
+                @if let Some(form) = form { (form) }
                 p.error role="alert" { (text) }
                 @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
             }

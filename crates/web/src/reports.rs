@@ -5,13 +5,12 @@
 use crate::AppState;
 use crate::auth::StatisticsReader;
 use crate::layout::layout;
-use crate::page_error::PageError;
+use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use byname_domain::period::Period;
 use byname_report::Format;
-use byname_service::accounts::SessionUser;
 use byname_service::statistics::{StatisticsError, key_statistics};
 use byname_stats::Settings;
 use byname_store::Store;
@@ -55,44 +54,28 @@ fn picker(period: &str, public: bool) -> Markup {
     }
 }
 
-fn message(user: &SessionUser, status: StatusCode, period: &str, public: bool, text: &str) -> Response {
-    let body = html! { main { h1 { "Key statistics" } (picker(period, public)) p.error role="alert" { (text) } } };
-    (status, layout("Key statistics", Some(user), body)).into_response()
-}
-
 pub async fn key_statistics_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Query(params): Query<ReportParams>,
     StatisticsReader(user): StatisticsReader,
-) -> Response {
+) -> Result<Response, PageError> {
     let today = state.clock.today();
     let public = params.public.as_deref().is_some_and(|p| p == "1" || p == "on" || p == "true");
     let period_text = params.period.clone().unwrap_or_else(|| last_complete_quarter(today).to_string());
-    let period = match Period::parse(&period_text) {
-        Ok(period) => period,
-        Err(error) => return message(&user, StatusCode::BAD_REQUEST, &period_text, public, &error.to_string()),
-    };
+    // A period or format that makes no sense, or a period without figures, is asked again, with
+    // the form as it was sent.
+    let notice =
+        |text: String| Notice::new("Key statistics", text, Look::Alert).with_form(picker(&period_text, public));
+    let period = Period::parse(&period_text).map_err(|error| PageError::BadRequest(notice(error.to_string())))?;
     let format = match params.format.as_deref() {
         None | Some("html") => Format::Html,
-        Some(other) => match Format::parse(other) {
-            Some(format) => format,
-            None => {
-                return message(
-                    &user,
-                    StatusCode::BAD_REQUEST,
-                    &period_text,
-                    public,
-                    &format!("{other:?} is not a format: csv, json or xlsx"),
-                );
-            }
-        },
+        Some(other) => Format::parse(other)
+            .ok_or_else(|| PageError::BadRequest(notice(format!("{other:?} is not a format: csv, json or xlsx"))))?,
     };
     let stats = match key_statistics(&state.store, period, &Settings::default(), today).await {
         Ok(stats) => stats,
-        Err(StatisticsError::Stats(error)) => {
-            return message(&user, StatusCode::NOT_FOUND, &period_text, public, &error.to_string());
-        }
-        Err(error) => return PageError::server(error).into_response(),
+        Err(StatisticsError::Stats(error)) => return Err(PageError::NotFound(notice(error.to_string()))),
+        Err(error) => return Err(PageError::server(error)),
     };
     let generated_at = byname_store::sql_instant(state.clock.now());
     if format == Format::Html {
@@ -107,12 +90,9 @@ pub async fn key_statistics_page<S: Store>(
                 (byname_report::body(&view))
             }
         };
-        return layout(&view.title, Some(&user), body).into_response();
+        return Ok(layout(&view.title, Some(&user), body).into_response());
     }
-    let bytes = match byname_report::render(&stats, public, &generated_at, format) {
-        Ok(bytes) => bytes,
-        Err(error) => return PageError::server(error).into_response(),
-    };
+    let bytes = byname_report::render(&stats, public, &generated_at, format).map_err(PageError::server)?;
     let (content_type, extension) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Json => ("application/json", "json"),
@@ -126,5 +106,5 @@ pub async fn key_statistics_page<S: Store>(
     if let Ok(value) = HeaderValue::from_str(&name) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
+    Ok(response)
 }

@@ -6,12 +6,10 @@
 use crate::AppState;
 use crate::auth::StatisticsReader;
 use crate::layout::{capitalise, download, encode, layout};
-use crate::page_error::PageError;
+use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use byname_report::svg::{FanStep, format_number};
-use byname_service::accounts::SessionUser;
 use byname_service::scenario::{
     Lever, ScenarioRequest, ScenarioResult, ScenarioServiceError, Step, TRACKED, VALIDATION, scenario,
 };
@@ -115,24 +113,22 @@ fn form(params: &ScenarioParams) -> Markup {
     }
 }
 
-fn message(user: &SessionUser, status: StatusCode, params: &ScenarioParams, text: &str) -> Response {
-    let body = html! { main { h1 { "Scenarios" } (form(params)) p.error role="alert" { (text) } } };
-    (status, layout("Scenarios", Some(user), body)).into_response()
-}
-
 pub async fn scenarios_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Query(params): Query<ScenarioParams>,
     StatisticsReader(user): StatisticsReader,
-) -> Response {
+) -> Result<Response, PageError> {
     let text = ScenarioParams::text;
+    // A request the model cannot answer is asked again, with the form as it was sent.
+    let refused =
+        |text: String| PageError::BadRequest(Notice::new("Scenarios", text, Look::Alert).with_form(form(&params)));
     let mut request = if !text(&params.validate).is_empty() {
         ScenarioRequest::validation()
     } else {
         let months = match Some(text(&params.months)).filter(|m| !m.is_empty()).map(str::parse::<usize>) {
             None => 18,
             Some(Ok(m)) if m > 0 => m,
-            Some(_) => return message(&user, StatusCode::BAD_REQUEST, &params, "Months: a whole number, 1 or more."),
+            Some(_) => return Err(refused("Months: a whole number, 1 or more.".to_owned())),
         };
         let from = Some(text(&params.from).to_owned()).filter(|f| !f.is_empty());
         let mut request = ScenarioRequest::new(params.changes(), from, months);
@@ -145,18 +141,16 @@ pub async fn scenarios_page<S: Store>(
     }
     let result = match scenario(&state.store, request, &Settings::default(), state.clock.today()).await {
         Ok(result) => result,
-        Err(ScenarioServiceError::Statistics(error)) => return PageError::server(error).into_response(),
-        Err(error) => return message(&user, StatusCode::BAD_REQUEST, &params, &error.to_string()),
+        Err(ScenarioServiceError::Statistics(error)) => return Err(PageError::server(error)),
+        Err(error) => return Err(refused(error.to_string())),
     };
     let name = format!("scenario-{}", result.request.metric);
-    match params.format.as_deref() {
+    Ok(match params.format.as_deref() {
         None | Some("html") => layout("Scenarios", Some(&user), page(&params, &result)).into_response(),
         Some("json") => download(format!("{:#}\n", result.to_json()), "application/json", &name, "json"),
         Some("csv") => download(result.to_csv(), "text/csv; charset=utf-8", &name, "csv"),
-        Some(other) => {
-            message(&user, StatusCode::BAD_REQUEST, &params, &format!("{other:?} is not a format: csv or json"))
-        }
-    }
+        Some(other) => return Err(refused(format!("{other:?} is not a format: csv or json"))),
+    })
 }
 
 fn fan(result: &ScenarioResult, steps: &[Step]) -> Vec<FanStep> {

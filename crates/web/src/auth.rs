@@ -1,8 +1,11 @@
-//! Sign-in and sign-out, session cookies, CSRF tokens and login throttling.
+//! Who is asking: sign-in and sign-out, session cookies, CSRF tokens and login throttling, and
+//! the extractors that give a handler the signed-in user ([`SignedIn`], [`StatisticsReader`])
+//! or a posted form with that user's CSRF token ([`SignedForm`]), so that no handler runs without
+//! them and none repeats the checks.
 
 use crate::AppState;
 use crate::layout::{capitalise, layout};
-use crate::page_error::{UserSlot, server_error};
+use crate::page_error::{Look, Notice, PageError, UserSlot, server_error};
 use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -135,16 +138,6 @@ async fn signed_in<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result
         return Err(Redirect::to("/account/password").into_response());
     }
     Ok(user)
-}
-
-/// A signed-in user whose role reads the partnership's figures, or what to answer instead.
-async fn statistics_reader<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<SessionUser, Response> {
-    let user = signed_in(state, headers).await?;
-    if byname_domain::access::can_see_statistics(user.role) {
-        return Ok(user);
-    }
-    let body = html! { main { h1 { "Not allowed" } p { "Your role does not see the partnership's figures." } } };
-    Err((StatusCode::FORBIDDEN, layout("Not allowed", Some(&user), body)).into_response())
 }
 
 /// Where a role starts: the by-name list, the figures, or the accounts.
@@ -314,16 +307,20 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for ChangingPassword {
     }
 }
 
-/// A signed-in user whose role reads the partnership's figures, as an extractor (see
-/// [`statistics_reader`]).
+/// A signed-in user whose role reads the partnership's figures, as an extractor. Its rejection is
+/// [`SignedIn`]'s, or "Not allowed" for a role that does not read them.
 pub struct StatisticsReader(pub SessionUser);
 
 impl<S: Store> FromRequestParts<Arc<AppState<S>>> for StatisticsReader {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
-        let user = statistics_reader(state, &parts.headers).await?;
+        let user = signed_in(state, &parts.headers).await?;
         UserSlot::fill(&parts.extensions, &user);
+        if !byname_domain::access::can_see_statistics(user.role) {
+            let reason = "Your role does not see the partnership's figures.";
+            return Err(PageError::Forbidden(Notice::new("Not allowed", reason, Look::Plain)).into_response());
+        }
         Ok(Self(user))
     }
 }

@@ -7,11 +7,13 @@
 //! ## Where things are
 //!
 //! The axum router is written in the crate root. The modules stand in layers, each using only
-//! those below it, so no two of them depend on each other:
+//! those below it, so no module depends on one that depends on it:
 //!
 //! - `layout`, at the bottom, is what every page shares: the layout with the signed-in user's
 //!   menu, and the query-string, capital-letter and download pieces the pages repeat.
-//! - `page_error` is the one error type of the pages, beside the API's `ApiError` envelope.
+//! - `page_error` is the one error type of the pages, beside the API's `ApiError` envelope:
+//!   every refusal a page gives (not found, not allowed, not saved, a request that makes no
+//!   sense) is a `PageError`.
 //! - `auth` is sign-in and sign-out, session cookies, CSRF tokens, login throttling and the
 //!   extractors of the signed-in user.
 //! - On top, the pages of each part: `by_name_list`, `people`, `linkage`, `reports`,

@@ -54,8 +54,9 @@ pub struct Notice {
 pub enum Look {
     /// Casework: the reason as an alert and a link back to the by-name list.
     Casework,
-    /// The linkage review: the reason as a plain paragraph.
-    Review,
+    /// The reason as a plain paragraph: the linkage review's refusals and the figures' pages
+    /// refused to a role.
+    Plain,
     /// User administration: the reason as an alert and a link back to the users.
     Users,
     /// Settings: the reason as an alert and a link back to the settings.
@@ -103,10 +104,10 @@ fn page(status: StatusCode, notice: &Notice, user: Option<&SessionUser>) -> Resp
         Look::Casework => Some(("/people", "Back to the by-name list")),
         Look::Users => Some(("/admin/users", "Back to users")),
         Look::Settings => Some(("/admin/settings", "Back to settings")),
-        Look::Review | Look::Alert => None,
+        Look::Plain | Look::Alert => None,
     };
     let body = match look {
-        Look::Review => html! { main { h1 { (title) } p { (text) } } },
+        Look::Plain => html! { main { h1 { (title) } p { (text) } } },
         _ => html! {
             main {
                 h1 { (title) }
@@ -214,7 +215,7 @@ impl From<CaseError> for PageError {
 
 impl From<ReviewError> for PageError {
     fn from(error: ReviewError) -> Self {
-        let notice = |title, text: String| Notice::new(title, text, Look::Review);
+        let notice = |title, text: String| Notice::new(title, text, Look::Plain);
         match error {
             ReviewError::Forbidden => Self::Forbidden(notice("Not allowed", error.to_string())),
             ReviewError::Refused(message) => Self::Forbidden(notice("Not allowed", message)),

@@ -6,15 +6,15 @@ use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use byname_casework::accounts::SessionUser;
+use byname_casework::by_name_list::{
+    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
+    by_name_list as list_page, by_name_list_csv,
+};
 use byname_domain::access::PersonView;
 use byname_domain::codes::SupportNeed;
 use byname_domain::date::iso;
 use byname_domain::nationality::NationalityGroup;
-use byname_service::accounts::SessionUser;
-use byname_service::by_name_list::{
-    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
-    by_name_list as list_page, by_name_list_csv,
-};
 use byname_store::Store;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;

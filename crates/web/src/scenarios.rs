@@ -11,11 +11,11 @@ use crate::pages::layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use byname_report::svg::{FanStep, format_number};
-use byname_service::accounts::SessionUser;
-use byname_service::scenario::{
+use byname_casework::accounts::SessionUser;
+use byname_pipeline::scenario::{
     Lever, ScenarioRequest, ScenarioResult, ScenarioServiceError, Step, TRACKED, VALIDATION, scenario,
 };
+use byname_report::svg::{FanStep, format_number};
 use byname_stats::Settings;
 use byname_store::Store;
 use maud::{Markup, html};

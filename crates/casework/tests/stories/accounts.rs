@@ -5,7 +5,7 @@
 //! the audit log.
 
 use crate::support::*;
-use byname_service::accounts::{self, AccountError, Actor, NewAccount};
+use byname_casework::accounts::{self, AccountError, Actor, NewAccount};
 use byname_store::{Administration, Casework, SqlStore, Store};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -145,8 +145,8 @@ async fn a_change_of_password_ends_every_other_session_and_a_reset_ends_all() {
 }
 
 fn code(secret: &str, at: OffsetDateTime) -> String {
-    let key = byname_service::totp::unbase32(secret).unwrap();
-    byname_service::totp::code_at(&key, at.unix_timestamp(), 6)
+    let key = byname_casework::totp::unbase32(secret).unwrap();
+    byname_casework::totp::code_at(&key, at.unix_timestamp(), 6)
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ async fn every_administrative_change_is_in_the_audit_log_with_who_made_it() {
         accounts::set_role(store, actor, id, "service_lead", &now()).await.unwrap();
         accounts::set_profile_as(store, actor, id, "service_lead", None, true, &now()).await.unwrap();
         accounts::set_email_as(store, actor, id, "front@example.org", &now()).await.unwrap();
-        byname_service::by_name_list::set_window_as(store, actor, 60, &now()).await.unwrap();
+        byname_casework::by_name_list::set_window_as(store, actor, 60, &now()).await.unwrap();
         let rows = store.audit_rows(0, 1000).await.unwrap();
         let by_admin: Vec<&str> =
             rows.iter().filter(|r| r.entry.user_id == Some(admin_id)).map(|r| r.entry.action.as_str()).collect();
@@ -250,7 +250,7 @@ async fn every_administrative_change_is_in_the_audit_log_with_who_made_it() {
         let worker = accounts::session(store, &worker, NOON).await.unwrap().unwrap();
         let refused = accounts::set_disabled(store, Actor::User(&worker), admin_id, true, &now()).await;
         assert!(matches!(refused, Err(AccountError::Forbidden)), "{label}: {refused:?}");
-        let verification = byname_service::audit::verify(store).await.unwrap();
+        let verification = byname_casework::audit::verify(store).await.unwrap();
         assert_eq!(verification.broken_at, None, "{label}: {}", verification.report());
         assert!(store.audit_head().await.unwrap().is_some());
     })

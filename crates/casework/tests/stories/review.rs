@@ -4,9 +4,9 @@
 //! gives the persons a full comparison with the same model gives.
 
 use crate::support::*;
-use byname_service::import::{ImportKind, ImportOptions};
-use byname_service::link::{LinkSettings, link};
-use byname_service::review::{self, ReviewError};
+use byname_casework::review::{self, ReviewError};
+use byname_pipeline::import::{ImportKind, ImportOptions};
+use byname_pipeline::link::{LinkSettings, link};
 use byname_store::{SqlStore, Store};
 use std::collections::HashMap;
 

@@ -2,8 +2,8 @@
 
 use crate::support::*;
 use byname_import::{FileError, Mapping};
-use byname_service::ImportError;
-use byname_service::import::{ImportKind, ImportOptions};
+use byname_pipeline::ImportError;
+use byname_pipeline::import::{ImportKind, ImportOptions};
 use byname_store::Store;
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn a_newer_export_updates_changed_rows_and_withdraws_missing_ones() {
 }
 
 fn has(
-    outcome: &byname_service::ImportOutcome,
+    outcome: &byname_pipeline::ImportOutcome,
     file: &str,
     line: u64,
     column: Option<&str>,
@@ -424,7 +424,7 @@ async fn every_kind_of_withdrawal_is_guarded() {
 async fn a_dry_run_stores_nothing_and_reports_what_the_import_then_does() {
     each_store(async |store, label| {
         let dry = ImportOptions { dry_run: true, ..ImportOptions::default() };
-        let counts = |o: &byname_service::ImportOutcome| {
+        let counts = |o: &byname_pipeline::ImportOutcome| {
             let s = &o.summary;
             let files: Vec<_> = o.files.iter().map(|f| (f.rows_read, f.rejected, f.counts)).collect();
             (s.rows_read, s.imported, s.updated, s.unchanged, s.withdrawn, s.rejected, s.warnings, files)

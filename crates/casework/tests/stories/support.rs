@@ -1,6 +1,6 @@
 //! Fresh stores for each story, and small export folders written from text.
 
-use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Silent};
+use byname_pipeline::import::{ImportKind, ImportOptions, ImportOutcome, Silent};
 use byname_store::{Casework, SqlStore, Store};
 use byname_test_support::PostgresDatabase;
 use std::path::{Path, PathBuf};
@@ -104,7 +104,7 @@ pub async fn import(
     store: &SqlStore,
     kind: ImportKind,
     path: &Path,
-) -> Result<ImportOutcome, byname_service::ImportError> {
+) -> Result<ImportOutcome, byname_pipeline::ImportError> {
     import_with(store, kind, path, &ImportOptions::default()).await
 }
 
@@ -113,8 +113,8 @@ pub async fn import_with(
     kind: ImportKind,
     path: &Path,
     options: &ImportOptions,
-) -> Result<ImportOutcome, byname_service::ImportError> {
-    byname_service::import::import(store, kind, path, options, &Silent, &now).await
+) -> Result<ImportOutcome, byname_pipeline::ImportError> {
+    byname_pipeline::import::import(store, kind, path, options, &Silent, &now).await
 }
 
 pub async fn snapshot(store: &SqlStore) -> byname_store::Snapshot {
@@ -174,7 +174,7 @@ pub fn inform_export() -> Export {
 
 /// A signed-in user of the given role.
 /// A signed-in user of the outreach service, whose teams made the fixture's street contacts.
-pub async fn user(store: &SqlStore, username: &str, role: &str) -> byname_service::accounts::SessionUser {
+pub async fn user(store: &SqlStore, username: &str, role: &str) -> byname_casework::accounts::SessionUser {
     user_of(store, username, role, "Westminster Outreach Service").await
 }
 
@@ -184,7 +184,7 @@ pub async fn user_of(
     username: &str,
     role: &str,
     organisation: &str,
-) -> byname_service::accounts::SessionUser {
+) -> byname_casework::accounts::SessionUser {
     let organisation = store.upsert_organisation(organisation, "partner").await.unwrap();
     if store
         .organisations()
@@ -197,10 +197,10 @@ pub async fn user_of(
             store.add_organisation_name(team, organisation).await.unwrap();
         }
     }
-    byname_service::accounts::add_user(store, username, username, role, organisation, "correct horse battery", &now())
+    byname_casework::accounts::add_user(store, username, username, role, organisation, "correct horse battery", &now())
         .await
         .unwrap();
-    let token = byname_service::accounts::sign_in(
+    let token = byname_casework::accounts::sign_in(
         store,
         username,
         "correct horse battery",
@@ -208,7 +208,7 @@ pub async fn user_of(
     )
     .await
     .unwrap();
-    byname_service::accounts::session(store, &token, time::macros::datetime!(2024-07-01 12:05 UTC))
+    byname_casework::accounts::session(store, &token, time::macros::datetime!(2024-07-01 12:05 UTC))
         .await
         .unwrap()
         .unwrap()

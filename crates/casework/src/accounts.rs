@@ -161,12 +161,7 @@ pub struct SessionUser {
     pub data_protection_lead: bool,
 }
 
-/// Random bytes from the operating system, hex-encoded.
-pub fn random_token(n_bytes: usize) -> String {
-    let mut bytes = vec![0u8; n_bytes];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    hex::encode(bytes)
-}
+pub use byname_pipeline::random_token;
 
 /// An Argon2id hash of a password that [`check_password`] accepts. Slow: callers in a server
 /// go through the hashing pool.

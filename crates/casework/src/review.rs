@@ -6,9 +6,9 @@
 //! records here and every decision is written to the audit log.
 
 use crate::accounts::{SessionUser, random_token};
-use crate::link::{LinkError, LinkOutcome, LinkSettings, link};
 use byname_domain::access::{PersonView, can_review_links};
 use byname_linkage::engine::{WaterfallLine, waterfall_text};
+use byname_pipeline::link::{LinkError, LinkOutcome, LinkSettings, link};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};

@@ -3,7 +3,7 @@
 //! `audit verify`, on both backends.
 
 use crate::support::*;
-use byname_service::audit;
+use byname_casework::audit;
 use byname_store::{AuditEntry, Casework, Secrets, SqlStore, audit_hash};
 
 fn entry(n: usize) -> AuditEntry {

@@ -5,12 +5,12 @@
 //! counts) are shut.
 
 use crate::support::*;
+use byname_casework::casework::{self, CaseError, ContactForm};
+use byname_casework::review::{self, ReviewError};
+use byname_casework::{by_name_list, resources};
 use byname_domain::access::{Basis, PersonView, Purpose};
-use byname_service::casework::{self, CaseError, ContactForm};
-use byname_service::import::ImportKind;
-use byname_service::link::link;
-use byname_service::review::{self, ReviewError};
-use byname_service::{by_name_list, resources};
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
 use byname_store::{Casework, SqlStore, Store};
 use time::macros::{date, datetime};
 
@@ -35,12 +35,12 @@ async fn a_lead_is_not_a_key() {
     each_store(async |store, label| {
         let (john, _) = linked(store).await;
         let outsider = user_of(store, "passage-lead", "service_lead", "The Passage").await;
-        let (decision, _) = byname_service::access::decision(store, &outsider, john, today(), &now()).await.unwrap();
+        let (decision, _) = byname_casework::access::decision(store, &outsider, john, today(), &now()).await.unwrap();
         assert_eq!(decision.view, PersonView::Minimal, "{label}");
         let taken =
             casework::assign_lead(store, &outsider, john, Some(outsider.organisation_id), today(), &now()).await;
         assert!(matches!(taken, Err(CaseError::Forbidden)), "{label}: {taken:?}");
-        let (decision, _) = byname_service::access::decision(store, &outsider, john, today(), &now()).await.unwrap();
+        let (decision, _) = byname_casework::access::decision(store, &outsider, john, today(), &now()).await.unwrap();
         assert_eq!(decision.view, PersonView::Minimal, "{label}: still the minimal entry");
         // On break-glass alone, neither.
         casework::break_glass(
@@ -67,7 +67,7 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
     each_store(async |store, label| {
         let (john, stefan) = linked(store).await;
         let worker = user_of(store, "passage-worker", "outreach_worker", "The Passage").await;
-        let dpl_id = byname_service::accounts::add_user(
+        let dpl_id = byname_casework::accounts::add_user(
             store,
             "passage-dpl",
             "Passage DPL",
@@ -78,8 +78,8 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
         )
         .await
         .unwrap();
-        byname_service::accounts::set_profile(store, dpl_id, "service_lead", None, true).await.unwrap();
-        let token = byname_service::accounts::sign_in(
+        byname_casework::accounts::set_profile(store, dpl_id, "service_lead", None, true).await.unwrap();
+        let token = byname_casework::accounts::sign_in(
             store,
             "passage-dpl",
             "correct horse battery",
@@ -88,7 +88,7 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
         .await
         .unwrap();
         let dpl =
-            byname_service::accounts::session(store, &token, datetime!(2024-07-01 12:00 UTC)).await.unwrap().unwrap();
+            byname_casework::accounts::session(store, &token, datetime!(2024-07-01 12:00 UTC)).await.unwrap().unwrap();
 
         let noon = datetime!(2024-07-01 12:00 UTC);
         for person in [john, stefan] {
@@ -113,7 +113,7 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
         // The window closes: the contact and the consent opened nothing for good.
         let later = "2024-07-01T17:00:00Z";
         let view =
-            async |person| byname_service::access::decision(store, &worker, person, today(), later).await.unwrap().0;
+            async |person| byname_casework::access::decision(store, &worker, person, today(), later).await.unwrap().0;
         assert_eq!(view(john).await.view, PersonView::Minimal, "{label}: a contact on break-glass");
         assert_eq!(view(stefan).await.view, PersonView::Minimal, "{label}: a consent on break-glass");
         // Listed for the data-protection lead, who confirms one and rejects the other.

@@ -1,8 +1,8 @@
 //! The certain links made before probabilistic linkage exists.
 
 use crate::support::*;
-use byname_service::import::ImportKind;
-use byname_service::link::link;
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
 use byname_store::Store;
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! The by-name list as outreach workers and analysts see it, and sign-in.
 
 use crate::support::*;
+use byname_casework::accounts::{self, AccountError};
+use byname_casework::by_name_list::{Filters, ListQuery, PER_PAGE, SortKey, by_name_list, by_name_list_csv};
 use byname_domain::access::PersonView;
-use byname_service::accounts::{self, AccountError};
-use byname_service::by_name_list::{Filters, ListQuery, PER_PAGE, SortKey, by_name_list, by_name_list_csv};
-use byname_service::import::ImportKind;
-use byname_service::link::link;
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
 use byname_store::Store;
 use time::macros::datetime;
 
@@ -82,8 +82,8 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
         );
 
         // The partnership narrows the window to 14 days: Ștefan, last seen on 15 June, leaves it.
-        byname_service::by_name_list::set_window(store, 14).await.unwrap();
-        assert!(byname_service::by_name_list::set_window(store, 0).await.is_err(), "no empty window");
+        byname_casework::by_name_list::set_window(store, 14).await.unwrap();
+        assert!(byname_casework::by_name_list::set_window(store, 0).await.is_err(), "no empty window");
         let narrow = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
         let names: Vec<&str> = narrow.entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
@@ -131,7 +131,7 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         // John consents to case coordination with all partners: the day centre sees him in full.
         let john = page.entries[1].person_id;
         let worker = user(store, "worker", "outreach_worker").await;
-        let consent = byname_service::casework::record_consent(
+        let consent = byname_casework::casework::record_consent(
             store,
             &worker,
             john,
@@ -154,7 +154,7 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         );
 
         // Withdrawn: at once.
-        byname_service::casework::withdraw_consent(store, &worker, john, consent, today(), &now()).await.unwrap();
+        byname_casework::casework::withdraw_consent(store, &worker, john, consent, today(), &now()).await.unwrap();
         let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
         assert_eq!(page.entries[1].view, PersonView::Minimal, "{label}");
     })
@@ -210,7 +210,7 @@ async fn the_list_holds_exactly_the_people_the_statistics_count_as_active() {
         for (month, last_day) in
             [("2024-01", time::macros::date!(2024 - 01 - 31)), ("2024-03", time::macros::date!(2024 - 03 - 31))]
         {
-            let statistics = byname_service::statistics::key_statistics(
+            let statistics = byname_pipeline::statistics::key_statistics(
                 store,
                 byname_domain::period::Period::parse(month).unwrap(),
                 &Default::default(),

@@ -2,11 +2,11 @@
 //! break-glass, the action plan, the audit log's hash chain, and the subject access export.
 
 use crate::support::*;
+use byname_casework::casework::{self, CaseError, ContactForm};
+use byname_casework::{audit, by_name_list};
 use byname_domain::access::{Basis, PersonView, Purpose};
-use byname_service::casework::{self, CaseError, ContactForm};
-use byname_service::import::ImportKind;
-use byname_service::link::link;
-use byname_service::{audit, by_name_list};
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
 use byname_store::{Casework, Store};
 use time::macros::{date, datetime};
 
@@ -277,7 +277,7 @@ async fn the_audit_log_is_a_hash_chain_that_shows_tampering_and_a_subject_access
 
 #[tokio::test]
 async fn a_shared_bed_is_offered_with_who_decided_and_why_and_others_see_the_person_as_the_rules_allow() {
-    use byname_service::resources;
+    use byname_casework::resources;
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         link(store, &Default::default(), &now()).await.unwrap();

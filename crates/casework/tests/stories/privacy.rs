@@ -2,15 +2,16 @@
 //! linkage or the next import), restriction and its lift, and retention.
 
 use crate::support::*;
+use byname_casework::by_name_list::{ListQuery, by_name_list};
+use byname_casework::casework::{self, CaseError, ContactForm};
+use byname_casework::escalations::{self as esc, RaiseForm};
+use byname_casework::privacy::{self, PrivacyError};
+use byname_casework::{audit, resources};
 use byname_domain::access::Purpose;
 use byname_domain::period::Period;
-use byname_service::by_name_list::{ListQuery, by_name_list};
-use byname_service::casework::{self, CaseError, ContactForm};
-use byname_service::escalations::{self as esc, RaiseForm};
-use byname_service::import::ImportKind;
-use byname_service::link::link;
-use byname_service::privacy::{self, PrivacyError};
-use byname_service::{audit, resources, statistics};
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
+use byname_pipeline::statistics;
 use byname_store::{AuditQuery, Casework, Privacy, SqlStore, Store};
 use time::macros::{date, datetime};
 
@@ -47,7 +48,7 @@ async fn chain_total(store: &SqlStore) -> f64 {
     statistics.figures.metrics.get("chain.total").unwrap()
 }
 
-async fn on_list(store: &SqlStore, user: &byname_service::accounts::SessionUser, person: i64) -> bool {
+async fn on_list(store: &SqlStore, user: &byname_casework::accounts::SessionUser, person: i64) -> bool {
     let page = by_name_list(store, user, ListQuery::default(), today(), &now()).await.unwrap();
     page.entries.iter().any(|e| e.person_id == person)
 }
@@ -73,7 +74,7 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         let _leader = {
             let leader = user_of(store, "housing", "service_leader", "Westminster Housing").await;
             let row = store.user_by_id(leader.id).await.unwrap().unwrap();
-            byname_service::accounts::set_profile(store, row.id, "service_leader", Some("housing"), false)
+            byname_casework::accounts::set_profile(store, row.id, "service_leader", Some("housing"), false)
                 .await
                 .unwrap();
             leader
@@ -150,7 +151,7 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
 
         // Linkage does not rebuild him, and the same exports imported again skip his rows.
         link(store, &Default::default(), &now()).await.unwrap();
-        link(store, &byname_service::link::LinkSettings { full: true, ..Default::default() }, &now()).await.unwrap();
+        link(store, &byname_pipeline::link::LinkSettings { full: true, ..Default::default() }, &now()).await.unwrap();
         assert!(john_gone(store, &johns_records).await, "{label}: relinked");
         let again = import(store, ImportKind::Chain, chain.path()).await.unwrap();
         // C001, his two contacts and his stay.
@@ -214,7 +215,7 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         let escalation = esc::raise(store, &worker, john, &raise, noon).await.unwrap();
         let label_of = async || esc::escalation_page(store, &worker, escalation, noon).await.unwrap().item.person;
         assert_eq!(label_of().await.text, "John Smith");
-        assert!(byname_service::review::person_linkage(store, &worker, john, today(), &now()).await.is_ok());
+        assert!(byname_casework::review::person_linkage(store, &worker, john, today(), &now()).await.is_ok());
 
         assert!(matches!(privacy::restrict(store, john, "", &now()).await, Err(PrivacyError::NoReason)));
         assert!(matches!(privacy::restrict(store, 999_999, "x", &now()).await, Err(PrivacyError::NotFound(_))));
@@ -231,8 +232,8 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         let shown = label_of().await;
         assert!(!shown.linked && !shown.text.contains("John"), "{label}: {shown:?}");
         assert!(matches!(
-            byname_service::review::person_linkage(store, &analyst, john, today(), &now()).await,
-            Err(byname_service::review::ReviewError::NotFound)
+            byname_casework::review::person_linkage(store, &analyst, john, today(), &now()).await,
+            Err(byname_casework::review::ReviewError::NotFound)
         ));
         let exported = store.person_membership().await.unwrap();
         assert!(exported.iter().all(|m| m.2 != john), "{label}: not in persons export");

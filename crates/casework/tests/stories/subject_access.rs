@@ -2,11 +2,11 @@
 //! person data, decided for every table of the schema, and nothing of anyone else.
 
 use crate::support::*;
+use byname_casework::escalations::{self as esc, RaiseForm};
+use byname_casework::{audit, casework, resources, review};
 use byname_domain::access::Purpose;
-use byname_service::escalations::{self as esc, RaiseForm};
-use byname_service::import::ImportKind;
-use byname_service::link::link;
-use byname_service::{audit, casework, resources, review};
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
 use byname_store::{NO_PERSON_TABLES, PERSON_TABLES, SqlStore, Store};
 use serde_json::Value;
 use std::collections::BTreeSet;

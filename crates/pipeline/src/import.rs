@@ -364,7 +364,7 @@ fn find(
 }
 
 /// Whether an event refers to an erased person's record.
-fn erased_ref(tombstones: &crate::privacy::Tombstones, record: &RecordRef) -> bool {
+fn erased_ref(tombstones: &crate::tombstones::Tombstones, record: &RecordRef) -> bool {
     tombstones.record(record.source.code(), &record.source_id)
 }
 
@@ -409,7 +409,7 @@ pub async fn import<S: Store>(
     };
     let origin = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()).display().to_string();
     let started_at = now();
-    let tombstones = crate::privacy::Tombstones::load(store).await?;
+    let tombstones = crate::tombstones::Tombstones::load(store).await?;
     let tombstones = &tombstones;
     let tx = store.begin_import(kind.code(), &origin, &started_at).await?;
     let mut run = Run {
@@ -442,7 +442,7 @@ async fn write_all(
     kind: ImportKind,
     files: &[Option<PathBuf>],
     options: &ImportOptions,
-    tombstones: &crate::privacy::Tombstones,
+    tombstones: &crate::tombstones::Tombstones,
 ) -> Result<(), ImportError> {
     let mapping = &options.mapping;
     let full = !options.partial;
@@ -527,7 +527,7 @@ async fn import_people_and_events(
     files: &[Option<PathBuf>],
     source: Source,
     full: bool,
-    tombstones: &crate::privacy::Tombstones,
+    tombstones: &crate::tombstones::Tombstones,
 ) -> Result<(), ImportError> {
     let (person_spec, id_column, event_specs) = match source {
         Source::Chain => (&spec::CHAIN_PERSONS, "chain_id", [&spec::CHAIN_CONTACTS, &spec::CHAIN_STAYS]),

@@ -14,13 +14,10 @@
 //!   (72 by default) are erased as above. Restricted people are left alone: a restriction is often
 //!   asked for while a claim is settled, and erasing the data would defeat it.
 
+use byname_pipeline::tombstones::{digest, salt};
 use byname_store::{AuditEntry, ErasureCounts, LastSeen, Restricted, Store, StoreError};
-use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 use time::Date;
 
-/// The setting that holds the tombstones' salt.
-pub const SALT_SETTING: &str = "erasure_salt";
 /// The setting that holds the retention period in months.
 pub const RETENTION_SETTING: &str = "retention_months";
 /// Six years: a common retention period for case records (the limitation period for most
@@ -43,58 +40,6 @@ pub enum PrivacyError {
     NotRestricted(i64),
     #[error("the retention period is from 1 to 1200 months, not {0}")]
     Months(i64),
-}
-
-/// The tombstone of one erased value: SHA-256 over the salt, the kind and the value.
-pub fn digest(salt: &str, kind: &str, value: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [salt, kind, value] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
-    }
-    hex::encode(h.finalize())
-}
-
-/// The value of a record's tombstone.
-fn record_value(source: &str, source_id: &str) -> String {
-    format!("{source}\x1f{source_id}")
-}
-
-/// The salt, made on first use.
-async fn salt<S: Store>(store: &S) -> Result<String, StoreError> {
-    store.setting_or_insert(SALT_SETTING, &crate::accounts::random_token(32)).await
-}
-
-/// What has been erased, for an import to skip.
-#[derive(Debug, Clone, Default)]
-pub struct Tombstones {
-    salt: String,
-    digests: HashSet<String>,
-}
-
-impl Tombstones {
-    pub async fn load<S: Store>(store: &S) -> Result<Self, StoreError> {
-        let digests = store.erased_digests().await?;
-        // No tombstones, no salt needed: an import does not write a setting.
-        if digests.is_empty() {
-            return Ok(Self::default());
-        }
-        Ok(Self { salt: salt(store).await?, digests })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.digests.is_empty()
-    }
-
-    /// Whether the record `source_id` of `source` was erased.
-    pub fn record(&self, source: &str, source_id: &str) -> bool {
-        !self.is_empty() && self.digests.contains(&digest(&self.salt, "record", &record_value(source, source_id)))
-    }
-
-    /// Whether an NHS number (its ten digits) was erased.
-    pub fn nhs_number(&self, digits: &str) -> bool {
-        !self.is_empty() && self.digests.contains(&digest(&self.salt, "nhs_number", digits))
-    }
 }
 
 fn reason_text(reason: &str) -> Result<&str, PrivacyError> {
@@ -235,14 +180,5 @@ mod tests {
         assert_eq!(months_before(date!(2024 - 07 - 01), 72), date!(2018 - 07 - 01));
         assert_eq!(months_before(date!(2024 - 03 - 31), 1), date!(2024 - 02 - 29));
         assert_eq!(months_before(date!(2024 - 01 - 15), 13), date!(2022 - 12 - 15));
-    }
-
-    #[test]
-    fn a_tombstone_depends_on_the_salt_and_never_holds_the_value() {
-        let one = digest("salt one", "nhs_number", "9434765919");
-        assert_ne!(one, digest("salt two", "nhs_number", "9434765919"));
-        assert_ne!(one, digest("salt one", "record", "9434765919"));
-        assert!(!one.contains("9434765919"));
-        assert_eq!(one.len(), 64);
     }
 }

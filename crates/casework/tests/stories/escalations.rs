@@ -3,13 +3,13 @@
 //! when two servers run the step at the same moment; and the case conference agenda.
 
 use crate::support::*;
+use byname_casework::accounts::SessionUser;
+use byname_casework::casework::{self, CaseError};
+use byname_casework::escalations::{self as esc, RaiseForm};
 use byname_domain::access::Purpose;
 use byname_domain::escalation::{Action, Level, State};
-use byname_service::accounts::SessionUser;
-use byname_service::casework::{self, CaseError};
-use byname_service::escalations::{self as esc, RaiseForm};
-use byname_service::import::ImportKind;
-use byname_service::link::link;
+use byname_pipeline::import::ImportKind;
+use byname_pipeline::link::link;
 use byname_store::{Escalations, SqlStore, Store};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -24,8 +24,8 @@ async fn person(store: &SqlStore, chain_id: &str) -> i64 {
 
 async fn leader(store: &SqlStore, username: &str, area: &str, head: bool) -> SessionUser {
     let user = user_of(store, username, "service_leader", "Westminster City Council").await;
-    byname_service::accounts::set_profile(store, user.id, "service_leader", Some(area), false).await.unwrap();
-    byname_service::accounts::set_head_of_service(store, user.id, head).await.unwrap();
+    byname_casework::accounts::set_profile(store, user.id, "service_leader", Some(area), false).await.unwrap();
+    byname_casework::accounts::set_head_of_service(store, user.id, head).await.unwrap();
     user
 }
 
@@ -112,7 +112,7 @@ async fn a_blockage_goes_to_the_areas_leaders_who_acknowledge_it_and_the_raiser_
         for action in ["raise_escalation", "escalation_acknowledged", "comment_escalation", "escalation_resolved"] {
             assert!(actions.iter().any(|a| a == action), "{label}: {action} audited in {actions:?}");
         }
-        assert_eq!(byname_service::audit::verify(store).await.unwrap().broken_at, None);
+        assert_eq!(byname_casework::audit::verify(store).await.unwrap().broken_at, None);
     })
     .await;
 }
@@ -210,7 +210,7 @@ async fn an_unanswered_escalation_moves_up_once_per_deadline_to_the_strategic_gr
             store.audit_entries(100).await.unwrap().into_iter().filter(|e| e.action == "escalation_overdue").collect();
         assert_eq!(overdue.len(), 2);
         assert!(overdue.iter().all(|e| e.person_id == Some(john) && e.user_id.is_none()));
-        assert_eq!(byname_service::audit::verify(store).await.unwrap().broken_at, None);
+        assert_eq!(byname_casework::audit::verify(store).await.unwrap().broken_at, None);
     })
     .await;
 }
@@ -252,7 +252,7 @@ async fn two_steps_at_the_same_moment_escalate_each_item_exactly_once() {
         }
         let head_told = esc::notifications(store, &head, false).await.unwrap();
         assert_eq!(head_told.iter().filter(|n| n.text.contains("head of service")).count(), N);
-        assert_eq!(byname_service::audit::verify(store).await.unwrap().broken_at, None, "{label}");
+        assert_eq!(byname_casework::audit::verify(store).await.unwrap().broken_at, None, "{label}");
     })
     .await;
 }
@@ -390,8 +390,8 @@ impl FakeRelay {
         Self { port, received, _task: task }
     }
 
-    fn config(&self) -> byname_service::mail::MailConfig {
-        byname_service::mail::MailConfig::new(
+    fn config(&self) -> byname_casework::mail::MailConfig {
+        byname_casework::mail::MailConfig::new(
             &format!("smtp://127.0.0.1:{}", self.port),
             "byname <byname@partnership.example.org>",
             "https://byname.example.org",
@@ -406,19 +406,19 @@ async fn a_leader_with_an_email_address_is_emailed_once_with_a_link_and_nothing_
         let (john, worker) = setup(store).await;
         let housing_leader = leader(store, "housing-lead", "housing", false).await;
         let other_leader = leader(store, "housing-two", "housing", false).await;
-        byname_service::accounts::set_email(store, housing_leader.id, "housing.lead@council.example.org")
+        byname_casework::accounts::set_email(store, housing_leader.id, "housing.lead@council.example.org")
             .await
             .unwrap();
-        assert!(byname_service::accounts::set_email(store, other_leader.id, "not an address").await.is_err());
+        assert!(byname_casework::accounts::set_email(store, other_leader.id, "not an address").await.is_err());
 
         // The relay is down: nothing is lost, and the email is tried again.
-        let down = byname_service::mail::MailConfig::new("smtp://127.0.0.1:9", "b@example.org", "http://x").unwrap();
+        let down = byname_casework::mail::MailConfig::new("smtp://127.0.0.1:9", "b@example.org", "http://x").unwrap();
         let id = esc::raise(store, &worker, john, &housing("Hostel place refused for Mr Smith"), RAISED).await.unwrap();
-        let run = byname_service::mail::send_pending(store, &down, RAISED).await.unwrap();
+        let run = byname_casework::mail::send_pending(store, &down, RAISED).await.unwrap();
         assert_eq!((run.sent, run.failed.len()), (0, 1), "{label}");
 
         let relay = FakeRelay::start(false).await;
-        let run = byname_service::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
+        let run = byname_casework::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
         assert_eq!((run.sent, run.failed.len()), (1, 0), "{label}: {run:?}");
         let received = relay.received.lock().unwrap().clone();
         assert_eq!(received.len(), 1, "{label}: only the leader with an address");
@@ -428,7 +428,7 @@ async fn a_leader_with_an_email_address_is_emailed_once_with_a_link_and_nothing_
         assert!(!text.contains("Smith") && !text.contains("Hostel"), "no personal data by email: {text}");
 
         // Sent once: a second run, or a second server, finds nothing to send.
-        let run = byname_service::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
+        let run = byname_casework::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
         assert_eq!(run.sent, 0, "{label}");
         assert_eq!(relay.received.lock().unwrap().len(), 1);
 
@@ -436,9 +436,9 @@ async fn a_leader_with_an_email_address_is_emailed_once_with_a_link_and_nothing_
         let refusing = FakeRelay::start(true).await;
         esc::comment(store, &worker, id, "Any news?", RAISED).await.unwrap();
         for _ in 0..6 {
-            byname_service::mail::send_pending(store, &refusing.config(), RAISED).await.unwrap();
+            byname_casework::mail::send_pending(store, &refusing.config(), RAISED).await.unwrap();
         }
-        let run = byname_service::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
+        let run = byname_casework::mail::send_pending(store, &relay.config(), RAISED).await.unwrap();
         assert_eq!(run.sent, 0, "{label}: five failures and it stays in the web app only");
         assert_eq!(unread(store, &housing_leader).await.len(), 2, "both notifications are in the web app");
     })

@@ -3,7 +3,7 @@
 //! to the hash-chained audit log with its purpose and basis, in one batch per page. Nothing in
 //! the web layer or the API reads a person any other way.
 
-use crate::accounts::SessionUser;
+use crate::user::SessionUser;
 use byname_domain::access::{Basis, Consent, Decision, PersonFacts, PersonView, Purpose, Viewer, decide};
 use byname_store::{AccessFacts, AuditEntry, ConsentRow, Store, StoreError};
 use std::collections::HashMap;

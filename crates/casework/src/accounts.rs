@@ -145,21 +145,7 @@ fn require_manager(actor: Actor<'_>) -> Result<(), AccountError> {
     if actor.manages_accounts() { Ok(()) } else { Err(AccountError::Forbidden) }
 }
 
-/// A signed-in user, as every use case that reads people needs to know them.
-#[derive(Debug, Clone)]
-pub struct SessionUser {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub organisation_id: i64,
-    pub organisation_name: String,
-    pub csrf_token: String,
-    /// An administrator reset the password: a new one is chosen before anything else.
-    pub must_change_password: bool,
-    /// Reads the organisation's audit entries and break-glass openings.
-    pub data_protection_lead: bool,
-}
+pub use crate::user::SessionUser;
 
 pub use byname_pipeline::random_token;
 

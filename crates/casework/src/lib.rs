@@ -11,6 +11,7 @@
 //!   through it. `by_name_list` is Built for Zero's active list (decided with
 //!   `byname_stats::bfz_status`), filters that never leak, and CSV. `casework` is the person page,
 //!   consent, break-glass, contacts, actions and lead.
+//! - `user` is the signed-in user, made by `accounts` and read by `access`.
 //! - `accounts` (Argon2id on a blocking pool of one thread fewer than the cores, sessions,
 //!   resets, sign-in limits; the common passwords refused are in `data/`) and `totp` (the second
 //!   factor); `agreements` (data-sharing agreements as records); `audit` (verify the chain,
@@ -37,3 +38,4 @@ pub mod resources;
 pub mod review;
 pub mod settings;
 pub mod totp;
+pub mod user;

@@ -12,9 +12,10 @@
 //! - `statistics` turns the store's facts into a `byname_stats::timeline::Population` and saves it in
 //!   `stats_snapshots` under the data's state (the latest import, linkage run, number of linked
 //!   records, erasure or restriction); a report reads the snapshot while the state is unchanged,
-//!   and an unreadable one is rebuilt. `forecast` and `scenario` fit and render forecasts and
-//!   scenarios from it; `projection` holds what forecasts and scenarios
-//!   share (the structural breaks, the area's name, today's population).
+//!   and an unreadable one is rebuilt. `forecast` and `scenario` fit forecasts and scenarios from
+//!   it; `projection` holds what they share (the structural breaks, the area's name, today's
+//!   population); `render` writes their results as text tables, CSV and JSON, and the sentences
+//!   the pages show beside them, once for both front ends.
 //! - Here too, because both this crate and the casework crate take them from the outside world:
 //!   the `Clock` and `random_token`.
 
@@ -23,6 +24,7 @@ pub mod import;
 pub mod link;
 pub mod link_csv;
 pub mod projection;
+pub mod render;
 pub mod scenario;
 pub mod statistics;
 pub mod tombstones;

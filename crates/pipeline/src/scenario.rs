@@ -1,9 +1,9 @@
 //! Capacity scenarios: the stock-and-flow model fitted to the current state of the data,
-//! a scenario projected next to the baseline, and the result as a table, CSV or JSON. When the
-//! fit ends before the data does, the months after it are compared with what was recorded:
-//! that is how the model is validated (see [`VALIDATION`]).
+//! a scenario projected next to the baseline, and the result (shown as a table, CSV or JSON by
+//! `crate::render`). When the fit ends before the data does, the months after it are compared
+//! with what was recorded: that is how the model is validated (see [`VALIDATION`]).
 
-use crate::projection::{area_name, default_breaks, population, round};
+use crate::projection::{default_breaks, population};
 use crate::statistics::StatisticsError;
 use byname_forecast::Break;
 pub use byname_forecast::Step;
@@ -14,9 +14,8 @@ use byname_forecast::scenario::{
 pub use byname_forecast::scenario::{Lever, TRACKED};
 use byname_stats::Settings;
 use byname_stats::series::SeriesError;
-use byname_stats::states::{Panel, State, panel};
+use byname_stats::states::{Panel, panel};
 use byname_store::Store;
-use serde_json::{Value, json};
 use time::Date;
 
 #[derive(Debug, thiserror::Error)]
@@ -170,20 +169,8 @@ fn cautions(panel: &Panel, fit: &Fit, request: &ScenarioRequest, changes: &[Chan
 }
 
 impl ScenarioResult {
-    fn area_name(&self) -> &str {
-        area_name(self.request.area.as_deref())
-    }
-
     pub fn track(&self) -> &Track {
         self.projection.track(&self.request.metric).expect("the metric was checked")
-    }
-
-    /// The changes in words, or "no change".
-    pub fn changes_text(&self) -> String {
-        if self.projection.changes.is_empty() {
-            return "no change (the baseline alone)".to_owned();
-        }
-        self.projection.changes.iter().map(Change::describe).collect::<Vec<_>>().join(", ")
     }
 
     /// The recorded figure of `metric` in a projected step, when the data has it.
@@ -191,200 +178,5 @@ impl ScenarioResult {
         let t = TRACKED.iter().position(|(id, _)| *id == metric)?;
         let label = self.projection.label(step);
         self.recorded.iter().find(|(l, _)| *l == label).map(|(_, v)| v[t])
-    }
-
-    /// The fitted model in a few lines of plain words.
-    pub fn fit_lines(&self) -> Vec<String> {
-        let f = &self.fit;
-        let pct = |x: f64| format!("{:.1}%", x * 100.0);
-        let street = [State::New, State::Intermittent, State::LivingOnStreets];
-        let emergency = [State::Hotel, State::Shelter, State::Hub];
-        let accommodation =
-            [State::Hotel, State::Shelter, State::Hub, State::LongTerm, State::Tenancy, State::Institution];
-        let away = [State::Away1, State::Away2, State::Away3, State::Away4To6, State::Away7To12, State::Away13Plus];
-        vec![
-            format!(
-                "Fitted to the months up to {}; rates counted over {} to {}.",
-                month_label(f.fit_to),
-                month_label(f.window_from),
-                month_label(f.fit_to)
-            ),
-            format!(
-                "Places (the highest occupancy in those months): {} hotel rooms, {} night shelter beds, {} assessment hub beds, {} longer-term places.",
-                f.capacity[0], f.capacity[1], f.capacity[2], f.capacity[3]
-            ),
-            format!(
-                "Each month: {:.0} people new to the street on average; of those on the street, {} are placed in accommodation; {} of people in emergency accommodation move on to longer-term accommodation or a tenancy; {} of people living on the streets are still living on the streets the month after.",
-                f.arrivals_per_month(),
-                pct(f.rate(&street, &accommodation)),
-                pct(f.rate(&emergency, &[State::LongTerm, State::Tenancy])),
-                pct(f.rate(&[State::LivingOnStreets], &[State::LivingOnStreets])),
-            ),
-            format!(
-                "Of people away from the street and from services, {} come back onto the street each month.",
-                pct(f.rate(&away, &street))
-            ),
-            format!(
-                "{} simulated paths, seed {}; the scenario and the baseline share their random numbers.",
-                self.projection.paths, self.projection.seed
-            ),
-        ]
-    }
-
-    pub fn to_table(&self) -> String {
-        let metric = &self.request.metric;
-        let describe = TRACKED.iter().find(|(id, _)| id == metric).map_or("", |(_, d)| *d);
-        let mut out = format!(
-            "Scenario for {}: {}\n{metric}: {describe}, {} months from {}\n",
-            self.area_name(),
-            self.changes_text(),
-            self.projection.tracks[0].baseline.len(),
-            self.projection.label(0)
-        );
-        for line in self.fit_lines() {
-            out.push_str(&line);
-            out.push('\n');
-        }
-        for caution in &self.cautions {
-            out.push_str(&format!("Caution: {caution}\n"));
-        }
-        let track = self.track();
-        let with_actual = (0..track.scenario.len()).any(|k| self.actual(metric, k).is_some());
-        out.push_str(&format!(
-            "\n{:<8} {:>8} {:>15} {:>8} {:>15} {:>15}{}\n",
-            "month",
-            "baseline",
-            "80% range",
-            "scenario",
-            "80% range",
-            "95% range",
-            if with_actual { "   recorded" } else { "" }
-        ));
-        for (k, (b, s)) in track.baseline.iter().zip(&track.scenario).enumerate() {
-            let actual = self.actual(metric, k).map(|a| format!(" {a:>10.0}")).unwrap_or_default();
-            out.push_str(&format!(
-                "{:<8} {:>8.0} {:>15} {:>8.0} {:>15} {:>15}{actual}\n",
-                self.projection.label(k),
-                b.point,
-                format!("{:.0} to {:.0}", b.lower_80, b.upper_80),
-                s.point,
-                format!("{:.0} to {:.0}", s.lower_80, s.upper_80),
-                format!("{:.0} to {:.0}", s.lower_95, s.upper_95),
-            ));
-        }
-        if !self.checks.is_empty() {
-            out.push_str("\nAgainst what was recorded after the fit (absolute errors of the median over the recorded figures):\n");
-            for c in &self.checks {
-                out.push_str(&format!(
-                    "{:<24} {:>2} months, mean {:>6.0}: scenario {:>5.1}%, baseline {:>5.1}%; recorded inside the scenario's 80% range {:>3.0}%, 95% range {:>3.0}%\n",
-                    c.metric,
-                    c.months,
-                    c.recorded_mean,
-                    c.error_scenario,
-                    c.error_baseline,
-                    c.coverage_80 * 100.0,
-                    c.coverage_95 * 100.0
-                ));
-            }
-        }
-        out
-    }
-
-    pub fn to_csv(&self) -> String {
-        use byname_report::csv_out::Cell::{Number, Text};
-        let mut out = byname_report::csv_out::CsvText::new(&[
-            "metric", "period", "run", "point", "lower_80", "upper_80", "lower_95", "upper_95", "recorded",
-        ]);
-        let figure = |x: f64| format!("{x:.1}");
-        for track in &self.projection.tracks {
-            for (run, steps) in [("baseline", &track.baseline), ("scenario", &track.scenario)] {
-                for (k, s) in steps.iter().enumerate() {
-                    let actual = self.actual(track.metric, k).map(|a| format!("{a:.0}")).unwrap_or_default();
-                    out.row(&[
-                        Text(track.metric),
-                        Text(&self.projection.label(k)),
-                        Text(run),
-                        Number(&figure(s.point)),
-                        Number(&figure(s.lower_80)),
-                        Number(&figure(s.upper_80)),
-                        Number(&figure(s.lower_95)),
-                        Number(&figure(s.upper_95)),
-                        Number(&actual),
-                    ]);
-                }
-            }
-        }
-        out.finish()
-    }
-
-    pub fn to_json(&self) -> Value {
-        let step = |s: &byname_forecast::Step| {
-            json!({
-                "point": round(s.point, 1),
-                "lower_80": round(s.lower_80, 1),
-                "upper_80": round(s.upper_80, 1),
-                "lower_95": round(s.lower_95, 1),
-                "upper_95": round(s.upper_95, 1),
-            })
-        };
-        let steps_of = |track: &Track| -> Vec<Value> {
-            track
-                .scenario
-                .iter()
-                .zip(&track.baseline)
-                .enumerate()
-                .map(|(k, (s, b))| {
-                    let mut v = step(s);
-                    v["period"] = json!(self.projection.label(k));
-                    v["baseline"] = step(b);
-                    v["recorded"] = json!(self.actual(track.metric, k));
-                    v
-                })
-                .collect()
-        };
-        let tracks: serde_json::Map<String, Value> =
-            self.projection.tracks.iter().map(|t| (t.metric.to_owned(), json!(steps_of(t)))).collect();
-        let f = &self.fit;
-        let capacities: serde_json::Map<String, Value> =
-            Lever::ALL.iter().filter_map(|l| f.capacity_of(*l).map(|c| (l.code().to_owned(), json!(c)))).collect();
-        let history: Vec<Value> = self
-            .recorded
-            .iter()
-            .map(|(label, values)| {
-                let mut v = serde_json::Map::new();
-                v.insert("period".into(), json!(label));
-                for ((id, _), x) in TRACKED.iter().zip(values) {
-                    v.insert((*id).to_owned(), json!(x));
-                }
-                Value::Object(v)
-            })
-            .collect();
-        json!({
-            "metric": self.request.metric,
-            "area": self.request.area,
-            "changes": self.projection.changes.iter().map(|c| json!({
-                "lever": c.lever.code(),
-                "amount": c.amount.to_string(),
-                "from": month_label(c.from),
-            })).collect::<Vec<_>>(),
-            "capacities_after_changes": self.projection.capacities.iter().map(|(l, from, n)| json!({
-                "lever": l.code(), "from": month_label(*from), "places": n,
-            })).collect::<Vec<_>>(),
-            "fit": {
-                "fit_to": month_label(f.fit_to),
-                "window_from": month_label(f.window_from),
-                "capacities": capacities,
-                "arrivals_per_month": round(f.arrivals_per_month(), 1),
-                "arrival_spread": round(f.arrival_spread * 1000.0, 1) / 1000.0,
-                "description": self.fit_lines(),
-            },
-            "paths": self.projection.paths,
-            "seed": self.projection.seed,
-            "cautions": self.cautions,
-            "steps": steps_of(self.track()),
-            "tracks": tracks,
-            "check": self.checks,
-            "history": history,
-        })
     }
 }

@@ -388,14 +388,15 @@ pub async fn by_name_list<S: Store>(
     })
 }
 
-/// The whole filtered list as CSV, each row as the access rules allow; every row is audited.
-pub async fn by_name_list_csv<S: Store>(
+/// The whole filtered list for a download, each row as the access rules allow; every row is
+/// audited. `crate::render::by_name_list_csv` writes it as CSV.
+pub async fn by_name_list_export<S: Store>(
     store: &S,
     user: &SessionUser,
     query: ListQuery,
     today: Date,
     now: &str,
-) -> Result<String, ListError> {
+) -> Result<Vec<ListEntry>, ListError> {
     if !can_see_by_name_list(user.role) {
         return Err(ListError::Forbidden);
     }
@@ -403,35 +404,7 @@ pub async fn by_name_list_csv<S: Store>(
     let selection = selection(store, user, &list, &query, today, now).await?;
     let entries = selection.entries(0, selection.len());
     audit_rows(store, user, "export_by_name_list", &entries, now).await?;
-    use byname_report::csv_out::Cell::{Number, Text};
-    let mut out = byname_report::csv_out::CsvText::new(&[
-        "person",
-        "view",
-        "name",
-        "age_band",
-        "last_seen",
-        "last_place",
-        "times_seen",
-        "lead",
-        "needs",
-        "why",
-    ]);
-    for e in &entries {
-        let person = if e.view == PersonView::Pseudonymised { String::new() } else { e.person_id.to_string() };
-        out.row(&[
-            Number(&person),
-            Text(e.view.code()),
-            Text(&e.name),
-            Text(e.age_band.label()),
-            Text(&e.last_seen),
-            Text(&e.last_place),
-            Number(&e.times_seen.map(|n| n.to_string()).unwrap_or_default()),
-            Text(&e.lead),
-            Text(&e.needs.join("; ")),
-            Text(&e.why),
-        ]);
-    }
-    Ok(out.finish())
+    Ok(entries)
 }
 
 /// One audit entry for each view on the page, naming every person shown in that view: who

@@ -9,9 +9,9 @@
 //! - `access` applies `byname_domain::access::decide` to every read of a person, one batch of
 //!   facts per page, and writes the audit entries; `by_name_list`, `casework` and `review` go
 //!   through it. `by_name_list` is Built for Zero's active list (decided with
-//!   `byname_stats::bfz_status`), filters that never leak, and CSV. `casework` is the person page,
-//!   consent, break-glass, contacts, actions and lead.
-//! - `user` is the signed-in user, made by `accounts` and read by `access`.
+//!   `byname_stats::bfz_status`), filters that never leak, and the rows of a download, which
+//!   `render` writes as CSV. `casework` is the person page, consent, break-glass, contacts,
+//!   actions and lead.
 //! - `accounts` (Argon2id on a blocking pool of one thread fewer than the cores, sessions,
 //!   resets, sign-in limits; the common passwords refused are in `data/`) and `totp` (the second
 //!   factor); `agreements` (data-sharing agreements as records); `audit` (verify the chain,
@@ -34,6 +34,7 @@ pub mod demo;
 pub mod escalations;
 pub mod mail;
 pub mod privacy;
+pub mod render;
 pub mod resources;
 pub mod review;
 pub mod settings;

@@ -7,7 +7,6 @@
 
 use crate::accounts::{SessionUser, random_token};
 use byname_domain::access::{PersonView, can_review_links};
-use byname_linkage::engine::{WaterfallLine, waterfall_text};
 use byname_pipeline::link::{LinkError, LinkOutcome, LinkSettings, link};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
@@ -599,15 +598,23 @@ pub async fn person_linkage<S: Store>(
     })
 }
 
-/// A stored pair's explanation for the command line, as a waterfall in text or as JSON.
+/// Two records named `SOURCE:ID` and the stored explanation of their pair, as JSON.
+#[derive(Debug, Clone)]
+pub struct RecordsExplained {
+    pub left: String,
+    pub right: String,
+    pub explanation: String,
+}
+
+/// A stored pair and its explanation, for the command line (`crate::render` writes it as a
+/// waterfall in text or as JSON).
 /// Records are named `SOURCE:ID`; the read is audited like any other (no user: the operator).
 pub async fn explain_records<S: Store>(
     store: &S,
     left: &str,
     right: &str,
-    json: bool,
     now: &str,
-) -> Result<String, ReviewError> {
+) -> Result<RecordsExplained, ReviewError> {
     let inputs = store.link_inputs(false).await?;
     let find = |name: &str| -> Result<i64, ReviewError> {
         let (source, id) = name.split_once(':').ok_or_else(|| {
@@ -640,32 +647,5 @@ pub async fn explain_records<S: Store>(
             })
             .await?;
     }
-    if json {
-        return Ok(format!("{}\n", pair.explanation));
-    }
-    let explanation = ExplanationView::parse(&pair.explanation).ok_or_else(|| {
-        ReviewError::Invalid("the stored explanation is unreadable; run byname link --recompare".into())
-    })?;
-    let lines: Vec<WaterfallLine<'_>> = explanation
-        .terms
-        .iter()
-        .map(|t| WaterfallLine {
-            comparison: &t.comparison,
-            level: &t.level,
-            left: &t.left,
-            right: &t.right,
-            m: t.m,
-            u: t.u,
-            weight: t.weight,
-            term_frequency_adjustment: t.term_frequency_adjustment,
-        })
-        .collect();
-    let waterfall = waterfall_text(
-        explanation.prior,
-        explanation.prior_weight,
-        &lines,
-        explanation.weight,
-        explanation.probability,
-    );
-    Ok(format!("{left} and {right}\n{waterfall}"))
+    Ok(RecordsExplained { left: left.to_owned(), right: right.to_owned(), explanation: pair.explanation })
 }

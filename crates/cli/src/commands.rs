@@ -120,8 +120,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         ),
         Command::Link { command: Some(LinkCommand::Explain { left, right, json }), .. } => {
             let store = open_store(&cli).await?;
-            let text =
-                byname_casework::review::explain_records(&store, left, right, *json, &instant_text(&clock)).await?;
+            let explained =
+                byname_casework::review::explain_records(&store, left, right, &instant_text(&clock)).await?;
+            let text = if *json {
+                byname_casework::render::explanation_json(&explained)
+            } else {
+                byname_casework::render::explanation_waterfall(&explained)?
+            };
             print!("{text}");
             Ok(())
         }

@@ -2,7 +2,8 @@
 
 use crate::support::*;
 use byname_casework::accounts::{self, AccountError};
-use byname_casework::by_name_list::{Filters, ListQuery, PER_PAGE, SortKey, by_name_list, by_name_list_csv};
+use byname_casework::by_name_list::{Filters, ListQuery, PER_PAGE, SortKey, by_name_list, by_name_list_export};
+use byname_casework::render::by_name_list_csv;
 use byname_domain::access::PersonView;
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
@@ -125,7 +126,8 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         by_need.filters.need = Some(byname_domain::codes::SupportNeed::Alcohol);
         let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
         assert_eq!((filtered.total, filtered.set_aside), (0, 3), "{label}");
-        let csv = by_name_list_csv(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        let csv =
+            by_name_list_csv(&by_name_list_export(store, &other, ListQuery::default(), today(), &now()).await.unwrap());
         assert!(csv.contains("J. S.") && !csv.contains("Smith") && !csv.contains("Alcohol"), "{csv}");
 
         // John consents to case coordination with all partners: the day centre sees him in full.
@@ -266,7 +268,9 @@ async fn a_place_named_like_a_formula_downloads_as_text() {
         import(store, ImportKind::Chain, export.path()).await.unwrap();
         link(store, &Default::default(), &now()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
-        let csv = by_name_list_csv(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
+        let csv = by_name_list_csv(
+            &by_name_list_export(store, &worker, ListQuery::default(), today(), &now()).await.unwrap(),
+        );
         assert!(
             csv.starts_with("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n"),
             "{label}: the columns are a public interface"

@@ -4,6 +4,7 @@
 //! gives the persons a full comparison with the same model gives.
 
 use crate::support::*;
+use byname_casework::render;
 use byname_casework::review::{self, ReviewError};
 use byname_pipeline::import::{ImportKind, ImportOptions};
 use byname_pipeline::link::{LinkSettings, link};
@@ -188,12 +189,14 @@ async fn duplicates_link_and_decisions_stick() {
         assert_ne!(parted["C0001"], parted["C0002"], "{label}");
 
         // The command line explains a pair too, in text and in JSON, and says which record it lacks.
-        let text = review::explain_records(store, "chain:C0040", "chain:D0040", false, &now()).await.unwrap();
+        let explained = review::explain_records(store, "chain:C0040", "chain:D0040", &now()).await.unwrap();
+        let text = render::explanation_waterfall(&explained).unwrap();
         assert!(text.starts_with("chain:C0040 and chain:D0040\nprior") && text.contains("\ntotal"), "{label}: {text}");
-        let json = review::explain_records(store, "chain:D0040", "chain:C0040", true, &now()).await.unwrap();
+        let explained = review::explain_records(store, "chain:D0040", "chain:C0040", &now()).await.unwrap();
+        let json = render::explanation_json(&explained);
         let json: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert!(json["probability"].as_f64().unwrap() >= 0.95, "{label}");
-        let missing = review::explain_records(store, "chain:C0040", "chain:X9", false, &now()).await.unwrap_err();
+        let missing = review::explain_records(store, "chain:C0040", "chain:X9", &now()).await.unwrap_err();
         assert_eq!(missing.to_string(), "no current record chain:X9", "{label}");
 
         // Every decision was audited with who and why.

@@ -5,8 +5,10 @@
 
 use crate::accounts::SessionUser;
 use byname_domain::Role;
-use byname_store::{AuditEntry, AuditQuery, AuditRow, Store, StoreError, audit_content};
-use serde_json::{Value, json};
+use byname_store::{
+    ActionRow, AuditEntry, AuditQuery, AuditRow, ConsentRow, PersonData, PersonLead, RecordDetail, RestrictionRow,
+    Store, StoreError, TimelineEvent, audit_content,
+};
 
 /// What a walk of the chain found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,39 +124,55 @@ pub async fn search<S: Store>(
     Ok(Some(store.search_audit(&query).await?))
 }
 
-/// Everything byname holds on a person, as JSON. The first fields (records, needs, timeline,
-/// consents, lead, actions, access log) are the person as byname shows them; `tables` holds every
-/// row of every table that holds data on the person, every column, as the store declares them
+/// Everything byname holds on a person, as [`subject_access`] reads it.
+#[derive(Debug)]
+pub struct SubjectAccess {
+    pub person_id: i64,
+    pub exported_at: String,
+    pub records: Vec<RecordDetail>,
+    pub needs: Vec<String>,
+    pub timeline: Vec<TimelineEvent>,
+    pub consents: Vec<ConsentRow>,
+    pub lead: PersonLead,
+    pub actions: Vec<ActionRow>,
+    pub restriction: Option<RestrictionRow>,
+    /// Every audit entry about the person.
+    pub access_log: Vec<AuditRow>,
+    /// Every row of every table that holds data on the person (`byname_store::PERSON_TABLES`).
+    pub tables: PersonData,
+}
+
+/// Everything byname holds on a person, which `crate::render::subject_access_json` writes as
+/// JSON. The first fields (records, needs, timeline, consents, lead, actions, access log) are the
+/// person as byname shows them; `tables` holds every row of every table that holds data on the
+/// person, every column, as the store declares them
 /// (`byname_store::PERSON_TABLES`). Run by an operator for a subject access request; the export
 /// itself is audited. A restricted person is exported too (the right of access outlasts a
 /// restriction), with the restriction; an erased one is not held at all.
-pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> Result<Option<Value>, StoreError> {
+pub async fn subject_access<S: Store>(
+    store: &S,
+    person_id: i64,
+    now: &str,
+) -> Result<Option<SubjectAccess>, StoreError> {
     if !store.person_held(person_id).await? {
         return Ok(None);
     }
     let records = store.person_records(person_id).await?;
     let views =
         store.search_audit(&AuditQuery { person_id: Some(person_id), limit: 100_000, ..AuditQuery::default() }).await?;
-    let value = json!({
-        "person_id": person_id,
-        "exported_at": now,
-        "records": records.iter().map(|r| json!({
-            "source": r.source, "source_id": r.source_id, "first_name": r.first_name, "last_name": r.last_name,
-            "known_as": r.known_as, "aliases": r.aliases, "date_of_birth": r.date_of_birth, "gender": r.gender,
-            "nationality": r.nationality, "nhs_number": r.nhs_number, "linked_because": r.rule,
-        })).collect::<Vec<_>>(),
-        "needs": store.person_needs(person_id).await?,
-        "timeline": store.timeline(person_id).await?.into_iter().map(crate::casework::timeline_event).collect::<Vec<_>>(),
-        "consents": store.consents(person_id).await?,
-        "lead": store.person_lead(person_id).await?,
-        "actions": store.actions(person_id).await?,
-        "restriction": store.restriction(person_id).await?,
-        "access_log": views.iter().map(|r| json!({
-            "at": r.entry.at, "user_id": r.entry.user_id, "organisation_id": r.entry.organisation_id,
-            "action": r.entry.action, "purpose": r.entry.purpose, "basis": r.entry.basis,
-        })).collect::<Vec<_>>(),
-        "tables": store.person_data(person_id).await?,
-    });
+    let export = SubjectAccess {
+        person_id,
+        exported_at: now.to_owned(),
+        records,
+        needs: store.person_needs(person_id).await?,
+        timeline: store.timeline(person_id).await?.into_iter().map(crate::casework::timeline_event).collect(),
+        consents: store.consents(person_id).await?,
+        lead: store.person_lead(person_id).await?,
+        actions: store.actions(person_id).await?,
+        restriction: store.restriction(person_id).await?,
+        access_log: views,
+        tables: store.person_data(person_id).await?,
+    };
     store
         .append_audit(&AuditEntry {
             at: now.to_owned(),
@@ -168,7 +186,7 @@ pub async fn subject_access<S: Store>(store: &S, person_id: i64, now: &str) -> R
             persons: Vec::new(),
         })
         .await?;
-    Ok(Some(value))
+    Ok(Some(export))
 }
 
 /// The audit page: a search of the log and the break-glass openings, within what the user may

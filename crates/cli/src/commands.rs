@@ -286,10 +286,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Sar { person, out } => {
             let store = open_store(&cli).await?;
-            let Some(value) = byname_casework::audit::subject_access(&store, *person, &instant_text(&clock)).await?
+            let Some(export) = byname_casework::audit::subject_access(&store, *person, &instant_text(&clock)).await?
             else {
                 bail!("no person {person}");
             };
+            let value = byname_casework::render::subject_access_json(&export);
             let text = format!("{value:#}\n");
             match out {
                 Some(path) => {

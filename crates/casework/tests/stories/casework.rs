@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use byname_casework::casework::{self, CaseError, ContactForm};
-use byname_casework::{audit, by_name_list};
+use byname_casework::{audit, by_name_list, render};
 use byname_domain::access::{Basis, PersonView, Purpose};
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
@@ -241,7 +241,7 @@ async fn the_audit_log_is_a_hash_chain_that_shows_tampering_and_a_subject_access
         let verified = audit::verify(store).await.unwrap();
         assert_eq!((verified.checked, verified.broken_at), (5, None), "{label}: {}", verified.report());
 
-        let export = audit::subject_access(store, john, &now()).await.unwrap().unwrap();
+        let export = render::subject_access_json(&audit::subject_access(store, john, &now()).await.unwrap().unwrap());
         assert_eq!(export["records"][0]["first_name"], "John");
         assert!(export["timeline"].as_array().unwrap().len() >= 3);
         assert_eq!(export["access_log"].as_array().unwrap().len(), 4, "three page views and one list row");

@@ -6,7 +6,7 @@ use byname_casework::by_name_list::{ListQuery, by_name_list};
 use byname_casework::casework::{self, CaseError, ContactForm};
 use byname_casework::escalations::{self as esc, RaiseForm};
 use byname_casework::privacy::{self, PrivacyError};
-use byname_casework::{audit, resources};
+use byname_casework::{audit, render, resources};
 use byname_domain::access::Purpose;
 use byname_domain::period::Period;
 use byname_pipeline::import::ImportKind;
@@ -246,7 +246,9 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
             store.link_inputs(false).await.unwrap().iter().all(|r| !(r.source == "chain" && r.source_id == "C001"))
         );
         // The subject may still see everything held on them.
-        let sar = audit::subject_access(store, john, &now()).await.unwrap().expect("still held");
+        let sar = render::subject_access_json(
+            &audit::subject_access(store, john, &now()).await.unwrap().expect("still held"),
+        );
         assert_eq!(sar["records"].as_array().unwrap().len(), records as usize, "{label}");
         assert_eq!(sar["restriction"]["reason"], "Accuracy contested by the subject");
         // Retention leaves a restricted person alone.

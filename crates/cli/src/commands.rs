@@ -8,9 +8,9 @@ use crate::{
 use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
-use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
-use byname_service::link::LinkSettings;
-use byname_service::{Clock, SystemClock, instant_text};
+use byname_pipeline::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
+use byname_pipeline::link::LinkSettings;
+use byname_pipeline::{Clock, SystemClock, instant_text};
 use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Read};
@@ -120,8 +120,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         ),
         Command::Link { command: Some(LinkCommand::Explain { left, right, json }), .. } => {
             let store = open_store(&cli).await?;
-            let text =
-                byname_service::review::explain_records(&store, left, right, *json, &instant_text(&clock)).await?;
+            let explained =
+                byname_casework::review::explain_records(&store, left, right, &instant_text(&clock)).await?;
+            let text = if *json {
+                byname_casework::render::explanation_json(&explained)
+            } else {
+                byname_casework::render::explanation_waterfall(&explained)?
+            };
             print!("{text}");
             Ok(())
         }
@@ -149,7 +154,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let organisation_id = store.upsert_organisation(organisation, kind).await?;
             let display_name = display_name.clone().unwrap_or_else(|| username.clone());
             let now = instant_text(&clock);
-            let id = byname_service::accounts::add_user(
+            let id = byname_casework::accounts::add_user(
                 &store,
                 username,
                 &display_name,
@@ -159,18 +164,18 @@ pub async fn run(cli: Cli) -> Result<()> {
                 &now,
             )
             .await?;
-            let username = &byname_service::accounts::normalise_username(username);
-            byname_service::accounts::set_profile(&store, id, role, service_area.as_deref(), *data_protection_lead)
+            let username = &byname_casework::accounts::normalise_username(username);
+            byname_casework::accounts::set_profile(&store, id, role, service_area.as_deref(), *data_protection_lead)
                 .await?;
             if let Some(email) = email {
-                byname_service::accounts::set_email(&store, id, email).await?;
+                byname_casework::accounts::set_email(&store, id, email).await?;
             }
             println!("User {username} ({role}, {organisation}) saved.");
             Ok(())
         }
         Command::Users(command) => users(&cli, &clock, command).await,
         Command::Settings(SettingsCommand::ListWindow { days }) => {
-            use byname_service::by_name_list::{set_window, window_days};
+            use byname_casework::by_name_list::{set_window, window_days};
             let store = open_store(&cli).await?;
             if let Some(days) = days {
                 set_window(&store, *days).await?;
@@ -182,7 +187,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Settings(SettingsCommand::RetentionMonths { months }) => {
-            use byname_service::privacy::{retention_months, set_retention_months};
+            use byname_casework::privacy::{retention_months, set_retention_months};
             let store = open_store(&cli).await?;
             if let Some(months) = months {
                 set_retention_months(&store, *months).await?;
@@ -195,7 +200,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Erase { person, reason } => {
             let store = open_store(&cli).await?;
-            let counts = byname_service::privacy::erase(&store, *person, reason, &instant_text(&clock)).await?;
+            let counts = byname_casework::privacy::erase(&store, *person, reason, &instant_text(&clock)).await?;
             println!("erased person {person}: removed {}", counts.summary());
             println!(
                 "kept: only a keyed hash of the id of each of its {} records and of their NHS numbers, so that no import brings them back",
@@ -207,13 +212,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             let store = open_store(&cli).await?;
             let now = instant_text(&clock);
             if *lift {
-                let records = byname_service::privacy::lift(&store, *person, &now).await?;
+                let records = byname_casework::privacy::lift(&store, *person, &now).await?;
                 println!(
                     "lifted the restriction of person {person} ({records} records); `byname link` links them again"
                 );
             } else {
                 let reason = reason.as_deref().unwrap_or_default();
-                let records = byname_service::privacy::restrict(&store, *person, reason, &now).await?;
+                let records = byname_casework::privacy::restrict(&store, *person, reason, &now).await?;
                 println!(
                     "restricted person {person} ({records} records): kept, but off the list, the pages, the statistics and linkage until `byname restrict {person} --lift`"
                 );
@@ -222,7 +227,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Retention { dry_run } => {
             let store = open_store(&cli).await?;
-            let plan = byname_service::privacy::retention_plan(&store, clock.today()).await?;
+            let plan = byname_casework::privacy::retention_plan(&store, clock.today()).await?;
             println!(
                 "retention: {} months; people last seen before {} are erased ({} restricted people are left alone)",
                 plan.months, plan.cutoff, plan.restricted
@@ -234,14 +239,14 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
                 println!("{} people would be erased (dry run: nothing was changed)", plan.people.len());
             } else {
-                let erased = byname_service::privacy::apply_retention(&store, &plan, &instant_text(&clock)).await?;
+                let erased = byname_casework::privacy::apply_retention(&store, &plan, &instant_text(&clock)).await?;
                 println!("{erased} people erased");
             }
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli).await?;
-            let verification = byname_service::audit::verify(&store).await?;
+            let verification = byname_casework::audit::verify(&store).await?;
             println!("{}", verification.report());
             if verification.broken_at.is_some() {
                 return Err(anyhow::anyhow!("the audit log has been altered"));
@@ -281,10 +286,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Sar { person, out } => {
             let store = open_store(&cli).await?;
-            let Some(value) = byname_service::audit::subject_access(&store, *person, &instant_text(&clock)).await?
+            let Some(export) = byname_casework::audit::subject_access(&store, *person, &instant_text(&clock)).await?
             else {
                 bail!("no person {person}");
             };
+            let value = byname_casework::render::subject_access_json(&export);
             let text = format!("{value:#}\n");
             match out {
                 Some(path) => {
@@ -323,7 +329,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("--at {text:?}: not an ISO 8601 instant such as 2024-07-08T12:00:00Z"))?,
                 None => clock.now(),
             };
-            let changes = byname_service::escalations::step(&store, now).await?;
+            let changes = byname_casework::escalations::step(&store, now).await?;
             for applied in &changes {
                 println!(
                     "escalation {} ({}): level {} to {}, deadline {}, {} notified",
@@ -340,14 +346,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Escalations(EscalationsCommand::Deadline { area, days }) => {
             let store = open_store(&cli).await?;
-            byname_service::escalations::set_deadline(&store, area, *days).await?;
+            byname_casework::escalations::set_deadline(&store, area, *days).await?;
             println!("{area}: {days} working days");
             Ok(())
         }
         Command::Escalations(EscalationsCommand::HeadOfService { username, off }) => {
             let store = open_store(&cli).await?;
             let user = store.user_by_username(username).await?.with_context(|| format!("no user {username:?}"))?;
-            byname_service::accounts::set_head_of_service(&store, user.id, !off).await?;
+            byname_casework::accounts::set_head_of_service(&store, user.id, !off).await?;
             println!("{username}: {}head of service", if *off { "not " } else { "" });
             Ok(())
         }
@@ -372,7 +378,7 @@ fn read_settings(settings: Option<&Path>) -> Result<byname_stats::Settings> {
 }
 
 async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<()> {
-    use byname_service::forecast::ForecastRequest;
+    use byname_pipeline::forecast::ForecastRequest;
     use byname_stats::series::PeriodUnit;
     if let Some(ForecastCommand::Evaluate { input, horizon, origins, step, format }) = &args.command {
         return forecast_evaluate(input, *horizon, *origins, *step, *format);
@@ -387,7 +393,7 @@ async fn forecast(cli: &Cli, clock: &dyn Clock, args: &ForecastArgs) -> Result<(
     let settings = read_settings(shared.settings.as_deref())?;
     let store = open_store(cli).await?;
     let request = ForecastRequest { metric, unit, horizon: args.horizon, area: shared.area.clone(), breaks };
-    let result = byname_service::forecast::forecast(&store, request, &settings, clock.today()).await?;
+    let result = byname_pipeline::forecast::forecast(&store, request, &settings, clock.today()).await?;
     print_formatted(shared.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
@@ -415,7 +421,7 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
         }
         UsersCommand::SetEmail { username, email } => {
             let user = find(username).await?;
-            byname_service::accounts::set_email(&store, user.id, email).await?;
+            byname_casework::accounts::set_email(&store, user.id, email).await?;
             match email.trim() {
                 "" => println!("{username}'s notifications are no longer emailed."),
                 email => println!("{username}'s notifications are emailed to {email} when email is set up."),
@@ -425,9 +431,9 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
             let user = find(username).await?;
             let disable = matches!(command, UsersCommand::Disable { .. });
             let now = instant_text(clock);
-            byname_service::accounts::set_disabled(
+            byname_casework::accounts::set_disabled(
                 &store,
-                byname_service::accounts::Actor::Operator,
+                byname_casework::accounts::Actor::Operator,
                 user.id,
                 disable,
                 &now,
@@ -445,7 +451,7 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
                     password.trim_end_matches(['\n', '\r']).to_owned()
                 }
             };
-            byname_service::accounts::reset_password(&store, user.id, &password).await?;
+            byname_casework::accounts::reset_password(&store, user.id, &password).await?;
             println!("{username}'s password reset; they choose a new one at the next sign-in.");
         }
     }
@@ -470,11 +476,11 @@ fn print_formatted(
 
 /// The structural breaks of `--break` and `--no-breaks`: Everyone In by default.
 fn breaks(args: &crate::ProjectionArgs) -> Result<Vec<byname_forecast::Break>> {
-    byname_service::projection::breaks(args.no_breaks, &args.breaks).map_err(anyhow::Error::msg)
+    byname_pipeline::projection::breaks(args.no_breaks, &args.breaks).map_err(anyhow::Error::msg)
 }
 
 async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<()> {
-    use byname_service::scenario::ScenarioRequest;
+    use byname_pipeline::scenario::ScenarioRequest;
     let mut request = if args.validate {
         ScenarioRequest::validation()
     } else {
@@ -491,7 +497,7 @@ async fn scenario(cli: &Cli, clock: &dyn Clock, args: &ScenarioArgs) -> Result<(
     request.breaks = breaks(shared)?;
     let settings = read_settings(shared.settings.as_deref())?;
     let store = open_store(cli).await?;
-    let result = byname_service::scenario::scenario(&store, request, &settings, clock.today()).await?;
+    let result = byname_pipeline::scenario::scenario(&store, request, &settings, clock.today()).await?;
     print_formatted(shared.format, || format!("{:#}\n", result.to_json()), || result.to_csv(), || result.to_table())
 }
 
@@ -505,11 +511,8 @@ fn forecast_evaluate(
     use byname_forecast::evaluate::Plan;
     let plan = Plan { horizon, origins, step: step.unwrap_or(horizon) };
     let file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
-    let evaluation = byname_service::forecast_evaluation::evaluate(
-        std::io::BufReader::new(file),
-        &input.display().to_string(),
-        plan,
-    )?;
+    let evaluation =
+        crate::forecast_evaluation::evaluate(std::io::BufReader::new(file), &input.display().to_string(), plan)?;
     let text = match format {
         EvaluateFormat::Json => format!("{}\n", evaluation.to_json()),
         EvaluateFormat::Table => evaluation.to_table(),
@@ -652,7 +655,7 @@ async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock:
     let started = Instant::now();
     let bar = Bar::new();
     let outcome =
-        byname_service::import::import(store, kind, &args.path, &options, &bar, &|| instant_text(clock)).await?;
+        byname_pipeline::import::import(store, kind, &args.path, &options, &bar, &|| instant_text(clock)).await?;
     print_outcome(&outcome, started.elapsed().as_secs_f64());
     Ok(outcome)
 }
@@ -763,7 +766,7 @@ async fn key_stats(
         None => byname_stats::Settings::default(),
     };
     let store = open_store(cli).await?;
-    let stats = byname_service::statistics::key_statistics(&store, period, &settings, clock.today()).await?;
+    let stats = byname_pipeline::statistics::key_statistics(&store, period, &settings, clock.today()).await?;
     let bytes = byname_report::render(&stats, public, &instant_text(clock), format)?;
     match out {
         Some(path) => {
@@ -777,7 +780,7 @@ async fn key_stats(
 
 async fn link<S: Store>(store: &S, clock: &dyn Clock, settings: &LinkSettings) -> Result<()> {
     let started = Instant::now();
-    let outcome = byname_service::link::link(store, settings, &instant_text(clock)).await?;
+    let outcome = byname_pipeline::link::link(store, settings, &instant_text(clock)).await?;
     println!(
         "{} linkage: {} records compared anew, {} pairs scored; {} pairs linked automatically (probability >= {}), \
          {} waiting for review (>= {})",
@@ -826,7 +829,7 @@ fn link_csv(
     if !(0.0..=1.0).contains(&threshold) {
         bail!("--threshold must be a probability between 0 and 1");
     }
-    let options = byname_service::link_csv::LinkCsvOptions {
+    let options = byname_pipeline::link_csv::LinkCsvOptions {
         inputs: inputs.to_vec(),
         id_column: id_column.to_owned(),
         threshold,
@@ -834,7 +837,7 @@ fn link_csv(
         candidates,
         explain,
     };
-    let report = byname_service::link_csv::link_csv(&options, out, clusters)?;
+    let report = byname_pipeline::link_csv::link_csv(&options, out, clusters)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -881,8 +884,8 @@ fn link_csv(
         "groups: {} weighed ({} to {} records, pairs at {} or more); {} records in larger groups keep their pairs' own probabilities",
         report.n_groups,
         3,
-        byname_service::link_csv::MAX_GROUP,
-        byname_service::link_csv::GROUP_FLOOR,
+        byname_pipeline::link_csv::MAX_GROUP,
+        byname_pipeline::link_csv::GROUP_FLOOR,
         report.n_in_larger_groups
     );
     for (left, right, explanation) in &report.explanations {
@@ -921,7 +924,7 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
     let mail = match &args.smtp {
         Some(smtp) => {
             let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-            let config = byname_service::mail::MailConfig::new(smtp, &args.mail_from, &public_url)?;
+            let config = byname_casework::mail::MailConfig::new(smtp, &args.mail_from, &public_url)?;
             println!("Notifications are emailed through {} as {}", config.relay(), args.mail_from);
             Some(config)
         }
@@ -935,7 +938,7 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(error) = byname_service::escalations::step(&step_state.store, step_state.clock.now()).await {
+            if let Err(error) = byname_casework::escalations::step(&step_state.store, step_state.clock.now()).await {
                 tracing::error!(error = %error, "the overdue step failed");
             }
         }
@@ -949,7 +952,7 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                match byname_service::mail::send_pending(&mail_state.store, &config, mail_state.clock.now()).await {
+                match byname_casework::mail::send_pending(&mail_state.store, &config, mail_state.clock.now()).await {
                     Ok(run) if run.sent > 0 || !run.failed.is_empty() => {
                         tracing::info!(sent = run.sent, failed = run.failed.len(), "notification emails");
                     }
@@ -1006,7 +1009,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
         link(&store, &clock, &LinkSettings::default()).await?;
     }
     let services = byname_synth::services_by_organisation();
-    let users = byname_service::demo::set_up(&store, &services, &instant_text(&clock)).await?;
+    let users = byname_casework::demo::set_up(&store, &services, &instant_text(&clock)).await?;
     println!();
     println!("Demo logins (new passwords each start):");
     println!("  {:<18} {:<22} {:<32} password", "username", "role", "organisation");

@@ -1,7 +1,9 @@
 //! `byname`: the command line. Parses flags, chooses the store, calls the
-//! service layer, and turns errors into messages and exit codes.
+//! use cases (`byname-pipeline`, `byname-casework`), and turns errors into
+//! messages and exit codes.
 
 mod commands;
+mod forecast_evaluation;
 
 /// The import path allocates and frees small strings millions of times; mimalloc
 /// does that markedly faster than the system allocator.

@@ -26,7 +26,7 @@
 //!   a kind of accommodation, or away for so long) and counts the stocks, the moves between months
 //!   and the arrivals, for the scenario model.
 //! - `disclosure` has primary and secondary suppression; `snapshot` is a compact binary form of a
-//!   population, which the service layer saves so that reports need not read every event.
+//!   population, which `byname-pipeline` saves so that reports need not read every event.
 
 pub mod compute;
 pub mod disclosure;

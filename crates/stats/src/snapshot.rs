@@ -1,6 +1,6 @@
 //! A population as compact bytes, so the statistics need not re-read millions
 //! of contacts from the database for every report: the store keeps one
-//! snapshot per state of the data (see `byname-service`'s statistics), the way
+//! snapshot per state of the data (see `byname-pipeline`'s statistics), the way
 //! a column store keeps its files. Nine bytes a contact, little-endian, with a
 //! format version first; anything unreadable is an error, never a guess.
 //! Hand-written because it is a dozen fields and a serialisation crate would

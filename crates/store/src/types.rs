@@ -395,7 +395,7 @@ pub struct TimelineEvent {
 }
 
 /// One dated event on a person's case, as stored: the service words it for the timeline
-/// (`byname_service::casework::timeline_event`). Codes (contact, stay and escalation types,
+/// (`byname_casework::casework::timeline_event`). Codes (contact, stay and escalation types,
 /// departure reasons) are the stored codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseEvent {

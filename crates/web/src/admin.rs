@@ -10,16 +10,16 @@ use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use byname_domain::Role;
-use byname_domain::access::can_manage_users;
-use byname_service::accounts::{
+use byname_casework::accounts::{
     self, AccountError, Actor, NewAccount, ProfileChange, SessionUser, TotpPage, TotpStep, UserChange, UsersPage,
 };
-use byname_service::agreements::AgreementsPage;
-use byname_service::audit::AuditPage;
-use byname_service::by_name_list::WINDOW_RANGE;
-use byname_service::escalations::DEADLINE_DAYS;
-use byname_service::settings::Settings;
+use byname_casework::agreements::AgreementsPage;
+use byname_casework::audit::AuditPage;
+use byname_casework::by_name_list::WINDOW_RANGE;
+use byname_casework::escalations::DEADLINE_DAYS;
+use byname_casework::settings::Settings;
+use byname_domain::Role;
+use byname_domain::access::can_manage_users;
 use byname_store::{AuditQuery, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -223,7 +223,7 @@ pub async fn settings_page<S: Store>(
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
     let Settings { deadlines, window_days: window } =
-        byname_service::settings::settings(&state.store, &user).await?.ok_or(PageError::NotForRole)?;
+        byname_casework::settings::settings(&state.store, &user).await?.ok_or(PageError::NotForRole)?;
     let body = html! {
         main {
             h1 { "Settings" }
@@ -266,7 +266,7 @@ pub async fn save_settings<S: Store>(
         deadlines.push((code, number(code)?));
     }
     // Any refusal, even the store's, reads "Not saved" with its reason, as it always has here.
-    byname_service::settings::save_as(&state.store, Actor::User(&user), window, &deadlines, &now_text(&state))
+    byname_casework::settings::save_as(&state.store, Actor::User(&user), window, &deadlines, &now_text(&state))
         .await
         .map_err(|e| not_saved(e.to_string()))?;
     Ok(Redirect::to("/admin/settings"))
@@ -322,7 +322,7 @@ pub async fn audit_page<S: Store>(
         ..AuditQuery::default()
     };
     let AuditPage { rows, openings, scope } =
-        byname_service::audit::audit_page(&state.store, &user, query).await?.ok_or(PageError::NotForRole)?;
+        byname_casework::audit::audit_page(&state.store, &user, query).await?.ok_or(PageError::NotForRole)?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
         main {
@@ -452,7 +452,7 @@ pub async fn agreements_page<S: Store>(
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
     let AgreementsPage { agreements, organisations, may_record } =
-        byname_service::agreements::agreements_page(&state.store, &user).await?;
+        byname_casework::agreements::agreements_page(&state.store, &user).await?;
     let body = html! {
         main {
             h1 { "Data-sharing agreements" }
@@ -510,7 +510,7 @@ pub async fn record_agreement<S: Store>(
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let organisations: Vec<i64> =
         fields.iter().filter(|(k, _)| k == "organisation").filter_map(|(_, v)| v.parse().ok()).collect();
-    let form = byname_service::agreements::AgreementForm {
+    let form = byname_casework::agreements::AgreementForm {
         title: field("title"),
         purpose: field("purpose"),
         lawful_basis: field("lawful_basis"),
@@ -519,7 +519,7 @@ pub async fn record_agreement<S: Store>(
         ends_on: field("ends_on"),
         organisations,
     };
-    byname_service::agreements::record(&state.store, &user, &form, &now_text(&state)).await?;
+    byname_casework::agreements::record(&state.store, &user, &form, &now_text(&state)).await?;
     Ok(Redirect::to("/admin/agreements"))
 }
 
@@ -626,6 +626,6 @@ pub async fn review_break_glass<S: Store>(
         "reject" => false,
         _ => return Err(PageError::NotFound(Notice::new("Not found", "No such review.", Look::Users))),
     };
-    byname_service::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await?;
+    byname_casework::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await?;
     Ok(Redirect::to("/admin/audit"))
 }

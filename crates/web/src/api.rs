@@ -14,10 +14,10 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use byname_casework::accounts::SessionUser;
+use byname_casework::by_name_list::{ListError, by_name_list};
+use byname_casework::casework::{self, CaseError, ContactForm};
 use byname_domain::access::Purpose;
-use byname_service::accounts::SessionUser;
-use byname_service::by_name_list::{ListError, by_name_list};
-use byname_service::casework::{self, CaseError, ContactForm};
 use byname_store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -465,7 +465,7 @@ pub struct Escalation {
     pub overdue: bool,
 }
 
-fn escalation_json(item: byname_service::escalations::EscalationItem) -> Escalation {
+fn escalation_json(item: byname_casework::escalations::EscalationItem) -> Escalation {
     let e = item.row;
     Escalation {
         id: e.id,
@@ -508,7 +508,7 @@ pub async fn escalations<S: Store>(
                 ApiError(StatusCode::BAD_REQUEST, "invalid", format!("state: {text:?} is not a state"))
             })?),
         };
-    let items = byname_service::escalations::my_escalations(&state.store, &user, wanted, state.clock.now()).await?;
+    let items = byname_casework::escalations::my_escalations(&state.store, &user, wanted, state.clock.now()).await?;
     Ok(Json(items.into_iter().map(escalation_json).collect()))
 }
 
@@ -537,13 +537,13 @@ pub async fn raise_escalation<S: Store>(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let user = api_writer(&state, &headers).await?;
     let (Path(id), Json(body)) = (id?, body?);
-    let form = byname_service::escalations::RaiseForm {
+    let form = byname_casework::escalations::RaiseForm {
         service_area: body.service_area,
         blocked: body.blocked,
         needed: body.needed,
         needed_by: body.needed_by.unwrap_or_default(),
     };
-    let created = byname_service::escalations::raise(&state.store, &user, id, &form, state.clock.now()).await?;
+    let created = byname_casework::escalations::raise(&state.store, &user, id, &form, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(Created { id: created })))
 }
 
@@ -583,7 +583,7 @@ pub async fn answer_escalation<S: Store>(
         }
     };
     let reason = body.reason.unwrap_or_default();
-    byname_service::escalations::act(&state.store, &user, id, action, &reason, state.clock.now()).await?;
+    byname_casework::escalations::act(&state.store, &user, id, action, &reason, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request, S
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use byname_service::accounts::{self, AccountError, SessionUser};
+use byname_casework::accounts::{self, AccountError, SessionUser};
 use byname_store::Store;
 use maud::html;
 use serde::Deserialize;
@@ -24,7 +24,7 @@ const LOGIN_CSRF_COOKIE: &str = "byname_login_csrf";
 /// Sign-ins one address may have waiting for a password check at once. A person signs in once;
 /// a flood from one address is answered at once instead of queueing for the hashing pool (the
 /// per-username and per-address counts themselves are kept in the database: see
-/// `byname_service::accounts::sign_in_from`).
+/// `byname_casework::accounts::sign_in_from`).
 const MAX_IN_FLIGHT_PER_ADDRESS: usize = 2;
 
 /// Sign-ins in progress per address, in this process.

@@ -9,14 +9,14 @@ use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use byname_casework::by_name_list::{
+    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
+    by_name_list as list_page, by_name_list_export,
+};
 use byname_domain::access::PersonView;
 use byname_domain::codes::SupportNeed;
 use byname_domain::date::iso;
 use byname_domain::nationality::NationalityGroup;
-use byname_service::by_name_list::{
-    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
-    by_name_list as list_page, by_name_list_csv,
-};
 use byname_store::Store;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -107,8 +107,8 @@ pub async fn by_name_list<S: Store>(
     let now = state.clock.now();
     let instant = byname_store::sql_instant(now);
     if params.format.as_deref() == Some("csv") {
-        let csv = by_name_list_csv(&state.store, &user, query, now.date(), &instant).await?;
-        let mut response = csv.into_response();
+        let entries = by_name_list_export(&state.store, &user, query, now.date(), &instant).await?;
+        let mut response = byname_casework::render::by_name_list_csv(&entries).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
         headers

@@ -1,7 +1,7 @@
 //! Escalation pages: raising a blockage from a person's page, "my escalations" with a state
 //! filter, one escalation with its events and the forms to answer and comment, in-app
 //! notifications, and the case conference agenda. Every handler is one call into
-//! `byname_service::escalations`; every form carries the session's CSRF token.
+//! `byname_casework::escalations`; every form carries the session's CSRF token.
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn};
@@ -9,9 +9,9 @@ use crate::layout::layout;
 use crate::page_error::PageError;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use byname_casework::escalations::{self as esc, AgendaPerson, EscalationItem, RaiseForm};
 use byname_domain::escalation::{Action, State as EscalationState};
 use byname_domain::org::service_area_label;
-use byname_service::escalations::{self as esc, AgendaPerson, EscalationItem, RaiseForm};
 use byname_store::Store;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -218,7 +218,7 @@ pub async fn answer<S: Store>(
         "resolve" => Action::Resolve,
         "decline" => Action::Decline,
         _ => {
-            let error = byname_service::casework::CaseError::Invalid("choose acknowledge, resolve or decline".into());
+            let error = byname_casework::casework::CaseError::Invalid("choose acknowledge, resolve or decline".into());
             return Err(error.into());
         }
     };

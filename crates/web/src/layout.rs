@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use byname_service::accounts::SessionUser;
+use byname_casework::accounts::SessionUser;
 use maud::{DOCTYPE, Markup, html};
 
 /// A page titled `title` ("… · byname"), with the menu of `user`'s role when someone is signed in.

@@ -1,8 +1,8 @@
 //! The web application: server-rendered HTML that works without JavaScript
 //! and reads well on a phone. This crate is the only one that knows HTTP;
 //! every handler parses the request (the signed-in user and the CSRF token come
-//! from the extractors in `auth`), makes a call into `byname-service` and renders; none touches
-//! the store.
+//! from the extractors in `auth`), makes a call into `byname-casework` or
+//! `byname-pipeline` and renders; none touches the store.
 //!
 //! ## Where things are
 //!
@@ -46,7 +46,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use byname_service::Clock;
+use byname_pipeline::Clock;
 use byname_store::Store;
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! A person's page and the forms on it: the timeline across organisations, needs, consent, the
 //! lead and the action plan for those who may see the record; the minimal entry and the
 //! break-glass form for those who may not; and the short contact form for a phone in the street.
-//! Every read and write goes through `byname_service::casework`.
+//! Every read and write goes through `byname_casework::casework`.
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn, now_text};
@@ -9,10 +9,10 @@ use crate::layout::layout;
 use crate::page_error::PageError;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use byname_casework::accounts::SessionUser;
+use byname_casework::casework::{self, CaseError, ContactForm, PersonPage};
 use byname_domain::access::{PersonView, Purpose, can_assign_lead, can_record, can_review_links};
 use byname_domain::date::{iso, parse_iso_date};
-use byname_service::accounts::SessionUser;
-use byname_service::casework::{self, CaseError, ContactForm, PersonPage};
 use byname_store::Store;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -26,7 +26,7 @@ pub async fn person_page<S: Store>(
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
     let today = state.clock.today();
-    match byname_service::resources::person_screen(&state.store, &user, person, today, &now_text(&state)).await {
+    match byname_casework::resources::person_screen(&state.store, &user, person, today, &now_text(&state)).await {
         Ok(screen) => {
             let body = render(&screen.page, &user, &screen.organisations, today);
             let offer = offer_form(&screen.page, &user, &screen.available);

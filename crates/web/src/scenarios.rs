@@ -9,10 +9,10 @@ use crate::layout::{capitalise, download, encode, layout};
 use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use byname_report::svg::{FanStep, format_number};
-use byname_service::scenario::{
+use byname_pipeline::scenario::{
     Lever, ScenarioRequest, ScenarioResult, ScenarioServiceError, Step, TRACKED, VALIDATION, scenario,
 };
+use byname_report::svg::{FanStep, format_number};
 use byname_stats::Settings;
 use byname_store::Store;
 use maud::{Markup, html};

@@ -226,7 +226,7 @@ async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
     use byname_store::Store;
     let organisation =
         store.organisations().await.unwrap().into_iter().find(|o| o.name == "Westminster Outreach Service").unwrap().id;
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         &store,
         "lead",
         "Lee Lead",
@@ -315,7 +315,7 @@ async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_org
     let dir = tempfile::tempdir().unwrap();
     let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;
     let passage = byname_store::Store::upsert_organisation(&store, "The Passage", "day_centre").await.unwrap();
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         &store,
         "daycentre",
         "Dee Centre",
@@ -381,7 +381,7 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
     let outreach = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
     let care = store.upsert_organisation("Westminster Adult Social Care", "adult_social_care").await.unwrap();
     let add = async |username: &str, role: &str, organisation: i64, area: Option<&str>| {
-        let id = byname_service::accounts::add_user(
+        let id = byname_casework::accounts::add_user(
             &store,
             username,
             username,
@@ -392,7 +392,7 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
         )
         .await
         .unwrap();
-        byname_service::accounts::set_profile(&store, id, role, area, false).await.unwrap();
+        byname_casework::accounts::set_profile(&store, id, role, area, false).await.unwrap();
     };
     add("lead", "service_lead", outreach, None).await;
     add("leader", "service_leader", care, Some("adult_social_care")).await;
@@ -441,7 +441,7 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
         panic!("{error}");
     }
     // A second blockage nobody answers: past its deadline, the step moves it to the head of service.
-    let lead = byname_service::accounts::sign_in(
+    let lead = byname_casework::accounts::sign_in(
         &store,
         "lead",
         support::PASSWORD,
@@ -449,21 +449,27 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
     )
     .await
     .unwrap();
-    let lead = byname_service::accounts::session(&store, &lead, time::macros::datetime!(2024-07-01 09:31 UTC))
+    let lead = byname_casework::accounts::session(&store, &lead, time::macros::datetime!(2024-07-01 09:31 UTC))
         .await
         .unwrap()
         .unwrap();
-    let form = byname_service::escalations::RaiseForm {
+    let form = byname_casework::escalations::RaiseForm {
         service_area: "adult_social_care".into(),
         blocked: "No GP registration".into(),
         needed: "Registration".into(),
         needed_by: String::new(),
     };
-    let unanswered =
-        byname_service::escalations::raise(&store, &lead, person, &form, time::macros::datetime!(2024-07-01 09:00 UTC))
-            .await
-            .unwrap();
-    let moved = byname_service::escalations::step(&store, time::macros::datetime!(2024-07-15 09:00 UTC)).await.unwrap();
+    let unanswered = byname_casework::escalations::raise(
+        &store,
+        &lead,
+        person,
+        &form,
+        time::macros::datetime!(2024-07-01 09:00 UTC),
+    )
+    .await
+    .unwrap();
+    let moved =
+        byname_casework::escalations::step(&store, time::macros::datetime!(2024-07-15 09:00 UTC)).await.unwrap();
     assert_eq!(moved.len(), 1, "only the unanswered one moves");
     let result = async {
         client.goto(&format!("{base}/escalations/{unanswered}")).await?;

@@ -193,7 +193,7 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
         .find(|o| o.name == "Westminster Outreach Service")
         .unwrap()
         .id;
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         &app.store,
         "lead",
         "Lee Lead",
@@ -491,7 +491,7 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
             for works_with in [true, false] {
                 let username = format!("{}-{}", role.code(), works_with);
                 let organisation = if works_with { ours } else { theirs };
-                byname_service::accounts::add_user(
+                byname_casework::accounts::add_user(
                     &app.store,
                     &username,
                     "Tester",
@@ -686,7 +686,7 @@ async fn the_api_answers_in_json_with_one_error_envelope_and_its_openapi_documen
 async fn an_administrator_manages_accounts_sees_no_person_and_a_reset_password_is_changed_first() {
     let app = app().await;
     let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         &app.store,
         "admin",
         "Ada Admin",
@@ -784,7 +784,7 @@ async fn an_administrator_sets_a_head_of_service_an_email_and_the_deadlines_from
     let new_user = |name: &'static str, role: &'static str| {
         let store = app.store.clone();
         async move {
-            byname_service::accounts::add_user(
+            byname_casework::accounts::add_user(
                 &store,
                 name,
                 name,
@@ -838,11 +838,11 @@ async fn an_administrator_sets_a_head_of_service_an_email_and_the_deadlines_from
     let areas: String = byname_domain::org::SERVICE_AREAS.iter().map(|(code, _)| format!("&{code}=4")).collect();
     let bad = send(&app, post("/admin/settings", &admin, &format!("csrf={csrf}&window=30&default=0{areas}"))).await;
     assert!(bad.body.contains("default: from 1 to 60"), "{}", bad.body);
-    assert_eq!(byname_service::by_name_list::window_days(&app.store).await.unwrap(), 90, "nothing saved");
+    assert_eq!(byname_casework::by_name_list::window_days(&app.store).await.unwrap(), 90, "nothing saved");
     let good = send(&app, post("/admin/settings", &admin, &format!("csrf={csrf}&window=30&default=7{areas}"))).await;
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
-    assert_eq!(byname_service::by_name_list::window_days(&app.store).await.unwrap(), 30);
-    let deadlines = byname_service::escalations::deadline_settings(&app.store).await.unwrap();
+    assert_eq!(byname_casework::by_name_list::window_days(&app.store).await.unwrap(), 30);
+    let deadlines = byname_casework::escalations::deadline_settings(&app.store).await.unwrap();
     assert_eq!((deadlines.working_days("police"), deadlines.default_days), (4, 7));
     let audit = app.store.audit_entries(50).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "change_setting"), "{audit:?}");
@@ -860,7 +860,7 @@ async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_f
     let app = app().await;
     let mary = mary(&app.store).await;
     let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
-    let leader = byname_service::accounts::add_user(
+    let leader = byname_casework::accounts::add_user(
         &app.store,
         "housing",
         "Hana Housing",
@@ -871,7 +871,7 @@ async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_f
     )
     .await
     .unwrap();
-    byname_service::accounts::set_profile(&app.store, leader, "service_leader", Some("housing"), false).await.unwrap();
+    byname_casework::accounts::set_profile(&app.store, leader, "service_leader", Some("housing"), false).await.unwrap();
 
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
     let person = send(&app, get(&format!("/people/{mary}"), Some(&worker))).await;
@@ -949,7 +949,7 @@ async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_da
     let one = SqlStore::connect(&url).await.unwrap();
     let two = SqlStore::connect(&url).await.unwrap();
     let organisation = one.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         &one,
         "worker",
         "Sam Worker",
@@ -961,7 +961,7 @@ async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_da
     .await
     .unwrap();
     let server = |store: SqlStore| {
-        let clock = std::sync::Arc::new(byname_service::FixedClock(time::macros::datetime!(2024-07-01 09:00 UTC)));
+        let clock = std::sync::Arc::new(byname_pipeline::FixedClock(time::macros::datetime!(2024-07-01 09:00 UTC)));
         let state = byname_web::AppState::new(store.clone(), clock, byname_web::Config::default());
         App { router: byname_web::router(state), store, _dir: tempfile::tempdir().unwrap() }
     };
@@ -992,7 +992,7 @@ async fn api_csrf(app: &App, cookie: &str) -> String {
 async fn escalations_are_raised_listed_and_answered_through_the_api() {
     let app = app().await;
     let care = app.store.upsert_organisation("Westminster Adult Social Care", "adult_social_care").await.unwrap();
-    let leader_id = byname_service::accounts::add_user(
+    let leader_id = byname_casework::accounts::add_user(
         &app.store,
         "leader",
         "Lee Leader",
@@ -1003,7 +1003,7 @@ async fn escalations_are_raised_listed_and_answered_through_the_api() {
     )
     .await
     .unwrap();
-    byname_service::accounts::set_profile(&app.store, leader_id, "service_leader", Some("adult_social_care"), false)
+    byname_casework::accounts::set_profile(&app.store, leader_id, "service_leader", Some("adult_social_care"), false)
         .await
         .unwrap();
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
@@ -1099,7 +1099,7 @@ async fn data_sharing_agreements_are_recorded_by_data_protection_leads_and_read_
     let app = app().await;
     let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
     let outreach = app.store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
-    let id = byname_service::accounts::add_user(
+    let id = byname_casework::accounts::add_user(
         &app.store,
         "dpo",
         "Dee Pee",
@@ -1110,7 +1110,7 @@ async fn data_sharing_agreements_are_recorded_by_data_protection_leads_and_read_
     )
     .await
     .unwrap();
-    byname_service::accounts::set_profile(&app.store, id, "service_lead", None, true).await.unwrap();
+    byname_casework::accounts::set_profile(&app.store, id, "service_lead", None, true).await.unwrap();
     let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
     let page = send(&app, get("/admin/agreements", Some(&worker))).await;
     assert!(page.body.contains("None recorded") && !page.body.contains("Record an agreement"), "{}", page.body);
@@ -1153,12 +1153,12 @@ async fn a_user_turns_on_an_authenticator_and_sign_in_then_asks_for_its_code() {
     let marker = "id=\"totp-secret\">";
     let at = started.body.find(marker).unwrap_or_else(|| panic!("{}", started.body)) + marker.len();
     let secret = started.body[at..].split('<').next().unwrap().to_owned();
-    let key = byname_service::totp::unbase32(&secret).unwrap();
+    let key = byname_casework::totp::unbase32(&secret).unwrap();
     // The app's clock: 1 July 2024, 09:00 UTC.
     let now = time::macros::datetime!(2024-07-01 09:00 UTC).unix_timestamp();
     let wrong = send(&app, post("/account/totp/confirm", &worker, &format!("csrf={csrf}&code=000000"))).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
-    let code = byname_service::totp::code_at(&key, now, 6);
+    let code = byname_casework::totp::code_at(&key, now, 6);
     let on = send(&app, post("/account/totp/confirm", &worker, &format!("csrf={csrf}&code={code}"))).await;
     assert!(on.body.contains("Sign-in asks for a code"), "{}", on.body);
 
@@ -1177,7 +1177,7 @@ async fn a_user_turns_on_an_authenticator_and_sign_in_then_asks_for_its_code() {
     assert_eq!(sign_in_with("123456").await.status, StatusCode::UNAUTHORIZED);
     // The code that turned the factor on is spent; the next one signs in, once.
     assert_eq!(sign_in_with(&code).await.status, StatusCode::UNAUTHORIZED, "a spent code");
-    let next = byname_service::totp::code_at(&key, now + 30, 6);
+    let next = byname_casework::totp::code_at(&key, now + 30, 6);
     assert_eq!(sign_in_with(&next).await.status, StatusCode::SEE_OTHER, "the next code signs in");
     assert_eq!(sign_in_with(&next).await.status, StatusCode::UNAUTHORIZED, "and only once");
     // Turning it off takes the password and a current code, not the session alone.
@@ -1267,7 +1267,7 @@ async fn a_frontline_login_of_another_organisation_cannot_take_the_lead_withdraw
     let mary = mary(&app.store).await;
     let passage = app.store.upsert_organisation("The Passage", "day_centre").await.unwrap();
     for (username, role) in [("passage-lead", "service_lead"), ("passage-worker", "outreach_worker")] {
-        byname_service::accounts::add_user(
+        byname_casework::accounts::add_user(
             &app.store,
             username,
             username,
@@ -1328,11 +1328,11 @@ async fn a_frontline_login_of_another_organisation_cannot_take_the_lead_withdraw
     // An offer's outcome belongs to the organisation that made it, or owns the room.
     let noon = time::macros::datetime!(2024-07-01 09:00 UTC);
     let worker_user =
-        byname_service::accounts::session(&app.store, worker.split('=').nth(1).unwrap(), noon).await.unwrap().unwrap();
-    let room = byname_service::resources::add(&app.store, &worker_user, "hotel_room", "Room 9", "2024-07-01", noon)
+        byname_casework::accounts::session(&app.store, worker.split('=').nth(1).unwrap(), noon).await.unwrap().unwrap();
+    let room = byname_casework::resources::add(&app.store, &worker_user, "hotel_room", "Room 9", "2024-07-01", noon)
         .await
         .unwrap();
-    byname_service::resources::offer(&app.store, &worker_user, room, mary, "Sleeping out in the rain", noon)
+    byname_casework::resources::offer(&app.store, &worker_user, room, mary, "Sleeping out in the rain", noon)
         .await
         .unwrap();
     let closed = send(

@@ -1,8 +1,8 @@
 //! The state both web test binaries start from: a SQLite store holding a
 //! small CHAIN export, linked, with one outreach worker, on 1 July 2024.
 
-use byname_service::FixedClock;
-use byname_service::import::{ImportKind, ImportOptions, Silent};
+use byname_pipeline::FixedClock;
+use byname_pipeline::import::{ImportKind, ImportOptions, Silent};
 use byname_store::{Casework, SqlStore, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -24,16 +24,16 @@ pub async fn seeded_state(
     std::fs::write(export.join("persons.csv"), persons).unwrap();
     std::fs::write(export.join("contacts.csv"), contacts).unwrap();
     let now = || "2024-07-01T09:00:00Z".to_owned();
-    byname_service::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
+    byname_pipeline::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
         .await
         .unwrap();
-    byname_service::link::link(&store, &Default::default(), &now()).await.unwrap();
+    byname_pipeline::link::link(&store, &Default::default(), &now()).await.unwrap();
     let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
     // The service's teams as the exports name them: its workers see the people they met.
     for team in ["Westminster Outreach West End", "Night Outreach"] {
         store.add_organisation_name(team, organisation).await.unwrap();
     }
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         &store,
         "worker",
         "Sam Worker",
@@ -73,7 +73,7 @@ pub fn many_persons() -> String {
 /// An analyst `analyst` of the council, with the same password as the worker.
 pub async fn add_analyst(store: &SqlStore) {
     let organisation = store.upsert_organisation("Westminster City Council", "council").await.unwrap();
-    byname_service::accounts::add_user(
+    byname_casework::accounts::add_user(
         store,
         "analyst",
         "Ana Lyst",

@@ -6,9 +6,10 @@
 //! Also the sealing, on opening, of an audit log or second-factor secrets written before the
 //! secret key (`secrets.rs`) existed.
 
-use crate::casework::{append_chained, audit_content, audit_hash, begin_locked, end_locked};
+use crate::audit::{append_chained, audit_content, audit_hash, begin_locked, end_locked};
+use crate::backend::{Backend, opt_text};
 use crate::secrets::Secrets;
-use crate::sql::{Backend, SqlStore, opt_text};
+use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
 use sqlx::Row;
@@ -114,7 +115,7 @@ async fn apply(conn: &mut sqlx::AnyConnection, secrets: &Secrets, change: &Admin
             .bind(&user.display_name)
             .bind(&user.role)
             .bind(&user.password_hash)
-            .bind(crate::sql::utc_now())
+            .bind(crate::backend::utc_now())
             .execute(&mut *conn)
             .await?;
             Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
@@ -368,13 +369,10 @@ impl SqlStore {
     /// older byname wrote it; the new head and the number of entries, or `None`.
     async fn reseal(&self, conn: &mut sqlx::AnyConnection) -> Result<Option<(i64, String, usize)>> {
         if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(crate::casework::AUDIT_LOCK)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(crate::audit::AUDIT_LOCK).execute(&mut *conn).await?;
         }
-        let rows = sqlx::query(crate::casework::AUDIT_SELECT_ALL).fetch_all(&mut *conn).await?;
-        let rows: Vec<AuditRow> = rows.iter().map(crate::casework::audit_from_row).collect::<Result<_>>()?;
+        let rows = sqlx::query(crate::audit::AUDIT_SELECT_ALL).fetch_all(&mut *conn).await?;
+        let rows: Vec<AuditRow> = rows.iter().map(crate::audit::audit_from_row).collect::<Result<_>>()?;
         let mut previous: Option<(i64, String)> = None;
         for row in &rows {
             match (&row.hash, &previous) {

@@ -9,8 +9,10 @@
 //! escalate twice. The events, notifications and audit entries of a run are written in the same
 //! transaction, so a run happens wholly or not at all.
 
-use crate::casework::{CONSENT_SELECT, append_chained, consent_from_row};
-use crate::sql::{Backend, SqlStore, format_instant, opt_text};
+use crate::audit::append_chained;
+use crate::backend::{Backend, format_instant, opt_text};
+use crate::casework::{CONSENT_SELECT, consent_from_row};
+use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
 use byname_domain::escalation::{DeadlineSettings, Level, Pending, State, step};
@@ -554,7 +556,7 @@ impl Escalations for SqlStore {
             }
         }
         let result = step_locked(&mut conn, self.backend(), &self.secrets, now, settings).await;
-        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
+        crate::audit::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn returners(&self, since: &str, unseen_before: &str) -> Result<Vec<(i64, String)>> {

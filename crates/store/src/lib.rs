@@ -9,7 +9,7 @@
 //! ## Where things are
 //!
 //! - `Store` and its parts, each a supertrait in domain terms: `Casework` (`casework`: the facts
-//!   access needs, consent, break-glass, the hash-chained audit log, a person's timeline, lead and
+//!   access needs, consent, break-glass, reading the audit log, a person's timeline, lead and
 //!   actions, contacts recorded in byname, user administration), `Escalations` (`escalations`:
 //!   escalations, their events, notifications, the agenda's queries, and `run_step`, the overdue
 //!   step under a database lock), `Privacy` (`privacy`: erasure in one transaction with its audit
@@ -17,6 +17,10 @@
 //!   seen; its doc comment says what happens to each table and why) and `Administration`
 //!   (`administration`: every administrative change applied in one transaction with its audit
 //!   entry, sign-in attempts counted by one atomic upsert, second-factor steps spent once).
+//! - `backend` is what every part shares below its queries (the backend, the stored form of an
+//!   instant, placeholders, reading a row); `audit` is the hash-chained audit log (what a hash
+//!   covers, appending under the log's lock, the writer task). Both depend on no other part, and
+//!   `sql` (the `Store` trait's own methods) on no part that depends on it.
 //! - `subject` declares which tables hold person data and how a row is tied to a person (and which
 //!   hold none, and why), and reads a person's rows with every column for a subject access export.
 //! - `secrets` holds the key kept outside the database (`secret.key` or `BYNAME_SECRET_KEY`) and
@@ -81,6 +85,8 @@ macro_rules! access_version_columns {
 }
 
 mod administration;
+mod audit;
+mod backend;
 mod cache;
 mod casework;
 mod conn;
@@ -96,13 +102,15 @@ mod subject;
 pub mod types;
 
 pub use administration::{AdminChange, Administration};
-pub use casework::{CREATED_ID, CaseChange, Casework, audit_content, audit_hash};
+pub use audit::{audit_content, audit_hash};
+pub use backend::{Backend, format_instant as sql_instant};
+pub use casework::{CREATED_ID, CaseChange, Casework};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts, Withdrawal};
 pub use privacy::{ErasureCounts, LastSeen, Privacy, Restricted, RestrictionRow};
 pub use secrets::Secrets;
-pub use sql::{Backend, SqlStore, format_instant as sql_instant};
+pub use sql::SqlStore;
 pub use subject::{NO_PERSON_TABLES, PERSON_TABLES, PersonData, PersonTable};
 pub use types::*;
 

@@ -213,7 +213,7 @@ pub async fn raise<S: Store>(
         .await?;
     let leaders = store.escalation_recipients(area, Level::ServiceLeader).await?;
     let text = format!("New escalation #{id} to {} from {}: {blocked}", area_label(area), user.organisation_name);
-    store.notify(&leaders, &text, &format!("/escalations/{id}"), &at).await?;
+    store.notify(&leaders, &text, id, &at).await?;
     let detail = format!("escalation {id} to {area}, deadline {}", sql_instant(deadline));
     store
         .append_audit(&access::entry(
@@ -370,7 +370,7 @@ pub async fn act<S: Store>(
         user.display_name,
         reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
     );
-    store.notify(&told, &text, &format!("/escalations/{id}"), &at).await?;
+    store.notify(&told, &text, id, &at).await?;
     store
         .append_audit(&access::entry(
             user,
@@ -407,7 +407,7 @@ pub async fn comment<S: Store>(
     told.sort();
     told.dedup();
     let notice = format!("{} commented on escalation #{id} ({})", user.display_name, area_label(&row.service_area));
-    store.notify(&told, &notice, &format!("/escalations/{id}"), &at).await?;
+    store.notify(&told, &notice, id, &at).await?;
     store
         .append_audit(&access::entry(
             user,

@@ -58,8 +58,14 @@ pub trait Escalations: Send + Sync {
     /// 1); its heads of service, or its service leaders when it has none (level 2); the
     /// Strategic Group's members (level 3). Disabled users are left out.
     fn escalation_recipients(&self, area: &str, level: Level) -> impl Future<Output = Result<Vec<i64>>> + Send;
-    /// One notification for each user.
-    fn notify(&self, user_ids: &[i64], text: &str, link: &str, at: &str) -> impl Future<Output = Result<()>> + Send;
+    /// One notification for each user, about escalation `escalation_id`.
+    fn notify(
+        &self,
+        user_ids: &[i64],
+        text: &str,
+        escalation_id: i64,
+        at: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// A user's notifications, newest first.
     fn notifications(
         &self,
@@ -180,15 +186,15 @@ async fn insert_notifications(
     conn: &mut sqlx::AnyConnection,
     user_ids: &[i64],
     text: &str,
-    link: &str,
+    escalation_id: i64,
     at: &str,
 ) -> Result<()> {
     for user in user_ids {
-        sqlx::query("INSERT INTO notifications (user_id, at, text, link) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO notifications (user_id, at, text, escalation_id) VALUES ($1, $2, $3, $4)")
             .bind(*user)
             .bind(at)
             .bind(text)
-            .bind(link)
+            .bind(escalation_id)
             .execute(&mut *conn)
             .await?;
     }
@@ -257,7 +263,7 @@ async fn step_locked(
         if !notified.contains(&raised_by) {
             notified.push(raised_by);
         }
-        insert_notifications(conn, &notified, &notice, &format!("/escalations/{}", change.id), &at).await?;
+        insert_notifications(conn, &notified, &notice, change.id, &at).await?;
         audit.push(AuditEntry {
             at: at.clone(),
             user_id: None,
@@ -432,16 +438,16 @@ impl Escalations for SqlStore {
         recipients(&mut conn, area, level).await
     }
 
-    async fn notify(&self, user_ids: &[i64], text: &str, link: &str, at: &str) -> Result<()> {
+    async fn notify(&self, user_ids: &[i64], text: &str, escalation_id: i64, at: &str) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        insert_notifications(&mut tx, user_ids, text, link, at).await?;
+        insert_notifications(&mut tx, user_ids, text, escalation_id, at).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn notifications(&self, user_id: i64, unread_only: bool, limit: i64) -> Result<Vec<NotificationRow>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, at, text, link, read_at FROM notifications WHERE user_id = $1 \
+            "SELECT id, user_id, at, text, escalation_id, read_at FROM notifications WHERE user_id = $1 \
              AND ($2 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT $3",
         )
         .bind(user_id)
@@ -456,7 +462,7 @@ impl Escalations for SqlStore {
                     user_id: r.try_get("user_id")?,
                     at: r.try_get("at")?,
                     text: r.try_get("text")?,
-                    link: r.try_get("link")?,
+                    escalation_id: r.try_get("escalation_id")?,
                     read_at: opt_text(r, "read_at")?,
                 })
             })
@@ -485,7 +491,7 @@ impl Escalations for SqlStore {
 
     async fn claim_emails(&self, now: &str, since: &str, stale_before: &str, limit: i64) -> Result<Vec<OutgoingEmail>> {
         let rows = sqlx::query(
-            "SELECT n.id, n.user_id, u.display_name, u.email, n.link, n.at FROM notifications n \
+            "SELECT n.id, n.user_id, u.display_name, u.email, n.escalation_id, n.at FROM notifications n \
              JOIN users u ON u.id = n.user_id \
              WHERE n.emailed_at IS NULL AND n.at >= $1 AND n.email_attempts < $2 \
              AND (n.email_claimed_at IS NULL OR n.email_claimed_at < $3) \
@@ -515,7 +521,7 @@ impl Escalations for SqlStore {
                     user_id: row.try_get("user_id")?,
                     display_name: row.try_get("display_name")?,
                     email: row.try_get("email")?,
-                    link: row.try_get("link")?,
+                    escalation_id: row.try_get("escalation_id")?,
                     at: row.try_get("at")?,
                 });
             }

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_erasure.sql"),
         postgres: include_str!("../migrations/postgres/0010_erasure.sql"),
     },
+    Migration {
+        version: 11,
+        name: "notification escalation",
+        sqlite: include_str!("../migrations/sqlite/0011_notification_escalation.sql"),
+        postgres: include_str!("../migrations/postgres/0011_notification_escalation.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

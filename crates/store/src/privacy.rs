@@ -289,18 +289,13 @@ impl Privacy for SqlStore {
 
             let mut counts = ErasureCounts::default();
             let by_person = |table: &str, sql: &str| (table.to_owned(), sql.to_owned());
-            let escalations: Vec<i64> = sqlx::query_scalar("SELECT id FROM escalations WHERE person_id = $1")
-                .bind(person_id)
-                .fetch_all(&mut *conn)
-                .await?;
-            let mut notifications = 0;
-            for escalation in &escalations {
-                notifications += sqlx::query("DELETE FROM notifications WHERE link = $1")
-                    .bind(format!("/escalations/{escalation}"))
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-            }
+            let notifications = sqlx::query(
+                "DELETE FROM notifications WHERE escalation_id IN (SELECT id FROM escalations WHERE person_id = $1)",
+            )
+            .bind(person_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
             counts.tables.push(("notifications".to_owned(), notifications));
             for (table, sql) in [
                 by_person(

@@ -558,7 +558,8 @@ pub struct NotificationRow {
     pub user_id: i64,
     pub at: String,
     pub text: String,
-    pub link: String,
+    /// The escalation the notification is about.
+    pub escalation_id: i64,
     pub read_at: Option<String>,
 }
 
@@ -637,7 +638,7 @@ pub struct OutgoingEmail {
     pub user_id: i64,
     pub display_name: String,
     pub email: String,
-    /// The page the notification links to, such as `/escalations/12`.
-    pub link: String,
+    /// The escalation the notification is about.
+    pub escalation_id: i64,
     pub at: String,
 }

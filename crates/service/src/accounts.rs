@@ -301,17 +301,16 @@ pub async fn sign_in_from<S: Store>(
     now: time::OffsetDateTime,
 ) -> Result<String, AccountError> {
     let name = normalise_username(username);
-    let window_start = byname_store::sql_instant(now - time::Duration::minutes(THROTTLE_MINUTES));
-    let instant = byname_store::sql_instant(now);
+    let window_start = now - time::Duration::minutes(THROTTLE_MINUTES);
     let address_key = address.map(|a| format!("address:{a}"));
-    let address_window = byname_store::sql_instant(now - time::Duration::minutes(ADDRESS_WINDOW_MINUTES));
+    let address_window = now - time::Duration::minutes(ADDRESS_WINDOW_MINUTES);
     if let Some(key) = &address_key
-        && store.login_attempts(key, &address_window).await? >= MAX_ADDRESS_FAILURES
+        && store.login_attempts(key, address_window).await? >= MAX_ADDRESS_FAILURES
     {
         return Err(AccountError::AddressLocked);
     }
     let user_key = format!("user:{name}");
-    if store.count_login_attempt(&user_key, &instant, &window_start).await? > MAX_ATTEMPTS {
+    if store.count_login_attempt(&user_key, now, window_start).await? > MAX_ATTEMPTS {
         return Err(AccountError::Locked);
     }
     match check_credentials(store, &name, password, code, now).await {
@@ -323,7 +322,7 @@ pub async fn sign_in_from<S: Store>(
                     token_hash: token_hash(&token),
                     user_id,
                     csrf_token: random_token(16),
-                    created_at: instant.clone(),
+                    created_at: byname_store::sql_instant(now),
                     expires_at: byname_store::sql_instant(now + time::Duration::hours(SESSION_HOURS)),
                 })
                 .await?;
@@ -331,7 +330,7 @@ pub async fn sign_in_from<S: Store>(
         }
         Err(AccountError::BadCredentials) => {
             if let Some(key) = &address_key {
-                store.count_login_attempt(key, &instant, &address_window).await?;
+                store.count_login_attempt(key, now, address_window).await?;
             }
             Err(AccountError::BadCredentials)
         }
@@ -385,7 +384,7 @@ pub async fn session<S: Store>(
     token: &str,
     now: time::OffsetDateTime,
 ) -> Result<Option<SessionUser>, AccountError> {
-    let row = store.session(&token_hash(token), &byname_store::sql_instant(now)).await?;
+    let row = store.session(&token_hash(token), now).await?;
     Ok(row.and_then(|r| session_user(r.user, r.csrf_token)))
 }
 

@@ -14,7 +14,7 @@
 //! (Postfix, or the organisation's mail gateway), which does TLS and authentication outward.
 //! That keeps a TLS stack out of the build.
 
-use byname_store::{OutgoingEmail, Store, StoreError, sql_instant};
+use byname_store::{OutgoingEmail, Store, StoreError};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -115,9 +115,7 @@ pub async fn send_pending<S: Store>(
     config: &MailConfig,
     now: OffsetDateTime,
 ) -> Result<MailRun, StoreError> {
-    let claimed = store
-        .claim_emails(&sql_instant(now), &sql_instant(now - MAX_AGE), &sql_instant(now - CLAIM_TIMEOUT), BATCH)
-        .await?;
+    let claimed = store.claim_emails(now, now - MAX_AGE, now - CLAIM_TIMEOUT, BATCH).await?;
     let mut run = MailRun::default();
     if claimed.is_empty() {
         return Ok(run);
@@ -133,7 +131,7 @@ pub async fn send_pending<S: Store>(
         };
         match sent {
             Ok(()) => {
-                store.finish_email(email.notification_id, Some(&sql_instant(OffsetDateTime::now_utc())), "").await?;
+                store.finish_email(email.notification_id, Some(OffsetDateTime::now_utc()), "").await?;
                 run.sent += 1;
             }
             Err(error) => {

@@ -15,6 +15,7 @@ use crate::casework::{CONSENT_SELECT, consent_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
+use byname_domain::date::iso;
 use byname_domain::escalation::{DeadlineSettings, Level, Pending, State, step};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -43,14 +44,14 @@ pub trait Escalations: Send + Sync {
         from: State,
         to: State,
         user_id: i64,
-        at: &str,
+        at: OffsetDateTime,
         text: Option<&str>,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn comment_escalation(
         &self,
         id: i64,
         user_id: i64,
-        at: &str,
+        at: OffsetDateTime,
         text: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
@@ -64,7 +65,7 @@ pub trait Escalations: Send + Sync {
         user_ids: &[i64],
         text: &str,
         escalation_id: i64,
-        at: &str,
+        at: OffsetDateTime,
     ) -> impl Future<Output = Result<()>> + Send;
     /// A user's notifications, newest first.
     fn notifications(
@@ -78,7 +79,7 @@ pub trait Escalations: Send + Sync {
         &self,
         user_id: i64,
         id: Option<i64>,
-        at: &str,
+        at: OffsetDateTime,
     ) -> impl Future<Output = Result<u64>> + Send;
 
     /// The stored overrides of the deadline settings, as `(name, value)`.
@@ -90,9 +91,9 @@ pub trait Escalations: Send + Sync {
     /// so that two servers never both get one.
     fn claim_emails(
         &self,
-        now: &str,
-        since: &str,
-        stale_before: &str,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+        stale_before: OffsetDateTime,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<OutgoingEmail>>> + Send;
     /// Records a claimed email as sent at `sent_at`, or, with `None`, as failed with `error`
@@ -100,7 +101,7 @@ pub trait Escalations: Send + Sync {
     fn finish_email(
         &self,
         notification_id: i64,
-        sent_at: Option<&str>,
+        sent_at: Option<OffsetDateTime>,
         error: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
@@ -115,9 +116,17 @@ pub trait Escalations: Send + Sync {
 
     /// People seen on or after `since` whose previous contact, before `since`, was before
     /// `unseen_before`: returners, as `(person, previous contact day)`. Restricted people are left out.
-    fn returners(&self, since: &str, unseen_before: &str) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+    fn returners(
+        &self,
+        since: time::Date,
+        unseen_before: time::Date,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
     /// Live consents that expire from `from` to `to`, inclusive, of people who are not restricted.
-    fn consents_expiring(&self, from: &str, to: &str) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
+    fn consents_expiring(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
 }
 
 /// How many times a notification's email is tried before it is left to the web app alone.
@@ -391,9 +400,11 @@ impl Escalations for SqlStore {
         from: State,
         to: State,
         user_id: i64,
-        at: &str,
+        at: OffsetDateTime,
         text: Option<&str>,
     ) -> Result<bool> {
+        let at = format_instant(at);
+        let at = at.as_str();
         let mut tx = self.pool().begin().await?;
         let changed = sqlx::query("UPDATE escalations SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
             .bind(to.code())
@@ -420,12 +431,13 @@ impl Escalations for SqlStore {
         Ok(true)
     }
 
-    async fn comment_escalation(&self, id: i64, user_id: i64, at: &str, text: &str) -> Result<()> {
+    async fn comment_escalation(&self, id: i64, user_id: i64, at: OffsetDateTime, text: &str) -> Result<()> {
+        let at = format_instant(at);
         sqlx::query(
             "INSERT INTO escalation_events (escalation_id, at, user_id, kind, text) VALUES ($1, $2, $3, 'comment', $4)",
         )
         .bind(id)
-        .bind(at)
+        .bind(&at)
         .bind(user_id)
         .bind(text)
         .execute(self.pool())
@@ -438,9 +450,9 @@ impl Escalations for SqlStore {
         recipients(&mut conn, area, level).await
     }
 
-    async fn notify(&self, user_ids: &[i64], text: &str, escalation_id: i64, at: &str) -> Result<()> {
+    async fn notify(&self, user_ids: &[i64], text: &str, escalation_id: i64, at: OffsetDateTime) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        insert_notifications(&mut tx, user_ids, text, escalation_id, at).await?;
+        insert_notifications(&mut tx, user_ids, text, escalation_id, &format_instant(at)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -469,7 +481,8 @@ impl Escalations for SqlStore {
             .collect()
     }
 
-    async fn mark_notifications_read(&self, user_id: i64, id: Option<i64>, at: &str) -> Result<u64> {
+    async fn mark_notifications_read(&self, user_id: i64, id: Option<i64>, at: OffsetDateTime) -> Result<u64> {
+        let at = format_instant(at);
         let done = sqlx::query(
             "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND ($3 = 0 OR id = $3) AND read_at IS NULL",
         )
@@ -489,7 +502,14 @@ impl Escalations for SqlStore {
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect()
     }
 
-    async fn claim_emails(&self, now: &str, since: &str, stale_before: &str, limit: i64) -> Result<Vec<OutgoingEmail>> {
+    async fn claim_emails(
+        &self,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+        stale_before: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<OutgoingEmail>> {
+        let (now, stale_before) = (format_instant(now), format_instant(stale_before));
         let rows = sqlx::query(
             "SELECT n.id, n.user_id, u.display_name, u.email, n.escalation_id, n.at FROM notifications n \
              JOIN users u ON u.id = n.user_id \
@@ -497,9 +517,9 @@ impl Escalations for SqlStore {
              AND (n.email_claimed_at IS NULL OR n.email_claimed_at < $3) \
              AND u.email IS NOT NULL AND u.disabled = 0 ORDER BY n.id LIMIT $4",
         )
-        .bind(since)
+        .bind(format_instant(since))
         .bind(MAX_EMAIL_ATTEMPTS)
-        .bind(stale_before)
+        .bind(&stale_before)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -510,9 +530,9 @@ impl Escalations for SqlStore {
                 "UPDATE notifications SET email_claimed_at = $1 WHERE id = $2 AND emailed_at IS NULL \
                  AND (email_claimed_at IS NULL OR email_claimed_at < $3)",
             )
-            .bind(now)
+            .bind(&now)
             .bind(id)
-            .bind(stale_before)
+            .bind(&stale_before)
             .execute(self.pool())
             .await?;
             if won.rows_affected() == 1 {
@@ -529,7 +549,8 @@ impl Escalations for SqlStore {
         Ok(claimed)
     }
 
-    async fn finish_email(&self, notification_id: i64, sent_at: Option<&str>, error: &str) -> Result<()> {
+    async fn finish_email(&self, notification_id: i64, sent_at: Option<OffsetDateTime>, error: &str) -> Result<()> {
+        let sent_at = sent_at.map(format_instant);
         let sql = match sent_at {
             Some(_) => "UPDATE notifications SET emailed_at = $1, email_error = NULL WHERE id = $2",
             None => {
@@ -537,7 +558,7 @@ impl Escalations for SqlStore {
                  email_error = $1 WHERE id = $2"
             }
         };
-        sqlx::query(sql).bind(sent_at.unwrap_or(error)).bind(notification_id).execute(self.pool()).await?;
+        sqlx::query(sql).bind(sent_at.as_deref().unwrap_or(error)).bind(notification_id).execute(self.pool()).await?;
         Ok(())
     }
 
@@ -565,7 +586,7 @@ impl Escalations for SqlStore {
         crate::audit::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
-    async fn returners(&self, since: &str, unseen_before: &str) -> Result<Vec<(i64, String)>> {
+    async fn returners(&self, since: time::Date, unseen_before: time::Date) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query(
             "SELECT l.person_id, MAX(c.contact_date) AS previous FROM contacts c \
              JOIN person_links l ON l.record_id = c.record_id WHERE c.withdrawn = 0 AND c.contact_date < $1 \
@@ -574,21 +595,21 @@ impl Escalations for SqlStore {
              AND l.person_id NOT IN (SELECT person_id FROM restrictions) \
              GROUP BY l.person_id HAVING MAX(c.contact_date) < $2 ORDER BY l.person_id",
         )
-        .bind(since)
-        .bind(unseen_before)
+        .bind(iso(since))
+        .bind(iso(unseen_before))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(|r| Ok((r.try_get("person_id")?, r.try_get("previous")?))).collect()
     }
 
-    async fn consents_expiring(&self, from: &str, to: &str) -> Result<Vec<ConsentRow>> {
+    async fn consents_expiring(&self, from: time::Date, to: time::Date) -> Result<Vec<ConsentRow>> {
         let rows = sqlx::query(&format!(
             "{CONSENT_SELECT} WHERE c.withdrawn_on IS NULL AND c.expires_on IS NOT NULL \
              AND c.expires_on >= $1 AND c.expires_on <= $2 \
              AND c.person_id NOT IN (SELECT person_id FROM restrictions) ORDER BY c.expires_on, c.id"
         ))
-        .bind(from)
-        .bind(to)
+        .bind(iso(from))
+        .bind(iso(to))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(consent_from_row).collect()

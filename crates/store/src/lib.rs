@@ -179,7 +179,11 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
     fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
     fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
-    fn session(&self, token_hash: &str, now: &str) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
+    fn session(
+        &self,
+        token_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Every current contact, stay and person-level record with its person, for the statistics.
@@ -200,8 +204,8 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     /// Kept in memory until the data change (see `cache.rs`).
     fn people_seen(
         &self,
-        since: &str,
-        until: &str,
+        since: time::Date,
+        until: time::Date,
     ) -> impl Future<Output = Result<std::sync::Arc<Vec<SeenPerson>>>> + Send;
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;

@@ -2,7 +2,7 @@
 //! PostgreSQL alike.
 
 use crate::EventFacts;
-use crate::backend::{Backend, USER_COLUMNS, data_version_of, opt_text, user_from_row};
+use crate::backend::{Backend, USER_COLUMNS, data_version_of, format_instant, opt_text, user_from_row};
 use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
@@ -805,13 +805,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<SessionRow>> {
+    async fn session(&self, token_hash: &str, now: time::OffsetDateTime) -> Result<Option<SessionRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              JOIN organisations o ON o.id = u.organisation_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
              AND u.disabled = 0"
         );
-        let row = sqlx::query(&sql).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql).bind(token_hash).bind(format_instant(now)).fetch_optional(&self.pool).await?;
         row.map(|r| {
             Ok(SessionRow {
                 user: user_from_row(&r, &self.secrets)?,
@@ -827,7 +827,9 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn people_seen(&self, since: &str, until: &str) -> Result<std::sync::Arc<Vec<SeenPerson>>> {
+    async fn people_seen(&self, since: time::Date, until: time::Date) -> Result<std::sync::Arc<Vec<SeenPerson>>> {
+        let (since, until) = (byname_domain::date::iso(since), byname_domain::date::iso(until));
+        let (since, until) = (since.as_str(), until.as_str());
         let version = self.data_version().await?;
         if let Some(seen) = self.cache.seen(&version, since, until) {
             return Ok(seen);

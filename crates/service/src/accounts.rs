@@ -369,7 +369,7 @@ fn session_user(user: UserRow, csrf_token: String) -> Option<SessionUser> {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
-        role: Role::parse(&user.role)?,
+        role: user.role,
         organisation_id: user.organisation_id,
         organisation_name: user.organisation_name,
         csrf_token,
@@ -524,7 +524,7 @@ pub async fn set_head_of_service_as<S: Store>(
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let user = managed(store, user_id).await?;
-    if head && (user.role != Role::ServiceLeader.code() || user.service_area.is_none()) {
+    if head && (user.role != Role::ServiceLeader || user.service_area.is_none()) {
         return Err(AccountError::Invalid(format!(
             "{} is not a service leader with a service area, so cannot be a head of service",
             user.username
@@ -776,13 +776,13 @@ pub async fn save_profile_as<S: Store>(
     }
     check_email(change.email)?;
     let role = match change.role.trim() {
-        "" => profile.role.clone(),
-        role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
+        "" => profile.role,
+        role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?,
     };
     if role != profile.role {
-        set_role(store, actor, id, &role, now).await?;
+        set_role(store, actor, id, role.code(), now).await?;
     }
-    set_profile_as(store, actor, id, &role, change.service_area, change.data_protection_lead, now).await?;
+    set_profile_as(store, actor, id, role.code(), change.service_area, change.data_protection_lead, now).await?;
     // Head of service needs the area just saved, so it comes after it.
     set_head_of_service_as(store, actor, id, change.head_of_service, now).await?;
     set_email_as(store, actor, id, change.email, now).await?;

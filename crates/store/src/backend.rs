@@ -70,7 +70,11 @@ pub(crate) fn user_from_row(row: &AnyRow, secrets: &crate::secrets::Secrets) -> 
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        role: row.try_get("role")?,
+        role: {
+            let role: String = row.try_get("role")?;
+            byname_domain::Role::parse(&role)
+                .ok_or_else(|| StoreError::Config(format!("user role {role:?} is not one byname knows")))?
+        },
         organisation_id: row.try_get("organisation_id")?,
         organisation_name: row.try_get("organisation_name")?,
         password_hash: row.try_get("password_hash")?,

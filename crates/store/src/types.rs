@@ -81,7 +81,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: byname_domain::Role,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub password_hash: String,

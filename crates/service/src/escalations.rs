@@ -193,7 +193,7 @@ pub async fn raise<S: Store>(
             if day < today {
                 return Err(CaseError::Invalid("needed by: the day has passed".into()));
             }
-            Some(iso(day))
+            Some(day)
         }
     };
     let settings = deadline_settings(store).await?;
@@ -207,8 +207,8 @@ pub async fn raise<S: Store>(
             needed_by,
             raised_by: user.id,
             organisation_id: user.organisation_id,
-            raised_at: at.clone(),
-            deadline_at: sql_instant(deadline),
+            raised_at: now,
+            deadline_at: deadline,
         })
         .await?;
     let leaders = store.escalation_recipients(area, Level::ServiceLeader).await?;
@@ -576,7 +576,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
     }
     agenda.set_aside_contacts = contacts.into_iter().collect();
 
-    let overdue = store.escalations(&EscalationQuery { overdue_at: Some(at.clone()), ..Default::default() }).await?;
+    let overdue = store.escalations(&EscalationQuery { overdue_at: Some(now), ..Default::default() }).await?;
     let strategic = store
         .escalations(&EscalationQuery { live_only: true, min_level: Some(Level::StrategicGroup), ..Default::default() })
         .await?;

@@ -298,6 +298,7 @@ async fn step_locked(
 
 impl Escalations for SqlStore {
     async fn raise_escalation(&self, e: &NewEscalation) -> Result<i64> {
+        let raised_at = format_instant(e.raised_at);
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO escalations (person_id, service_area, blocked, needed, needed_by, raised_by, organisation_id, \
@@ -308,18 +309,18 @@ impl Escalations for SqlStore {
         .bind(&e.service_area)
         .bind(&e.blocked)
         .bind(&e.needed)
-        .bind(&e.needed_by)
+        .bind(e.needed_by.map(iso))
         .bind(e.raised_by)
         .bind(e.organisation_id)
-        .bind(&e.raised_at)
-        .bind(&e.deadline_at)
+        .bind(&raised_at)
+        .bind(format_instant(e.deadline_at))
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO escalation_events (escalation_id, at, user_id, kind, text) VALUES ($1, $2, $3, 'raised', NULL)",
         )
         .bind(id)
-        .bind(&e.raised_at)
+        .bind(&raised_at)
         .bind(e.raised_by)
         .execute(&mut *tx)
         .await?;
@@ -348,7 +349,7 @@ impl Escalations for SqlStore {
         .bind(q.person_id.unwrap_or(0))
         .bind(q.service_area.clone().unwrap_or_default())
         .bind(q.organisation_id.unwrap_or(0))
-        .bind(q.overdue_at.clone().unwrap_or_default())
+        .bind(q.overdue_at.map(format_instant).unwrap_or_default())
         .bind(i64::from(q.live_only))
         .bind(q.min_level.map_or(1, Level::number))
         .fetch_all(self.pool())

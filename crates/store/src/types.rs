@@ -489,11 +489,11 @@ pub struct NewEscalation {
     pub blocked: String,
     pub needed: String,
     /// The day the raiser needs it by, if they said.
-    pub needed_by: Option<String>,
+    pub needed_by: Option<time::Date>,
     pub raised_by: i64,
     pub organisation_id: i64,
-    pub raised_at: String,
-    pub deadline_at: String,
+    pub raised_at: time::OffsetDateTime,
+    pub deadline_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -523,7 +523,7 @@ pub struct EscalationQuery {
     /// The raiser's organisation.
     pub organisation_id: Option<i64>,
     /// Open or acknowledged with the deadline before this instant.
-    pub overdue_at: Option<String>,
+    pub overdue_at: Option<time::OffsetDateTime>,
     /// Open or acknowledged.
     pub live_only: bool,
     pub min_level: Option<byname_domain::escalation::Level>,

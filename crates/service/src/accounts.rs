@@ -322,8 +322,8 @@ pub async fn sign_in_from<S: Store>(
                     token_hash: token_hash(&token),
                     user_id,
                     csrf_token: random_token(16),
-                    created_at: byname_store::sql_instant(now),
-                    expires_at: byname_store::sql_instant(now + time::Duration::hours(SESSION_HOURS)),
+                    created_at: now,
+                    expires_at: now + time::Duration::hours(SESSION_HOURS),
                 })
                 .await?;
             Ok(token)

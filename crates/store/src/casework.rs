@@ -3,7 +3,7 @@
 //! recorded in byname, and user administration. Same SQL on both backends.
 
 use crate::audit::{AUDIT_SELECT, append_chained, audit_from_row, begin_locked, end_locked};
-use crate::backend::{USER_COLUMNS, data_version_of, opt_text, placeholders, user_from_row};
+use crate::backend::{USER_COLUMNS, data_version_of, format_instant, opt_text, placeholders, user_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
@@ -255,7 +255,13 @@ pub enum CaseChange<'a> {
     /// Withdraws a live consent of the person.
     WithdrawConsent { consent_id: i64, person_id: i64, by: i64, on: &'a str, at: &'a str },
     /// Opens a record in an emergency; returns the opening's id.
-    OpenBreakGlass { user_id: i64, person_id: i64, reason: &'a str, opened_at: &'a str, expires_at: &'a str },
+    OpenBreakGlass {
+        user_id: i64,
+        person_id: i64,
+        reason: &'a str,
+        opened_at: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+    },
     /// Sets (or clears) the person's lead organisation and worker.
     SetLead { person_id: i64, organisation_id: Option<i64>, user_id: Option<i64> },
     /// Records a contact; returns its id.
@@ -330,8 +336,8 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             .bind(user_id)
             .bind(person_id)
             .bind(reason)
-            .bind(opened_at)
-            .bind(expires_at)
+            .bind(format_instant(opened_at))
+            .bind(format_instant(expires_at))
             .fetch_one(&mut *conn)
             .await?,
         )),

@@ -798,8 +798,8 @@ impl Store for SqlStore {
         .bind(&session.token_hash)
         .bind(session.user_id)
         .bind(&session.csrf_token)
-        .bind(&session.created_at)
-        .bind(&session.expires_at)
+        .bind(format_instant(session.created_at))
+        .bind(format_instant(session.expires_at))
         .execute(&self.pool)
         .await?;
         Ok(())

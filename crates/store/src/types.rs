@@ -109,8 +109,8 @@ pub struct NewSession {
     pub token_hash: String,
     pub user_id: i64,
     pub csrf_token: String,
-    pub created_at: String,
-    pub expires_at: String,
+    pub created_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]

@@ -282,17 +282,16 @@ pub async fn sign_in_from<S: Store>(
     now: time::OffsetDateTime,
 ) -> Result<String, AccountError> {
     let name = normalise_username(username);
-    let window_start = byname_store::sql_instant(now - time::Duration::minutes(THROTTLE_MINUTES));
-    let instant = byname_store::sql_instant(now);
+    let window_start = now - time::Duration::minutes(THROTTLE_MINUTES);
     let address_key = address.map(|a| format!("address:{a}"));
-    let address_window = byname_store::sql_instant(now - time::Duration::minutes(ADDRESS_WINDOW_MINUTES));
+    let address_window = now - time::Duration::minutes(ADDRESS_WINDOW_MINUTES);
     if let Some(key) = &address_key
-        && store.login_attempts(key, &address_window).await? >= MAX_ADDRESS_FAILURES
+        && store.login_attempts(key, address_window).await? >= MAX_ADDRESS_FAILURES
     {
         return Err(AccountError::AddressLocked);
     }
     let user_key = format!("user:{name}");
-    if store.count_login_attempt(&user_key, &instant, &window_start).await? > MAX_ATTEMPTS {
+    if store.count_login_attempt(&user_key, now, window_start).await? > MAX_ATTEMPTS {
         return Err(AccountError::Locked);
     }
     match check_credentials(store, &name, password, code, now).await {
@@ -304,15 +303,15 @@ pub async fn sign_in_from<S: Store>(
                     token_hash: token_hash(&token),
                     user_id,
                     csrf_token: random_token(16),
-                    created_at: instant.clone(),
-                    expires_at: byname_store::sql_instant(now + time::Duration::hours(SESSION_HOURS)),
+                    created_at: now,
+                    expires_at: now + time::Duration::hours(SESSION_HOURS),
                 })
                 .await?;
             Ok(token)
         }
         Err(AccountError::BadCredentials) => {
             if let Some(key) = &address_key {
-                store.count_login_attempt(key, &instant, &address_window).await?;
+                store.count_login_attempt(key, now, address_window).await?;
             }
             Err(AccountError::BadCredentials)
         }
@@ -351,7 +350,7 @@ fn session_user(user: UserRow, csrf_token: String) -> Option<SessionUser> {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
-        role: Role::parse(&user.role)?,
+        role: user.role,
         organisation_id: user.organisation_id,
         organisation_name: user.organisation_name,
         csrf_token,
@@ -366,7 +365,7 @@ pub async fn session<S: Store>(
     token: &str,
     now: time::OffsetDateTime,
 ) -> Result<Option<SessionUser>, AccountError> {
-    let row = store.session(&token_hash(token), &byname_store::sql_instant(now)).await?;
+    let row = store.session(&token_hash(token), now).await?;
     Ok(row.and_then(|r| session_user(r.user, r.csrf_token)))
 }
 
@@ -506,7 +505,7 @@ pub async fn set_head_of_service_as<S: Store>(
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let user = managed(store, user_id).await?;
-    if head && (user.role != Role::ServiceLeader.code() || user.service_area.is_none()) {
+    if head && (user.role != Role::ServiceLeader || user.service_area.is_none()) {
         return Err(AccountError::Invalid(format!(
             "{} is not a service leader with a service area, so cannot be a head of service",
             user.username
@@ -758,13 +757,13 @@ pub async fn save_profile_as<S: Store>(
     }
     check_email(change.email)?;
     let role = match change.role.trim() {
-        "" => profile.role.clone(),
-        role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?.code().to_owned(),
+        "" => profile.role,
+        role => Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?,
     };
     if role != profile.role {
-        set_role(store, actor, id, &role, now).await?;
+        set_role(store, actor, id, role.code(), now).await?;
     }
-    set_profile_as(store, actor, id, &role, change.service_area, change.data_protection_lead, now).await?;
+    set_profile_as(store, actor, id, role.code(), change.service_area, change.data_protection_lead, now).await?;
     // Head of service needs the area just saved, so it comes after it.
     set_head_of_service_as(store, actor, id, change.head_of_service, now).await?;
     set_email_as(store, actor, id, change.email, now).await?;

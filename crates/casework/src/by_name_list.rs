@@ -485,7 +485,7 @@ async fn prepare<S: Store>(store: &S, user: &SessionUser, today: Date, now: &str
         None => {
             let window = window_days(store).await?;
             let since = today - time::Duration::days(window - 1);
-            let people = store.people_seen(&iso(since), &iso(today)).await?;
+            let people = store.people_seen(since, today).await?;
             let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
             let month = iso(today)[..7].to_owned();
             let settings = byname_stats::Settings {

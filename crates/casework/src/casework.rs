@@ -280,7 +280,6 @@ pub async fn break_glass<S: Store>(
         return Err(CaseError::Invalid("reason: say why in a sentence (vital interests, safeguarding)".into()));
     }
     let at = byname_store::sql_instant(now);
-    let until = byname_store::sql_instant(now + time::Duration::hours(BREAK_GLASS_HOURS));
     let entry = access::entry(
         user,
         "break_glass",
@@ -290,8 +289,13 @@ pub async fn break_glass<S: Store>(
         reason.clone(),
         &at,
     );
-    let change =
-        CaseChange::OpenBreakGlass { user_id: user.id, person_id, reason: &reason, opened_at: &at, expires_at: &until };
+    let change = CaseChange::OpenBreakGlass {
+        user_id: user.id,
+        person_id,
+        reason: &reason,
+        opened_at: now,
+        expires_at: now + time::Duration::hours(BREAK_GLASS_HOURS),
+    };
     recorded(store.record(change, &entry).await?)?;
     Ok(())
 }

@@ -193,7 +193,7 @@ pub async fn raise<S: Store>(
             if day < today {
                 return Err(CaseError::Invalid("needed by: the day has passed".into()));
             }
-            Some(iso(day))
+            Some(day)
         }
     };
     let settings = deadline_settings(store).await?;
@@ -207,13 +207,13 @@ pub async fn raise<S: Store>(
             needed_by,
             raised_by: user.id,
             organisation_id: user.organisation_id,
-            raised_at: at.clone(),
-            deadline_at: sql_instant(deadline),
+            raised_at: now,
+            deadline_at: deadline,
         })
         .await?;
     let leaders = store.escalation_recipients(area, Level::ServiceLeader).await?;
     let text = format!("New escalation #{id} to {} from {}: {blocked}", area_label(area), user.organisation_name);
-    store.notify(&leaders, &text, &format!("/escalations/{id}"), &at).await?;
+    store.notify(&leaders, &text, id, now).await?;
     let detail = format!("escalation {id} to {area}, deadline {}", sql_instant(deadline));
     store
         .append_audit(&access::entry(
@@ -355,7 +355,7 @@ pub async fn act<S: Store>(
     let row = &page.item.row;
     let reason = optional_text("reason", reason, MAX_TEXT)?;
     let to = transition(row.state, action, reason.as_deref()).map_err(|e| CaseError::Invalid(e.to_string()))?;
-    if !store.change_escalation_state(id, row.state, to, user.id, &at, reason.as_deref()).await? {
+    if !store.change_escalation_state(id, row.state, to, user.id, now, reason.as_deref()).await? {
         return Err(CaseError::Invalid("someone else answered this escalation first: look again".into()));
     }
     let mut told = store.escalation_recipients(&row.service_area, row.level).await?;
@@ -370,7 +370,7 @@ pub async fn act<S: Store>(
         user.display_name,
         reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
     );
-    store.notify(&told, &text, &format!("/escalations/{id}"), &at).await?;
+    store.notify(&told, &text, id, now).await?;
     store
         .append_audit(&access::entry(
             user,
@@ -400,14 +400,14 @@ pub async fn comment<S: Store>(
     }
     let text = required_text("comment", text, MAX_TEXT)?;
     let row = &page.item.row;
-    store.comment_escalation(id, user.id, &at, &text).await?;
+    store.comment_escalation(id, user.id, now, &text).await?;
     let mut told = store.escalation_recipients(&row.service_area, row.level).await?;
     told.push(row.raised_by);
     told.retain(|u| *u != user.id);
     told.sort();
     told.dedup();
     let notice = format!("{} commented on escalation #{id} ({})", user.display_name, area_label(&row.service_area));
-    store.notify(&told, &notice, &format!("/escalations/{id}"), &at).await?;
+    store.notify(&told, &notice, id, now).await?;
     store
         .append_audit(&access::entry(
             user,
@@ -473,7 +473,7 @@ pub async fn mark_read<S: Store>(
     id: Option<i64>,
     now: OffsetDateTime,
 ) -> Result<u64, StoreError> {
-    store.mark_notifications_read(user.id, id, &sql_instant(now)).await
+    store.mark_notifications_read(user.id, id, now).await
 }
 
 /// One person on the agenda.
@@ -515,9 +515,9 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
     let today = now.date();
     let month_start = today.replace_day(1).expect("the first of the month exists");
     let month = &iso(today)[..7];
-    let seen = store.people_seen(&iso(today - Duration::days(SEEN_WINDOW_DAYS)), &iso(today)).await?;
-    let returners = store.returners(&iso(month_start), &iso(month_start - Duration::days(RETURNER_GAP_DAYS))).await?;
-    let consents = store.consents_expiring(&iso(today), &iso(today + Duration::days(CONSENT_EXPIRY_DAYS))).await?;
+    let seen = store.people_seen(today - Duration::days(SEEN_WINDOW_DAYS), today).await?;
+    let returners = store.returners(month_start, month_start - Duration::days(RETURNER_GAP_DAYS)).await?;
+    let consents = store.consents_expiring(today, today + Duration::days(CONSENT_EXPIRY_DAYS)).await?;
 
     // (section, person, detail)
     let mut candidates: Vec<(u8, i64, String)> = Vec::new();
@@ -576,7 +576,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
     }
     agenda.set_aside_contacts = contacts.into_iter().collect();
 
-    let overdue = store.escalations(&EscalationQuery { overdue_at: Some(at.clone()), ..Default::default() }).await?;
+    let overdue = store.escalations(&EscalationQuery { overdue_at: Some(now), ..Default::default() }).await?;
     let strategic = store
         .escalations(&EscalationQuery { live_only: true, min_level: Some(Level::StrategicGroup), ..Default::default() })
         .await?;

@@ -14,7 +14,7 @@
 //! (Postfix, or the organisation's mail gateway), which does TLS and authentication outward.
 //! That keeps a TLS stack out of the build.
 
-use byname_store::{OutgoingEmail, Store, StoreError, sql_instant};
+use byname_store::{OutgoingEmail, Store, StoreError};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -88,25 +88,16 @@ pub fn valid_address(address: &str) -> bool {
 /// The email for one notification: who it is for and where to read it, nothing more.
 pub fn message(config: &MailConfig, email: &OutgoingEmail) -> Result<Message, String> {
     let to = email.email.parse::<lettre::Address>().map_err(|e| e.to_string())?;
-    let about = email
-        .link
-        .strip_prefix("/escalations/")
-        .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
-        .map(|id| format!("escalation #{id}"));
-    let subject = match &about {
-        Some(about) => format!("byname: a notification about {about}"),
-        None => "byname: a new notification".to_owned(),
-    };
+    let id = email.escalation_id;
+    let subject = format!("byname: a notification about escalation #{id}");
     let body = format!(
         "Hello {name},\n\n\
-         There is a new notification for you in byname{about}.\n\
-         Sign in to read it: {url}{link}\n\n\
+         There is a new notification for you in byname about escalation #{id}.\n\
+         Sign in to read it: {url}/escalations/{id}\n\n\
          For the privacy of the people it may concern, this email does not say who or what it is about.\n\n\
          You receive these emails because this address is set on your byname account; an administrator can remove it.\n",
         name = email.display_name,
-        about = about.map(|a| format!(" about {a}")).unwrap_or_default(),
         url = config.public_url,
-        link = email.link,
     );
     Message::builder()
         .from(config.from.clone())
@@ -124,9 +115,7 @@ pub async fn send_pending<S: Store>(
     config: &MailConfig,
     now: OffsetDateTime,
 ) -> Result<MailRun, StoreError> {
-    let claimed = store
-        .claim_emails(&sql_instant(now), &sql_instant(now - MAX_AGE), &sql_instant(now - CLAIM_TIMEOUT), BATCH)
-        .await?;
+    let claimed = store.claim_emails(now, now - MAX_AGE, now - CLAIM_TIMEOUT, BATCH).await?;
     let mut run = MailRun::default();
     if claimed.is_empty() {
         return Ok(run);
@@ -142,7 +131,7 @@ pub async fn send_pending<S: Store>(
         };
         match sent {
             Ok(()) => {
-                store.finish_email(email.notification_id, Some(&sql_instant(OffsetDateTime::now_utc())), "").await?;
+                store.finish_email(email.notification_id, Some(OffsetDateTime::now_utc()), "").await?;
                 run.sent += 1;
             }
             Err(error) => {
@@ -196,7 +185,7 @@ mod tests {
             user_id: 9,
             display_name: "Şerban Leader".into(),
             email: "serban@council.example.org".into(),
-            link: "/escalations/12".into(),
+            escalation_id: 12,
             at: "2024-07-01 12:00:00".into(),
         };
         let text = String::from_utf8(message(&config, &email).unwrap().formatted()).unwrap();

@@ -6,13 +6,15 @@
 //! Also the sealing, on opening, of an audit log or second-factor secrets written before the
 //! secret key (`secrets.rs`) existed.
 
-use crate::casework::{append_chained, audit_content, audit_hash, begin_locked, end_locked};
+use crate::audit::{append_chained, audit_content, audit_hash, begin_locked, end_locked};
+use crate::backend::{Backend, format_instant, opt_text};
 use crate::secrets::Secrets;
-use crate::sql::{Backend, SqlStore, opt_text};
+use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
 use sqlx::Row;
 use std::future::Future;
+use time::OffsetDateTime;
 
 /// One administrative change.
 #[derive(Debug, Clone)]
@@ -87,10 +89,14 @@ pub trait Administration: Send + Sync {
     /// Counts one more sign-in attempt under `key` and returns the count in the current window,
     /// which starts afresh when the last began before `window_start`. Atomic: concurrent
     /// attempts each get their own count.
-    fn count_login_attempt(&self, key: &str, now: &str, window_start: &str)
-    -> impl Future<Output = Result<i64>> + Send;
+    fn count_login_attempt(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_start: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64>> + Send;
     /// Attempts counted under `key` in the current window, without counting one.
-    fn login_attempts(&self, key: &str, window_start: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn login_attempts(&self, key: &str, window_start: OffsetDateTime) -> impl Future<Output = Result<i64>> + Send;
     /// Forgets the attempts under `key` (a successful sign-in).
     fn clear_login_attempts(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
     /// Spends a second-factor code's time step: true when it is later than the last one spent.
@@ -114,7 +120,7 @@ async fn apply(conn: &mut sqlx::AnyConnection, secrets: &Secrets, change: &Admin
             .bind(&user.display_name)
             .bind(&user.role)
             .bind(&user.password_hash)
-            .bind(crate::sql::utc_now())
+            .bind(crate::backend::utc_now())
             .execute(&mut *conn)
             .await?;
             Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
@@ -277,7 +283,7 @@ impl Administration for SqlStore {
         end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
-    async fn count_login_attempt(&self, key: &str, now: &str, window_start: &str) -> Result<i64> {
+    async fn count_login_attempt(&self, key: &str, now: OffsetDateTime, window_start: OffsetDateTime) -> Result<i64> {
         // One statement: the row is locked while it is counted, on both backends.
         Ok(sqlx::query_scalar(
             "INSERT INTO login_attempts (key, attempts, window_start) VALUES ($1, 1, $2) \
@@ -287,16 +293,16 @@ impl Administration for SqlStore {
              RETURNING attempts",
         )
         .bind(key)
-        .bind(now)
-        .bind(window_start)
+        .bind(format_instant(now))
+        .bind(format_instant(window_start))
         .fetch_one(self.pool())
         .await?)
     }
 
-    async fn login_attempts(&self, key: &str, window_start: &str) -> Result<i64> {
+    async fn login_attempts(&self, key: &str, window_start: OffsetDateTime) -> Result<i64> {
         Ok(sqlx::query_scalar::<_, i64>("SELECT attempts FROM login_attempts WHERE key = $1 AND window_start >= $2")
             .bind(key)
-            .bind(window_start)
+            .bind(format_instant(window_start))
             .fetch_optional(self.pool())
             .await?
             .unwrap_or(0))
@@ -368,13 +374,10 @@ impl SqlStore {
     /// older byname wrote it; the new head and the number of entries, or `None`.
     async fn reseal(&self, conn: &mut sqlx::AnyConnection) -> Result<Option<(i64, String, usize)>> {
         if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(crate::casework::AUDIT_LOCK)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(crate::audit::AUDIT_LOCK).execute(&mut *conn).await?;
         }
-        let rows = sqlx::query(crate::casework::AUDIT_SELECT_ALL).fetch_all(&mut *conn).await?;
-        let rows: Vec<AuditRow> = rows.iter().map(crate::casework::audit_from_row).collect::<Result<_>>()?;
+        let rows = sqlx::query(crate::audit::AUDIT_SELECT_ALL).fetch_all(&mut *conn).await?;
+        let rows: Vec<AuditRow> = rows.iter().map(crate::audit::audit_from_row).collect::<Result<_>>()?;
         let mut previous: Option<(i64, String)> = None;
         for row in &rows {
             match (&row.hash, &previous) {

@@ -9,10 +9,13 @@
 //! escalate twice. The events, notifications and audit entries of a run are written in the same
 //! transaction, so a run happens wholly or not at all.
 
-use crate::casework::{CONSENT_SELECT, append_chained, consent_from_row};
-use crate::sql::{Backend, SqlStore, format_instant, opt_text};
+use crate::audit::append_chained;
+use crate::backend::{Backend, format_instant, opt_text};
+use crate::casework::{CONSENT_SELECT, consent_from_row};
+use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
+use byname_domain::date::iso;
 use byname_domain::escalation::{DeadlineSettings, Level, Pending, State, step};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -41,14 +44,14 @@ pub trait Escalations: Send + Sync {
         from: State,
         to: State,
         user_id: i64,
-        at: &str,
+        at: OffsetDateTime,
         text: Option<&str>,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn comment_escalation(
         &self,
         id: i64,
         user_id: i64,
-        at: &str,
+        at: OffsetDateTime,
         text: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
@@ -56,8 +59,14 @@ pub trait Escalations: Send + Sync {
     /// 1); its heads of service, or its service leaders when it has none (level 2); the
     /// Strategic Group's members (level 3). Disabled users are left out.
     fn escalation_recipients(&self, area: &str, level: Level) -> impl Future<Output = Result<Vec<i64>>> + Send;
-    /// One notification for each user.
-    fn notify(&self, user_ids: &[i64], text: &str, link: &str, at: &str) -> impl Future<Output = Result<()>> + Send;
+    /// One notification for each user, about escalation `escalation_id`.
+    fn notify(
+        &self,
+        user_ids: &[i64],
+        text: &str,
+        escalation_id: i64,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// A user's notifications, newest first.
     fn notifications(
         &self,
@@ -70,7 +79,7 @@ pub trait Escalations: Send + Sync {
         &self,
         user_id: i64,
         id: Option<i64>,
-        at: &str,
+        at: OffsetDateTime,
     ) -> impl Future<Output = Result<u64>> + Send;
 
     /// The stored overrides of the deadline settings, as `(name, value)`.
@@ -82,9 +91,9 @@ pub trait Escalations: Send + Sync {
     /// so that two servers never both get one.
     fn claim_emails(
         &self,
-        now: &str,
-        since: &str,
-        stale_before: &str,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+        stale_before: OffsetDateTime,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<OutgoingEmail>>> + Send;
     /// Records a claimed email as sent at `sent_at`, or, with `None`, as failed with `error`
@@ -92,7 +101,7 @@ pub trait Escalations: Send + Sync {
     fn finish_email(
         &self,
         notification_id: i64,
-        sent_at: Option<&str>,
+        sent_at: Option<OffsetDateTime>,
         error: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
@@ -107,9 +116,17 @@ pub trait Escalations: Send + Sync {
 
     /// People seen on or after `since` whose previous contact, before `since`, was before
     /// `unseen_before`: returners, as `(person, previous contact day)`. Restricted people are left out.
-    fn returners(&self, since: &str, unseen_before: &str) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+    fn returners(
+        &self,
+        since: time::Date,
+        unseen_before: time::Date,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
     /// Live consents that expire from `from` to `to`, inclusive, of people who are not restricted.
-    fn consents_expiring(&self, from: &str, to: &str) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
+    fn consents_expiring(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
 }
 
 /// How many times a notification's email is tried before it is left to the web app alone.
@@ -178,15 +195,15 @@ async fn insert_notifications(
     conn: &mut sqlx::AnyConnection,
     user_ids: &[i64],
     text: &str,
-    link: &str,
+    escalation_id: i64,
     at: &str,
 ) -> Result<()> {
     for user in user_ids {
-        sqlx::query("INSERT INTO notifications (user_id, at, text, link) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO notifications (user_id, at, text, escalation_id) VALUES ($1, $2, $3, $4)")
             .bind(*user)
             .bind(at)
             .bind(text)
-            .bind(link)
+            .bind(escalation_id)
             .execute(&mut *conn)
             .await?;
     }
@@ -255,7 +272,7 @@ async fn step_locked(
         if !notified.contains(&raised_by) {
             notified.push(raised_by);
         }
-        insert_notifications(conn, &notified, &notice, &format!("/escalations/{}", change.id), &at).await?;
+        insert_notifications(conn, &notified, &notice, change.id, &at).await?;
         audit.push(AuditEntry {
             at: at.clone(),
             user_id: None,
@@ -281,6 +298,7 @@ async fn step_locked(
 
 impl Escalations for SqlStore {
     async fn raise_escalation(&self, e: &NewEscalation) -> Result<i64> {
+        let raised_at = format_instant(e.raised_at);
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO escalations (person_id, service_area, blocked, needed, needed_by, raised_by, organisation_id, \
@@ -291,18 +309,18 @@ impl Escalations for SqlStore {
         .bind(&e.service_area)
         .bind(&e.blocked)
         .bind(&e.needed)
-        .bind(&e.needed_by)
+        .bind(e.needed_by.map(iso))
         .bind(e.raised_by)
         .bind(e.organisation_id)
-        .bind(&e.raised_at)
-        .bind(&e.deadline_at)
+        .bind(&raised_at)
+        .bind(format_instant(e.deadline_at))
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO escalation_events (escalation_id, at, user_id, kind, text) VALUES ($1, $2, $3, 'raised', NULL)",
         )
         .bind(id)
-        .bind(&e.raised_at)
+        .bind(&raised_at)
         .bind(e.raised_by)
         .execute(&mut *tx)
         .await?;
@@ -331,7 +349,7 @@ impl Escalations for SqlStore {
         .bind(q.person_id.unwrap_or(0))
         .bind(q.service_area.clone().unwrap_or_default())
         .bind(q.organisation_id.unwrap_or(0))
-        .bind(q.overdue_at.clone().unwrap_or_default())
+        .bind(q.overdue_at.map(format_instant).unwrap_or_default())
         .bind(i64::from(q.live_only))
         .bind(q.min_level.map_or(1, Level::number))
         .fetch_all(self.pool())
@@ -383,9 +401,11 @@ impl Escalations for SqlStore {
         from: State,
         to: State,
         user_id: i64,
-        at: &str,
+        at: OffsetDateTime,
         text: Option<&str>,
     ) -> Result<bool> {
+        let at = format_instant(at);
+        let at = at.as_str();
         let mut tx = self.pool().begin().await?;
         let changed = sqlx::query("UPDATE escalations SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
             .bind(to.code())
@@ -412,12 +432,13 @@ impl Escalations for SqlStore {
         Ok(true)
     }
 
-    async fn comment_escalation(&self, id: i64, user_id: i64, at: &str, text: &str) -> Result<()> {
+    async fn comment_escalation(&self, id: i64, user_id: i64, at: OffsetDateTime, text: &str) -> Result<()> {
+        let at = format_instant(at);
         sqlx::query(
             "INSERT INTO escalation_events (escalation_id, at, user_id, kind, text) VALUES ($1, $2, $3, 'comment', $4)",
         )
         .bind(id)
-        .bind(at)
+        .bind(&at)
         .bind(user_id)
         .bind(text)
         .execute(self.pool())
@@ -430,16 +451,16 @@ impl Escalations for SqlStore {
         recipients(&mut conn, area, level).await
     }
 
-    async fn notify(&self, user_ids: &[i64], text: &str, link: &str, at: &str) -> Result<()> {
+    async fn notify(&self, user_ids: &[i64], text: &str, escalation_id: i64, at: OffsetDateTime) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        insert_notifications(&mut tx, user_ids, text, link, at).await?;
+        insert_notifications(&mut tx, user_ids, text, escalation_id, &format_instant(at)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn notifications(&self, user_id: i64, unread_only: bool, limit: i64) -> Result<Vec<NotificationRow>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, at, text, link, read_at FROM notifications WHERE user_id = $1 \
+            "SELECT id, user_id, at, text, escalation_id, read_at FROM notifications WHERE user_id = $1 \
              AND ($2 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT $3",
         )
         .bind(user_id)
@@ -454,14 +475,15 @@ impl Escalations for SqlStore {
                     user_id: r.try_get("user_id")?,
                     at: r.try_get("at")?,
                     text: r.try_get("text")?,
-                    link: r.try_get("link")?,
+                    escalation_id: r.try_get("escalation_id")?,
                     read_at: opt_text(r, "read_at")?,
                 })
             })
             .collect()
     }
 
-    async fn mark_notifications_read(&self, user_id: i64, id: Option<i64>, at: &str) -> Result<u64> {
+    async fn mark_notifications_read(&self, user_id: i64, id: Option<i64>, at: OffsetDateTime) -> Result<u64> {
+        let at = format_instant(at);
         let done = sqlx::query(
             "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND ($3 = 0 OR id = $3) AND read_at IS NULL",
         )
@@ -481,17 +503,24 @@ impl Escalations for SqlStore {
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect()
     }
 
-    async fn claim_emails(&self, now: &str, since: &str, stale_before: &str, limit: i64) -> Result<Vec<OutgoingEmail>> {
+    async fn claim_emails(
+        &self,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+        stale_before: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<OutgoingEmail>> {
+        let (now, stale_before) = (format_instant(now), format_instant(stale_before));
         let rows = sqlx::query(
-            "SELECT n.id, n.user_id, u.display_name, u.email, n.link, n.at FROM notifications n \
+            "SELECT n.id, n.user_id, u.display_name, u.email, n.escalation_id, n.at FROM notifications n \
              JOIN users u ON u.id = n.user_id \
              WHERE n.emailed_at IS NULL AND n.at >= $1 AND n.email_attempts < $2 \
              AND (n.email_claimed_at IS NULL OR n.email_claimed_at < $3) \
              AND u.email IS NOT NULL AND u.disabled = 0 ORDER BY n.id LIMIT $4",
         )
-        .bind(since)
+        .bind(format_instant(since))
         .bind(MAX_EMAIL_ATTEMPTS)
-        .bind(stale_before)
+        .bind(&stale_before)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -502,9 +531,9 @@ impl Escalations for SqlStore {
                 "UPDATE notifications SET email_claimed_at = $1 WHERE id = $2 AND emailed_at IS NULL \
                  AND (email_claimed_at IS NULL OR email_claimed_at < $3)",
             )
-            .bind(now)
+            .bind(&now)
             .bind(id)
-            .bind(stale_before)
+            .bind(&stale_before)
             .execute(self.pool())
             .await?;
             if won.rows_affected() == 1 {
@@ -513,7 +542,7 @@ impl Escalations for SqlStore {
                     user_id: row.try_get("user_id")?,
                     display_name: row.try_get("display_name")?,
                     email: row.try_get("email")?,
-                    link: row.try_get("link")?,
+                    escalation_id: row.try_get("escalation_id")?,
                     at: row.try_get("at")?,
                 });
             }
@@ -521,7 +550,8 @@ impl Escalations for SqlStore {
         Ok(claimed)
     }
 
-    async fn finish_email(&self, notification_id: i64, sent_at: Option<&str>, error: &str) -> Result<()> {
+    async fn finish_email(&self, notification_id: i64, sent_at: Option<OffsetDateTime>, error: &str) -> Result<()> {
+        let sent_at = sent_at.map(format_instant);
         let sql = match sent_at {
             Some(_) => "UPDATE notifications SET emailed_at = $1, email_error = NULL WHERE id = $2",
             None => {
@@ -529,7 +559,7 @@ impl Escalations for SqlStore {
                  email_error = $1 WHERE id = $2"
             }
         };
-        sqlx::query(sql).bind(sent_at.unwrap_or(error)).bind(notification_id).execute(self.pool()).await?;
+        sqlx::query(sql).bind(sent_at.as_deref().unwrap_or(error)).bind(notification_id).execute(self.pool()).await?;
         Ok(())
     }
 
@@ -554,10 +584,10 @@ impl Escalations for SqlStore {
             }
         }
         let result = step_locked(&mut conn, self.backend(), &self.secrets, now, settings).await;
-        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
+        crate::audit::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
-    async fn returners(&self, since: &str, unseen_before: &str) -> Result<Vec<(i64, String)>> {
+    async fn returners(&self, since: time::Date, unseen_before: time::Date) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query(
             "SELECT l.person_id, MAX(c.contact_date) AS previous FROM contacts c \
              JOIN person_links l ON l.record_id = c.record_id WHERE c.withdrawn = 0 AND c.contact_date < $1 \
@@ -566,21 +596,21 @@ impl Escalations for SqlStore {
              AND l.person_id NOT IN (SELECT person_id FROM restrictions) \
              GROUP BY l.person_id HAVING MAX(c.contact_date) < $2 ORDER BY l.person_id",
         )
-        .bind(since)
-        .bind(unseen_before)
+        .bind(iso(since))
+        .bind(iso(unseen_before))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(|r| Ok((r.try_get("person_id")?, r.try_get("previous")?))).collect()
     }
 
-    async fn consents_expiring(&self, from: &str, to: &str) -> Result<Vec<ConsentRow>> {
+    async fn consents_expiring(&self, from: time::Date, to: time::Date) -> Result<Vec<ConsentRow>> {
         let rows = sqlx::query(&format!(
             "{CONSENT_SELECT} WHERE c.withdrawn_on IS NULL AND c.expires_on IS NOT NULL \
              AND c.expires_on >= $1 AND c.expires_on <= $2 \
              AND c.person_id NOT IN (SELECT person_id FROM restrictions) ORDER BY c.expires_on, c.id"
         ))
-        .bind(from)
-        .bind(to)
+        .bind(iso(from))
+        .bind(iso(to))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(consent_from_row).collect()

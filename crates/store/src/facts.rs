@@ -5,7 +5,7 @@
 //! are read through rusqlite on a connection of their own (sqlx costs
 //! microseconds a row), off the async runtime.
 
-use crate::sql::Backend;
+use crate::backend::Backend;
 use crate::{Result, StoreError};
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
@@ -235,7 +235,7 @@ async fn load_any(pool: &AnyPool, backend: Backend) -> Result<EventFacts> {
 /// (`SqlStore::usual_places` in SQL, [`usual_places_sqlite`] in Rust) tally [`PlaceCount`]s and
 /// pick with [`best_places`].
 pub(crate) mod usual_place {
-    use crate::sql::Backend;
+    use crate::backend::Backend;
     use std::cmp::Ordering;
     use std::collections::HashMap;
 

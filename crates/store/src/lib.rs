@@ -9,7 +9,7 @@
 //! ## Where things are
 //!
 //! - `Store` and its parts, each a supertrait in domain terms: `Casework` (`casework`: the facts
-//!   access needs, consent, break-glass, the hash-chained audit log, a person's timeline, lead and
+//!   access needs, consent, break-glass, reading the audit log, a person's timeline, lead and
 //!   actions, contacts recorded in byname, user administration), `Escalations` (`escalations`:
 //!   escalations, their events, notifications, the agenda's queries, and `run_step`, the overdue
 //!   step under a database lock), `Privacy` (`privacy`: erasure in one transaction with its audit
@@ -17,6 +17,10 @@
 //!   seen; its doc comment says what happens to each table and why) and `Administration`
 //!   (`administration`: every administrative change applied in one transaction with its audit
 //!   entry, sign-in attempts counted by one atomic upsert, second-factor steps spent once).
+//! - `backend` is what every part shares below its queries (the backend, the stored form of an
+//!   instant, placeholders, reading a row); `audit` is the hash-chained audit log (what a hash
+//!   covers, appending under the log's lock, the writer task). Both depend on no other part, and
+//!   `sql` (the `Store` trait's own methods) on no part that depends on it.
 //! - `subject` declares which tables hold person data and how a row is tied to a person (and which
 //!   hold none, and why), and reads a person's rows with every column for a subject access export.
 //! - `secrets` holds the key kept outside the database (`secret.key` or `BYNAME_SECRET_KEY`) and
@@ -81,6 +85,8 @@ macro_rules! access_version_columns {
 }
 
 mod administration;
+mod audit;
+mod backend;
 mod cache;
 mod casework;
 mod conn;
@@ -96,13 +102,15 @@ mod subject;
 pub mod types;
 
 pub use administration::{AdminChange, Administration};
-pub use casework::{CREATED_ID, CaseChange, Casework, audit_content, audit_hash};
+pub use audit::{audit_content, audit_hash};
+pub use backend::{Backend, format_instant as sql_instant};
+pub use casework::{CREATED_ID, CaseChange, Casework};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
 pub use import::{ImportTx, TableCounts, Withdrawal};
 pub use privacy::{ErasureCounts, LastSeen, Privacy, Restricted, RestrictionRow};
 pub use secrets::Secrets;
-pub use sql::{Backend, SqlStore, format_instant as sql_instant};
+pub use sql::SqlStore;
 pub use subject::{NO_PERSON_TABLES, PERSON_TABLES, PersonData, PersonTable};
 pub use types::*;
 
@@ -171,7 +179,11 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
     fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
     fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
-    fn session(&self, token_hash: &str, now: &str) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
+    fn session(
+        &self,
+        token_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Every current contact, stay and person-level record with its person, for the statistics.
@@ -192,8 +204,8 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     /// Kept in memory until the data change (see `cache.rs`).
     fn people_seen(
         &self,
-        since: &str,
-        until: &str,
+        since: time::Date,
+        until: time::Date,
     ) -> impl Future<Output = Result<std::sync::Arc<Vec<SeenPerson>>>> + Send;
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;

@@ -3,7 +3,7 @@
 //! sqlx's `migrate!` needs its proc-macro feature, which would compile a
 //! second copy of sqlx's internals for twenty lines of logic.
 
-use crate::sql::Backend;
+use crate::backend::Backend;
 use crate::{Result, StoreError};
 use sqlx::AnyPool;
 
@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_erasure.sql"),
         postgres: include_str!("../migrations/postgres/0010_erasure.sql"),
     },
+    Migration {
+        version: 11,
+        name: "notification escalation",
+        sqlite: include_str!("../migrations/sqlite/0011_notification_escalation.sql"),
+        postgres: include_str!("../migrations/postgres/0011_notification_escalation.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -95,7 +101,7 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(migration.version)
             .bind(migration.name)
-            .bind(crate::sql::utc_now())
+            .bind(crate::backend::utc_now())
             .execute(&mut *tx)
             .await
             .map_err(failed)?;

@@ -22,7 +22,7 @@
 //! | `erased_ids` | one keyed hash per record and NHS number added | so an import skips them |
 
 use crate::Result;
-use crate::casework::append_chained;
+use crate::audit::append_chained;
 use crate::sql::SqlStore;
 use crate::types::AuditEntry;
 use sqlx::Row;
@@ -140,7 +140,7 @@ impl SqlStore {
     /// A connection in a transaction that holds the audit log's lock (see `append_locked`).
     async fn begin_locked(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         let mut conn = self.pool().acquire().await?;
-        crate::casework::begin_locked(&mut conn, self.backend()).await?;
+        crate::audit::begin_locked(&mut conn, self.backend()).await?;
         Ok(conn)
     }
 }
@@ -213,7 +213,7 @@ impl Privacy for SqlStore {
             Ok((Restricted::Done(records), head))
         }
         .await;
-        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
+        crate::audit::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn lift_restriction(&self, person_id: i64, audit: &AuditEntry) -> Result<Option<u64>> {
@@ -240,7 +240,7 @@ impl Privacy for SqlStore {
             Ok((Some(records), head))
         }
         .await;
-        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
+        crate::audit::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn erase_person<D, A>(&self, person_id: i64, digest: D, audit: A) -> Result<Option<ErasureCounts>>
@@ -289,18 +289,13 @@ impl Privacy for SqlStore {
 
             let mut counts = ErasureCounts::default();
             let by_person = |table: &str, sql: &str| (table.to_owned(), sql.to_owned());
-            let escalations: Vec<i64> = sqlx::query_scalar("SELECT id FROM escalations WHERE person_id = $1")
-                .bind(person_id)
-                .fetch_all(&mut *conn)
-                .await?;
-            let mut notifications = 0;
-            for escalation in &escalations {
-                notifications += sqlx::query("DELETE FROM notifications WHERE link = $1")
-                    .bind(format!("/escalations/{escalation}"))
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-            }
+            let notifications = sqlx::query(
+                "DELETE FROM notifications WHERE escalation_id IN (SELECT id FROM escalations WHERE person_id = $1)",
+            )
+            .bind(person_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
             counts.tables.push(("notifications".to_owned(), notifications));
             for (table, sql) in [
                 by_person(
@@ -328,7 +323,7 @@ impl Privacy for SqlStore {
             }
             // The records and everything derived from them; a person's records are few.
             for chunk in ids.chunks(200) {
-                let list = crate::casework::placeholders(1, chunk.len());
+                let list = crate::backend::placeholders(1, chunk.len());
                 for (table, sql) in [
                     (
                         "link_decisions",
@@ -365,7 +360,7 @@ impl Privacy for SqlStore {
                 .rows_affected();
             counts.tables.push(("person_links".to_owned(), n));
             for chunk in ids.chunks(200) {
-                let sql = format!("DELETE FROM source_records WHERE id IN ({})", crate::casework::placeholders(1, chunk.len()));
+                let sql = format!("DELETE FROM source_records WHERE id IN ({})", crate::backend::placeholders(1, chunk.len()));
                 let n = bind_ids(&sql, chunk).execute(&mut *conn).await?.rows_affected();
                 counts.tables.push(("source_records".to_owned(), n));
             }
@@ -386,7 +381,7 @@ impl Privacy for SqlStore {
             Ok((Some(counts), head))
         }
         .await;
-        crate::casework::end_locked(&mut conn, &self.secrets, result, |_| true).await
+        crate::audit::end_locked(&mut conn, &self.secrets, result, |_| true).await
     }
 
     async fn erased_digests(&self) -> Result<HashSet<String>> {

@@ -2,7 +2,7 @@
 //! PostgreSQL alike.
 
 use crate::EventFacts;
-use crate::casework::Casework;
+use crate::backend::{Backend, USER_COLUMNS, data_version_of, format_instant, opt_text, user_from_row};
 use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
@@ -12,26 +12,6 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn of_url(url: &str) -> Result<Self> {
-        if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Self::Postgres)
-        } else {
-            Err(StoreError::Config(format!(
-                "unsupported database URL {url:?}: expected sqlite://PATH or postgres://USER@HOST/DATABASE"
-            )))
-        }
-    }
-}
 
 /// The file of a `sqlite://PATH` URL. An in-memory database is refused: an
 /// import writes through a connection of its own, which must see the same data.
@@ -64,32 +44,14 @@ fn private_file(path: &std::path::Path) -> Result<()> {
     crate::secrets::make_private(path).map_err(io)
 }
 
-/// The current instant as stored: ISO 8601 in UTC to the second.
-pub fn utc_now() -> String {
-    format_instant(time::OffsetDateTime::now_utc())
-}
-
-pub fn format_instant(instant: time::OffsetDateTime) -> String {
-    let utc = instant.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        utc.year(),
-        utc.month() as u8,
-        utc.day(),
-        utc.hour(),
-        utc.minute(),
-        utc.second()
-    )
-}
-
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
     /// The SQLite file, which imports open directly (see `conn.rs`).
     sqlite_path: Option<String>,
-    /// Appends audit entries from concurrent requests in shared transactions (`casework.rs`).
-    pub(crate) audit_writer: std::sync::Arc<crate::casework::AuditWriter>,
+    /// Appends audit entries from concurrent requests in shared transactions (`audit.rs`).
+    pub(crate) audit_writer: std::sync::Arc<crate::audit::AuditWriter>,
     /// What the by-name list reads, kept until the data change (`cache.rs`).
     pub(crate) cache: std::sync::Arc<crate::cache::ListCache>,
     /// The key kept outside the database and the audit head beside it (`secrets.rs`).
@@ -247,7 +209,7 @@ fn pair_from_row(r: &AnyRow) -> Result<LinkPair> {
 /// Integer ids written into an `IN (...)` list; they are numbers, so nothing can be injected.
 /// Runs `sql` with its `({ids})` filled by one parameter for each of `ids`, bound in order.
 async fn rows_for_ids(pool: &AnyPool, sql: &str, ids: &[i64]) -> Result<Vec<AnyRow>> {
-    let sql = sql.replace("{ids}", &crate::casework::placeholders(1, ids.len()));
+    let sql = sql.replace("{ids}", &crate::backend::placeholders(1, ids.len()));
     let mut query = sqlx::query(&sql);
     for id in ids {
         query = query.bind(*id);
@@ -327,61 +289,6 @@ fn text_hash(text: &str) -> i64 {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
     hash as i64
-}
-
-pub(crate) fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(column)?)
-}
-
-pub(crate) fn user_from_row(row: &AnyRow, secrets: &crate::secrets::Secrets) -> Result<UserRow> {
-    // The second factor's secrets are sealed at rest; one that does not open (another key) is
-    // as good as none, and said so in the log.
-    let opened = |column: &str| -> Result<Option<String>> {
-        Ok(opt_text(row, column)?.and_then(|sealed| {
-            let plain = secrets.open(&sealed);
-            if plain.is_none() {
-                tracing::error!(column, "a second factor's secret does not open with this server's secret key");
-            }
-            plain
-        }))
-    };
-    Ok(UserRow {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        role: row.try_get("role")?,
-        organisation_id: row.try_get("organisation_id")?,
-        organisation_name: row.try_get("organisation_name")?,
-        password_hash: row.try_get("password_hash")?,
-        disabled: row.try_get::<i64, _>("disabled")? != 0,
-        service_area: opt_text(row, "service_area")?,
-        data_protection_lead: row.try_get::<i64, _>("data_protection_lead")? != 0,
-        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-        head_of_service: row.try_get::<i64, _>("head_of_service")? != 0,
-        totp_secret: opened("totp_secret")?,
-        totp_pending: opened("totp_pending")?,
-        totp_last_step: row.try_get("totp_last_step")?,
-        totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
-        email: opt_text(row, "email")?,
-    })
-}
-
-pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
-    o.name AS organisation_name, u.password_hash, u.disabled, u.service_area, u.data_protection_lead, \
-    u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled, u.email, u.totp_pending, u.totp_last_step";
-
-pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
-    let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
-    Ok(format!(
-        "{}/{}/{}/{}/{}/{}/{}",
-        max("imports")?,
-        max("runs")?,
-        max("contacts")?,
-        opt_text(row, "leads")?.unwrap_or_default(),
-        opt_text(row, "list_window")?.unwrap_or_default(),
-        max("reviewed")?,
-        opt_text(row, "privacy")?.unwrap_or_default()
-    ))
 }
 
 /// The order records of one person are shown in: CHAIN first, then Inform.
@@ -891,20 +798,20 @@ impl Store for SqlStore {
         .bind(&session.token_hash)
         .bind(session.user_id)
         .bind(&session.csrf_token)
-        .bind(&session.created_at)
-        .bind(&session.expires_at)
+        .bind(format_instant(session.created_at))
+        .bind(format_instant(session.expires_at))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<SessionRow>> {
+    async fn session(&self, token_hash: &str, now: time::OffsetDateTime) -> Result<Option<SessionRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              JOIN organisations o ON o.id = u.organisation_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
              AND u.disabled = 0"
         );
-        let row = sqlx::query(&sql).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql).bind(token_hash).bind(format_instant(now)).fetch_optional(&self.pool).await?;
         row.map(|r| {
             Ok(SessionRow {
                 user: user_from_row(&r, &self.secrets)?,
@@ -920,7 +827,9 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn people_seen(&self, since: &str, until: &str) -> Result<std::sync::Arc<Vec<SeenPerson>>> {
+    async fn people_seen(&self, since: time::Date, until: time::Date) -> Result<std::sync::Arc<Vec<SeenPerson>>> {
+        let (since, until) = (byname_domain::date::iso(since), byname_domain::date::iso(until));
+        let (since, until) = (since.as_str(), until.as_str());
         let version = self.data_version().await?;
         if let Some(seen) = self.cache.seen(&version, since, until) {
             return Ok(seen);
@@ -931,12 +840,15 @@ impl Store for SqlStore {
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        self.append_audit_entries(std::slice::from_ref(entry)).await
+        self.audit_writer.append(self.pool().clone(), self.backend(), self.secrets.clone(), vec![entry.clone()]).await
     }
 
     async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let query = AuditQuery { limit, ..AuditQuery::default() };
-        Ok(self.search_audit(&query).await?.into_iter().map(|r| r.entry).collect())
+        let rows = sqlx::query(&format!("{} ORDER BY id DESC LIMIT $1", crate::audit::AUDIT_SELECT))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok(crate::audit::audit_from_row(r)?.entry)).collect()
     }
 
     async fn snapshot(&self) -> Result<Snapshot> {

@@ -82,7 +82,7 @@ pub const PERSON_TABLES: &[PersonTable] = &[
     },
     PersonTable {
         table: "notifications",
-        tied_by: "link IN (SELECT '/escalations/' || CAST(id AS TEXT) FROM escalations WHERE person_id = $1)",
+        tied_by: "escalation_id IN (SELECT id FROM escalations WHERE person_id = $1)",
         withheld: &[],
     },
     PersonTable { table: "resource_offers", tied_by: "person_id = $1", withheld: &[] },

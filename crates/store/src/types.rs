@@ -81,7 +81,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: byname_domain::Role,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub password_hash: String,
@@ -109,8 +109,8 @@ pub struct NewSession {
     pub token_hash: String,
     pub user_id: i64,
     pub csrf_token: String,
-    pub created_at: String,
-    pub expires_at: String,
+    pub created_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -489,11 +489,11 @@ pub struct NewEscalation {
     pub blocked: String,
     pub needed: String,
     /// The day the raiser needs it by, if they said.
-    pub needed_by: Option<String>,
+    pub needed_by: Option<time::Date>,
     pub raised_by: i64,
     pub organisation_id: i64,
-    pub raised_at: String,
-    pub deadline_at: String,
+    pub raised_at: time::OffsetDateTime,
+    pub deadline_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -523,7 +523,7 @@ pub struct EscalationQuery {
     /// The raiser's organisation.
     pub organisation_id: Option<i64>,
     /// Open or acknowledged with the deadline before this instant.
-    pub overdue_at: Option<String>,
+    pub overdue_at: Option<time::OffsetDateTime>,
     /// Open or acknowledged.
     pub live_only: bool,
     pub min_level: Option<byname_domain::escalation::Level>,
@@ -558,7 +558,8 @@ pub struct NotificationRow {
     pub user_id: i64,
     pub at: String,
     pub text: String,
-    pub link: String,
+    /// The escalation the notification is about.
+    pub escalation_id: i64,
     pub read_at: Option<String>,
 }
 
@@ -637,7 +638,7 @@ pub struct OutgoingEmail {
     pub user_id: i64,
     pub display_name: String,
     pub email: String,
-    /// The page the notification links to, such as `/escalations/12`.
-    pub link: String,
+    /// The escalation the notification is about.
+    pub escalation_id: i64,
     pub at: String,
 }

@@ -59,7 +59,7 @@ pub async fn users_page<S: Store>(
                             td data-label="Name" { div { (u.display_name) } }
                             td data-label="Role" {
                                 div {
-                                    (Role::parse(&u.role).map_or_else(|| u.role.clone(), |r| r.label().to_owned()))
+                                    (u.role.label())
                                     @if let Some(area) = &u.service_area { " (" (byname_domain::org::service_area_label(area).map_or_else(|| area.clone(), str::to_owned)) ")" }
                                     @if u.head_of_service { br; "Head of service" }
                                     @if u.data_protection_lead { br; "Data-protection lead" }
@@ -154,7 +154,7 @@ pub async fn user_page<S: Store>(
 ) -> Result<Response, PageError> {
     let profile =
         accounts::managed_user(&state.store, &user, id).await.map_err(|e| PageError::account("Not found", e))?;
-    let role = Role::parse(&profile.role).map_or_else(|| profile.role.clone(), |r| r.label().to_owned());
+    let role = profile.role.label();
     let body = html! {
         main {
             h1 { (profile.display_name) " (" (profile.username) ")" }
@@ -164,7 +164,7 @@ pub async fn user_page<S: Store>(
                 label for="email" { "Email for notifications (empty: the web app only)" }
                 input #email type="email" name="email" maxlength="254" value=(profile.email.clone().unwrap_or_default()) autocomplete="off";
                 label for="role" { "Role (a change signs the user out)" }
-                select #role name="role" { @for r in Role::ALL { option value=(r.code()) selected[r.code() == profile.role] { (r.label()) } } }
+                select #role name="role" { @for r in Role::ALL { option value=(r.code()) selected[r == profile.role] { (r.label()) } } }
                 (service_area_select(profile.service_area.as_deref()))
                 div.check {
                     input #head type="checkbox" name="head_of_service" value="1" checked[profile.head_of_service];

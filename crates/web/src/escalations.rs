@@ -262,7 +262,7 @@ pub async fn notifications_page<S: Store>(
                     li class=(if n.read_at.is_none() { "unread" } else { "read" }) {
                         time datetime=(n.at) { (n.at) } " "
                         @if n.read_at.is_none() { strong { "New: " } }
-                        a href=(n.link) { (n.text) }
+                        a href=(format!("/escalations/{}", n.escalation_id)) { (n.text) }
                         @if n.read_at.is_none() {
                             form.inline method="post" action="/notifications/read" {
                                 input type="hidden" name="csrf" value=(user.csrf_token);

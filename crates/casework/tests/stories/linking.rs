@@ -15,7 +15,8 @@ async fn certain_links_join_chain_and_inform_records_and_nothing_else() {
         // are one person; INF-1 (no birth date) and INF-3 (a wrong CHAIN id) stay apart.
         assert_eq!((outcome.records, outcome.persons), (7, 5), "{label}");
 
-        let seen = store.people_seen("2024-04-01", "2024-06-30").await.unwrap();
+        let seen =
+            store.people_seen(time::macros::date!(2024 - 04 - 01), time::macros::date!(2024 - 06 - 30)).await.unwrap();
         let john = seen.iter().find(|p| p.records.iter().any(|r| r.source_id == "C001")).unwrap();
         let ids: Vec<&str> = john.records.iter().map(|r| r.source_id.as_str()).collect();
         assert_eq!(ids, ["C001", "INF-2", "INF-4"], "{label}");

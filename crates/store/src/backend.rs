@@ -1,0 +1,110 @@
+//! What every part of the store shares below its queries: which backend a store runs on, the
+//! stored form of an instant, the `$n` placeholders of a list, and reading text, users and the
+//! data's version out of a row. The modules of each concept build on it, and it on none of them.
+
+use crate::types::UserRow;
+use crate::{Result, StoreError};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL {url:?}: expected sqlite://PATH or postgres://USER@HOST/DATABASE"
+            )))
+        }
+    }
+}
+
+/// The current instant as stored: ISO 8601 in UTC to the second.
+pub fn utc_now() -> String {
+    format_instant(time::OffsetDateTime::now_utc())
+}
+
+pub fn format_instant(instant: time::OffsetDateTime) -> String {
+    let utc = instant.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        utc.year(),
+        utc.month() as u8,
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second()
+    )
+}
+
+/// `$from, $from+1, ...` for `n` values.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(column)?)
+}
+
+pub(crate) fn user_from_row(row: &AnyRow, secrets: &crate::secrets::Secrets) -> Result<UserRow> {
+    // The second factor's secrets are sealed at rest; one that does not open (another key) is
+    // as good as none, and said so in the log.
+    let opened = |column: &str| -> Result<Option<String>> {
+        Ok(opt_text(row, column)?.and_then(|sealed| {
+            let plain = secrets.open(&sealed);
+            if plain.is_none() {
+                tracing::error!(column, "a second factor's secret does not open with this server's secret key");
+            }
+            plain
+        }))
+    };
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: {
+            let role: String = row.try_get("role")?;
+            byname_domain::Role::parse(&role)
+                .ok_or_else(|| StoreError::Config(format!("user role {role:?} is not one byname knows")))?
+        },
+        organisation_id: row.try_get("organisation_id")?,
+        organisation_name: row.try_get("organisation_name")?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        service_area: opt_text(row, "service_area")?,
+        data_protection_lead: row.try_get::<i64, _>("data_protection_lead")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        head_of_service: row.try_get::<i64, _>("head_of_service")? != 0,
+        totp_secret: opened("totp_secret")?,
+        totp_pending: opened("totp_pending")?,
+        totp_last_step: row.try_get("totp_last_step")?,
+        totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+        email: opt_text(row, "email")?,
+    })
+}
+
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
+    o.name AS organisation_name, u.password_hash, u.disabled, u.service_area, u.data_protection_lead, \
+    u.must_change_password, u.head_of_service, u.totp_secret, u.totp_enabled, u.email, u.totp_pending, u.totp_last_step";
+
+pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
+    let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
+    Ok(format!(
+        "{}/{}/{}/{}/{}/{}/{}",
+        max("imports")?,
+        max("runs")?,
+        max("contacts")?,
+        opt_text(row, "leads")?.unwrap_or_default(),
+        opt_text(row, "list_window")?.unwrap_or_default(),
+        max("reviewed")?,
+        opt_text(row, "privacy")?.unwrap_or_default()
+    ))
+}

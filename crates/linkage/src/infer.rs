@@ -1,9 +1,9 @@
 //! Guessing what each column of an unknown CSV holds, from its name and its
 //! values, so `byname link csv` works without a settings file.
 
+use crate::comparison::ComparisonSpec;
 use crate::comparison::Kind;
-use crate::engine::Dataset;
-use crate::model::ComparisonSpec;
+use crate::prepared::Dataset;
 
 /// The kind of a column, or `None` for a column that should not be compared
 /// (an id, a column with no values, one value for everybody).

@@ -5,9 +5,9 @@
 //! loudly, except under `CI=true`, where a missing file fails them: a CI run
 //! must not pass by measuring nothing.
 
-use byname_linkage::blocking::unpack;
 use byname_linkage::engine::{self, Dataset};
 use byname_linkage::infer::infer_comparisons;
+use byname_linkage::pairs::unpack;
 use std::collections::HashSet;
 
 /// Whether the tests run under continuous integration, where every data file must be there.

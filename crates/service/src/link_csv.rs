@@ -6,12 +6,13 @@
 
 use byname_linkage::blocking::{BlockingRule, KeyPart};
 use byname_linkage::cluster::PairIndex;
+use byname_linkage::comparison::ComparisonSpec;
 use byname_linkage::comparison::Kind;
 use byname_linkage::engine::{self, Dataset};
 use byname_linkage::group::Groups;
 pub use byname_linkage::group::{GROUP_FLOOR, MAX_GROUP};
 use byname_linkage::infer::{infer_comparisons, own_name};
-use byname_linkage::model::{ComparisonSpec, Model};
+use byname_linkage::model::Model;
 use byname_linkage::parallel;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -654,7 +655,7 @@ fn write_candidates(dataset: &Dataset, candidates: &[u64], path: &Path) -> Resul
     let mut writer = csv::Writer::from_path(path).map_err(failed)?;
     writer.write_record(["left_id", "right_id"]).map_err(failed)?;
     for &pair in candidates {
-        let (a, b) = byname_linkage::blocking::unpack(pair);
+        let (a, b) = byname_linkage::pairs::unpack(pair);
         writer.write_record([&dataset.ids[a as usize], &dataset.ids[b as usize]]).map_err(failed)?;
     }
     writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })
@@ -789,7 +790,7 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_the_standard_formatting_writes_them() {
-        let mut random = byname_linkage::model::SplitMix::new(7);
+        let mut random = byname_linkage::random::SplitMix::new(7);
         let mut out = String::new();
         let mut values: Vec<f64> =
             vec![0.0, -0.0, 0.5, 1.0, 0.9999995, 0.0000005, 0.00000049, -12.34565, 1e20, -3.5e-5];

@@ -18,11 +18,12 @@
 
 mod persist;
 
-use byname_linkage::blocking::{BlockingRule, rule_pairs, unpack};
+use byname_linkage::blocking::{BlockingRule, rule_pairs};
 use byname_linkage::certain::{Candidate, Rule, certain_links};
 use byname_linkage::engine::{self, Dataset, PreparedData};
 use byname_linkage::infer::infer_comparisons;
 use byname_linkage::model::{Model, probability};
+use byname_linkage::pairs::unpack;
 use byname_linkage::resolve::{Edge, Evidence, resolve};
 use byname_store::{Compared, Decision, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
 use persist::PersistedModel;
@@ -531,7 +532,7 @@ fn learn_from_decisions(
         let mut counts = vec![0.0; comparison.m.len()];
         for &(a, b) in &labelled {
             let p = data.pattern(a, b);
-            counts[byname_linkage::model::level_of(p, c) as usize] += 1.0;
+            counts[byname_linkage::comparison::level_of(p, c) as usize] += 1.0;
         }
         let observed: f64 = counts[1..].iter().sum();
         if observed == 0.0 {
@@ -546,8 +547,8 @@ fn learn_from_decisions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use byname_linkage::comparison::Kind;
-    use byname_linkage::model::{ComparisonModel, ComparisonSpec};
+    use byname_linkage::comparison::{ComparisonSpec, Kind};
+    use byname_linkage::model::ComparisonModel;
 
     #[test]
     fn pairs_reviewers_accepted_pull_m_towards_what_they_show() {

@@ -5,9 +5,9 @@
 //! and the blocking rules.
 
 use byname_linkage::blocking::{BlockingRule, KeyPart};
-use byname_linkage::comparison::Kind;
+use byname_linkage::comparison::{ComparisonSpec, Kind};
 use byname_linkage::engine::{self, Dataset, Explanation, PreparedData, RuleReport};
-use byname_linkage::model::{ComparisonModel, ComparisonSpec, Model};
+use byname_linkage::model::{ComparisonModel, Model};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 

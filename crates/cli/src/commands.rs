@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
 use byname_service::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
-use byname_service::link::LinkSettings;
+use byname_service::link::{LinkMode, LinkSettings};
 use byname_service::{Clock, SystemClock, instant_text};
 use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -94,8 +94,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Link { command: None, full, recompare, auto_threshold, review_threshold } => {
             let store = open_store(&cli).await?;
             let settings = LinkSettings {
-                full: *full,
-                recompare: *recompare,
+                // clap refuses --full with --recompare.
+                mode: if *full {
+                    LinkMode::Full
+                } else if *recompare {
+                    LinkMode::Recompare
+                } else {
+                    LinkMode::Incremental
+                },
                 auto_threshold: *auto_threshold,
                 review_threshold: *review_threshold,
                 ..LinkSettings::default()

@@ -80,4 +80,13 @@ pub mod phonetic;
 mod prepared;
 pub mod random;
 pub mod resolve;
+mod run;
 pub mod similarity;
+mod stored_model;
+
+pub use error::EngineError;
+pub use run::{
+    COLUMNS, ComparedRecord, LinkMode, LinkSettings, Linked, PairsReplaced, RecordPerson, ScoredRecordPair, Stored,
+    StoredDecision, StoredPair, StoredRecord, link_stored,
+};
+pub use stored_model::{PersistedModel, explanation_json};

@@ -5,8 +5,8 @@
 //!
 //! ## Where things are
 //!
-//! - `import` streams files into an `ImportTx`; `link` runs the certain rules and the model, full
-//!   or incremental, with the stored model in `link/persist.rs`; `link_csv` is `byname link csv`
+//! - `import` streams files into an `ImportTx`; `link` reads what a linkage run needs, hands it to
+//!   the one pure step, `byname_linkage::link_stored`, and stores the result; `link_csv` is `byname link csv`
 //!   (a large unquoted file read in one stretch per core and cut at line breaks, ids used twice
 //!   found by sorting hashes, the pairs weighed in their groups and written while the records are
 //!   clustered, `--explain` waterfalls); `review` is the review queue, decisions, merge, split,

@@ -6,7 +6,7 @@
 //! records here and every decision is written to the audit log.
 
 use crate::accounts::{SessionUser, random_token};
-use crate::link::{LinkError, LinkOutcome, LinkSettings, link};
+use crate::link::{LinkError, LinkMode, LinkOutcome, LinkSettings, link};
 use byname_domain::access::{PersonView, can_review_links};
 use byname_linkage::engine::{WaterfallLine, waterfall_text};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
@@ -279,7 +279,7 @@ async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewErr
         Some(run) => LinkSettings {
             auto_threshold: run.auto_threshold,
             review_threshold: run.review_threshold,
-            decisions_only: true,
+            mode: LinkMode::DecisionsOnly,
             ..LinkSettings::default()
         },
         None => LinkSettings::default(),

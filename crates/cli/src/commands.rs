@@ -832,7 +832,7 @@ fn link_csv(
     if !(0.0..=1.0).contains(&threshold) {
         bail!("--threshold must be a probability between 0 and 1");
     }
-    let options = byname_service::link_csv::LinkCsvOptions {
+    let options = crate::link_csv::LinkCsvOptions {
         inputs: inputs.to_vec(),
         id_column: id_column.to_owned(),
         threshold,
@@ -840,7 +840,7 @@ fn link_csv(
         candidates,
         explain,
     };
-    let report = byname_service::link_csv::link_csv(&options, out, clusters)?;
+    let report = crate::link_csv::link_csv(&options, out, clusters)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -887,8 +887,8 @@ fn link_csv(
         "groups: {} weighed ({} to {} records, pairs at {} or more); {} records in larger groups keep their pairs' own probabilities",
         report.n_groups,
         3,
-        byname_service::link_csv::MAX_GROUP,
-        byname_service::link_csv::GROUP_FLOOR,
+        crate::link_csv::MAX_GROUP,
+        crate::link_csv::GROUP_FLOOR,
         report.n_in_larger_groups
     );
     for (left, right, explanation) in &report.explanations {

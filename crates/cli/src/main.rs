@@ -1,7 +1,9 @@
 //! `byname`: the command line. Parses flags, chooses the store, calls the
-//! service layer, and turns errors into messages and exit codes.
+//! service layer, and turns errors into messages and exit codes. `link_csv`
+//! drives `byname link csv`, which reads and writes files and never the store.
 
 mod commands;
+mod link_csv;
 
 /// The import path allocates and frees small strings millions of times; mimalloc
 /// does that markedly faster than the system allocator.

@@ -6,11 +6,9 @@
 //! ## Where things are
 //!
 //! - `import` streams files into an `ImportTx`; `link` reads what a linkage run needs, hands it to
-//!   the one pure step, `byname_linkage::link_stored`, and stores the result; `link_csv` is `byname link csv`
-//!   (a large unquoted file read in one stretch per core and cut at line breaks, ids used twice
-//!   found by sorting hashes, the pairs weighed in their groups and written while the records are
-//!   clustered, `--explain` waterfalls); `review` is the review queue, decisions, merge, split,
-//!   undo and a person's linkage.
+//!   the one pure step, `byname_linkage::link_stored`, and stores the result (`byname link csv`,
+//!   which never touches the store, lives in the command line); `review` is the review queue,
+//!   decisions, merge, split, undo and a person's linkage.
 //! - `access` applies `byname_domain::access::decide` to every read of a person, one batch of
 //!   facts per page, and writes the audit entries; `by_name_list`, `casework` and `review` go
 //!   through it. `by_name_list` is Built for Zero's active list (decided with
@@ -45,7 +43,6 @@ pub mod forecast;
 pub mod forecast_evaluation;
 pub mod import;
 pub mod link;
-pub mod link_csv;
 pub mod mail;
 pub mod privacy;
 pub mod projection;

@@ -2,7 +2,8 @@
 //! benchmarking and for other areas' data. One input is deduplicated, two
 //! are linked. Comparisons are inferred from the columns unless a settings
 //! file says otherwise; blocking rules are proposed from the data unless
-//! given. Every step is timed for the report.
+//! given. Every step is timed for the report. It reads and writes files, so
+//! it lives beside the command it drives rather than in the pure engine.
 
 use byname_linkage::blocking::{BlockingRule, KeyPart};
 use byname_linkage::cluster::PairIndex;
@@ -37,7 +38,7 @@ pub enum LinkCsvError {
 /// The settings file (`--settings link.toml`); every part optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LinkSettings {
+pub struct SettingsFile {
     pub threshold: Option<f64>,
     pub seed: Option<u64>,
     /// Most candidate pairs the automatic blocking may plan.
@@ -432,14 +433,14 @@ pub fn link_csv(
 ) -> Result<LinkCsvReport, LinkCsvError> {
     let mut timings = Vec::new();
     let started = Instant::now();
-    let settings: LinkSettings = match &options.settings {
+    let settings: SettingsFile = match &options.settings {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| LinkCsvError::Settings { path: path.clone(), message: e.to_string() })?;
             toml::from_str(&text)
                 .map_err(|e| LinkCsvError::Settings { path: path.clone(), message: e.to_string().trim().to_owned() })?
         }
-        None => LinkSettings::default(),
+        None => SettingsFile::default(),
     };
     let compares_id = settings.comparison.iter().any(|c| c.column == options.id_column);
     let (dataset, warnings) = read_inputs(options, compares_id)?;

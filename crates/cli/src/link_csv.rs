@@ -5,16 +5,11 @@
 //! given. Every step is timed for the report. It reads and writes files, so
 //! it lives beside the command it drives rather than in the pure engine.
 
-use byname_linkage::blocking::{BlockingRule, KeyPart};
-use byname_linkage::cluster::PairIndex;
-use byname_linkage::comparison::ComparisonSpec;
-use byname_linkage::comparison::Kind;
-use byname_linkage::engine::{self, Dataset};
-use byname_linkage::group::Groups;
-pub use byname_linkage::group::{GROUP_FLOOR, MAX_GROUP};
-use byname_linkage::infer::{infer_comparisons, own_name};
-use byname_linkage::model::Model;
-use byname_linkage::parallel;
+use byname_linkage::{
+    self as engine, BlockingRule, ComparisonSpec, Dataset, Groups, KeyPart, Kind, Model, PairIndex, infer_comparisons,
+    own_name, parallel,
+};
+pub use byname_linkage::{GROUP_FLOOR, MAX_GROUP};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -534,7 +529,7 @@ pub fn link_csv(
     let data = engine::prepare_all(&dataset, specs, &columns, link_only)?;
     timings.push(("prepare", step.elapsed().as_secs_f64()));
     let step = Instant::now();
-    let budget = settings.max_pairs.unwrap_or(byname_linkage::blocking::default_budget(dataset.ids.len()));
+    let budget = settings.max_pairs.unwrap_or(byname_linkage::default_budget(dataset.ids.len()));
     let blocked = engine::block(&data, rules, budget)?;
     timings.push(("block and compare", step.elapsed().as_secs_f64()));
     if let Some(path) = &options.candidates {
@@ -630,7 +625,7 @@ fn explain_pairs(
     columns: &[usize],
     data: &engine::PreparedData,
     model: &Model,
-    (scored, groups): (&[byname_linkage::cluster::ScoredPair], &Groups),
+    (scored, groups): (&[byname_linkage::ScoredPair], &Groups),
     asked: &[(String, String, u32, u32)],
 ) -> Vec<(String, String, engine::Explanation)> {
     asked
@@ -656,7 +651,7 @@ fn write_candidates(dataset: &Dataset, candidates: &[u64], path: &Path) -> Resul
     let mut writer = csv::Writer::from_path(path).map_err(failed)?;
     writer.write_record(["left_id", "right_id"]).map_err(failed)?;
     for &pair in candidates {
-        let (a, b) = byname_linkage::pairs::unpack(pair);
+        let (a, b) = byname_linkage::unpack(pair);
         writer.write_record([&dataset.ids[a as usize], &dataset.ids[b as usize]]).map_err(failed)?;
     }
     writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })
@@ -665,7 +660,7 @@ fn write_candidates(dataset: &Dataset, candidates: &[u64], path: &Path) -> Resul
 /// Writes the pairs at or above the threshold and, if asked, every record's cluster.
 fn write_outputs(
     dataset: &Dataset,
-    scored: &[byname_linkage::cluster::ScoredPair],
+    scored: &[byname_linkage::ScoredPair],
     cluster_of: &[u32],
     threshold: f64,
     pairs_out: &Path,
@@ -690,14 +685,14 @@ fn write_failed(path: &Path) -> impl Fn(csv::Error) -> LinkCsvError + use<> {
 /// Writes the pairs at or above the threshold; returns how many there are.
 fn write_pairs(
     dataset: &Dataset,
-    pairs: impl Iterator<Item = byname_linkage::cluster::ScoredPair>,
+    pairs: impl Iterator<Item = byname_linkage::ScoredPair>,
     threshold: f64,
     path: &Path,
 ) -> Result<usize, LinkCsvError> {
     let mut writer = csv::Writer::from_path(path).map_err(write_failed(path))?;
     writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(write_failed(path))?;
     let mut n_above = 0;
-    let reaches = byname_linkage::cluster::Reaches::new(threshold);
+    let reaches = byname_linkage::Reaches::new(threshold);
     let (mut probability, mut weight) = (String::new(), String::new());
     for pair in pairs.filter(|p| reaches.pair(p)) {
         n_above += 1;
@@ -791,7 +786,7 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_the_standard_formatting_writes_them() {
-        let mut random = byname_linkage::random::SplitMix::new(7);
+        let mut random = byname_linkage::SplitMix::new(7);
         let mut out = String::new();
         let mut values: Vec<f64> =
             vec![0.0, -0.0, 0.5, 1.0, 0.9999995, 0.0000005, 0.00000049, -12.34565, 1e20, -3.5e-5];

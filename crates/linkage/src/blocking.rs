@@ -397,11 +397,6 @@ fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
         .collect()
 }
 
-/// Every record's keys under a rule.
-pub fn record_keys(rule: &BlockingRule, data: &PreparedData) -> RuleKeys {
-    rule.keys(data, None, &PartTables::for_rules([rule], data))
-}
-
 /// Appends the pairs a rule produces to `out` (unsorted; a pair may repeat).
 pub fn rule_pairs(rule: &BlockingRule, data: &PreparedData, out: &mut Vec<u64>) {
     rule_pairs_with(rule, data, &PartTables::for_rules([rule], data), out);
@@ -459,6 +454,7 @@ fn count_pairs(keys: &[Option<u64>], sources: impl Fn(usize) -> u8, link_only: b
 
 /// How many pairs a rule would produce, counted without producing them.
 /// In linking mode only pairs across the two sources count.
+#[cfg(test)]
 pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
     estimate_pairs_with(rule, data, &PartTables::for_rules([rule], data))
 }

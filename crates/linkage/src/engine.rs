@@ -4,12 +4,12 @@
 use crate::blocking::{self, BlockingRule};
 use crate::cluster::{Clusters, PairIndex, ScoredPair, cluster};
 use crate::comparison::Pattern;
-pub use crate::error::EngineError;
+use crate::error::EngineError;
 use crate::group::Groups;
 use crate::hashing::FastMap;
 use crate::model::{self, Model, Term, probability};
 use crate::pairs::unpack;
-pub use crate::prepared::{Column, Dataset, PreparedColumn, PreparedData, prepare_all};
+use crate::prepared::{Dataset, PreparedData};
 
 /// A blocking rule as used: how many pairs were expected and found.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ use crate::prepared::Dataset;
 
 /// The kind of a column, or `None` for a column that should not be compared
 /// (an id, a column with no values, one value for everybody).
+#[cfg(test)]
 pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
     let present: Vec<&str> = values.iter().flatten().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
     let mut distinct: Vec<&str> = present.clone();

@@ -8,7 +8,7 @@
 use crate::accounts::{SessionUser, random_token};
 use crate::link::{LinkError, LinkMode, LinkOutcome, LinkSettings, link};
 use byname_domain::access::{PersonView, can_review_links};
-use byname_linkage::engine::{WaterfallLine, waterfall_text};
+use byname_linkage::{WaterfallLine, waterfall_text};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};

@@ -8,7 +8,7 @@ use crate::audit::SubjectAccess;
 use crate::by_name_list::ListEntry;
 use crate::review::{ExplanationView, RecordsExplained, ReviewError};
 use byname_domain::access::PersonView;
-use byname_linkage::engine::{WaterfallLine, waterfall_text};
+use byname_linkage::{WaterfallLine, waterfall_text};
 use serde_json::{Value, json};
 
 /// The by-name list as CSV, one row per entry as the access rules allowed it: a pseudonymised

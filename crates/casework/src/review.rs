@@ -7,7 +7,7 @@
 
 use crate::accounts::{SessionUser, random_token};
 use byname_domain::access::{PersonView, can_review_links};
-use byname_pipeline::link::{LinkError, LinkOutcome, LinkSettings, link};
+use byname_pipeline::link::{LinkError, LinkMode, LinkOutcome, LinkSettings, link};
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -278,7 +278,7 @@ async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewErr
         Some(run) => LinkSettings {
             auto_threshold: run.auto_threshold,
             review_threshold: run.review_threshold,
-            decisions_only: true,
+            mode: LinkMode::DecisionsOnly,
             ..LinkSettings::default()
         },
         None => LinkSettings::default(),

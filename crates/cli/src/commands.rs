@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
 use byname_pipeline::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
-use byname_pipeline::link::LinkSettings;
+use byname_pipeline::link::{LinkMode, LinkSettings};
 use byname_pipeline::{Clock, SystemClock, instant_text};
 use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -94,8 +94,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Link { command: None, full, recompare, auto_threshold, review_threshold } => {
             let store = open_store(&cli).await?;
             let settings = LinkSettings {
-                full: *full,
-                recompare: *recompare,
+                // clap refuses --full with --recompare.
+                mode: if *full {
+                    LinkMode::Full
+                } else if *recompare {
+                    LinkMode::Recompare
+                } else {
+                    LinkMode::Incremental
+                },
                 auto_threshold: *auto_threshold,
                 review_threshold: *review_threshold,
                 ..LinkSettings::default()
@@ -829,7 +835,7 @@ fn link_csv(
     if !(0.0..=1.0).contains(&threshold) {
         bail!("--threshold must be a probability between 0 and 1");
     }
-    let options = byname_pipeline::link_csv::LinkCsvOptions {
+    let options = crate::link_csv::LinkCsvOptions {
         inputs: inputs.to_vec(),
         id_column: id_column.to_owned(),
         threshold,
@@ -837,7 +843,7 @@ fn link_csv(
         candidates,
         explain,
     };
-    let report = byname_pipeline::link_csv::link_csv(&options, out, clusters)?;
+    let report = crate::link_csv::link_csv(&options, out, clusters)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -884,8 +890,8 @@ fn link_csv(
         "groups: {} weighed ({} to {} records, pairs at {} or more); {} records in larger groups keep their pairs' own probabilities",
         report.n_groups,
         3,
-        byname_pipeline::link_csv::MAX_GROUP,
-        byname_pipeline::link_csv::GROUP_FLOOR,
+        crate::link_csv::MAX_GROUP,
+        crate::link_csv::GROUP_FLOOR,
         report.n_in_larger_groups
     );
     for (left, right, explanation) in &report.explanations {

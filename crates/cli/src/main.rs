@@ -1,9 +1,11 @@
 //! `byname`: the command line. Parses flags, chooses the store, calls the
 //! use cases (`byname-pipeline`, `byname-casework`), and turns errors into
-//! messages and exit codes.
+//! messages and exit codes. `link_csv` drives `byname link csv`, which reads and
+//! writes files and never the store.
 
 mod commands;
 mod forecast_evaluation;
+mod link_csv;
 
 /// The import path allocates and frees small strings millions of times; mimalloc
 /// does that markedly faster than the system allocator.

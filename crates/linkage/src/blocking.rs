@@ -11,61 +11,11 @@
 //! half, given in a familiar form, or with a half missing still meet.
 
 use crate::comparison::Kind;
-use crate::engine::PreparedData;
+use crate::hashing::{FastMap, KeyHasher, hash_str};
 use crate::nicknames::usual_form;
+use crate::pairs::pack;
+use crate::prepared::PreparedData;
 use std::hash::Hasher;
-
-/// A fast, fixed hash for blocking keys and value tables (the
-/// multiply-and-rotate of FxHash). Keys only group records: a collision
-/// merely adds a pair to compare.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct KeyHasher(u64);
-
-/// Hash maps keyed by small integers or interned values, hashed fast.
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
-
-/// The fixed hash of a text.
-pub(crate) fn hash_str(text: &str) -> u64 {
-    let mut hasher = KeyHasher::default();
-    hasher.write(text.as_bytes());
-    hasher.write_u8(0xff);
-    hasher.finish()
-}
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-        }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
-        }
-    }
-    fn write_u8(&mut self, byte: u8) {
-        self.write_u64(u64::from(byte));
-    }
-    fn write_u32(&mut self, word: u32) {
-        self.write_u64(u64::from(word));
-    }
-    fn write_u64(&mut self, word: u64) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-    }
-    fn write_usize(&mut self, word: usize) {
-        self.write_u64(word as u64);
-    }
-    fn finish(&self) -> u64 {
-        // A final mix (SplitMix64's), so the low bits depend on every input bit:
-        // hash tables pick buckets by the low bits.
-        let mut hash = self.0;
-        hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        hash ^ (hash >> 31)
-    }
-}
 
 /// One key of a rule, over a comparison's prepared value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -447,11 +397,6 @@ fn part_table(part: KeyPart, data: &PreparedData) -> PartTable {
         .collect()
 }
 
-/// Every record's keys under a rule.
-pub fn record_keys(rule: &BlockingRule, data: &PreparedData) -> RuleKeys {
-    rule.keys(data, None, &PartTables::for_rules([rule], data))
-}
-
 /// Appends the pairs a rule produces to `out` (unsorted; a pair may repeat).
 pub fn rule_pairs(rule: &BlockingRule, data: &PreparedData, out: &mut Vec<u64>) {
     rule_pairs_with(rule, data, &PartTables::for_rules([rule], data), out);
@@ -460,41 +405,6 @@ pub fn rule_pairs(rule: &BlockingRule, data: &PreparedData, out: &mut Vec<u64>) 
 /// [`rule_pairs`] with the tables of the rule's parts made already.
 pub fn rule_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTables, out: &mut Vec<u64>) {
     rule.keys(data, None, tables).pairs(&data.sources, data.link_only, out);
-}
-
-/// Calls `visit(pair, found_by)` for each pair in the union of the rules'
-/// pairs, in order, once.
-///
-/// `lists[r]` holds rule `r`'s pairs, sorted and without repeats; `found_by`
-/// holds `lists.len().div_ceil(64)` words, with bit `r % 64` of word `r / 64`
-/// set when rule `r` found the pair. The lists are merged one first record at
-/// a time: each list's few pairs of that record are gathered and sorted
-/// together, which costs less than a k-way merge's heap, pair by pair. No
-/// pair is looked up and no rule is tested again.
-pub fn for_each_in_union(lists: &[&[u64]], mut visit: impl FnMut(u64, &[u64])) {
-    let mut found_by = vec![0u64; lists.len().div_ceil(64)];
-    let mut next = vec![0usize; lists.len()];
-    let mut batch: Vec<(u64, usize)> = Vec::new();
-    // The smallest first record among the lists' next pairs, while there is one.
-    while let Some(first) = lists.iter().zip(&next).filter_map(|(list, &i)| list.get(i)).map(|&p| p >> 32).min() {
-        batch.clear();
-        for (r, (list, i)) in lists.iter().zip(next.iter_mut()).enumerate() {
-            while let Some(&pair) = list.get(*i)
-                && pair >> 32 == first
-            {
-                batch.push((pair, r));
-                *i += 1;
-            }
-        }
-        batch.sort_unstable();
-        for group in batch.chunk_by(|x, y| x.0 == y.0) {
-            for &(_, r) in group {
-                found_by[r / 64] |= 1 << (r % 64);
-            }
-            visit(group[0].0, &found_by);
-            found_by.fill(0);
-        }
-    }
 }
 
 /// Records that have a key, sorted by it, so equal keys stand together.
@@ -544,6 +454,7 @@ fn count_pairs(keys: &[Option<u64>], sources: impl Fn(usize) -> u8, link_only: b
 
 /// How many pairs a rule would produce, counted without producing them.
 /// In linking mode only pairs across the two sources count.
+#[cfg(test)]
 pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
     estimate_pairs_with(rule, data, &PartTables::for_rules([rule], data))
 }
@@ -551,15 +462,6 @@ pub fn estimate_pairs(rule: &BlockingRule, data: &PreparedData) -> u64 {
 /// [`estimate_pairs`] with the tables of the rule's parts made already.
 pub fn estimate_pairs_with(rule: &BlockingRule, data: &PreparedData, tables: &PartTables) -> u64 {
     rule.keys(data, None, tables).count(|i| data.sources[i], data.link_only)
-}
-
-/// A candidate pair `(left, right)` with `left < right`, packed in one integer.
-pub fn pack(left: u32, right: u32) -> u64 {
-    (u64::from(left.min(right)) << 32) | u64::from(left.max(right))
-}
-
-pub fn unpack(pair: u64) -> (u32, u32) {
-    ((pair >> 32) as u32, pair as u32)
 }
 
 /// The rules the engine would try, strongest keys first.
@@ -643,7 +545,7 @@ pub fn propose(kinds: &[Kind], data: &PreparedData, per_rule_budget: u64, total_
     let sample: Vec<u32> = if exact {
         (0..n_records as u32).collect()
     } else {
-        let mut random = crate::model::SplitMix::new(BLOCKING_SAMPLE_SEED);
+        let mut random = crate::random::SplitMix::new(BLOCKING_SAMPLE_SEED);
         let cut = (BLOCKING_SAMPLE as f64 / n_records as f64 * u64::MAX as f64) as u64;
         (0..n_records as u32).filter(|_| random.next_u64() < cut).collect()
     };
@@ -790,8 +692,9 @@ impl Plan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Dataset, prepare_all};
-    use crate::model::ComparisonSpec;
+    use crate::comparison::ComparisonSpec;
+    use crate::pairs::unpack;
+    use crate::prepared::{Dataset, prepare_all};
 
     /// The pairs one rule produces, packed and sorted.
     fn rule_pairs(rule: &BlockingRule, data: &PreparedData) -> Vec<u64> {
@@ -898,26 +801,6 @@ mod tests {
             [(0, 1), (0, 2), (1, 3), (2, 3)]
         );
         assert_eq!(estimate_pairs(&rule, &data), 4);
-    }
-
-    #[test]
-    fn the_union_of_rules_gives_each_pair_once_with_every_rule_that_found_it() {
-        // 70 rules, more than one word of bits: rule r finds the pairs (0, k) for k a multiple of r + 1.
-        let lists: Vec<Vec<u64>> =
-            (0..70u32).map(|r| (1..=200u32).filter(|k| k % (r + 1) == 0).map(|k| pack(0, k)).collect()).collect();
-        let slices: Vec<&[u64]> = lists.iter().map(Vec::as_slice).collect();
-        let mut seen = Vec::new();
-        for_each_in_union(&slices, |pair, found_by| {
-            assert_eq!(found_by.len(), 2);
-            let rules: Vec<u32> = (0..70u32).filter(|&r| found_by[r as usize / 64] & (1 << (r % 64)) != 0).collect();
-            seen.push((unpack(pair).1, rules));
-        });
-        assert_eq!(seen.len(), 200, "every pair once");
-        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "in order");
-        for (k, rules) in seen {
-            let expected: Vec<u32> = (0..70u32).filter(|r| k % (r + 1) == 0).collect();
-            assert_eq!(rules, expected, "pair (0, {k})");
-        }
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! records the model itself says are different people, so a chain of
 //! look-alikes (A like B, B like C) cannot join A to a very different C.
 
-use crate::engine::PreparedData;
 use crate::model::{Model, probability};
+use crate::prepared::PreparedData;
 
 /// Members of each side checked before a merge; bounds the work on huge clusters.
 const GUARD_SAMPLE: usize = 64;

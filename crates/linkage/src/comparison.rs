@@ -11,6 +11,32 @@ use crate::similarity::{
 };
 use byname_domain::names::fold;
 
+/// At most this many comparisons: a pair's levels pack into one `u64`.
+pub const MAX_COMPARISONS: usize = 16;
+
+/// What to compare, as the engine's settings give it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonSpec {
+    pub name: String,
+    pub kind: Kind,
+    /// The name comparison holding the other half of the name (first name for
+    /// a surname), to recognise swapped names.
+    pub swap_with: Option<usize>,
+    pub term_frequency: bool,
+    /// For other names (`Kind::Names`): the name comparisons whose values,
+    /// joined, are the record's own name (first and last name for aliases,
+    /// the first name for a known-as name).
+    pub own_name: Vec<usize>,
+}
+
+/// A pair's levels, four bits per comparison.
+pub type Pattern = u64;
+
+/// The level of comparison `comparison` in a pattern.
+pub fn level_of(pattern: Pattern, comparison: usize) -> u8 {
+    ((pattern >> (4 * comparison)) & 0xf) as u8
+}
+
 /// What a column holds, which decides its comparison levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {

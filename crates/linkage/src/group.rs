@@ -342,7 +342,7 @@ mod tests {
         // Every split of 5 records, by brute force: each record's
         // block as a number below 5, kept when it is the first of its equals.
         let k = 5;
-        let mut random = crate::model::SplitMix::new(3);
+        let mut random = crate::random::SplitMix::new(3);
         let own = {
             let mut own = vec![0.0; k * k];
             for a in 0..k {

@@ -1,12 +1,13 @@
 //! Guessing what each column of an unknown CSV holds, from its name and its
 //! values, so `byname link csv` works without a settings file.
 
+use crate::comparison::ComparisonSpec;
 use crate::comparison::Kind;
-use crate::engine::Dataset;
-use crate::model::ComparisonSpec;
+use crate::prepared::Dataset;
 
 /// The kind of a column, or `None` for a column that should not be compared
 /// (an id, a column with no values, one value for everybody).
+#[cfg(test)]
 pub fn infer_kind(name: &str, values: &[Option<&str>]) -> Option<Kind> {
     let present: Vec<&str> = values.iter().flatten().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
     let mut distinct: Vec<&str> = present.clone();

@@ -1,13 +1,29 @@
 //! Identity resolution: which records are the same human being.
 //!
 //! This crate is pure: records in, pairs and clusters out, deterministic for
-//! a seed. It holds the certain rules (`certain`), used before any model
-//! exists, and the probabilistic engine: comparisons of prepared columns
-//! (`comparison`), blocking (`blocking`), a Fellegi-Sunter model trained by
-//! random sampling and expectation maximisation (`model`), each
-//! pair's probability weighed with the other records of its group
-//! (`group`), clustering with a guard against chains (`cluster`) and
-//! explanations of every score.
+//! a seed. It holds the certain rules, used before any model exists, and the
+//! probabilistic engine: comparisons of prepared columns, blocking, a
+//! Fellegi-Sunter model trained by random sampling and expectation
+//! maximisation, each pair's probability weighed with the other records of
+//! its group, clustering with a guard against chains, and explanations of
+//! every score.
+//!
+//! ## The public API
+//!
+//! Everything other crates use is re-exported here; the modules are private.
+//!
+//! - **The platform's run**: [`link_stored`] takes what the store holds ([`Stored`]: records,
+//!   decisions, the last run's model, what it compared and the pairs it kept) and
+//!   [`LinkSettings`] (thresholds, seed and one [`LinkMode`]: incremental, full, recompare or
+//!   decisions only), and gives what to store ([`Linked`]): the model as JSON, the scored pairs
+//!   with their explanations as JSON, the records compared and every record's person.
+//! - **The engine's steps**, each callable on its own so a caller can time them (`link csv`
+//!   does): a [`Dataset`] of records, [`infer_comparisons`] or [`ComparisonSpec`]s given by hand,
+//!   [`prepare_all`], [`block`] (with [`BlockingRule`]s given or proposed within
+//!   [`default_budget`]), [`train`], [`score`], [`weigh_groups`], [`clusters`], and the
+//!   explanations ([`explain`], [`waterfall_text`]). [`EngineError`] says what stops them.
+//! - [`parallel`]: scoped threads with results in input order, which `link csv` and the
+//!   forecast evaluation use too.
 //!
 //! ## The parts
 //!
@@ -16,12 +32,21 @@
 //! - `similarity` and `phonetic`: hand-written Jaro-Winkler, optimal string alignment, bigram
 //!   Jaccard and Double Metaphone. They are hand-written because they run tens of millions of
 //!   times and must not allocate.
-//! - `comparison`: levels per kind of column. Other names (aliases, known-as) are compared with
-//!   the other record's names; reference ids count only when they agree; stays count only when
-//!   both records have one (the same place, the same day or a week apart; a busy night, marked by
-//!   `engine` when the data are prepared, counts less); contacts say how long after one record's
-//!   last contact the other's first came, whether the two were met over the same weeks, and
-//!   whether a night puts them bedded down at two places.
+//! - `comparison`: what a comparison is (`ComparisonSpec`, at most 16, their levels packed four
+//!   bits each in a `Pattern`) and levels per kind of column. Other names (aliases, known-as) are
+//!   compared with the other record's names; reference ids count only when they agree; stays
+//!   count only when both records have one (the same place, the same day or a week apart; a busy
+//!   night, marked when the data are prepared, counts less); contacts say how long after one
+//!   record's last contact the other's first came, whether the two were met over the same weeks,
+//!   and whether a night puts them bedded down at two places.
+//! - `prepared`: a `Dataset` keeps each column's distinct values once (`Column`, interned through
+//!   `hashbrown`'s `HashTable`); `PreparedData` prepares each distinct value once and holds a row
+//!   of value indexes per record, so equal indexes are exact agreement, and the levels of value
+//!   pairs met again come from a fixed-size cache per comparison, which gives up on a column whose
+//!   value pairs do not repeat. Pairs are compared in chunks, one comparison at a time, the values
+//!   each will read touched first so that their loads overlap.
+//! - `pairs`: a candidate pair packed in one `u64`, and the union of several rules' sorted lists.
+//! - `hashing` and `random`: the fixed hash of keys and value tables, and the seeded generator.
 //! - `blocking`: rules, pair counts made before any pair is produced, and automatic proposal.
 //!   Each rule is budgeted by the pairs it adds, counted on a seeded random sample, and exactly
 //!   near a rule's budget; when no rule fits a rule's share, the cheapest rule that fits the whole
@@ -48,31 +73,51 @@
 //! - `resolve`: persons from every kind of evidence at once. Decisions people made come first,
 //!   then the certain rules, then scored pairs. A "different people" decision is a wall nothing
 //!   crosses.
-//! - `engine`: the steps, callable one by one, and explanations. A `Dataset` keeps each column's
-//!   distinct values once (`Column`, interned through `hashbrown`'s `HashTable`); `PreparedData`
-//!   prepares each distinct value once and holds a row of value indexes per record, so equal
-//!   indexes are exact agreement, and the levels of value pairs met again come from a fixed-size
-//!   cache per comparison, which gives up on a column whose value pairs do not repeat. Pairs are
-//!   compared in chunks, one comparison at a time, the values each will read touched first so
-//!   that their loads overlap.
-//! - `parallel`: scoped threads, with results in input order (public: `link csv` reads and hashes
-//!   with it too, and the forecast evaluation shares its origins among the cores with
-//!   `map_each`). Random pairs are drawn in one seeded sequence before they are compared in
-//!   parallel, so the same records, settings and seed give the same pairs and clusters on any
-//!   number of cores.
+//! - `engine`: the steps, callable one by one, and explanations.
+//! - `stored_model`: the trained model as stored with each run (JSON), so an incremental run
+//!   scores new records exactly as a full comparison with that model would; explanations as JSON.
+//! - `run`: the platform's run over everything stored: learning from reviewers' decisions,
+//!   candidate pairs of the new and changed records, the 0.01 guard of persons, and persons.
+//! - `parallel`: scoped threads, with results in input order. Random pairs are drawn in one
+//!   seeded sequence before they are compared in parallel, so the same records, settings and
+//!   seed give the same pairs and clusters on any number of cores.
 
-pub mod certain;
-
-pub use certain::{Assignment, Candidate, Rule, certain_links};
-pub mod blocking;
-pub mod cluster;
-pub mod comparison;
-pub mod engine;
-pub mod group;
-pub mod infer;
-pub mod model;
+mod blocking;
+mod certain;
+mod cluster;
+mod comparison;
+mod engine;
+mod error;
+mod group;
+mod hashing;
+mod infer;
+mod model;
 mod nicknames;
+mod pairs;
 pub mod parallel;
-pub mod phonetic;
-pub mod resolve;
-pub mod similarity;
+mod phonetic;
+mod prepared;
+mod random;
+mod resolve;
+mod run;
+mod similarity;
+mod stored_model;
+
+pub use blocking::{BlockingRule, KeyPart, default_budget};
+pub use cluster::{Clusters, PairIndex, Reaches, ScoredPair};
+pub use comparison::{ComparisonSpec, Kind};
+pub use engine::{
+    Blocked, Explanation, RuleReport, WaterfallLine, block, clusters, explain, score, train, waterfall_text,
+    weigh_groups,
+};
+pub use error::EngineError;
+pub use group::{GROUP_FLOOR, Groups, MAX_GROUP};
+pub use infer::{infer_comparisons, own_name};
+pub use model::Model;
+pub use pairs::unpack;
+pub use prepared::{Dataset, PreparedData, prepare_all};
+pub use random::SplitMix;
+pub use run::{
+    ComparedRecord, LinkMode, LinkSettings, Linked, PairsReplaced, RecordPerson, ScoredRecordPair, Stored,
+    StoredDecision, StoredPair, StoredRecord, link_stored,
+};

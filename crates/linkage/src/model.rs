@@ -7,26 +7,9 @@
 //! rule's own comparisons held out (their agreement is forced by the rule);
 //! common values weigh less than rare ones (term-frequency adjustment).
 
-use crate::comparison::Kind;
-use crate::engine::PreparedData;
-
-/// At most this many comparisons: a pair's levels pack into one `u64`.
-pub const MAX_COMPARISONS: usize = 16;
-
-/// What to compare, as the engine's settings give it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComparisonSpec {
-    pub name: String,
-    pub kind: Kind,
-    /// The name comparison holding the other half of the name (first name for
-    /// a surname), to recognise swapped names.
-    pub swap_with: Option<usize>,
-    pub term_frequency: bool,
-    /// For other names (`Kind::Names`): the name comparisons whose values,
-    /// joined, are the record's own name (first and last name for aliases,
-    /// the first name for a known-as name).
-    pub own_name: Vec<usize>,
-}
+use crate::comparison::{ComparisonSpec, Kind, Pattern, level_of};
+use crate::prepared::PreparedData;
+use crate::random::SplitMix;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComparisonModel {
@@ -53,9 +36,6 @@ pub struct Model {
     pub term_frequencies: Vec<Vec<f32>>,
 }
 
-/// A pair's levels, four bits per comparison.
-pub type Pattern = u64;
-
 /// A pattern's terms apart from the two records: each comparison's weight
 /// and, for an exact value adjusted for its frequency, the comparison and its `u`.
 pub type PatternTerms = Vec<(f64, Option<(usize, f64)>)>;
@@ -65,29 +45,6 @@ pub type PatternCounts = [(Pattern, f64)];
 
 /// One EM session: the comparisons held out (those its blocking rule used) and its pairs' patterns.
 pub type Session<'a> = (Vec<usize>, &'a PatternCounts);
-
-pub fn level_of(pattern: Pattern, comparison: usize) -> u8 {
-    ((pattern >> (4 * comparison)) & 0xf) as u8
-}
-
-/// A small deterministic generator (SplitMix64) for sampling pairs; the seed is a parameter.
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-}
 
 /// `u` for every comparison from `n_samples` random pairs (across sources when
 /// linking), with add-one smoothing so no level is impossible.

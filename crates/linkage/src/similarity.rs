@@ -40,6 +40,7 @@ macro_rules! over_symbols {
 ///
 /// Two empty strings are identical and score 1; an empty string against a
 /// non-empty one scores 0.
+#[cfg(test)]
 pub fn jaro(a: &str, b: &str) -> f64 {
     over_symbols!(a, b, |a, b| jaro_of_symbols(a, b))
 }
@@ -60,6 +61,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// Insertions, deletions, substitutions and swaps of two adjacent characters
 /// each cost 1, but no substring is edited twice, so `ca` to `abc` costs 3 and
 /// not 2 as in the unrestricted Damerau-Levenshtein distance.
+#[cfg(test)]
 pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
     over_symbols!(a, b, |a, b| {
         let (a, b) = strip_common_ends(a, b);
@@ -68,6 +70,7 @@ pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// Plain Levenshtein distance over chars.
+#[cfg(test)]
 pub fn levenshtein(a: &str, b: &str) -> usize {
     over_symbols!(a, b, |a, b| {
         let (a, b) = strip_common_ends(a, b);
@@ -288,6 +291,7 @@ fn jaro_of_symbols<T: Symbol>(a: &[T], b: &[T]) -> f64 {
     })
 }
 
+#[cfg(test)]
 fn levenshtein_of_symbols<T: Symbol>(a: &[T], b: &[T]) -> usize {
     // Keep the row along the shorter string.
     let (a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };

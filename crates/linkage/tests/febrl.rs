@@ -5,9 +5,7 @@
 //! loudly, except under `CI=true`, where a missing file fails them: a CI run
 //! must not pass by measuring nothing.
 
-use byname_linkage::blocking::unpack;
-use byname_linkage::engine::{self, Dataset};
-use byname_linkage::infer::infer_comparisons;
+use byname_linkage::{self as engine, Dataset, infer_comparisons, unpack};
 use std::collections::HashSet;
 
 /// Whether the tests run under continuous integration, where every data file must be there.
@@ -51,7 +49,7 @@ fn run(name: &str) -> Option<Scores> {
     let (dataset, truth) = febrl(name)?;
     let (specs, columns, _) = infer_comparisons(&dataset, 0);
     let data = engine::prepare_all(&dataset, specs, &columns, false).unwrap();
-    let blocked = engine::block(&data, None, byname_linkage::blocking::default_budget(dataset.ids.len())).unwrap();
+    let blocked = engine::block(&data, None, byname_linkage::default_budget(dataset.ids.len())).unwrap();
     let model = engine::train(&data, &blocked, 42);
     let pairs = engine::score(&blocked, &model);
     let key = |a: u32, b: u32| {

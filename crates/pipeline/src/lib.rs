@@ -5,10 +5,9 @@
 //! ## Where things are
 //!
 //! - `import` streams files into an `ImportTx`, skipping what `tombstones` says was erased; `link`
-//!   runs the certain rules and the model, full or incremental, with the stored model in
-//!   `link/persist.rs`; `link_csv` is `byname link csv` (a large unquoted file read in one stretch
-//!   per core and cut at line breaks, ids used twice found by sorting hashes, the pairs weighed in
-//!   their groups and written while the records are clustered, `--explain` waterfalls).
+//!   reads what a linkage run needs, hands it to the one pure step, `byname_linkage::link_stored`,
+//!   and stores the result (`byname link csv`, which never touches the store, lives in the
+//!   command line).
 //! - `statistics` turns the store's facts into a `byname_stats::timeline::Population` and saves it in
 //!   `stats_snapshots` under the data's state (the latest import, linkage run, number of linked
 //!   records, erasure or restriction); a report reads the snapshot while the state is unchanged,
@@ -22,7 +21,6 @@
 pub mod forecast;
 pub mod import;
 pub mod link;
-pub mod link_csv;
 pub mod projection;
 pub mod render;
 pub mod scenario;

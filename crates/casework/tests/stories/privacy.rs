@@ -151,7 +151,13 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
 
         // Linkage does not rebuild him, and the same exports imported again skip his rows.
         link(store, &Default::default(), &now()).await.unwrap();
-        link(store, &byname_pipeline::link::LinkSettings { full: true, ..Default::default() }, &now()).await.unwrap();
+        link(
+            store,
+            &byname_pipeline::link::LinkSettings { mode: byname_pipeline::link::LinkMode::Full, ..Default::default() },
+            &now(),
+        )
+        .await
+        .unwrap();
         assert!(john_gone(store, &johns_records).await, "{label}: relinked");
         let again = import(store, ImportKind::Chain, chain.path()).await.unwrap();
         // C001, his two contacts and his stay.

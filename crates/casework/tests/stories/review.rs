@@ -7,7 +7,7 @@ use crate::support::*;
 use byname_casework::render;
 use byname_casework::review::{self, ReviewError};
 use byname_pipeline::import::{ImportKind, ImportOptions};
-use byname_pipeline::link::{LinkSettings, link};
+use byname_pipeline::link::{LinkMode, LinkSettings, link};
 use byname_store::{SqlStore, Store};
 use std::collections::HashMap;
 
@@ -141,7 +141,7 @@ async fn duplicates_link_and_decisions_stick() {
         // A reviewer says they are different people: they part, and stay apart after a full retrain.
         let batch = review::decide(store, &analyst, c7, d7, false, "different mothers' names", &now()).await.unwrap();
         assert_ne!(persons(store).await["C0007"], persons(store).await["D0007"], "{label}");
-        link(store, &LinkSettings { full: true, ..LinkSettings::default() }, &now()).await.unwrap();
+        link(store, &LinkSettings { mode: LinkMode::Full, ..LinkSettings::default() }, &now()).await.unwrap();
         assert_ne!(
             persons(store).await["C0007"],
             persons(store).await["D0007"],
@@ -233,7 +233,8 @@ async fn an_incremental_run_gives_the_persons_a_full_comparison_gives() {
         assert_eq!(after_incremental["C0005"], after_incremental["D0005"], "{label}");
 
         // Every pair compared again with the same model: nothing changes.
-        let full = link(store, &LinkSettings { recompare: true, ..LinkSettings::default() }, &now()).await.unwrap();
+        let full =
+            link(store, &LinkSettings { mode: LinkMode::Recompare, ..LinkSettings::default() }, &now()).await.unwrap();
         assert_eq!((full.mode, full.compared_records), ("recompare", incremental.records), "{label}");
         assert_eq!(persons(store).await, after_incremental, "{label}: the same persons");
         assert_eq!(full.changes, byname_store::LinkChanges::default(), "{label}");

@@ -1,87 +1,25 @@
 //! Identity resolution over everything stored: which source records are one
 //! person. Runs after every import and on `byname link`.
 //!
-//! One run:
-//! 1. reads every current record and every decision people have made;
-//! 2. applies the certain rules (a shared NHS number, an agreeing recorded CHAIN id);
-//! 3. scores pairs with the Fellegi-Sunter engine. A **full** run trains the
-//!    model anew (learning from reviewers' decisions too) and compares every
-//!    candidate pair. An **incremental** run keeps the stored model and compares
-//!    only the records that are new or changed since they were last compared, so
-//!    its result is the one a full comparison with that model would give;
-//! 4. keeps the pairs at or above the review threshold with their explanations;
-//!    above the automatic threshold they link, between the two they wait in the
-//!    review queue;
-//! 5. resolves persons ([`byname_linkage::resolve`]): decisions first, a
-//!    "different people" decision is never crossed, then the certain rules, then
-//!    the model's pairs, guarded against chains.
+//! A run reads everything it needs from the store, hands it to the one pure
+//! step, [`byname_linkage::link_stored`] (certain rules, the model, people's
+//! decisions, persons; see there), and stores what it gives back in one
+//! transaction.
 
-mod persist;
+use byname_linkage::{
+    ComparedRecord, EngineError, Linked, PairsReplaced, Stored, StoredDecision, StoredPair, StoredRecord, link_stored,
+};
+use byname_store::{Compared, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
+use std::collections::HashMap;
 
-use byname_linkage::blocking::{BlockingRule, rule_pairs, unpack};
-use byname_linkage::certain::{Candidate, Rule, certain_links};
-use byname_linkage::engine::{self, Dataset, PreparedData};
-use byname_linkage::infer::infer_comparisons;
-use byname_linkage::model::{Model, probability};
-use byname_linkage::resolve::{Edge, Evidence, resolve};
-use byname_store::{Compared, Decision, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
-use persist::PersistedModel;
-use std::collections::{HashMap, HashSet};
-
-pub use persist::explanation_json;
-
-/// The columns byname compares, in the dataset handed to the engine (column 0 is the record id).
-/// New columns go at the end: a stored model names its columns by position.
-pub const COLUMNS: [&str; 12] = [
-    "rec_id",
-    "first_name",
-    "last_name",
-    "known_as",
-    "aliases",
-    "date_of_birth",
-    "sex",
-    "nationality",
-    "nhs_number",
-    "chain_id",
-    "usual_place",
-    "stays",
-];
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LinkSettings {
-    /// At or above this match probability, records link by themselves.
-    pub auto_threshold: f64,
-    /// From this probability up to the automatic threshold, pairs go to the review queue.
-    pub review_threshold: f64,
-    /// Train anew and compare everything, even when a model is stored.
-    pub full: bool,
-    /// Compare every pair again with the stored model, without training.
-    pub recompare: bool,
-    /// Only people's decisions changed: resolve persons again from the stored pairs, comparing
-    /// nothing and reading each record's usual place as last compared.
-    pub decisions_only: bool,
-    pub seed: u64,
-}
-
-impl Default for LinkSettings {
-    fn default() -> Self {
-        Self {
-            auto_threshold: 0.95,
-            review_threshold: 0.5,
-            full: false,
-            recompare: false,
-            decisions_only: false,
-            seed: 42,
-        }
-    }
-}
+pub use byname_linkage::{LinkMode, LinkSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Engine(#[from] engine::EngineError),
+    Engine(#[from] EngineError),
     #[error("thresholds must satisfy 0 < review ({review}) <= automatic ({auto}) < 1")]
     Thresholds { review: f64, auto: f64 },
 }
@@ -104,487 +42,145 @@ pub struct LinkOutcome {
     pub changes: LinkChanges,
 }
 
-/// The latest live decision on each pair: `true` for the same person.
-pub fn live_decisions(decisions: &[Decision]) -> HashMap<(i64, i64), bool> {
-    let mut live = HashMap::new();
-    for d in decisions.iter().filter(|d| d.undone_at.is_none()) {
-        live.insert((d.left_record_id, d.right_record_id), d.same_person);
+fn record_of(input: LinkInput) -> StoredRecord {
+    StoredRecord {
+        record_id: input.record_id,
+        source: input.source,
+        source_id: input.source_id,
+        first_name: input.first_name,
+        last_name: input.last_name,
+        known_as: input.known_as,
+        aliases: input.aliases,
+        date_of_birth: input.date_of_birth,
+        gender: input.gender,
+        nationality: input.nationality,
+        nhs_number: input.nhs_number,
+        recorded_chain_id: input.recorded_chain_id,
+        usual_place: input.usual_place,
+        stays: input.stays,
+        fingerprint: input.fingerprint,
     }
-    live
 }
 
-fn dataset_of(inputs: &[LinkInput]) -> Dataset {
-    let rows: Vec<Vec<Option<String>>> = inputs
-        .iter()
-        .map(|r| {
-            // A CHAIN record's own id and the CHAIN id another system recorded are one column,
-            // so a recorded id that agrees is evidence.
-            let chain_id = if r.source == "chain" { Some(r.source_id.clone()) } else { r.recorded_chain_id.clone() };
-            vec![
-                Some(r.record_id.to_string()),
-                r.first_name.clone(),
-                r.last_name.clone(),
-                r.known_as.clone(),
-                r.aliases.clone(),
-                r.date_of_birth.clone(),
-                r.gender.clone(),
-                r.nationality.clone(),
-                r.nhs_number.clone(),
-                chain_id,
-                r.usual_place.clone(),
-                r.stays.clone(),
-            ]
-        })
-        .collect();
-    Dataset::from_rows(
-        inputs.iter().map(|r| r.record_id.to_string()).collect(),
-        vec![0; inputs.len()],
-        COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        &rows,
-    )
-}
-
-/// The certain links as edges between record indexes.
-fn certain_edges(inputs: &[LinkInput], index_of: &HashMap<i64, u32>) -> Vec<Edge> {
-    let candidates: Vec<Candidate> = inputs
-        .iter()
-        .map(|r| Candidate {
-            record_id: r.record_id,
-            source: r.source.clone(),
-            source_id: r.source_id.clone(),
-            first_name: r.first_name.clone(),
-            last_name: r.last_name.clone(),
-            date_of_birth: r.date_of_birth.clone(),
-            nhs_number: r.nhs_number.clone(),
-            recorded_chain_id: r.recorded_chain_id.clone(),
-        })
-        .collect();
-    certain_links(&candidates)
+/// Reads what a run needs: the records, the decisions, the last run's model and, for the modes
+/// that build on the last run, what it compared and the pairs it kept.
+async fn read_stored<S: Store>(store: &S, mode: LinkMode) -> Result<Stored, StoreError> {
+    let builds_on_last_run = matches!(mode, LinkMode::Incremental | LinkMode::DecisionsOnly);
+    let records = store.link_inputs(mode != LinkMode::DecisionsOnly).await?.into_iter().map(record_of).collect();
+    let decisions = store
+        .link_decisions()
+        .await?
         .into_iter()
-        .filter(|a| a.rule != Rule::Own)
-        .map(|a| Edge {
-            left: index_of[&a.record_id],
-            right: index_of[&a.person_id],
-            evidence: Evidence::Certain(match a.rule {
-                Rule::SharedNhsNumber => 1,
-                _ => 2,
-            }),
-            weight: 0.0,
+        .map(|d| StoredDecision {
+            left_record_id: d.left_record_id,
+            right_record_id: d.right_record_id,
+            same_person: d.same_person,
+            origin: d.origin,
+            undone: d.undone_at.is_some(),
         })
-        .collect()
+        .collect();
+    let last_model = store.last_link_run().await?.map(|run| run.model);
+    let (compared, pairs) = if builds_on_last_run {
+        let compared = store
+            .compared_records()
+            .await?
+            .into_iter()
+            .map(|c| ComparedRecord { record_id: c.record_id, fingerprint: c.fingerprint, usual_place: c.usual_place })
+            .collect();
+        let pairs = store
+            .link_pairs(&PairScope::All)
+            .await?
+            .into_iter()
+            .map(|p| StoredPair {
+                left_record_id: p.left_record_id,
+                right_record_id: p.right_record_id,
+                weight: p.weight,
+            })
+            .collect();
+        (compared, pairs)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(Stored { records, decisions, last_model, compared, pairs })
 }
 
-fn rule_code(evidence: Option<Evidence>, decided_origin: Option<&str>) -> String {
-    match evidence {
-        None => Rule::Own.code().to_owned(),
-        Some(Evidence::Certain(1)) => Rule::SharedNhsNumber.code().to_owned(),
-        Some(Evidence::Certain(_)) => Rule::RecordedChainId.code().to_owned(),
-        Some(Evidence::Scored) => "probabilistic".to_owned(),
-        Some(Evidence::Decided) => match decided_origin {
-            Some("merge") => "merged".to_owned(),
-            _ => "reviewed".to_owned(),
-        },
-    }
-}
-
-/// Links everything stored: see the module documentation.
+/// Links everything stored: reads it, links it ([`link_stored`]) and stores the result.
 pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Result<LinkOutcome, LinkError> {
-    if !(settings.review_threshold > 0.0
-        && settings.review_threshold <= settings.auto_threshold
-        && settings.auto_threshold < 1.0)
-    {
+    if !settings.thresholds_are_ordered() {
         return Err(LinkError::Thresholds { review: settings.review_threshold, auto: settings.auto_threshold });
     }
-    let decisions_only = settings.decisions_only && !settings.full && !settings.recompare;
-    let mut inputs = store.link_inputs(!decisions_only).await?;
-    if decisions_only {
-        let places: HashMap<i64, Option<String>> =
-            store.compared_records().await?.into_iter().map(|c| (c.record_id, c.usual_place)).collect();
-        for input in &mut inputs {
-            input.usual_place = places.get(&input.record_id).cloned().flatten();
+    let stored = read_stored(store, settings.mode).await?;
+    let last_fingerprints: Option<HashMap<i64, i64>> = std::env::var("BYNAME_DEBUG_LINK")
+        .is_ok()
+        .then(|| stored.compared.iter().map(|c| (c.record_id, c.fingerprint)).collect());
+    let linked = link_stored(stored, settings)?;
+    if let Some(last) = last_fingerprints {
+        // A full comparison compares every record whatever it was compared as.
+        let everything = matches!(linked.mode, "full" | "recompare");
+        for c in &linked.compared {
+            let last = if everything { None } else { last.get(&c.record_id) };
+            eprintln!("changed {} {} {:?}", c.record_id, c.fingerprint, last);
         }
     }
-    let index_of: HashMap<i64, u32> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i as u32)).collect();
-    let decisions = store.link_decisions().await?;
-    let live = live_decisions(&decisions);
-    let origin_of: HashMap<(i64, i64), &str> = decisions
-        .iter()
-        .filter(|d| d.undone_at.is_none() && d.same_person)
-        .map(|d| ((d.left_record_id, d.right_record_id), d.origin.as_str()))
-        .collect();
-    let mut edges = certain_edges(&inputs, &index_of);
-    let mut apart = Vec::new();
-    for (&(left, right), &same) in &live {
-        let (Some(&a), Some(&b)) = (index_of.get(&left), index_of.get(&right)) else { continue };
-        if same {
-            edges.push(Edge { left: a, right: b, evidence: Evidence::Decided, weight: 0.0 });
-        } else {
-            apart.push((a, b));
-        }
-    }
-    apart.sort_unstable();
-
-    let dataset = dataset_of(&inputs);
-    let previous = store.last_link_run().await?;
-    let stored_model = previous.as_ref().and_then(|run| PersistedModel::from_json(&run.model).ok());
-    let mut outcome = LinkOutcome {
-        mode: "certain only",
-        records: inputs.len(),
-        persons: 0,
-        compared_records: 0,
-        scored_pairs: 0,
-        auto_pairs: 0,
-        review_pairs: 0,
-        blocking_rules: Vec::new(),
-        changes: LinkChanges::default(),
-    };
-
-    let scoring = if inputs.len() < 2 {
-        None
-    } else if decisions_only && let Some(persisted) = stored_model {
-        // Nothing to compare: the stored pairs stand; the model guards the clusters.
-        let (data, model) = persisted.restore(&dataset)?;
-        Some(Scoring {
-            mode: "decisions",
-            pairs: Vec::new(),
-            scope: PairScope::Touching(Vec::new()),
-            compared: Vec::new(),
-            scored_pairs: 0,
-            model,
-            data,
-            persisted,
-        })
-    } else {
-        score_records(store, &inputs, &dataset, &live, &index_of, stored_model, settings).await?
-    };
-    let (pairs, scope, compared, model, data, persisted) = match scoring {
-        Some(s) => {
-            outcome.mode = s.mode;
-            outcome.compared_records = s.compared.len();
-            outcome.scored_pairs = s.scored_pairs;
-            outcome.blocking_rules = s.persisted.rule_descriptions.clone();
-            (s.pairs, s.scope, s.compared, Some(s.model), Some(s.data), Some(s.persisted))
-        }
-        None => (Vec::new(), PairScope::All, Vec::new(), None, None, None),
-    };
-
-    // Every pair that counts now: those kept from earlier runs and this run's.
-    let mut all_pairs: HashMap<(i64, i64), f64> = HashMap::new();
-    if let PairScope::Touching(touched) = &scope {
-        let touched: HashSet<i64> = touched.iter().copied().collect();
-        for pair in store.link_pairs(&PairScope::All).await? {
-            if !touched.contains(&pair.left_record_id) && !touched.contains(&pair.right_record_id) {
-                all_pairs.insert((pair.left_record_id, pair.right_record_id), pair.weight);
-            }
-        }
-    }
-    for pair in &pairs {
-        all_pairs.insert((pair.left_record_id, pair.right_record_id), pair.weight);
-    }
-    let auto_weight = weight_of(settings.auto_threshold);
-    for (&(left, right), &weight) in &all_pairs {
-        let (Some(&a), Some(&b)) = (index_of.get(&left), index_of.get(&right)) else { continue };
-        if weight >= auto_weight {
-            outcome.auto_pairs += 1;
-        }
-        if live.contains_key(&(left, right)) {
-            // A decided pair is an edge or a wall already.
-            continue;
-        }
-        edges.push(Edge { left: a, right: b, evidence: Evidence::Scored, weight });
-    }
-
-    let guard = |a: u32, b: u32| match (&model, &data) {
-        (Some(model), Some(data)) => {
-            let weight = model.weight(data.pattern(a, b), a, b);
-            probability(weight) < 0.01
-        }
-        _ => false,
-    };
-    let resolution = resolve(inputs.len(), &edges, &apart, auto_weight, guard);
-    let mut origin_of_record: HashMap<i64, &str> = HashMap::new();
-    for (&(left, right), &origin) in &origin_of {
-        for record in [left, right] {
-            let entry = origin_of_record.entry(record).or_insert(origin);
-            if origin == "merge" {
-                *entry = origin;
-            }
-        }
-    }
-    let decided_origin = |record: usize| origin_of_record.get(&inputs[record].record_id).copied();
-    let links: Vec<Link> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| Link {
-            record_id: r.record_id,
-            person_id: inputs[resolution.person_of[i] as usize].record_id,
-            rule: rule_code(resolution.joined_by[i], decided_origin(i)),
-        })
-        .collect();
-    outcome.persons = links.iter().map(|l| l.person_id).collect::<HashSet<_>>().len();
-    let person_of: HashMap<i64, i64> = links.iter().map(|l| (l.record_id, l.person_id)).collect();
-    outcome.review_pairs = all_pairs
-        .iter()
-        .filter(|(pair, weight)| {
-            **weight < auto_weight && !live.contains_key(pair) && person_of.get(&pair.0) != person_of.get(&pair.1)
-        })
-        .count();
-
+    let Linked {
+        mode,
+        records,
+        persons,
+        compared_records,
+        scored_pairs,
+        auto_pairs,
+        review_pairs,
+        blocking_rules,
+        model,
+        pairs,
+        replaced,
+        compared,
+        persons_of_records,
+    } = linked;
     let run = LinkRun {
         id: 0,
         started_at: now.to_owned(),
-        mode: outcome.mode.to_owned(),
-        model: persisted
-            .as_ref()
-            .map(PersistedModel::to_json)
-            .or_else(|| previous.map(|p| p.model))
-            .unwrap_or_default(),
-        records: inputs.len() as i64,
-        compared: outcome.compared_records as i64,
-        auto_links: outcome.auto_pairs as i64,
-        review: outcome.review_pairs as i64,
+        mode: mode.to_owned(),
+        model,
+        records: records as i64,
+        compared: compared_records as i64,
+        auto_links: auto_pairs as i64,
+        review: review_pairs as i64,
         auto_threshold: settings.auto_threshold,
         review_threshold: settings.review_threshold,
     };
+    let scope = match replaced {
+        PairsReplaced::All => PairScope::All,
+        PairsReplaced::Touching(records) => PairScope::Touching(records),
+    };
+    let pairs: Vec<LinkPair> = pairs
+        .into_iter()
+        .map(|p| LinkPair {
+            left_record_id: p.left_record_id,
+            right_record_id: p.right_record_id,
+            probability: p.probability,
+            weight: p.weight,
+            explanation: p.explanation,
+        })
+        .collect();
+    let compared: Vec<Compared> = compared
+        .into_iter()
+        .map(|c| Compared { record_id: c.record_id, fingerprint: c.fingerprint, usual_place: c.usual_place })
+        .collect();
+    let links: Vec<Link> = persons_of_records
+        .into_iter()
+        .map(|l| Link { record_id: l.record_id, person_id: l.person_id, rule: l.rule })
+        .collect();
     let (_, changes) = store.save_link_run(&run, &scope, &pairs, &compared, &links).await?;
-    outcome.changes = changes;
-    Ok(outcome)
-}
-
-/// What scoring produced: the pairs to store, which stored pairs they replace, the
-/// fingerprints compared, and the model with the prepared records.
-struct Scoring {
-    mode: &'static str,
-    pairs: Vec<LinkPair>,
-    scope: PairScope,
-    compared: Vec<Compared>,
-    scored_pairs: usize,
-    model: Model,
-    data: PreparedData,
-    persisted: PersistedModel,
-}
-
-/// Scores the pairs that need it, training first on a full run. `None` when the records
-/// give the engine nothing to block on (a handful of records): the certain rules decide alone.
-async fn score_records<S: Store>(
-    store: &S,
-    inputs: &[LinkInput],
-    dataset: &Dataset,
-    live: &HashMap<(i64, i64), bool>,
-    index_of: &HashMap<i64, u32>,
-    stored_model: Option<PersistedModel>,
-    settings: &LinkSettings,
-) -> Result<Option<Scoring>, LinkError> {
-    let full = settings.full || stored_model.is_none();
-    let (persisted, data, model) = match stored_model {
-        Some(persisted) if !full => {
-            let (data, model) = persisted.restore(dataset)?;
-            (persisted, data, model)
-        }
-        _ => {
-            let (specs, columns, _) = infer_comparisons(dataset, 0);
-            let data = engine::prepare_all(dataset, specs, &columns, false)?;
-            let budget = byname_linkage::blocking::default_budget(inputs.len());
-            let blocked = match engine::block(&data, None, budget) {
-                Ok(blocked) => blocked,
-                Err(engine::EngineError::NoFeasibleRule { .. }) => return Ok(None),
-                Err(error) => return Err(error.into()),
-            };
-            let mut model = engine::train(&data, &blocked, settings.seed);
-            learn_from_decisions(&mut model, &data, live, index_of, data.total_pairs());
-            let rules: Vec<BlockingRule> = blocked.rules.iter().map(|r| r.rule.clone()).collect();
-            let persisted = PersistedModel::capture(&model, &data, &columns, &rules, &blocked.rules);
-            (persisted, data, model)
-        }
-    };
-
-    let everything = full || settings.recompare;
-    let fingerprints: HashMap<i64, i64> = if everything {
-        HashMap::new()
-    } else {
-        store.compared_records().await?.into_iter().map(|c| (c.record_id, c.fingerprint)).collect()
-    };
-    let changed: Vec<u32> = inputs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| fingerprints.get(&r.record_id) != Some(&r.fingerprint))
-        .map(|(i, _)| i as u32)
-        .collect();
-    let current: HashSet<i64> = inputs.iter().map(|r| r.record_id).collect();
-    if std::env::var("BYNAME_DEBUG_LINK").is_ok() {
-        for &i in &changed {
-            eprintln!(
-                "changed {} {} {:?}",
-                inputs[i as usize].record_id,
-                inputs[i as usize].fingerprint,
-                fingerprints.get(&inputs[i as usize].record_id)
-            );
-        }
-    }
-    let gone: Vec<i64> = fingerprints.keys().filter(|id| !current.contains(id)).copied().collect();
-
-    let candidates = candidate_pairs(&persisted.rules, &data, &changed, everything);
-    let pairs: Vec<LinkPair> = candidates
-        .iter()
-        .filter_map(|&p| {
-            let (a, b) = unpack(p);
-            let weight = model.weight(data.pattern(a, b), a, b);
-            if probability(weight) < settings.review_threshold {
-                return None;
-            }
-            let explanation = engine::explain(dataset, &persisted.columns, &data, &model, a, b);
-            let (left, right) = (inputs[a as usize].record_id, inputs[b as usize].record_id);
-            Some(LinkPair {
-                left_record_id: left.min(right),
-                right_record_id: left.max(right),
-                probability: probability(weight),
-                weight,
-                explanation: explanation_json(&explanation),
-            })
-        })
-        .collect();
-    let scope = if everything {
-        PairScope::All
-    } else {
-        let mut touched: Vec<i64> = changed.iter().map(|&i| inputs[i as usize].record_id).collect();
-        touched.extend(gone);
-        PairScope::Touching(touched)
-    };
-    let compared = changed
-        .iter()
-        .map(|&i| {
-            let input = &inputs[i as usize];
-            Compared {
-                record_id: input.record_id,
-                fingerprint: input.fingerprint,
-                usual_place: input.usual_place.clone(),
-            }
-        })
-        .collect();
-    Ok(Some(Scoring {
-        mode: if full {
-            "full"
-        } else if settings.recompare {
-            "recompare"
-        } else {
-            "incremental"
-        },
-        pairs,
-        scope,
-        compared,
-        scored_pairs: candidates.len(),
-        model,
-        data,
-        persisted,
-    }))
-}
-
-/// The match weight of a probability.
-pub fn weight_of(probability: f64) -> f64 {
-    (probability / (1.0 - probability)).log2()
-}
-
-/// Candidate pairs, packed and distinct: all of them, or those with at least one changed record.
-fn candidate_pairs(rules: &[BlockingRule], data: &PreparedData, changed: &[u32], full: bool) -> Vec<u64> {
-    let mut out = Vec::new();
-    let is_changed: HashSet<u32> = changed.iter().copied().collect();
-    for rule in rules {
-        let from = out.len();
-        rule_pairs(rule, data, &mut out);
-        if !full {
-            let mut kept = from;
-            for i in from..out.len() {
-                let (a, b) = unpack(out[i]);
-                if is_changed.contains(&a) || is_changed.contains(&b) {
-                    out[kept] = out[i];
-                    kept += 1;
-                }
-            }
-            out.truncate(kept);
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Reviewers teach the model: pairs people decided are the same person are
-/// labelled matches, and their levels pull `m` towards what true matches look
-/// like here, weighed against the matches EM expects among all pairs.
-fn learn_from_decisions(
-    model: &mut Model,
-    data: &PreparedData,
-    live: &HashMap<(i64, i64), bool>,
-    index_of: &HashMap<i64, u32>,
-    total_pairs: f64,
-) {
-    let labelled: Vec<(u32, u32)> = live
-        .iter()
-        .filter(|(_, same)| **same)
-        .filter_map(|((l, r), _)| Some((*index_of.get(l)?, *index_of.get(r)?)))
-        .collect();
-    if labelled.is_empty() {
-        return;
-    }
-    let expected_matches = (model.prior * total_pairs).max(1.0);
-    for (c, comparison) in model.comparisons.iter_mut().enumerate() {
-        let mut counts = vec![0.0; comparison.m.len()];
-        for &(a, b) in &labelled {
-            let p = data.pattern(a, b);
-            counts[byname_linkage::model::level_of(p, c) as usize] += 1.0;
-        }
-        let observed: f64 = counts[1..].iter().sum();
-        if observed == 0.0 {
-            continue;
-        }
-        for (m, count) in comparison.m.iter_mut().zip(&counts).skip(1) {
-            *m = ((*m * expected_matches + count) / (expected_matches + observed)).max(1e-6);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use byname_linkage::comparison::Kind;
-    use byname_linkage::model::{ComparisonModel, ComparisonSpec};
-
-    #[test]
-    fn pairs_reviewers_accepted_pull_m_towards_what_they_show() {
-        // Two pairs of namesakes whose birth dates are one day apart, accepted by reviewers.
-        let rows: Vec<Vec<Option<String>>> = ["1980-01-31", "1980-02-01", "1975-06-30", "1975-07-01"]
-            .iter()
-            .map(|d| vec![Some((*d).to_owned())])
-            .collect();
-        let dataset =
-            Dataset::from_rows((1..=4).map(|i| i.to_string()).collect(), vec![0; 4], vec!["dob".into()], &rows);
-        let spec = ComparisonSpec {
-            name: "dob".into(),
-            kind: Kind::Date,
-            swap_with: None,
-            term_frequency: false,
-            own_name: Vec::new(),
-        };
-        let data = engine::prepare_all(&dataset, vec![spec.clone()], &[0], false).unwrap();
-        let levels = Kind::Date.n_levels();
-        let one_day = Kind::Date.levels().iter().position(|l| *l == "one day apart").unwrap();
-        let m = {
-            let mut m = vec![0.01; levels];
-            m[1] = 0.9;
-            m
-        };
-        let mut model = Model {
-            comparisons: vec![ComparisonModel { spec, m: m.clone(), u: vec![0.1; levels], depends_on: Vec::new() }],
-            prior: 0.001,
-            term_frequencies: vec![Vec::new()],
-        };
-        let index_of: HashMap<i64, u32> = (0..4).map(|i| (i as i64 + 1, i)).collect();
-        let live: HashMap<(i64, i64), bool> = [((1, 2), true), ((3, 4), true), ((1, 3), false)].into();
-        learn_from_decisions(&mut model, &data, &live, &index_of, 2_000.0);
-        let learned = &model.comparisons[0].m;
-        assert!(learned[one_day] > 10.0 * m[one_day], "{learned:?}");
-        assert!(learned[1] < m[1], "exact agreement gives way: {learned:?}");
-        let sum: f64 = learned[1..].iter().sum();
-        assert!((sum - 1.0).abs() < 0.05, "still close to a distribution: {sum}");
-    }
+    Ok(LinkOutcome {
+        mode,
+        records,
+        persons,
+        compared_records,
+        scored_pairs,
+        auto_pairs,
+        review_pairs,
+        blocking_rules,
+        changes,
+    })
 }

@@ -2,17 +2,14 @@
 //! benchmarking and for other areas' data. One input is deduplicated, two
 //! are linked. Comparisons are inferred from the columns unless a settings
 //! file says otherwise; blocking rules are proposed from the data unless
-//! given. Every step is timed for the report.
+//! given. Every step is timed for the report. It reads and writes files, so
+//! it lives beside the command it drives rather than in the pure engine.
 
-use byname_linkage::blocking::{BlockingRule, KeyPart};
-use byname_linkage::cluster::PairIndex;
-use byname_linkage::comparison::Kind;
-use byname_linkage::engine::{self, Dataset};
-use byname_linkage::group::Groups;
-pub use byname_linkage::group::{GROUP_FLOOR, MAX_GROUP};
-use byname_linkage::infer::{infer_comparisons, own_name};
-use byname_linkage::model::{ComparisonSpec, Model};
-use byname_linkage::parallel;
+use byname_linkage::{
+    self as engine, BlockingRule, ComparisonSpec, Dataset, Groups, KeyPart, Kind, Model, PairIndex, infer_comparisons,
+    own_name, parallel,
+};
+pub use byname_linkage::{GROUP_FLOOR, MAX_GROUP};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -36,7 +33,7 @@ pub enum LinkCsvError {
 /// The settings file (`--settings link.toml`); every part optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LinkSettings {
+pub struct SettingsFile {
     pub threshold: Option<f64>,
     pub seed: Option<u64>,
     /// Most candidate pairs the automatic blocking may plan.
@@ -431,14 +428,14 @@ pub fn link_csv(
 ) -> Result<LinkCsvReport, LinkCsvError> {
     let mut timings = Vec::new();
     let started = Instant::now();
-    let settings: LinkSettings = match &options.settings {
+    let settings: SettingsFile = match &options.settings {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| LinkCsvError::Settings { path: path.clone(), message: e.to_string() })?;
             toml::from_str(&text)
                 .map_err(|e| LinkCsvError::Settings { path: path.clone(), message: e.to_string().trim().to_owned() })?
         }
-        None => LinkSettings::default(),
+        None => SettingsFile::default(),
     };
     let compares_id = settings.comparison.iter().any(|c| c.column == options.id_column);
     let (dataset, warnings) = read_inputs(options, compares_id)?;
@@ -532,7 +529,7 @@ pub fn link_csv(
     let data = engine::prepare_all(&dataset, specs, &columns, link_only)?;
     timings.push(("prepare", step.elapsed().as_secs_f64()));
     let step = Instant::now();
-    let budget = settings.max_pairs.unwrap_or(byname_linkage::blocking::default_budget(dataset.ids.len()));
+    let budget = settings.max_pairs.unwrap_or(byname_linkage::default_budget(dataset.ids.len()));
     let blocked = engine::block(&data, rules, budget)?;
     timings.push(("block and compare", step.elapsed().as_secs_f64()));
     if let Some(path) = &options.candidates {
@@ -628,7 +625,7 @@ fn explain_pairs(
     columns: &[usize],
     data: &engine::PreparedData,
     model: &Model,
-    (scored, groups): (&[byname_linkage::cluster::ScoredPair], &Groups),
+    (scored, groups): (&[byname_linkage::ScoredPair], &Groups),
     asked: &[(String, String, u32, u32)],
 ) -> Vec<(String, String, engine::Explanation)> {
     asked
@@ -654,7 +651,7 @@ fn write_candidates(dataset: &Dataset, candidates: &[u64], path: &Path) -> Resul
     let mut writer = csv::Writer::from_path(path).map_err(failed)?;
     writer.write_record(["left_id", "right_id"]).map_err(failed)?;
     for &pair in candidates {
-        let (a, b) = byname_linkage::blocking::unpack(pair);
+        let (a, b) = byname_linkage::unpack(pair);
         writer.write_record([&dataset.ids[a as usize], &dataset.ids[b as usize]]).map_err(failed)?;
     }
     writer.flush().map_err(|e| LinkCsvError::Write { path: path.to_owned(), source: e })
@@ -663,7 +660,7 @@ fn write_candidates(dataset: &Dataset, candidates: &[u64], path: &Path) -> Resul
 /// Writes the pairs at or above the threshold and, if asked, every record's cluster.
 fn write_outputs(
     dataset: &Dataset,
-    scored: &[byname_linkage::cluster::ScoredPair],
+    scored: &[byname_linkage::ScoredPair],
     cluster_of: &[u32],
     threshold: f64,
     pairs_out: &Path,
@@ -688,14 +685,14 @@ fn write_failed(path: &Path) -> impl Fn(csv::Error) -> LinkCsvError + use<> {
 /// Writes the pairs at or above the threshold; returns how many there are.
 fn write_pairs(
     dataset: &Dataset,
-    pairs: impl Iterator<Item = byname_linkage::cluster::ScoredPair>,
+    pairs: impl Iterator<Item = byname_linkage::ScoredPair>,
     threshold: f64,
     path: &Path,
 ) -> Result<usize, LinkCsvError> {
     let mut writer = csv::Writer::from_path(path).map_err(write_failed(path))?;
     writer.write_record(["left_id", "right_id", "match_probability", "match_weight"]).map_err(write_failed(path))?;
     let mut n_above = 0;
-    let reaches = byname_linkage::cluster::Reaches::new(threshold);
+    let reaches = byname_linkage::Reaches::new(threshold);
     let (mut probability, mut weight) = (String::new(), String::new());
     for pair in pairs.filter(|p| reaches.pair(p)) {
         n_above += 1;
@@ -789,7 +786,7 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_the_standard_formatting_writes_them() {
-        let mut random = byname_linkage::model::SplitMix::new(7);
+        let mut random = byname_linkage::SplitMix::new(7);
         let mut out = String::new();
         let mut values: Vec<f64> =
             vec![0.0, -0.0, 0.5, 1.0, 0.9999995, 0.0000005, 0.00000049, -12.34565, 1e20, -3.5e-5];

@@ -4,10 +4,12 @@
 //! term frequencies of every value (frozen, so old pairs keep their weights)
 //! and the blocking rules.
 
-use byname_linkage::blocking::{BlockingRule, KeyPart};
-use byname_linkage::comparison::Kind;
-use byname_linkage::engine::{self, Dataset, Explanation, PreparedData, RuleReport};
-use byname_linkage::model::{ComparisonModel, ComparisonSpec, Model};
+use crate::blocking::{BlockingRule, KeyPart};
+use crate::comparison::{ComparisonSpec, Kind};
+use crate::engine::{Explanation, RuleReport};
+use crate::error::EngineError;
+use crate::model::{ComparisonModel, Model};
+use crate::prepared::{Dataset, PreparedData, prepare_all};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -195,9 +197,9 @@ impl PersistedModel {
     }
 
     /// Prepares today's records for the stored model and gives the model their term frequencies.
-    pub fn restore(&self, dataset: &Dataset) -> Result<(PreparedData, Model), engine::EngineError> {
+    pub fn restore(&self, dataset: &Dataset) -> Result<(PreparedData, Model), EngineError> {
         let specs: Vec<ComparisonSpec> = self.model.comparisons.iter().map(|c| c.spec.clone()).collect();
-        let data = engine::prepare_all(dataset, specs, &self.columns, false)?;
+        let data = prepare_all(dataset, specs, &self.columns, false)?;
         let mut model = self.model.clone();
         model.term_frequencies = self
             .model

@@ -1,4 +1,4 @@
-//! What each subcommand does: resolve settings, call the service, print.
+//! What each subcommand does: resolve settings, call the use cases, print.
 
 use crate::{
     AuditCommand, Cli, Command, DemoArgs, EscalationsCommand, EvaluateFormat, ForecastArgs, ForecastCommand,

@@ -1,4 +1,4 @@
-//! Storage in domain terms. [`Store`] is the one trait the service layer
+//! Storage in domain terms. [`Store`] is the one trait the use cases
 //! speaks to; [`SqlStore`] implements it for both backends, SQLite (one file,
 //! WAL, the default) and PostgreSQL (a shared deployment), through sqlx's
 //! `Any` driver. The two backends share every query, written in the common

@@ -1,5 +1,5 @@
 //! The one error type of the HTML pages, beside the JSON API's `ApiError` envelope: a handler
-//! returns `Result<_, PageError>` and uses `?` on the service's errors, and each is answered with
+//! returns `Result<_, PageError>` and uses `?` on the use cases' errors, and each is answered with
 //! its status and page here, once.
 //!
 //! A page error is drawn in the layout with the signed-in user's menu, but `From<CaseError>` and

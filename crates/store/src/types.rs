@@ -394,7 +394,7 @@ pub struct TimelineEvent {
     pub text: String,
 }
 
-/// One dated event on a person's case, as stored: the service words it for the timeline
+/// One dated event on a person's case, as stored: the casework crate words it for the timeline
 /// (`byname_casework::casework::timeline_event`). Codes (contact, stay and escalation types,
 /// departure reasons) are the stored codes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -83,14 +83,20 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// Applies every migration not yet recorded.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
+    apply_up_to(pool, backend, i64::MAX).await
+}
+
+/// Applies the migrations not yet recorded, in order, up to and including version `last`.
+async fn apply_up_to(pool: &AnyPool, backend: Backend, last: i64) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
     .execute(pool)
     .await?;
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(pool).await?;
-    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version) && m.version <= last) {
         let sql = match backend {
             Backend::Sqlite => migration.sqlite,
             Backend::Postgres => migration.postgres,
@@ -109,4 +115,58 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         tracing::info!(version = migration.version, name = migration.name, "applied migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before notifications named their escalation by id (version 10), with two
+    /// notifications as they were stored then, is migrated; each keeps its escalation.
+    async fn old_notifications_keep_their_escalation(url: &str, backend: Backend) {
+        let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(url).await.unwrap();
+        apply_up_to(&pool, backend, 10).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO organisations (id, name, kind) VALUES (1, 'Outreach', 'outreach');
+             INSERT INTO users (id, organisation_id, username, display_name, role, password_hash, created_at)
+                 VALUES (1, 1, 'lead', 'Lead', 'service_leader', 'x', '2026-01-01T00:00:00Z');
+             INSERT INTO notifications (id, user_id, at, text, link)
+                 VALUES (1, 1, '2026-01-02T09:00:00Z', 'Escalation 42 raised', '/escalations/42'),
+                        (2, 1, '2026-01-03T09:00:00Z', 'Escalation 7 answered', '/escalations/7');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+
+        run(&pool, backend).await.unwrap();
+        let rows: Vec<(i64, Option<i64>, String)> =
+            sqlx::query_as("SELECT id, escalation_id, text FROM notifications ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            [(1, Some(42), "Escalation 42 raised".to_owned()), (2, Some(7), "Escalation 7 answered".to_owned())]
+        );
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_notification_stored_with_a_link_keeps_its_escalation_on_sqlite() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        old_notifications_keep_their_escalation(&url, Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn a_notification_stored_with_a_link_keeps_its_escalation_on_postgres() {
+        let Some(database) =
+            byname_test_support::PostgresDatabase::create("the PostgreSQL migration of notifications").await
+        else {
+            return;
+        };
+        old_notifications_keep_their_escalation(&database.url, Backend::Postgres).await;
+        database.drop_database().await;
+    }
 }

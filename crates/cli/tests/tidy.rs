@@ -155,11 +155,7 @@ fn the_pure_crates_depend_on_no_database_runtime_or_web_crate() {
 /// `super::NAME`), including each first name of a `crate::{a, b::c}` group. Comment lines are
 /// left out, so an intra-doc link is not a dependency.
 fn names_reached(text: &str, sibling_super: bool) -> Vec<String> {
-    let code: String = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code: String = text.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
     let mut names = Vec::new();
     let mut prefixes = vec!["crate::"];
     if sibling_super {
@@ -263,8 +259,11 @@ fn circles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> 
     let reached: BTreeMap<&String, BTreeSet<String>> = graph.keys().map(|node| (node, reach(node))).collect();
     let mut found: Vec<BTreeSet<String>> = Vec::new();
     for node in graph.keys() {
-        let circle: BTreeSet<String> =
-            graph.keys().filter(|other| reached[node].contains(*other) && reached[*other].contains(node)).cloned().collect();
+        let circle: BTreeSet<String> = graph
+            .keys()
+            .filter(|other| reached[node].contains(*other) && reached[*other].contains(node))
+            .cloned()
+            .collect();
         if circle.len() > 1 && !found.contains(&circle) {
             found.push(circle);
         }

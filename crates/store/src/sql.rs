@@ -302,12 +302,12 @@ fn source_rank(source: &str) -> u8 {
 }
 
 impl Store for SqlStore {
-    async fn begin_import(&self, kind: &str, origin: &str, started_at: &str) -> Result<ImportTx> {
+    async fn begin_import(&self, kind: &str, origin: &str, started_at: time::OffsetDateTime) -> Result<ImportTx> {
         let conn = match &self.sqlite_path {
             Some(path) => Conn::open_sqlite(path)?,
             None => Conn::Postgres(self.pool.begin().await?),
         };
-        ImportTx::begin(conn, kind, origin, started_at).await
+        ImportTx::begin(conn, kind, origin, &format_instant(started_at)).await
     }
 
     async fn import_history(&self, limit: i64) -> Result<Vec<ImportSummary>> {
@@ -428,9 +428,9 @@ impl Store for SqlStore {
         rows.iter().map(|r| Ok((r.try_get("source")?, r.try_get("source_id")?, r.try_get("person_id")?))).collect()
     }
 
-    async fn replace_links(&self, links: &[Link], now: &str) -> Result<LinkChanges> {
+    async fn replace_links(&self, links: &[Link], now: time::OffsetDateTime) -> Result<LinkChanges> {
         let mut tx = self.pool.begin().await?;
-        let changes = write_links(&mut tx, links, now).await?;
+        let changes = write_links(&mut tx, links, &format_instant(now)).await?;
         tx.commit().await?;
         Ok(changes)
     }
@@ -477,12 +477,12 @@ impl Store for SqlStore {
         }
     }
 
-    async fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> Result<()> {
+    async fn save_stats_snapshot(&self, state: &str, data: &[u8], built_on: time::Date) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM stats_snapshots").execute(&mut *tx).await?;
         sqlx::query("INSERT INTO stats_snapshots (state, built_at, data) VALUES ($1, $2, $3)")
             .bind(state)
-            .bind(at)
+            .bind(byname_domain::date::iso(built_on))
             .bind(data)
             .execute(&mut *tx)
             .await?;
@@ -732,12 +732,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn undo_decisions(&self, batch: &str, by: i64, at: &str) -> Result<u64> {
+    async fn undo_decisions(&self, batch: &str, by: i64, at: time::OffsetDateTime) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE link_decisions SET undone_by = $1, undone_at = $2 WHERE batch = $3 AND undone_at IS NULL",
         )
         .bind(by)
-        .bind(at)
+        .bind(format_instant(at))
         .bind(batch)
         .execute(&self.pool)
         .await?;

@@ -41,7 +41,7 @@ fn housing(blocked: &str) -> RaiseForm {
 /// The chain fixture imported and linked, with John's id and the worker who works with him.
 async fn setup(store: &SqlStore) -> (i64, SessionUser) {
     import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-    link(store, &Default::default(), &now()).await.unwrap();
+    link(store, &Default::default(), instant()).await.unwrap();
     (person(store, "C001").await, user(store, "worker", "outreach_worker").await)
 }
 

@@ -132,12 +132,6 @@ fn day_of(now: &str) -> Result<time::Date, ReviewError> {
         .ok_or_else(|| ReviewError::Invalid(format!("{now:?} is not an instant")))
 }
 
-/// An instant as stored (`YYYY-MM-DDTHH:MM:SSZ`).
-fn instant_of(now: &str) -> Result<time::OffsetDateTime, ReviewError> {
-    time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| ReviewError::Invalid(format!("{now:?} is not an instant")))
-}
-
 /// What `user` sees of a person, and whether their identities are in the reach of the review
 /// work; `None` when the person does not exist.
 async fn linkage_access<S: Store>(
@@ -289,7 +283,7 @@ async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewErr
         },
         None => LinkSettings::default(),
     };
-    Ok(link(store, &settings, instant_of(now)?).await?)
+    Ok(link(store, &settings, crate::access::instant_of(now)?).await?)
 }
 
 async fn record_and_relink<S: Store>(
@@ -505,7 +499,7 @@ pub async fn undo<S: Store>(store: &S, user: &SessionUser, batch: &str, now: &st
             }
         }
     }
-    if store.undo_decisions(batch, user.id, instant_of(now)?).await? == 0 {
+    if store.undo_decisions(batch, user.id, crate::access::instant_of(now)?).await? == 0 {
         return Err(ReviewError::Invalid("this was undone already".into()));
     }
     let ids: Vec<i64> = decisions.iter().flat_map(|d| [d.left_record_id, d.right_record_id]).collect();

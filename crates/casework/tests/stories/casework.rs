@@ -421,7 +421,7 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_stored_either() {
             "{label}"
         );
         // A change that finds nothing to change writes no entry either.
-        let change = CaseChange::CompleteAction { action_id: id + 1000, person_id: john, on: "2024-07-01" };
+        let change = CaseChange::CompleteAction { action_id: id + 1000, person_id: john, on: instant().date() };
         assert_eq!(store.record(change, &entry(worker.id, "complete_action", String::new())).await.unwrap(), None);
         assert_eq!(store.audit_rows(0, 1_000_000).await.unwrap().len(), log + 1, "{label}");
         let verified = audit::verify(store).await.unwrap();

@@ -304,7 +304,7 @@ async fn retention_erases_exactly_the_people_not_seen_since_the_cut_off_and_a_dr
         let plan = privacy::retention_plan(store, day).await.unwrap();
         assert_eq!(snapshot(store).await, before, "{label}: a dry run changes nothing");
         assert_eq!(plan.cutoff, "2024-06-20");
-        let seen = store.last_seen("2025-06-20").await.unwrap();
+        let seen = store.last_seen(time::macros::date!(2025 - 06 - 20)).await.unwrap();
         let expected: Vec<i64> =
             seen.iter().filter(|p| p.last_seen.as_str() < "2024-06-20").map(|p| p.person_id).collect();
         let mut planned: Vec<i64> = plan.people.iter().map(|p| p.person_id).collect();

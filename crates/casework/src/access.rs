@@ -24,7 +24,7 @@ pub fn consents(rows: &[ConsentRow]) -> Vec<Consent> {
         .filter(|c| !c.awaiting_confirmation)
         .filter_map(|c| {
             Some(Consent {
-                purpose: Purpose::parse(&c.purpose)?,
+                purpose: c.purpose.known()?,
                 organisations: (!c.all_partners).then(|| c.organisations.clone()),
                 given_on: byname_domain::date::parse_iso_date(&c.given_on).ok()?,
                 expires_on: c.expires_on.as_deref().and_then(|d| byname_domain::date::parse_iso_date(d).ok()),

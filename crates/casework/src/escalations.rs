@@ -535,7 +535,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
         candidates.push((2, *person, format!("Seen again this month; before that, last seen on {previous}")));
     }
     for c in &consents {
-        let purpose = byname_domain::access::Purpose::parse(&c.purpose).map_or(c.purpose.as_str(), |p| p.label());
+        let purpose = c.purpose.label();
         let expires = c.expires_on.clone().unwrap_or_default();
         candidates.push((3, c.person_id, format!("Consent for {} expires on {expires}", purpose.to_lowercase())));
     }

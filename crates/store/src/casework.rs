@@ -127,7 +127,7 @@ pub(crate) fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
     Ok(ConsentRow {
         id: r.try_get("id")?,
         person_id: r.try_get("person_id")?,
-        purpose: r.try_get("purpose")?,
+        purpose: StoredPurpose::read(r.try_get("purpose")?),
         organisations: Vec::new(),
         all_partners: r.try_get::<i64, _>("all_partners")? != 0,
         given_on: r.try_get("given_on")?,

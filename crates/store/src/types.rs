@@ -289,12 +289,58 @@ pub struct RecordDetail {
     pub rule: Option<String>,
 }
 
+/// A consent's purpose as stored: one byname knows, or the text of one it does not. byname
+/// writes only purposes it knows; a consent whose purpose it cannot read counts as no consent,
+/// and is shown as its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredPurpose {
+    Known(byname_domain::access::Purpose),
+    Unknown(String),
+}
+
+impl StoredPurpose {
+    /// Reads a stored purpose as the access rules always have: its code, spaces around ignored.
+    pub fn read(text: String) -> Self {
+        byname_domain::access::Purpose::parse(&text).map_or(Self::Unknown(text), Self::Known)
+    }
+
+    /// The purpose, when byname knows it.
+    pub fn known(&self) -> Option<byname_domain::access::Purpose> {
+        match self {
+            Self::Known(purpose) => Some(*purpose),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The stored code (or text).
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Known(purpose) => purpose.code(),
+            Self::Unknown(text) => text,
+        }
+    }
+
+    /// The purpose in words, or the stored text when byname does not know it.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Known(purpose) => purpose.label(),
+            Self::Unknown(text) => text,
+        }
+    }
+}
+
+impl Serialize for StoredPurpose {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 /// A consent as recorded, with who recorded and withdrew it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentRow {
     pub id: i64,
     pub person_id: i64,
-    pub purpose: String,
+    pub purpose: StoredPurpose,
     /// Empty when given to all partners.
     pub organisations: Vec<i64>,
     pub all_partners: bool,
@@ -641,4 +687,20 @@ pub struct OutgoingEmail {
     /// The escalation the notification is about.
     pub escalation_id: i64,
     pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoredPurpose;
+    use byname_domain::access::Purpose;
+
+    #[test]
+    fn a_stored_purpose_is_read_as_the_access_rules_read_it_and_shown_as_stored_when_unknown() {
+        let known = StoredPurpose::read(" health_care ".to_owned());
+        assert_eq!(known.known(), Some(Purpose::HealthCare));
+        assert_eq!((known.code(), known.label()), ("health_care", "Health care"));
+        let unknown = StoredPurpose::read("housing".to_owned());
+        assert_eq!(unknown.known(), None, "an unreadable purpose is no consent");
+        assert_eq!((unknown.code(), unknown.label()), ("housing", "housing"));
+    }
 }

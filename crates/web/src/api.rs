@@ -295,7 +295,7 @@ pub async fn person<S: Store>(
             .into_iter()
             .map(|c| Consent {
                 id: c.id,
-                purpose: c.purpose,
+                purpose: c.purpose.code().to_owned(),
                 all_partners: c.all_partners,
                 organisations: c.organisations,
                 given_on: c.given_on,

@@ -388,7 +388,12 @@ impl Escalations for SqlStore {
                     at: r.try_get("at")?,
                     user_id: r.try_get("user_id")?,
                     user_name: opt_text(r, "display_name")?,
-                    kind: r.try_get("kind")?,
+                    kind: {
+                        let kind: String = r.try_get("kind")?;
+                        byname_domain::escalation::EventKind::parse(&kind).ok_or_else(|| {
+                            StoreError::Config(format!("escalation event kind {kind:?} is not one byname knows"))
+                        })?
+                    },
                     text: opt_text(r, "text")?,
                 })
             })

@@ -593,8 +593,7 @@ pub struct EscalationEventRow {
     /// `None`: the overdue step.
     pub user_id: Option<i64>,
     pub user_name: Option<String>,
-    /// raised, comment, acknowledged, resolved, declined, escalated
-    pub kind: String,
+    pub kind: byname_domain::escalation::EventKind,
     pub text: Option<String>,
 }
 

@@ -180,7 +180,7 @@ pub async fn detail_page<S: Store>(
                 @for ev in &page.events {
                     li {
                         time datetime=(ev.at) { (ev.at) } " "
-                        span.kind { (ev.kind) } " "
+                        span.kind { (ev.kind.code()) } " "
                         (ev.user_name.clone().unwrap_or_else(|| "byname (deadline passed)".into()))
                         @if let Some(text) = &ev.text { ": " (text) }
                     }

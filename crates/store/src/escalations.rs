@@ -151,12 +151,12 @@ fn escalation_from_row(r: &AnyRow) -> Result<EscalationRow> {
         raised_by_name: r.try_get("raised_by_name")?,
         organisation_id: r.try_get("organisation_id")?,
         organisation: r.try_get("organisation")?,
-        raised_at: r.try_get("raised_at")?,
+        raised_at: parse_instant(&r.try_get::<String, _>("raised_at")?)?,
         state: State::parse(&state).ok_or_else(|| StoreError::Config(format!("unknown escalation state {state:?}")))?,
         level: Level::from_number(level)
             .ok_or_else(|| StoreError::Config(format!("unknown escalation level {level}")))?,
-        deadline_at: r.try_get("deadline_at")?,
-        updated_at: r.try_get("updated_at")?,
+        deadline_at: parse_instant(&r.try_get::<String, _>("deadline_at")?)?,
+        updated_at: parse_instant(&r.try_get::<String, _>("updated_at")?)?,
     })
 }
 

@@ -554,11 +554,11 @@ pub struct EscalationRow {
     pub raised_by_name: String,
     pub organisation_id: i64,
     pub organisation: String,
-    pub raised_at: String,
+    pub raised_at: time::OffsetDateTime,
     pub state: byname_domain::escalation::State,
     pub level: byname_domain::escalation::Level,
-    pub deadline_at: String,
-    pub updated_at: String,
+    pub deadline_at: time::OffsetDateTime,
+    pub updated_at: time::OffsetDateTime,
 }
 
 /// Filters on escalations; `None` and `false` match everything.

@@ -60,7 +60,7 @@ async fn a_blockage_goes_to_the_areas_leaders_who_acknowledge_it_and_the_raiser_
         let id = esc::raise(store, &worker, john, &housing("Hostel place refused <b>twice</b>"), RAISED).await.unwrap();
         let row = store.escalation(id).await.unwrap().unwrap();
         assert_eq!((row.state, row.level), (State::Open, Level::ServiceLeader), "{label}");
-        assert_eq!(row.deadline_at, "2024-07-08T12:00:00Z", "five working days for housing");
+        assert_eq!(row.deadline_at, datetime!(2024-07-08 12:00 UTC), "five working days for housing");
 
         let told = unread(store, &housing_leader).await;
         assert_eq!(told.len(), 1, "{label}: {told:?}");
@@ -181,7 +181,7 @@ async fn an_unanswered_escalation_moves_up_once_per_deadline_to_the_strategic_gr
         assert!(esc::step(store, datetime!(2024-07-08 12:00 UTC)).await.unwrap().is_empty(), "once per deadline");
         assert!(esc::step(store, datetime!(2024-07-10 12:00 UTC)).await.unwrap().is_empty());
         let row = store.escalation(id).await.unwrap().unwrap();
-        assert_eq!((row.level, row.deadline_at.as_str()), (Level::HeadOfService, "2024-07-15T12:00:00Z"));
+        assert_eq!((row.level, row.deadline_at), (Level::HeadOfService, datetime!(2024-07-15 12:00 UTC)));
         assert!(unread(store, &head).await.iter().any(|n| n.contains("head of service")));
 
         let second = esc::step(store, datetime!(2024-07-15 12:00 UTC)).await.unwrap();

@@ -385,7 +385,7 @@ impl Escalations for SqlStore {
             .map(|r| {
                 Ok(EscalationEventRow {
                     id: r.try_get("id")?,
-                    at: r.try_get("at")?,
+                    at: parse_instant(&r.try_get::<String, _>("at")?)?,
                     user_id: r.try_get("user_id")?,
                     user_name: opt_text(r, "display_name")?,
                     kind: {
@@ -478,7 +478,7 @@ impl Escalations for SqlStore {
                 Ok(NotificationRow {
                     id: r.try_get("id")?,
                     user_id: r.try_get("user_id")?,
-                    at: r.try_get("at")?,
+                    at: parse_instant(&r.try_get::<String, _>("at")?)?,
                     text: r.try_get("text")?,
                     escalation_id: r.try_get("escalation_id")?,
                     read_at: opt_text(r, "read_at")?,

@@ -589,7 +589,7 @@ pub struct Addressee {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscalationEventRow {
     pub id: i64,
-    pub at: String,
+    pub at: time::OffsetDateTime,
     /// `None`: the overdue step.
     pub user_id: Option<i64>,
     pub user_name: Option<String>,
@@ -601,7 +601,7 @@ pub struct EscalationEventRow {
 pub struct NotificationRow {
     pub id: i64,
     pub user_id: i64,
-    pub at: String,
+    pub at: time::OffsetDateTime,
     pub text: String,
     /// The escalation the notification is about.
     pub escalation_id: i64,

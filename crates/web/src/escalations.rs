@@ -179,7 +179,8 @@ pub async fn detail_page<S: Store>(
             ol.timeline {
                 @for ev in &page.events {
                     li {
-                        time datetime=(ev.at) { (ev.at) } " "
+                        @let at = byname_store::sql_instant(ev.at);
+                        time datetime=(at) { (at) } " "
                         span.kind { (ev.kind.code()) } " "
                         (ev.user_name.clone().unwrap_or_else(|| "byname (deadline passed)".into()))
                         @if let Some(text) = &ev.text { ": " (text) }
@@ -260,7 +261,8 @@ pub async fn notifications_page<S: Store>(
             ul.notifications {
                 @for n in &rows {
                     li class=(if n.read_at.is_none() { "unread" } else { "read" }) {
-                        time datetime=(n.at) { (n.at) } " "
+                        @let at = byname_store::sql_instant(n.at);
+                        time datetime=(at) { (at) } " "
                         @if n.read_at.is_none() { strong { "New: " } }
                         a href=(format!("/escalations/{}", n.escalation_id)) { (n.text) }
                         @if n.read_at.is_none() {

@@ -3,7 +3,7 @@
 //! recorded in byname, and user administration. Same SQL on both backends.
 
 use crate::audit::{AUDIT_SELECT, append_chained, audit_from_row, begin_locked, end_locked};
-use crate::backend::{USER_COLUMNS, data_version_of, format_instant, opt_text, placeholders, user_from_row};
+use crate::backend::{USER_COLUMNS, data_version_of, format_instant, instant, opt_text, placeholders, user_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
@@ -226,8 +226,8 @@ impl SqlStore {
                     organisation_id: r.try_get("organisation_id")?,
                     person_id: r.try_get("person_id")?,
                     reason: r.try_get("reason")?,
-                    opened_at: r.try_get("opened_at")?,
-                    expires_at: r.try_get("expires_at")?,
+                    opened_at: instant(r, "opened_at")?,
+                    expires_at: instant(r, "expires_at")?,
                     recorded: r.try_get("recorded")?,
                     review_outcome: opt_text(r, "review_outcome")?,
                 })

@@ -381,7 +381,7 @@ pub struct AccessFacts {
     pub break_glass: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakGlassRow {
     pub id: i64,
     pub user_id: i64,
@@ -389,8 +389,8 @@ pub struct BreakGlassRow {
     pub organisation_id: i64,
     pub person_id: i64,
     pub reason: String,
-    pub opened_at: String,
-    pub expires_at: String,
+    pub opened_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
     /// Contacts and consents recorded under the opening.
     pub recorded: i64,
     /// `confirmed` or `rejected` once the data-protection lead has reviewed it.

@@ -2,7 +2,7 @@
 //! PostgreSQL alike.
 
 use crate::EventFacts;
-use crate::backend::{Backend, USER_COLUMNS, data_version_of, format_instant, opt_text, user_from_row};
+use crate::backend::{Backend, USER_COLUMNS, data_version_of, format_instant, instant, opt_text, user_from_row};
 use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
@@ -223,7 +223,13 @@ fn id_list(ids: &[i64]) -> String {
 
 /// Makes the stored persons exactly `links`, inside the caller's transaction.
 /// A restricted person's records and links are left as they are: linkage does not see them.
-async fn write_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, links: &[Link], now: &str) -> Result<LinkChanges> {
+async fn write_links(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    links: &[Link],
+    now: time::OffsetDateTime,
+) -> Result<LinkChanges> {
+    let now = format_instant(now);
+    let now = now.as_str();
     let existing: HashMap<i64, (i64, String)> = sqlx::query(
         "SELECT record_id, person_id, rule FROM person_links \
          WHERE record_id NOT IN (SELECT record_id FROM restricted_records)",
@@ -430,7 +436,7 @@ impl Store for SqlStore {
 
     async fn replace_links(&self, links: &[Link], now: time::OffsetDateTime) -> Result<LinkChanges> {
         let mut tx = self.pool.begin().await?;
-        let changes = write_links(&mut tx, links, &format_instant(now)).await?;
+        let changes = write_links(&mut tx, links, now).await?;
         tx.commit().await?;
         Ok(changes)
     }
@@ -524,7 +530,7 @@ impl Store for SqlStore {
         row.map(|r| {
             Ok(LinkRun {
                 id: r.try_get("id")?,
-                started_at: r.try_get("started_at")?,
+                started_at: instant(&r, "started_at")?,
                 mode: r.try_get("mode")?,
                 model: r.try_get("model")?,
                 records: r.try_get("records")?,
@@ -660,7 +666,7 @@ impl Store for SqlStore {
             "INSERT INTO link_runs (started_at, mode, model, records, compared, auto_links, review, auto_threshold, \
              review_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(&run.started_at)
+        .bind(format_instant(run.started_at))
         .bind(&run.mode)
         .bind(&run.model)
         .bind(run.records)
@@ -672,7 +678,7 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await?;
         let run_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM link_runs").fetch_one(&mut *tx).await?;
-        let changes = write_links(&mut tx, links, &run.started_at).await?;
+        let changes = write_links(&mut tx, links, run.started_at).await?;
         if self.backend == Backend::Postgres {
             // Fresh statistics for the planner after a bulk change (see `ImportTx::commit`).
             sqlx::query("ANALYZE persons, person_links, link_pairs").execute(&mut *tx).await?;

@@ -206,7 +206,7 @@ pub struct Compared {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkRun {
     pub id: i64,
-    pub started_at: String,
+    pub started_at: time::OffsetDateTime,
     /// `full` (trained anew, every pair compared) or `incremental`.
     pub mode: String,
     /// The model as JSON.

@@ -143,7 +143,7 @@ pub async fn link<S: Store>(
     } = linked;
     let run = LinkRun {
         id: 0,
-        started_at: byname_store::sql_instant(now),
+        started_at: now,
         mode: mode.to_owned(),
         model,
         records: records as i64,

@@ -9,6 +9,13 @@ use byname_store::{AccessFacts, AuditEntry, ConsentRow, Store, StoreError};
 use std::collections::HashMap;
 use time::Date;
 
+/// An instant in the text the front ends pass down (`YYYY-MM-DDTHH:MM:SSZ`, as
+/// [`byname_store::sql_instant`] writes it), typed for the store.
+pub(crate) fn instant_of(now: &str) -> Result<time::OffsetDateTime, StoreError> {
+    time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| StoreError::Config(format!("{now:?} is not an instant")))
+}
+
 /// The consents of a stored person, as the access rules read them. Unreadable rows (which the
 /// service never writes) count as no consent.
 pub fn consents(rows: &[ConsentRow]) -> Vec<Consent> {
@@ -17,7 +24,7 @@ pub fn consents(rows: &[ConsentRow]) -> Vec<Consent> {
         .filter(|c| !c.awaiting_confirmation)
         .filter_map(|c| {
             Some(Consent {
-                purpose: Purpose::parse(&c.purpose)?,
+                purpose: c.purpose.known()?,
                 organisations: (!c.all_partners).then(|| c.organisations.clone()),
                 given_on: byname_domain::date::parse_iso_date(&c.given_on).ok()?,
                 expires_on: c.expires_on.as_deref().and_then(|d| byname_domain::date::parse_iso_date(d).ok()),
@@ -44,7 +51,7 @@ pub async fn decisions<S: Store>(
     now: &str,
 ) -> Result<HashMap<i64, (Decision, AccessFacts)>, StoreError> {
     let viewer = Viewer { role: user.role, organisation: user.organisation_id };
-    let all = store.access_facts(person_ids, user.organisation_id, user.id, now).await?;
+    let all = store.access_facts(person_ids, user.organisation_id, user.id, instant_of(now)?).await?;
     Ok(all
         .into_iter()
         .map(|f| {

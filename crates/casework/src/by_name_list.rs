@@ -479,7 +479,7 @@ struct Kept {
 /// one round trip answers for all three.
 async fn prepare<S: Store>(store: &S, user: &SessionUser, today: Date, now: &str) -> Result<PreparedList, ListError> {
     let key = format!("by_name_list/{}", iso(today));
-    let (version, access) = store.versions(user.id, now).await?;
+    let (version, access) = store.versions(user.id, access::instant_of(now)?).await?;
     let kept = match store.memo_at::<Kept>(&version, &key) {
         Some(kept) => kept,
         None => {
@@ -628,7 +628,7 @@ async fn selection<'a, S: Store>(
     let flags = match store.memo_at::<std::collections::HashMap<i64, EscalationFlags>>(&list.version, &flags_key) {
         Some(flags) => flags,
         None => {
-            let flags = std::sync::Arc::new(store.escalation_flags(&ids(), now).await?);
+            let flags = std::sync::Arc::new(store.escalation_flags(&ids(), access::instant_of(now)?).await?);
             store.keep_memo(&list.version, &flags_key, flags.clone());
             flags
         }

@@ -253,8 +253,8 @@ pub async fn withdraw_consent<S: Store>(
         detail,
         now,
     );
-    let on = iso(today);
-    let change = CaseChange::WithdrawConsent { consent_id, person_id, by: user.id, on: &on, at: now };
+    let at = access::instant_of(now)?;
+    let change = CaseChange::WithdrawConsent { consent_id, person_id, by: user.id, on: today, at };
     if store.record(change, &entry).await?.is_none() {
         return Err(CaseError::Invalid("no such live consent for this person".into()));
     }
@@ -318,7 +318,7 @@ async fn break_glass_id<S: Store>(
     if decision.basis != Basis::BreakGlass {
         return Ok(None);
     }
-    Ok(store.open_break_glass_id(user.id, person_id, now).await?)
+    Ok(store.open_break_glass_id(user.id, person_id, crate::access::instant_of(now)?).await?)
 }
 
 /// The data-protection lead's review of a break-glass opening by a user of their organisation:
@@ -348,7 +348,8 @@ pub async fn review_break_glass<S: Store>(
         format!("break-glass {opening} {outcome}"),
         now,
     );
-    let change = byname_store::AdminChange::ReviewBreakGlass { id: opening, outcome, by: user.id, at: now };
+    let change =
+        byname_store::AdminChange::ReviewBreakGlass { id: opening, outcome, by: user.id, at: access::instant_of(now)? };
     if store.administer(change, &entry).await? == 0 {
         return Err(CaseError::Invalid("this opening was reviewed already".into()));
     }
@@ -497,8 +498,7 @@ pub async fn complete_action<S: Store>(
         format!("action {action_id}"),
         now,
     );
-    let on = iso(today);
-    if store.record(CaseChange::CompleteAction { action_id, person_id, on: &on }, &entry).await?.is_none() {
+    if store.record(CaseChange::CompleteAction { action_id, person_id, on: today }, &entry).await?.is_none() {
         return Err(CaseError::Invalid("no such open action for this person".into()));
     }
     Ok(())

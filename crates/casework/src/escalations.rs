@@ -268,13 +268,14 @@ pub(crate) async fn person_labels<S: Store>(
     Ok(labels)
 }
 
-fn item(row: EscalationRow, labels: &HashMap<i64, PersonLabel>, now: &str) -> EscalationItem {
+fn item(row: EscalationRow, labels: &HashMap<i64, PersonLabel>, now: OffsetDateTime) -> EscalationItem {
     let person = labels.get(&row.person_id).cloned().unwrap_or(PersonLabel {
         person_id: row.person_id,
         text: "A person (not shown to your role)".into(),
         linked: false,
     });
-    let overdue = row.state.is_live() && row.deadline_at.as_str() < now;
+    // Past the deadline by a whole second: instants are stored to the second.
+    let overdue = row.state.is_live() && row.deadline_at < now.replace_nanosecond(0).unwrap_or(now);
     EscalationItem { row, person, overdue }
 }
 
@@ -300,7 +301,7 @@ pub async fn my_escalations<S: Store>(
         store.escalations_for(&addressee).await?.into_iter().filter(|e| state.is_none_or(|s| e.state == s)).collect();
     let ids: Vec<i64> = rows.iter().map(|e| e.person_id).collect();
     let labels = person_labels(store, user, &ids, "view_escalations", now.date(), &at).await?;
-    Ok(rows.into_iter().map(|row| item(row, &labels, &at)).collect())
+    Ok(rows.into_iter().map(|row| item(row, &labels, now)).collect())
 }
 
 /// One escalation, its events, and what the user may do; `NotFound` for one the user may not
@@ -327,7 +328,7 @@ pub async fn escalation_page<S: Store>(
         may_comment: relation.leader || relation.strategic || (relation.raiser_side && can_record(user.role)),
         leader: relation.leader,
         raiser_side: relation.raiser_side,
-        item: item(row, &labels, &at),
+        item: item(row, &labels, now),
         events,
     })
 }
@@ -535,7 +536,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
         candidates.push((2, *person, format!("Seen again this month; before that, last seen on {previous}")));
     }
     for c in &consents {
-        let purpose = byname_domain::access::Purpose::parse(&c.purpose).map_or(c.purpose.as_str(), |p| p.label());
+        let purpose = c.purpose.label();
         let expires = c.expires_on.clone().unwrap_or_default();
         candidates.push((3, c.person_id, format!("Consent for {} expires on {expires}", purpose.to_lowercase())));
     }
@@ -582,7 +583,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
         .await?;
     let ids: Vec<i64> = overdue.iter().chain(&strategic).map(|e| e.person_id).collect();
     let labels = person_labels(store, user, &ids, "view_agenda", today, &at).await?;
-    agenda.overdue = overdue.into_iter().map(|row| item(row, &labels, &at)).collect();
-    agenda.strategic_group = strategic.into_iter().map(|row| item(row, &labels, &at)).collect();
+    agenda.overdue = overdue.into_iter().map(|row| item(row, &labels, now)).collect();
+    agenda.strategic_group = strategic.into_iter().map(|row| item(row, &labels, now)).collect();
     Ok(agenda)
 }

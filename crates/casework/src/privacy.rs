@@ -144,12 +144,8 @@ pub struct RetentionPlan {
 pub async fn retention_plan<S: Store>(store: &S, today: Date) -> Result<RetentionPlan, StoreError> {
     let months = retention_months(store).await?;
     let cutoff = byname_domain::date::iso(months_before(today, months));
-    let mut people: Vec<LastSeen> = store
-        .last_seen(&byname_domain::date::iso(today))
-        .await?
-        .into_iter()
-        .filter(|p| p.last_seen.as_str() < cutoff.as_str())
-        .collect();
+    let mut people: Vec<LastSeen> =
+        store.last_seen(today).await?.into_iter().filter(|p| p.last_seen.as_str() < cutoff.as_str()).collect();
     people.sort_by(|a, b| a.last_seen.cmp(&b.last_seen).then(a.person_id.cmp(&b.person_id)));
     let restricted = store.restrictions().await?.len();
     Ok(RetentionPlan { months, cutoff, people, restricted })

@@ -73,14 +73,13 @@ pub async fn add<S: Store>(
     let at = sql_instant(now);
     let entry =
         access::entry(user, "add_resource", None, "case_coordination", None, format!("resource {CREATED_ID}"), &at);
-    let from = byname_domain::date::iso(from);
     let change = CaseChange::AddResource {
         kind,
         name: &name,
         organisation_id: user.organisation_id,
-        available_from: &from,
+        available_from: from,
         by: user.id,
-        at: &at,
+        at: now,
     };
     Ok(recorded(store.record(change, &entry).await?)?)
 }
@@ -111,7 +110,7 @@ pub async fn offer<S: Store>(
     let detail = format!("resource {resource_id} offered: {reason}");
     let entry =
         access::entry(user, "offer_resource", Some(person_id), "case_coordination", Some(decision.basis), detail, &at);
-    let change = CaseChange::OfferResource { resource_id, person_id, by: user.id, reason: &reason, at: &at };
+    let change = CaseChange::OfferResource { resource_id, person_id, by: user.id, reason: &reason, at: now };
     if store.record(change, &entry).await?.is_none() {
         return Err(CaseError::Invalid("that resource is not available".into()));
     }
@@ -146,7 +145,7 @@ pub async fn close<S: Store>(
     // The entry's person is the offer's, set where the offer is closed.
     let detail = format!("resource {resource_id}: {outcome}");
     let entry = access::entry(user, "close_offer", None, "case_coordination", None, detail, &at);
-    if store.record(CaseChange::CloseOffer { resource_id, outcome, at: &at }, &entry).await?.is_none() {
+    if store.record(CaseChange::CloseOffer { resource_id, outcome, at: now }, &entry).await?.is_none() {
         return Err(CaseError::Invalid("that resource has no open offer".into()));
     }
     Ok(())

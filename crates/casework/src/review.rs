@@ -283,7 +283,7 @@ async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewErr
         },
         None => LinkSettings::default(),
     };
-    Ok(link(store, &settings, now).await?)
+    Ok(link(store, &settings, crate::access::instant_of(now)?).await?)
 }
 
 async fn record_and_relink<S: Store>(
@@ -499,7 +499,7 @@ pub async fn undo<S: Store>(store: &S, user: &SessionUser, batch: &str, now: &st
             }
         }
     }
-    if store.undo_decisions(batch, user.id, now).await? == 0 {
+    if store.undo_decisions(batch, user.id, crate::access::instant_of(now)?).await? == 0 {
         return Err(ReviewError::Invalid("this was undone already".into()));
     }
     let ids: Vec<i64> = decisions.iter().flat_map(|d| [d.left_record_id, d.right_record_id]).collect();

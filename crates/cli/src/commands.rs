@@ -660,8 +660,7 @@ async fn import<S: Store>(store: &S, kind: ImportKind, args: &ImportArgs, clock:
     };
     let started = Instant::now();
     let bar = Bar::new();
-    let outcome =
-        byname_pipeline::import::import(store, kind, &args.path, &options, &bar, &|| instant_text(clock)).await?;
+    let outcome = byname_pipeline::import::import(store, kind, &args.path, &options, &bar, clock).await?;
     print_outcome(&outcome, started.elapsed().as_secs_f64());
     Ok(outcome)
 }
@@ -786,7 +785,7 @@ async fn key_stats(
 
 async fn link<S: Store>(store: &S, clock: &dyn Clock, settings: &LinkSettings) -> Result<()> {
     let started = Instant::now();
-    let outcome = byname_pipeline::link::link(store, settings, &instant_text(clock)).await?;
+    let outcome = byname_pipeline::link::link(store, settings, clock.now()).await?;
     println!(
         "{} linkage: {} records compared anew, {} pairs scored; {} pairs linked automatically (probability >= {}), \
          {} waiting for review (>= {})",

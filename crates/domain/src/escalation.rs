@@ -105,6 +105,38 @@ impl Level {
     }
 }
 
+/// What happened to an escalation, as its history lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Raised,
+    Comment,
+    Acknowledged,
+    Resolved,
+    Declined,
+    /// Moved up a level by the overdue step.
+    Escalated,
+}
+
+impl EventKind {
+    pub const ALL: [Self; 6] =
+        [Self::Raised, Self::Comment, Self::Acknowledged, Self::Resolved, Self::Declined, Self::Escalated];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Raised => "raised",
+            Self::Comment => "comment",
+            Self::Acknowledged => "acknowledged",
+            Self::Resolved => "resolved",
+            Self::Declined => "declined",
+            Self::Escalated => "escalated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == text)
+    }
+}
+
 /// What a user does to an escalation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -394,6 +426,14 @@ pub fn step(escalations: &[Pending], now: OffsetDateTime, settings: &DeadlineSet
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn every_kind_of_escalation_event_reads_back_from_its_code_and_nothing_else_does() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.code()), Some(kind));
+        }
+        assert_eq!(EventKind::parse("reopened"), None);
+    }
 
     #[test]
     fn easter_falls_on_the_known_sundays() {

@@ -303,15 +303,15 @@ impl<'a> Run<'a> {
         self,
         kind: ImportKind,
         origin: &str,
-        started_at: &str,
-        finished_at: &str,
+        started_at: time::OffsetDateTime,
+        finished_at: time::OffsetDateTime,
     ) -> Result<ImportOutcome, ImportError> {
         let mut summary = ImportSummary {
             id: self.tx.import_id(),
             kind: kind.code().to_owned(),
             origin: origin.to_owned(),
-            started_at: started_at.to_owned(),
-            finished_at: finished_at.to_owned(),
+            started_at: byname_store::sql_instant(started_at),
+            finished_at: byname_store::sql_instant(finished_at),
             rows_read: 0,
             imported: 0,
             updated: 0,
@@ -372,14 +372,14 @@ fn unknown_reference(file: &str, line: u64, column: &str, id: &str, parent_file:
     Diagnostic::new(file, line, Some(column), format!("{column} {id:?} is not in {parent_file}"))
 }
 
-/// Imports a folder or file of the given kind. `now` is read at the start and the end.
+/// Imports a folder or file of the given kind. The clock is read at the start and the end.
 pub async fn import<S: Store>(
     store: &S,
     kind: ImportKind,
     path: &Path,
     options: &ImportOptions,
     progress: &dyn Progress,
-    now: &dyn Fn() -> String,
+    clock: &dyn crate::Clock,
 ) -> Result<ImportOutcome, ImportError> {
     let mapping = &options.mapping;
     // Every required file is found before anything is written.
@@ -408,10 +408,10 @@ pub async fn import<S: Store>(
         }
     };
     let origin = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()).display().to_string();
-    let started_at = now();
+    let started_at = clock.now();
     let tombstones = crate::tombstones::Tombstones::load(store).await?;
     let tombstones = &tombstones;
-    let tx = store.begin_import(kind.code(), &origin, &started_at).await?;
+    let tx = store.begin_import(kind.code(), &origin, started_at).await?;
     let mut run = Run {
         tx,
         options,
@@ -424,7 +424,7 @@ pub async fn import<S: Store>(
         n_rejected_rows: 0,
     };
     match write_all(&mut run, kind, &files, options, tombstones).await {
-        Ok(()) => run.commit(kind, &origin, &started_at, &now()).await,
+        Ok(()) => run.commit(kind, &origin, started_at, clock.now()).await,
         Err(error) => {
             // Undone at once rather than when the transaction is dropped, so that nothing
             // after this waits on its lock.

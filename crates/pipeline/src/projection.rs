@@ -36,7 +36,7 @@ pub fn area_name(area: Option<&str>) -> &str {
 
 /// The population as of `today`, from the statistics snapshot.
 pub(crate) async fn population<S: Store>(store: &S, today: Date) -> Result<Population, StatisticsError> {
-    let (population, _) = snapshot(store, &byname_domain::date::iso(today)).await?;
+    let (population, _) = snapshot(store, today).await?;
     Ok(population)
 }
 

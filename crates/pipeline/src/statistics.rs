@@ -137,7 +137,7 @@ pub fn population(facts: EventFacts) -> (Population, DataQuality) {
 
 /// Everyone's events as the statistics need them: from the snapshot saved for the current state
 /// of the data, or read from the store and saved as a snapshot for the next report.
-pub async fn snapshot<S: Store>(store: &S, now: &str) -> Result<(Population, DataQuality), StatisticsError> {
+pub async fn snapshot<S: Store>(store: &S, today: Date) -> Result<(Population, DataQuality), StatisticsError> {
     let state = store.data_state().await?;
     if let Some(bytes) = store.stats_snapshot(&state).await? {
         match byname_stats::snapshot::decode(&bytes) {
@@ -146,7 +146,7 @@ pub async fn snapshot<S: Store>(store: &S, now: &str) -> Result<(Population, Dat
         }
     }
     let (population, quality) = population(store.event_facts().await?);
-    store.save_stats_snapshot(&state, &byname_stats::snapshot::encode(&population, &quality), now).await?;
+    store.save_stats_snapshot(&state, &byname_stats::snapshot::encode(&population, &quality), today).await?;
     Ok((population, quality))
 }
 
@@ -161,7 +161,7 @@ pub async fn key_statistics<S: Store>(
     today: Date,
 ) -> Result<KeyStatistics, StatisticsError> {
     let started = std::time::Instant::now();
-    let (population, mut quality) = snapshot(store, &byname_domain::date::iso(today)).await?;
+    let (population, mut quality) = snapshot(store, today).await?;
     let read = started.elapsed();
     // A period the data end in (a period in progress) is reported up to the last day of data,
     // and compared like for like: the previous period and the year before cut to as long.

@@ -77,7 +77,7 @@ pub enum AdminChange<'a> {
         id: i64,
         outcome: &'a str,
         by: i64,
-        at: &'a str,
+        at: OffsetDateTime,
     },
 }
 
@@ -254,7 +254,7 @@ async fn apply(conn: &mut sqlx::AnyConnection, secrets: &Secrets, change: &Admin
             )
             .bind(outcome)
             .bind(by)
-            .bind(at)
+            .bind(format_instant(at))
             .bind(id)
             .execute(&mut *conn)
             .await?;

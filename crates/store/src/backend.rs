@@ -45,6 +45,17 @@ pub fn format_instant(instant: time::OffsetDateTime) -> String {
     )
 }
 
+/// An instant as stored, read back: a clear error, never a panic, when the text is not one.
+fn parse_instant(text: &str) -> Result<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| StoreError::Config(format!("stored instant {text:?}: {e}")))
+}
+
+/// The instant stored in a column.
+pub(crate) fn instant(row: &AnyRow, column: &str) -> Result<time::OffsetDateTime> {
+    parse_instant(&row.try_get::<String, _>(column)?)
+}
+
 /// `$from, $from+1, ...` for `n` values.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

@@ -3,10 +3,11 @@
 //! recorded in byname, and user administration. Same SQL on both backends.
 
 use crate::audit::{AUDIT_SELECT, append_chained, audit_from_row, begin_locked, end_locked};
-use crate::backend::{USER_COLUMNS, data_version_of, format_instant, opt_text, placeholders, user_from_row};
+use crate::backend::{USER_COLUMNS, data_version_of, format_instant, instant, opt_text, placeholders, user_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
+use byname_domain::date::iso;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ pub trait Casework: Send + Sync {
         person_ids: &[i64],
         organisation_id: i64,
         user_id: i64,
-        now: &str,
+        now: time::OffsetDateTime,
     ) -> impl Future<Output = Result<Vec<AccessFacts>>> + Send;
     fn person_exists(&self, person_id: i64) -> impl Future<Output = Result<bool>> + Send;
     /// Every row of every table that holds data on the person, every column by name, by table
@@ -31,7 +32,7 @@ pub trait Casework: Send + Sync {
     fn escalation_flags(
         &self,
         person_ids: &[i64],
-        now: &str,
+        now: time::OffsetDateTime,
     ) -> impl Future<Output = Result<HashMap<i64, EscalationFlags>>> + Send;
 
     fn consents(&self, person_id: i64) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
@@ -49,7 +50,7 @@ pub trait Casework: Send + Sync {
         &self,
         user_id: i64,
         person_id: i64,
-        now: &str,
+        now: time::OffsetDateTime,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// One break-glass opening.
     fn break_glass_opening(&self, id: i64) -> impl Future<Output = Result<Option<BreakGlassRow>>> + Send;
@@ -92,10 +93,14 @@ pub trait Casework: Send + Sync {
     fn memo_at<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<std::sync::Arc<T>>;
     /// What access decisions depend on besides the data: every consent recorded or withdrawn,
     /// and the break-glass accesses a user has open at `now`.
-    fn access_version(&self, user_id: i64, now: &str) -> impl Future<Output = Result<String>> + Send;
+    fn access_version(&self, user_id: i64, now: time::OffsetDateTime) -> impl Future<Output = Result<String>> + Send;
     /// The data's version and the access version together, in one round trip, for pages that
     /// need both.
-    fn versions(&self, user_id: i64, now: &str) -> impl Future<Output = Result<(String, String)>> + Send;
+    fn versions(
+        &self,
+        user_id: i64,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<(String, String)>> + Send;
     /// The partnership's resources, those still in use first, each with its latest offer.
     fn resources(&self) -> impl Future<Output = Result<Vec<ResourceRow>>> + Send;
     fn set_setting(&self, name: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
@@ -122,7 +127,7 @@ pub(crate) fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
     Ok(ConsentRow {
         id: r.try_get("id")?,
         person_id: r.try_get("person_id")?,
-        purpose: r.try_get("purpose")?,
+        purpose: StoredPurpose::read(r.try_get("purpose")?),
         organisations: Vec::new(),
         all_partners: r.try_get::<i64, _>("all_partners")? != 0,
         given_on: r.try_get("given_on")?,
@@ -221,8 +226,8 @@ impl SqlStore {
                     organisation_id: r.try_get("organisation_id")?,
                     person_id: r.try_get("person_id")?,
                     reason: r.try_get("reason")?,
-                    opened_at: r.try_get("opened_at")?,
-                    expires_at: r.try_get("expires_at")?,
+                    opened_at: instant(r, "opened_at")?,
+                    expires_at: instant(r, "expires_at")?,
                     recorded: r.try_get("recorded")?,
                     review_outcome: opt_text(r, "review_outcome")?,
                 })
@@ -253,7 +258,7 @@ pub enum CaseChange<'a> {
     /// Records a consent; returns its id.
     AddConsent(&'a NewConsent),
     /// Withdraws a live consent of the person.
-    WithdrawConsent { consent_id: i64, person_id: i64, by: i64, on: &'a str, at: &'a str },
+    WithdrawConsent { consent_id: i64, person_id: i64, by: i64, on: time::Date, at: time::OffsetDateTime },
     /// Opens a record in an emergency; returns the opening's id.
     OpenBreakGlass {
         user_id: i64,
@@ -269,14 +274,21 @@ pub enum CaseChange<'a> {
     /// Adds an action to the person's plan; returns its id.
     AddAction(&'a NewAction),
     /// Marks an open action of the person done.
-    CompleteAction { action_id: i64, person_id: i64, on: &'a str },
+    CompleteAction { action_id: i64, person_id: i64, on: time::Date },
     /// Makes a resource available; returns its id.
-    AddResource { kind: &'a str, name: &'a str, organisation_id: i64, available_from: &'a str, by: i64, at: &'a str },
+    AddResource {
+        kind: &'a str,
+        name: &'a str,
+        organisation_id: i64,
+        available_from: time::Date,
+        by: i64,
+        at: time::OffsetDateTime,
+    },
     /// Offers an available resource to a person.
-    OfferResource { resource_id: i64, person_id: i64, by: i64, reason: &'a str, at: &'a str },
+    OfferResource { resource_id: i64, person_id: i64, by: i64, reason: &'a str, at: time::OffsetDateTime },
     /// Records what came of the live offer of a resource: `accepted` takes the resource,
     /// `refused` and `withdrawn` free it. Returns the person it was offered to.
-    CloseOffer { resource_id: i64, outcome: &'a str, at: &'a str },
+    CloseOffer { resource_id: i64, outcome: &'a str, at: time::OffsetDateTime },
 }
 
 impl CaseChange<'_> {
@@ -319,9 +331,9 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
                 "UPDATE consents SET withdrawn_on = $1, withdrawn_by = $2, withdrawn_at = $3 \
                  WHERE id = $4 AND person_id = $5 AND withdrawn_on IS NULL",
             )
-            .bind(on)
+            .bind(iso(on))
             .bind(by)
-            .bind(at)
+            .bind(format_instant(at))
             .bind(consent_id)
             .bind(person_id)
             .execute(&mut *conn)
@@ -407,7 +419,7 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
         CaseChange::CompleteAction { action_id, person_id, on } => {
             let done =
                 sqlx::query("UPDATE actions SET done_on = $1 WHERE id = $2 AND person_id = $3 AND done_on IS NULL")
-                    .bind(on)
+                    .bind(iso(on))
                     .bind(action_id)
                     .bind(person_id)
                     .execute(&mut *conn)
@@ -422,9 +434,9 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             .bind(kind)
             .bind(name)
             .bind(organisation_id)
-            .bind(available_from)
+            .bind(iso(available_from))
             .bind(by)
-            .bind(at)
+            .bind(format_instant(at))
             .fetch_one(&mut *conn)
             .await?,
         )),
@@ -445,7 +457,7 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             .bind(person_id)
             .bind(by)
             .bind(reason)
-            .bind(at)
+            .bind(format_instant(at))
             .execute(&mut *conn)
             .await?;
             Ok(Some(0))
@@ -462,7 +474,7 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             let (id, person): (i64, i64) = (offer.try_get("id")?, offer.try_get("person_id")?);
             sqlx::query("UPDATE resource_offers SET outcome = $1, outcome_at = $2 WHERE id = $3")
                 .bind(outcome)
-                .bind(at)
+                .bind(format_instant(at))
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
@@ -533,7 +545,7 @@ impl Casework for SqlStore {
         person_ids: &[i64],
         organisation_id: i64,
         user_id: i64,
-        now: &str,
+        now: time::OffsetDateTime,
     ) -> Result<Vec<AccessFacts>> {
         let version = self.data_version().await?;
         let (mut yes, unknown) = self.cache.works_with(&version, organisation_id, person_ids);
@@ -565,7 +577,7 @@ impl Casework for SqlStore {
         let glass: std::collections::HashSet<i64> =
             sqlx::query_scalar("SELECT person_id FROM break_glass WHERE user_id = $1 AND expires_at > $2")
                 .bind(user_id)
-                .bind(now)
+                .bind(format_instant(now))
                 .fetch_all(self.pool())
                 .await?
                 .into_iter()
@@ -601,7 +613,12 @@ impl Casework for SqlStore {
         Ok(n > 0)
     }
 
-    async fn escalation_flags(&self, person_ids: &[i64], now: &str) -> Result<HashMap<i64, EscalationFlags>> {
+    async fn escalation_flags(
+        &self,
+        person_ids: &[i64],
+        now: time::OffsetDateTime,
+    ) -> Result<HashMap<i64, EscalationFlags>> {
+        let now = format_instant(now);
         // Open escalations are few next to the people on a list: one read of all of them, kept
         // for the persons asked about (a short list is looked up, a long one taken whole).
         let wanted: Option<std::collections::HashSet<i64>> =
@@ -619,7 +636,7 @@ impl Casework for SqlStore {
             let f = flags.entry(person).or_default();
             f.open += 1;
             let deadline: String = row.try_get("deadline_at")?;
-            if deadline.as_str() < now {
+            if deadline < now {
                 f.overdue += 1;
             }
         }
@@ -650,13 +667,18 @@ impl Casework for SqlStore {
         end_locked(&mut conn, &self.secrets, result, Option::is_some).await
     }
 
-    async fn open_break_glass_id(&self, user_id: i64, person_id: i64, now: &str) -> Result<Option<i64>> {
+    async fn open_break_glass_id(
+        &self,
+        user_id: i64,
+        person_id: i64,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT MAX(id) FROM break_glass WHERE user_id = $1 AND person_id = $2 AND expires_at > $3",
         )
         .bind(user_id)
         .bind(person_id)
-        .bind(now)
+        .bind(format_instant(now))
         .fetch_one(self.pool())
         .await?)
     }
@@ -942,20 +964,20 @@ impl Casework for SqlStore {
         self.cache.memo(version, key)
     }
 
-    async fn access_version(&self, user_id: i64, now: &str) -> Result<String> {
+    async fn access_version(&self, user_id: i64, now: time::OffsetDateTime) -> Result<String> {
         // One round trip: every page asks.
         let row = sqlx::query(concat!("SELECT ", access_version_columns!()))
             .bind(user_id)
-            .bind(now)
+            .bind(format_instant(now))
             .fetch_one(self.pool())
             .await?;
         access_version_of(&row)
     }
 
-    async fn versions(&self, user_id: i64, now: &str) -> Result<(String, String)> {
+    async fn versions(&self, user_id: i64, now: time::OffsetDateTime) -> Result<(String, String)> {
         let row = sqlx::query(concat!("SELECT ", access_version_columns!(), ", ", data_version_columns!()))
             .bind(user_id)
-            .bind(now)
+            .bind(format_instant(now))
             .fetch_one(self.pool())
             .await?;
         Ok((data_version_of(&row)?, access_version_of(&row)?))

@@ -10,7 +10,7 @@
 //! transaction, so a run happens wholly or not at all.
 
 use crate::audit::append_chained;
-use crate::backend::{Backend, format_instant, opt_text};
+use crate::backend::{Backend, format_instant, instant, opt_text};
 use crate::casework::{CONSENT_SELECT, consent_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
@@ -151,18 +151,13 @@ fn escalation_from_row(r: &AnyRow) -> Result<EscalationRow> {
         raised_by_name: r.try_get("raised_by_name")?,
         organisation_id: r.try_get("organisation_id")?,
         organisation: r.try_get("organisation")?,
-        raised_at: r.try_get("raised_at")?,
+        raised_at: instant(r, "raised_at")?,
         state: State::parse(&state).ok_or_else(|| StoreError::Config(format!("unknown escalation state {state:?}")))?,
         level: Level::from_number(level)
             .ok_or_else(|| StoreError::Config(format!("unknown escalation level {level}")))?,
-        deadline_at: r.try_get("deadline_at")?,
-        updated_at: r.try_get("updated_at")?,
+        deadline_at: instant(r, "deadline_at")?,
+        updated_at: instant(r, "updated_at")?,
     })
-}
-
-fn parse_instant(text: &str) -> Result<OffsetDateTime> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| StoreError::Config(format!("stored instant {text:?}: {e}")))
 }
 
 async fn recipients(conn: &mut sqlx::AnyConnection, area: &str, level: Level) -> Result<Vec<i64>> {
@@ -239,7 +234,7 @@ async fn step_locked(
             state: State::Open,
             level,
             service_area: area,
-            deadline: parse_instant(&r.try_get::<String, _>("deadline_at")?)?,
+            deadline: instant(r, "deadline_at")?,
         });
     }
     let mut applied = Vec::new();
@@ -385,10 +380,15 @@ impl Escalations for SqlStore {
             .map(|r| {
                 Ok(EscalationEventRow {
                     id: r.try_get("id")?,
-                    at: r.try_get("at")?,
+                    at: instant(r, "at")?,
                     user_id: r.try_get("user_id")?,
                     user_name: opt_text(r, "display_name")?,
-                    kind: r.try_get("kind")?,
+                    kind: {
+                        let kind: String = r.try_get("kind")?;
+                        byname_domain::escalation::EventKind::parse(&kind).ok_or_else(|| {
+                            StoreError::Config(format!("escalation event kind {kind:?} is not one byname knows"))
+                        })?
+                    },
                     text: opt_text(r, "text")?,
                 })
             })
@@ -473,7 +473,7 @@ impl Escalations for SqlStore {
                 Ok(NotificationRow {
                     id: r.try_get("id")?,
                     user_id: r.try_get("user_id")?,
-                    at: r.try_get("at")?,
+                    at: instant(r, "at")?,
                     text: r.try_get("text")?,
                     escalation_id: r.try_get("escalation_id")?,
                     read_at: opt_text(r, "read_at")?,

@@ -134,8 +134,12 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync {
     /// Starts an import: everything written through the returned transaction,
     /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
-    fn begin_import(&self, kind: &str, origin: &str, started_at: &str)
-    -> impl Future<Output = Result<ImportTx>> + Send;
+    fn begin_import(
+        &self,
+        kind: &str,
+        origin: &str,
+        started_at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<ImportTx>> + Send;
 
     fn import_history(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
     fn import_diagnostics(&self, import_id: i64) -> impl Future<Output = Result<Vec<StoredDiagnostic>>> + Send;
@@ -146,7 +150,11 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     /// Every current record with the person it belongs to, ordered by source and id.
     fn person_membership(&self) -> impl Future<Output = Result<Vec<(String, String, i64)>>> + Send;
     /// Makes the stored persons exactly the given assignment; returns how many records changed person.
-    fn replace_links(&self, links: &[Link], now: &str) -> impl Future<Output = Result<LinkChanges>> + Send;
+    fn replace_links(
+        &self,
+        links: &[Link],
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<LinkChanges>> + Send;
 
     /// The latest run of probabilistic linkage.
     fn last_link_run(&self) -> impl Future<Output = Result<Option<LinkRun>>> + Send;
@@ -169,7 +177,12 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     fn link_decisions(&self) -> impl Future<Output = Result<Vec<Decision>>> + Send;
     fn add_decisions(&self, decisions: &[NewDecision]) -> impl Future<Output = Result<()>> + Send;
     /// Marks a batch of decisions undone; returns how many were live.
-    fn undo_decisions(&self, batch: &str, by: i64, at: &str) -> impl Future<Output = Result<u64>> + Send;
+    fn undo_decisions(
+        &self,
+        batch: &str,
+        by: i64,
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<u64>> + Send;
     /// Records by id, with their person.
     fn records(&self, ids: &[i64]) -> impl Future<Output = Result<Vec<RecordDetail>>> + Send;
     /// The current records of a person.
@@ -193,8 +206,13 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     fn data_state(&self) -> impl Future<Output = Result<String>> + Send;
     /// The statistics snapshot saved for `state`, if any.
     fn stats_snapshot(&self, state: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
-    /// Keeps one snapshot: the one for `state`.
-    fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Keeps one snapshot: the one for `state`, built on the day `built_on`.
+    fn save_stats_snapshot(
+        &self,
+        state: &str,
+        data: &[u8],
+        built_on: time::Date,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The linkage review queue, most likely first, as `(left record, right record, probability)`:
     /// pairs below the last run's automatic threshold, in two different persons (so withdrawn
     /// records, which have no person, leave it), with no live decision.

@@ -109,7 +109,7 @@ pub trait Privacy {
     /// The tombstones of everything erased.
     fn erased_digests(&self) -> impl Future<Output = Result<HashSet<String>>> + Send;
     /// When each person who is not restricted was last seen, by person id.
-    fn last_seen(&self, today: &str) -> impl Future<Output = Result<Vec<LastSeen>>> + Send;
+    fn last_seen(&self, today: time::Date) -> impl Future<Output = Result<Vec<LastSeen>>> + Send;
 }
 
 /// Makes every view of the data (the by-name list's cache, the statistics' snapshot) see a change.
@@ -389,7 +389,8 @@ impl Privacy for SqlStore {
         Ok(digests.into_iter().collect())
     }
 
-    async fn last_seen(&self, today: &str) -> Result<Vec<LastSeen>> {
+    async fn last_seen(&self, today: time::Date) -> Result<Vec<LastSeen>> {
+        let today = byname_domain::date::iso(today);
         // Every stored event counts, withdrawn or not: retention keeps a person rather than
         // erase them on a guess.
         let queries = [
@@ -421,7 +422,7 @@ impl Privacy for SqlStore {
         for sql in queries {
             let mut query = sqlx::query(sql);
             if sql.contains("$1") {
-                query = query.bind(today);
+                query = query.bind(today.as_str());
             }
             for row in query.fetch_all(self.pool()).await? {
                 let person: i64 = row.try_get("person_id")?;

@@ -2,7 +2,7 @@
 //! PostgreSQL alike.
 
 use crate::EventFacts;
-use crate::backend::{Backend, USER_COLUMNS, data_version_of, format_instant, opt_text, user_from_row};
+use crate::backend::{Backend, USER_COLUMNS, data_version_of, format_instant, instant, opt_text, user_from_row};
 use crate::conn::Conn;
 use crate::import::ImportTx;
 use crate::types::*;
@@ -223,7 +223,13 @@ fn id_list(ids: &[i64]) -> String {
 
 /// Makes the stored persons exactly `links`, inside the caller's transaction.
 /// A restricted person's records and links are left as they are: linkage does not see them.
-async fn write_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, links: &[Link], now: &str) -> Result<LinkChanges> {
+async fn write_links(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    links: &[Link],
+    now: time::OffsetDateTime,
+) -> Result<LinkChanges> {
+    let now = format_instant(now);
+    let now = now.as_str();
     let existing: HashMap<i64, (i64, String)> = sqlx::query(
         "SELECT record_id, person_id, rule FROM person_links \
          WHERE record_id NOT IN (SELECT record_id FROM restricted_records)",
@@ -302,12 +308,12 @@ fn source_rank(source: &str) -> u8 {
 }
 
 impl Store for SqlStore {
-    async fn begin_import(&self, kind: &str, origin: &str, started_at: &str) -> Result<ImportTx> {
+    async fn begin_import(&self, kind: &str, origin: &str, started_at: time::OffsetDateTime) -> Result<ImportTx> {
         let conn = match &self.sqlite_path {
             Some(path) => Conn::open_sqlite(path)?,
             None => Conn::Postgres(self.pool.begin().await?),
         };
-        ImportTx::begin(conn, kind, origin, started_at).await
+        ImportTx::begin(conn, kind, origin, &format_instant(started_at)).await
     }
 
     async fn import_history(&self, limit: i64) -> Result<Vec<ImportSummary>> {
@@ -428,7 +434,7 @@ impl Store for SqlStore {
         rows.iter().map(|r| Ok((r.try_get("source")?, r.try_get("source_id")?, r.try_get("person_id")?))).collect()
     }
 
-    async fn replace_links(&self, links: &[Link], now: &str) -> Result<LinkChanges> {
+    async fn replace_links(&self, links: &[Link], now: time::OffsetDateTime) -> Result<LinkChanges> {
         let mut tx = self.pool.begin().await?;
         let changes = write_links(&mut tx, links, now).await?;
         tx.commit().await?;
@@ -477,12 +483,12 @@ impl Store for SqlStore {
         }
     }
 
-    async fn save_stats_snapshot(&self, state: &str, data: &[u8], at: &str) -> Result<()> {
+    async fn save_stats_snapshot(&self, state: &str, data: &[u8], built_on: time::Date) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM stats_snapshots").execute(&mut *tx).await?;
         sqlx::query("INSERT INTO stats_snapshots (state, built_at, data) VALUES ($1, $2, $3)")
             .bind(state)
-            .bind(at)
+            .bind(byname_domain::date::iso(built_on))
             .bind(data)
             .execute(&mut *tx)
             .await?;
@@ -524,7 +530,7 @@ impl Store for SqlStore {
         row.map(|r| {
             Ok(LinkRun {
                 id: r.try_get("id")?,
-                started_at: r.try_get("started_at")?,
+                started_at: instant(&r, "started_at")?,
                 mode: r.try_get("mode")?,
                 model: r.try_get("model")?,
                 records: r.try_get("records")?,
@@ -660,7 +666,7 @@ impl Store for SqlStore {
             "INSERT INTO link_runs (started_at, mode, model, records, compared, auto_links, review, auto_threshold, \
              review_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(&run.started_at)
+        .bind(format_instant(run.started_at))
         .bind(&run.mode)
         .bind(&run.model)
         .bind(run.records)
@@ -672,7 +678,7 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await?;
         let run_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM link_runs").fetch_one(&mut *tx).await?;
-        let changes = write_links(&mut tx, links, &run.started_at).await?;
+        let changes = write_links(&mut tx, links, run.started_at).await?;
         if self.backend == Backend::Postgres {
             // Fresh statistics for the planner after a bulk change (see `ImportTx::commit`).
             sqlx::query("ANALYZE persons, person_links, link_pairs").execute(&mut *tx).await?;
@@ -732,12 +738,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn undo_decisions(&self, batch: &str, by: i64, at: &str) -> Result<u64> {
+    async fn undo_decisions(&self, batch: &str, by: i64, at: time::OffsetDateTime) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE link_decisions SET undone_by = $1, undone_at = $2 WHERE batch = $3 AND undone_at IS NULL",
         )
         .bind(by)
-        .bind(at)
+        .bind(format_instant(at))
         .bind(batch)
         .execute(&self.pool)
         .await?;

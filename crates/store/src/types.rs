@@ -206,7 +206,7 @@ pub struct Compared {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkRun {
     pub id: i64,
-    pub started_at: String,
+    pub started_at: time::OffsetDateTime,
     /// `full` (trained anew, every pair compared) or `incremental`.
     pub mode: String,
     /// The model as JSON.
@@ -289,12 +289,58 @@ pub struct RecordDetail {
     pub rule: Option<String>,
 }
 
+/// A consent's purpose as stored: one byname knows, or the text of one it does not. byname
+/// writes only purposes it knows; a consent whose purpose it cannot read counts as no consent,
+/// and is shown as its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredPurpose {
+    Known(byname_domain::access::Purpose),
+    Unknown(String),
+}
+
+impl StoredPurpose {
+    /// Reads a stored purpose as the access rules always have: its code, spaces around ignored.
+    pub fn read(text: String) -> Self {
+        byname_domain::access::Purpose::parse(&text).map_or(Self::Unknown(text), Self::Known)
+    }
+
+    /// The purpose, when byname knows it.
+    pub fn known(&self) -> Option<byname_domain::access::Purpose> {
+        match self {
+            Self::Known(purpose) => Some(*purpose),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The stored code (or text).
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Known(purpose) => purpose.code(),
+            Self::Unknown(text) => text,
+        }
+    }
+
+    /// The purpose in words, or the stored text when byname does not know it.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Known(purpose) => purpose.label(),
+            Self::Unknown(text) => text,
+        }
+    }
+}
+
+impl Serialize for StoredPurpose {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 /// A consent as recorded, with who recorded and withdrew it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentRow {
     pub id: i64,
     pub person_id: i64,
-    pub purpose: String,
+    pub purpose: StoredPurpose,
     /// Empty when given to all partners.
     pub organisations: Vec<i64>,
     pub all_partners: bool,
@@ -335,7 +381,7 @@ pub struct AccessFacts {
     pub break_glass: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakGlassRow {
     pub id: i64,
     pub user_id: i64,
@@ -343,8 +389,8 @@ pub struct BreakGlassRow {
     pub organisation_id: i64,
     pub person_id: i64,
     pub reason: String,
-    pub opened_at: String,
-    pub expires_at: String,
+    pub opened_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
     /// Contacts and consents recorded under the opening.
     pub recorded: i64,
     /// `confirmed` or `rejected` once the data-protection lead has reviewed it.
@@ -508,11 +554,11 @@ pub struct EscalationRow {
     pub raised_by_name: String,
     pub organisation_id: i64,
     pub organisation: String,
-    pub raised_at: String,
+    pub raised_at: time::OffsetDateTime,
     pub state: byname_domain::escalation::State,
     pub level: byname_domain::escalation::Level,
-    pub deadline_at: String,
-    pub updated_at: String,
+    pub deadline_at: time::OffsetDateTime,
+    pub updated_at: time::OffsetDateTime,
 }
 
 /// Filters on escalations; `None` and `false` match everything.
@@ -543,12 +589,11 @@ pub struct Addressee {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscalationEventRow {
     pub id: i64,
-    pub at: String,
+    pub at: time::OffsetDateTime,
     /// `None`: the overdue step.
     pub user_id: Option<i64>,
     pub user_name: Option<String>,
-    /// raised, comment, acknowledged, resolved, declined, escalated
-    pub kind: String,
+    pub kind: byname_domain::escalation::EventKind,
     pub text: Option<String>,
 }
 
@@ -556,7 +601,7 @@ pub struct EscalationEventRow {
 pub struct NotificationRow {
     pub id: i64,
     pub user_id: i64,
-    pub at: String,
+    pub at: time::OffsetDateTime,
     pub text: String,
     /// The escalation the notification is about.
     pub escalation_id: i64,
@@ -641,4 +686,20 @@ pub struct OutgoingEmail {
     /// The escalation the notification is about.
     pub escalation_id: i64,
     pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoredPurpose;
+    use byname_domain::access::Purpose;
+
+    #[test]
+    fn a_stored_purpose_is_read_as_the_access_rules_read_it_and_shown_as_stored_when_unknown() {
+        let known = StoredPurpose::read(" health_care ".to_owned());
+        assert_eq!(known.known(), Some(Purpose::HealthCare));
+        assert_eq!((known.code(), known.label()), ("health_care", "Health care"));
+        let unknown = StoredPurpose::read("housing".to_owned());
+        assert_eq!(unknown.known(), None, "an unreadable purpose is no consent");
+        assert_eq!((unknown.code(), unknown.label()), ("housing", "housing"));
+    }
 }

@@ -338,7 +338,7 @@ pub async fn audit_page<S: Store>(
                     tbody {
                         @for o in &openings {
                             tr {
-                                td { div { (o.opened_at) } } td { div { (o.user_name) } } td { div { (o.person_id) } } td { div { (o.reason) } }
+                                td { div { (byname_store::sql_instant(o.opened_at)) } } td { div { (o.user_name) } } td { div { (o.person_id) } } td { div { (o.reason) } }
                                 td { div { (o.recorded) } }
                                 td { div {
                                     @match o.review_outcome.as_deref() {

@@ -295,7 +295,7 @@ pub async fn person<S: Store>(
             .into_iter()
             .map(|c| Consent {
                 id: c.id,
-                purpose: c.purpose,
+                purpose: c.purpose.code().to_owned(),
                 all_partners: c.all_partners,
                 organisations: c.organisations,
                 given_on: c.given_on,
@@ -477,10 +477,10 @@ fn escalation_json(item: byname_casework::escalations::EscalationItem) -> Escala
         needed_by: e.needed_by,
         raised_by: e.raised_by_name,
         organisation: e.organisation,
-        raised_at: e.raised_at,
+        raised_at: byname_store::sql_instant(e.raised_at),
         state: e.state.code(),
         level: e.level.number(),
-        deadline_at: e.deadline_at,
+        deadline_at: byname_store::sql_instant(e.deadline_at),
         overdue: item.overdue,
     }
 }

@@ -103,7 +103,7 @@ fn escalation_table(items: &[EscalationItem], caption: &str) -> Markup {
                         td data-label="Area" { div { (area(&item.row.service_area)) } }
                         td data-label="With" { div { (item.row.level.label()) } }
                         td data-label="State" { div { (item.row.state.label()) } }
-                        td data-label="Deadline" { div { (item.row.deadline_at) @if item.overdue { " " strong.overdue { "overdue" } } } }
+                        td data-label="Deadline" { div { (byname_store::sql_instant(item.row.deadline_at)) @if item.overdue { " " strong.overdue { "overdue" } } } }
                     }
                 }
             }
@@ -167,10 +167,10 @@ pub async fn detail_page<S: Store>(
                 dt { "What is blocked" } dd { (e.blocked) }
                 dt { "What is needed" } dd { (e.needed) }
                 @if let Some(by) = &e.needed_by { dt { "Needed by" } dd { (by) } }
-                dt { "Raised" } dd { (e.raised_at) " by " (e.raised_by_name) ", " (e.organisation) }
+                dt { "Raised" } dd { (byname_store::sql_instant(e.raised_at)) " by " (e.raised_by_name) ", " (e.organisation) }
                 dt { "State" } dd { (e.state.label()) }
                 dt { "With" } dd { (e.level.label()) }
-                dt { "Deadline" } dd { (e.deadline_at) @if page.item.overdue { " " strong.overdue { "overdue" } } }
+                dt { "Deadline" } dd { (byname_store::sql_instant(e.deadline_at)) @if page.item.overdue { " " strong.overdue { "overdue" } } }
             }
             @if page.may_acknowledge { (answer("acknowledge", "Acknowledge", false)) }
             @if page.may_resolve { (answer("resolve", "Mark resolved", true)) }
@@ -179,8 +179,9 @@ pub async fn detail_page<S: Store>(
             ol.timeline {
                 @for ev in &page.events {
                     li {
-                        time datetime=(ev.at) { (ev.at) } " "
-                        span.kind { (ev.kind) } " "
+                        @let at = byname_store::sql_instant(ev.at);
+                        time datetime=(at) { (at) } " "
+                        span.kind { (ev.kind.code()) } " "
                         (ev.user_name.clone().unwrap_or_else(|| "byname (deadline passed)".into()))
                         @if let Some(text) = &ev.text { ": " (text) }
                     }
@@ -260,7 +261,8 @@ pub async fn notifications_page<S: Store>(
             ul.notifications {
                 @for n in &rows {
                     li class=(if n.read_at.is_none() { "unread" } else { "read" }) {
-                        time datetime=(n.at) { (n.at) } " "
+                        @let at = byname_store::sql_instant(n.at);
+                        time datetime=(at) { (at) } " "
                         @if n.read_at.is_none() { strong { "New: " } }
                         a href=(format!("/escalations/{}", n.escalation_id)) { (n.text) }
                         @if n.read_at.is_none() {

@@ -157,7 +157,7 @@ fn render(
                     ul.consents {
                         @for c in &p.consents {
                             li {
-                                (purpose_label(&c.purpose)) ", to "
+                                (c.purpose.label()) ", to "
                                 @if c.all_partners { "all partners" } @else { (c.organisations.iter().map(|o| org_name(*o)).collect::<Vec<_>>().join(", ")) }
                                 ", given " (c.given_on)
                                 @if let Some(e) = &c.expires_on { ", expires " (e) }
@@ -253,10 +253,6 @@ fn offer_form(p: &PersonPage, user: &SessionUser, available: &[byname_store::Res
             }
         }
     }
-}
-
-fn purpose_label(code: &str) -> String {
-    Purpose::parse(code).map_or_else(|| code.to_owned(), |p| p.label().to_owned())
 }
 
 #[derive(Deserialize)]

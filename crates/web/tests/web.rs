@@ -477,8 +477,8 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
                     consent_id,
                     person_id: person,
                     by: recorder,
-                    on: "2024-06-20",
-                    at: "2024-06-20T10:00:00Z",
+                    on: time::macros::date!(2024 - 06 - 20),
+                    at: time::macros::datetime!(2024-06-20 10:00 UTC),
                 };
                 app.store.record(change, &entry).await.unwrap().unwrap();
             }

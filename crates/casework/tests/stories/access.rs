@@ -20,7 +20,7 @@ fn today() -> time::Date {
 
 async fn linked(store: &SqlStore) -> (i64, i64) {
     import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-    link(store, &Default::default(), &now()).await.unwrap();
+    link(store, &Default::default(), instant()).await.unwrap();
     let membership = store.person_membership().await.unwrap();
     let person = |id: &str| membership.iter().find(|(s, i, _)| s == "chain" && i == id).unwrap().2;
     (person("C001"), person("C002"))

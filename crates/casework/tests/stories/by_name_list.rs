@@ -19,7 +19,7 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         import(store, ImportKind::Inform, inform_export().path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
 
         let page = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
@@ -101,7 +101,7 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
 async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_until_consent() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let analyst = user(store, "analyst", "analyst").await;
         let page = by_name_list(store, &analyst, ListQuery::default(), today(), &now()).await.unwrap();
         assert!(page.entries.iter().all(|e| e.view == PersonView::Pseudonymised && !e.linked), "{label}");
@@ -187,7 +187,7 @@ async fn the_list_is_paged() {
             "{:?}",
             outcome.rejected_sample
         );
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
         let query = |page| ListQuery { sort: SortKey::Name, descending: false, page, filters: Filters::default() };
         let last = by_name_list(store, &worker, query(3), today(), &now()).await.unwrap();
@@ -207,7 +207,7 @@ async fn the_list_holds_exactly_the_people_the_statistics_count_as_active() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, &dir.path().join("chain")).await.unwrap();
         import(store, ImportKind::Inform, &dir.path().join("inform")).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let analyst = user(store, "analyst", "analyst").await;
         for (month, last_day) in
             [("2024-01", time::macros::date!(2024 - 01 - 31)), ("2024-03", time::macros::date!(2024 - 03 - 31))]
@@ -266,7 +266,7 @@ async fn a_place_named_like_a_formula_downloads_as_text() {
         let contacts = CONTACTS.replace("Strand,,,Y", "\"=HYPERLINK(\"\"http://x\"\")\",,,Y");
         let export = Export::new(&[("persons.csv", PERSONS), ("contacts.csv", &contacts), ("stays.csv", STAYS)]);
         import(store, ImportKind::Chain, export.path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
         let csv = by_name_list_csv(
             &by_name_list_export(store, &worker, ListQuery::default(), today(), &now()).await.unwrap(),

@@ -31,7 +31,7 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
              HE2,401 023 2137,Someone Else,1980-01-01,gp_registration,2024-01-05,Great Chapel Street Medical Centre\n",
         )]);
         import(store, ImportKind::Health, &health_events.file("health-events.csv")).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let john = john(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
         let other = user_of(store, "daycentre", "outreach_worker", "The Passage").await;
@@ -143,7 +143,7 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
 async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let john = john(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
         let bad = |date: &str, time: &str, place: &str, lat: &str, lon: &str| ContactForm {
@@ -229,7 +229,7 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
 async fn the_audit_log_is_a_hash_chain_that_shows_tampering_and_a_subject_access_export_holds_everything() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let john = john(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
         for _ in 0..3 {
@@ -280,7 +280,7 @@ async fn a_shared_bed_is_offered_with_who_decided_and_why_and_others_see_the_per
     use byname_casework::resources;
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let john = john(store).await;
         let noon = datetime!(2024-07-01 12:00 UTC);
         let worker = user(store, "worker", "outreach_worker").await;
@@ -345,7 +345,7 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_stored_either() {
     use byname_store::{AuditEntry, CREATED_ID, CaseChange, NewAction, NewConsent};
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let john = john(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
         let entry = |user_id: i64, action: &str, detail: String| AuditEntry {
@@ -421,7 +421,7 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_stored_either() {
             "{label}"
         );
         // A change that finds nothing to change writes no entry either.
-        let change = CaseChange::CompleteAction { action_id: id + 1000, person_id: john, on: "2024-07-01" };
+        let change = CaseChange::CompleteAction { action_id: id + 1000, person_id: john, on: instant().date() };
         assert_eq!(store.record(change, &entry(worker.id, "complete_action", String::new())).await.unwrap(), None);
         assert_eq!(store.audit_rows(0, 1_000_000).await.unwrap().len(), log + 1, "{label}");
         let verified = audit::verify(store).await.unwrap();

@@ -41,7 +41,7 @@ fn housing(blocked: &str) -> RaiseForm {
 /// The chain fixture imported and linked, with John's id and the worker who works with him.
 async fn setup(store: &SqlStore) -> (i64, SessionUser) {
     import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
-    link(store, &Default::default(), &now()).await.unwrap();
+    link(store, &Default::default(), instant()).await.unwrap();
     (person(store, "C001").await, user(store, "worker", "outreach_worker").await)
 }
 
@@ -60,7 +60,7 @@ async fn a_blockage_goes_to_the_areas_leaders_who_acknowledge_it_and_the_raiser_
         let id = esc::raise(store, &worker, john, &housing("Hostel place refused <b>twice</b>"), RAISED).await.unwrap();
         let row = store.escalation(id).await.unwrap().unwrap();
         assert_eq!((row.state, row.level), (State::Open, Level::ServiceLeader), "{label}");
-        assert_eq!(row.deadline_at, "2024-07-08T12:00:00Z", "five working days for housing");
+        assert_eq!(row.deadline_at, datetime!(2024-07-08 12:00 UTC), "five working days for housing");
 
         let told = unread(store, &housing_leader).await;
         assert_eq!(told.len(), 1, "{label}: {told:?}");
@@ -96,7 +96,7 @@ async fn a_blockage_goes_to_the_areas_leaders_who_acknowledge_it_and_the_raiser_
             Err(CaseError::Invalid(_))
         ));
         let events = store.escalation_events(id).await.unwrap();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.code()).collect();
         assert_eq!(kinds, ["raised", "acknowledged", "comment", "resolved"], "{label}");
         assert_eq!(store.escalation(id).await.unwrap().unwrap().state, State::Resolved);
 
@@ -181,7 +181,7 @@ async fn an_unanswered_escalation_moves_up_once_per_deadline_to_the_strategic_gr
         assert!(esc::step(store, datetime!(2024-07-08 12:00 UTC)).await.unwrap().is_empty(), "once per deadline");
         assert!(esc::step(store, datetime!(2024-07-10 12:00 UTC)).await.unwrap().is_empty());
         let row = store.escalation(id).await.unwrap().unwrap();
-        assert_eq!((row.level, row.deadline_at.as_str()), (Level::HeadOfService, "2024-07-15T12:00:00Z"));
+        assert_eq!((row.level, row.deadline_at), (Level::HeadOfService, datetime!(2024-07-15 12:00 UTC)));
         assert!(unread(store, &head).await.iter().any(|n| n.contains("head of service")));
 
         let second = esc::step(store, datetime!(2024-07-15 12:00 UTC)).await.unwrap();
@@ -189,7 +189,7 @@ async fn an_unanswered_escalation_moves_up_once_per_deadline_to_the_strategic_gr
         assert_eq!(second[0].change.to, Level::StrategicGroup);
         assert!(second[0].notified.contains(&group.id));
         assert!(esc::step(store, datetime!(2024-09-01 12:00 UTC)).await.unwrap().is_empty(), "level 3 stays");
-        let kinds: Vec<String> = store.escalation_events(id).await.unwrap().into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<&str> = store.escalation_events(id).await.unwrap().into_iter().map(|e| e.kind.code()).collect();
         assert_eq!(kinds, ["raised", "escalated", "escalated"], "{label}");
 
         // The Strategic Group sees it, but nothing of the person: the rules give its members none.
@@ -244,7 +244,13 @@ async fn two_steps_at_the_same_moment_escalate_each_item_exactly_once() {
         for id in ids {
             let row = store.escalation(id).await.unwrap().unwrap();
             assert_eq!(row.level, Level::StrategicGroup, "{label}");
-            let escalated = store.escalation_events(id).await.unwrap().iter().filter(|e| e.kind == "escalated").count();
+            let escalated = store
+                .escalation_events(id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|e| e.kind == byname_domain::escalation::EventKind::Escalated)
+                .count();
             assert_eq!(escalated, 2, "{label}: escalation {id}");
         }
         let head_told = esc::notifications(store, &head, false).await.unwrap();

@@ -10,7 +10,7 @@ async fn certain_links_join_chain_and_inform_records_and_nothing_else() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         import(store, ImportKind::Inform, inform_export().path()).await.unwrap();
-        let outcome = link(store, &Default::default(), &now()).await.unwrap();
+        let outcome = link(store, &Default::default(), instant()).await.unwrap();
         // 7 records: C001 + INF-2 (recorded CHAIN id, name and birth date agree) + INF-4 (same NHS number)
         // are one person; INF-1 (no birth date) and INF-3 (a wrong CHAIN id) stay apart.
         assert_eq!((outcome.records, outcome.persons), (7, 5), "{label}");
@@ -23,7 +23,7 @@ async fn certain_links_join_chain_and_inform_records_and_nothing_else() {
         // Needs come from CHAIN and from Inform's assessments of the linked records.
         assert_eq!(john.support_needs, ["alcohol", "drugs", "mental_health"], "{label}");
 
-        let again = link(store, &Default::default(), &now()).await.unwrap();
+        let again = link(store, &Default::default(), instant()).await.unwrap();
         assert_eq!(
             again.changes,
             byname_store::LinkChanges::default(),
@@ -81,7 +81,7 @@ async fn a_stay_recorded_in_chain_and_in_inform_links_the_two_records() {
     each_store(async |store, label| {
         import(store, ImportKind::Chain, &dir.path().join("chain")).await.unwrap();
         import(store, ImportKind::Inform, &dir.path().join("inform")).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let membership: std::collections::HashMap<(String, String), i64> =
             store.person_membership().await.unwrap().into_iter().map(|(s, id, p)| ((s, id), p)).collect();
         let together = sharing.iter().filter(|(c, i)| membership[c] == membership[i]).count();

@@ -31,7 +31,7 @@ async fn partnership(store: &SqlStore) -> (Export, Export, Export) {
     import(store, ImportKind::Chain, chain.path()).await.unwrap();
     import(store, ImportKind::Inform, inform.path()).await.unwrap();
     import(store, ImportKind::Health, &health.file("health-events.csv")).await.unwrap();
-    link(store, &Default::default(), &now()).await.unwrap();
+    link(store, &Default::default(), instant()).await.unwrap();
     (chain, inform, health)
 }
 
@@ -115,7 +115,7 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         resources::offer(store, &worker, room, john, "Sleeping out in the cold", noon).await.unwrap();
         casework::break_glass(store, &other, john, "Collapsed at the day centre", noon).await.unwrap();
         let total_before = chain_total(store).await;
-        let persons_before = statistics::snapshot(store, &now()).await.unwrap().0.people.len();
+        let persons_before = statistics::snapshot(store, instant().date()).await.unwrap().0.people.len();
         assert!(audit::subject_access(store, john, &now()).await.unwrap().is_some());
 
         // Bad input changes nothing.
@@ -145,16 +145,16 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         assert!(john_gone(store, &johns_records).await, "{label}");
         assert!(audit::subject_access(store, john, &now()).await.unwrap().is_none(), "{label}");
         assert_eq!(chain_total(store).await, total_before - 1.0, "{label}: John was bedded down in June");
-        let (population, _) = statistics::snapshot(store, &now()).await.unwrap();
+        let (population, _) = statistics::snapshot(store, instant().date()).await.unwrap();
         assert_eq!(population.people.len(), persons_before - 1, "{label}");
         assert!(population.people.iter().all(|p| p.id != john));
 
         // Linkage does not rebuild him, and the same exports imported again skip his rows.
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         link(
             store,
             &byname_pipeline::link::LinkSettings { mode: byname_pipeline::link::LinkMode::Full, ..Default::default() },
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
@@ -167,7 +167,7 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         let again = import(store, ImportKind::Health, &health.file("health-events.csv")).await.unwrap();
         assert_eq!((again.summary.erased, again.summary.rejected), (1, 0), "{label}: his NHS number");
         assert_eq!(store.import_history(1).await.unwrap()[0].erased, 1, "{label}: kept with the import");
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         assert!(john_gone(store, &johns_records).await, "{label}: re-imported");
         assert!(!store.person_held(john).await.unwrap());
 
@@ -246,7 +246,7 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         assert_eq!(exported.len(), membership_before.len() - records as usize);
         assert_eq!(chain_total(store).await, total_before - 1.0, "{label}");
         // Linkage leaves the records out, and keeps them as they were.
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         assert!(store.person_membership().await.unwrap().iter().all(|m| m.2 != john), "{label}");
         assert!(
             store.link_inputs(false).await.unwrap().iter().all(|r| !(r.source == "chain" && r.source_id == "C001"))
@@ -262,7 +262,7 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         assert!(plan.people.iter().all(|p| p.person_id != john) && plan.restricted == 1, "{label}");
 
         assert_eq!(privacy::lift(store, john, &now()).await.unwrap(), records);
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         assert_eq!(store.person_membership().await.unwrap(), membership_before, "{label}: as before");
         assert!(on_list(store, &worker, john).await, "{label}");
         assert_eq!(chain_total(store).await, total_before);
@@ -304,7 +304,7 @@ async fn retention_erases_exactly_the_people_not_seen_since_the_cut_off_and_a_dr
         let plan = privacy::retention_plan(store, day).await.unwrap();
         assert_eq!(snapshot(store).await, before, "{label}: a dry run changes nothing");
         assert_eq!(plan.cutoff, "2024-06-20");
-        let seen = store.last_seen("2025-06-20").await.unwrap();
+        let seen = store.last_seen(time::macros::date!(2025 - 06 - 20)).await.unwrap();
         let expected: Vec<i64> =
             seen.iter().filter(|p| p.last_seen.as_str() < "2024-06-20").map(|p| p.person_id).collect();
         let mut planned: Vec<i64> = plan.people.iter().map(|p| p.person_id).collect();

@@ -112,7 +112,7 @@ async fn duplicates_link_and_decisions_stick() {
         let people = persons_csv(&duplicates);
         let export = Export::new(&[("persons.csv", people.as_str()), ("contacts.csv", contacts.as_str())]);
         import(store, ImportKind::Chain, export.path()).await.unwrap();
-        let outcome = link(store, &LinkSettings::default(), &now()).await.unwrap();
+        let outcome = link(store, &LinkSettings::default(), instant()).await.unwrap();
         assert_eq!(outcome.mode, "full", "{label}");
         let p = persons(store).await;
         assert_eq!(p["C0007"], p["D0007"], "{label}: an exact duplicate links by itself");
@@ -141,7 +141,7 @@ async fn duplicates_link_and_decisions_stick() {
         // A reviewer says they are different people: they part, and stay apart after a full retrain.
         let batch = review::decide(store, &analyst, c7, d7, false, "different mothers' names", &now()).await.unwrap();
         assert_ne!(persons(store).await["C0007"], persons(store).await["D0007"], "{label}");
-        link(store, &LinkSettings { mode: LinkMode::Full, ..LinkSettings::default() }, &now()).await.unwrap();
+        link(store, &LinkSettings { mode: LinkMode::Full, ..LinkSettings::default() }, instant()).await.unwrap();
         assert_ne!(
             persons(store).await["C0007"],
             persons(store).await["D0007"],
@@ -216,7 +216,7 @@ async fn an_incremental_run_gives_the_persons_a_full_comparison_gives() {
         let (f9, l9) = name(9);
         let first = persons_csv(&[(5, "D0005", f5, l5)]);
         import(store, ImportKind::Chain, export(&first).path()).await.unwrap();
-        link(store, &LinkSettings::default(), &now()).await.unwrap();
+        link(store, &LinkSettings::default(), instant()).await.unwrap();
 
         // A later partial export adds a duplicate of someone else.
         let second = format!(
@@ -226,15 +226,16 @@ async fn an_incremental_run_gives_the_persons_a_full_comparison_gives() {
         );
         let options = ImportOptions { partial: true, ..ImportOptions::default() };
         import_with(store, ImportKind::Chain, export(&second).path(), &options).await.unwrap();
-        let incremental = link(store, &LinkSettings::default(), &now()).await.unwrap();
+        let incremental = link(store, &LinkSettings::default(), instant()).await.unwrap();
         assert_eq!((incremental.mode, incremental.compared_records), ("incremental", 1), "{label}");
         let after_incremental = persons(store).await;
         assert_eq!(after_incremental["C0009"], after_incremental["D0009"], "{label}");
         assert_eq!(after_incremental["C0005"], after_incremental["D0005"], "{label}");
 
         // Every pair compared again with the same model: nothing changes.
-        let full =
-            link(store, &LinkSettings { mode: LinkMode::Recompare, ..LinkSettings::default() }, &now()).await.unwrap();
+        let full = link(store, &LinkSettings { mode: LinkMode::Recompare, ..LinkSettings::default() }, instant())
+            .await
+            .unwrap();
         assert_eq!((full.mode, full.compared_records), ("recompare", incremental.records), "{label}");
         assert_eq!(persons(store).await, after_incremental, "{label}: the same persons");
         assert_eq!(full.changes, byname_store::LinkChanges::default(), "{label}");

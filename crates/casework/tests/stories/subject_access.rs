@@ -103,7 +103,7 @@ async fn a_subject_access_export_holds_every_row_and_column_on_the_person_and_no
         import(store, ImportKind::Inform, inform.path()).await.unwrap();
         let health = Export::new(&[("health-events.csv", HEALTH)]);
         import(store, ImportKind::Health, &health.file("health-events.csv")).await.unwrap();
-        link(store, &Default::default(), &now()).await.unwrap();
+        link(store, &Default::default(), instant()).await.unwrap();
         let john = person_of(store, "C001").await;
         let zeb = person_of(store, "C002").await;
         assert_eq!(person_of(store, "INF-1").await, john, "{label}: one NHS number, one person");

@@ -97,7 +97,12 @@ impl Export {
 }
 
 pub fn now() -> String {
-    "2024-07-01T12:00:00Z".to_owned()
+    byname_store::sql_instant(instant())
+}
+
+/// The instant every story happens at.
+pub fn instant() -> time::OffsetDateTime {
+    time::macros::datetime!(2024-07-01 12:00 UTC)
 }
 
 pub async fn import(
@@ -114,7 +119,7 @@ pub async fn import_with(
     path: &Path,
     options: &ImportOptions,
 ) -> Result<ImportOutcome, byname_pipeline::ImportError> {
-    byname_pipeline::import::import(store, kind, path, options, &Silent, &now).await
+    byname_pipeline::import::import(store, kind, path, options, &Silent, &byname_pipeline::FixedClock(instant())).await
 }
 
 pub async fn snapshot(store: &SqlStore) -> byname_store::Snapshot {

@@ -105,7 +105,11 @@ async fn read_stored<S: Store>(store: &S, mode: LinkMode) -> Result<Stored, Stor
 }
 
 /// Links everything stored: reads it, links it ([`link_stored`]) and stores the result.
-pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Result<LinkOutcome, LinkError> {
+pub async fn link<S: Store>(
+    store: &S,
+    settings: &LinkSettings,
+    now: time::OffsetDateTime,
+) -> Result<LinkOutcome, LinkError> {
     if !settings.thresholds_are_ordered() {
         return Err(LinkError::Thresholds { review: settings.review_threshold, auto: settings.auto_threshold });
     }
@@ -139,7 +143,7 @@ pub async fn link<S: Store>(store: &S, settings: &LinkSettings, now: &str) -> Re
     } = linked;
     let run = LinkRun {
         id: 0,
-        started_at: now.to_owned(),
+        started_at: now,
         mode: mode.to_owned(),
         model,
         records: records as i64,

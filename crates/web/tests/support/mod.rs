@@ -23,11 +23,13 @@ pub async fn seeded_state(
     std::fs::create_dir(&export).unwrap();
     std::fs::write(export.join("persons.csv"), persons).unwrap();
     std::fs::write(export.join("contacts.csv"), contacts).unwrap();
-    let now = || "2024-07-01T09:00:00Z".to_owned();
-    byname_pipeline::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &now)
+    let clock = FixedClock(datetime!(2024-07-01 09:00 UTC));
+    byname_pipeline::import::import(&store, ImportKind::Chain, &export, &ImportOptions::default(), &Silent, &clock)
         .await
         .unwrap();
-    byname_pipeline::link::link(&store, &Default::default(), &now()).await.unwrap();
+    byname_pipeline::link::link(&store, &Default::default(), time::macros::datetime!(2024-07-01 09:00 UTC))
+        .await
+        .unwrap();
     let organisation = store.upsert_organisation("Westminster Outreach Service", "outreach").await.unwrap();
     // The service's teams as the exports name them: its workers see the people they met.
     for team in ["Westminster Outreach West End", "Night Outreach"] {
@@ -40,7 +42,7 @@ pub async fn seeded_state(
         "outreach_worker",
         organisation,
         PASSWORD,
-        &now(),
+        &byname_store::sql_instant(clock.0),
     )
     .await
     .unwrap();

@@ -7,14 +7,7 @@ use crate::user::SessionUser;
 use byname_domain::access::{Basis, Consent, Decision, PersonFacts, PersonView, Purpose, Viewer, decide};
 use byname_store::{AccessFacts, AuditEntry, ConsentRow, Store, StoreError};
 use std::collections::HashMap;
-use time::Date;
-
-/// An instant in the text the front ends pass down (`YYYY-MM-DDTHH:MM:SSZ`, as
-/// [`byname_store::sql_instant`] writes it), typed for the store.
-pub(crate) fn instant_of(now: &str) -> Result<time::OffsetDateTime, StoreError> {
-    time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| StoreError::Config(format!("{now:?} is not an instant")))
-}
+use time::{Date, OffsetDateTime};
 
 /// The consents of a stored person, as the access rules read them. Unreadable rows (which the
 /// service never writes) count as no consent.
@@ -48,10 +41,10 @@ pub async fn decisions<S: Store>(
     user: &SessionUser,
     person_ids: &[i64],
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<HashMap<i64, (Decision, AccessFacts)>, StoreError> {
     let viewer = Viewer { role: user.role, organisation: user.organisation_id };
-    let all = store.access_facts(person_ids, user.organisation_id, user.id, instant_of(now)?).await?;
+    let all = store.access_facts(person_ids, user.organisation_id, user.id, now).await?;
     Ok(all
         .into_iter()
         .map(|f| {
@@ -67,7 +60,7 @@ pub async fn decision<S: Store>(
     user: &SessionUser,
     person_id: i64,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(Decision, AccessFacts), StoreError> {
     let mut all = decisions(store, user, &[person_id], today, now).await?;
     Ok(all.remove(&person_id).expect("one decision per person asked for"))
@@ -81,10 +74,10 @@ pub fn entry(
     purpose: &str,
     basis: Option<Basis>,
     detail: impl Into<String>,
-    now: &str,
+    now: OffsetDateTime,
 ) -> AuditEntry {
     AuditEntry {
-        at: now.to_owned(),
+        at: byname_store::sql_instant(now),
         user_id: Some(user.id),
         organisation_id: Some(user.organisation_id),
         action: action.to_owned(),
@@ -97,7 +90,13 @@ pub fn entry(
 }
 
 /// The audit entry of a view of a person, saying what was shown and why.
-pub fn view_entry(user: &SessionUser, action: &str, person_id: i64, decision: Decision, now: &str) -> AuditEntry {
+pub fn view_entry(
+    user: &SessionUser,
+    action: &str,
+    person_id: i64,
+    decision: Decision,
+    now: OffsetDateTime,
+) -> AuditEntry {
     entry(user, action, Some(person_id), purpose_of(decision), Some(decision.basis), decision.view.code(), now)
 }
 

@@ -6,6 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use byname_domain::Role;
 use byname_store::{AdminChange, AuditEntry, NewSession, NewUser, Store, StoreError, UserRow};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 /// How long a session lasts from sign-in.
 pub const SESSION_HOURS: i64 = 12;
@@ -114,11 +115,11 @@ pub enum Actor<'a> {
 
 impl Actor<'_> {
     /// The audit entry of an administrative change.
-    pub fn entry(self, action: &str, detail: impl Into<String>, now: &str) -> AuditEntry {
+    pub fn entry(self, action: &str, detail: impl Into<String>, now: OffsetDateTime) -> AuditEntry {
         match self {
             Actor::User(user) => crate::access::entry(user, action, None, "administration", None, detail, now),
             Actor::Operator => AuditEntry {
-                at: now.to_owned(),
+                at: byname_store::sql_instant(now),
                 user_id: None,
                 organisation_id: None,
                 action: action.to_owned(),
@@ -203,7 +204,7 @@ pub async fn add_user<S: Store>(
     role: &str,
     organisation_id: i64,
     password: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, AccountError> {
     let account = NewAccount { username, display_name, role, organisation_id, password, must_change_password: false };
     add_account(store, Actor::Operator, &account, now).await
@@ -214,7 +215,7 @@ pub async fn add_account<S: Store>(
     store: &S,
     actor: Actor<'_>,
     account: &NewAccount<'_>,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, AccountError> {
     require_manager(actor)?;
     let role = Role::parse(account.role).ok_or_else(|| AccountError::UnknownRole(account.role.to_owned()))?;
@@ -249,7 +250,7 @@ pub async fn sign_in<S: Store>(
     store: &S,
     username: &str,
     password: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<String, AccountError> {
     sign_in_with_code(store, username, password, None, now).await
 }
@@ -261,7 +262,7 @@ pub async fn sign_in_with_code<S: Store>(
     username: &str,
     password: &str,
     code: Option<&str>,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<String, AccountError> {
     sign_in_from(store, username, password, code, None, now).await
 }
@@ -279,7 +280,7 @@ pub async fn sign_in_from<S: Store>(
     password: &str,
     code: Option<&str>,
     address: Option<&str>,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<String, AccountError> {
     let name = normalise_username(username);
     let window_start = now - time::Duration::minutes(THROTTLE_MINUTES);
@@ -325,7 +326,7 @@ async fn check_credentials<S: Store>(
     name: &str,
     password: &str,
     code: Option<&str>,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<i64, AccountError> {
     // A missing user still costs one hash, so timing does not reveal which usernames exist.
     const DUMMY: &str =
@@ -363,7 +364,7 @@ fn session_user(user: UserRow, csrf_token: String) -> Option<SessionUser> {
 pub async fn session<S: Store>(
     store: &S,
     token: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<Option<SessionUser>, AccountError> {
     let row = store.session(&token_hash(token), now).await?;
     Ok(row.and_then(|r| session_user(r.user, r.csrf_token)))
@@ -387,8 +388,8 @@ pub async fn set_profile<S: Store>(
     service_area: Option<&str>,
     data_protection_lead: bool,
 ) -> Result<(), AccountError> {
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    set_profile_as(store, Actor::Operator, user_id, role, service_area, data_protection_lead, &now).await
+    let now = OffsetDateTime::now_utc();
+    set_profile_as(store, Actor::Operator, user_id, role, service_area, data_protection_lead, now).await
 }
 
 /// Sets a user's service area and data-protection lead; audited.
@@ -399,7 +400,7 @@ pub async fn set_profile_as<S: Store>(
     role: &str,
     service_area: Option<&str>,
     data_protection_lead: bool,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let role = Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?;
@@ -426,7 +427,7 @@ pub async fn set_role<S: Store>(
     actor: Actor<'_>,
     user_id: i64,
     role: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let role = Role::parse(role).ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?;
@@ -444,7 +445,7 @@ pub async fn change_setting<S: Store>(
     actor: Actor<'_>,
     name: &str,
     value: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let detail = format!("setting {name} = {value}");
@@ -468,8 +469,8 @@ pub fn check_email(email: &str) -> Result<Option<&str>, AccountError> {
 /// Sets where a user's notifications are emailed, or clears it with an empty address; as the
 /// operator.
 pub async fn set_email<S: Store>(store: &S, user_id: i64, email: &str) -> Result<(), AccountError> {
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    set_email_as(store, Actor::Operator, user_id, email, &now).await
+    let now = OffsetDateTime::now_utc();
+    set_email_as(store, Actor::Operator, user_id, email, now).await
 }
 
 /// Sets where a user's notifications are emailed; audited.
@@ -478,7 +479,7 @@ pub async fn set_email_as<S: Store>(
     actor: Actor<'_>,
     user_id: i64,
     email: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let email = check_email(email)?;
@@ -491,8 +492,8 @@ pub async fn set_email_as<S: Store>(
 /// Makes a service leader the head of service of their area (escalation level 2), or stops; as
 /// the operator.
 pub async fn set_head_of_service<S: Store>(store: &S, user_id: i64, head: bool) -> Result<(), AccountError> {
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    set_head_of_service_as(store, Actor::Operator, user_id, head, &now).await
+    let now = OffsetDateTime::now_utc();
+    set_head_of_service_as(store, Actor::Operator, user_id, head, now).await
 }
 
 /// Makes a service leader the head of service of their area, or stops; audited.
@@ -501,7 +502,7 @@ pub async fn set_head_of_service_as<S: Store>(
     actor: Actor<'_>,
     user_id: i64,
     head: bool,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     let user = managed(store, user_id).await?;
@@ -527,7 +528,7 @@ pub async fn set_disabled<S: Store>(
     actor: Actor<'_>,
     user_id: i64,
     disabled: bool,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     if let Actor::User(admin) = actor
@@ -550,8 +551,8 @@ pub async fn set_disabled<S: Store>(
 /// An administrator's reset, as the operator: a new password that must be changed at the next
 /// sign-in, and every session of the user ended.
 pub async fn reset_password<S: Store>(store: &S, user_id: i64, password: &str) -> Result<(), AccountError> {
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    reset_password_as(store, Actor::Operator, user_id, password, &now).await
+    let now = OffsetDateTime::now_utc();
+    reset_password_as(store, Actor::Operator, user_id, password, now).await
 }
 
 /// An administrator's reset: a new password that must be changed at the next sign-in, and
@@ -561,7 +562,7 @@ pub async fn reset_password_as<S: Store>(
     actor: Actor<'_>,
     user_id: i64,
     password: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     require_manager(actor)?;
     managed(store, user_id).await?;
@@ -591,8 +592,8 @@ pub async fn change_password<S: Store>(
     let keep = session_token.map(token_hash);
     let change =
         AdminChange::SetPassword { user_id: user.id, hash: &hash, must_change: false, keep_session: keep.as_deref() };
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    store.administer(change, &Actor::User(user).entry("change_own_password", "other sessions ended", &now)).await?;
+    let now = OffsetDateTime::now_utc();
+    store.administer(change, &Actor::User(user).entry("change_own_password", "other sessions ended", now)).await?;
     Ok(())
 }
 
@@ -603,7 +604,7 @@ async fn confirm_identity<S: Store>(
     user: &SessionUser,
     password: &str,
     code: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<UserRow, AccountError> {
     let row = store.user_by_id(user.id).await?.ok_or(AccountError::BadCredentials)?;
     if !verify_password_pooled(password, &row.password_hash).await? {
@@ -628,13 +629,12 @@ pub async fn start_totp<S: Store>(
     user: &SessionUser,
     password: &str,
     code: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<(String, String), AccountError> {
     confirm_identity(store, user, password, code, now).await?;
     let secret = crate::totp::new_secret();
     let change = AdminChange::SetTotpPending { user_id: user.id, secret: Some(&secret) };
-    let at = byname_store::sql_instant(now);
-    store.administer(change, &Actor::User(user).entry("start_second_factor", "enrolment started", &at)).await?;
+    store.administer(change, &Actor::User(user).entry("start_second_factor", "enrolment started", now)).await?;
     let uri = crate::totp::otpauth_uri(&secret, &user.username);
     Ok((secret, uri))
 }
@@ -644,7 +644,7 @@ pub async fn confirm_totp<S: Store>(
     store: &S,
     user: &SessionUser,
     code: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     let row = store.user_by_id(user.id).await?.ok_or(AccountError::BadCredentials)?;
     let Some(secret) = row.totp_pending else {
@@ -655,8 +655,7 @@ pub async fn confirm_totp<S: Store>(
             "that code is not right: check the phone's clock and try the next one".into(),
         ));
     };
-    let at = byname_store::sql_instant(now);
-    let entry = Actor::User(user).entry("enable_second_factor", "second factor on", &at);
+    let entry = Actor::User(user).entry("enable_second_factor", "second factor on", now);
     store.administer(AdminChange::EnableTotp { user_id: user.id, step }, &entry).await?;
     Ok(())
 }
@@ -667,11 +666,10 @@ pub async fn disable_totp<S: Store>(
     user: &SessionUser,
     password: &str,
     code: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     confirm_identity(store, user, password, code, now).await?;
-    let at = byname_store::sql_instant(now);
-    let entry = Actor::User(user).entry("disable_second_factor", "second factor off", &at);
+    let entry = Actor::User(user).entry("disable_second_factor", "second factor off", now);
     store.administer(AdminChange::DisableTotp { user_id: user.id }, &entry).await?;
     Ok(())
 }
@@ -708,7 +706,7 @@ pub async fn add_user_as<S: Store>(
     account: &NewAccount<'_>,
     service_area: Option<&str>,
     data_protection_lead: bool,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, AccountError> {
     if !byname_domain::access::can_manage_users(user.role) {
         return Err(AccountError::Forbidden);
@@ -748,7 +746,7 @@ pub async fn save_profile_as<S: Store>(
     user: &SessionUser,
     id: i64,
     change: &ProfileChange<'_>,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     let profile = managed_user(store, user, id).await?;
     let actor = Actor::User(user);
@@ -799,7 +797,7 @@ pub async fn change_user<S: Store>(
     id: i64,
     change: Option<UserChange>,
     password: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     managed_user(store, user, id).await?;
     let actor = Actor::User(user);
@@ -852,7 +850,7 @@ pub async fn totp_step<S: Store>(
     step: Option<TotpStep>,
     password: &str,
     code: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<TotpPage, AccountError> {
     let enabled = totp_enabled(store, user).await?;
     let done = match step.ok_or(AccountError::NoSuchStep)? {

@@ -10,6 +10,7 @@ use crate::casework::{CaseError, required_text};
 use byname_domain::access::{Purpose, can_record_agreements};
 use byname_domain::date::{iso, parse_iso_date};
 use byname_store::{AdminChange, AgreementRow, NewAgreement, Store};
+use time::OffsetDateTime;
 
 /// What a user fills in.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +50,7 @@ pub async fn record<S: Store>(
     store: &S,
     user: &SessionUser,
     form: &AgreementForm,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, CaseError> {
     if !can_record_agreements(user.role, user.data_protection_lead) {
         return Err(CaseError::Forbidden);
@@ -86,7 +87,7 @@ pub async fn record<S: Store>(
         ends_on: ends.map(iso),
         organisations,
         recorded_by: user.id,
-        recorded_at: now.to_owned(),
+        recorded_at: byname_store::sql_instant(now),
     };
     // The agreement and its audit entry in one transaction.
     let entry =

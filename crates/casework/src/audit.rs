@@ -9,6 +9,7 @@ use byname_store::{
     ActionRow, AuditEntry, AuditQuery, AuditRow, ConsentRow, PersonData, PersonLead, RecordDetail, RestrictionRow,
     Store, StoreError, TimelineEvent, audit_content,
 };
+use time::OffsetDateTime;
 
 /// What a walk of the chain found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +153,7 @@ pub struct SubjectAccess {
 pub async fn subject_access<S: Store>(
     store: &S,
     person_id: i64,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Option<SubjectAccess>, StoreError> {
     if !store.person_held(person_id).await? {
         return Ok(None);
@@ -162,7 +163,7 @@ pub async fn subject_access<S: Store>(
         store.search_audit(&AuditQuery { person_id: Some(person_id), limit: 100_000, ..AuditQuery::default() }).await?;
     let export = SubjectAccess {
         person_id,
-        exported_at: now.to_owned(),
+        exported_at: byname_store::sql_instant(now),
         records,
         needs: store.person_needs(person_id).await?,
         timeline: store.timeline(person_id).await?.into_iter().map(crate::casework::timeline_event).collect(),
@@ -175,7 +176,7 @@ pub async fn subject_access<S: Store>(
     };
     store
         .append_audit(&AuditEntry {
-            at: now.to_owned(),
+            at: byname_store::sql_instant(now),
             user_id: None,
             organisation_id: None,
             action: "subject_access_export".to_owned(),

@@ -19,7 +19,7 @@ use byname_domain::names::initials;
 use byname_domain::nationality::{Nationality, NationalityGroup};
 use byname_store::{EscalationFlags, RecordSummary, SeenPerson, Store, StoreError};
 use sha2::{Digest, Sha256};
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 /// People seen within this many days are active, unless the partnership sets
 /// another window (`byname settings list-window DAYS`, kept in the store).
@@ -49,8 +49,8 @@ pub fn check_window(days: i64) -> Result<(), crate::casework::CaseError> {
 }
 /// Sets the list's window, within [`WINDOW_RANGE`].
 pub async fn set_window<S: Store>(store: &S, days: i64) -> Result<(), crate::casework::CaseError> {
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    set_window_as(store, crate::accounts::Actor::Operator, days, &now).await
+    let now = OffsetDateTime::now_utc();
+    set_window_as(store, crate::accounts::Actor::Operator, days, now).await
 }
 
 /// Sets the list's window; audited with who did it.
@@ -58,7 +58,7 @@ pub async fn set_window_as<S: Store>(
     store: &S,
     actor: crate::accounts::Actor<'_>,
     days: i64,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), crate::casework::CaseError> {
     check_window(days)?;
     crate::accounts::change_setting(store, actor, WINDOW_SETTING, &days.to_string(), now)
@@ -361,7 +361,7 @@ pub async fn by_name_list<S: Store>(
     user: &SessionUser,
     query: ListQuery,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<ListPage, ListError> {
     if !can_see_by_name_list(user.role) {
         return Err(ListError::Forbidden);
@@ -395,7 +395,7 @@ pub async fn by_name_list_export<S: Store>(
     user: &SessionUser,
     query: ListQuery,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Vec<ListEntry>, ListError> {
     if !can_see_by_name_list(user.role) {
         return Err(ListError::Forbidden);
@@ -416,7 +416,7 @@ async fn audit_rows<S: Store>(
     user: &SessionUser,
     action: &str,
     entries: &[ListEntry],
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let mut by_view: Vec<(PersonView, Vec<i64>)> = Vec::new();
     for e in entries {
@@ -477,9 +477,14 @@ struct Kept {
 /// Everyone on the list, prepared, from the store's memory when the data have not changed. The
 /// data's version includes the window setting and is read with the user's access version, so
 /// one round trip answers for all three.
-async fn prepare<S: Store>(store: &S, user: &SessionUser, today: Date, now: &str) -> Result<PreparedList, ListError> {
+async fn prepare<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<PreparedList, ListError> {
     let key = format!("by_name_list/{}", iso(today));
-    let (version, access) = store.versions(user.id, access::instant_of(now)?).await?;
+    let (version, access) = store.versions(user.id, now).await?;
     let kept = match store.memo_at::<Kept>(&version, &key) {
         Some(kept) => kept,
         None => {
@@ -591,7 +596,7 @@ async fn selection<'a, S: Store>(
     list: &'a PreparedList,
     query: &ListQuery,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Selection<'a>, ListError> {
     if !can_see_by_name_list(user.role) {
         return Err(ListError::Forbidden);
@@ -624,11 +629,11 @@ async fn selection<'a, S: Store>(
     };
     // Escalations change with an event each, which the access version counts; whether one is
     // overdue changes with the time, so the flags are kept for a minute at most.
-    let flags_key = format!("escalation_flags/{access}/{}", now.get(..16).unwrap_or(now));
+    let flags_key = format!("escalation_flags/{access}/{}", &byname_store::sql_instant(now)[..16]);
     let flags = match store.memo_at::<std::collections::HashMap<i64, EscalationFlags>>(&list.version, &flags_key) {
         Some(flags) => flags,
         None => {
-            let flags = std::sync::Arc::new(store.escalation_flags(&ids(), access::instant_of(now)?).await?);
+            let flags = std::sync::Arc::new(store.escalation_flags(&ids(), now).await?);
             store.keep_memo(&list.version, &flags_key, flags.clone());
             flags
         }

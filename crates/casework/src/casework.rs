@@ -13,7 +13,7 @@ use byname_store::{
     ActionRow, CREATED_ID, CaseChange, CaseEvent, ConsentRow, NewAction, NewConsent, NewContact, PersonLead,
     RecordDetail, Store, StoreError, TimelineEvent,
 };
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 /// How long break-glass access lasts.
 pub const BREAK_GLASS_HOURS: i64 = 4;
@@ -100,7 +100,7 @@ async fn decide<S: Store>(
     user: &SessionUser,
     person_id: i64,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Decision, CaseError> {
     if !store.person_exists(person_id).await? {
         return Err(CaseError::NotFound);
@@ -118,7 +118,7 @@ pub async fn person_page<S: Store>(
     user: &SessionUser,
     person_id: i64,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<PersonPage, CaseError> {
     let decision = decide(store, user, person_id, today, now).await?;
     let records = store.person_records(person_id).await?;
@@ -165,7 +165,7 @@ async fn require_full<S: Store>(
     user: &SessionUser,
     person_id: i64,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Decision, CaseError> {
     if !can_record(user.role) {
         return Err(CaseError::Forbidden);
@@ -188,7 +188,7 @@ pub async fn record_consent<S: Store>(
     given_on: Date,
     expires_on: Option<Date>,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, CaseError> {
     let decision = require_full(store, user, person_id, today, now).await?;
     if given_on > today {
@@ -218,7 +218,7 @@ pub async fn record_consent<S: Store>(
         given_on: iso(given_on),
         expires_on: expires_on.map(iso),
         recorded_by: user.id,
-        recorded_at: now.to_owned(),
+        recorded_at: byname_store::sql_instant(now),
         break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
     };
     let scope = match &organisations {
@@ -238,7 +238,7 @@ pub async fn withdraw_consent<S: Store>(
     person_id: i64,
     consent_id: i64,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     // Only those who see the full record may: a worker who sees the minimal entry passes the
     // person's wish to the lead organisation, and consent ids are not guessed at.
@@ -253,8 +253,7 @@ pub async fn withdraw_consent<S: Store>(
         detail,
         now,
     );
-    let at = access::instant_of(now)?;
-    let change = CaseChange::WithdrawConsent { consent_id, person_id, by: user.id, on: today, at };
+    let change = CaseChange::WithdrawConsent { consent_id, person_id, by: user.id, on: today, at: now };
     if store.record(change, &entry).await?.is_none() {
         return Err(CaseError::Invalid("no such live consent for this person".into()));
     }
@@ -267,7 +266,7 @@ pub async fn break_glass<S: Store>(
     user: &SessionUser,
     person_id: i64,
     reason: &str,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     if !is_frontline(user.role) {
         return Err(CaseError::Forbidden);
@@ -279,7 +278,6 @@ pub async fn break_glass<S: Store>(
     if reason.chars().count() < 10 {
         return Err(CaseError::Invalid("reason: say why in a sentence (vital interests, safeguarding)".into()));
     }
-    let at = byname_store::sql_instant(now);
     let entry = access::entry(
         user,
         "break_glass",
@@ -287,7 +285,7 @@ pub async fn break_glass<S: Store>(
         "vital_interests",
         Some(Basis::BreakGlass),
         reason.clone(),
-        &at,
+        now,
     );
     let change = CaseChange::OpenBreakGlass {
         user_id: user.id,
@@ -313,12 +311,12 @@ async fn break_glass_id<S: Store>(
     user: &SessionUser,
     person_id: i64,
     decision: Decision,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Option<i64>, CaseError> {
     if decision.basis != Basis::BreakGlass {
         return Ok(None);
     }
-    Ok(store.open_break_glass_id(user.id, person_id, crate::access::instant_of(now)?).await?)
+    Ok(store.open_break_glass_id(user.id, person_id, now).await?)
 }
 
 /// The data-protection lead's review of a break-glass opening by a user of their organisation:
@@ -329,7 +327,7 @@ pub async fn review_break_glass<S: Store>(
     user: &SessionUser,
     opening: i64,
     confirm: bool,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     let row = store.break_glass_opening(opening).await?.ok_or(CaseError::NotFound)?;
     if !user.data_protection_lead || row.organisation_id != user.organisation_id {
@@ -348,8 +346,7 @@ pub async fn review_break_glass<S: Store>(
         format!("break-glass {opening} {outcome}"),
         now,
     );
-    let change =
-        byname_store::AdminChange::ReviewBreakGlass { id: opening, outcome, by: user.id, at: access::instant_of(now)? };
+    let change = byname_store::AdminChange::ReviewBreakGlass { id: opening, outcome, by: user.id, at: now };
     if store.administer(change, &entry).await? == 0 {
         return Err(CaseError::Invalid("this opening was reviewed already".into()));
     }
@@ -376,7 +373,7 @@ pub async fn record_contact<S: Store>(
     person_id: i64,
     form: &ContactForm,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, CaseError> {
     let decision = require_full(store, user, person_id, today, now).await?;
     let date = byname_domain::date::parse_iso_date(form.date.trim())
@@ -451,7 +448,7 @@ pub async fn add_action<S: Store>(
     owner_organisation_id: Option<i64>,
     due_on: Option<Date>,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<i64, CaseError> {
     let decision = require_full(store, user, person_id, today, now).await?;
     let description = required_text("action", description, MAX_TEXT)?;
@@ -466,7 +463,7 @@ pub async fn add_action<S: Store>(
         owner_organisation_id: owner,
         due_on: due_on.map(iso),
         created_by: user.id,
-        created_at: now.to_owned(),
+        created_at: byname_store::sql_instant(now),
     };
     let entry = access::entry(
         user,
@@ -486,7 +483,7 @@ pub async fn complete_action<S: Store>(
     person_id: i64,
     action_id: i64,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     let decision = require_full(store, user, person_id, today, now).await?;
     let entry = access::entry(
@@ -511,7 +508,7 @@ pub async fn assign_lead<S: Store>(
     person_id: i64,
     organisation_id: Option<i64>,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     if !can_assign_lead(user.role) {
         return Err(CaseError::Forbidden);

@@ -4,6 +4,7 @@
 use crate::accounts::{AccountError, add_user, random_token};
 use byname_domain::Role;
 use byname_store::Store;
+use time::OffsetDateTime;
 
 /// Organisations of a Westminster-like partnership, with their kind.
 pub const ORGANISATIONS: &[(&str, &str)] = &[
@@ -36,7 +37,11 @@ fn organisation_for(role: Role) -> &'static str {
 
 /// The organisations, their users, and `services`: which organisation runs each team and
 /// service the imported records name, as `(organisation, name)`.
-pub async fn set_up<S: Store>(store: &S, services: &[(&str, &str)], now: &str) -> Result<Vec<DemoUser>, AccountError> {
+pub async fn set_up<S: Store>(
+    store: &S,
+    services: &[(&str, &str)],
+    now: OffsetDateTime,
+) -> Result<Vec<DemoUser>, AccountError> {
     for (name, kind) in ORGANISATIONS {
         store.upsert_organisation(name, kind).await?;
     }

@@ -135,8 +135,8 @@ pub fn check_deadline(area: &str, days: i64) -> Result<u32, CaseError> {
 /// Sets the working days an area has to answer an escalation at each level (`default` for the
 /// areas without their own), refusing an unknown area or a number out of range.
 pub async fn set_deadline<S: Store>(store: &S, area: &str, days: u32) -> Result<(), CaseError> {
-    let now = byname_store::sql_instant(time::OffsetDateTime::now_utc());
-    set_deadline_as(store, crate::accounts::Actor::Operator, area, days, &now).await
+    let now = OffsetDateTime::now_utc();
+    set_deadline_as(store, crate::accounts::Actor::Operator, area, days, now).await
 }
 
 /// Sets an area's deadline; audited with who did it.
@@ -145,7 +145,7 @@ pub async fn set_deadline_as<S: Store>(
     actor: crate::accounts::Actor<'_>,
     area: &str,
     days: u32,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     check_deadline(area, days.into())?;
     let name = format!("{}{area}", DeadlineSettings::SETTING_PREFIX);
@@ -165,7 +165,6 @@ pub async fn raise<S: Store>(
     form: &RaiseForm,
     now: OffsetDateTime,
 ) -> Result<i64, CaseError> {
-    let at = sql_instant(now);
     let today = now.date();
     if !can_record(user.role) {
         return Err(CaseError::Forbidden);
@@ -173,7 +172,7 @@ pub async fn raise<S: Store>(
     if !store.person_exists(person_id).await? {
         return Err(CaseError::NotFound);
     }
-    let (decision, _) = access::decision(store, user, person_id, today, &at).await?;
+    let (decision, _) = access::decision(store, user, person_id, today, now).await?;
     match decision.view {
         PersonView::Full => {}
         PersonView::None | PersonView::Pseudonymised => return Err(CaseError::NotFound),
@@ -223,7 +222,7 @@ pub async fn raise<S: Store>(
             "case_coordination",
             Some(decision.basis),
             detail,
-            &at,
+            now,
         ))
         .await?;
     Ok(id)
@@ -237,7 +236,7 @@ pub(crate) async fn person_labels<S: Store>(
     person_ids: &[i64],
     action: &str,
     today: Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<HashMap<i64, PersonLabel>, StoreError> {
     let ids: Vec<i64> = person_ids.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
     let decisions = access::decisions(store, user, &ids, today, now).await?;
@@ -288,7 +287,6 @@ pub async fn my_escalations<S: Store>(
     state: Option<State>,
     now: OffsetDateTime,
 ) -> Result<Vec<EscalationItem>, CaseError> {
-    let at = sql_instant(now);
     let profile = profile(store, user).await?;
     let addressee = Addressee {
         user_id: user.id,
@@ -300,7 +298,7 @@ pub async fn my_escalations<S: Store>(
     let rows: Vec<EscalationRow> =
         store.escalations_for(&addressee).await?.into_iter().filter(|e| state.is_none_or(|s| e.state == s)).collect();
     let ids: Vec<i64> = rows.iter().map(|e| e.person_id).collect();
-    let labels = person_labels(store, user, &ids, "view_escalations", now.date(), &at).await?;
+    let labels = person_labels(store, user, &ids, "view_escalations", now.date(), now).await?;
     Ok(rows.into_iter().map(|row| item(row, &labels, now)).collect())
 }
 
@@ -312,13 +310,12 @@ pub async fn escalation_page<S: Store>(
     id: i64,
     now: OffsetDateTime,
 ) -> Result<EscalationPage, CaseError> {
-    let at = sql_instant(now);
     let row = store.escalation(id).await?.ok_or(CaseError::NotFound)?;
     let relation = Relation::of(user, &profile(store, user).await?, &row);
     if !relation.sees() {
         return Err(CaseError::NotFound);
     }
-    let labels = person_labels(store, user, &[row.person_id], "view_escalation", now.date(), &at).await?;
+    let labels = person_labels(store, user, &[row.person_id], "view_escalation", now.date(), now).await?;
     let events = store.escalation_events(id).await?;
     let state = row.state;
     Ok(EscalationPage {
@@ -343,7 +340,6 @@ pub async fn act<S: Store>(
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<(), CaseError> {
-    let at = sql_instant(now);
     let page = escalation_page(store, user, id, now).await?;
     // Who may do it first, then whether the escalation's state allows it.
     let allowed = match action {
@@ -380,7 +376,7 @@ pub async fn act<S: Store>(
             "case_coordination",
             None,
             format!("escalation {id}: {} to {}", row.state.code(), to.code()),
-            &at,
+            now,
         ))
         .await?;
     Ok(())
@@ -394,7 +390,6 @@ pub async fn comment<S: Store>(
     text: &str,
     now: OffsetDateTime,
 ) -> Result<(), CaseError> {
-    let at = sql_instant(now);
     let page = escalation_page(store, user, id, now).await?;
     if !page.may_comment {
         return Err(CaseError::Forbidden);
@@ -417,7 +412,7 @@ pub async fn comment<S: Store>(
             "case_coordination",
             None,
             format!("escalation {id}"),
-            &at,
+            now,
         ))
         .await?;
     Ok(())
@@ -512,7 +507,6 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
     if !can_see_agenda(user.role) {
         return Err(CaseError::Forbidden);
     }
-    let at = sql_instant(now);
     let today = now.date();
     let month_start = today.replace_day(1).expect("the first of the month exists");
     let month = &iso(today)[..7];
@@ -541,11 +535,11 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
         candidates.push((3, c.person_id, format!("Consent for {} expires on {expires}", purpose.to_lowercase())));
     }
     let ids: Vec<i64> = candidates.iter().map(|(_, p, _)| *p).collect::<BTreeSet<_>>().into_iter().collect();
-    let decisions = access::decisions(store, user, &ids, today, &at).await?;
+    let decisions = access::decisions(store, user, &ids, today, now).await?;
     let shows =
         |id: i64| decisions.get(&id).is_some_and(|(d, _)| matches!(d.view, PersonView::Full | PersonView::Health));
     let shown: Vec<i64> = ids.iter().copied().filter(|id| shows(*id)).collect();
-    let labels = person_labels(store, user, &shown, "view_agenda", today, &at).await?;
+    let labels = person_labels(store, user, &shown, "view_agenda", today, now).await?;
     let mut agenda = Agenda::default();
     let mut set_aside = BTreeSet::new();
     let mut set_aside_in: [BTreeSet<i64>; 4] = Default::default();
@@ -582,7 +576,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
         .escalations(&EscalationQuery { live_only: true, min_level: Some(Level::StrategicGroup), ..Default::default() })
         .await?;
     let ids: Vec<i64> = overdue.iter().chain(&strategic).map(|e| e.person_id).collect();
-    let labels = person_labels(store, user, &ids, "view_agenda", today, &at).await?;
+    let labels = person_labels(store, user, &ids, "view_agenda", today, now).await?;
     agenda.overdue = overdue.into_iter().map(|row| item(row, &labels, now)).collect();
     agenda.strategic_group = strategic.into_iter().map(|row| item(row, &labels, now)).collect();
     Ok(agenda)

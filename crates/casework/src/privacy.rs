@@ -16,7 +16,7 @@
 
 use byname_pipeline::tombstones::{digest, salt};
 use byname_store::{AuditEntry, ErasureCounts, LastSeen, Restricted, Store, StoreError};
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 /// The setting that holds the retention period in months.
 pub const RETENTION_SETTING: &str = "retention_months";
@@ -47,9 +47,9 @@ fn reason_text(reason: &str) -> Result<&str, PrivacyError> {
     if reason.is_empty() { Err(PrivacyError::NoReason) } else { Ok(reason) }
 }
 
-fn entry(action: &str, person_id: i64, purpose: &str, detail: String, now: &str) -> AuditEntry {
+fn entry(action: &str, person_id: i64, purpose: &str, detail: String, now: OffsetDateTime) -> AuditEntry {
     AuditEntry {
-        at: now.to_owned(),
+        at: byname_store::sql_instant(now),
         user_id: None,
         organisation_id: None,
         action: action.to_owned(),
@@ -67,7 +67,7 @@ pub async fn erase<S: Store>(
     store: &S,
     person_id: i64,
     reason: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<ErasureCounts, PrivacyError> {
     let reason = reason_text(reason)?;
     let salt = salt(store).await?;
@@ -90,7 +90,12 @@ pub async fn erase<S: Store>(
 }
 
 /// Restricts a person; returns how many records the restriction covers.
-pub async fn restrict<S: Store>(store: &S, person_id: i64, reason: &str, now: &str) -> Result<u64, PrivacyError> {
+pub async fn restrict<S: Store>(
+    store: &S,
+    person_id: i64,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<u64, PrivacyError> {
     let reason = reason_text(reason)?;
     let audit = entry("restrict_person", person_id, "restriction", format!("reason: {reason}"), now);
     match store.restrict_person(person_id, reason, &audit).await? {
@@ -102,7 +107,7 @@ pub async fn restrict<S: Store>(store: &S, person_id: i64, reason: &str, now: &s
 
 /// Lifts a restriction; returns how many records it covered. The person is linked again by the
 /// next `byname link`.
-pub async fn lift<S: Store>(store: &S, person_id: i64, now: &str) -> Result<u64, PrivacyError> {
+pub async fn lift<S: Store>(store: &S, person_id: i64, now: OffsetDateTime) -> Result<u64, PrivacyError> {
     let audit = entry("lift_restriction", person_id, "restriction", "restriction lifted".to_owned(), now);
     store.lift_restriction(person_id, &audit).await?.ok_or(PrivacyError::NotRestricted(person_id))
 }
@@ -153,7 +158,11 @@ pub async fn retention_plan<S: Store>(store: &S, today: Date) -> Result<Retentio
 
 /// Erases everyone in the plan, each as `erase` does, with the reason "retention: not seen since
 /// DATE". Returns how many were erased (someone erased meanwhile is passed over).
-pub async fn apply_retention<S: Store>(store: &S, plan: &RetentionPlan, now: &str) -> Result<usize, PrivacyError> {
+pub async fn apply_retention<S: Store>(
+    store: &S,
+    plan: &RetentionPlan,
+    now: OffsetDateTime,
+) -> Result<usize, PrivacyError> {
     let mut erased = 0;
     for person in &plan.people {
         let reason = format!("retention: not seen since {}", person.last_seen);

@@ -8,7 +8,6 @@ use crate::accounts::SessionUser;
 use crate::casework::{CaseError, MAX_TEXT, recorded, required_text};
 use crate::escalations::{PersonLabel, person_labels};
 use byname_domain::access::{PersonView, can_record};
-use byname_store::sql_instant;
 use byname_store::{CREATED_ID, CaseChange, ResourceRow, Store};
 use time::OffsetDateTime;
 
@@ -42,7 +41,7 @@ pub async fn resources<S: Store>(
     }
     let rows = store.resources().await?;
     let people: Vec<i64> = rows.iter().filter_map(|r| r.offer.as_ref().map(|o| o.person_id)).collect();
-    let labels = person_labels(store, user, &people, "view_resources", now.date(), &sql_instant(now)).await?;
+    let labels = person_labels(store, user, &people, "view_resources", now.date(), now).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -70,9 +69,8 @@ pub async fn add<S: Store>(
     let name = required_text("name", name, 200)?;
     let from = byname_domain::date::parse_iso_date(available_from.trim())
         .map_err(|_| CaseError::Invalid(format!("available from: {available_from:?} is not a date")))?;
-    let at = sql_instant(now);
     let entry =
-        access::entry(user, "add_resource", None, "case_coordination", None, format!("resource {CREATED_ID}"), &at);
+        access::entry(user, "add_resource", None, "case_coordination", None, format!("resource {CREATED_ID}"), now);
     let change = CaseChange::AddResource {
         kind,
         name: &name,
@@ -96,11 +94,10 @@ pub async fn offer<S: Store>(
     if !can_record(user.role) {
         return Err(CaseError::Forbidden);
     }
-    let at = sql_instant(now);
     if !store.person_exists(person_id).await? {
         return Err(CaseError::NotFound);
     }
-    let (decision, _) = access::decision(store, user, person_id, now.date(), &at).await?;
+    let (decision, _) = access::decision(store, user, person_id, now.date(), now).await?;
     match decision.view {
         PersonView::Full => {}
         PersonView::None | PersonView::Pseudonymised => return Err(CaseError::NotFound),
@@ -109,7 +106,7 @@ pub async fn offer<S: Store>(
     let reason = required_text("reason", reason, MAX_TEXT)?;
     let detail = format!("resource {resource_id} offered: {reason}");
     let entry =
-        access::entry(user, "offer_resource", Some(person_id), "case_coordination", Some(decision.basis), detail, &at);
+        access::entry(user, "offer_resource", Some(person_id), "case_coordination", Some(decision.basis), detail, now);
     let change = CaseChange::OfferResource { resource_id, person_id, by: user.id, reason: &reason, at: now };
     if store.record(change, &entry).await?.is_none() {
         return Err(CaseError::Invalid("that resource is not available".into()));
@@ -131,7 +128,6 @@ pub async fn close<S: Store>(
     if !OUTCOMES.contains(&outcome) {
         return Err(CaseError::Invalid(format!("outcome: {outcome:?} is not accepted, refused or withdrawn")));
     }
-    let at = sql_instant(now);
     // Only the organisation that made the offer, or the one whose resource it is, says what came
     // of it.
     let resource = store.resources().await?.into_iter().find(|r| r.id == resource_id);
@@ -144,7 +140,7 @@ pub async fn close<S: Store>(
     }
     // The entry's person is the offer's, set where the offer is closed.
     let detail = format!("resource {resource_id}: {outcome}");
-    let entry = access::entry(user, "close_offer", None, "case_coordination", None, detail, &at);
+    let entry = access::entry(user, "close_offer", None, "case_coordination", None, detail, now);
     if store.record(CaseChange::CloseOffer { resource_id, outcome, at: now }, &entry).await?.is_none() {
         return Err(CaseError::Invalid("that resource has no open offer".into()));
     }
@@ -175,7 +171,7 @@ pub async fn person_screen<S: Store>(
     user: &SessionUser,
     person_id: i64,
     today: time::Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<PersonScreen, CaseError> {
     let organisations = store.organisations().await?;
     let available = available(store, user).await?;

@@ -11,6 +11,7 @@ use byname_pipeline::link::{LinkError, LinkMode, LinkOutcome, LinkSettings, link
 use byname_store::{AuditEntry, Decision, LinkPair, NewDecision, PairScope, RecordDetail, Store, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
 
 /// Longest reason kept with a decision.
 pub const MAX_REASON: usize = 2_000;
@@ -125,13 +126,6 @@ impl ReviewScope {
     }
 }
 
-/// The day of an instant as stored (`YYYY-MM-DDTHH:MM:SSZ`).
-fn day_of(now: &str) -> Result<time::Date, ReviewError> {
-    now.get(..10)
-        .and_then(|d| byname_domain::date::parse_iso_date(d).ok())
-        .ok_or_else(|| ReviewError::Invalid(format!("{now:?} is not an instant")))
-}
-
 /// What `user` sees of a person, and whether their identities are in the reach of the review
 /// work; `None` when the person does not exist.
 async fn linkage_access<S: Store>(
@@ -139,13 +133,13 @@ async fn linkage_access<S: Store>(
     user: &SessionUser,
     scope: &ReviewScope,
     person_id: i64,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Option<(PersonView, bool, Vec<RecordDetail>)>, ReviewError> {
     let records = store.person_records(person_id).await?;
     if records.is_empty() {
         return Ok(None);
     }
-    let (decision, _) = crate::access::decision(store, user, person_id, day_of(now)?, now).await?;
+    let (decision, _) = crate::access::decision(store, user, person_id, now.date(), now).await?;
     let in_review = records.iter().any(|r| scope.records.contains(&r.record_id));
     Ok(Some((decision.view, in_review, records)))
 }
@@ -157,7 +151,7 @@ async fn may_see_pair<S: Store>(
     user: &SessionUser,
     scope: &ReviewScope,
     records: &[RecordDetail],
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<bool, ReviewError> {
     if let [left, right] = records
         && scope.has_pair(left.record_id, right.record_id)
@@ -165,7 +159,7 @@ async fn may_see_pair<S: Store>(
         return Ok(true);
     }
     for person in records.iter().filter_map(|r| r.person_id) {
-        let (decision, _) = crate::access::decision(store, user, person, day_of(now)?, now).await?;
+        let (decision, _) = crate::access::decision(store, user, person, now.date(), now).await?;
         if decision.view != PersonView::Full {
             return Ok(false);
         }
@@ -179,7 +173,7 @@ async fn audit<S: Store>(
     action: &str,
     person_id: Option<i64>,
     detail: String,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     store.append_audit(&crate::access::entry(user, action, person_id, "linkage_review", None, detail, now)).await
 }
@@ -191,7 +185,12 @@ async fn waiting<S: Store>(store: &S) -> Result<(Vec<(i64, i64, f64)>, f64, f64)
 }
 
 /// One page of the review queue. The records shown are audited.
-pub async fn queue<S: Store>(store: &S, user: &SessionUser, limit: usize, now: &str) -> Result<Queue, ReviewError> {
+pub async fn queue<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    limit: usize,
+    now: OffsetDateTime,
+) -> Result<Queue, ReviewError> {
     require_reviewer(user)?;
     let (waiting, auto_threshold, review_threshold) = waiting(store).await?;
     let shown = &waiting[..waiting.len().min(limit)];
@@ -226,7 +225,7 @@ pub async fn pair<S: Store>(
     user: &SessionUser,
     left: i64,
     right: i64,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<PairView, ReviewError> {
     require_reviewer(user)?;
     let (left, right) = (left.min(right), left.max(right));
@@ -273,7 +272,7 @@ fn clean_reason(reason: &str, required: bool) -> Result<String, ReviewError> {
     Ok(reason.to_owned())
 }
 
-async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewError> {
+async fn relink<S: Store>(store: &S, now: OffsetDateTime) -> Result<LinkOutcome, ReviewError> {
     let settings = match store.last_link_run().await? {
         Some(run) => LinkSettings {
             auto_threshold: run.auto_threshold,
@@ -283,7 +282,7 @@ async fn relink<S: Store>(store: &S, now: &str) -> Result<LinkOutcome, ReviewErr
         },
         None => LinkSettings::default(),
     };
-    Ok(link(store, &settings, crate::access::instant_of(now)?).await?)
+    Ok(link(store, &settings, now).await?)
 }
 
 async fn record_and_relink<S: Store>(
@@ -293,7 +292,7 @@ async fn record_and_relink<S: Store>(
     action: &str,
     persons: &[i64],
     detail: String,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<String, ReviewError> {
     let batch = decisions.first().map(|d| d.batch.clone()).unwrap_or_default();
     store.add_decisions(&decisions).await?;
@@ -316,7 +315,7 @@ pub async fn decide<S: Store>(
     right: i64,
     same_person: bool,
     reason: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<String, ReviewError> {
     require_reviewer(user)?;
     let reason = clean_reason(reason, false)?;
@@ -336,7 +335,7 @@ pub async fn decide<S: Store>(
         origin: "review".into(),
         reason,
         decided_by: Some(user.id),
-        decided_at: now.to_owned(),
+        decided_at: byname_store::sql_instant(now),
     };
     let persons: Vec<i64> = records.iter().filter_map(|r| r.person_id).collect();
     let verdict = if same_person { "same person" } else { "different people" };
@@ -359,7 +358,7 @@ pub async fn merge<S: Store>(
     person: i64,
     other: i64,
     reason: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<String, ReviewError> {
     require_reviewer(user)?;
     let reason = clean_reason(reason, true)?;
@@ -406,7 +405,7 @@ pub async fn merge<S: Store>(
         origin: "merge".into(),
         reason,
         decided_by: Some(user.id),
-        decided_at: now.to_owned(),
+        decided_at: byname_store::sql_instant(now),
     };
     record_and_relink(
         store,
@@ -427,7 +426,7 @@ pub async fn split<S: Store>(
     user: &SessionUser,
     record: i64,
     reason: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<String, ReviewError> {
     require_reviewer(user)?;
     let reason = clean_reason(reason, true)?;
@@ -458,7 +457,7 @@ pub async fn split<S: Store>(
             origin: "split".into(),
             reason: reason.clone(),
             decided_by: Some(user.id),
-            decided_at: now.to_owned(),
+            decided_at: byname_store::sql_instant(now),
         })
         .collect();
     record_and_relink(
@@ -474,7 +473,12 @@ pub async fn split<S: Store>(
 }
 
 /// Undoes a decision, a merge or a split (all decisions of its batch).
-pub async fn undo<S: Store>(store: &S, user: &SessionUser, batch: &str, now: &str) -> Result<(), ReviewError> {
+pub async fn undo<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    batch: &str,
+    now: OffsetDateTime,
+) -> Result<(), ReviewError> {
     require_reviewer(user)?;
     let decisions: Vec<Decision> = store.link_decisions().await?.into_iter().filter(|d| d.batch == batch).collect();
     if decisions.is_empty() {
@@ -499,7 +503,7 @@ pub async fn undo<S: Store>(store: &S, user: &SessionUser, batch: &str, now: &st
             }
         }
     }
-    if store.undo_decisions(batch, user.id, crate::access::instant_of(now)?).await? == 0 {
+    if store.undo_decisions(batch, user.id, now).await? == 0 {
         return Err(ReviewError::Invalid("this was undone already".into()));
     }
     let ids: Vec<i64> = decisions.iter().flat_map(|d| [d.left_record_id, d.right_record_id]).collect();
@@ -534,7 +538,7 @@ pub async fn person_linkage<S: Store>(
     user: &SessionUser,
     person_id: i64,
     today: time::Date,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<PersonLinkage, ReviewError> {
     let scope = ReviewScope::of(store, user).await?;
     let Some((view, in_review, records)) = linkage_access(store, user, &scope, person_id, now).await? else {
@@ -613,7 +617,7 @@ pub async fn explain_records<S: Store>(
     store: &S,
     left: &str,
     right: &str,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<RecordsExplained, ReviewError> {
     let inputs = store.link_inputs(false).await?;
     let find = |name: &str| -> Result<i64, ReviewError> {
@@ -635,7 +639,7 @@ pub async fn explain_records<S: Store>(
     for record in store.records(&[a, b]).await? {
         store
             .append_audit(&AuditEntry {
-                at: now.to_owned(),
+                at: byname_store::sql_instant(now),
                 user_id: None,
                 organisation_id: None,
                 basis: None,

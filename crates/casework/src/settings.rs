@@ -9,6 +9,7 @@ use crate::casework::CaseError;
 use crate::escalations::{check_deadline, deadline_settings, set_deadline_as};
 use byname_domain::escalation::DeadlineSettings;
 use byname_store::{Store, StoreError};
+use time::OffsetDateTime;
 
 /// What the settings page shows.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub async fn save_as<S: Store>(
     actor: Actor<'_>,
     window_days: i64,
     deadlines: &[(&str, i64)],
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<(), CaseError> {
     check_window(window_days)?;
     let checked = deadlines

@@ -10,7 +10,7 @@ use byname_domain::date::parse_iso_date;
 use byname_import::Mapping;
 use byname_pipeline::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
 use byname_pipeline::link::{LinkMode, LinkSettings};
-use byname_pipeline::{Clock, SystemClock, instant_text};
+use byname_pipeline::{Clock, SystemClock};
 use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Read};
@@ -126,8 +126,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         ),
         Command::Link { command: Some(LinkCommand::Explain { left, right, json }), .. } => {
             let store = open_store(&cli).await?;
-            let explained =
-                byname_casework::review::explain_records(&store, left, right, &instant_text(&clock)).await?;
+            let explained = byname_casework::review::explain_records(&store, left, right, clock.now()).await?;
             let text = if *json {
                 byname_casework::render::explanation_json(&explained)
             } else {
@@ -159,7 +158,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let kind = "partner";
             let organisation_id = store.upsert_organisation(organisation, kind).await?;
             let display_name = display_name.clone().unwrap_or_else(|| username.clone());
-            let now = instant_text(&clock);
+            let now = clock.now();
             let id = byname_casework::accounts::add_user(
                 &store,
                 username,
@@ -167,7 +166,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 role,
                 organisation_id,
                 &password,
-                &now,
+                now,
             )
             .await?;
             let username = &byname_casework::accounts::normalise_username(username);
@@ -206,7 +205,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Erase { person, reason } => {
             let store = open_store(&cli).await?;
-            let counts = byname_casework::privacy::erase(&store, *person, reason, &instant_text(&clock)).await?;
+            let counts = byname_casework::privacy::erase(&store, *person, reason, clock.now()).await?;
             println!("erased person {person}: removed {}", counts.summary());
             println!(
                 "kept: only a keyed hash of the id of each of its {} records and of their NHS numbers, so that no import brings them back",
@@ -216,15 +215,15 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Restrict { person, reason, lift } => {
             let store = open_store(&cli).await?;
-            let now = instant_text(&clock);
+            let now = clock.now();
             if *lift {
-                let records = byname_casework::privacy::lift(&store, *person, &now).await?;
+                let records = byname_casework::privacy::lift(&store, *person, now).await?;
                 println!(
                     "lifted the restriction of person {person} ({records} records); `byname link` links them again"
                 );
             } else {
                 let reason = reason.as_deref().unwrap_or_default();
-                let records = byname_casework::privacy::restrict(&store, *person, reason, &now).await?;
+                let records = byname_casework::privacy::restrict(&store, *person, reason, now).await?;
                 println!(
                     "restricted person {person} ({records} records): kept, but off the list, the pages, the statistics and linkage until `byname restrict {person} --lift`"
                 );
@@ -245,7 +244,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
                 println!("{} people would be erased (dry run: nothing was changed)", plan.people.len());
             } else {
-                let erased = byname_casework::privacy::apply_retention(&store, &plan, &instant_text(&clock)).await?;
+                let erased = byname_casework::privacy::apply_retention(&store, &plan, clock.now()).await?;
                 println!("{erased} people erased");
             }
             Ok(())
@@ -292,8 +291,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Sar { person, out } => {
             let store = open_store(&cli).await?;
-            let Some(export) = byname_casework::audit::subject_access(&store, *person, &instant_text(&clock)).await?
-            else {
+            let Some(export) = byname_casework::audit::subject_access(&store, *person, clock.now()).await? else {
                 bail!("no person {person}");
             };
             let value = byname_casework::render::subject_access_json(&export);
@@ -436,13 +434,13 @@ async fn users(cli: &Cli, clock: &dyn Clock, command: &UsersCommand) -> Result<(
         UsersCommand::Disable { username } | UsersCommand::Enable { username } => {
             let user = find(username).await?;
             let disable = matches!(command, UsersCommand::Disable { .. });
-            let now = instant_text(clock);
+            let now = clock.now();
             byname_casework::accounts::set_disabled(
                 &store,
                 byname_casework::accounts::Actor::Operator,
                 user.id,
                 disable,
-                &now,
+                now,
             )
             .await?;
             println!("{username} {}.", if disable { "disabled; their sessions are ended" } else { "enabled" });
@@ -772,7 +770,7 @@ async fn key_stats(
     };
     let store = open_store(cli).await?;
     let stats = byname_pipeline::statistics::key_statistics(&store, period, &settings, clock.today()).await?;
-    let bytes = byname_report::render(&stats, public, &instant_text(clock), format)?;
+    let bytes = byname_report::render(&stats, public, &byname_store::sql_instant(clock.now()), format)?;
     match out {
         Some(path) => {
             std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
@@ -1014,7 +1012,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
         link(&store, &clock, &LinkSettings::default()).await?;
     }
     let services = byname_synth::services_by_organisation();
-    let users = byname_casework::demo::set_up(&store, &services, &instant_text(&clock)).await?;
+    let users = byname_casework::demo::set_up(&store, &services, clock.now()).await?;
     println!();
     println!("Demo logins (new passwords each start):");
     println!("  {:<18} {:<22} {:<32} password", "username", "role", "organisation");

@@ -56,10 +56,6 @@ impl Clock for FixedClock {
     }
 }
 
-pub fn instant_text(clock: &dyn Clock) -> String {
-    byname_store::sql_instant(clock.now())
-}
-
 /// Random bytes from the operating system, hex-encoded.
 pub fn random_token(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];

@@ -4,7 +4,7 @@
 //! see no person data: the audit pages show ids, never names.
 
 use crate::AppState;
-use crate::auth::{ChangingPassword, ChangingPasswordForm, SignedForm, SignedIn, now_text};
+use crate::auth::{ChangingPassword, ChangingPasswordForm, SignedForm, SignedIn};
 use crate::layout::layout;
 use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Path, Query, State};
@@ -139,7 +139,7 @@ pub async fn add_user<S: Store>(
     };
     let area = Some(form.service_area.trim()).filter(|a| !a.is_empty());
     let lead = form.data_protection_lead.is_some();
-    accounts::add_user_as(&state.store, &user, &account, area, lead, &now_text(&state))
+    accounts::add_user_as(&state.store, &user, &account, area, lead, state.clock.now())
         .await
         .map_err(|e| PageError::account("Not saved", e))?;
     Ok(Redirect::to("/admin/users"))
@@ -210,7 +210,7 @@ pub async fn save_profile<S: Store>(
         data_protection_lead: form.data_protection_lead.is_some(),
         role: &form.role,
     };
-    accounts::save_profile_as(&state.store, &user, id, &change, &now_text(&state))
+    accounts::save_profile_as(&state.store, &user, id, &change, state.clock.now())
         .await
         .map_err(|e| PageError::account("Not saved", e))?;
     Ok(Redirect::to("/admin/users"))
@@ -266,7 +266,7 @@ pub async fn save_settings<S: Store>(
         deadlines.push((code, number(code)?));
     }
     // Any refusal, even the store's, reads "Not saved" with its reason, as it always has here.
-    byname_casework::settings::save_as(&state.store, Actor::User(&user), window, &deadlines, &now_text(&state))
+    byname_casework::settings::save_as(&state.store, Actor::User(&user), window, &deadlines, state.clock.now())
         .await
         .map_err(|e| not_saved(e.to_string()))?;
     Ok(Redirect::to("/admin/settings"))
@@ -286,7 +286,7 @@ pub async fn change_user<S: Store>(
     SignedForm(user, form): SignedForm<CsrfForm>,
 ) -> Result<Redirect, PageError> {
     let change = UserChange::parse(&what);
-    accounts::change_user(&state.store, &user, id, change, &form.password, &now_text(&state))
+    accounts::change_user(&state.store, &user, id, change, &form.password, state.clock.now())
         .await
         .map_err(|e| PageError::account("Not done", e))?;
     Ok(Redirect::to("/admin/users"))
@@ -519,7 +519,7 @@ pub async fn record_agreement<S: Store>(
         ends_on: field("ends_on"),
         organisations,
     };
-    byname_casework::agreements::record(&state.store, &user, &form, &now_text(&state)).await?;
+    byname_casework::agreements::record(&state.store, &user, &form, state.clock.now()).await?;
     Ok(Redirect::to("/admin/agreements"))
 }
 
@@ -626,6 +626,6 @@ pub async fn review_break_glass<S: Store>(
         "reject" => false,
         _ => return Err(PageError::NotFound(Notice::new("Not found", "No such review.", Look::Users))),
     };
-    byname_casework::casework::review_break_glass(&state.store, &user, id, confirm, &now_text(&state)).await?;
+    byname_casework::casework::review_break_glass(&state.store, &user, id, confirm, state.clock.now()).await?;
     Ok(Redirect::to("/admin/audit"))
 }

@@ -7,7 +7,7 @@
 //! them.
 
 use crate::AppState;
-use crate::auth::{current_user, now_text};
+use crate::auth::current_user;
 use crate::by_name_list::ListParams;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -176,7 +176,7 @@ pub async fn persons<S: Store>(
     let Query(params) = params.map_err(|r| ApiError(StatusCode::BAD_REQUEST, "invalid", r.body_text()))?;
     let query = params.query().map_err(|m| ApiError(StatusCode::BAD_REQUEST, "invalid", m))?;
     let now = state.clock.now();
-    let page = match by_name_list(&state.store, &user, query, now.date(), &byname_store::sql_instant(now)).await {
+    let page = match by_name_list(&state.store, &user, query, now.date(), now).await {
         Ok(page) => page,
         Err(ListError::Forbidden) => {
             return Err(ApiError(StatusCode::FORBIDDEN, "forbidden", "your role does not see the by-name list".into()));
@@ -272,7 +272,7 @@ pub async fn person<S: Store>(
 ) -> Result<Json<Person>, ApiError> {
     let user = api_user(&state, &headers).await?;
     let Path(id) = id?;
-    let p = casework::person_page(&state.store, &user, id, state.clock.today(), &now_text(&state)).await?;
+    let p = casework::person_page(&state.store, &user, id, state.clock.today(), state.clock.now()).await?;
     Ok(Json(Person {
         id,
         view: p.decision.view.code(),
@@ -370,7 +370,7 @@ pub async fn record_contact<S: Store>(
         note: body.note.unwrap_or_default(),
     };
     let created =
-        casework::record_contact(&state.store, &user, id, &form, state.clock.today(), &now_text(&state)).await?;
+        casework::record_contact(&state.store, &user, id, &form, state.clock.today(), state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(Created { id: created })))
 }
 
@@ -421,7 +421,7 @@ pub async fn record_consent<S: Store>(
         given,
         expires,
         today,
-        &now_text(&state),
+        state.clock.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(Created { id: created })))
@@ -439,7 +439,7 @@ pub async fn withdraw_consent<S: Store>(
 ) -> Result<StatusCode, ApiError> {
     let user = api_writer(&state, &headers).await?;
     let Path((id, consent)) = ids?;
-    casework::withdraw_consent(&state.store, &user, id, consent, state.clock.today(), &now_text(&state)).await?;
+    casework::withdraw_consent(&state.store, &user, id, consent, state.clock.today(), state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -272,11 +272,6 @@ pub async fn logout<S: Store>(
     response
 }
 
-/// The instant now, as the store writes it.
-pub(crate) fn now_text<S>(state: &AppState<S>) -> String {
-    byname_store::sql_instant(state.clock.now())
-}
-
 /// The signed-in user, as an extractor: a handler that takes `SignedIn(user)` never runs without
 /// one. Its rejection is what [`signed_in`] answers: the login page without a session, the
 /// password change while an administrator's password stands, the error page when the store fails.

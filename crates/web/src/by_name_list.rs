@@ -105,9 +105,8 @@ pub async fn by_name_list<S: Store>(
     let query =
         params.query().map_err(|message| PageError::BadRequest(Notice::new("By-name list", message, Look::Alert)))?;
     let now = state.clock.now();
-    let instant = byname_store::sql_instant(now);
     if params.format.as_deref() == Some("csv") {
-        let entries = by_name_list_export(&state.store, &user, query, now.date(), &instant).await?;
+        let entries = by_name_list_export(&state.store, &user, query, now.date(), now).await?;
         let mut response = byname_casework::render::by_name_list_csv(&entries).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
@@ -115,7 +114,7 @@ pub async fn by_name_list<S: Store>(
             .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"by-name-list.csv\""));
         return Ok(response);
     }
-    match list_page(&state.store, &user, query, now.date(), &instant).await {
+    match list_page(&state.store, &user, query, now.date(), now).await {
         Ok(page) => Ok(layout("By-name list", Some(&user), render_list(&page)).into_response()),
         // A role without the list starts elsewhere.
         Err(ListError::Forbidden) => Ok(axum::response::Redirect::to(crate::auth::home(user.role)).into_response()),

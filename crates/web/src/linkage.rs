@@ -4,7 +4,7 @@
 //! records, why they were linked, merge, split and undo.
 
 use crate::AppState;
-use crate::auth::{SignedForm, SignedIn, now_text};
+use crate::auth::{SignedForm, SignedIn};
 use crate::layout::layout;
 use crate::page_error::PageError;
 use axum::extract::{Path, State};
@@ -134,7 +134,7 @@ pub async fn queue_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
-    let queue = review::queue(&state.store, &user, QUEUE_PAGE, &now_text(&state)).await?;
+    let queue = review::queue(&state.store, &user, QUEUE_PAGE, state.clock.now()).await?;
     Ok(layout("Review queue", Some(&user), render_queue(&queue)).into_response())
 }
 
@@ -180,7 +180,7 @@ pub async fn pair_page<S: Store>(
     Path((left, right)): Path<(i64, i64)>,
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
-    let view = review::pair(&state.store, &user, left, right, &now_text(&state)).await?;
+    let view = review::pair(&state.store, &user, left, right, state.clock.now()).await?;
     Ok(layout("Review a pair", Some(&user), render_pair(&view, &user)).into_response())
 }
 
@@ -237,7 +237,7 @@ pub async fn decide<S: Store>(
         "different" => false,
         _ => return Err(ReviewError::Invalid("choose same person or different people".into()).into()),
     };
-    review::decide(&state.store, &user, left, right, same, &form.reason, &now_text(&state)).await?;
+    review::decide(&state.store, &user, left, right, same, &form.reason, state.clock.now()).await?;
     let next = form
         .next
         .filter(|n| n.split('/').count() == 2 && n.split('/').all(|p| p.parse::<i64>().is_ok()))
@@ -251,7 +251,7 @@ pub async fn person_page<S: Store>(
     Path(person): Path<i64>,
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
-    let linkage = review::person_linkage(&state.store, &user, person, state.clock.today(), &now_text(&state)).await?;
+    let linkage = review::person_linkage(&state.store, &user, person, state.clock.today(), state.clock.now()).await?;
     Ok(layout("Person", Some(&user), render_person(&linkage, &user)).into_response())
 }
 
@@ -376,7 +376,7 @@ pub async fn merge<S: Store>(
     let Ok(other) = form.other.trim().parse::<i64>() else {
         return Err(ReviewError::Invalid("the other person's number is a whole number".into()).into());
     };
-    review::merge(&state.store, &user, person, other, &form.reason, &now_text(&state)).await?;
+    review::merge(&state.store, &user, person, other, &form.reason, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{}/linkage", person.min(other))))
 }
 
@@ -393,7 +393,7 @@ pub async fn split<S: Store>(
     Path(person): Path<i64>,
     SignedForm(user, form): SignedForm<SplitForm>,
 ) -> Result<Redirect, PageError> {
-    review::split(&state.store, &user, form.record, &form.reason, &now_text(&state)).await?;
+    review::split(&state.store, &user, form.record, &form.reason, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{person}/linkage")))
 }
 
@@ -408,6 +408,6 @@ pub async fn undo<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     SignedForm(user, form): SignedForm<UndoForm>,
 ) -> Result<Redirect, PageError> {
-    review::undo(&state.store, &user, &form.batch, &now_text(&state)).await?;
+    review::undo(&state.store, &user, &form.batch, state.clock.now()).await?;
     Ok(Redirect::to(&form.back.map(|p| format!("/people/{p}/linkage")).unwrap_or_else(|| "/review".into())))
 }

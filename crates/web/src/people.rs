@@ -4,7 +4,7 @@
 //! Every read and write goes through `byname_casework::casework`.
 
 use crate::AppState;
-use crate::auth::{SignedForm, SignedIn, now_text};
+use crate::auth::{SignedForm, SignedIn};
 use crate::layout::layout;
 use crate::page_error::PageError;
 use axum::extract::{Path, State};
@@ -26,7 +26,7 @@ pub async fn person_page<S: Store>(
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
     let today = state.clock.today();
-    match byname_casework::resources::person_screen(&state.store, &user, person, today, &now_text(&state)).await {
+    match byname_casework::resources::person_screen(&state.store, &user, person, today, state.clock.now()).await {
         Ok(screen) => {
             let body = render(&screen.page, &user, &screen.organisations, today);
             let offer = offer_form(&screen.page, &user, &screen.available);
@@ -287,7 +287,7 @@ pub async fn contact_form<S: Store>(
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
     let today = state.clock.today();
-    let page = casework::person_page(&state.store, &user, person, today, &now_text(&state)).await?;
+    let page = casework::person_page(&state.store, &user, person, today, state.clock.now()).await?;
     if page.decision.view != PersonView::Full || !can_record(user.role) {
         return Err(CaseError::Forbidden.into());
     }
@@ -336,7 +336,7 @@ pub async fn record_contact<S: Store>(
         bedded_down: form.bedded_down.is_some(),
         note: form.note,
     };
-    casework::record_contact(&state.store, &user, person, &contact, state.clock.today(), &now_text(&state)).await?;
+    casework::record_contact(&state.store, &user, person, &contact, state.clock.today(), state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{person}")))
 }
 
@@ -381,7 +381,7 @@ pub async fn record_consent<S: Store>(
         given,
         expires,
         today,
-        &now_text(&state),
+        state.clock.now(),
     )
     .await?;
     Ok(Redirect::to(&format!("/people/{person}")))
@@ -392,7 +392,7 @@ pub async fn withdraw_consent<S: Store>(
     Path((person, consent)): Path<(i64, i64)>,
     SignedForm(user, _): SignedForm<CsrfForm>,
 ) -> Result<Redirect, PageError> {
-    casework::withdraw_consent(&state.store, &user, person, consent, state.clock.today(), &now_text(&state)).await?;
+    casework::withdraw_consent(&state.store, &user, person, consent, state.clock.today(), state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{person}")))
 }
 
@@ -423,7 +423,7 @@ pub async fn add_action<S: Store>(
     };
     let due = date_field(&fields, "due", "due")?;
     let description = field(&fields, "description").unwrap_or_default();
-    casework::add_action(&state.store, &user, person, description, owner, due, today, &now_text(&state)).await?;
+    casework::add_action(&state.store, &user, person, description, owner, due, today, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{person}")))
 }
 
@@ -432,7 +432,7 @@ pub async fn complete_action<S: Store>(
     Path((person, action)): Path<(i64, i64)>,
     SignedForm(user, _): SignedForm<CsrfForm>,
 ) -> Result<Redirect, PageError> {
-    casework::complete_action(&state.store, &user, person, action, state.clock.today(), &now_text(&state)).await?;
+    casework::complete_action(&state.store, &user, person, action, state.clock.today(), state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{person}")))
 }
 
@@ -448,6 +448,6 @@ pub async fn assign_lead<S: Store>(
             Err(_) => return Err(CaseError::Invalid("lead: not a partner".into()).into()),
         },
     };
-    casework::assign_lead(&state.store, &user, person, organisation, state.clock.today(), &now_text(&state)).await?;
+    casework::assign_lead(&state.store, &user, person, organisation, state.clock.today(), state.clock.now()).await?;
     Ok(Redirect::to(&format!("/people/{person}")))
 }

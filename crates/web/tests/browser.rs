@@ -233,7 +233,7 @@ async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
         "service_lead",
         organisation,
         support::PASSWORD,
-        "2024-07-01T09:00:00Z",
+        time::macros::datetime!(2024-07-01 09:00 UTC),
     )
     .await
     .unwrap();
@@ -322,7 +322,7 @@ async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_org
         "outreach_worker",
         passage,
         support::PASSWORD,
-        "2024-07-01T08:00:00Z",
+        time::macros::datetime!(2024-07-01 08:00 UTC),
     )
     .await
     .unwrap();
@@ -388,7 +388,7 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
             role,
             organisation,
             support::PASSWORD,
-            "2024-07-01T08:00:00Z",
+            time::macros::datetime!(2024-07-01 08:00 UTC),
         )
         .await
         .unwrap();

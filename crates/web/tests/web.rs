@@ -200,7 +200,7 @@ async fn a_reviewer_sees_why_two_records_match_and_parts_them() {
         "service_lead",
         organisation,
         support::PASSWORD,
-        "2024-07-01T09:00:00Z",
+        time::macros::datetime!(2024-07-01 09:00 UTC),
     )
     .await
     .unwrap();
@@ -498,7 +498,7 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
                     role.code(),
                     organisation,
                     support::PASSWORD,
-                    "2024-07-01T08:00:00Z",
+                    time::macros::datetime!(2024-07-01 08:00 UTC),
                 )
                 .await
                 .unwrap();
@@ -693,7 +693,7 @@ async fn an_administrator_manages_accounts_sees_no_person_and_a_reset_password_i
         "admin",
         council,
         support::PASSWORD,
-        "2024-07-01T08:00:00Z",
+        time::macros::datetime!(2024-07-01 08:00 UTC),
     )
     .await
     .unwrap();
@@ -791,7 +791,7 @@ async fn an_administrator_sets_a_head_of_service_an_email_and_the_deadlines_from
                 role,
                 council,
                 support::PASSWORD,
-                "2024-07-01T08:00:00Z",
+                time::macros::datetime!(2024-07-01 08:00 UTC),
             )
             .await
             .unwrap()
@@ -867,7 +867,7 @@ async fn a_blockage_is_raised_answered_and_escaped_on_the_escalation_pages_and_f
         "service_leader",
         council,
         support::PASSWORD,
-        "2024-07-01T09:00:00Z",
+        time::macros::datetime!(2024-07-01 09:00 UTC),
     )
     .await
     .unwrap();
@@ -956,7 +956,7 @@ async fn a_session_made_on_one_server_works_on_another_sharing_one_postgresql_da
         "outreach_worker",
         organisation,
         support::PASSWORD,
-        "2024-07-01T09:00:00Z",
+        time::macros::datetime!(2024-07-01 09:00 UTC),
     )
     .await
     .unwrap();
@@ -999,7 +999,7 @@ async fn escalations_are_raised_listed_and_answered_through_the_api() {
         "service_leader",
         care,
         support::PASSWORD,
-        "2024-07-01T08:00:00Z",
+        time::macros::datetime!(2024-07-01 08:00 UTC),
     )
     .await
     .unwrap();
@@ -1106,7 +1106,7 @@ async fn data_sharing_agreements_are_recorded_by_data_protection_leads_and_read_
         "service_lead",
         council,
         support::PASSWORD,
-        "2024-07-01T08:00:00Z",
+        time::macros::datetime!(2024-07-01 08:00 UTC),
     )
     .await
     .unwrap();
@@ -1274,7 +1274,7 @@ async fn a_frontline_login_of_another_organisation_cannot_take_the_lead_withdraw
             role,
             passage,
             support::PASSWORD,
-            "2024-07-01T09:00:00Z",
+            time::macros::datetime!(2024-07-01 09:00 UTC),
         )
         .await
         .unwrap();

@@ -35,12 +35,14 @@ async fn a_lead_is_not_a_key() {
     each_store(async |store, label| {
         let (john, _) = linked(store).await;
         let outsider = user_of(store, "passage-lead", "service_lead", "The Passage").await;
-        let (decision, _) = byname_casework::access::decision(store, &outsider, john, today(), &now()).await.unwrap();
+        let (decision, _) =
+            byname_casework::access::decision(store, &outsider, john, today(), instant()).await.unwrap();
         assert_eq!(decision.view, PersonView::Minimal, "{label}");
         let taken =
-            casework::assign_lead(store, &outsider, john, Some(outsider.organisation_id), today(), &now()).await;
+            casework::assign_lead(store, &outsider, john, Some(outsider.organisation_id), today(), instant()).await;
         assert!(matches!(taken, Err(CaseError::Forbidden)), "{label}: {taken:?}");
-        let (decision, _) = byname_casework::access::decision(store, &outsider, john, today(), &now()).await.unwrap();
+        let (decision, _) =
+            byname_casework::access::decision(store, &outsider, john, today(), instant()).await.unwrap();
         assert_eq!(decision.view, PersonView::Minimal, "{label}: still the minimal entry");
         // On break-glass alone, neither.
         casework::break_glass(
@@ -53,11 +55,11 @@ async fn a_lead_is_not_a_key() {
         .await
         .unwrap();
         let taken =
-            casework::assign_lead(store, &outsider, john, Some(outsider.organisation_id), today(), &now()).await;
+            casework::assign_lead(store, &outsider, john, Some(outsider.organisation_id), today(), instant()).await;
         assert!(matches!(taken, Err(CaseError::Invalid(_))), "{label}: {taken:?}");
         // Who works with the person may.
         let lead = user(store, "lead", "service_lead").await;
-        casework::assign_lead(store, &lead, john, Some(lead.organisation_id), today(), &now()).await.unwrap();
+        casework::assign_lead(store, &lead, john, Some(lead.organisation_id), today(), instant()).await.unwrap();
     })
     .await;
 }
@@ -74,7 +76,7 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
             "service_lead",
             worker.organisation_id,
             "correct horse battery",
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
@@ -95,7 +97,7 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
             casework::break_glass(store, &worker, person, "Medical emergency on the street tonight", noon)
                 .await
                 .unwrap();
-            casework::record_contact(store, &worker, person, &contact(), today(), &now()).await.unwrap();
+            casework::record_contact(store, &worker, person, &contact(), today(), instant()).await.unwrap();
         }
         casework::record_consent(
             store,
@@ -106,12 +108,12 @@ async fn what_is_recorded_on_break_glass_gives_no_lasting_access_until_the_data_
             date!(2024 - 07 - 01),
             None,
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
         // The window closes: the contact and the consent opened nothing for good.
-        let later = "2024-07-01T17:00:00Z";
+        let later = time::macros::datetime!(2024-07-01 17:00 UTC);
         let view =
             async |person| byname_casework::access::decision(store, &worker, person, today(), later).await.unwrap().0;
         assert_eq!(view(john).await.view, PersonView::Minimal, "{label}: a contact on break-glass");
@@ -159,17 +161,17 @@ async fn the_linkage_pages_keep_the_pseudonymised_list_pseudonymous() {
         let analyst = user_of(store, "analyst", "analyst", "Westminster City Council").await;
         for who in [&strategic, &admin, &analyst] {
             for person in [john, 999_999] {
-                let page = review::person_linkage(store, who, person, today(), &now()).await;
+                let page = review::person_linkage(store, who, person, today(), instant()).await;
                 assert!(matches!(page, Err(ReviewError::NotFound)), "{label}: {} on {person}: {page:?}", who.username);
             }
         }
         // A service lead who sees only the minimal entry cannot merge a person they see with one
         // they do not, unless the two were scored as a likely match.
         let passage_lead = user_of(store, "passage-lead", "service_lead", "The Passage").await;
-        let merged = review::merge(store, &passage_lead, john, stefan, "They are the same man", &now()).await;
+        let merged = review::merge(store, &passage_lead, john, stefan, "They are the same man", instant()).await;
         assert!(matches!(merged, Err(ReviewError::NotFound)), "{label}: {merged:?}");
         let lead = user(store, "lead", "service_lead").await;
-        let merged = review::merge(store, &lead, john, stefan, "They are the same man", &now()).await;
+        let merged = review::merge(store, &lead, john, stefan, "They are the same man", instant()).await;
         assert!(merged.is_ok(), "{label}: both seen in full: {merged:?}");
     })
     .await;
@@ -190,7 +192,7 @@ async fn a_consent_naming_an_organisation_twice_and_a_withdrawal_by_someone_who_
             date!(2024 - 07 - 01),
             None,
             today(),
-            &now(),
+            instant(),
         )
         .await;
         assert!(matches!(twice, Err(CaseError::BadRequest(_))), "{label}: {twice:?}");
@@ -203,16 +205,16 @@ async fn a_consent_naming_an_organisation_twice_and_a_withdrawal_by_someone_who_
             date!(2024 - 07 - 01),
             None,
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
         let outsider = user_of(store, "outsider", "outreach_worker", "The Passage").await;
-        let withdrawn = casework::withdraw_consent(store, &outsider, john, id, today(), &now()).await;
+        let withdrawn = casework::withdraw_consent(store, &outsider, john, id, today(), instant()).await;
         assert!(matches!(withdrawn, Err(CaseError::Forbidden)), "{label}: {withdrawn:?}");
-        casework::withdraw_consent(store, &worker, john, id, today(), &now()).await.unwrap();
+        casework::withdraw_consent(store, &worker, john, id, today(), instant()).await.unwrap();
         // The minimal entry says when the person was last seen and who to contact, not how often.
-        let page = by_name_list::by_name_list(store, &outsider, Default::default(), today(), &now()).await.unwrap();
+        let page = by_name_list::by_name_list(store, &outsider, Default::default(), today(), instant()).await.unwrap();
         for entry in &page.entries {
             assert_eq!(entry.view, PersonView::Minimal, "{label}");
             assert_eq!(entry.times_seen, None, "{label}");

@@ -19,7 +19,7 @@ async fn organisation(store: &SqlStore) -> i64 {
 
 async fn locktest(store: &SqlStore) {
     let organisation = organisation(store).await;
-    accounts::add_user(store, "locktest", "Lock Test", "outreach_worker", organisation, PASSWORD, &now())
+    accounts::add_user(store, "locktest", "Lock Test", "outreach_worker", organisation, PASSWORD, instant())
         .await
         .unwrap();
 }
@@ -202,7 +202,7 @@ async fn every_administrative_change_is_in_the_audit_log_with_who_made_it() {
     each_store(async |store, label| {
         let organisation = organisation(store).await;
         let admin_id =
-            accounts::add_user(store, "admin", "Admin", "admin", organisation, PASSWORD, &now()).await.unwrap();
+            accounts::add_user(store, "admin", "Admin", "admin", organisation, PASSWORD, instant()).await.unwrap();
         let token = accounts::sign_in(store, "admin", PASSWORD, NOON).await.unwrap();
         let admin = accounts::session(store, &token, NOON).await.unwrap().unwrap();
         let actor = Actor::User(&admin);
@@ -214,15 +214,15 @@ async fn every_administrative_change_is_in_the_audit_log_with_who_made_it() {
             password: "a first password here",
             must_change_password: true,
         };
-        let id = accounts::add_account(store, actor, &account, &now()).await.unwrap();
+        let id = accounts::add_account(store, actor, &account, instant()).await.unwrap();
         assert_eq!(store.user_by_id(id).await.unwrap().unwrap().username, "frontline", "{label}: normalised");
-        accounts::set_disabled(store, actor, id, true, &now()).await.unwrap();
-        accounts::set_disabled(store, actor, id, false, &now()).await.unwrap();
-        accounts::reset_password_as(store, actor, id, "another first password", &now()).await.unwrap();
-        accounts::set_role(store, actor, id, "service_lead", &now()).await.unwrap();
-        accounts::set_profile_as(store, actor, id, "service_lead", None, true, &now()).await.unwrap();
-        accounts::set_email_as(store, actor, id, "front@example.org", &now()).await.unwrap();
-        byname_casework::by_name_list::set_window_as(store, actor, 60, &now()).await.unwrap();
+        accounts::set_disabled(store, actor, id, true, instant()).await.unwrap();
+        accounts::set_disabled(store, actor, id, false, instant()).await.unwrap();
+        accounts::reset_password_as(store, actor, id, "another first password", instant()).await.unwrap();
+        accounts::set_role(store, actor, id, "service_lead", instant()).await.unwrap();
+        accounts::set_profile_as(store, actor, id, "service_lead", None, true, instant()).await.unwrap();
+        accounts::set_email_as(store, actor, id, "front@example.org", instant()).await.unwrap();
+        byname_casework::by_name_list::set_window_as(store, actor, 60, instant()).await.unwrap();
         let rows = store.audit_rows(0, 1000).await.unwrap();
         let by_admin: Vec<&str> =
             rows.iter().filter(|r| r.entry.user_id == Some(admin_id)).map(|r| r.entry.action.as_str()).collect();
@@ -248,7 +248,7 @@ async fn every_administrative_change_is_in_the_audit_log_with_who_made_it() {
         // A role that does not manage accounts may not.
         let worker = accounts::sign_in(store, "frontline", "another first password", NOON).await.unwrap();
         let worker = accounts::session(store, &worker, NOON).await.unwrap().unwrap();
-        let refused = accounts::set_disabled(store, Actor::User(&worker), admin_id, true, &now()).await;
+        let refused = accounts::set_disabled(store, Actor::User(&worker), admin_id, true, instant()).await;
         assert!(matches!(refused, Err(AccountError::Forbidden)), "{label}: {refused:?}");
         let verification = byname_casework::audit::verify(store).await.unwrap();
         assert_eq!(verification.broken_at, None, "{label}: {}", verification.report());

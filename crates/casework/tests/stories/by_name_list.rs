@@ -22,7 +22,7 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
         link(store, &Default::default(), instant()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
 
-        let page = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
+        let page = by_name_list(store, &worker, ListQuery::default(), today(), instant()).await.unwrap();
         assert!(page.entries.iter().all(|e| e.view == PersonView::Full), "the worker's teams met both");
         // Amina was last seen bedded down in 2023, then in hospital; in June she came to a day
         // centre. Any contact while homeless keeps someone active, so she is back on the list.
@@ -55,7 +55,7 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
             &worker,
             ListQuery { sort: SortKey::Name, descending: false, page: 1, filters: Filters::default() },
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
@@ -85,7 +85,7 @@ async fn the_list_shows_people_active_in_the_last_90_days() {
         // The partnership narrows the window to 14 days: Ștefan, last seen on 15 June, leaves it.
         byname_casework::by_name_list::set_window(store, 14).await.unwrap();
         assert!(byname_casework::by_name_list::set_window(store, 0).await.is_err(), "no empty window");
-        let narrow = by_name_list(store, &worker, ListQuery::default(), today(), &now()).await.unwrap();
+        let narrow = by_name_list(store, &worker, ListQuery::default(), today(), instant()).await.unwrap();
         let names: Vec<&str> = narrow.entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             (names, narrow.since),
@@ -103,14 +103,14 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         import(store, ImportKind::Chain, chain_export().path()).await.unwrap();
         link(store, &Default::default(), instant()).await.unwrap();
         let analyst = user(store, "analyst", "analyst").await;
-        let page = by_name_list(store, &analyst, ListQuery::default(), today(), &now()).await.unwrap();
+        let page = by_name_list(store, &analyst, ListQuery::default(), today(), instant()).await.unwrap();
         assert!(page.entries.iter().all(|e| e.view == PersonView::Pseudonymised && !e.linked), "{label}");
         assert!(page.entries.iter().all(|e| e.name.starts_with("P-") && !e.name.contains("Smith")));
         assert_eq!(page.entries[0].last_place, "Westminster", "the area, not the place");
 
         // A day centre's worker: their organisation has not met these people.
         let other = user_of(store, "daycentre", "outreach_worker", "The Passage").await;
-        let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        let page = by_name_list(store, &other, ListQuery::default(), today(), instant()).await.unwrap();
         let rows: Vec<(&str, &str, &str)> =
             page.entries.iter().map(|e| (e.name.as_str(), e.last_place.as_str(), e.age_band.label())).collect();
         assert_eq!(
@@ -124,10 +124,11 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         // A filter on needs never matches a minimal entry, and says how many it set aside.
         let mut by_need = ListQuery::default();
         by_need.filters.need = Some(byname_domain::codes::SupportNeed::Alcohol);
-        let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
+        let filtered = by_name_list(store, &other, by_need.clone(), today(), instant()).await.unwrap();
         assert_eq!((filtered.total, filtered.set_aside), (0, 3), "{label}");
-        let csv =
-            by_name_list_csv(&by_name_list_export(store, &other, ListQuery::default(), today(), &now()).await.unwrap());
+        let csv = by_name_list_csv(
+            &by_name_list_export(store, &other, ListQuery::default(), today(), instant()).await.unwrap(),
+        );
         assert!(csv.contains("J. S.") && !csv.contains("Smith") && !csv.contains("Alcohol"), "{csv}");
 
         // John consents to case coordination with all partners: the day centre sees him in full.
@@ -142,13 +143,13 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
             today(),
             None,
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
-        let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        let page = by_name_list(store, &other, ListQuery::default(), today(), instant()).await.unwrap();
         assert_eq!((page.entries[1].name.as_str(), page.entries[1].view), ("John Smith", PersonView::Full));
-        let filtered = by_name_list(store, &other, by_need.clone(), today(), &now()).await.unwrap();
+        let filtered = by_name_list(store, &other, by_need.clone(), today(), instant()).await.unwrap();
         assert_eq!(
             (filtered.total, filtered.set_aside),
             (1, 2),
@@ -156,8 +157,8 @@ async fn an_analyst_sees_pseudonyms_and_another_organisation_the_minimal_entry_u
         );
 
         // Withdrawn: at once.
-        byname_casework::casework::withdraw_consent(store, &worker, john, consent, today(), &now()).await.unwrap();
-        let page = by_name_list(store, &other, ListQuery::default(), today(), &now()).await.unwrap();
+        byname_casework::casework::withdraw_consent(store, &worker, john, consent, today(), instant()).await.unwrap();
+        let page = by_name_list(store, &other, ListQuery::default(), today(), instant()).await.unwrap();
         assert_eq!(page.entries[1].view, PersonView::Minimal, "{label}");
     })
     .await;
@@ -190,10 +191,10 @@ async fn the_list_is_paged() {
         link(store, &Default::default(), instant()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
         let query = |page| ListQuery { sort: SortKey::Name, descending: false, page, filters: Filters::default() };
-        let last = by_name_list(store, &worker, query(3), today(), &now()).await.unwrap();
+        let last = by_name_list(store, &worker, query(3), today(), instant()).await.unwrap();
         assert_eq!((last.total, last.n_pages, last.entries.len()), (n_people, 3, 7), "{label}");
         assert_eq!(last.entries[0].name, format!("Person {}", letters(2 * PER_PAGE)));
-        let beyond = by_name_list(store, &worker, query(99), today(), &now()).await.unwrap();
+        let beyond = by_name_list(store, &worker, query(99), today(), instant()).await.unwrap();
         assert_eq!(beyond.page, 3, "a page past the end shows the last page");
     })
     .await;
@@ -221,7 +222,7 @@ async fn the_list_holds_exactly_the_people_the_statistics_count_as_active() {
             .await
             .unwrap();
             let active = statistics.figures.metrics.get("bfz.active").unwrap() as usize;
-            let list = by_name_list(store, &analyst, ListQuery::default(), last_day, &now()).await.unwrap();
+            let list = by_name_list(store, &analyst, ListQuery::default(), last_day, instant()).await.unwrap();
             assert_eq!(list.total, active, "{label}: {month}");
             assert!(active > 50, "{label}: a realistic list, not an empty one ({active})");
         }
@@ -233,7 +234,7 @@ async fn the_list_holds_exactly_the_people_the_statistics_count_as_active() {
 async fn sessions_need_the_right_password_and_expire() {
     each_store(async |store, label| {
         let organisation = store.upsert_organisation("The Passage", "day_centre").await.unwrap();
-        accounts::add_user(store, "lead", "Lead", "service_lead", organisation, "a long enough password", &now())
+        accounts::add_user(store, "lead", "Lead", "service_lead", organisation, "a long enough password", instant())
             .await
             .unwrap();
         let noon = datetime!(2024-07-01 12:00 UTC);
@@ -253,7 +254,7 @@ async fn sessions_need_the_right_password_and_expire() {
         accounts::sign_out(store, &token).await.unwrap();
         assert!(accounts::session(store, &token, noon).await.unwrap().is_none(), "signed out");
         assert!(matches!(
-            accounts::add_user(store, "weak", "Weak", "analyst", organisation, "short", &now()).await,
+            accounts::add_user(store, "weak", "Weak", "analyst", organisation, "short", instant()).await,
             Err(AccountError::WeakPassword(_))
         ));
     })
@@ -269,7 +270,7 @@ async fn a_place_named_like_a_formula_downloads_as_text() {
         link(store, &Default::default(), instant()).await.unwrap();
         let worker = user(store, "worker", "outreach_worker").await;
         let csv = by_name_list_csv(
-            &by_name_list_export(store, &worker, ListQuery::default(), today(), &now()).await.unwrap(),
+            &by_name_list_export(store, &worker, ListQuery::default(), today(), instant()).await.unwrap(),
         );
         assert!(
             csv.starts_with("person,view,name,age_band,last_seen,last_place,times_seen,lead,needs,why\n"),

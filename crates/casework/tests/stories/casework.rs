@@ -38,22 +38,25 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
         let health = user_of(store, "nurse", "health_partner", "Joint Homelessness Team (NHS)").await;
         let admin = user_of(store, "admin", "admin", "Westminster City Council").await;
 
-        let page = casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+        let page = casework::person_page(store, &worker, john, today(), instant()).await.unwrap();
         assert_eq!((page.decision.view, page.decision.basis), (PersonView::Full, Basis::WorksWithPerson), "{label}");
         assert_eq!(page.name, "John Smith");
         assert!(page.timeline.iter().any(|e| e.text.contains("Seen bedded down") && e.text.contains("Strand")));
         assert!(page.timeline.iter().any(|e| e.kind == "stay" && e.text.contains("hostel")));
 
-        let minimal = casework::person_page(store, &other, john, today(), &now()).await.unwrap();
+        let minimal = casework::person_page(store, &other, john, today(), instant()).await.unwrap();
         assert_eq!((minimal.decision.view, minimal.name.as_str()), (PersonView::Minimal, "J. S."));
         assert!(minimal.timeline.is_empty() && minimal.records.is_empty() && minimal.needs.is_empty());
         assert!(minimal.may_break_glass);
-        let nurse = casework::person_page(store, &health, john, today(), &now()).await.unwrap();
+        let nurse = casework::person_page(store, &health, john, today(), instant()).await.unwrap();
         assert_eq!(nurse.decision.view, PersonView::Minimal, "no health care consent yet");
         // An administrator sees no person at all: the same answer as for a person who does not exist.
-        assert!(matches!(casework::person_page(store, &admin, john, today(), &now()).await, Err(CaseError::NotFound)));
         assert!(matches!(
-            casework::person_page(store, &worker, 999_999, today(), &now()).await,
+            casework::person_page(store, &admin, john, today(), instant()).await,
+            Err(CaseError::NotFound)
+        ));
+        assert!(matches!(
+            casework::person_page(store, &worker, 999_999, today(), instant()).await,
             Err(CaseError::NotFound)
         ));
 
@@ -68,17 +71,17 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
             today(),
             None,
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
-        let nurse = casework::person_page(store, &health, john, today(), &now()).await.unwrap();
+        let nurse = casework::person_page(store, &health, john, today(), instant()).await.unwrap();
         assert_eq!((nurse.decision.view, nurse.name.as_str()), (PersonView::Health, "John Smith"), "{label}");
         assert!(nurse.timeline.is_empty() && !nurse.needs.is_empty());
         let events: Vec<&str> = nurse.health_events.iter().map(|e| e.text.as_str()).collect();
         assert_eq!(events, ["Flu vaccination"], "{label}: matched by John's NHS number");
         // ... and the day centre still sees the minimal entry: that consent was for the NHS team.
-        let minimal = casework::person_page(store, &other, john, today(), &now()).await.unwrap();
+        let minimal = casework::person_page(store, &other, john, today(), instant()).await.unwrap();
         assert_eq!(minimal.decision.view, PersonView::Minimal);
         assert!(minimal.health_events.is_empty(), "no health events in the minimal entry");
 
@@ -86,7 +89,7 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
         let form =
             ContactForm { date: "2024-07-01".into(), place: "Strand".into(), bedded_down: true, ..Default::default() };
         assert!(matches!(
-            casework::record_contact(store, &other, john, &form, today(), &now()).await,
+            casework::record_contact(store, &other, john, &form, today(), instant()).await,
             Err(CaseError::Forbidden)
         ));
 
@@ -104,9 +107,13 @@ async fn each_user_sees_the_person_page_the_rules_allow_and_every_view_is_audite
         )
         .await
         .unwrap();
-        let opened = casework::person_page(store, &other, john, today(), "2024-07-01T12:10:00Z").await.unwrap();
+        let opened = casework::person_page(store, &other, john, today(), time::macros::datetime!(2024-07-01 12:10 UTC))
+            .await
+            .unwrap();
         assert_eq!((opened.decision.view, opened.decision.basis), (PersonView::Full, Basis::BreakGlass));
-        let later = casework::person_page(store, &other, john, today(), "2024-07-01T17:00:00Z").await.unwrap();
+        let later = casework::person_page(store, &other, john, today(), time::macros::datetime!(2024-07-01 17:00 UTC))
+            .await
+            .unwrap();
         assert_eq!(later.decision.view, PersonView::Minimal, "{label}: break-glass has closed");
         let openings = store.break_glass_openings(Some(other.organisation_id), 10).await.unwrap();
         assert_eq!(openings.len(), 1);
@@ -164,11 +171,11 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
             (bad("2024-07-01", "", "", "151.5", "0.1"), "not a latitude"),
             (bad("2024-07-01", "", &"x".repeat(3000), "", ""), "at most 2000"),
         ] {
-            let error = casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap_err();
+            let error = casework::record_contact(store, &worker, john, &form, today(), instant()).await.unwrap_err();
             assert!(error.to_string().contains(says), "{label}: {error} should say {says}");
         }
         // The list is kept in memory until the data change: read it once before the contact.
-        let before = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        let before = by_name_list::by_name_list(store, &worker, Default::default(), today(), instant()).await.unwrap();
         assert_eq!(before.entries.iter().find(|e| e.person_id == john).unwrap().times_seen, Some(2));
         let form = ContactForm {
             date: "2024-07-01".into(),
@@ -183,21 +190,21 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
         // A contact without coordinates first: on PostgreSQL the second must still take them.
         let plain =
             ContactForm { date: "2024-06-30".into(), place: "Strand".into(), bedded_down: true, ..Default::default() };
-        casework::record_contact(store, &worker, john, &plain, today(), &now()).await.unwrap();
-        casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap();
-        let page = casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+        casework::record_contact(store, &worker, john, &plain, today(), instant()).await.unwrap();
+        casework::record_contact(store, &worker, john, &form, today(), instant()).await.unwrap();
+        let page = casework::person_page(store, &worker, john, today(), instant()).await.unwrap();
         let newest = &page.timeline[0];
         assert_eq!(newest.date, "2024-07-01");
         assert!(newest.text.contains("Embankment <station>") && newest.text.contains("DROP TABLE"), "{newest:?}");
         assert_eq!(newest.by.as_deref(), Some("Westminster Outreach Service"));
-        let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), instant()).await.unwrap();
         let row = list.entries.iter().find(|e| e.person_id == john).unwrap();
         assert_eq!((row.last_seen.as_str(), row.times_seen), ("2024-07-01", Some(4)), "{label}");
 
         // A lead assigned at a case conference shows on the list at once.
         let lead = user(store, "lead", "service_lead").await;
-        casework::assign_lead(store, &lead, john, Some(lead.organisation_id), today(), &now()).await.unwrap();
-        let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        casework::assign_lead(store, &lead, john, Some(lead.organisation_id), today(), instant()).await.unwrap();
+        let list = by_name_list::by_name_list(store, &worker, Default::default(), today(), instant()).await.unwrap();
         let row = list.entries.iter().find(|e| e.person_id == john).unwrap();
         assert_eq!((row.lead.as_str(), row.lead_assigned), ("Westminster Outreach Service", true), "{label}");
 
@@ -210,12 +217,15 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
             None,
             Some(date!(2024 - 07 - 08)),
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
-        casework::complete_action(store, &worker, john, action, today(), &now()).await.unwrap();
-        assert!(casework::complete_action(store, &worker, john, action, today(), &now()).await.is_err(), "done once");
+        casework::complete_action(store, &worker, john, action, today(), instant()).await.unwrap();
+        assert!(
+            casework::complete_action(store, &worker, john, action, today(), instant()).await.is_err(),
+            "done once"
+        );
         let actions = store.actions(john).await.unwrap();
         assert_eq!(
             (actions[0].description.as_str(), actions[0].done_on.as_deref()),
@@ -233,19 +243,20 @@ async fn the_audit_log_is_a_hash_chain_that_shows_tampering_and_a_subject_access
         let john = john(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
         for _ in 0..3 {
-            casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+            casework::person_page(store, &worker, john, today(), instant()).await.unwrap();
         }
         // Three people are active, John, Ștefan and Amina: one entry names the three. The
         // worker's account was made first, and that is in the log too (entry 1).
-        by_name_list::by_name_list(store, &worker, Default::default(), today(), &now()).await.unwrap();
+        by_name_list::by_name_list(store, &worker, Default::default(), today(), instant()).await.unwrap();
         let verified = audit::verify(store).await.unwrap();
         assert_eq!((verified.checked, verified.broken_at), (5, None), "{label}: {}", verified.report());
 
-        let export = render::subject_access_json(&audit::subject_access(store, john, &now()).await.unwrap().unwrap());
+        let export =
+            render::subject_access_json(&audit::subject_access(store, john, instant()).await.unwrap().unwrap());
         assert_eq!(export["records"][0]["first_name"], "John");
         assert!(export["timeline"].as_array().unwrap().len() >= 3);
         assert_eq!(export["access_log"].as_array().unwrap().len(), 4, "three page views and one list row");
-        assert!(audit::subject_access(store, 999_999, &now()).await.unwrap().is_none());
+        assert!(audit::subject_access(store, 999_999, instant()).await.unwrap().is_none());
         assert_eq!(audit::verify(store).await.unwrap().checked, 6, "the export is itself audited");
 
         // Someone edits an entry in the database: verify names it.

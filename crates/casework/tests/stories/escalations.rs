@@ -276,7 +276,7 @@ async fn the_case_conference_agenda_lists_what_the_meeting_discusses_as_the_rule
             date!(2024 - 06 - 01),
             Some(date!(2024 - 07 - 10)),
             date!(2024 - 06 - 28),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();

@@ -49,7 +49,7 @@ async fn chain_total(store: &SqlStore) -> f64 {
 }
 
 async fn on_list(store: &SqlStore, user: &byname_casework::accounts::SessionUser, person: i64) -> bool {
-    let page = by_name_list(store, user, ListQuery::default(), today(), &now()).await.unwrap();
+    let page = by_name_list(store, user, ListQuery::default(), today(), instant()).await.unwrap();
     page.entries.iter().any(|e| e.person_id == person)
 }
 
@@ -79,7 +79,7 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
                 .unwrap();
             leader
         };
-        casework::person_page(store, &worker, john, today(), &now()).await.unwrap();
+        casework::person_page(store, &worker, john, today(), instant()).await.unwrap();
         assert!(on_list(store, &worker, john).await, "{label}");
         casework::record_consent(
             store,
@@ -90,11 +90,13 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
             today(),
             None,
             today(),
-            &now(),
+            instant(),
         )
         .await
         .unwrap();
-        casework::add_action(store, &worker, john, "Book a GP appointment", None, None, today(), &now()).await.unwrap();
+        casework::add_action(store, &worker, john, "Book a GP appointment", None, None, today(), instant())
+            .await
+            .unwrap();
         let form = ContactForm {
             date: "2024-07-01".into(),
             place: "Strand".into(),
@@ -102,7 +104,7 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
             note: "Asked for a sleeping bag".into(),
             ..Default::default()
         };
-        casework::record_contact(store, &worker, john, &form, today(), &now()).await.unwrap();
+        casework::record_contact(store, &worker, john, &form, today(), instant()).await.unwrap();
         let noon = datetime!(2024-07-01 12:00 UTC);
         let raise = RaiseForm {
             service_area: "housing".into(),
@@ -116,17 +118,17 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         casework::break_glass(store, &other, john, "Collapsed at the day centre", noon).await.unwrap();
         let total_before = chain_total(store).await;
         let persons_before = statistics::snapshot(store, instant().date()).await.unwrap().0.people.len();
-        assert!(audit::subject_access(store, john, &now()).await.unwrap().is_some());
+        assert!(audit::subject_access(store, john, instant()).await.unwrap().is_some());
 
         // Bad input changes nothing.
         let before = snapshot(store).await;
-        assert!(matches!(privacy::erase(store, john, "  ", &now()).await, Err(PrivacyError::NoReason)), "{label}");
-        let unknown = privacy::erase(store, 999_999, "Asked by the subject", &now()).await;
+        assert!(matches!(privacy::erase(store, john, "  ", instant()).await, Err(PrivacyError::NoReason)), "{label}");
+        let unknown = privacy::erase(store, 999_999, "Asked by the subject", instant()).await;
         assert!(matches!(unknown, Err(PrivacyError::NotFound(999_999))), "{label}");
         assert!(unknown.unwrap_err().to_string().contains("no person 999999"));
         assert_eq!(snapshot(store).await, before, "{label}: a refused erasure changes nothing");
 
-        let counts = privacy::erase(store, john, "Subject's request, ticket 42", &now()).await.unwrap();
+        let counts = privacy::erase(store, john, "Subject's request, ticket 42", instant()).await.unwrap();
         assert_eq!(counts.rows("source_records"), johns_records.len() as u64, "{label}: {counts:?}");
         assert_eq!(counts.rows("persons"), 1);
         for table in ["contacts", "stays", "assessments", "health_events", "consents", "consent_organisations"] {
@@ -140,10 +142,13 @@ async fn an_erased_person_is_gone_everywhere_and_neither_linkage_nor_an_import_b
         // Gone from the list, the page, the escalation, the export, the subject access export and
         // the statistics.
         assert!(!on_list(store, &worker, john).await, "{label}");
-        assert!(matches!(casework::person_page(store, &worker, john, today(), &now()).await, Err(CaseError::NotFound)));
+        assert!(matches!(
+            casework::person_page(store, &worker, john, today(), instant()).await,
+            Err(CaseError::NotFound)
+        ));
         assert!(esc::escalation_page(store, &worker, escalation, noon).await.is_err(), "{label}");
         assert!(john_gone(store, &johns_records).await, "{label}");
-        assert!(audit::subject_access(store, john, &now()).await.unwrap().is_none(), "{label}");
+        assert!(audit::subject_access(store, john, instant()).await.unwrap().is_none(), "{label}");
         assert_eq!(chain_total(store).await, total_before - 1.0, "{label}: John was bedded down in June");
         let (population, _) = statistics::snapshot(store, instant().date()).await.unwrap();
         assert_eq!(population.people.len(), persons_before - 1, "{label}");
@@ -221,24 +226,27 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         let escalation = esc::raise(store, &worker, john, &raise, noon).await.unwrap();
         let label_of = async || esc::escalation_page(store, &worker, escalation, noon).await.unwrap().item.person;
         assert_eq!(label_of().await.text, "John Smith");
-        assert!(byname_casework::review::person_linkage(store, &worker, john, today(), &now()).await.is_ok());
+        assert!(byname_casework::review::person_linkage(store, &worker, john, today(), instant()).await.is_ok());
 
-        assert!(matches!(privacy::restrict(store, john, "", &now()).await, Err(PrivacyError::NoReason)));
-        assert!(matches!(privacy::restrict(store, 999_999, "x", &now()).await, Err(PrivacyError::NotFound(_))));
-        assert!(matches!(privacy::lift(store, john, &now()).await, Err(PrivacyError::NotRestricted(_))));
-        let records = privacy::restrict(store, john, "Accuracy contested by the subject", &now()).await.unwrap();
+        assert!(matches!(privacy::restrict(store, john, "", instant()).await, Err(PrivacyError::NoReason)));
+        assert!(matches!(privacy::restrict(store, 999_999, "x", instant()).await, Err(PrivacyError::NotFound(_))));
+        assert!(matches!(privacy::lift(store, john, instant()).await, Err(PrivacyError::NotRestricted(_))));
+        let records = privacy::restrict(store, john, "Accuracy contested by the subject", instant()).await.unwrap();
         assert!(records >= 2, "{label}");
         assert!(matches!(
-            privacy::restrict(store, john, "again", &now()).await,
+            privacy::restrict(store, john, "again", instant()).await,
             Err(PrivacyError::AlreadyRestricted(_))
         ));
 
         assert!(!on_list(store, &worker, john).await, "{label}");
-        assert!(matches!(casework::person_page(store, &worker, john, today(), &now()).await, Err(CaseError::NotFound)));
+        assert!(matches!(
+            casework::person_page(store, &worker, john, today(), instant()).await,
+            Err(CaseError::NotFound)
+        ));
         let shown = label_of().await;
         assert!(!shown.linked && !shown.text.contains("John"), "{label}: {shown:?}");
         assert!(matches!(
-            byname_casework::review::person_linkage(store, &analyst, john, today(), &now()).await,
+            byname_casework::review::person_linkage(store, &analyst, john, today(), instant()).await,
             Err(byname_casework::review::ReviewError::NotFound)
         ));
         let exported = store.person_membership().await.unwrap();
@@ -253,7 +261,7 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         );
         // The subject may still see everything held on them.
         let sar = render::subject_access_json(
-            &audit::subject_access(store, john, &now()).await.unwrap().expect("still held"),
+            &audit::subject_access(store, john, instant()).await.unwrap().expect("still held"),
         );
         assert_eq!(sar["records"].as_array().unwrap().len(), records as usize, "{label}");
         assert_eq!(sar["restriction"]["reason"], "Accuracy contested by the subject");
@@ -261,7 +269,7 @@ async fn a_restricted_person_is_used_for_nothing_but_the_audit_and_subject_acces
         let plan = privacy::retention_plan(store, date!(2040 - 01 - 01)).await.unwrap();
         assert!(plan.people.iter().all(|p| p.person_id != john) && plan.restricted == 1, "{label}");
 
-        assert_eq!(privacy::lift(store, john, &now()).await.unwrap(), records);
+        assert_eq!(privacy::lift(store, john, instant()).await.unwrap(), records);
         link(store, &Default::default(), instant()).await.unwrap();
         assert_eq!(store.person_membership().await.unwrap(), membership_before, "{label}: as before");
         assert!(on_list(store, &worker, john).await, "{label}");
@@ -318,7 +326,7 @@ async fn retention_erases_exactly_the_people_not_seen_since_the_cut_off_and_a_dr
             assert!(!planned.contains(&peter), "{label}");
         }
 
-        let erased = privacy::apply_retention(store, &plan, &now()).await.unwrap();
+        let erased = privacy::apply_retention(store, &plan, instant()).await.unwrap();
         assert_eq!(erased, planned.len(), "{label}");
         for person in &planned {
             assert!(!store.person_held(*person).await.unwrap(), "{label}: {person}");

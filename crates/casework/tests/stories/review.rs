@@ -126,10 +126,16 @@ async fn duplicates_link_and_decisions_stick() {
         let analyst = user_of(store, "analyst", "analyst", "Westminster City Council").await;
         let lead = user(store, "lead", "service_lead").await;
         let (c7, d7) = (record_id(store, "C0007").await, record_id(store, "D0007").await);
-        assert!(matches!(review::pair(store, &worker, c7, d7, &now()).await, Err(ReviewError::Forbidden)), "{label}");
-        assert!(matches!(review::pair(store, &analyst, c7, d7, &now()).await, Err(ReviewError::NotFound)), "{label}");
+        assert!(
+            matches!(review::pair(store, &worker, c7, d7, instant()).await, Err(ReviewError::Forbidden)),
+            "{label}"
+        );
+        assert!(
+            matches!(review::pair(store, &analyst, c7, d7, instant()).await, Err(ReviewError::NotFound)),
+            "{label}"
+        );
         let analyst = lead;
-        let view = review::pair(store, &analyst, c7, d7, &now()).await.unwrap();
+        let view = review::pair(store, &analyst, c7, d7, instant()).await.unwrap();
         let explanation = view.explanation.expect("stored explanation");
         assert!(explanation.probability >= 0.95, "{label}: {explanation:?}");
         let last_name = explanation.terms.iter().find(|t| t.comparison == "last_name").unwrap();
@@ -139,7 +145,8 @@ async fn duplicates_link_and_decisions_stick() {
         assert!((total - explanation.weight).abs() < 1e-9, "{label}: the waterfall adds up");
 
         // A reviewer says they are different people: they part, and stay apart after a full retrain.
-        let batch = review::decide(store, &analyst, c7, d7, false, "different mothers' names", &now()).await.unwrap();
+        let batch =
+            review::decide(store, &analyst, c7, d7, false, "different mothers' names", instant()).await.unwrap();
         assert_ne!(persons(store).await["C0007"], persons(store).await["D0007"], "{label}");
         link(store, &LinkSettings { mode: LinkMode::Full, ..LinkSettings::default() }, instant()).await.unwrap();
         assert_ne!(
@@ -148,55 +155,55 @@ async fn duplicates_link_and_decisions_stick() {
             "{label}: a rejected pair never links again"
         );
         // Undone, the model's link comes back.
-        review::undo(store, &analyst, &batch, &now()).await.unwrap();
+        review::undo(store, &analyst, &batch, instant()).await.unwrap();
         assert_eq!(persons(store).await["C0007"], persons(store).await["D0007"], "{label}");
         assert!(
-            matches!(review::undo(store, &analyst, &batch, &now()).await, Err(ReviewError::Invalid(_))),
+            matches!(review::undo(store, &analyst, &batch, instant()).await, Err(ReviewError::Invalid(_))),
             "{label}: undone twice"
         );
 
         // Split a record out of its person, with a reason; undo puts it back.
         let d40 = record_id(store, "D0040").await;
         assert!(
-            matches!(review::split(store, &analyst, d40, " ", &now()).await, Err(ReviewError::Invalid(_))),
+            matches!(review::split(store, &analyst, d40, " ", instant()).await, Err(ReviewError::Invalid(_))),
             "{label}: a split needs a reason"
         );
-        let split = review::split(store, &analyst, d40, "a different man of the same name", &now()).await.unwrap();
+        let split = review::split(store, &analyst, d40, "a different man of the same name", instant()).await.unwrap();
         let after = persons(store).await;
         assert_ne!(after["C0040"], after["D0040"], "{label}");
         let linkage =
-            review::person_linkage(store, &analyst, after["D0040"], time::macros::date!(2024 - 07 - 01), &now())
+            review::person_linkage(store, &analyst, after["D0040"], time::macros::date!(2024 - 07 - 01), instant())
                 .await
                 .unwrap();
         assert_eq!(linkage.records.len(), 1, "{label}");
         assert!(linkage.decisions.iter().any(|d| d.reason == "a different man of the same name"), "{label}");
-        review::undo(store, &analyst, &split, &now()).await.unwrap();
+        review::undo(store, &analyst, &split, instant()).await.unwrap();
         let after = persons(store).await;
         assert_eq!(after["C0040"], after["D0040"], "{label}");
 
         // Merge two people the model keeps apart; the page says why they are one; undo parts them.
         let (a, b) = (after["C0001"], after["C0002"]);
-        let merge = review::merge(store, &analyst, a, b, "known to the team as one man", &now()).await.unwrap();
+        let merge = review::merge(store, &analyst, a, b, "known to the team as one man", instant()).await.unwrap();
         let merged = persons(store).await;
         assert_eq!(merged["C0001"], merged["C0002"], "{label}");
         let linkage =
-            review::person_linkage(store, &analyst, merged["C0001"], time::macros::date!(2024 - 07 - 01), &now())
+            review::person_linkage(store, &analyst, merged["C0001"], time::macros::date!(2024 - 07 - 01), instant())
                 .await
                 .unwrap();
         assert!(linkage.records.iter().any(|r| r.rule.as_deref() == Some("merged")), "{label}");
-        review::undo(store, &analyst, &merge, &now()).await.unwrap();
+        review::undo(store, &analyst, &merge, instant()).await.unwrap();
         let parted = persons(store).await;
         assert_ne!(parted["C0001"], parted["C0002"], "{label}");
 
         // The command line explains a pair too, in text and in JSON, and says which record it lacks.
-        let explained = review::explain_records(store, "chain:C0040", "chain:D0040", &now()).await.unwrap();
+        let explained = review::explain_records(store, "chain:C0040", "chain:D0040", instant()).await.unwrap();
         let text = render::explanation_waterfall(&explained).unwrap();
         assert!(text.starts_with("chain:C0040 and chain:D0040\nprior") && text.contains("\ntotal"), "{label}: {text}");
-        let explained = review::explain_records(store, "chain:D0040", "chain:C0040", &now()).await.unwrap();
+        let explained = review::explain_records(store, "chain:D0040", "chain:C0040", instant()).await.unwrap();
         let json = render::explanation_json(&explained);
         let json: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert!(json["probability"].as_f64().unwrap() >= 0.95, "{label}");
-        let missing = review::explain_records(store, "chain:C0040", "chain:X9", &now()).await.unwrap_err();
+        let missing = review::explain_records(store, "chain:C0040", "chain:X9", instant()).await.unwrap_err();
         assert_eq!(missing.to_string(), "no current record chain:X9", "{label}");
 
         // Every decision was audited with who and why.

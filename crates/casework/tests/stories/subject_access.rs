@@ -124,12 +124,12 @@ async fn a_subject_access_export_holds_every_row_and_column_on_the_person_and_no
                 today,
                 None,
                 today,
-                &now(),
+                instant(),
             )
             .await
             .unwrap();
             let what = if person == john { "Book GP registration" } else { "Quarrington action" };
-            casework::add_action(store, &worker, person, what, None, Some(date!(2024 - 07 - 10)), today, &now())
+            casework::add_action(store, &worker, person, what, None, Some(date!(2024 - 07 - 10)), today, instant())
                 .await
                 .unwrap();
         }
@@ -151,10 +151,11 @@ async fn a_subject_access_export_holds_every_row_and_column_on_the_person_and_no
         // A pair already linked is decided by one who sees the full record (a reviewer outside it
         // reaches only the review queue's pairs and their own decisions).
         let lead = user(store, "lead", "service_lead").await;
-        review::decide(store, &lead, left, right, true, "same NHS number and birth date", &now()).await.unwrap();
-        casework::person_page(store, &worker, john, today, &now()).await.unwrap();
+        review::decide(store, &lead, left, right, true, "same NHS number and birth date", instant()).await.unwrap();
+        casework::person_page(store, &worker, john, today, instant()).await.unwrap();
 
-        let export = render::subject_access_json(&audit::subject_access(store, john, &now()).await.unwrap().unwrap());
+        let export =
+            render::subject_access_json(&audit::subject_access(store, john, instant()).await.unwrap().unwrap());
         // The public fields are all still there.
         for field in
             ["person_id", "exported_at", "records", "needs", "timeline", "consents", "lead", "actions", "access_log"]
@@ -246,7 +247,7 @@ async fn a_subject_access_export_holds_every_row_and_column_on_the_person_and_no
         }
 
         // The export is audited, and shows in the next one.
-        let again = render::subject_access_json(&audit::subject_access(store, john, &now()).await.unwrap().unwrap());
+        let again = render::subject_access_json(&audit::subject_access(store, john, instant()).await.unwrap().unwrap());
         assert!(
             rows(&again, "audit_log").iter().any(|r| r["action"] == "subject_access_export"),
             "{label}: the export is itself audited"

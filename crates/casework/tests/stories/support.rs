@@ -202,9 +202,17 @@ pub async fn user_of(
             store.add_organisation_name(team, organisation).await.unwrap();
         }
     }
-    byname_casework::accounts::add_user(store, username, username, role, organisation, "correct horse battery", &now())
-        .await
-        .unwrap();
+    byname_casework::accounts::add_user(
+        store,
+        username,
+        username,
+        role,
+        organisation,
+        "correct horse battery",
+        instant(),
+    )
+    .await
+    .unwrap();
     let token = byname_casework::accounts::sign_in(
         store,
         username,

@@ -42,7 +42,7 @@ pub async fn seeded_state(
         "outreach_worker",
         organisation,
         PASSWORD,
-        &byname_store::sql_instant(clock.0),
+        clock.0,
     )
     .await
     .unwrap();
@@ -82,7 +82,7 @@ pub async fn add_analyst(store: &SqlStore) {
         "analyst",
         organisation,
         PASSWORD,
-        "2024-07-01T09:00:00Z",
+        time::macros::datetime!(2024-07-01 09:00 UTC),
     )
     .await
     .unwrap();

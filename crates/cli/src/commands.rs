@@ -11,6 +11,7 @@ use byname_import::Mapping;
 use byname_pipeline::import::{ImportKind, ImportOptions, ImportOutcome, Progress};
 use byname_pipeline::link::{LinkMode, LinkSettings};
 use byname_pipeline::{Clock, SystemClock};
+use byname_store::{Accounts, Imports, Linkage};
 use byname_store::{SqlStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Read};

@@ -5,12 +5,17 @@
 //! export that are missing are marked withdrawn, never deleted.
 
 use crate::Result;
+use crate::backend::{format_instant, opt_text};
 use crate::conn::{Conn, Value};
+use crate::sql::SqlStore;
+use crate::types::{ImportSummary, StoredDiagnostic};
 use byname_domain::date::iso;
 use byname_domain::records::*;
 use byname_import::Diagnostic;
 use serde::Serialize;
+use sqlx::Row;
 use std::collections::HashMap;
+use std::future::Future;
 
 /// What an import did to one table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -528,5 +533,78 @@ impl ImportTx {
         self.conn.commit().await?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed import");
         Ok(())
+    }
+}
+
+/// Imports: each export read into the store in one transaction, and the history of imports with their diagnostics.
+pub trait Imports: Send + Sync {
+    /// Starts an import: everything written through the returned transaction,
+    /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
+    fn begin_import(
+        &self,
+        kind: &str,
+        origin: &str,
+        started_at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<ImportTx>> + Send;
+    fn import_history(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
+    fn import_diagnostics(&self, import_id: i64) -> impl Future<Output = Result<Vec<StoredDiagnostic>>> + Send;
+}
+
+impl Imports for SqlStore {
+    async fn begin_import(&self, kind: &str, origin: &str, started_at: time::OffsetDateTime) -> Result<ImportTx> {
+        let conn = match &self.sqlite_path {
+            Some(path) => Conn::open_sqlite(path)?,
+            None => Conn::Postgres(self.pool.begin().await?),
+        };
+        ImportTx::begin(conn, kind, origin, &format_instant(started_at)).await
+    }
+
+    async fn import_history(&self, limit: i64) -> Result<Vec<ImportSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, origin, started_at, finished_at, rows_read, imported, updated, unchanged, withdrawn, \
+             rejected, warnings, erased FROM imports ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportSummary {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    origin: r.try_get("origin")?,
+                    started_at: r.try_get("started_at")?,
+                    finished_at: r.try_get("finished_at")?,
+                    rows_read: r.try_get("rows_read")?,
+                    imported: r.try_get("imported")?,
+                    updated: r.try_get("updated")?,
+                    unchanged: r.try_get("unchanged")?,
+                    withdrawn: r.try_get("withdrawn")?,
+                    rejected: r.try_get("rejected")?,
+                    warnings: r.try_get("warnings")?,
+                    erased: r.try_get("erased")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn import_diagnostics(&self, import_id: i64) -> Result<Vec<StoredDiagnostic>> {
+        let rows = sqlx::query(
+            "SELECT severity, file, line, column_name, reason FROM import_diagnostics WHERE import_id = $1 ORDER BY seq",
+        )
+        .bind(import_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredDiagnostic {
+                    severity: r.try_get("severity")?,
+                    file: r.try_get("file")?,
+                    line: r.try_get("line")?,
+                    column: opt_text(r, "column_name")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
     }
 }

@@ -1,5 +1,5 @@
 //! Storage in domain terms. [`Store`] is the one trait the use cases
-//! speaks to; [`SqlStore`] implements it for both backends, SQLite (one file,
+//! speak to; [`SqlStore`] implements it for both backends, SQLite (one file,
 //! WAL, the default) and PostgreSQL (a shared deployment), through sqlx's
 //! `Any` driver. The two backends share every query, written in the common
 //! subset of their SQL with `$n` placeholders; each has its own migrations
@@ -16,11 +16,19 @@
 //!   entry, restriction and its lift, the erased records' tombstones, when each person was last
 //!   seen; its doc comment says what happens to each table and why) and `Administration`
 //!   (`administration`: every administrative change applied in one transaction with its audit
-//!   entry, sign-in attempts counted by one atomic upsert, second-factor steps spent once).
+//!   entry, sign-in attempts counted by one atomic upsert, second-factor steps spent once),
+//!   `Imports` (`import`: an import's one transaction, the history and its diagnostics),
+//!   `Linkage` (`linkage`: the records linkage reads, each run's pairs, compared records and
+//!   persons in one transaction, decisions, the review queue), `Accounts` (`accounts`:
+//!   organisations, users found by the name they sign in with, sessions) and `Statistics`
+//!   (`statistics`: every event with its person, the data's state and the one saved snapshot).
+//!   A caller holding a concrete `SqlStore` imports the part whose method it calls.
 //! - `backend` is what every part shares below its queries (the backend, the stored form of an
 //!   instant, placeholders, reading a row); `audit` is the hash-chained audit log (what a hash
 //!   covers, appending under the log's lock, the writer task). Both depend on no other part, and
-//!   `sql` (the `Store` trait's own methods) on no part that depends on it.
+//!   `sql` (`SqlStore` itself, the helpers the parts share, and the `Store` trait's own
+//!   methods: the by-name list's read, the audit log's plain reads, the test snapshot) on no part
+//!   that depends on it.
 //! - `subject` declares which tables hold person data and how a row is tied to a person (and which
 //!   hold none, and why), and reads a person's rows with every column for a subject access export.
 //! - `secrets` holds the key kept outside the database (`secret.key` or `BYNAME_SECRET_KEY`) and
@@ -84,6 +92,7 @@ macro_rules! access_version_columns {
     };
 }
 
+mod accounts;
 mod administration;
 mod audit;
 mod backend;
@@ -93,24 +102,29 @@ mod conn;
 mod escalations;
 mod facts;
 mod import;
+mod linkage;
 mod migrate;
 mod needs;
 mod privacy;
 pub mod secrets;
 mod sql;
+mod statistics;
 mod subject;
 pub mod types;
 
+pub use accounts::Accounts;
 pub use administration::{AdminChange, Administration};
 pub use audit::{audit_content, audit_hash};
 pub use backend::{Backend, format_instant as sql_instant};
 pub use casework::{CREATED_ID, CaseChange, Casework};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
-pub use import::{ImportTx, TableCounts, Withdrawal};
+pub use import::{ImportTx, Imports, TableCounts, Withdrawal};
+pub use linkage::Linkage;
 pub use privacy::{ErasureCounts, LastSeen, Privacy, Restricted, RestrictionRow};
 pub use secrets::Secrets;
 pub use sql::SqlStore;
+pub use statistics::Statistics;
 pub use subject::{NO_PERSON_TABLES, PERSON_TABLES, PersonData, PersonTable};
 pub use types::*;
 
@@ -131,93 +145,9 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything byname reads and writes, in domain terms.
-pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync {
-    /// Starts an import: everything written through the returned transaction,
-    /// rows and report alike, is stored on [`ImportTx::commit`] or not at all.
-    fn begin_import(
-        &self,
-        kind: &str,
-        origin: &str,
-        started_at: time::OffsetDateTime,
-    ) -> impl Future<Output = Result<ImportTx>> + Send;
-
-    fn import_history(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
-    fn import_diagnostics(&self, import_id: i64) -> impl Future<Output = Result<Vec<StoredDiagnostic>>> + Send;
-
-    /// The identifying fields of every current (not withdrawn) person-level record; with
-    /// `usual_places`, where each record's contacts most often were (a scan of every contact).
-    fn link_inputs(&self, usual_places: bool) -> impl Future<Output = Result<Vec<LinkInput>>> + Send;
-    /// Every current record with the person it belongs to, ordered by source and id.
-    fn person_membership(&self) -> impl Future<Output = Result<Vec<(String, String, i64)>>> + Send;
-    /// Makes the stored persons exactly the given assignment; returns how many records changed person.
-    fn replace_links(
-        &self,
-        links: &[Link],
-        now: time::OffsetDateTime,
-    ) -> impl Future<Output = Result<LinkChanges>> + Send;
-
-    /// The latest run of probabilistic linkage.
-    fn last_link_run(&self) -> impl Future<Output = Result<Option<LinkRun>>> + Send;
-    /// Each record's fingerprint and usual place when it was last compared.
-    fn compared_records(&self) -> impl Future<Output = Result<Vec<Compared>>> + Send;
-    /// Stored pairs, all of them or those touching some records.
-    fn link_pairs(&self, scope: &PairScope) -> impl Future<Output = Result<Vec<LinkPair>>> + Send;
-    fn link_pair(&self, left: i64, right: i64) -> impl Future<Output = Result<Option<LinkPair>>> + Send;
-    /// Stores one run in one transaction: replaces the pairs in `scope` with `pairs`, records the
-    /// fingerprints compared, and makes the persons exactly `links`.
-    fn save_link_run(
-        &self,
-        run: &LinkRun,
-        scope: &PairScope,
-        pairs: &[LinkPair],
-        compared: &[Compared],
-        links: &[Link],
-    ) -> impl Future<Output = Result<(i64, LinkChanges)>> + Send;
-    /// Every decision, oldest first, undone ones included.
-    fn link_decisions(&self) -> impl Future<Output = Result<Vec<Decision>>> + Send;
-    fn add_decisions(&self, decisions: &[NewDecision]) -> impl Future<Output = Result<()>> + Send;
-    /// Marks a batch of decisions undone; returns how many were live.
-    fn undo_decisions(
-        &self,
-        batch: &str,
-        by: i64,
-        at: time::OffsetDateTime,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    /// Records by id, with their person.
-    fn records(&self, ids: &[i64]) -> impl Future<Output = Result<Vec<RecordDetail>>> + Send;
-    /// The current records of a person.
-    fn person_records(&self, person_id: i64) -> impl Future<Output = Result<Vec<RecordDetail>>> + Send;
-
-    fn upsert_organisation(&self, name: &str, kind: &str) -> impl Future<Output = Result<i64>> + Send;
-    fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
-    fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
-    fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
-    fn session(
-        &self,
-        token_hash: &str,
-        now: time::OffsetDateTime,
-    ) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
-    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
-
-    /// Every current contact, stay and person-level record with its person, for the statistics.
-    fn event_facts(&self) -> impl Future<Output = Result<EventFacts>> + Send;
-
-    /// The state of the data the statistics rest on: changes with every import and linkage run.
-    fn data_state(&self) -> impl Future<Output = Result<String>> + Send;
-    /// The statistics snapshot saved for `state`, if any.
-    fn stats_snapshot(&self, state: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
-    /// Keeps one snapshot: the one for `state`, built on the day `built_on`.
-    fn save_stats_snapshot(
-        &self,
-        state: &str,
-        data: &[u8],
-        built_on: time::Date,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// The linkage review queue, most likely first, as `(left record, right record, probability)`:
-    /// pairs below the last run's automatic threshold, in two different persons (so withdrawn
-    /// records, which have no person, leave it), with no live decision.
-    fn review_queue(&self) -> impl Future<Output = Result<Vec<(i64, i64, f64)>>> + Send;
-
+pub trait Store:
+    Casework + Escalations + Administration + Privacy + Imports + Linkage + Accounts + Statistics + Send + Sync
+{
     /// Everyone seen bedded down from `since` to `until`, with what the list shows.
     /// Kept in memory until the data change (see `cache.rs`).
     fn people_seen(
@@ -227,7 +157,6 @@ pub trait Store: Casework + Escalations + Administration + Privacy + Send + Sync
     ) -> impl Future<Output = Result<std::sync::Arc<Vec<SeenPerson>>>> + Send;
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
-
     /// Row counts and a digest of every table, to prove an operation changed nothing.
     fn snapshot(&self) -> impl Future<Output = Result<Snapshot>> + Send;
 }

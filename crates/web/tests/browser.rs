@@ -5,6 +5,7 @@
 
 mod support;
 
+use byname_store::{Accounts, Linkage};
 use fantoccini::{ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -223,7 +224,7 @@ async fn a_reviewer_parts_two_records_with_the_keyboard_alone() {
     // service's lead sees both records, and so may part them.
     let contacts = format!("{CONTACTS}K3,C0003,2024-06-28,Strand,Westminster,Night Outreach,Y\n");
     let (store, state) = support::seeded_state(dir.path(), &support::many_persons(), &contacts, false).await;
-    use byname_store::Store;
+
     let organisation =
         store.organisations().await.unwrap().into_iter().find(|o| o.name == "Westminster Outreach Service").unwrap().id;
     byname_casework::accounts::add_user(
@@ -314,7 +315,7 @@ async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_org
     let Some((_turn, _driver, client, _profile)) = browser().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;
-    let passage = byname_store::Store::upsert_organisation(&store, "The Passage", "day_centre").await.unwrap();
+    let passage = byname_store::Accounts::upsert_organisation(&store, "The Passage", "day_centre").await.unwrap();
     byname_casework::accounts::add_user(
         &store,
         "daycentre",
@@ -374,7 +375,6 @@ async fn an_outreach_worker_finds_a_person_and_records_a_contact_and_another_org
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswered_one_moves_up() {
-    use byname_store::Store;
     let Some((_turn, _driver, client, _profile)) = browser().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;

@@ -5,6 +5,7 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use byname_store::{Accounts, Linkage};
 use byname_store::{SqlStore, Store};
 use tower::ServiceExt;
 

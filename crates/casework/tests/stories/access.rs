@@ -11,7 +11,8 @@ use byname_casework::{by_name_list, resources};
 use byname_domain::access::{Basis, PersonView, Purpose};
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
-use byname_store::{Casework, SqlStore, Store};
+use byname_store::Linkage;
+use byname_store::{Casework, SqlStore};
 use time::macros::{date, datetime};
 
 fn today() -> time::Date {

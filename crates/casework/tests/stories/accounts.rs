@@ -6,7 +6,8 @@
 
 use crate::support::*;
 use byname_casework::accounts::{self, AccountError, Actor, NewAccount};
-use byname_store::{Administration, Casework, SqlStore, Store};
+use byname_store::Accounts;
+use byname_store::{Administration, Casework, SqlStore};
 use time::OffsetDateTime;
 use time::macros::datetime;
 

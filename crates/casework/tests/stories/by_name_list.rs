@@ -7,6 +7,7 @@ use byname_casework::render::by_name_list_csv;
 use byname_domain::access::PersonView;
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
+use byname_store::Accounts;
 use byname_store::Store;
 use time::macros::datetime;
 

@@ -7,7 +7,8 @@ use byname_casework::{audit, by_name_list, render};
 use byname_domain::access::{Basis, PersonView, Purpose};
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
-use byname_store::{Casework, Store};
+use byname_store::Casework;
+use byname_store::Linkage;
 use time::macros::{date, datetime};
 
 fn today() -> time::Date {

@@ -10,6 +10,7 @@ use byname_domain::access::Purpose;
 use byname_domain::escalation::{Action, Level, State};
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
+use byname_store::Linkage;
 use byname_store::{Escalations, SqlStore, Store};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};

@@ -4,7 +4,7 @@ use crate::support::*;
 use byname_import::{FileError, Mapping};
 use byname_pipeline::ImportError;
 use byname_pipeline::import::{ImportKind, ImportOptions};
-use byname_store::Store;
+use byname_store::{Imports, Linkage};
 
 #[tokio::test]
 async fn a_chain_export_imports_and_importing_it_again_changes_nothing() {

@@ -3,6 +3,7 @@
 use crate::support::*;
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
+use byname_store::Linkage;
 use byname_store::Store;
 
 #[tokio::test]

@@ -12,7 +12,8 @@ use byname_domain::period::Period;
 use byname_pipeline::import::ImportKind;
 use byname_pipeline::link::link;
 use byname_pipeline::statistics;
-use byname_store::{AuditQuery, Casework, Privacy, SqlStore, Store};
+use byname_store::{AuditQuery, Casework, Privacy, SqlStore};
+use byname_store::{Imports, Linkage};
 use time::macros::{date, datetime};
 
 fn today() -> time::Date {

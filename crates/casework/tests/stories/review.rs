@@ -8,6 +8,7 @@ use byname_casework::render;
 use byname_casework::review::{self, ReviewError};
 use byname_pipeline::import::{ImportKind, ImportOptions};
 use byname_pipeline::link::{LinkMode, LinkSettings, link};
+use byname_store::Linkage;
 use byname_store::{SqlStore, Store};
 use std::collections::HashMap;
 

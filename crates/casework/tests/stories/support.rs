@@ -1,6 +1,7 @@
 //! Fresh stores for each story, and small export folders written from text.
 
 use byname_pipeline::import::{ImportKind, ImportOptions, ImportOutcome, Silent};
+use byname_store::Accounts;
 use byname_store::{Casework, SqlStore, Store};
 use byname_test_support::PostgresDatabase;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,8 @@
 
 use byname_pipeline::FixedClock;
 use byname_pipeline::import::{ImportKind, ImportOptions, Silent};
-use byname_store::{Casework, SqlStore, Store};
+use byname_store::Accounts;
+use byname_store::{Casework, SqlStore};
 use std::path::Path;
 use std::sync::Arc;
 use time::macros::datetime;

@@ -1,0 +1,88 @@
+//! Accounts as the store keeps them: [`Accounts`] holds organisations, finds a user by the
+//! name they sign in with, and keeps sessions (stored as hashes of their tokens).
+
+use crate::Result;
+use crate::backend::{USER_COLUMNS, format_instant, user_from_row};
+use crate::sql::SqlStore;
+use crate::types::*;
+use byname_domain::Organisation;
+use sqlx::Row;
+use std::future::Future;
+
+/// Accounts: organisations, users as sign-in finds them, and sessions.
+pub trait Accounts: Send + Sync {
+    fn upsert_organisation(&self, name: &str, kind: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn organisations(&self) -> impl Future<Output = Result<Vec<byname_domain::Organisation>>> + Send;
+    fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+    fn create_session(&self, session: &NewSession) -> impl Future<Output = Result<()>> + Send;
+    fn session(
+        &self,
+        token_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl Accounts for SqlStore {
+    async fn upsert_organisation(&self, name: &str, kind: &str) -> Result<i64> {
+        sqlx::query(
+            "INSERT INTO organisations (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET kind = $2",
+        )
+        .bind(name)
+        .bind(kind)
+        .execute(&self.pool)
+        .await?;
+        Ok(sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1").bind(name).fetch_one(&self.pool).await?)
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY name").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? }))
+            .collect()
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE LOWER(u.username) = LOWER($1)"
+        );
+        let row = sqlx::query(&sql).bind(username).fetch_optional(&self.pool).await?;
+        row.as_ref().map(|r| user_from_row(r, &self.secrets)).transpose()
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id)
+        .bind(&session.csrf_token)
+        .bind(format_instant(session.created_at))
+        .bind(format_instant(session.expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: time::OffsetDateTime) -> Result<Option<SessionRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             JOIN organisations o ON o.id = u.organisation_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
+             AND u.disabled = 0"
+        );
+        let row = sqlx::query(&sql).bind(token_hash).bind(format_instant(now)).fetch_optional(&self.pool).await?;
+        row.map(|r| {
+            Ok(SessionRow {
+                user: user_from_row(&r, &self.secrets)?,
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+}

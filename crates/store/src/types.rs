@@ -2,6 +2,11 @@
 
 use serde::Serialize;
 
+/// What linkage reads of a record, what it records of a record it compared, and the person it
+/// puts a record in: the linkage crate's own types, stored as they are, so that the store and the
+/// platform's run share one definition of each.
+pub use byname_linkage::{ComparedRecord as Compared, RecordPerson as Link, StoredRecord as LinkInput};
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ImportSummary {
     pub id: i64,
@@ -27,37 +32,6 @@ pub struct StoredDiagnostic {
     pub line: i64,
     pub column: Option<String>,
     pub reason: String,
-}
-
-/// What the certain-link rules (and later the linkage engine) need of a record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LinkInput {
-    pub record_id: i64,
-    pub source: String,
-    pub source_id: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub known_as: Option<String>,
-    /// Other names used, `;`-separated.
-    pub aliases: Option<String>,
-    pub date_of_birth: Option<String>,
-    pub gender: Option<String>,
-    pub nationality: Option<String>,
-    pub nhs_number: Option<String>,
-    pub recorded_chain_id: Option<String>,
-    /// Where the record's contacts most often were (the text before the first comma of the location).
-    pub usual_place: Option<String>,
-    /// The record's stays (CHAIN's stays, Inform's placements), `;`-separated `provider|arrival date`,
-    /// in arrival order.
-    pub stays: Option<String>,
-    pub fingerprint: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub record_id: i64,
-    pub person_id: i64,
-    pub rule: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -192,14 +166,6 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub tables: Vec<(String, i64, String)>,
-}
-
-/// A record as it was last compared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Compared {
-    pub record_id: i64,
-    pub fingerprint: i64,
-    pub usual_place: Option<String>,
 }
 
 /// A run of probabilistic linkage, as stored.

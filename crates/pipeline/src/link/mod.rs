@@ -6,10 +6,8 @@
 //! decisions, persons; see there), and stores what it gives back in one
 //! transaction.
 
-use byname_linkage::{
-    ComparedRecord, EngineError, Linked, PairsReplaced, Stored, StoredDecision, StoredPair, StoredRecord, link_stored,
-};
-use byname_store::{Compared, Link, LinkChanges, LinkInput, LinkPair, LinkRun, PairScope, Store, StoreError};
+use byname_linkage::{EngineError, Linked, PairsReplaced, Stored, StoredDecision, StoredPair, link_stored};
+use byname_store::{LinkChanges, LinkPair, LinkRun, PairScope, Store, StoreError};
 use std::collections::HashMap;
 
 pub use byname_linkage::{LinkMode, LinkSettings};
@@ -42,31 +40,11 @@ pub struct LinkOutcome {
     pub changes: LinkChanges,
 }
 
-fn record_of(input: LinkInput) -> StoredRecord {
-    StoredRecord {
-        record_id: input.record_id,
-        source: input.source,
-        source_id: input.source_id,
-        first_name: input.first_name,
-        last_name: input.last_name,
-        known_as: input.known_as,
-        aliases: input.aliases,
-        date_of_birth: input.date_of_birth,
-        gender: input.gender,
-        nationality: input.nationality,
-        nhs_number: input.nhs_number,
-        recorded_chain_id: input.recorded_chain_id,
-        usual_place: input.usual_place,
-        stays: input.stays,
-        fingerprint: input.fingerprint,
-    }
-}
-
 /// Reads what a run needs: the records, the decisions, the last run's model and, for the modes
 /// that build on the last run, what it compared and the pairs it kept.
 async fn read_stored<S: Store>(store: &S, mode: LinkMode) -> Result<Stored, StoreError> {
     let builds_on_last_run = matches!(mode, LinkMode::Incremental | LinkMode::DecisionsOnly);
-    let records = store.link_inputs(mode != LinkMode::DecisionsOnly).await?.into_iter().map(record_of).collect();
+    let records = store.link_inputs(mode != LinkMode::DecisionsOnly).await?;
     let decisions = store
         .link_decisions()
         .await?
@@ -81,12 +59,7 @@ async fn read_stored<S: Store>(store: &S, mode: LinkMode) -> Result<Stored, Stor
         .collect();
     let last_model = store.last_link_run().await?.map(|run| run.model);
     let (compared, pairs) = if builds_on_last_run {
-        let compared = store
-            .compared_records()
-            .await?
-            .into_iter()
-            .map(|c| ComparedRecord { record_id: c.record_id, fingerprint: c.fingerprint, usual_place: c.usual_place })
-            .collect();
+        let compared = store.compared_records().await?;
         let pairs = store
             .link_pairs(&PairScope::All)
             .await?
@@ -167,15 +140,7 @@ pub async fn link<S: Store>(
             explanation: p.explanation,
         })
         .collect();
-    let compared: Vec<Compared> = compared
-        .into_iter()
-        .map(|c| Compared { record_id: c.record_id, fingerprint: c.fingerprint, usual_place: c.usual_place })
-        .collect();
-    let links: Vec<Link> = persons_of_records
-        .into_iter()
-        .map(|l| Link { record_id: l.record_id, person_id: l.person_id, rule: l.rule })
-        .collect();
-    let (_, changes) = store.save_link_run(&run, &scope, &pairs, &compared, &links).await?;
+    let (_, changes) = store.save_link_run(&run, &scope, &pairs, &compared, &persons_of_records).await?;
     Ok(LinkOutcome {
         mode,
         records,

@@ -109,6 +109,7 @@ mod privacy;
 pub mod secrets;
 mod sql;
 mod statistics;
+mod stored_text;
 mod subject;
 pub mod types;
 

@@ -194,7 +194,10 @@ pub async fn overview_of<S: Store>(store: &S) -> Result<Overview, StoreError> {
         })
         .collect();
     let mut unclaimed: Vec<NameCoverage> = names.into_iter().filter(|n| n.organisation_id.is_none()).collect();
-    unclaimed.sort_by(|a, b| (b.contacts + b.stays).cmp(&(a.contacts + a.stays)).then(a.name.cmp(&b.name)));
+    // Most common first: the people a name covers, then what was recorded under it.
+    unclaimed.sort_by(|a, b| {
+        b.records.cmp(&a.records).then((b.contacts + b.stays).cmp(&(a.contacts + a.stays))).then(a.name.cmp(&b.name))
+    });
     Ok(Overview { organisations, unclaimed })
 }
 

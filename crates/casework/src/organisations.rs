@@ -106,11 +106,20 @@ pub async fn add<S: Store>(
     if !byname_domain::org::ORGANISATION_KINDS.iter().any(|(code, _)| *code == kind) {
         return Err(OrganisationError::UnknownKind(kind.to_owned()));
     }
-    if store.organisations().await?.iter().any(|o| o.name == name) {
-        return Err(OrganisationError::Exists(name.to_owned()));
+    // "the passage" beside "The Passage" would be one organisation under two names.
+    if let Some(o) = store.organisations().await?.into_iter().find(|o| o.name.to_lowercase() == name.to_lowercase()) {
+        return Err(OrganisationError::Exists(o.name));
     }
     let entry = actor.entry("add_organisation", format!("organisation {name:?} ({kind})"), now);
     Ok(store.administer(AdminChange::AddOrganisation { name, kind }, &entry).await?)
+}
+
+/// The organisation that goes by `name`, if one does.
+async fn claimant<S: Store>(store: &S, name: &str) -> Result<Option<String>, StoreError> {
+    let Some(id) = store.organisation_names().await?.into_iter().find(|(n, _)| n == name).map(|(_, id)| id) else {
+        return Ok(None);
+    };
+    Ok(Some(store.organisations().await?.into_iter().find(|o| o.id == id).map_or(id.to_string(), |o| o.name)))
 }
 
 /// `organisation` goes by `name` in imports from now on.
@@ -124,11 +133,8 @@ pub async fn add_name<S: Store>(
     require_manager(actor)?;
     let organisation = find(store, organisation).await?;
     let name = checked("name", name)?;
-    let names = store.name_coverage().await?;
-    if let Some(claimed) = names.iter().find(|n| n.name == name).and_then(|n| n.organisation_id) {
-        let by =
-            store.organisations().await?.into_iter().find(|o| o.id == claimed).map_or(claimed.to_string(), |o| o.name);
-        if claimed == organisation.id {
+    if let Some(by) = claimant(store, name).await? {
+        if by == organisation.name {
             return Err(OrganisationError::Invalid(format!("{by} goes by the name {name:?} already")));
         }
         return Err(OrganisationError::Claimed { name: name.to_owned(), organisation: by });
@@ -138,7 +144,14 @@ pub async fn add_name<S: Store>(
         format!("organisation {} ({:?}): name {name:?}", organisation.id, organisation.name),
         now,
     );
-    store.administer(AdminChange::AddOrganisationName { organisation_id: organisation.id, name }, &entry).await?;
+    let change = AdminChange::AddOrganisationName { organisation_id: organisation.id, name };
+    if let Err(error) = store.administer(change, &entry).await {
+        // Claimed in the meantime (the name is unique in the store): said as such.
+        return Err(match claimant(store, name).await? {
+            Some(by) => OrganisationError::Claimed { name: name.to_owned(), organisation: by },
+            None => error.into(),
+        });
+    }
     Ok(())
 }
 
@@ -153,8 +166,7 @@ pub async fn remove_name<S: Store>(
     require_manager(actor)?;
     let organisation = find(store, organisation).await?;
     let name = name.trim();
-    let names = store.name_coverage().await?;
-    if !names.iter().any(|n| n.name == name && n.organisation_id == Some(organisation.id)) {
+    if !store.organisation_names().await?.iter().any(|(n, id)| n == name && *id == organisation.id) {
         return Err(OrganisationError::NotItsName { organisation: organisation.name, name: name.to_owned() });
     }
     let entry = actor.entry(

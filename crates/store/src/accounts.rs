@@ -25,6 +25,8 @@ pub trait Accounts: Send + Sync {
     /// columns the access rules match: contacts' `team`, stays' `provider`), with its
     /// organisation and what it covers; ordered by name.
     fn name_coverage(&self) -> impl Future<Output = Result<Vec<NameCoverage>>> + Send;
+    /// The names organisations claim, with the organisation's id, without what they cover.
+    fn organisation_names(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
 }
 
 impl Accounts for SqlStore {
@@ -83,6 +85,13 @@ impl Accounts for SqlStore {
             })
         })
         .transpose()
+    }
+
+    async fn organisation_names(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT name, organisation_id FROM organisation_names ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("organisation_id")?))).collect()
     }
 
     async fn name_coverage(&self) -> Result<Vec<NameCoverage>> {

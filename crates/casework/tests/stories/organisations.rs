@@ -143,6 +143,10 @@ async fn a_name_already_claimed_an_unknown_organisation_and_a_frontline_role_are
         assert!(matches!(not_its, Err(OrganisationError::NotItsName { .. })), "{label}: {not_its:?}");
         let twice = organisations::add(store, Actor::Operator, "The Passage", "other", instant()).await;
         assert!(matches!(twice, Err(OrganisationError::Exists(_))), "{label}: {twice:?}");
+        let twice = organisations::add(store, Actor::Operator, "the passage ", "other", instant()).await;
+        assert!(matches!(&twice, Err(OrganisationError::Exists(n)) if n == "The Passage"), "{label}: {twice:?}");
+        let kind = organisations::add(store, Actor::Operator, "Shelter", "charity", instant()).await;
+        assert!(matches!(kind, Err(OrganisationError::UnknownKind(_))), "{label}: {kind:?}");
         let blank = organisations::add_name(store, Actor::Operator, "The Passage", "  ", instant()).await;
         assert!(matches!(blank, Err(OrganisationError::Invalid(_))), "{label}: {blank:?}");
 

@@ -220,6 +220,9 @@ pub struct ListPage {
     pub query: ListQuery,
     /// The organisations that lead someone on the list, by name, for the filter.
     pub lead_organisations: Vec<String>,
+    /// The sources not imported for longer than the partnership's setting: the list may be
+    /// out of date.
+    pub stale_imports: Vec<crate::data_status::StaleSource>,
 }
 
 fn best_name(records: &[RecordSummary]) -> (Option<&str>, Option<&str>, Option<&str>) {
@@ -385,6 +388,7 @@ pub async fn by_name_list<S: Store>(
         until: today,
         query: ListQuery { page, ..query },
         lead_organisations,
+        stale_imports: crate::data_status::stale_sources(store, today).await?,
     })
 }
 

@@ -12,7 +12,7 @@ pub const ORGANISATIONS: &[(&str, &str)] = &[
     ("Westminster Outreach Service", "outreach"),
     ("The Passage", "day_centre"),
     ("The Connection at St Martin's", "day_centre"),
-    ("West London Mission", "hostel"),
+    ("West London Mission", "accommodation"),
     ("Westminster Adult Social Care", "adult_social_care"),
     ("Joint Homelessness Team (NHS)", "health"),
 ];

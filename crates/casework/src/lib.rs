@@ -22,6 +22,10 @@
 //!   `lettre`, claimed from the notifications table so that no email goes twice); `resources`
 //!   (shared beds and rooms offered to a person, with who decided and why); `settings` (the
 //!   administrators' settings page: the list's window and the escalation deadlines together).
+//! - `organisations` (the partnership's organisations and the team, provider and service names
+//!   each goes by in imports, which the access rules match) and `data_status` (the data page:
+//!   each source's last import and completeness, unclaimed names, pairs awaiting review, and the
+//!   list's warning when an import is old).
 //! - `demo` sets up the demo partnership's organisations and one user per role.
 
 pub mod access;
@@ -30,9 +34,11 @@ pub mod agreements;
 pub mod audit;
 pub mod by_name_list;
 pub mod casework;
+pub mod data_status;
 pub mod demo;
 pub mod escalations;
 pub mod mail;
+pub mod organisations;
 pub mod privacy;
 pub mod render;
 pub mod resources;

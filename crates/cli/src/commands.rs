@@ -156,8 +156,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
             };
             let role = role.as_str();
-            let kind = "partner";
-            let organisation_id = store.upsert_organisation(organisation, kind).await?;
+            let organisation_id = byname_casework::organisations::find(&store, organisation).await?.id;
             let display_name = display_name.clone().unwrap_or_else(|| username.clone());
             let now = clock.now();
             let id = byname_casework::accounts::add_user(
@@ -180,6 +179,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Users(command) => users(&cli, &clock, command).await,
+        Command::Organisations(command) => {
+            crate::organisations::organisations(&open_store(&cli).await?, &clock, command).await
+        }
+        Command::Data(command) => crate::organisations::data(&open_store(&cli).await?, &clock, command).await,
+        Command::Settings(SettingsCommand::StaleImportDays { days }) => {
+            use byname_casework::data_status::{set_stale_after_as, stale_after_days};
+            let store = open_store(&cli).await?;
+            if let Some(days) = days {
+                set_stale_after_as(&store, byname_casework::accounts::Actor::Operator, *days, clock.now()).await?;
+            }
+            println!(
+                "The by-name list warns when a source was last imported more than {} days ago.",
+                stale_after_days(&store).await?
+            );
+            Ok(())
+        }
         Command::Settings(SettingsCommand::ListWindow { days }) => {
             use byname_casework::by_name_list::{set_window, window_days};
             let store = open_store(&cli).await?;

@@ -6,6 +6,7 @@
 mod commands;
 mod forecast_evaluation;
 mod link_csv;
+mod organisations;
 
 /// The import path allocates and frees small strings millions of times; mimalloc
 /// does that markedly faster than the system allocator.
@@ -80,6 +81,13 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The partnership's organisations and the team, provider and service names each goes by in
+    /// imports (which decide whose users see whom).
+    #[command(subcommand)]
+    Organisations(organisations::OrganisationsCommand),
+    /// What has been imported and how well.
+    #[command(subcommand)]
+    Data(organisations::DataCommand),
     /// Persons as linked.
     #[command(subcommand)]
     Persons(PersonsCommand),
@@ -440,7 +448,8 @@ enum UsersCommand {
         /// The user's role, which decides what they see.
         #[arg(long, value_parser = roles())]
         role: String,
-        /// Organisation name; created if new.
+        /// The organisation's name, as `byname organisations list` shows it (add it first with
+        /// `byname organisations add`).
         #[arg(long)]
         organisation: String,
         #[arg(long)]
@@ -506,6 +515,9 @@ enum SettingsCommand {
     ListWindow { days: Option<i64> },
     /// How many months after a person was last seen `byname retention` erases them (72 by default).
     RetentionMonths { months: Option<i64> },
+    /// The by-name list warns when a source was last imported more than this many days ago (14
+    /// by default).
+    StaleImportDays { days: Option<i64> },
 }
 
 #[derive(Subcommand)]

@@ -919,6 +919,10 @@ fn a_value_outside_a_closed_set_exits_2_naming_the_values_and_the_good_ones_work
             ],
             "[possible values: adult_social_care, substance_misuse,",
         ),
+        (
+            &["organisations", "add", "Outreach", "--kind", "charity"],
+            "[possible values: outreach, day_centre, accommodation, council, adult_social_care, health, other]",
+        ),
     ] {
         let output = byname(data.path()).args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -928,7 +932,8 @@ fn a_value_outside_a_closed_set_exits_2_naming_the_values_and_the_good_ones_work
     }
     assert!(!data.path().join("byname.db").exists(), "a bad command line opens no store");
 
-    // Every role is taken, spelt as before.
+    // Every role is taken, spelt as before, in an organisation that exists.
+    run_ok(byname(data.path()).args(["organisations", "add", "Outreach", "--kind", "outreach"]));
     for role in
         ["outreach_worker", "service_lead", "service_leader", "health_partner", "analyst", "strategic_viewer", "admin"]
     {
@@ -1018,4 +1023,104 @@ fn one_shot_commands_log_quietly_without_colour_codes_and_v_brings_the_steps_bac
     assert!(from_env.contains("INFO") && from_env.contains("applied migration"), "{from_env}");
     let wins = stderr_of(Some("-v"), Some("error"));
     assert!(!wins.contains("INFO"), "BYNAME_LOG wins over -v: {wins}");
+}
+
+/// A partnership's first day from the command line: organisations, the names their teams go by
+/// in the exports (those not yet claimed listed with what they cover), a name claimed twice, an
+/// organisation misspelt, and the data's state.
+#[test]
+fn organisations_claim_the_names_in_imports_and_mistakes_exit_1_saying_what_to_fix() {
+    let data = tempfile::tempdir().unwrap();
+    let export = data.path().join("chain");
+    std::fs::create_dir_all(&export).unwrap();
+    std::fs::write(
+        export.join("persons.csv"),
+        "chain_id,first_name,last_name,date_of_birth,gender,nationality,nhs_number\n\
+         C001,John,Smith,1975-03-02,male,United Kingdom,943 476 5919\n\
+         C002,Stefan,Popescu,,male,Romania,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        export.join("contacts.csv"),
+        "contact_id,chain_id,contact_date,team,borough,location,bedded_down,contact_type\n\
+         CT1,C001,2024-06-01,Westminster Outreach North,Westminster,Strand,Y,outreach\n\
+         CT2,C001,2024-06-20,Westminster Outreach North,Westminster,Strand,Y,outreach\n\
+         CT3,C002,2024-06-15,Night Outreach,Westminster,Marble Arch,Y,outreach\n",
+    )
+    .unwrap();
+    run_ok(byname(data.path()).args(["import", "chain", "--no-link"]).arg(&export));
+    let fails = |args: &[&str]| {
+        let output =
+            byname(data.path()).args(args).env("BYNAME_NEW_PASSWORD", "a long enough password").output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+
+    run_ok(byname(data.path()).args(["organisations", "add", "Westminster Outreach Service", "--kind", "outreach"]));
+    run_ok(byname(data.path()).args(["organisations", "add", "The Passage", "--kind", "day_centre"]));
+    let list = run_ok(byname(data.path()).args(["organisations", "list"]));
+    assert!(list.contains("Westminster Outreach Service (Outreach)\n  no names yet"), "{list}");
+    let unclaimed = list.split("no organisation claims").nth(1).unwrap_or_else(|| panic!("{list}"));
+    let north = unclaimed.find("Westminster Outreach North: 1 record, 2 contacts, 0 stays").unwrap();
+    let night = unclaimed.find("Night Outreach: 1 record, 1 contact, 0 stays").unwrap();
+    assert!(north < night, "most common first: {list}");
+
+    let said = run_ok(byname(data.path()).args([
+        "organisations",
+        "add-name",
+        "Westminster Outreach Service",
+        "Westminster Outreach North",
+    ]));
+    assert!(said.contains("goes by \"Westminster Outreach North\""), "{said}");
+    let list = run_ok(byname(data.path()).args(["organisations", "list"]));
+    assert!(
+        list.contains("Westminster Outreach Service (Outreach)\n  Westminster Outreach North: 1 record, 2 contacts"),
+        "{list}"
+    );
+    assert!(!list.split("no organisation claims").nth(1).unwrap().contains("Westminster Outreach North"), "{list}");
+
+    let claimed = fails(&["organisations", "add-name", "The Passage", "Westminster Outreach North"]);
+    assert!(claimed.contains("already claimed by Westminster Outreach Service"), "{claimed}");
+    let typo = fails(&["organisations", "add-name", "Westminster Outreach Servise", "Night Outreach"]);
+    assert!(typo.contains("did you mean \"Westminster Outreach Service\""), "{typo}");
+    let typo = fails(&["organisations", "remove-name", "The Pasage", "Night Outreach"]);
+    assert!(typo.contains("did you mean \"The Passage\""), "{typo}");
+    let not_its = fails(&["organisations", "remove-name", "The Passage", "Westminster Outreach North"]);
+    assert!(not_its.contains("does not go by"), "{not_its}");
+    let twice = fails(&["organisations", "add", "The Passage"]);
+    assert!(twice.contains("exists already"), "{twice}");
+    let user = fails(&[
+        "users",
+        "add",
+        "--username",
+        "ann",
+        "--role",
+        "outreach_worker",
+        "--organisation",
+        "westminster outreach service",
+    ]);
+    assert!(user.contains("did you mean \"Westminster Outreach Service\""), "{user}");
+    let users = run_ok(byname(data.path()).args(["users", "list"]));
+    assert!(!users.contains("ann"), "nothing half-done: {users}");
+    let list = run_ok(byname(data.path()).args(["organisations", "list"]));
+    assert_eq!(list.matches("(Outreach)").count() + list.matches("(Day centre)").count(), 2, "{list}");
+
+    run_ok(byname(data.path()).args([
+        "organisations",
+        "remove-name",
+        "Westminster Outreach Service",
+        "Westminster Outreach North",
+    ]));
+    let status = run_ok(byname(data.path()).args(["data", "status"]));
+    let chain = status.lines().find(|l| l.starts_with("CHAIN")).unwrap_or_else(|| panic!("{status}"));
+    // Two persons and three contacts read, none rejected; half the records with a date of
+    // birth, all with a nationality, half with an NHS number.
+    let fields: Vec<&str> = chain.split_whitespace().collect();
+    assert_eq!(&fields[2..], ["0", "5", "0", "2", "50%", "100%", "50%"], "{status}");
+    assert!(status.lines().any(|l| l.starts_with("Inform") && l.contains("never")), "{status}");
+    assert!(status.contains("Pairs awaiting review: 0"), "{status}");
+    assert!(
+        status.contains("  Westminster Outreach North: 1 record, 2 contacts"),
+        "the removed name is unclaimed again: {status}"
+    );
 }

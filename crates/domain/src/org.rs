@@ -82,3 +82,22 @@ pub const SERVICE_AREAS: [(&str, &str); 8] = [
 pub fn service_area_label(code: &str) -> Option<&'static str> {
     SERVICE_AREAS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
+
+/// The kinds of organisation an administrator chooses from: the partnership's outreach teams,
+/// day centres, accommodation providers, councils, health services and anything else. Stored
+/// as the code; organisations stored with an older code (`hostel`, `adult_social_care`,
+/// `partner`) keep it and show it as it is.
+pub const ORGANISATION_KINDS: [(&str, &str); 7] = [
+    ("outreach", "Outreach"),
+    ("day_centre", "Day centre"),
+    ("accommodation", "Accommodation"),
+    ("council", "Council"),
+    ("adult_social_care", "Adult social care"),
+    ("health", "Health"),
+    ("other", "Other"),
+];
+
+/// The label of an organisation's kind; an unknown (older) code is shown as it is stored.
+pub fn organisation_kind_label(code: &str) -> &str {
+    ORGANISATION_KINDS.iter().find(|(c, _)| *c == code).map_or(code, |(_, l)| *l)
+}

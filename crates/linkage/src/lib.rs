@@ -121,3 +121,4 @@ pub use run::{
     ComparedRecord, LinkMode, LinkSettings, Linked, PairsReplaced, RecordPerson, ScoredRecordPair, Stored,
     StoredDecision, StoredPair, StoredRecord, link_stored,
 };
+pub use similarity::jaro_winkler;

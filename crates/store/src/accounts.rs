@@ -21,6 +21,12 @@ pub trait Accounts: Send + Sync {
         now: time::OffsetDateTime,
     ) -> impl Future<Output = Result<Option<SessionRow>>> + Send;
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Every team, provider and service name an organisation claims or an import carries (the
+    /// columns the access rules match: contacts' `team`, stays' `provider`), with its
+    /// organisation and what it covers; ordered by name.
+    fn name_coverage(&self) -> impl Future<Output = Result<Vec<NameCoverage>>> + Send;
+    /// The names organisations claim, with the organisation's id, without what they cover.
+    fn organisation_names(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
 }
 
 impl Accounts for SqlStore {
@@ -79,6 +85,49 @@ impl Accounts for SqlStore {
             })
         })
         .transpose()
+    }
+
+    async fn organisation_names(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT name, organisation_id FROM organisation_names ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("organisation_id")?))).collect()
+    }
+
+    async fn name_coverage(&self) -> Result<Vec<NameCoverage>> {
+        let claimed = sqlx::query("SELECT name, organisation_id FROM organisation_names").fetch_all(&self.pool).await?;
+        let mut names: std::collections::BTreeMap<String, NameCoverage> = std::collections::BTreeMap::new();
+        for r in &claimed {
+            let name: String = r.try_get("name")?;
+            let organisation_id = Some(r.try_get("organisation_id")?);
+            names.insert(name.clone(), NameCoverage { name, organisation_id, records: 0, contacts: 0, stays: 0 });
+        }
+        // Contacts recorded in byname carry their organisation's own name and id: not an
+        // import's name.
+        let seen = sqlx::query(
+            "SELECT name, COUNT(DISTINCT record_id) AS records, COUNT(CASE WHEN what = 'c' THEN 1 END) AS contacts, \
+             COUNT(CASE WHEN what = 's' THEN 1 END) AS stays FROM ( \
+             SELECT team AS name, record_id, 'c' AS what FROM contacts \
+             WHERE team IS NOT NULL AND team <> '' AND withdrawn = 0 AND source <> 'byname' \
+             UNION ALL SELECT provider AS name, record_id, 's' AS what FROM stays \
+             WHERE provider IS NOT NULL AND provider <> '' AND withdrawn = 0) seen GROUP BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &seen {
+            let name: String = r.try_get("name")?;
+            let entry = names.entry(name.clone()).or_insert(NameCoverage {
+                name,
+                organisation_id: None,
+                records: 0,
+                contacts: 0,
+                stays: 0,
+            });
+            entry.records = r.try_get("records")?;
+            entry.contacts = r.try_get("contacts")?;
+            entry.stays = r.try_get("stays")?;
+        }
+        Ok(names.into_values().collect())
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -80,6 +80,35 @@ pub enum AdminChange<'a> {
         by: i64,
         at: OffsetDateTime,
     },
+    /// A new organisation of the partnership; returns its id. A name taken is refused.
+    AddOrganisation {
+        name: &'a str,
+        kind: &'a str,
+    },
+    /// A team, provider or service name, as imports carry it, becomes the organisation's: the
+    /// access rules count what was recorded under it as the organisation's from the next
+    /// request. A name another organisation claims is refused.
+    AddOrganisationName {
+        organisation_id: i64,
+        name: &'a str,
+    },
+    /// The organisation no longer goes by the name; returns 1 when it did, 0 otherwise.
+    RemoveOrganisationName {
+        organisation_id: i64,
+        name: &'a str,
+    },
+}
+
+/// Counts one more change to the organisations' names: the access rules' cached answers are
+/// keyed on it (see `cache.rs`).
+async fn bump_names_version(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (name, value) VALUES ('organisation_names_version', '1') \
+         ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Administration and sign-in (a part of [`crate::Store`]).
@@ -259,6 +288,31 @@ async fn apply(conn: &mut sqlx::AnyConnection, secrets: &Secrets, change: &Admin
             .bind(id)
             .execute(&mut *conn)
             .await?;
+            Ok(i64::try_from(done.rows_affected()).unwrap_or_default())
+        }
+        AdminChange::AddOrganisation { name, kind } => {
+            Ok(sqlx::query_scalar("INSERT INTO organisations (name, kind) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(kind)
+                .fetch_one(&mut *conn)
+                .await?)
+        }
+        AdminChange::AddOrganisationName { organisation_id, name } => {
+            sqlx::query("INSERT INTO organisation_names (name, organisation_id) VALUES ($1, $2)")
+                .bind(name)
+                .bind(organisation_id)
+                .execute(&mut *conn)
+                .await?;
+            bump_names_version(conn).await?;
+            Ok(0)
+        }
+        AdminChange::RemoveOrganisationName { organisation_id, name } => {
+            let done = sqlx::query("DELETE FROM organisation_names WHERE name = $1 AND organisation_id = $2")
+                .bind(name)
+                .bind(organisation_id)
+                .execute(&mut *conn)
+                .await?;
+            bump_names_version(conn).await?;
             Ok(i64::try_from(done.rows_affected()).unwrap_or_default())
         }
         AdminChange::DisableTotp { user_id } => {

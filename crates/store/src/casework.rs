@@ -933,6 +933,13 @@ impl Casework for SqlStore {
         .execute(self.pool())
         .await
         .map_err(StoreError::from)?;
+        // The access rules' cached answers are keyed on this counter (see `cache.rs`).
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ('organisation_names_version', '1') \
+             ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+        )
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use crate::Result;
 use crate::backend::{format_instant, instant, opt_text};
 use crate::conn::{Conn, Value};
 use crate::sql::SqlStore;
-use crate::types::{ImportSummary, StoredDiagnostic};
+use crate::types::{ImportSummary, SourceCompleteness, StoredDiagnostic};
 use byname_domain::date::iso;
 use byname_domain::records::*;
 use byname_import::Diagnostic;
@@ -548,6 +548,11 @@ pub trait Imports: Send + Sync {
     ) -> impl Future<Output = Result<ImportTx>> + Send;
     fn import_history(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
     fn import_diagnostics(&self, import_id: i64) -> impl Future<Output = Result<Vec<StoredDiagnostic>>> + Send;
+    /// The latest import of each kind.
+    fn latest_imports(&self) -> impl Future<Output = Result<Vec<ImportSummary>>> + Send;
+    /// How many of each source's current records have a date of birth, a nationality and an
+    /// NHS number.
+    fn record_completeness(&self) -> impl Future<Output = Result<Vec<SourceCompleteness>>> + Send;
 }
 
 impl Imports for SqlStore {
@@ -567,22 +572,38 @@ impl Imports for SqlStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(import_summary).collect()
+    }
+
+    async fn latest_imports(&self) -> Result<Vec<ImportSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, origin, started_at, finished_at, rows_read, imported, updated, unchanged, withdrawn, \
+             rejected, warnings, erased FROM imports WHERE id IN (SELECT MAX(id) FROM imports GROUP BY kind) \
+             ORDER BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(import_summary).collect()
+    }
+
+    async fn record_completeness(&self) -> Result<Vec<SourceCompleteness>> {
+        let present = |column: &str| format!("COUNT(CASE WHEN {column} IS NOT NULL AND {column} <> '' THEN 1 END)");
+        let sql = format!(
+            "SELECT source, COUNT(*) AS records, {} AS dob, {} AS nationality, {} AS nhs FROM source_records \
+             WHERE withdrawn = 0 GROUP BY source ORDER BY source",
+            present("date_of_birth"),
+            present("nationality"),
+            present("nhs_number")
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
-                Ok(ImportSummary {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    origin: r.try_get("origin")?,
-                    started_at: instant(r, "started_at")?,
-                    finished_at: instant(r, "finished_at")?,
-                    rows_read: r.try_get("rows_read")?,
-                    imported: r.try_get("imported")?,
-                    updated: r.try_get("updated")?,
-                    unchanged: r.try_get("unchanged")?,
-                    withdrawn: r.try_get("withdrawn")?,
-                    rejected: r.try_get("rejected")?,
-                    warnings: r.try_get("warnings")?,
-                    erased: r.try_get("erased")?,
+                Ok(SourceCompleteness {
+                    source: r.try_get("source")?,
+                    records: r.try_get("records")?,
+                    with_date_of_birth: r.try_get("dob")?,
+                    with_nationality: r.try_get("nationality")?,
+                    with_nhs_number: r.try_get("nhs")?,
                 })
             })
             .collect()
@@ -607,4 +628,22 @@ impl Imports for SqlStore {
             })
             .collect()
     }
+}
+
+fn import_summary(r: &sqlx::any::AnyRow) -> Result<ImportSummary> {
+    Ok(ImportSummary {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        origin: r.try_get("origin")?,
+        started_at: instant(r, "started_at")?,
+        finished_at: instant(r, "finished_at")?,
+        rows_read: r.try_get("rows_read")?,
+        imported: r.try_get("imported")?,
+        updated: r.try_get("updated")?,
+        unchanged: r.try_get("unchanged")?,
+        withdrawn: r.try_get("withdrawn")?,
+        rejected: r.try_get("rejected")?,
+        warnings: r.try_get("warnings")?,
+        erased: r.try_get("erased")?,
+    })
 }

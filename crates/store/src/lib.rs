@@ -68,15 +68,16 @@
 // The version queries' columns, shared by the queries that read one version and the one that
 // reads both; macros so that `concat!` makes each query a constant.
 /// What the data's version is read from, as the columns of one `SELECT`: the latest import,
-/// linkage run, contact and lead change, the by-name list's window, and the latest erasure or
-/// restriction.
+/// linkage run, contact and lead change, the by-name list's window, the latest erasure or
+/// restriction, and the latest change to the organisations' names.
 macro_rules! data_version_columns {
     () => {
         "(SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
          (SELECT MAX(id) FROM contacts) AS contacts, (SELECT value FROM settings WHERE name = 'lead_version') AS leads, \
          (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window, \
          (SELECT COUNT(*) FROM break_glass WHERE review_outcome IS NOT NULL) AS reviewed, \
-         (SELECT value FROM settings WHERE name = 'privacy_version') AS privacy"
+         (SELECT value FROM settings WHERE name = 'privacy_version') AS privacy, \
+         (SELECT value FROM settings WHERE name = 'organisation_names_version') AS names"
     };
 }
 

@@ -28,6 +28,30 @@ pub struct ImportSummary {
     pub erased: i64,
 }
 
+/// A team, provider or service name: claimed by an organisation, seen in imports, or both, with
+/// what the imports recorded under it (current rows only; contacts recorded in byname carry
+/// their organisation and are not counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameCoverage {
+    pub name: String,
+    /// The organisation that goes by the name, if one does.
+    pub organisation_id: Option<i64>,
+    /// Source records with a contact or a stay under the name.
+    pub records: i64,
+    pub contacts: i64,
+    pub stays: i64,
+}
+
+/// How complete a source's current records are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCompleteness {
+    pub source: String,
+    pub records: i64,
+    pub with_date_of_birth: i64,
+    pub with_nationality: i64,
+    pub with_nhs_number: i64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct StoredDiagnostic {
     pub severity: String,

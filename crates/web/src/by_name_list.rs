@@ -270,6 +270,14 @@ fn render_list(page: &ListPage) -> Markup {
                 @if page.query.filters != Filters::default() { ", as filtered" }
                 "."
             }
+            @if !page.stale_imports.is_empty() {
+                div.notice role="status" {
+                    p { strong { "The list may be out of date." } }
+                    ul {
+                        @for stale in &page.stale_imports { li { (stale.text()) } }
+                    }
+                }
+            }
             (filter_form(page))
             @if page.set_aside > 0 {
                 p.notice role="status" {

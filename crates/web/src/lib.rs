@@ -17,7 +17,8 @@
 //! - `auth` is sign-in and sign-out, session cookies, CSRF tokens, login throttling and the
 //!   extractors of the signed-in user.
 //! - On top, the pages of each part: `by_name_list`, `people`, `linkage`, `reports`,
-//!   `forecasts`, `scenarios`, `escalations`, `resources` and `admin` (a person's page shows
+//!   `forecasts`, `scenarios`, `escalations`, `resources`, `admin` and `organisations` (the
+//!   organisations and their names, and the data page; a person's page shows
 //!   the form that raises an escalation, from `escalations`).
 //! - `api` holds the JSON API's routes, written once for the router and the OpenAPI document,
 //!   with a test that every route is documented and answers; it reads the by-name list's query
@@ -34,6 +35,7 @@ mod forecasts;
 mod http;
 mod layout;
 mod linkage;
+mod organisations;
 mod page_error;
 mod people;
 mod reports;
@@ -121,6 +123,13 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/admin/users/{id}", get(admin::user_page::<S>).post(admin::save_profile::<S>))
         .route("/admin/users/{id}/{change}", post(admin::change_user::<S>))
         .route("/admin/settings", get(admin::settings_page::<S>).post(admin::save_settings::<S>))
+        .route(
+            "/admin/organisations",
+            get(organisations::organisations_page::<S>).post(organisations::add_organisation::<S>),
+        )
+        .route("/admin/organisations/names", post(organisations::add_name::<S>))
+        .route("/admin/organisations/names/remove", post(organisations::remove_name::<S>))
+        .route("/admin/data", get(organisations::data_page::<S>))
         .route("/admin/audit", get(admin::audit_page::<S>))
         .route("/admin/break-glass/{id}/{outcome}", post(admin::review_break_glass::<S>))
         .route("/admin/agreements", get(admin::agreements_page::<S>).post(admin::record_agreement::<S>))

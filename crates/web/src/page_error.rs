@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use byname_casework::accounts::{AccountError, SessionUser};
 use byname_casework::by_name_list::ListError;
 use byname_casework::casework::CaseError;
+use byname_casework::organisations::OrganisationError;
 use byname_casework::review::ReviewError;
 use byname_store::StoreError;
 use maud::{Markup, html};
@@ -61,6 +62,8 @@ pub enum Look {
     Users,
     /// Settings: the reason as an alert and a link back to the settings.
     Settings,
+    /// Organisations: the reason as an alert and a link back to the organisations.
+    Organisations,
     /// The reason as an alert, nothing more.
     Alert,
 }
@@ -104,6 +107,7 @@ fn page(status: StatusCode, notice: &Notice, user: Option<&SessionUser>) -> Resp
         Look::Casework => Some(("/people", "Back to the by-name list")),
         Look::Users => Some(("/admin/users", "Back to users")),
         Look::Settings => Some(("/admin/settings", "Back to settings")),
+        Look::Organisations => Some(("/admin/organisations", "Back to organisations")),
         Look::Plain | Look::Alert => None,
     };
     let body = match look {
@@ -209,6 +213,18 @@ impl From<CaseError> for PageError {
             CaseError::Invalid(message) => Self::Invalid(notice("Not saved", message)),
             CaseError::BadRequest(message) => Self::BadRequest(notice("Not saved", message)),
             CaseError::Store(_) => Self::server(error),
+        }
+    }
+}
+
+/// An organisation or a name refused: 422 with the reason (a name claimed, an organisation
+/// misspelt, with the close names) and a link back to the organisations.
+impl From<OrganisationError> for PageError {
+    fn from(error: OrganisationError) -> Self {
+        match error {
+            OrganisationError::Forbidden => Self::NotForRole,
+            OrganisationError::Store(e) => Self::server(e),
+            e => Self::Invalid(Notice::new("Not saved", e.to_string(), Look::Organisations)),
         }
     }
 }

@@ -482,3 +482,61 @@ async fn a_service_lead_raises_a_blockage_the_leader_answers_it_and_an_unanswere
     client.close().await.ok();
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_moves_a_team_name_to_another_organisation_and_reads_the_data_page_on_a_phone() {
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, state) = support::seeded_state(dir.path(), PERSONS, CONTACTS, false).await;
+    byname_store::Accounts::upsert_organisation(&store, "The Passage", "day_centre").await.unwrap();
+    let council =
+        byname_store::Accounts::upsert_organisation(&store, "Westminster City Council", "council").await.unwrap();
+    byname_casework::accounts::add_user(
+        &store,
+        "admin",
+        "Ada Min",
+        "admin",
+        council,
+        support::PASSWORD,
+        time::macros::datetime!(2024-07-01 08:00 UTC),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(byname_web::serve(state, listener));
+
+    let result = async {
+        sign_in(&client, &base, "admin").await?;
+        client.goto(&format!("{base}/admin/organisations")).await?;
+        accessible(&client, "organisations-phone").await?;
+        client
+            .find(Locator::Css("button[aria-label='Remove the name Night Outreach from Westminster Outreach Service']"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Css("#unclaimed-names option[value='Night Outreach']")).await?;
+        client.find(Locator::Css("#name-organisation option[value='The Passage']")).await?.click().await?;
+        client.find(Locator::Id("name")).await?.send_keys("Night Outreach").await?;
+        client
+            .find(Locator::Css("form[action='/admin/organisations/names'] button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Css("main h1")).await?;
+        let main = client.find(Locator::Css("main")).await?.text().await?;
+        assert!(main.contains("The Passage (Day centre)\nNight Outreach: 1 record, 1 contact, 0 stays"), "{main}");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the organisations page scrolls sideways on a phone");
+
+        client.find(Locator::LinkText("Data")).await?.click().await?;
+        client.wait().for_element(Locator::Css("table.list")).await?;
+        let main = client.find(Locator::Css("main")).await?.text().await?;
+        assert!(main.contains("Every name seen in imports is claimed"), "{main}");
+        accessible(&client, "data-phone").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}

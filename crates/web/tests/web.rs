@@ -1389,3 +1389,180 @@ async fn every_api_route_is_in_the_openapi_document_with_its_method_and_nothing_
         assert_ne!(reply.status, StatusCode::NOT_FOUND, "{method} {path}: {}", reply.body);
     }
 }
+
+/// An administrator of the council, signed in; returns the session cookie.
+async fn council_admin(app: &App) -> String {
+    let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    byname_casework::accounts::add_user(
+        &app.store,
+        "admin",
+        "Ada Min",
+        "admin",
+        council,
+        support::PASSWORD,
+        time::macros::datetime!(2024-07-01 08:00 UTC),
+    )
+    .await
+    .unwrap();
+    sign_in_as(app, "admin", support::PASSWORD).await
+}
+
+#[tokio::test]
+async fn an_administrator_gives_a_team_name_to_another_organisation_and_its_worker_sees_whom_the_team_met_at_once() {
+    let app = app().await;
+    let admin = council_admin(&app).await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    assert_eq!(send(&app, get("/admin/organisations", Some(&worker))).await.status, StatusCode::FORBIDDEN);
+
+    let page = send(&app, get("/admin/organisations", Some(&admin))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Night Outreach: 2 records, 2 contacts, 0 stays"), "{}", page.body);
+    assert!(page.body.contains(r#"href="/admin/organisations""#), "in the administrators' menu: {}", page.body);
+    let csrf = hidden_value(&page.body, "csrf");
+
+    // A new organisation, with a worker who sees only initials: nothing ties it to Mary yet.
+    let added =
+        send(&app, post("/admin/organisations", &admin, &format!("csrf={csrf}&name=The+Passage&kind=outreach"))).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let passage = app.store.organisations().await.unwrap().into_iter().find(|o| o.name == "The Passage").unwrap();
+    assert_eq!(passage.kind, "outreach");
+    byname_casework::accounts::add_user(
+        &app.store,
+        "passage",
+        "Pat Sage",
+        "outreach_worker",
+        passage.id,
+        support::PASSWORD,
+        time::macros::datetime!(2024-07-01 08:00 UTC),
+    )
+    .await
+    .unwrap();
+    let outsider = sign_in_as(&app, "passage", support::PASSWORD).await;
+    let list = send(&app, get("/people", Some(&outsider))).await;
+    assert!(list.body.contains("M. O.") && !list.body.contains("Mary"), "{}", list.body);
+
+    // A name another organisation claims is refused, with who claims it; nothing changes.
+    let form = |organisation: &str, name: &str| {
+        format!("csrf={csrf}&organisation={}&name={}", organisation.replace(' ', "+"), name.replace(' ', "+"))
+    };
+    let claimed = send(&app, post("/admin/organisations/names", &admin, &form("The Passage", "Night Outreach"))).await;
+    assert_eq!(claimed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(claimed.body.contains("already claimed by Westminster Outreach Service"), "{}", claimed.body);
+    // A forged form changes nothing either.
+    let forged = send(
+        &app,
+        post(
+            "/admin/organisations/names/remove",
+            &admin,
+            "csrf=forged&organisation=Westminster+Outreach+Service&name=Night+Outreach",
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let page = send(&app, get("/admin/organisations", Some(&admin))).await;
+    assert!(page.body.contains("Every name seen in imports is claimed"), "{}", page.body);
+
+    // Given up by the outreach service, the name is offered as unclaimed, then claimed.
+    let removed = send(
+        &app,
+        post("/admin/organisations/names/remove", &admin, &form("Westminster Outreach Service", "Night Outreach")),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let page = send(&app, get("/admin/organisations", Some(&admin))).await;
+    assert!(page.body.contains(r#"<option value="Night Outreach">"#), "offered to claim: {}", page.body);
+    let claimed = send(&app, post("/admin/organisations/names", &admin, &form("The Passage", "Night Outreach"))).await;
+    assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}", claimed.body);
+    let page = send(&app, get("/admin/organisations", Some(&admin))).await;
+    let passage_section = page.body.split("The Passage (Outreach)").nth(1).unwrap();
+    assert!(passage_section.starts_with("</h2><ul><li>Night Outreach: 2 records"), "{}", page.body);
+
+    // At the very next request the Passage's worker sees Mary.
+    let list = send(&app, get("/people", Some(&outsider))).await;
+    assert!(list.body.contains("Mary"), "{}", list.body);
+    let misspelt = send(&app, post("/admin/organisations/names", &admin, &form("The Pasage", "Soho team"))).await;
+    assert_eq!(misspelt.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(misspelt.body.contains("did you mean &quot;The Passage&quot;?"), "{}", misspelt.body);
+    let audit = app.store.audit_entries(50).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).filter(|a| a.contains("organisation")).collect();
+    assert_eq!(actions.len(), 3, "{actions:?}");
+}
+
+#[tokio::test]
+async fn the_data_page_shows_each_sources_imports_and_completeness_to_administrators_and_analysts() {
+    let app = app().await;
+    let admin = council_admin(&app).await;
+    support::add_analyst(&app.store).await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    assert_eq!(send(&app, get("/admin/data", Some(&worker))).await.status, StatusCode::FORBIDDEN);
+    let analyst = sign_in_as(&app, "analyst", support::PASSWORD).await;
+    let page = send(&app, get("/admin/data", Some(&analyst))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"href="/admin/data""#), "in the analyst's menu");
+    assert!(!page.body.contains("Change the organisations"), "an analyst does not change them");
+
+    let page = send(&app, get("/admin/data", Some(&admin))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let chain = page.body.split("<th scope=\"row\" data-label=\"Source\"><div>CHAIN</div></th>").nth(1).unwrap();
+    let chain = chain.split("</tr>").next().unwrap();
+    // Read on 1 July, the day of the import: two persons and two contacts, none rejected; one of
+    // the two records has a date of birth.
+    for cell in ["<div>0</div>", "<div>4</div>", "<div>2</div>", "<div>50%</div>", "<div>0%</div>"] {
+        assert!(chain.contains(cell), "{cell} in {chain}");
+    }
+    let inform = page.body.split("<div>Inform</div>").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(inform.contains("Never"), "{inform}");
+    assert!(page.body.contains("pairs of records await review"), "{}", page.body);
+    assert!(
+        page.body.contains("Westminster Outreach Service: Night Outreach, Westminster Outreach West End"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"<a href="/admin/organisations">"#));
+}
+
+#[tokio::test]
+async fn the_list_warns_when_a_source_was_last_imported_longer_ago_than_the_setting() {
+    let app = app().await;
+    let admin = council_admin(&app).await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let list = send(&app, get("/people", Some(&worker))).await;
+    assert!(!list.body.contains("CHAIN was last imported"), "imported today: {}", list.body);
+    assert!(list.body.contains("Inform has never been imported."), "{}", list.body);
+
+    // Two days later, with the default of fourteen days, CHAIN is not old.
+    let later = byname_web::AppState::new(
+        app.store.clone(),
+        std::sync::Arc::new(byname_pipeline::FixedClock(time::macros::datetime!(2024-07-03 09:00 UTC))),
+        byname_web::Config { secure_cookies: true, ..Default::default() },
+    );
+    let later = App { router: byname_web::router(later), store: app.store.clone(), _dir: tempfile::tempdir().unwrap() };
+    let worker_later = sign_in_as(&later, "worker", support::PASSWORD).await;
+    let list = send(&later, get("/people", Some(&worker_later))).await;
+    assert!(!list.body.contains("CHAIN was last imported"), "{}", list.body);
+
+    // The administrator sets it to one day: the list warns, as a status a screen reader reads.
+    let page = send(&app, get("/admin/settings", Some(&admin))).await;
+    assert!(page.body.contains(r#"name="stale_import_days""#) && page.body.contains(r#"value="14""#), "{}", page.body);
+    let csrf = hidden_value(&page.body, "csrf");
+    let areas: String = byname_domain::org::SERVICE_AREAS.iter().map(|(code, _)| format!("&{code}=4")).collect();
+    let bad = send(
+        &app,
+        post("/admin/settings", &admin, &format!("csrf={csrf}&window=90&default=5&stale_import_days=0{areas}")),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let saved = send(
+        &app,
+        post("/admin/settings", &admin, &format!("csrf={csrf}&window=90&default=5&stale_import_days=1{areas}")),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let list = send(&later, get("/people", Some(&worker_later))).await;
+    let banner =
+        list.body.split(r#"<div class="notice" role="status">"#).nth(1).unwrap_or_else(|| panic!("{}", list.body));
+    assert!(
+        banner.contains("The list may be out of date.") && banner.contains("CHAIN was last imported 2 days ago."),
+        "{banner}"
+    );
+}

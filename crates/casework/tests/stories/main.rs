@@ -12,6 +12,7 @@ mod casework;
 mod escalations;
 mod import;
 mod linking;
+mod organisations;
 mod privacy;
 mod review;
 mod schema;

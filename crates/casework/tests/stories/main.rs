@@ -15,5 +15,6 @@ mod linking;
 mod privacy;
 mod review;
 mod schema;
+mod search;
 mod subject_access;
 mod support;

@@ -21,13 +21,15 @@ use crate::by_name_list::{ListEntry, entry_of, window_days};
 use byname_domain::Role;
 use byname_domain::access::{PersonView, Purpose};
 use byname_linkage::{
-    BirthDate, Candidate, MIN_SCORE, NameWord, QueryError, Scored, SearchQuery, id_digits, name_keys, name_words,
-    normalise_id, parse_query, score_candidate, word_similarity,
+    BirthDate, Candidate, MIN_SCORE, NameWord, Scored, SearchQuery, id_digits, name_keys, name_words, normalise_id,
+    parse_query, score_candidate, word_similarity,
 };
 use byname_store::{SearchRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use time::{Date, OffsetDateTime};
+
+pub use byname_linkage::{MAX_QUERY_CHARS, QueryError};
 
 /// At most this many results are shown, best first.
 pub const MAX_RESULTS: usize = 20;

@@ -138,6 +138,9 @@ async fn an_import_and_an_erasure_change_what_is_found_at_once() {
     .await;
 }
 
+/// A generated record: source, id, first name, last name, date of birth as `DD/MM/YYYY`.
+type Generated = (String, String, String, String, String);
+
 fn rows_of(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let headers = reader.headers().unwrap().clone();
@@ -178,8 +181,7 @@ async fn on_generated_data_noisy_searches_find_the_right_person_in_the_top_three
         .map(|r| ((r["source"].clone(), r["source_id"].clone()), r["person_key"].clone()))
         .collect();
     // Each true person's records: (source, id, first name, last name, date of birth as DD/MM/YYYY).
-    let mut people: std::collections::BTreeMap<String, Vec<(String, String, String, String, String)>> =
-        Default::default();
+    let mut people: std::collections::BTreeMap<String, Vec<Generated>> = Default::default();
     for r in rows_of(&dir.path().join("chain/persons.csv")) {
         let dob = r["date_of_birth"].clone();
         let dob = if dob.len() == 10 { format!("{}/{}/{}", &dob[8..], &dob[5..7], &dob[..4]) } else { String::new() };

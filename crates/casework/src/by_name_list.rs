@@ -722,6 +722,42 @@ fn keep(row: &Row, f: &Filters) -> bool {
     }
 }
 
+/// One person's entry in the list's shape, for a page other than the list (a search's results):
+/// as `view` shows them, with why they are on the list, or, when they are not, when last seen.
+pub(crate) fn entry_of(
+    person: &SeenPerson,
+    view: PersonView,
+    flags: EscalationFlags,
+    consent: bool,
+    today: Date,
+    window: i64,
+) -> (ListEntry, bool) {
+    let settings = byname_stats::Settings {
+        bfz: byname_stats::settings::BfzSettings {
+            inactivity_days: window as u32,
+            ..byname_stats::settings::BfzSettings::default()
+        },
+        ..byname_stats::Settings::default()
+    };
+    let on_list = !person.last_seen.is_empty() && is_active(person, today, &settings);
+    // The days seen bedded down that the list's reasons count are the window's.
+    let since = iso(today - time::Duration::days(window - 1));
+    let mut in_window = person.clone();
+    in_window.seen_days.retain(|d| *d >= since);
+    // A pseudonym is never shown outside the list, so no salt is needed here.
+    let mut p = prepared(&in_window, today, &iso(today)[..7], "", window);
+    if !on_list {
+        let why = if person.last_seen.is_empty() {
+            "Not on the list: no contact recorded".to_owned()
+        } else {
+            format!("Not on the list: last seen on {}", person.last_seen)
+        };
+        p.why_full.clone_from(&why);
+        p.why_minimal = why;
+    }
+    (Row { p: &p, view, flags, consent }.entry(), on_list)
+}
+
 fn prepared(person: &SeenPerson, today: Date, month: &str, salt: &str, window: i64) -> Prepared {
     let date_of_birth =
         person.records.iter().filter_map(|r| r.date_of_birth.as_deref()).find_map(|d| DateOfBirth::parse(d).ok());

@@ -12,6 +12,9 @@
 //!   `byname_stats::bfz_status`), filters that never leak, and the rows of a download, which
 //!   `render` writes as CSV. `casework` is the person page, consent, break-glass, contacts,
 //!   actions and lead.
+//! - `search` finds people by name, date of birth or id among everyone held, through an index
+//!   kept under the data's version and scored by `byname_linkage`; each result as `access`
+//!   allows, in the list's entry shape (`by_name_list`), every search audited with its terms.
 //! - `accounts` (Argon2id on a blocking pool of one thread fewer than the cores, sessions,
 //!   resets, sign-in limits; the common passwords refused are in `data/`) and `totp` (the second
 //!   factor); `agreements` (data-sharing agreements as records); `audit` (verify the chain,
@@ -43,6 +46,7 @@ pub mod privacy;
 pub mod render;
 pub mod resources;
 pub mod review;
+pub mod search;
 pub mod settings;
 pub mod totp;
 pub mod user;

@@ -78,6 +78,10 @@
 //!   scores new records exactly as a full comparison with that model would; explanations as JSON.
 //! - `run`: the platform's run over everything stored: learning from reviewers' decisions,
 //!   candidate pairs of the new and changed records, the 0.01 guard of persons, and persons.
+//! - `search`: finding a person from one search box: the query read into name words, a date of
+//!   birth, an NHS number and ids, each candidate scored with the name and date levels above, and
+//!   the keys a name word is indexed under (itself, its forms one letter shorter, its sound, its
+//!   nicknames' usual forms), so a caller's index compares only words that can be close.
 //! - `parallel`: scoped threads, with results in input order. Random pairs are drawn in one
 //!   seeded sequence before they are compared in parallel, so the same records, settings and
 //!   seed give the same pairs and clusters on any number of cores.
@@ -100,6 +104,7 @@ mod prepared;
 mod random;
 mod resolve;
 mod run;
+mod search;
 mod similarity;
 mod stored_model;
 
@@ -122,3 +127,8 @@ pub use run::{
     StoredDecision, StoredPair, StoredRecord, link_stored,
 };
 pub use similarity::jaro_winkler;
+
+pub use search::{
+    BirthDate, Candidate, MAX_QUERY_CHARS, MIN_SCORE, NameWord, QueryError, Scored, SearchQuery, id_digits, name_keys,
+    name_words, normalise_id, parse_query, score_candidate, word_similarity,
+};

@@ -111,6 +111,22 @@ pub fn usual_form(name: &str) -> &str {
     }
 }
 
+/// Whether a folded given name belongs to a group of familiar forms.
+pub fn has_familiar_forms(name: &str) -> bool {
+    index().contains_key(name)
+}
+
+/// The usual form of every group a folded given name belongs to (`john` is a form of `john`,
+/// `jonathan`, `yohannes` and `ionut`), or the name itself when it has no familiar forms: two
+/// names are forms of one name exactly when these share an entry, so a search can look names up
+/// by them.
+pub fn usual_forms(name: &str) -> Vec<&str> {
+    match index().get(name) {
+        Some(&groups) => (0..GROUPS.len()).filter(|g| groups & (1 << g) != 0).map(|g| GROUPS[g][0]).collect(),
+        None => vec![name],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +146,14 @@ mod tests {
         assert!(same_person_by_nickname("mohammed", "mo"));
         assert!(!same_person_by_nickname("william", "robert"));
         assert!(!same_person_by_nickname("bill", "bob"));
+    }
+
+    #[test]
+    fn names_of_one_group_share_a_usual_form() {
+        let shared = |a: &str, b: &str| usual_forms(a).iter().any(|f| usual_forms(b).contains(f));
+        assert!(shared("jon", "jonathan") && shared("jon", "john") && shared("bill", "liam"));
+        assert!(!shared("bill", "bob"));
+        assert_eq!(usual_forms("tesfay"), ["tesfay"]);
     }
 
     #[test]

@@ -3,10 +3,16 @@
 //! the data's version (`SqlStore::data_version`): the latest import, linkage run and contact, and
 //! a counter that lead changes bump, all read from the database, so several servers sharing one
 //! database each see every change at their next request. Hand-written: a map behind a lock.
+//! Memos are few (the list's views and orders); when there are many they are dropped, except
+//! those whose key starts with [`LASTING`] (an index built over everything held, which costs
+//! seconds to build), which are kept until the data change.
 
 use crate::types::SeenPerson;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+/// The start of a memo's key that is kept until the data change, however many others come.
+pub const LASTING: &str = "lasting/";
 
 #[derive(Debug, Default)]
 pub struct ListCache(Mutex<Entries>);
@@ -76,7 +82,7 @@ impl ListCache {
     pub fn keep_memo<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: Arc<T>) {
         let mut entries = self.entries(version);
         if entries.memos.len() > 16 {
-            entries.memos.clear();
+            entries.memos.retain(|key, _| key.starts_with(LASTING));
         }
         entries.memos.insert(key.to_owned(), value);
     }

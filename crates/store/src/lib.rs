@@ -118,6 +118,7 @@ pub use accounts::Accounts;
 pub use administration::{AdminChange, Administration};
 pub use audit::{audit_content, audit_hash};
 pub use backend::{Backend, format_instant as sql_instant};
+pub use cache::LASTING;
 pub use casework::{CREATED_ID, CaseChange, Casework};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};
@@ -157,6 +158,13 @@ pub trait Store:
         since: time::Date,
         until: time::Date,
     ) -> impl Future<Output = Result<std::sync::Arc<Vec<SeenPerson>>>> + Send;
+    /// These persons with what the list shows of them, over all their contacts (not a window):
+    /// the people a search found. A person with no contacts is there with their records; a
+    /// restricted, erased or unknown one is not.
+    fn people_by_id(&self, person_ids: &[i64]) -> impl Future<Output = Result<Vec<SeenPerson>>> + Send;
+    /// Every current record of a person who is not restricted, with its person: what a search
+    /// finds people by. Erased records are gone, withdrawn ones left out.
+    fn search_records(&self) -> impl Future<Output = Result<Vec<SearchRecord>>> + Send;
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// Row counts and a digest of every table, to prove an operation changed nothing.

@@ -318,6 +318,38 @@ impl Store for SqlStore {
         Ok(seen)
     }
 
+    async fn people_by_id(&self, person_ids: &[i64]) -> Result<Vec<SeenPerson>> {
+        self.read_people(Scope::Persons(person_ids)).await
+    }
+
+    async fn search_records(&self) -> Result<Vec<SearchRecord>> {
+        let rows = sqlx::query(
+            "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, \
+             r.date_of_birth, r.nhs_number, r.recorded_chain_id \
+             FROM source_records r JOIN person_links l ON l.record_id = r.id \
+             WHERE r.withdrawn = 0 AND r.id NOT IN (SELECT record_id FROM restricted_records) \
+             AND l.person_id NOT IN (SELECT person_id FROM restrictions) ORDER BY l.person_id, r.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SearchRecord {
+                    person_id: r.try_get("person_id")?,
+                    source: r.try_get("source")?,
+                    source_id: r.try_get("source_id")?,
+                    first_name: opt_text(r, "first_name")?,
+                    last_name: opt_text(r, "last_name")?,
+                    known_as: opt_text(r, "known_as")?,
+                    aliases: opt_text(r, "aliases")?,
+                    date_of_birth: opt_text(r, "date_of_birth")?,
+                    nhs_number: opt_text(r, "nhs_number")?,
+                    recorded_chain_id: opt_text(r, "recorded_chain_id")?,
+                })
+            })
+            .collect()
+    }
+
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
         self.audit_writer.append(self.pool().clone(), self.backend(), self.secrets.clone(), vec![entry.clone()]).await
     }
@@ -383,6 +415,13 @@ impl Store for SqlStore {
     }
 }
 
+/// Whose contacts the list's read reads: a window's, or some persons' (all of theirs).
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Window(&'a str, &'a str),
+    Persons(&'a [i64]),
+}
+
 impl FromStr for Backend {
     type Err = StoreError;
     fn from_str(url: &str) -> Result<Self> {
@@ -392,20 +431,38 @@ impl FromStr for Backend {
 
 impl SqlStore {
     async fn read_people_seen(&self, since: &str, until: &str) -> Result<Vec<SeenPerson>> {
+        self.read_people(Scope::Window(since, until)).await
+    }
+
+    /// The people of a window (everyone in contact from `since` to `until`, with those contacts)
+    /// or the persons asked for (with all their contacts), as the list shows them.
+    async fn read_people(&self, scope: Scope<'_>) -> Result<Vec<SeenPerson>> {
         // Every contact in the window (bedded down or not: Built for Zero counts any contact with
         // someone homeless), newest first, with its person.
-        let rows = sqlx::query(
-            "SELECT l.person_id, c.contact_date, c.bedded_down, c.location, c.borough, c.team, o.name AS lead_organisation \
+        const CONTACTS: &str = "SELECT l.person_id, c.contact_date, c.bedded_down, c.location, c.borough, c.team, \
+             o.name AS lead_organisation \
              FROM contacts c JOIN person_links l ON l.record_id = c.record_id JOIN persons p ON p.id = l.person_id \
              LEFT JOIN organisations o ON o.id = p.lead_organisation_id \
-             WHERE c.withdrawn = 0 AND c.contact_date >= $1 AND c.contact_date <= $2 \
-             AND l.person_id NOT IN (SELECT person_id FROM restrictions) \
-             ORDER BY l.person_id, c.contact_date DESC, c.contact_time DESC, c.id DESC",
-        )
-        .bind(since)
-        .bind(until)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE c.withdrawn = 0 AND l.person_id NOT IN (SELECT person_id FROM restrictions) AND ";
+        const ORDER: &str = " ORDER BY l.person_id, c.contact_date DESC, c.contact_time DESC, c.id DESC";
+        let rows = match scope {
+            Scope::Window(since, until) => {
+                sqlx::query(&format!("{CONTACTS}c.contact_date >= $1 AND c.contact_date <= $2{ORDER}"))
+                    .bind(since)
+                    .bind(until)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Scope::Persons(ids) => {
+                let mut rows = Vec::new();
+                for chunk in ids.chunks(500) {
+                    rows.extend(
+                        rows_for_ids(&self.pool, &format!("{CONTACTS}l.person_id IN ({{ids}}){ORDER}"), chunk).await?,
+                    );
+                }
+                rows
+            }
+        };
         let mut people: BTreeMap<i64, (SeenPerson, BTreeMap<String, i64>)> = BTreeMap::new();
         for row in &rows {
             let person_id: i64 = row.try_get("person_id")?;
@@ -435,6 +492,33 @@ impl SqlStore {
             }
             if let Some(team) = team {
                 *teams.entry(team).or_default() += 1;
+            }
+        }
+        if let Scope::Persons(ids) = scope {
+            // Persons asked for who were never in contact: their lead, and their records below.
+            let missing: Vec<i64> = ids.iter().copied().filter(|id| !people.contains_key(id)).collect();
+            for chunk in missing.chunks(500) {
+                let sql = "SELECT p.id, o.name AS lead_organisation FROM persons p \
+                     LEFT JOIN organisations o ON o.id = p.lead_organisation_id \
+                     WHERE p.id IN ({ids}) AND p.id NOT IN (SELECT person_id FROM restrictions)";
+                for row in rows_for_ids(&self.pool, sql, chunk).await? {
+                    let person_id: i64 = row.try_get("id")?;
+                    let person = SeenPerson {
+                        person_id,
+                        times_seen: 0,
+                        last_seen: String::new(),
+                        last_location: None,
+                        last_borough: None,
+                        most_frequent_team: None,
+                        lead_organisation: opt_text(&row, "lead_organisation")?,
+                        records: Vec::new(),
+                        support_needs: Vec::new(),
+                        seen_days: Vec::new(),
+                        first_seen: None,
+                        stays: Vec::new(),
+                    };
+                    people.insert(person_id, (person, BTreeMap::new()));
+                }
             }
         }
         // The records and needs of those people, read in one pass.

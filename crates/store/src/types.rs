@@ -161,6 +161,23 @@ pub struct EscalationFlags {
     pub overdue: i64,
 }
 
+/// What a search finds a person by, one current record each: names, date of birth and ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRecord {
+    pub person_id: i64,
+    pub source: String,
+    pub source_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub known_as: Option<String>,
+    /// Other names, `;`-separated.
+    pub aliases: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub nhs_number: Option<String>,
+    /// The CHAIN id a worker recorded on another system's record.
+    pub recorded_chain_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordSummary {
     pub source: String,

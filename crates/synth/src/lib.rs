@@ -30,7 +30,8 @@ use rand_chacha::ChaCha8Rng;
 use time::Date;
 
 pub use countries::Country;
-pub use noise::is_valid_nhs_number;
+pub use names::nickname;
+pub use noise::{has_diacritics, is_valid_nhs_number, strip_diacritics};
 pub use places::services_by_organisation;
 pub use records::{
     Assessment, ChainPerson, Contact, ContactType, DepartureReason, HealthEvent, InformClient, Location, Person,

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use byname_casework::accounts::SessionUser;
 use byname_casework::by_name_list::{ListError, by_name_list};
 use byname_casework::casework::{self, CaseError, ContactForm};
+use byname_casework::search::SearchError;
 use byname_domain::access::Purpose;
 use byname_domain::date::iso;
 use byname_store::Store;
@@ -162,21 +163,115 @@ pub struct PersonList {
     pub persons: Vec<ListEntry>,
 }
 
+/// A search's answer: the people found, best match first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonSearch {
+    /// The search as typed, trimmed.
+    pub query: String,
+    /// How many are shown (at most 20).
+    pub total: usize,
+    /// Whether more people matched than are shown.
+    pub more: bool,
+    /// Best match first, each as the access rules allow; a person the user may see nothing of
+    /// is not here.
+    pub persons: Vec<FoundEntry>,
+}
+
+/// A person found: the list's entry (`why` says why they are on the list, or that they are not,
+/// and `times_seen` counts all their contacts), with how well and on what they matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoundEntry {
+    #[serde(flatten)]
+    pub entry: ListEntry,
+    /// From 0 to 1.
+    pub score: f64,
+    /// What matched: `name`, `date of birth`, `year of birth`, `CHAIN id`, `Inform id`,
+    /// `NHS number`.
+    pub matched: Vec<&'static str>,
+    /// Whether the person is on the by-name list today.
+    pub on_list: bool,
+}
+
+/// `GET /api/v1/persons`: the list, or with `q` the people a search found.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PersonsAnswer {
+    List(PersonList),
+    Search(PersonSearch),
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchParam {
+    q: Option<String>,
+}
+
+fn list_entry(e: byname_casework::by_name_list::ListEntry) -> ListEntry {
+    ListEntry {
+        id: e.linked.then_some(e.person_id),
+        view: e.view.code(),
+        name: e.name,
+        age_band: e.age_band.label(),
+        last_seen: e.last_seen,
+        last_place: e.last_place,
+        times_seen: e.times_seen,
+        lead: e.lead,
+        needs: e.needs,
+        why: e.why,
+        open_escalations: e.escalations.open,
+        overdue_escalations: e.escalations.overdue,
+    }
+}
+
 /// The by-name list, filtered, sorted and paged as the page is (the same query parameters:
 /// `sort`, `dir`, `page`, `organisation`, `lead`, `need`, `nationality`, `new_this_month`,
 /// `living_on_streets`, `escalation`, `consent`). Each row is shown as the access rules allow.
-#[utoipa::path(get, path = "/api/v1/persons", responses(
-    (status = 200, body = PersonList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+///
+/// With `q`, a search instead: everyone held (on the list or not) matching a name (typos,
+/// swapped names, nicknames, missing accents, known-as names and aliases are found), a date of
+/// birth (`DD/MM/YYYY`, `YYYY-MM-DD` or a year), a CHAIN or Inform id or an NHS number, or a mix
+/// (`jon smtih 12/04/1980`), best match first, each as the access rules allow. Every search is
+/// audited with its terms. A blank `q`, or one over 200 characters, is 400.
+#[utoipa::path(get, path = "/api/v1/persons",
+    params(("q" = Option<String>, Query, description = "Search for people by name, date of birth, CHAIN or Inform id or NHS number (at most 200 characters); without it, the by-name list")),
+    responses(
+    (status = 200, body = PersonsAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
     (status = 403, body = ErrorBody)))]
 pub async fn persons<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     headers: HeaderMap,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<PersonList>, ApiError> {
+    search: Result<Query<SearchParam>, QueryRejection>,
+) -> Result<Json<PersonsAnswer>, ApiError> {
     let user = api_user(&state, &headers).await?;
+    let Query(search) = search.map_err(|r| ApiError(StatusCode::BAD_REQUEST, "invalid", r.body_text()))?;
+    let now = state.clock.now();
+    if let Some(q) = search.q {
+        let results = match byname_casework::search::search(&state.store, &user, &q, now.date(), now).await {
+            Ok(results) => results,
+            Err(SearchError::Query(e)) => return Err(ApiError(StatusCode::BAD_REQUEST, "invalid", e.to_string())),
+            Err(e @ SearchError::Forbidden(_)) => {
+                return Err(ApiError(StatusCode::FORBIDDEN, "forbidden", e.to_string()));
+            }
+            Err(SearchError::Store(e)) => return Err(internal(e)),
+        };
+        return Ok(Json(PersonsAnswer::Search(PersonSearch {
+            query: results.query,
+            total: results.found.len(),
+            more: results.more,
+            persons: results
+                .found
+                .into_iter()
+                .map(|f| FoundEntry {
+                    entry: list_entry(f.entry),
+                    score: f.score,
+                    matched: f.matched,
+                    on_list: f.on_list,
+                })
+                .collect(),
+        })));
+    }
     let Query(params) = params.map_err(|r| ApiError(StatusCode::BAD_REQUEST, "invalid", r.body_text()))?;
     let query = params.query().map_err(|m| ApiError(StatusCode::BAD_REQUEST, "invalid", m))?;
-    let now = state.clock.now();
     let page = match by_name_list(&state.store, &user, query, now.date(), now).await {
         Ok(page) => page,
         Err(ListError::Forbidden) => {
@@ -184,32 +279,15 @@ pub async fn persons<S: Store>(
         }
         Err(ListError::Store(e)) => return Err(internal(e)),
     };
-    Ok(Json(PersonList {
+    Ok(Json(PersonsAnswer::List(PersonList {
         total: page.total,
         set_aside: page.set_aside,
         page: page.page,
         pages: page.n_pages,
         since: byname_domain::date::iso(page.since),
         until: byname_domain::date::iso(page.until),
-        persons: page
-            .entries
-            .into_iter()
-            .map(|e| ListEntry {
-                id: e.linked.then_some(e.person_id),
-                view: e.view.code(),
-                name: e.name,
-                age_band: e.age_band.label(),
-                last_seen: e.last_seen,
-                last_place: e.last_place,
-                times_seen: e.times_seen,
-                lead: e.lead,
-                needs: e.needs,
-                why: e.why,
-                open_escalations: e.escalations.open,
-                overdue_escalations: e.escalations.overdue,
-            })
-            .collect(),
-    }))
+        persons: page.entries.into_iter().map(list_entry).collect(),
+    })))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -613,6 +691,9 @@ macro_rules! api_routes {
                 ErrorDetail,
                 Me,
                 PersonList,
+                PersonSearch,
+                FoundEntry,
+                PersonsAnswer,
                 ListEntry,
                 Person,
                 TimelineEvent,

@@ -4,13 +4,13 @@
 
 use crate::AppState;
 use crate::auth::SignedIn;
-use crate::layout::{encode, layout};
+use crate::layout::{encode, layout, search_box};
 use crate::page_error::{Look, Notice, PageError};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use byname_casework::by_name_list::{
-    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListError, ListPage, ListQuery, SortKey,
+    ConsentFilter, EscalationFilter, Filters, LeadFilter, ListEntry, ListError, ListPage, ListQuery, SortKey,
     by_name_list as list_page, by_name_list_export,
 };
 use byname_domain::access::PersonView;
@@ -278,6 +278,8 @@ fn render_list(page: &ListPage) -> Markup {
                     }
                 }
             }
+
+            (search_box("list-search", ""))
             (filter_form(page))
             @if page.set_aside > 0 {
                 p.notice role="status" {
@@ -305,36 +307,7 @@ fn render_list(page: &ListPage) -> Markup {
                     }
                 }
                 tbody {
-                    @for entry in &page.entries {
-                        tr {
-                            td data-label="Name" {
-                                div {
-                                    @if entry.linked { a href=(format!("/people/{}", entry.person_id)) { strong { (entry.name) } } }
-                                    @else { strong { (entry.name) } }
-                                    @if entry.escalations.overdue > 0 { " " span.tag.alert { "Overdue escalation" } }
-                                    @else if entry.escalations.open > 0 { " " span.tag { "Open escalation" } }
-                                }
-                            }
-                            td data-label="Age" { div { (entry.age_band.label()) } }
-                            td data-label="Last seen" {
-                                div {
-                                    time datetime=(entry.last_seen) { (entry.last_seen) }
-                                    @if !entry.last_place.is_empty() { br; span.place { (entry.last_place) } }
-                                }
-                            }
-                            td data-label="Times seen" { div { @if let Some(n) = entry.times_seen { (n) } @else { span.none { "—" } } } }
-                            td data-label="Lead" {
-                                div { @if entry.lead_assigned { (entry.lead) } @else { span.unassigned { (entry.lead) } } }
-                            }
-                            td data-label="Needs" {
-                                div {
-                                    @if entry.needs.is_empty() { span.none { "—" } }
-                                    @for need in &entry.needs { span.tag { (need) } " " }
-                                }
-                            }
-                            td data-label="Why" { div.why { (entry.why) } }
-                        }
-                    }
+                    @for entry in &page.entries { (entry_row(entry, None)) }
                     @if page.entries.is_empty() {
                         tr { td colspan="7" { "Nobody on the list matches." } }
                     }
@@ -350,6 +323,43 @@ fn render_list(page: &ListPage) -> Markup {
                 }
             }
             p.downloads { a href=(list_url(&ListQuery { page: 1, ..page.query.clone() }, Some("csv"))) { "Download this list as CSV" } " (as you may see it; the download is audited)" }
+        }
+    }
+}
+
+/// One person's row in the list's table, as the list and a search's results show it; `extra`
+/// goes under the name (what a search matched).
+pub(crate) fn entry_row(entry: &ListEntry, extra: Option<Markup>) -> Markup {
+    html! {
+        tr {
+            td data-label="Name" {
+                div {
+                    @if entry.linked { a href=(format!("/people/{}", entry.person_id)) { strong { (entry.name) } } }
+                    @else { strong { (entry.name) } }
+                    @if let Some(extra) = &extra { br; (extra) }
+                    @if entry.escalations.overdue > 0 { " " span.tag.alert { "Overdue escalation" } }
+                    @else if entry.escalations.open > 0 { " " span.tag { "Open escalation" } }
+                }
+            }
+            td data-label="Age" { div { (entry.age_band.label()) } }
+            td data-label="Last seen" {
+                div {
+                    @if entry.last_seen.is_empty() { span.none { "—" } }
+                    @else { time datetime=(entry.last_seen) { (entry.last_seen) } }
+                    @if !entry.last_place.is_empty() { br; span.place { (entry.last_place) } }
+                }
+            }
+            td data-label="Times seen" { div { @if let Some(n) = entry.times_seen { (n) } @else { span.none { "—" } } } }
+            td data-label="Lead" {
+                div { @if entry.lead_assigned { (entry.lead) } @else { span.unassigned { (entry.lead) } } }
+            }
+            td data-label="Needs" {
+                div {
+                    @if entry.needs.is_empty() { span.none { "—" } }
+                    @for need in &entry.needs { span.tag { (need) } " " }
+                }
+            }
+            td data-label="Why" { div.why { (entry.why) } }
         }
     }
 }

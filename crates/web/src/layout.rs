@@ -35,6 +35,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                             @if byname_domain::access::can_manage_users(user.role) || user.data_protection_lead { " " a href="/admin/audit" { "Audit log" } }
                             " " a href="/admin/agreements" { "Agreements" }
                         }
+                        @if byname_casework::search::can_search(user.role) { (search_box("header-search", "")) }
                         div.who {
                             span { (user.display_name) " · " (user.role.label()) " · " (user.organisation_name) }
                             " " a href="/account/password" { "Password" }
@@ -48,6 +49,19 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                 }
                 (body)
             }
+        }
+    }
+}
+
+/// The search box: a name, a date of birth or an id, sent to the results page. `id` tells the
+/// header's box from a page's own.
+pub fn search_box(id: &str, value: &str) -> Markup {
+    html! {
+        form.search role="search" method="get" action="/people/search" {
+            label.visually-hidden for=(id) { "Search for a person by name, date of birth or id" }
+            input id=(id) type="search" name="q" value=(value) maxlength=(byname_casework::search::MAX_QUERY_CHARS)
+                placeholder="Name, date of birth or id" autocomplete="off" enterkeyhint="search";
+            button type="submit" { "Search" }
         }
     }
 }

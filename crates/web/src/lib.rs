@@ -19,7 +19,8 @@
 //! - On top, the pages of each part: `by_name_list`, `people`, `linkage`, `reports`,
 //!   `forecasts`, `scenarios`, `escalations`, `resources`, `admin` and `organisations` (the
 //!   organisations and their names, and the data page; a person's page shows
-//!   the form that raises an escalation, from `escalations`).
+//!   the form that raises an escalation, from `escalations`). `search` is the results page of
+//!   the search box every page's header has (`layout::search_box`), in the list's rows.
 //! - `api` holds the JSON API's routes, written once for the router and the OpenAPI document,
 //!   with a test that every route is documented and answers; it reads the by-name list's query
 //!   as the page does. `http` is the security headers, `Cache-Control: no-store`, the request
@@ -41,6 +42,7 @@ mod people;
 mod reports;
 mod resources;
 mod scenarios;
+mod search;
 
 pub use api::ROUTES as API_ROUTES;
 use axum::Router;
@@ -91,6 +93,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/logout", post(auth::logout::<S>))
         .route("/by-name-list", get(by_name_list::old_list_address))
         .route("/people", get(by_name_list::by_name_list::<S>))
+        .route("/people/search", get(search::search_page::<S>))
         .route("/review", get(linkage::queue_page::<S>))
         .route("/review/{left}/{right}", get(linkage::pair_page::<S>).post(linkage::decide::<S>))
         .route("/people/{id}", get(people::person_page::<S>))

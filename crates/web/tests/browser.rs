@@ -534,6 +534,37 @@ async fn an_administrator_moves_a_team_name_to_another_organisation_and_reads_th
         let main = client.find(Locator::Css("main")).await?.text().await?;
         assert!(main.contains("Every name seen in imports is claimed"), "{main}");
         accessible(&client, "data-phone").await?;
+
+async fn a_worker_on_a_phone_finds_a_misspelt_name_from_the_header_and_opens_the_person() {
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let app_port = serve_app(dir.path()).await;
+
+    let result = async {
+        let base = format!("http://127.0.0.1:{app_port}");
+        client.set_window_size(375, 812).await?;
+        sign_in(&client, &base, "worker").await?;
+        client.goto(&format!("{base}/escalations")).await?;
+        // The header's box, found by its label as a screen reader would.
+        let label = client.find(Locator::Css("label[for=header-search]")).await?.prop("textContent").await?;
+        assert!(label.as_deref().is_some_and(|l| l.starts_with("Search for a person")), "{label:?}");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the header with its box scrolls sideways on a phone");
+        let search = client.find(Locator::Id("header-search")).await?;
+        search.send_keys("tesfai berhan").await?;
+        search.send_keys("\u{E007}").await?; // Enter
+        leave(&client, "/escalations").await?;
+        assert_eq!(client.current_url().await?.path(), "/people/search");
+        let first = client.find(Locator::Css("table.list td[data-label=Name] a")).await?;
+        assert_eq!(first.text().await?, "Tesfay Berhane");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the results scroll sideways on a phone");
+        accessible(&client, "search-results-phone").await?;
+        first.click().await?;
+        leave(&client, "/people/search").await?;
+        assert!(client.current_url().await?.path().starts_with("/people/"));
+        let heading = client.find(Locator::Css("h1")).await?.text().await?;
+        assert!(heading.contains("Tesfay Berhane"), "{heading}");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -513,6 +513,12 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
                 assert_eq!(shows(&list), names, "list: {what}");
                 let api_list = send(&app, get("/api/v1/persons", Some(&cookie))).await;
                 assert_eq!(shows(&api_list), names, "API list: {what}");
+                // A search by the name shows it exactly when the list would; a minimal entry is
+                // found (initials, who to contact), nothing else is.
+                let api_search = send(&app, get("/api/v1/persons?q=kazimierz%20wojcik", Some(&cookie))).await;
+                assert_eq!(shows(&api_search), names, "API search: {what}");
+                let found = api_search.status == StatusCode::OK && api_search.body.contains("\"view\":\"minimal\"");
+                assert_eq!(found, view == "minimal", "API search's minimal entry: {what}");
                 let api_person = send(&app, get(&format!("/api/v1/persons/{person}"), Some(&cookie))).await;
                 assert_eq!(shows(&api_person), names, "API person: {what}");
                 if view == "none" || view == "pseudonymised" {
@@ -1565,4 +1571,111 @@ async fn the_list_warns_when_a_source_was_last_imported_longer_ago_than_the_sett
         banner.contains("The list may be out of date.") && banner.contains("CHAIN was last imported 2 days ago."),
         "{banner}"
     );
+}
+
+#[tokio::test]
+async fn every_signed_in_page_has_the_search_box_in_its_header() {
+    let app = app().await;
+    let cookie = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let person = app.store.person_membership().await.unwrap()[0].2;
+    let login = send(&app, get("/login", None)).await;
+    assert!(!login.body.contains("header-search"), "no search before signing in");
+    for path in [
+        "/people".to_owned(),
+        format!("/people/{person}"),
+        "/people/search?q=mary".to_owned(),
+        "/people/search?q=%20".to_owned(),
+        "/escalations".to_owned(),
+        "/resources".to_owned(),
+        "/admin/agreements".to_owned(),
+        "/account/password".to_owned(),
+    ] {
+        let page = send(&app, get(&path, Some(&cookie))).await;
+        let header = page.body.split("</header>").next().unwrap();
+        assert!(
+            header.contains(r#"<form class="search" role="search" method="get" action="/people/search">"#),
+            "{path}"
+        );
+        assert!(
+            header.contains(r#"<label class="visually-hidden" for="header-search">Search for a person"#)
+                && header.contains(r#"id="header-search" type="search" name="q""#),
+            "{path}: a labelled box"
+        );
+    }
+    // The list has its own box too.
+    let list = send(&app, get("/people", Some(&cookie))).await;
+    assert!(list.body.contains(r#"id="list-search""#));
+}
+
+#[tokio::test]
+async fn a_search_page_lists_people_best_first_with_links_and_says_when_no_one_is_found() {
+    let app = app().await;
+    let cookie = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let mary = app.store.person_membership().await.unwrap()[0].2;
+    // Old Case was last seen in 2023: not on the list, but found.
+    let found = send(&app, get("/people/search?q=mary%20oneil%2001%2F01%2F1970", Some(&cookie))).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains(&format!(r#"<a href="/people/{mary}"><strong>Mary O&#39;Neill</strong></a>"#))
+            || found.body.contains(&format!(r#"<a href="/people/{mary}"><strong>Mary O'Neill</strong></a>"#)),
+        "{}",
+        found.body
+    );
+    assert!(found.body.contains("Matched: name, date of birth"));
+    let old = send(&app, get("/people/search?q=old%20case", Some(&cookie))).await;
+    assert!(old.body.contains("Not on the list: last seen on 2023-01-01"), "{}", old.body);
+    let none = send(&app, get("/people/search?q=zebedee%20quartermain", Some(&cookie))).await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert!(none.body.contains("No one found for “zebedee quartermain”") && none.body.contains("Check the spelling"));
+    let empty = send(&app, get("/people/search?q=%20%20", Some(&cookie))).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.contains("Type a name, a date of birth"), "{}", empty.body);
+    assert!(empty.body.contains(r#"id="search""#), "the form to search again");
+    let long = send(&app, get(&format!("/people/search?q={}", "a".repeat(2000)), Some(&cookie))).await;
+    assert_eq!(long.status, StatusCode::BAD_REQUEST);
+    assert!(long.body.contains("at most 200 characters; this one has 2000"), "{}", long.body);
+    // Searches are audited with their terms.
+    let audit = app.store.audit_entries(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "search_people"
+                && a.detail.as_deref() == Some("search \"zebedee quartermain\": 0 found"))
+    );
+}
+
+#[tokio::test]
+async fn the_api_searches_with_q_in_the_lists_shape_best_first_and_refuses_bad_searches() {
+    let app = app().await;
+    let cookie = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let reply = send(&app, get("/api/v1/persons?q=mary%20oneil%201970-01-01", Some(&cookie))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(json["query"], "mary oneil 1970-01-01");
+    let persons = json["persons"].as_array().unwrap();
+    assert_eq!(persons[0]["name"], "Mary O'Neill");
+    assert_eq!(persons[0]["view"], "full");
+    assert!(persons[0]["id"].as_i64().is_some());
+    assert_eq!(persons[0]["matched"], serde_json::json!(["name", "date of birth"]));
+    for field in ["age_band", "last_seen", "last_place", "lead", "needs", "why", "score", "on_list"] {
+        assert!(persons[0].get(field).is_some(), "{field}");
+    }
+    // Two people match "case mary" a little; the better match comes first.
+    let both = send(&app, get("/api/v1/persons?q=mary%20case", Some(&cookie))).await;
+    let json: serde_json::Value = serde_json::from_str(&both.body).unwrap();
+    let scores: Vec<f64> = json["persons"].as_array().unwrap().iter().map(|p| p["score"].as_f64().unwrap()).collect();
+    assert!(scores.len() == 2 && scores[0] >= scores[1], "{scores:?}");
+    // Without q, the list as before.
+    let list = send(&app, get("/api/v1/persons", Some(&cookie))).await;
+    let json: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    assert!(json.get("since").is_some() && json.get("query").is_none());
+    for (q, message) in
+        [("%20%20%20", "type a name"), (&"b".repeat(2000)[..], "at most 200 characters; this one has 2000")]
+    {
+        let refused = send(&app, get(&format!("/api/v1/persons?q={q}"), Some(&cookie))).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        let json: serde_json::Value = serde_json::from_str(&refused.body).unwrap();
+        assert_eq!(json["error"]["code"], "invalid");
+        assert!(json["error"]["message"].as_str().unwrap().contains(message), "{}", refused.body);
+    }
 }

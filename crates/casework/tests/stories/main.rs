@@ -16,5 +16,6 @@ mod organisations;
 mod privacy;
 mod review;
 mod schema;
+mod search;
 mod subject_access;
 mod support;

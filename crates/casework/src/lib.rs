@@ -22,6 +22,8 @@
 //!   `lettre`, claimed from the notifications table so that no email goes twice); `resources`
 //!   (shared beds and rooms offered to a person, with who decided and why); `settings` (the
 //!   administrators' settings page: the list's window and the escalation deadlines together).
+//! - `registration`: someone new to the streets registered with their first contact, after the
+//!   likely existing people (scored with `byname_linkage::likely_matches`) are offered.
 //! - `demo` sets up the demo partnership's organisations and one user per role.
 
 pub mod access;
@@ -34,6 +36,7 @@ pub mod demo;
 pub mod escalations;
 pub mod mail;
 pub mod privacy;
+pub mod registration;
 pub mod render;
 pub mod resources;
 pub mod review;

@@ -16,7 +16,7 @@
 //!   sense) is a `PageError`.
 //! - `auth` is sign-in and sign-out, session cookies, CSRF tokens, login throttling and the
 //!   extractors of the signed-in user.
-//! - On top, the pages of each part: `by_name_list`, `people`, `linkage`, `reports`,
+//! - On top, the pages of each part: `by_name_list`, `people`, `registration`, `linkage`, `reports`,
 //!   `forecasts`, `scenarios`, `escalations`, `resources` and `admin` (a person's page shows
 //!   the form that raises an escalation, from `escalations`).
 //! - `api` holds the JSON API's routes, written once for the router and the OpenAPI document,
@@ -36,6 +36,7 @@ mod layout;
 mod linkage;
 mod page_error;
 mod people;
+mod registration;
 mod reports;
 mod resources;
 mod scenarios;
@@ -91,6 +92,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/people", get(by_name_list::by_name_list::<S>))
         .route("/review", get(linkage::queue_page::<S>))
         .route("/review/{left}/{right}", get(linkage::pair_page::<S>).post(linkage::decide::<S>))
+        .route("/people/new", get(registration::form::<S>).post(registration::submit::<S>))
         .route("/people/{id}", get(people::person_page::<S>))
         .route("/people/{id}/linkage", get(linkage::person_page::<S>))
         .route("/people/{id}/contact", get(people::contact_form::<S>).post(people::record_contact::<S>))

@@ -13,6 +13,7 @@ mod escalations;
 mod import;
 mod linking;
 mod privacy;
+mod registration;
 mod review;
 mod schema;
 mod subject_access;

@@ -697,6 +697,8 @@ impl Casework for SqlStore {
             values.push(value);
             format!("${}", values.len())
         };
+        // Each way of being a candidate is a read on one index (the date of birth, a lower-cased
+        // name), and the reads are joined: never a scan of every record.
         if let Some(dob) = &probe.date_of_birth {
             conditions.push(format!("r.date_of_birth = {}", param(&mut values, dob.clone())));
         }
@@ -709,35 +711,39 @@ impl Casework for SqlStore {
                 format!("(r.date_of_birth >= {from} AND r.date_of_birth < {to})")
             })
             .collect();
-        let born = years.join(" OR ");
+        let born = if years.is_empty() {
+            String::new()
+        } else {
+            format!(" AND (r.date_of_birth IS NULL OR {})", years.join(" OR "))
+        };
         if !probe.names.is_empty() {
             let names: Vec<String> = probe.names.iter().map(|n| param(&mut values, n.clone())).collect();
             let names = names.join(", ");
-            let named = format!("(lower(r.last_name) IN ({names}) OR lower(r.first_name) IN ({names}))");
-            conditions.push(if born.is_empty() {
-                named
-            } else {
-                format!("({named} AND (r.date_of_birth IS NULL OR {born}))")
-            });
+            conditions.push(format!("lower(r.last_name) IN ({names}){born}"));
+            conditions.push(format!("lower(r.first_name) IN ({names}){born}"));
         }
-        if !born.is_empty() && !probe.initials.is_empty() {
+        if !probe.initials.is_empty() {
             let initials: Vec<String> = probe.initials.iter().map(|i| param(&mut values, i.clone())).collect();
             let initials = initials.join(", ");
-            conditions.push(format!(
-                "(({born}) AND (lower(substr(r.last_name, 1, 1)) IN ({initials}) \
-                 OR lower(substr(r.first_name, 1, 1)) IN ({initials})))"
-            ));
+            for year in &years {
+                conditions.push(format!(
+                    "{year} AND (lower(substr(r.last_name, 1, 1)) IN ({initials}) \
+                     OR lower(substr(r.first_name, 1, 1)) IN ({initials}))"
+                ));
+            }
         }
         if conditions.is_empty() {
             return Ok(Vec::new());
         }
+        let candidates: Vec<String> =
+            conditions.iter().map(|c| format!("SELECT r.id FROM source_records r WHERE {c}")).collect();
         let sql = format!(
             "SELECT r.id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, r.date_of_birth, \
              r.gender, r.nationality, r.nhs_number, r.recorded_chain_id, r.fingerprint, l.person_id \
              FROM source_records r JOIN person_links l ON l.record_id = r.id \
-             WHERE r.withdrawn = 0 AND l.person_id NOT IN (SELECT person_id FROM restrictions) AND ({}) \
+             WHERE r.withdrawn = 0 AND l.person_id NOT IN (SELECT person_id FROM restrictions) AND r.id IN ({}) \
              ORDER BY r.id LIMIT {}",
-            conditions.join(" OR "),
+            candidates.join(" UNION "),
             probe.limit.max(1)
         );
         let mut query = sqlx::query(&sql).persistent(false);

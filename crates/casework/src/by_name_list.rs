@@ -244,7 +244,9 @@ fn full_name(records: &[RecordSummary]) -> String {
         (false, Some(l)) => format!("{shown_first} {l}"),
         (false, None) => shown_first,
         (true, Some(l)) => l.to_owned(),
-        (true, None) => "(name not known)".to_owned(),
+        (true, None) => {
+            records.iter().find_map(|r| r.description.clone()).unwrap_or_else(|| "(name not known)".to_owned())
+        }
     }
 }
 

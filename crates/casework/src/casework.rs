@@ -125,7 +125,13 @@ pub async fn person_page<S: Store>(
     let first = records.iter().find_map(|r| r.first_name.clone());
     let last = records.iter().find_map(|r| r.last_name.clone());
     let name = if decision.view.names() {
-        [first.clone(), last.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+        let name = [first.clone(), last.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        // Someone registered without a name is known by their description.
+        if name.is_empty() {
+            records.iter().find_map(|r| r.description.clone()).unwrap_or_else(|| "(name not known)".to_owned())
+        } else {
+            name
+        }
     } else {
         byname_domain::names::initials(first.as_deref(), last.as_deref())
     };
@@ -366,16 +372,14 @@ pub struct ContactForm {
     pub note: String,
 }
 
-/// Records a contact or sighting, by the user's organisation.
-pub async fn record_contact<S: Store>(
-    store: &S,
+/// A contact form's fields, checked: a date not in the future, a time, a place or coordinates.
+/// The contact is the user's organisation's, recorded by the user, for `person_id`.
+pub(crate) fn contact_of(
     user: &SessionUser,
     person_id: i64,
     form: &ContactForm,
     today: Date,
-    now: OffsetDateTime,
-) -> Result<i64, CaseError> {
-    let decision = require_full(store, user, person_id, today, now).await?;
+) -> Result<NewContact, CaseError> {
     let date = byname_domain::date::parse_iso_date(form.date.trim())
         .map_err(|_| CaseError::Invalid(format!("date: {:?} is not a date (YYYY-MM-DD)", form.date)))?;
     if date > today {
@@ -410,7 +414,7 @@ pub async fn record_contact<S: Store>(
     if place.is_none() && latitude.is_none() {
         return Err(CaseError::Invalid("place: say where, by a place name or coordinates".into()));
     }
-    let contact = NewContact {
+    Ok(NewContact {
         source_id: crate::accounts::random_token(12),
         person_id,
         organisation_id: user.organisation_id,
@@ -424,8 +428,22 @@ pub async fn record_contact<S: Store>(
         longitude,
         bedded_down: form.bedded_down,
         note: optional_text("note", &form.note, MAX_TEXT)?,
-        break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
-    };
+        break_glass_id: None,
+    })
+}
+
+/// Records a contact or sighting, by the user's organisation.
+pub async fn record_contact<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    form: &ContactForm,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<i64, CaseError> {
+    let decision = require_full(store, user, person_id, today, now).await?;
+    let mut contact = contact_of(user, person_id, form, today)?;
+    contact.break_glass_id = break_glass_id(store, user, person_id, decision, now).await?;
     let entry = access::entry(
         user,
         "record_contact",

@@ -29,6 +29,9 @@
 //!   each goes by in imports, which the access rules match) and `data_status` (the data page:
 //!   each source's last import and completeness, unclaimed names, pairs awaiting review, and the
 //!   list's warning when an import is old).
+
+//! - `registration`: someone new to the streets registered with their first contact, after the
+//!   likely existing people (scored with `byname_linkage::likely_matches`) are offered.
 //! - `demo` sets up the demo partnership's organisations and one user per role.
 
 pub mod access;
@@ -43,6 +46,7 @@ pub mod escalations;
 pub mod mail;
 pub mod organisations;
 pub mod privacy;
+pub mod registration;
 pub mod render;
 pub mod resources;
 pub mod review;

@@ -76,6 +76,8 @@
 //! - `engine`: the steps, callable one by one, and explanations.
 //! - `stored_model`: the trained model as stored with each run (JSON), so an incremental run
 //!   scores new records exactly as a full comparison with that model would; explanations as JSON.
+//! - `likely`: one record's likely matches among a few candidates, with the stored model (or fixed
+//!   starting weights before any was trained), for registering someone new.
 //! - `run`: the platform's run over everything stored: learning from reviewers' decisions,
 //!   candidate pairs of the new and changed records, the 0.01 guard of persons, and persons.
 //! - `search`: finding a person from one search box: the query read into name words, a date of
@@ -95,6 +97,7 @@ mod error;
 mod group;
 mod hashing;
 mod infer;
+mod likely;
 mod model;
 mod nicknames;
 mod pairs;
@@ -118,6 +121,7 @@ pub use engine::{
 pub use error::EngineError;
 pub use group::{GROUP_FLOOR, Groups, MAX_GROUP};
 pub use infer::{infer_comparisons, own_name};
+pub use likely::{LikelyMatch, likely_matches};
 pub use model::Model;
 pub use pairs::unpack;
 pub use prepared::{Dataset, PreparedData, prepare_all};

@@ -217,7 +217,7 @@ fn live_decisions(decisions: &[StoredDecision]) -> HashMap<(i64, i64), bool> {
     live
 }
 
-fn dataset_of(records: &[StoredRecord]) -> Dataset {
+pub(crate) fn dataset_of(records: &[StoredRecord]) -> Dataset {
     let rows: Vec<Vec<Option<String>>> = records
         .iter()
         .map(|r| {

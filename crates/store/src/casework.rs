@@ -38,6 +38,13 @@ pub trait Casework: Send + Sync {
     ) -> impl Future<Output = Result<HashMap<i64, EscalationFlags>>> + Send;
 
     fn consents(&self, person_id: i64) -> impl Future<Output = Result<Vec<ConsentRow>>> + Send;
+    /// Current records that might be someone being registered ([`CandidateProbe`]), as linkage
+    /// reads them (without usual places or stays), each with its person; restricted people
+    /// left out. A narrow read on indexes, never a scan of everyone.
+    fn registration_candidates(
+        &self,
+        probe: &CandidateProbe,
+    ) -> impl Future<Output = Result<Vec<(LinkInput, i64)>>> + Send;
     /// Applies a change to the case work and appends its audit entry in one transaction that
     /// holds the audit log's lock: both are stored or neither. Returns the id created by an
     /// `Add…` or `OpenBreakGlass` change, the offer's person for `CloseOffer`, 0 otherwise;
@@ -273,6 +280,9 @@ pub enum CaseChange<'a> {
     SetLead { person_id: i64, organisation_id: Option<i64>, user_id: Option<i64> },
     /// Records a contact; returns its id.
     AddContact(&'a NewContact),
+    /// Registers someone new: their record, their person (the record's id) and first contact;
+    /// returns the person's id, which the audit entry takes as its person.
+    Register(&'a NewRegistration),
     /// Adds an action to the person's plan; returns its id.
     AddAction(&'a NewAction),
     /// Marks an open action of the person done.
@@ -300,10 +310,42 @@ impl CaseChange<'_> {
             self,
             CaseChange::AddConsent(_)
                 | CaseChange::AddContact(_)
+                | CaseChange::Register(_)
                 | CaseChange::AddAction(_)
                 | CaseChange::AddResource { .. }
         )
     }
+}
+
+/// Inserts a contact recorded in byname; returns its id. It belongs to the person's first record
+/// (whose id is the person's id), so the statistics count it like any other.
+async fn insert_contact(conn: &mut sqlx::AnyConnection, c: &NewContact) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, \
+         location, latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, \
+         recorded_by, note, break_glass_id) VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         'outreach', 0, 0, $11, $12, $13, $14) RETURNING id",
+    )
+    // Not kept prepared: sqlx's `Any` driver sends a missing coordinate as a `float4`
+    // NULL, and a statement prepared so would refuse a real `float8` coordinate later
+    // on PostgreSQL.
+    .persistent(false)
+    .bind(&c.source_id)
+    .bind(c.person_id)
+    .bind(&c.contact_date)
+    .bind(&c.contact_time)
+    .bind(&c.organisation_name)
+    .bind(&c.borough)
+    .bind(&c.location)
+    .bind(c.latitude)
+    .bind(c.longitude)
+    .bind(i64::from(c.bedded_down))
+    .bind(c.organisation_id)
+    .bind(c.recorded_by)
+    .bind(&c.note)
+    .bind(c.break_glass_id)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Applies a change inside the caller's transaction: `None` when there was nothing to change.
@@ -371,38 +413,39 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             .await?;
             Ok(Some(0))
         }
-        CaseChange::AddContact(c) => {
-            // A contact recorded in byname belongs to the person's first record (whose id is the
-            // person's id), so the statistics count it like any other.
-            Ok(Some(
-                sqlx::query_scalar(
-                    "INSERT INTO contacts (source, source_id, record_id, contact_date, contact_time, team, borough, \
-                     location, latitude, longitude, bedded_down, contact_type, fingerprint, import_id, organisation_id, \
-                     recorded_by, note, break_glass_id) VALUES ('byname', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                     'outreach', 0, 0, $11, $12, $13, $14) RETURNING id",
-                )
-                // Not kept prepared: sqlx's `Any` driver sends a missing coordinate as a `float4`
-                // NULL, and a statement prepared so would refuse a real `float8` coordinate later
-                // on PostgreSQL.
-                .persistent(false)
-                .bind(&c.source_id)
-                .bind(c.person_id)
-                .bind(&c.contact_date)
-                .bind(&c.contact_time)
-                .bind(&c.organisation_name)
-                .bind(&c.borough)
-                .bind(&c.location)
-                .bind(c.latitude)
-                .bind(c.longitude)
-                .bind(i64::from(c.bedded_down))
-                .bind(c.organisation_id)
-                .bind(c.recorded_by)
-                .bind(&c.note)
-                .bind(c.break_glass_id)
-                .fetch_one(&mut *conn)
-                .await?,
-            ))
+        CaseChange::Register(r) => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO source_records (source, source_id, first_name, last_name, known_as, date_of_birth, gender, \
+                 nationality, description, organisation_id, fingerprint, import_id) \
+                 VALUES ('local', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) RETURNING id",
+            )
+            .bind(&r.source_id)
+            .bind(&r.first_name)
+            .bind(&r.last_name)
+            .bind(&r.known_as)
+            .bind(&r.date_of_birth)
+            .bind(&r.gender)
+            .bind(&r.nationality)
+            .bind(&r.description)
+            .bind(r.contact.organisation_id)
+            .bind(r.fingerprint)
+            .fetch_one(&mut *conn)
+            .await?;
+            // Its own person at once, named by its record as linkage names persons; a later run
+            // keeps it so, or joins it to others by the usual rules.
+            sqlx::query("INSERT INTO persons (id, created_at) VALUES ($1, $2)")
+                .bind(id)
+                .bind(format_instant(r.created_at))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("INSERT INTO person_links (record_id, person_id, rule) VALUES ($1, $1, 'own_record')")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            insert_contact(conn, &NewContact { person_id: id, ..r.contact.clone() }).await?;
+            Ok(Some(id))
         }
+        CaseChange::AddContact(c) => Ok(Some(insert_contact(conn, c).await?)),
         CaseChange::AddAction(a) => Ok(Some(
             sqlx::query_scalar(
                 "INSERT INTO actions (person_id, description, owner_user_id, owner_organisation_id, due_on, \
@@ -649,6 +692,95 @@ impl Casework for SqlStore {
         self.consents_of(&[person_id]).await
     }
 
+    async fn registration_candidates(&self, probe: &CandidateProbe) -> Result<Vec<(LinkInput, i64)>> {
+        let mut conditions = Vec::new();
+        let mut values: Vec<String> = Vec::new();
+        let param = |values: &mut Vec<String>, value: String| {
+            values.push(value);
+            format!("${}", values.len())
+        };
+        // Each way of being a candidate is a read on one index (the date of birth, a lower-cased
+        // name), and the reads are joined: never a scan of every record.
+        if let Some(dob) = &probe.date_of_birth {
+            conditions.push(format!("r.date_of_birth = {}", param(&mut values, dob.clone())));
+        }
+        let years: Vec<String> = probe
+            .years
+            .iter()
+            .map(|y| {
+                let from = param(&mut values, format!("{y:04}"));
+                let to = param(&mut values, format!("{:04}", y + 1));
+                format!("(r.date_of_birth >= {from} AND r.date_of_birth < {to})")
+            })
+            .collect();
+        let born = if years.is_empty() {
+            String::new()
+        } else {
+            format!(" AND (r.date_of_birth IS NULL OR {})", years.join(" OR "))
+        };
+        if !probe.names.is_empty() {
+            let names: Vec<String> = probe.names.iter().map(|n| param(&mut values, n.clone())).collect();
+            let names = names.join(", ");
+            conditions.push(format!("lower(r.last_name) IN ({names}){born}"));
+            conditions.push(format!("lower(r.first_name) IN ({names}){born}"));
+        }
+        if !probe.initials.is_empty() {
+            let initials: Vec<String> = probe.initials.iter().map(|i| param(&mut values, i.clone())).collect();
+            let initials = initials.join(", ");
+            for year in &years {
+                conditions.push(format!(
+                    "{year} AND (lower(substr(r.last_name, 1, 1)) IN ({initials}) \
+                     OR lower(substr(r.first_name, 1, 1)) IN ({initials}))"
+                ));
+            }
+        }
+        if conditions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let candidates: Vec<String> =
+            conditions.iter().map(|c| format!("SELECT r.id FROM source_records r WHERE {c}")).collect();
+        let sql = format!(
+            "SELECT r.id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, r.date_of_birth, \
+             r.gender, r.nationality, r.nhs_number, r.recorded_chain_id, r.fingerprint, l.person_id \
+             FROM source_records r JOIN person_links l ON l.record_id = r.id \
+             WHERE r.withdrawn = 0 AND l.person_id NOT IN (SELECT person_id FROM restrictions) AND r.id IN ({}) \
+             ORDER BY r.id LIMIT {}",
+            candidates.join(" UNION "),
+            probe.limit.max(1)
+        );
+        let mut query = sqlx::query(&sql).persistent(false);
+        for value in &values {
+            query = query.bind(value);
+        }
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    LinkInput {
+                        record_id: r.try_get("id")?,
+                        source: r.try_get("source")?,
+                        source_id: r.try_get("source_id")?,
+                        first_name: opt_text(r, "first_name")?,
+                        last_name: opt_text(r, "last_name")?,
+                        known_as: opt_text(r, "known_as")?,
+                        aliases: opt_text(r, "aliases")?,
+                        date_of_birth: opt_text(r, "date_of_birth")?,
+                        gender: opt_text(r, "gender")?,
+                        nationality: opt_text(r, "nationality")?,
+                        nhs_number: opt_text(r, "nhs_number")?,
+                        recorded_chain_id: opt_text(r, "recorded_chain_id")?,
+                        usual_place: None,
+                        stays: None,
+                        fingerprint: r.try_get("fingerprint")?,
+                    },
+                    r.try_get("person_id")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn record(&self, change: CaseChange<'_>, audit: &AuditEntry) -> Result<Option<i64>> {
         let mut conn = self.pool().acquire().await?;
         begin_locked(&mut conn, self.backend()).await?;
@@ -658,7 +790,7 @@ impl Casework for SqlStore {
             if change.creates() {
                 entry.detail = entry.detail.map(|d| d.replacen(CREATED_ID, &id.to_string(), 1));
             }
-            if let CaseChange::CloseOffer { .. } = change {
+            if let CaseChange::CloseOffer { .. } | CaseChange::Register(_) = change {
                 entry.person_id = Some(id);
             }
             let head = append_chained(&mut conn, self.backend(), &self.secrets, std::slice::from_ref(&entry)).await?;

@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_notification_escalation.sql"),
         postgres: include_str!("../migrations/postgres/0011_notification_escalation.sql"),
     },
+    Migration {
+        version: 16,
+        name: "registration",
+        sqlite: include_str!("../migrations/sqlite/0016_registration.sql"),
+        postgres: include_str!("../migrations/postgres/0016_registration.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded.

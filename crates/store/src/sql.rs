@@ -171,7 +171,7 @@ impl SqlStore {
 }
 
 pub(crate) const RECORD_DETAIL: &str = "SELECT r.id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, \
-     r.date_of_birth, r.gender, r.nationality, r.nhs_number, r.recorded_chain_id, r.withdrawn, l.person_id, l.rule \
+     r.date_of_birth, r.gender, r.nationality, r.nhs_number, r.recorded_chain_id, r.description, r.withdrawn, l.person_id, l.rule \
      FROM source_records r LEFT JOIN person_links l ON l.record_id = r.id";
 
 pub(crate) fn record_from_row(r: &AnyRow) -> Result<RecordDetail> {
@@ -188,6 +188,7 @@ pub(crate) fn record_from_row(r: &AnyRow) -> Result<RecordDetail> {
         nationality: opt_text(r, "nationality")?,
         nhs_number: opt_text(r, "nhs_number")?,
         recorded_chain_id: opt_text(r, "recorded_chain_id")?,
+        description: opt_text(r, "description")?,
         withdrawn: r.try_get::<i64, _>("withdrawn")? != 0,
         person_id: r.try_get::<Option<i64>, _>("person_id")?,
         rule: opt_text(r, "rule")?,
@@ -526,7 +527,7 @@ impl SqlStore {
         for chunk in ids.chunks(500) {
             let sql = format!(
                 "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.date_of_birth, \
-                 r.nationality, r.support_needs, {} AS assessed \
+                 r.nationality, r.description, r.support_needs, {} AS assessed \
                  FROM person_links l JOIN source_records r ON r.id = l.record_id \
                  WHERE r.withdrawn = 0 AND l.person_id IN ({{ids}})",
                 crate::needs::ASSESSED_SQL
@@ -542,6 +543,7 @@ impl SqlStore {
                     known_as: opt_text(&row, "known_as")?,
                     date_of_birth: opt_text(&row, "date_of_birth")?,
                     nationality: opt_text(&row, "nationality")?,
+                    description: opt_text(&row, "description")?,
                 });
                 person
                     .support_needs

@@ -187,6 +187,8 @@ pub struct RecordSummary {
     pub known_as: Option<String>,
     pub date_of_birth: Option<String>,
     pub nationality: Option<String>,
+    /// How to recognise someone registered without a name.
+    pub description: Option<String>,
 }
 
 /// One entry of the audit log. Its instant and action stay the exact text stored, unlike the
@@ -298,6 +300,8 @@ pub struct RecordDetail {
     pub nationality: Option<String>,
     pub nhs_number: Option<String>,
     pub recorded_chain_id: Option<String>,
+    /// How to recognise someone registered without a name.
+    pub description: Option<String>,
     pub withdrawn: bool,
     pub person_id: Option<i64>,
     /// Why the record belongs to its person (`own_record`, `shared_nhs_number`, `probabilistic`, ...).
@@ -519,6 +523,47 @@ pub struct NewContact {
     pub note: Option<String>,
     /// The break-glass opening it was recorded under, when that was the user's only basis.
     pub break_glass_id: Option<i64>,
+}
+
+/// A person registered in byname by a worker who met them: a record of source `local` owned by
+/// the worker's organisation, which becomes its own person at once, and its first contact.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    /// Unique among byname's own records.
+    pub source_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// How to recognise the person when the name is not known.
+    pub description: Option<String>,
+    pub known_as: Option<String>,
+    /// `YYYY-MM-DD`, or `YYYY` from an approximate age.
+    pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    /// The nationality's English short name, as imports store it.
+    pub nationality: Option<String>,
+    /// The record's content fingerprint, as an import of the same fields would compute it.
+    pub fingerprint: i64,
+    pub created_at: time::OffsetDateTime,
+    /// The first contact; its `person_id` is ignored (the new person's is used).
+    pub contact: NewContact,
+}
+
+/// What registering someone looks for among the records held: records with the same date of
+/// birth, or born the same year (or without a date of birth) with a name in common.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CandidateProbe {
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// Years of birth to consider, when the date of birth or an age is known.
+    pub years: Vec<i32>,
+    /// Names, lower-cased (first, last, known-as): a record with one of them as its first or
+    /// last name is a candidate when its year of birth is one of `years` or unknown.
+    pub names: Vec<String>,
+    /// First letters of those names, lower-cased: a record born in one of `years` whose first
+    /// or last name begins with one is a candidate (a typo rarely changes the first letter).
+    pub initials: Vec<String>,
+    /// At most this many candidate records.
+    pub limit: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -34,7 +34,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `unauthenticated`, `password_change_required`, `forbidden`, `csrf`, `not_found`, `invalid`,
-    /// `method_not_allowed` or `internal`.
+    /// `possible_matches`, `method_not_allowed` or `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -437,8 +437,70 @@ pub async fn record_contact<S: Store>(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let user = api_writer(&state, &headers).await?;
     let (Path(id), Json(body)) = (id?, body?);
+    let form = contact_form(body);
+    let created =
+        casework::record_contact(&state.store, &user, id, &form, state.clock.today(), state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })))
+}
+
+/// Someone new to the streets, with where and when they were met.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewPerson {
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// How to recognise the person when the name is not known ("man, 40s, green sleeping bag").
+    /// A first name, a last name or a description is required.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub known_as: Option<String>,
+    /// YYYY-MM-DD, DD/MM/YYYY or YYYY.
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    /// An approximate age in whole years (0 to 120), when the date of birth is not known.
+    #[serde(default)]
+    pub age: Option<i64>,
+    /// `male`, `female` or `other`.
+    #[serde(default)]
+    pub gender: Option<String>,
+    /// An ISO 3166-1 alpha-3 code (`GBR`) or an English country name.
+    #[serde(default)]
+    pub nationality: Option<String>,
+    /// Where and when they were met: the body of `POST /api/v1/persons/{id}/contacts`.
+    pub contact: NewContact,
+    /// Register even when likely existing people are found (the answer was a 409 and none of
+    /// them is the person).
+    #[serde(default)]
+    pub confirm_new: bool,
+}
+
+/// A held person who may be the one being registered, as the access rules allow.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PossibleMatch {
+    pub id: i64,
+    /// `full`, `health` or `minimal`.
+    pub view: &'static str,
+    /// The full name, or initials in the minimal entry.
+    pub name: String,
+    /// Shown with the full name only.
+    pub date_of_birth: Option<String>,
+    /// From 0 to 1.
+    pub probability: f64,
+}
+
+/// The answer when likely existing people were found: the error envelope (code
+/// `possible_matches`) and the people, most likely first. Nothing was saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PossibleMatches {
+    pub error: ErrorDetail,
+    pub possible_matches: Vec<PossibleMatch>,
+}
+
+fn contact_form(body: NewContact) -> ContactForm {
     let number = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    let form = ContactForm {
+    ContactForm {
         date: body.date,
         time: body.time.unwrap_or_default(),
         place: body.place.unwrap_or_default(),
@@ -447,10 +509,57 @@ pub async fn record_contact<S: Store>(
         longitude: number(body.longitude),
         bedded_down: body.bedded_down,
         note: body.note.unwrap_or_default(),
+    }
+}
+
+/// Registers someone new with their first contact, by the user's organisation. Unless
+/// `confirm_new` is set, the likely existing people are offered first (409) and nothing is saved.
+#[utoipa::path(post, path = "/api/v1/persons", request_body = NewPerson,
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = PossibleMatches)))]
+pub async fn register_person<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    body: Result<Json<NewPerson>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    use byname_casework::registration::{Registration, RegistrationForm, register};
+    let user = api_writer(&state, &headers).await?;
+    let Json(body) = body?;
+    let form = RegistrationForm {
+        first_name: body.first_name.unwrap_or_default(),
+        last_name: body.last_name.unwrap_or_default(),
+        description: body.description.unwrap_or_default(),
+        known_as: body.known_as.unwrap_or_default(),
+        date_of_birth: body.date_of_birth.unwrap_or_default(),
+        age: body.age.map(|a| a.to_string()).unwrap_or_default(),
+        gender: body.gender.unwrap_or_default(),
+        nationality: body.nationality.unwrap_or_default(),
+        contact: contact_form(body.contact),
+        confirm_new: body.confirm_new,
     };
-    let created =
-        casework::record_contact(&state.store, &user, id, &form, state.clock.today(), state.clock.now()).await?;
-    Ok((StatusCode::CREATED, Json(Created { id: created })))
+    match register(&state.store, &user, &form, state.clock.today(), state.clock.now()).await? {
+        Registration::Registered(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
+        Registration::PossibleMatches(matches) => Ok((
+            StatusCode::CONFLICT,
+            Json(PossibleMatches {
+                error: ErrorDetail {
+                    code: "possible_matches",
+                    message: "byname may hold this person already: check these people, or send again with \"confirm_new\": true".into(),
+                },
+                possible_matches: matches
+                    .into_iter()
+                    .map(|m| PossibleMatch {
+                        id: m.person_id,
+                        view: m.view.code(),
+                        name: m.name,
+                        date_of_birth: m.date_of_birth,
+                        probability: m.probability,
+                    })
+                    .collect(),
+            }),
+        )
+            .into_response()),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -700,6 +809,9 @@ macro_rules! api_routes {
                 Consent,
                 Action,
                 NewContact,
+                NewPerson,
+                PossibleMatch,
+                PossibleMatches,
                 NewConsent,
                 Created,
                 Escalation,
@@ -714,6 +826,7 @@ macro_rules! api_routes {
 api_routes! {
     get "/api/v1/me" => me,
     get "/api/v1/persons" => persons,
+    post "/api/v1/persons" => register_person,
     get "/api/v1/persons/{id}" => person,
     post "/api/v1/persons/{id}/contacts" => record_contact,
     post "/api/v1/persons/{id}/consents" => record_consent,

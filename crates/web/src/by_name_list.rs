@@ -115,7 +115,10 @@ pub async fn by_name_list<S: Store>(
         return Ok(response);
     }
     match list_page(&state.store, &user, query, now.date(), now).await {
-        Ok(page) => Ok(layout("By-name list", Some(&user), render_list(&page)).into_response()),
+        Ok(page) => {
+            Ok(layout("By-name list", Some(&user), render_list(&page, byname_domain::access::can_record(user.role)))
+                .into_response())
+        }
         // A role without the list starts elsewhere.
         Err(ListError::Forbidden) => Ok(axum::response::Redirect::to(crate::auth::home(user.role)).into_response()),
         Err(error) => Err(error.into()),
@@ -259,11 +262,13 @@ fn filter_form(page: &ListPage) -> Markup {
     }
 }
 
-fn render_list(page: &ListPage) -> Markup {
+/// The list; with `may_register`, a link to register someone new.
+fn render_list(page: &ListPage, may_register: bool) -> Markup {
     let minimal = page.entries.iter().any(|e| e.view == PersonView::Minimal);
     html! {
         main {
             h1 { "By-name list" }
+            @if may_register { p { a.button href="/people/new" { "Register someone new" } } }
             p.lede {
                 strong { (page.total) } " people active on " (iso(page.until)) ": seen from " (iso(page.since))
                 " (the last " ((page.until - page.since).whole_days() + 1) " days) and not housed, deceased or moved away since"

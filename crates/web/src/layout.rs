@@ -29,7 +29,7 @@ pub fn layout(title: &str, user: Option<&SessionUser>, body: Markup) -> Markup {
                             @if byname_domain::access::can_review_links(user.role) { " " a href="/review" { "Review queue" } }
                             @if user.role != byname_domain::Role::Admin { " " a href="/escalations" { "Escalations" } }
                             @if byname_domain::access::can_see_statistics(user.role) { " " a href="/reports/key-statistics" { "Key statistics" } " " a href="/forecasts" { "Forecasts" } " " a href="/scenarios" { "Scenarios" } }
-                            @if byname_domain::access::can_record(user.role) { " " a href="/resources" { "Resources" } }
+                            @if byname_domain::access::can_record(user.role) { " " a href="/people/new" { "Register someone" } " " a href="/resources" { "Resources" } }
                             @if byname_domain::access::can_manage_users(user.role) { " " a href="/admin/users" { "Users" } " " a href="/admin/organisations" { "Organisations" } " " a href="/admin/settings" { "Settings" } }
                             @if byname_casework::data_status::can_see(user) { " " a href="/admin/data" { "Data" } }
                             @if byname_domain::access::can_manage_users(user.role) || user.data_protection_lead { " " a href="/admin/audit" { "Audit log" } }

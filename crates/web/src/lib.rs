@@ -16,7 +16,7 @@
 //!   sense) is a `PageError`.
 //! - `auth` is sign-in and sign-out, session cookies, CSRF tokens, login throttling and the
 //!   extractors of the signed-in user.
-//! - On top, the pages of each part: `by_name_list`, `people`, `linkage`, `reports`,
+//! - On top, the pages of each part: `by_name_list`, `people`, `registration`, `linkage`, `reports`,
 //!   `forecasts`, `scenarios`, `escalations`, `resources`, `admin` and `organisations` (the
 //!   organisations and their names, and the data page; a person's page shows
 //!   the form that raises an escalation, from `escalations`). `search` is the results page of
@@ -39,6 +39,7 @@ mod linkage;
 mod organisations;
 mod page_error;
 mod people;
+mod registration;
 mod reports;
 mod resources;
 mod scenarios;
@@ -96,6 +97,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/people/search", get(search::search_page::<S>))
         .route("/review", get(linkage::queue_page::<S>))
         .route("/review/{left}/{right}", get(linkage::pair_page::<S>).post(linkage::decide::<S>))
+        .route("/people/new", get(registration::form::<S>).post(registration::submit::<S>))
         .route("/people/{id}", get(people::person_page::<S>))
         .route("/people/{id}/linkage", get(linkage::person_page::<S>))
         .route("/people/{id}/contact", get(people::contact_form::<S>).post(people::record_contact::<S>))

@@ -536,6 +536,8 @@ async fn an_administrator_moves_a_team_name_to_another_organisation_and_reads_th
         accessible(&client, "data-phone").await?;
 
 async fn a_worker_on_a_phone_finds_a_misspelt_name_from_the_header_and_opens_the_person() {
+
+async fn an_outreach_worker_registers_someone_new_on_a_phone_after_checking_the_people_offered() {
     let Some((_turn, _driver, client, _profile)) = browser().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let app_port = serve_app(dir.path()).await;
@@ -565,6 +567,34 @@ async fn a_worker_on_a_phone_finds_a_misspelt_name_from_the_header_and_opens_the
         assert!(client.current_url().await?.path().starts_with("/people/"));
         let heading = client.find(Locator::Css("h1")).await?.text().await?;
         assert!(heading.contains("Tesfay Berhane"), "{heading}");
+
+        client.goto(&format!("{base}/people")).await?;
+        client.find(Locator::LinkText("Register someone new")).await?.click().await?;
+        leave(&client, "/people").await?;
+        assert_eq!(client.current_url().await?.path(), "/people/new");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the form scrolls sideways on a phone");
+        accessible(&client, "register-phone").await?;
+
+        // Tesfaye Berhane, born the day Tesfay Berhane was: byname asks whether it is him.
+        client.find(Locator::Id("first_name")).await?.send_keys("Tesfaye").await?;
+        client.find(Locator::Id("last_name")).await?.send_keys("Berhane").await?;
+        client.execute("document.getElementById('date_of_birth').value = '1990-05-05';", vec![]).await?;
+        client.find(Locator::Css("#gender option[value=male]")).await?.click().await?;
+        client.find(Locator::Css("#nationality option[value=ERI]")).await?.click().await?;
+        client.find(Locator::Id("place")).await?.send_keys("Marble Arch, by the fountain").await?;
+        client.find(Locator::Css("form.register button[type=submit]")).await?.click().await?;
+        client.wait().for_element(Locator::Css("ul.matches")).await?;
+        let offered = client.find(Locator::Css("ul.matches li a")).await?.text().await?;
+        assert_eq!(offered, "Tesfay Berhane");
+        accessible(&client, "register-possible-matches-phone").await?;
+
+        // Not him: registered as new, and on their own page.
+        client.find(Locator::XPath("//button[text()='None of these: register as new']")).await?.click().await?;
+        leave(&client, "/people/new").await?;
+        let path = client.current_url().await?.path().to_owned();
+        assert!(path.starts_with("/people/") && path != "/people/new", "{path}");
+        assert_eq!(client.find(Locator::Css("h1")).await?.text().await?, "Tesfaye Berhane");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

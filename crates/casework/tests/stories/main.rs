@@ -14,6 +14,7 @@ mod import;
 mod linking;
 mod organisations;
 mod privacy;
+mod registration;
 mod review;
 mod schema;
 mod search;

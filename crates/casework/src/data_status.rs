@@ -56,9 +56,8 @@ pub fn can_see(user: &SessionUser) -> bool {
 }
 
 /// Days between an instant as stored (`2024-07-01T12:00:00Z`) and `today`.
-fn age_in_days(finished_at: &str, today: Date) -> Option<i64> {
-    let date = byname_domain::date::parse_iso_date(finished_at.get(..10)?).ok()?;
-    Some((today - date).whole_days())
+fn age_in_days(finished_at: &time::OffsetDateTime, today: Date) -> Option<i64> {
+    Some((today - finished_at.to_offset(time::UtcOffset::UTC).date()).whole_days())
 }
 
 /// The data's state, whoever asks (the command line, or a use case that checked the role).

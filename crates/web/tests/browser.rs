@@ -534,10 +534,15 @@ async fn an_administrator_moves_a_team_name_to_another_organisation_and_reads_th
         let main = client.find(Locator::Css("main")).await?.text().await?;
         assert!(main.contains("Every name seen in imports is claimed"), "{main}");
         accessible(&client, "data-phone").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_on_a_phone_finds_a_misspelt_name_from_the_header_and_opens_the_person() {
-
-async fn an_outreach_worker_registers_someone_new_on_a_phone_after_checking_the_people_offered() {
     let Some((_turn, _driver, client, _profile)) = browser().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let app_port = serve_app(dir.path()).await;
@@ -567,7 +572,23 @@ async fn an_outreach_worker_registers_someone_new_on_a_phone_after_checking_the_
         assert!(client.current_url().await?.path().starts_with("/people/"));
         let heading = client.find(Locator::Css("h1")).await?.text().await?;
         assert!(heading.contains("Tesfay Berhane"), "{heading}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outreach_worker_registers_someone_new_on_a_phone_after_checking_the_people_offered() {
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let app_port = serve_app(dir.path()).await;
+
+    let result = async {
+        let base = format!("http://127.0.0.1:{app_port}");
+        client.set_window_size(375, 812).await?;
+        sign_in(&client, &base, "worker").await?;
         client.goto(&format!("{base}/people")).await?;
         client.find(Locator::LinkText("Register someone new")).await?.click().await?;
         leave(&client, "/people").await?;

@@ -9,19 +9,19 @@ use byname_store::{AccessFacts, AuditEntry, ConsentRow, Store, StoreError};
 use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
 
-/// The consents of a stored person, as the access rules read them. Unreadable rows (which the
-/// service never writes) count as no consent.
+/// The consents of a stored person, as the access rules read them.
 pub fn consents(rows: &[ConsentRow]) -> Vec<Consent> {
     rows.iter()
         // Recorded under break-glass and not confirmed: no access by itself.
         .filter(|c| !c.awaiting_confirmation)
         .filter_map(|c| {
             Some(Consent {
+                // A purpose this version does not know gives no access.
                 purpose: c.purpose.known()?,
                 organisations: (!c.all_partners).then(|| c.organisations.clone()),
-                given_on: byname_domain::date::parse_iso_date(&c.given_on).ok()?,
-                expires_on: c.expires_on.as_deref().and_then(|d| byname_domain::date::parse_iso_date(d).ok()),
-                withdrawn_on: c.withdrawn_on.as_deref().and_then(|d| byname_domain::date::parse_iso_date(d).ok()),
+                given_on: c.given_on,
+                expires_on: c.expires_on,
+                withdrawn_on: c.withdrawn_on,
             })
         })
         .collect()

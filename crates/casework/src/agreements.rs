@@ -8,7 +8,7 @@ use crate::access;
 use crate::accounts::SessionUser;
 use crate::casework::{CaseError, required_text};
 use byname_domain::access::{Purpose, can_record_agreements};
-use byname_domain::date::{iso, parse_iso_date};
+use byname_domain::date::parse_iso_date;
 use byname_store::{AdminChange, AgreementRow, NewAgreement, Store};
 use time::OffsetDateTime;
 
@@ -83,11 +83,11 @@ pub async fn record<S: Store>(
         purpose: purpose.code().to_owned(),
         lawful_basis,
         special_category_condition: condition,
-        starts_on: iso(starts),
-        ends_on: ends.map(iso),
+        starts_on: starts,
+        ends_on: ends,
         organisations,
         recorded_by: user.id,
-        recorded_at: byname_store::sql_instant(now),
+        recorded_at: now,
     };
     // The agreement and its audit entry in one transaction.
     let entry =

@@ -215,10 +215,10 @@ pub async fn record_consent<S: Store>(
         person_id,
         purpose: purpose.code().to_owned(),
         organisations: organisations.clone(),
-        given_on: iso(given_on),
-        expires_on: expires_on.map(iso),
+        given_on,
+        expires_on,
         recorded_by: user.id,
-        recorded_at: byname_store::sql_instant(now),
+        recorded_at: now,
         break_glass_id: break_glass_id(store, user, person_id, decision, now).await?,
     };
     let scope = match &organisations {

@@ -55,10 +55,9 @@ pub fn can_see(user: &SessionUser) -> bool {
     byname_domain::access::can_manage_users(user.role) || user.role == Role::Analyst || user.data_protection_lead
 }
 
-/// Days between an instant as stored (`2024-07-01T12:00:00Z`) and `today`.
-fn age_in_days(finished_at: &str, today: Date) -> Option<i64> {
-    let date = byname_domain::date::parse_iso_date(finished_at.get(..10)?).ok()?;
-    Some((today - date).whole_days())
+/// Whole days from an import's end (its UTC date) to `today`.
+fn age_in_days(finished_at: OffsetDateTime, today: Date) -> i64 {
+    (today - finished_at.to_offset(time::UtcOffset::UTC).date()).whole_days()
 }
 
 /// The data's state, whoever asks (the command line, or a use case that checked the role).
@@ -69,7 +68,7 @@ pub async fn status_of<S: Store>(store: &S, today: Date) -> Result<DataStatus, S
         .iter()
         .map(|source| {
             let last_import = imports.iter().find(|i| i.kind == source.code()).cloned();
-            let age_days = last_import.as_ref().and_then(|i| age_in_days(&i.finished_at, today));
+            let age_days = last_import.as_ref().map(|i| age_in_days(i.finished_at, today));
             let records =
                 completeness.iter().find(|c| c.source == source.code()).cloned().unwrap_or(SourceCompleteness {
                     source: source.code().to_owned(),
@@ -157,8 +156,7 @@ pub async fn stale_sources<S: Store>(store: &S, today: Date) -> Result<Vec<Stale
     Ok(SOURCES
         .iter()
         .filter_map(|source| {
-            let age_days =
-                imports.iter().find(|i| i.kind == source.code()).and_then(|i| age_in_days(&i.finished_at, today));
+            let age_days = imports.iter().find(|i| i.kind == source.code()).map(|i| age_in_days(i.finished_at, today));
             let stale = match age_days {
                 Some(days) => days > limit,
                 None => true,

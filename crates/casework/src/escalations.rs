@@ -531,7 +531,7 @@ pub async fn agenda<S: Store>(store: &S, user: &SessionUser, now: OffsetDateTime
     }
     for c in &consents {
         let purpose = c.purpose.label();
-        let expires = c.expires_on.clone().unwrap_or_default();
+        let expires = c.expires_on.map(iso).unwrap_or_default();
         candidates.push((3, c.person_id, format!("Consent for {} expires on {expires}", purpose.to_lowercase())));
     }
     let ids: Vec<i64> = candidates.iter().map(|(_, p, _)| *p).collect::<BTreeSet<_>>().into_iter().collect();

@@ -335,7 +335,7 @@ pub async fn decide<S: Store>(
         origin: "review".into(),
         reason,
         decided_by: Some(user.id),
-        decided_at: byname_store::sql_instant(now),
+        decided_at: now,
     };
     let persons: Vec<i64> = records.iter().filter_map(|r| r.person_id).collect();
     let verdict = if same_person { "same person" } else { "different people" };
@@ -405,7 +405,7 @@ pub async fn merge<S: Store>(
         origin: "merge".into(),
         reason,
         decided_by: Some(user.id),
-        decided_at: byname_store::sql_instant(now),
+        decided_at: now,
     };
     record_and_relink(
         store,
@@ -457,7 +457,7 @@ pub async fn split<S: Store>(
             origin: "split".into(),
             reason: reason.clone(),
             decided_by: Some(user.id),
-            decided_at: byname_store::sql_instant(now),
+            decided_at: now,
         })
         .collect();
     record_and_relink(

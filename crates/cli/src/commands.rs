@@ -746,7 +746,7 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
         println!(
             "{:>4}  {:<20}  {:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             s.id,
-            s.finished_at,
+            byname_store::sql_instant(s.finished_at),
             s.kind,
             s.rows_read,
             s.imported,

@@ -114,7 +114,7 @@ pub(crate) async fn data(store: &SqlStore, clock: &dyn Clock, command: &DataComm
                 let percent = |with: i64| s.percent(with).map_or_else(|| "-".to_owned(), |p| format!("{p}%"));
                 let (last, days, read, rejected) = match &s.last_import {
                     Some(i) => (
-                        i.finished_at.clone(),
+                        byname_store::sql_instant(i.finished_at),
                         s.age_days.map_or_else(|| "-".to_owned(), |d| d.to_string()),
                         i.rows_read.to_string(),
                         i.rejected.to_string(),

@@ -2,7 +2,7 @@
 //! name they sign in with, and keeps sessions (stored as hashes of their tokens).
 
 use crate::Result;
-use crate::backend::{USER_COLUMNS, format_instant, user_from_row};
+use crate::backend::{USER_COLUMNS, format_instant, instant, user_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
 use byname_domain::Organisation;
@@ -81,7 +81,7 @@ impl Accounts for SqlStore {
             Ok(SessionRow {
                 user: user_from_row(&r, &self.secrets)?,
                 csrf_token: r.try_get("csrf_token")?,
-                expires_at: r.try_get("expires_at")?,
+                expires_at: instant(&r, "expires_at")?,
             })
         })
         .transpose()

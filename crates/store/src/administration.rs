@@ -12,6 +12,7 @@ use crate::secrets::Secrets;
 use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
+use byname_domain::date::iso;
 use sqlx::Row;
 use std::future::Future;
 use time::OffsetDateTime;
@@ -236,10 +237,10 @@ async fn apply(conn: &mut sqlx::AnyConnection, secrets: &Secrets, change: &Admin
             .bind(&a.purpose)
             .bind(&a.lawful_basis)
             .bind(&a.special_category_condition)
-            .bind(&a.starts_on)
-            .bind(&a.ends_on)
+            .bind(iso(a.starts_on))
+            .bind(a.ends_on.map(iso))
             .bind(a.recorded_by)
-            .bind(&a.recorded_at)
+            .bind(format_instant(a.recorded_at))
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;

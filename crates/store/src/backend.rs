@@ -27,22 +27,11 @@ impl Backend {
     }
 }
 
+pub use crate::stored_text::format_instant;
+
 /// The current instant as stored: ISO 8601 in UTC to the second.
 pub fn utc_now() -> String {
     format_instant(time::OffsetDateTime::now_utc())
-}
-
-pub fn format_instant(instant: time::OffsetDateTime) -> String {
-    let utc = instant.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        utc.year(),
-        utc.month() as u8,
-        utc.day(),
-        utc.hour(),
-        utc.minute(),
-        utc.second()
-    )
 }
 
 /// An instant as stored, read back: a clear error, never a panic, when the text is not one.
@@ -54,6 +43,27 @@ fn parse_instant(text: &str) -> Result<time::OffsetDateTime> {
 /// The instant stored in a column.
 pub(crate) fn instant(row: &AnyRow, column: &str) -> Result<time::OffsetDateTime> {
     parse_instant(&row.try_get::<String, _>(column)?)
+}
+
+/// A date as stored (ISO), read back: a clear error naming the column, never a guess.
+fn parse_date(column: &str, text: &str) -> Result<time::Date> {
+    byname_domain::date::parse_iso_date(text)
+        .map_err(|e| StoreError::Config(format!("stored date in {column} {text:?}: {e}")))
+}
+
+/// The date stored in a column.
+pub(crate) fn date(row: &AnyRow, column: &str) -> Result<time::Date> {
+    parse_date(column, &row.try_get::<String, _>(column)?)
+}
+
+/// The date stored in a nullable column.
+pub(crate) fn opt_date(row: &AnyRow, column: &str) -> Result<Option<time::Date>> {
+    row.try_get::<Option<String>, _>(column)?.as_deref().map(|t| parse_date(column, t)).transpose()
+}
+
+/// The instant stored in a nullable column.
+pub(crate) fn opt_instant(row: &AnyRow, column: &str) -> Result<Option<time::OffsetDateTime>> {
+    row.try_get::<Option<String>, _>(column)?.as_deref().map(parse_instant).transpose()
 }
 
 /// `$from, $from+1, ...` for `n` values.

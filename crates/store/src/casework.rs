@@ -3,7 +3,9 @@
 //! recorded in byname, and user administration. Same SQL on both backends.
 
 use crate::audit::{AUDIT_SELECT, append_chained, audit_from_row, begin_locked, end_locked};
-use crate::backend::{USER_COLUMNS, data_version_of, format_instant, instant, opt_text, placeholders, user_from_row};
+use crate::backend::{
+    USER_COLUMNS, data_version_of, date, format_instant, instant, opt_date, opt_text, placeholders, user_from_row,
+};
 use crate::sql::SqlStore;
 use crate::types::*;
 use crate::{Result, StoreError};
@@ -130,11 +132,11 @@ pub(crate) fn consent_from_row(r: &AnyRow) -> Result<ConsentRow> {
         purpose: StoredPurpose::read(r.try_get("purpose")?),
         organisations: Vec::new(),
         all_partners: r.try_get::<i64, _>("all_partners")? != 0,
-        given_on: r.try_get("given_on")?,
-        expires_on: opt_text(r, "expires_on")?,
+        given_on: date(r, "given_on")?,
+        expires_on: opt_date(r, "expires_on")?,
         recorded_by: r.try_get("recorded_by_name")?,
-        recorded_at: r.try_get("recorded_at")?,
-        withdrawn_on: opt_text(r, "withdrawn_on")?,
+        recorded_at: instant(r, "recorded_at")?,
+        withdrawn_on: opt_date(r, "withdrawn_on")?,
         withdrawn_by: opt_text(r, "withdrawn_by_name")?,
         awaiting_confirmation: r.try_get::<i64, _>("awaiting")? != 0,
     })
@@ -315,10 +317,10 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             .bind(c.person_id)
             .bind(&c.purpose)
             .bind(i64::from(c.organisations.is_none()))
-            .bind(&c.given_on)
-            .bind(&c.expires_on)
+            .bind(iso(c.given_on))
+            .bind(c.expires_on.map(iso))
             .bind(c.recorded_by)
-            .bind(&c.recorded_at)
+            .bind(format_instant(c.recorded_at))
             .bind(c.break_glass_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -714,14 +716,15 @@ impl Casework for SqlStore {
         let rows = sqlx::query(&format!(
             "{AUDIT_SELECT} WHERE ($1 = 0 OR person_id = $1 OR id IN (SELECT audit_id FROM audit_persons WHERE person_id = $1)) AND ($2 = 0 OR user_id = $2) \
              AND ($3 = 0 OR organisation_id = $3) AND ($4 = '' OR action = $4) AND ($5 = '' OR at >= $5) \
-             AND ($6 = '' OR at <= $6) ORDER BY id DESC LIMIT $7"
+             AND ($6 = '' OR at < $6) ORDER BY id DESC LIMIT $7"
         ))
         .bind(q.person_id.unwrap_or(0))
         .bind(q.user_id.unwrap_or(0))
         .bind(q.organisation_id.unwrap_or(0))
         .bind(q.action.clone().unwrap_or_default())
-        .bind(q.from.clone().unwrap_or_default())
-        .bind(q.to.clone().unwrap_or_default())
+        .bind(q.from.map(|d| format_instant(d.midnight().assume_utc())).unwrap_or_default())
+        // Before the start of the next day: the whole of `to`.
+        .bind(q.to.map(|d| format_instant(d.midnight().assume_utc() + time::Duration::DAY)).unwrap_or_default())
         .bind(q.limit)
         .fetch_all(self.pool())
         .await?;
@@ -1065,11 +1068,11 @@ impl Casework for SqlStore {
                     purpose: r.try_get("purpose")?,
                     lawful_basis: r.try_get("lawful_basis")?,
                     special_category_condition: opt_text(r, "special_category_condition")?,
-                    starts_on: r.try_get("starts_on")?,
-                    ends_on: opt_text(r, "ends_on")?,
+                    starts_on: date(r, "starts_on")?,
+                    ends_on: opt_date(r, "ends_on")?,
                     organisations: by_agreement.remove(&id).unwrap_or_default(),
                     recorded_by: r.try_get("recorded_by")?,
-                    recorded_at: r.try_get("recorded_at")?,
+                    recorded_at: instant(r, "recorded_at")?,
                 })
             })
             .collect()

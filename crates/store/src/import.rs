@@ -5,7 +5,7 @@
 //! export that are missing are marked withdrawn, never deleted.
 
 use crate::Result;
-use crate::backend::{format_instant, opt_text};
+use crate::backend::{format_instant, instant, opt_text};
 use crate::conn::{Conn, Value};
 use crate::sql::SqlStore;
 use crate::types::{ImportSummary, SourceCompleteness, StoredDiagnostic};
@@ -505,7 +505,7 @@ impl ImportTx {
             summary.warnings,
             summary.erased,
         ];
-        let mut params = vec![Value::from(summary.finished_at.as_str())];
+        let mut params = vec![Value::from(format_instant(summary.finished_at).as_str())];
         params.extend(counts.into_iter().map(Value::from));
         params.push(Value::from(self.import_id));
         self.conn
@@ -635,8 +635,8 @@ fn import_summary(r: &sqlx::any::AnyRow) -> Result<ImportSummary> {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         origin: r.try_get("origin")?,
-        started_at: r.try_get("started_at")?,
-        finished_at: r.try_get("finished_at")?,
+        started_at: instant(r, "started_at")?,
+        finished_at: instant(r, "finished_at")?,
         rows_read: r.try_get("rows_read")?,
         imported: r.try_get("imported")?,
         updated: r.try_get("updated")?,

@@ -110,6 +110,7 @@ mod privacy;
 pub mod secrets;
 mod sql;
 mod statistics;
+mod stored_text;
 mod subject;
 pub mod types;
 

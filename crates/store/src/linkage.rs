@@ -3,7 +3,7 @@
 //! it made, in one transaction; the review queue is read here too.
 
 use crate::Result;
-use crate::backend::{Backend, format_instant, instant, opt_text};
+use crate::backend::{Backend, format_instant, instant, opt_instant, opt_text};
 use crate::sql::{RECORD_DETAIL, SqlStore, id_list, pair_from_row, record_from_row, text_hash, write_links};
 use crate::types::*;
 use sqlx::Row;
@@ -325,9 +325,9 @@ impl Linkage for SqlStore {
                     reason: r.try_get("reason")?,
                     decided_by: opt_text(r, "decided_by")?,
                     decided_by_id: r.try_get("decided_by_id")?,
-                    decided_at: r.try_get("decided_at")?,
+                    decided_at: instant(r, "decided_at")?,
                     undone_by: opt_text(r, "undone_by")?,
-                    undone_at: opt_text(r, "undone_at")?,
+                    undone_at: opt_instant(r, "undone_at")?,
                 })
             })
             .collect()
@@ -347,7 +347,7 @@ impl Linkage for SqlStore {
             .bind(&d.origin)
             .bind(&d.reason)
             .bind(d.decided_by)
-            .bind(&d.decided_at)
+            .bind(format_instant(d.decided_at))
             .execute(&mut *tx)
             .await?;
         }

@@ -1,5 +1,6 @@
 //! Rows the store hands back: plain data, converted to views at the edges.
 
+use crate::stored_text::{date_text, instant_text, opt_date_text};
 use serde::Serialize;
 
 /// What linkage reads of a record, what it records of a record it compared, and the person it
@@ -12,8 +13,10 @@ pub struct ImportSummary {
     pub id: i64,
     pub kind: String,
     pub origin: String,
-    pub started_at: String,
-    pub finished_at: String,
+    #[serde(serialize_with = "instant_text")]
+    pub started_at: time::OffsetDateTime,
+    #[serde(serialize_with = "instant_text")]
+    pub finished_at: time::OffsetDateTime,
     pub rows_read: i64,
     pub imported: i64,
     pub updated: i64,
@@ -115,7 +118,7 @@ pub struct NewSession {
 pub struct SessionRow {
     pub user: UserRow,
     pub csrf_token: String,
-    pub expires_at: String,
+    pub expires_at: time::OffsetDateTime,
 }
 
 /// One person seen in a window, with the facts the by-name list shows.
@@ -169,8 +172,13 @@ pub struct RecordSummary {
     pub nationality: Option<String>,
 }
 
+/// One entry of the audit log. Its instant and action stay the exact text stored, unlike the
+/// typed values of other rows: the chain's HMAC is computed over that text, and `audit verify`
+/// must be able to read an altered row (a garbled instant, an unknown action) to name it, rather
+/// than fail on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
+    /// ISO 8601 in UTC to the second, as `sql_instant` writes it.
     pub at: String,
     pub user_id: Option<i64>,
     /// The user's organisation, so its data-protection lead finds the entry.
@@ -238,7 +246,7 @@ pub struct NewDecision {
     pub origin: String,
     pub reason: String,
     pub decided_by: Option<i64>,
-    pub decided_at: String,
+    pub decided_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,9 +261,9 @@ pub struct Decision {
     /// Who decided, by name, and by user id.
     pub decided_by: Option<String>,
     pub decided_by_id: Option<i64>,
-    pub decided_at: String,
+    pub decided_at: time::OffsetDateTime,
     pub undone_by: Option<String>,
-    pub undone_at: Option<String>,
+    pub undone_at: Option<time::OffsetDateTime>,
 }
 
 /// One source record as the person and review pages show it.
@@ -334,11 +342,15 @@ pub struct ConsentRow {
     /// Empty when given to all partners.
     pub organisations: Vec<i64>,
     pub all_partners: bool,
-    pub given_on: String,
-    pub expires_on: Option<String>,
+    #[serde(serialize_with = "date_text")]
+    pub given_on: time::Date,
+    #[serde(serialize_with = "opt_date_text")]
+    pub expires_on: Option<time::Date>,
     pub recorded_by: String,
-    pub recorded_at: String,
-    pub withdrawn_on: Option<String>,
+    #[serde(serialize_with = "instant_text")]
+    pub recorded_at: time::OffsetDateTime,
+    #[serde(serialize_with = "opt_date_text")]
+    pub withdrawn_on: Option<time::Date>,
     pub withdrawn_by: Option<String>,
     /// Recorded under break-glass and not (yet) confirmed by the data-protection lead: it gives
     /// no access.
@@ -351,10 +363,10 @@ pub struct NewConsent {
     pub purpose: String,
     /// `None`: all partners.
     pub organisations: Option<Vec<i64>>,
-    pub given_on: String,
-    pub expires_on: Option<String>,
+    pub given_on: time::Date,
+    pub expires_on: Option<time::Date>,
     pub recorded_by: i64,
-    pub recorded_at: String,
+    pub recorded_at: time::OffsetDateTime,
     /// The break-glass opening it was recorded under, when that was the user's only basis.
     pub break_glass_id: Option<i64>,
 }
@@ -403,9 +415,9 @@ pub struct AuditQuery {
     pub user_id: Option<i64>,
     pub organisation_id: Option<i64>,
     pub action: Option<String>,
-    /// Instants, inclusive.
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Days, inclusive: entries from the start of `from` to the end of `to` (UTC).
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
     pub limit: i64,
 }
 
@@ -646,11 +658,14 @@ pub struct AgreementRow {
     pub lawful_basis: String,
     /// The Article 9 (and, where needed, DPA 2018 Schedule 1) condition for special category data.
     pub special_category_condition: Option<String>,
-    pub starts_on: String,
-    pub ends_on: Option<String>,
+    #[serde(serialize_with = "date_text")]
+    pub starts_on: time::Date,
+    #[serde(serialize_with = "opt_date_text")]
+    pub ends_on: Option<time::Date>,
     pub organisations: Vec<String>,
     pub recorded_by: String,
-    pub recorded_at: String,
+    #[serde(serialize_with = "instant_text")]
+    pub recorded_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -659,11 +674,11 @@ pub struct NewAgreement {
     pub purpose: String,
     pub lawful_basis: String,
     pub special_category_condition: Option<String>,
-    pub starts_on: String,
-    pub ends_on: Option<String>,
+    pub starts_on: time::Date,
+    pub ends_on: Option<time::Date>,
     pub organisations: Vec<i64>,
     pub recorded_by: i64,
-    pub recorded_at: String,
+    pub recorded_at: time::OffsetDateTime,
 }
 
 /// A notification to email: claimed by this server, not yet sent.

@@ -21,6 +21,7 @@ use byname_casework::escalations::DEADLINE_DAYS;
 use byname_casework::settings::Settings;
 use byname_domain::Role;
 use byname_domain::access::can_manage_users;
+use byname_domain::date::iso;
 use byname_store::{AuditQuery, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -326,11 +327,17 @@ pub async fn audit_page<S: Store>(
         Some(Ok(p)) => Some(p),
         Some(Err(_)) => return Err(PageError::BadRequest(Notice::new("Audit log", "Person: a number.", Look::Users))),
     };
+    let day = |v: &Option<String>, field: &str| match text(v) {
+        None => Ok(None),
+        Some(t) => byname_domain::date::parse_iso_date(&t).map(Some).map_err(|_| {
+            PageError::BadRequest(Notice::new("Audit log", format!("{field}: a date (YYYY-MM-DD)."), Look::Users))
+        }),
+    };
     let query = AuditQuery {
         person_id: person,
         action: text(&params.action),
-        from: text(&params.from),
-        to: text(&params.to).map(|t| format!("{t}\u{10ffff}")),
+        from: day(&params.from, "From")?,
+        to: day(&params.to, "To")?,
         limit: 200,
         ..AuditQuery::default()
     };
@@ -477,9 +484,9 @@ pub async fn agreements_page<S: Store>(
                         dt { "Purpose" } dd { (a.purpose) }
                         dt { "Lawful basis (Article 6)" } dd { (a.lawful_basis) }
                         @if let Some(c) = &a.special_category_condition { dt { "Special category condition" } dd { (c) } }
-                        dt { "In force" } dd { "from " (a.starts_on) @if let Some(e) = &a.ends_on { " to " (e) } }
+                        dt { "In force" } dd { "from " (iso(a.starts_on)) @if let Some(e) = a.ends_on { " to " (iso(e)) } }
                         dt { "Parties" } dd { (a.organisations.join(", ")) }
-                        dt { "Recorded" } dd { (a.recorded_at) " by " (a.recorded_by) }
+                        dt { "Recorded" } dd { (byname_store::sql_instant(a.recorded_at)) " by " (a.recorded_by) }
                     }
                 }
             }

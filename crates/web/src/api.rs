@@ -18,6 +18,7 @@ use byname_casework::accounts::SessionUser;
 use byname_casework::by_name_list::{ListError, by_name_list};
 use byname_casework::casework::{self, CaseError, ContactForm};
 use byname_domain::access::Purpose;
+use byname_domain::date::iso;
 use byname_store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -298,9 +299,9 @@ pub async fn person<S: Store>(
                 purpose: c.purpose.code().to_owned(),
                 all_partners: c.all_partners,
                 organisations: c.organisations,
-                given_on: c.given_on,
-                expires_on: c.expires_on,
-                withdrawn_on: c.withdrawn_on,
+                given_on: iso(c.given_on),
+                expires_on: c.expires_on.map(iso),
+                withdrawn_on: c.withdrawn_on.map(iso),
             })
             .collect(),
         actions: p

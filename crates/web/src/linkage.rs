@@ -199,7 +199,7 @@ fn render_pair(view: &PairView, user: &SessionUser) -> Markup {
             @if let Some(decision) = &view.decision {
                 p.notice {
                     "Decided: " strong { (if decision.same_person { "same person" } else { "different people" }) }
-                    " by " (decision.decided_by.as_deref().unwrap_or("someone")) " on " (decision.decided_at)
+                    " by " (decision.decided_by.as_deref().unwrap_or("someone")) " on " (byname_store::sql_instant(decision.decided_at))
                     @if !decision.reason.is_empty() { " (" (decision.reason) ")" }
                 }
             }
@@ -313,7 +313,7 @@ fn render_person(p: &PersonLinkage, user: &SessionUser) -> Markup {
                         tbody {
                             @for d in &p.decisions {
                                 tr {
-                                    td data-label="When" { div { (d.decided_at) } }
+                                    td data-label="When" { div { (byname_store::sql_instant(d.decided_at)) } }
                                     td data-label="What" { div {
                                         (match (d.origin.as_str(), d.same_person) {
                                             ("merge", _) => "merged",
@@ -326,7 +326,7 @@ fn render_person(p: &PersonLinkage, user: &SessionUser) -> Markup {
                                     td data-label="Who" { div { (d.decided_by.as_deref().unwrap_or("—")) @if !d.reason.is_empty() { ": " (d.reason) } } }
                                     td data-label="Undo" { div {
                                         @if let Some(undone_at) = &d.undone_at {
-                                            "undone " (undone_at) " by " (d.undone_by.as_deref().unwrap_or("—"))
+                                            "undone " (byname_store::sql_instant(*undone_at)) " by " (d.undone_by.as_deref().unwrap_or("—"))
                                         } @else if p.can_review {
                                             form method="post" action="/linkage/undo" {
                                                 input type="hidden" name="csrf" value=(user.csrf_token);

@@ -193,7 +193,7 @@ pub async fn data_page<S: Store>(
                         tr {
                             th scope="row" data-label="Source" { div { (s.source.label()) } }
                             @if let Some(i) = &s.last_import {
-                                td data-label="Last import" { div { (i.finished_at) } }
+                                td data-label="Last import" { div { (byname_store::sql_instant(i.finished_at)) } }
                                 td data-label="Days ago" {
                                     div {
                                         (s.age_days.map_or_else(String::new, |d| d.to_string()))

@@ -442,10 +442,10 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
             person_id: person,
             purpose: purpose.into(),
             organisations: None,
-            given_on: given.into(),
-            expires_on: expires.map(str::to_owned),
+            given_on: byname_domain::date::parse_iso_date(given).unwrap(),
+            expires_on: expires.map(|e| byname_domain::date::parse_iso_date(e).unwrap()),
             recorded_by: recorder,
-            recorded_at: "2024-06-30T10:00:00Z".into(),
+            recorded_at: time::macros::datetime!(2024-06-30 10:00 UTC),
             break_glass_id: None,
         };
         // Each consent written with its audit entry, as the service writes them.

@@ -387,10 +387,10 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_stored_either() {
             person_id: john,
             purpose: "case_coordination".into(),
             organisations: Some(vec![worker.organisation_id]),
-            given_on: "2024-07-01".into(),
+            given_on: time::macros::date!(2024 - 07 - 01),
             expires_on: None,
             recorded_by: worker.id,
-            recorded_at: now(),
+            recorded_at: instant(),
             break_glass_id: None,
         };
         let log = store.audit_rows(0, 1_000_000).await.unwrap().len();

@@ -55,9 +55,9 @@ pub fn can_see(user: &SessionUser) -> bool {
     byname_domain::access::can_manage_users(user.role) || user.role == Role::Analyst || user.data_protection_lead
 }
 
-/// Days between an instant as stored (`2024-07-01T12:00:00Z`) and `today`.
-fn age_in_days(finished_at: &time::OffsetDateTime, today: Date) -> Option<i64> {
-    Some((today - finished_at.to_offset(time::UtcOffset::UTC).date()).whole_days())
+/// Whole days from an import's end (its UTC date) to `today`.
+fn age_in_days(finished_at: OffsetDateTime, today: Date) -> i64 {
+    (today - finished_at.to_offset(time::UtcOffset::UTC).date()).whole_days()
 }
 
 /// The data's state, whoever asks (the command line, or a use case that checked the role).
@@ -68,7 +68,7 @@ pub async fn status_of<S: Store>(store: &S, today: Date) -> Result<DataStatus, S
         .iter()
         .map(|source| {
             let last_import = imports.iter().find(|i| i.kind == source.code()).cloned();
-            let age_days = last_import.as_ref().and_then(|i| age_in_days(&i.finished_at, today));
+            let age_days = last_import.as_ref().map(|i| age_in_days(i.finished_at, today));
             let records =
                 completeness.iter().find(|c| c.source == source.code()).cloned().unwrap_or(SourceCompleteness {
                     source: source.code().to_owned(),
@@ -131,22 +131,21 @@ pub async fn set_stale_after_as<S: Store>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleSource {
     pub source: Source,
-    /// Days since its last import; none when it was never imported (and others were).
-    pub age_days: Option<i64>,
+    /// Days since its last import.
+    pub age_days: i64,
 }
 
 impl StaleSource {
     /// The warning's sentence.
     pub fn text(&self) -> String {
-        match self.age_days {
-            Some(days) => format!("{} was last imported {days} days ago.", self.source.label()),
-            None => format!("{} has never been imported.", self.source.label()),
-        }
+        format!("{} was last imported {} days ago.", self.source.label(), self.age_days)
     }
 }
 
-/// The sources not imported for longer than the setting allows. A source never imported is one
-/// of them only when another source was imported: a store with no imports warns about nothing.
+/// The sources whose last import is older than the setting allows. A source never imported is
+/// not one of them: many partnerships have no street count or health data to import, and a
+/// warning on every list page they could do nothing about would teach people to ignore it (the
+/// data page shows such a source as never imported).
 pub async fn stale_sources<S: Store>(store: &S, today: Date) -> Result<Vec<StaleSource>, StoreError> {
     let imports = store.latest_imports().await?;
     if imports.is_empty() {
@@ -156,13 +155,9 @@ pub async fn stale_sources<S: Store>(store: &S, today: Date) -> Result<Vec<Stale
     Ok(SOURCES
         .iter()
         .filter_map(|source| {
-            let age_days =
-                imports.iter().find(|i| i.kind == source.code()).and_then(|i| age_in_days(&i.finished_at, today));
-            let stale = match age_days {
-                Some(days) => days > limit,
-                None => true,
-            };
-            stale.then_some(StaleSource { source: *source, age_days })
+            let import = imports.iter().find(|i| i.kind == source.code())?;
+            let age_days = age_in_days(import.finished_at, today);
+            (age_days > limit).then_some(StaleSource { source: *source, age_days })
         })
         .collect())
 }

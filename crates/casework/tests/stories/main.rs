@@ -17,3 +17,4 @@ mod review;
 mod schema;
 mod subject_access;
 mod support;
+mod workbooks;

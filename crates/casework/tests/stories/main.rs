@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod backup;
 mod by_name_list;
 mod casework;
 mod escalations;

@@ -44,7 +44,11 @@ impl Sheet {
 
     /// Whether every cell of the row is blank.
     pub fn blank_row(&self, row: usize) -> bool {
-        (0..self.width()).all(|c| cell_text(self.cell(row, c), Kind::Text, self.is_1904).is_blank())
+        (0..self.width()).all(|c| match self.cell(row, c) {
+            Data::Empty => true,
+            Data::String(text) => text.trim().is_empty(),
+            _ => false,
+        })
     }
 }
 

@@ -807,6 +807,10 @@ async fn check(cli: &Cli) -> Result<()> {
                      has used it; run that version",
                     versions.join(", ")
                 ))
+            } else if migrations.pending.len() == migrations.known {
+                Err("migrations: the database is empty: byname makes its tables when a command first opens \
+                     it, such as `byname users add` for the first administrator"
+                    .to_owned())
             } else if !migrations.pending.is_empty() {
                 let names: Vec<String> = migrations.pending.iter().map(|(v, n)| format!("{v} ({n})")).collect();
                 Err(format!(

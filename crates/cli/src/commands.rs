@@ -265,6 +265,27 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Backup { file } => {
+            let store = open_store(&cli).await?;
+            let entry = byname_casework::accounts::Actor::Operator.entry(
+                "backup",
+                format!("a copy of the database written to {}", file.display()),
+                clock.now(),
+            );
+            let backup = store.backup(file, &entry).await?;
+            println!(
+                "backed up the database to {} ({} bytes), as of audit entry {}",
+                backup.file.display(),
+                backup.bytes,
+                backup.head.0
+            );
+            println!(
+                "its audit head is in {}: keep it with the copy, and the secret key apart from both",
+                backup.head_file.display()
+            );
+            Ok(())
+        }
+        Command::Check => check(&cli).await,
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli).await?;
             let verification = byname_casework::audit::verify(&store).await?;
@@ -758,6 +779,97 @@ async fn history<S: Store>(store: &S, limit: i64, show: Option<i64>) -> Result<(
             s.origin
         );
     }
+    Ok(())
+}
+
+/// `byname check`: one line per check, `ok` or `FIX` with what to do; an error when any fails.
+async fn check(cli: &Cli) -> Result<()> {
+    let url = cli.database.clone().unwrap_or_else(|| format!("sqlite://{}", cli.data_dir.join("byname.db").display()));
+    let mut problems = 0;
+    let mut report = |result: std::result::Result<String, String>| match result {
+        Ok(text) => println!("ok   {text}"),
+        Err(text) => {
+            problems += 1;
+            println!("FIX  {text}");
+        }
+    };
+    let key = std::env::var(byname_store::secrets::KEY_ENV).ok();
+    report(
+        byname_store::secrets::inspect_key(&cli.data_dir, key.as_deref())
+            .map(|from| format!("secret key: {from}"))
+            .map_err(|e| format!("secret key: {e}")),
+    );
+    let skipped = |why: &str| {
+        println!("--   organisations: not checked until {why}");
+        println!("--   administrators: not checked until {why}");
+    };
+    match byname_store::check::inspect(&url).await {
+        Err(error) => {
+            report(Err(format!(
+                "database: {} does not answer: {error}; `byname users add` makes a SQLite database, and a \
+                 PostgreSQL one must exist and accept this URL",
+                redact(&url)
+            )));
+            skipped("the database answers");
+        }
+        Ok(inspection) => {
+            report(Ok(format!("database: {} answers", redact(&url))));
+            let migrations = &inspection.migrations;
+            report(if !migrations.unknown.is_empty() {
+                let versions: Vec<String> = migrations.unknown.iter().map(i64::to_string).collect();
+                Err(format!(
+                    "migrations: the database has migration(s) {} that this byname does not know: a newer byname \
+                     has used it; run that version",
+                    versions.join(", ")
+                ))
+            } else if migrations.pending.len() == migrations.known {
+                Err("migrations: the database is empty: byname makes its tables when a command first opens \
+                     it, such as `byname users add` for the first administrator"
+                    .to_owned())
+            } else if !migrations.pending.is_empty() {
+                let names: Vec<String> = migrations.pending.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+                Err(format!(
+                    "migrations: {} pending ({}): byname applies them when it next opens the database, as \
+                     `byname import history` does; back the database up first",
+                    names.len(),
+                    names.join(", ")
+                ))
+            } else {
+                Ok(format!("migrations: all {} applied", migrations.known))
+            });
+            match &inspection.contents {
+                None => skipped("the migrations are applied"),
+                Some(contents) => {
+                    report(if contents.unnamed_organisations.is_empty() {
+                        Ok("organisations: each one whose records are told by name has its names".to_owned())
+                    } else {
+                        Err(format!(
+                            "organisations: no names for {}, so their users see only initials of the people \
+                             their teams meet: give each the team, provider or service names its records carry \
+                             in imports, with `byname organisations add-name ORGANISATION NAME`",
+                            contents
+                                .unnamed_organisations
+                                .iter()
+                                .map(|n| format!("{n:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
+                    report(if contents.enabled_administrators > 0 {
+                        Ok(format!("administrators: {} enabled", contents.enabled_administrators))
+                    } else {
+                        Err("administrators: none enabled: add one with `byname users add --username NAME --role admin \
+                             --organisation ORGANISATION`, or `byname users enable NAME`"
+                            .to_owned())
+                    });
+                }
+            }
+        }
+    }
+    if problems > 0 {
+        bail!("{problems} check(s) failed: fix what is marked FIX above");
+    }
+    println!("byname is ready");
     Ok(())
 }
 

@@ -136,6 +136,14 @@ enum Command {
         #[arg(long)]
         lift: bool,
     },
+    /// Write a consistent copy of the SQLite database to FILE, while servers go on serving, and
+    /// the audit log's head it holds to FILE.audit-head (keep both; see docs/deployment.md for
+    /// restoring). FILE must not exist. Audited. On PostgreSQL, use pg_dump.
+    Backup { file: PathBuf },
+    /// Check that byname is ready to serve: the database answers, its migrations are current, the
+    /// secret key is there and private, organisations have the names their records carry, and an
+    /// administrator can sign in. One line per check; exits 1 saying what to fix.
+    Check,
     /// Erase the people not seen for the retention period (`byname settings retention-months`,
     /// 72 by default). Restricted people are left alone.
     Retention {

@@ -1124,3 +1124,108 @@ fn organisations_claim_the_names_in_imports_and_mistakes_exit_1_saying_what_to_f
         "the removed name is unclaimed again: {status}"
     );
 }
+
+/// Runs a command expected to fail, and returns its standard output and error.
+fn run_failing(command: &mut Command) -> (String, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{command:?} did not fail:\n{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn check_says_what_to_fix_on_a_fresh_data_directory_and_passes_once_set_up() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("data");
+    let (stdout, stderr) = run_failing(byname(&dir).arg("check"));
+    assert!(stdout.contains("FIX  secret key: ") && stdout.contains("secret.key does not exist"), "{stdout}");
+    assert!(stdout.contains("FIX  database: ") && stdout.contains("there is no database at"), "{stdout}");
+    assert!(stdout.contains("--   administrators: not checked until the database answers"), "{stdout}");
+    assert!(stderr.contains("error: 2 check(s) failed"), "{stderr}");
+    assert!(!dir.join("byname.db").exists() && !dir.join("secret.key").exists(), "check creates nothing");
+
+    let add = |username: &str, role: &str, organisation: &str| {
+        run_ok(byname(&dir).env("BYNAME_NEW_PASSWORD", "correct horse battery").args([
+            "users",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--organisation",
+            organisation,
+        ]))
+    };
+    add("ada", "admin", "Westminster Council");
+    let stdout = run_ok(byname(&dir).arg("check"));
+    for line in [
+        "ok   secret key: ",
+        "ok   database: sqlite://",
+        "ok   migrations: all ",
+        "ok   organisations: ",
+        "ok   administrators: 1 enabled",
+        "byname is ready",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in\n{stdout}");
+    }
+
+    // A frontline organisation without the names its records carry, and no administrator.
+    add("olu", "outreach_worker", "Street Outreach");
+    run_ok(byname(&dir).args(["users", "disable", "ada"]));
+    let (stdout, stderr) = run_failing(byname(&dir).arg("check"));
+    assert!(stdout.contains("FIX  organisations: no names for \"Street Outreach\""), "{stdout}");
+    assert!(stdout.contains("FIX  administrators: none enabled"), "{stdout}");
+    assert!(stderr.contains("error: 2 check(s) failed"), "{stderr}");
+
+    // A key file others may read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        run_ok(byname(&dir).args(["users", "enable", "ada"]));
+        std::fs::set_permissions(dir.join("secret.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (stdout, _) = run_failing(byname(&dir).arg("check"));
+        assert!(stdout.contains("may be read by others (mode 644)"), "{stdout}");
+    }
+}
+
+#[test]
+fn backup_writes_a_private_copy_with_its_audit_head_and_never_replaces_a_file() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("data");
+    run_ok(byname(&dir).env("BYNAME_NEW_PASSWORD", "correct horse battery").args([
+        "users",
+        "add",
+        "--username",
+        "ada",
+        "--role",
+        "admin",
+        "--organisation",
+        "Westminster Council",
+    ]));
+    let file = data.path().join("byname-backup.db");
+    let stdout = run_ok(byname(&dir).arg("backup").arg(&file));
+    assert!(stdout.contains("backed up the database to"), "{stdout}");
+    let head = std::fs::read_to_string(data.path().join("byname-backup.db.audit-head")).unwrap();
+    let (id, hash) = head.trim().split_once(' ').unwrap();
+    assert!(id.parse::<i64>().unwrap() >= 2 && hash.len() == 64, "{head}");
+    #[cfg(unix)]
+    for path in [file.clone(), data.path().join("byname-backup.db.audit-head")] {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{path:?}");
+    }
+    // The backup is audited, in the live log and in the copy.
+    let audit = run_ok(byname(&dir).args(["audit", "search", "--action", "backup"]));
+    assert!(audit.contains("byname-backup.db"), "{audit}");
+
+    // An existing path is refused, and left as it was.
+    let taken = data.path().join("taken.db");
+    std::fs::write(&taken, "keep me").unwrap();
+    let (_, stderr) = run_failing(byname(&dir).arg("backup").arg(&taken));
+    assert!(stderr.contains("taken.db exists: a backup never replaces a file"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
+    assert!(!data.path().join("taken.db.audit-head").exists());
+    let (_, stderr) = run_failing(byname(&dir).arg("backup").arg(&file));
+    assert!(stderr.contains("byname-backup.db exists"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(data.path().join("byname-backup.db.audit-head")).unwrap(), head);
+}

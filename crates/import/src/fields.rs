@@ -58,9 +58,15 @@ impl<'r, 't, R: Read> Fields<'r, 't, R> {
         }
     }
 
+    /// How a date column's value is written: ISO when a workbook held it as a date, else as the
+    /// mapping says, else the format's own way.
+    fn date_format(&self, column: &str, default: DateFormat) -> DateFormat {
+        if self.row.is_excel_date(column) { DateFormat::Iso } else { self.row.date_format().unwrap_or(default) }
+    }
+
     pub fn date(&mut self, column: &str, default: DateFormat) -> Option<Date> {
         let value = self.row.get(column)?;
-        let result = match self.row.date_format().unwrap_or(default) {
+        let result = match self.date_format(column, default) {
             DateFormat::Iso => parse_iso_date(&value),
             DateFormat::DayMonthYear => parse_uk_date(&value),
         };
@@ -77,7 +83,7 @@ impl<'r, 't, R: Read> Fields<'r, 't, R> {
 
     pub fn date_of_birth(&mut self, column: &str, default: DateFormat) -> Option<DateOfBirth> {
         let value = self.row.get(column)?;
-        let result = match self.row.date_format().unwrap_or(default) {
+        let result = match self.date_format(column, default) {
             DateFormat::Iso => DateOfBirth::parse(&value),
             DateFormat::DayMonthYear => parse_uk_date(&value)
                 .map(DateOfBirth::Full)

@@ -6,9 +6,10 @@
 //!
 //! ## Where things are
 //!
-//! - `table`: `Table` streams one CSV file from any `impl Read`, its header resolved through the
-//!   column mapping (`mapping`, the TOML that describes another system's file names, headers,
-//!   date formats and codes).
+//! - `table`: `Table` streams one CSV file from any `impl Read`, or one sheet of an Excel workbook
+//!   (`workbook`, from any `impl Read + Seek`, its cells turned into the text a CSV file holds),
+//!   its header resolved through the column mapping (`mapping`, the TOML that describes another
+//!   system's file names, sheets, headers, date formats and codes).
 //! - `chain`, `inform`, `street_count`, `health`: the per-format parsers; each returns a record,
 //!   or every diagnostic in the row.
 //! - `spec` lists the documented columns of every format.
@@ -23,6 +24,7 @@ pub mod mapping;
 pub mod spec;
 pub mod street_count;
 pub mod table;
+pub mod workbook;
 
 mod fields;
 
@@ -37,7 +39,8 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub file: String,
-    /// The line the row starts on, counting the header as line 1; 0 for the file as a whole.
+    /// The line the row starts on, counting the header as line 1 (in a workbook, the row's number
+    /// as Excel shows it); 0 for the file as a whole.
     pub line: u64,
     pub column: Option<String>,
     pub reason: String,

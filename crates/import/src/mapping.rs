@@ -3,7 +3,8 @@
 //!
 //! ```toml
 //! [persons]
-//! file = "People.csv"            # the file's name in the export folder
+//! file = "People.csv"            # the file's name in the export folder (.csv or .xlsx)
+//! sheet = "People"               # a workbook's sheet (the first when absent)
 //! date_format = "DD/MM/YYYY"     # how its dates are written
 //! [persons.columns]              # our column = their header
 //! chain_id = "Person Ref"
@@ -37,6 +38,8 @@ impl DateFormat {
 #[serde(deny_unknown_fields)]
 pub struct FileMapping {
     pub file: Option<String>,
+    /// The sheet of an Excel workbook to read; the first when absent.
+    pub sheet: Option<String>,
     pub date_format: Option<DateFormat>,
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
@@ -61,7 +64,7 @@ pub enum MappingError {
 }
 
 static EMPTY: FileMapping =
-    FileMapping { file: None, date_format: None, columns: BTreeMap::new(), values: BTreeMap::new() };
+    FileMapping { file: None, sheet: None, date_format: None, columns: BTreeMap::new(), values: BTreeMap::new() };
 
 impl Mapping {
     /// Parses and checks a mapping; `origin` names it in errors (usually its path).

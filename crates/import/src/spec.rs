@@ -14,13 +14,33 @@ pub struct FileSpec {
 pub struct Column {
     pub name: &'static str,
     pub required: bool,
+    pub kind: Kind,
+}
+
+/// What a column holds, for cells that carry a type of their own (a workbook's dates and times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// A calendar date.
+    Date,
+    /// A time of day, `HH:MM`.
+    Time,
 }
 
 const fn req(name: &'static str) -> Column {
-    Column { name, required: true }
+    Column { name, required: true, kind: Kind::Text }
 }
 const fn opt(name: &'static str) -> Column {
-    Column { name, required: false }
+    Column { name, required: false, kind: Kind::Text }
+}
+
+impl Column {
+    const fn date(self) -> Self {
+        Self { kind: Kind::Date, ..self }
+    }
+    const fn time(self) -> Self {
+        Self { kind: Kind::Time, ..self }
+    }
 }
 
 impl FileSpec {
@@ -37,7 +57,7 @@ pub const CHAIN_PERSONS: FileSpec = FileSpec {
         req("first_name"),
         req("last_name"),
         opt("aliases"),
-        req("date_of_birth"),
+        req("date_of_birth").date(),
         opt("gender"),
         opt("nationality"),
         opt("ethnicity"),
@@ -55,8 +75,8 @@ pub const CHAIN_CONTACTS: FileSpec = FileSpec {
     columns: &[
         req("contact_id"),
         req("chain_id"),
-        req("contact_date"),
-        opt("contact_time"),
+        req("contact_date").date(),
+        opt("contact_time").time(),
         opt("team"),
         opt("borough"),
         opt("location"),
@@ -75,8 +95,8 @@ pub const CHAIN_STAYS: FileSpec = FileSpec {
         req("chain_id"),
         opt("provider"),
         req("stay_type"),
-        req("arrival_date"),
-        opt("departure_date"),
+        req("arrival_date").date(),
+        opt("departure_date").date(),
         opt("departure_reason"),
     ],
 };
@@ -89,7 +109,7 @@ pub const INFORM_CLIENTS: FileSpec = FileSpec {
         req("forename"),
         req("surname"),
         opt("known_as"),
-        req("dob"),
+        req("dob").date(),
         opt("sex"),
         opt("nationality_code"),
         opt("nhs_number"),
@@ -105,8 +125,8 @@ pub const INFORM_PLACEMENTS: FileSpec = FileSpec {
         req("inform_id"),
         opt("service"),
         req("service_type"),
-        req("start_date"),
-        opt("end_date"),
+        req("start_date").date(),
+        opt("end_date").date(),
         opt("end_reason"),
     ],
 };
@@ -116,7 +136,7 @@ pub const INFORM_ASSESSMENTS: FileSpec = FileSpec {
     file_name: "assessments.csv",
     columns: &[
         req("inform_id"),
-        req("assessed_on"),
+        req("assessed_on").date(),
         opt("alcohol"),
         opt("drugs"),
         opt("mental_health"),
@@ -128,7 +148,7 @@ pub const STREET_COUNT: FileSpec = FileSpec {
     key: "street_count",
     file_name: "street-count.csv",
     columns: &[
-        req("count_date"),
+        req("count_date").date(),
         opt("team"),
         opt("borough"),
         opt("location"),
@@ -148,9 +168,9 @@ pub const HEALTH_EVENTS: FileSpec = FileSpec {
         req("event_id"),
         opt("nhs_number"),
         opt("name"),
-        opt("date_of_birth"),
+        opt("date_of_birth").date(),
         req("event_type"),
-        req("event_date"),
+        req("event_date").date(),
         opt("provider"),
     ],
 };

@@ -10,7 +10,7 @@ use byname_import::{Diagnostic, FileError, FileSpec, IdRegister, Mapping, Row, T
 use byname_store::{ImportSummary, ImportTx, Store, StoreError, TableCounts, Withdrawal};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +168,18 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// A workbook is read by seeking to its zip directory at the end.
+impl<R: Seek> Seek for Counted<'_, R> {
+    fn seek(&mut self, position: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(position)
+    }
+}
+
+/// Whether a file is an Excel workbook, by its name.
+fn is_workbook(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
 /// The state of one import run.
 struct Run<'a> {
     tx: ImportTx,
@@ -228,14 +240,25 @@ impl<'a> Run<'a> {
         C: FnMut(&T, u64) -> Result<(), Diagnostic>,
         W: AsyncFnMut(&mut ImportTx, Vec<T>) -> Result<TableCounts, StoreError>,
     {
-        let label = path.display().to_string();
+        let path_label = path.display().to_string();
         let (reader, size) = self.open_file(path)?;
-        self.progress.start_file(&label, size);
-        let (mut table, warnings) = Table::open(reader, &label, spec, mapping.file(spec))?;
+        self.progress.start_file(&path_label, size);
+        let (mut table, warnings) = if is_workbook(path) {
+            Table::open_workbook(reader, &path_label, spec, mapping.file(spec))?
+        } else {
+            Table::open(reader, &path_label, spec, mapping.file(spec))?
+        };
+        // A workbook's table is named with its sheet; the cross-row checks name the file by its
+        // path, and their diagnostics are this table's.
+        let label = table.file().to_owned();
+        let relabel = |mut diagnostic: Diagnostic| {
+            diagnostic.file.clone_from(&label);
+            diagnostic
+        };
         self.tx.add_diagnostics("warning", &warnings).await?;
         self.warnings.extend(warnings);
         let mut outcome =
-            FileOutcome { file: label, rows_read: 0, rejected: 0, erased: 0, counts: TableCounts::default() };
+            FileOutcome { file: label.clone(), rows_read: 0, rejected: 0, erased: 0, counts: TableCounts::default() };
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         loop {
             let parsed = match table.next_row() {
@@ -250,7 +273,8 @@ impl<'a> Run<'a> {
                             outcome.erased += 1;
                             continue;
                         }
-                        parsed => parsed.and_then(|record| check(&record, line).map(|()| record).map_err(|d| vec![d])),
+                        parsed => parsed
+                            .and_then(|record| check(&record, line).map(|()| record).map_err(|d| vec![relabel(d)])),
                     }
                 }
             };
@@ -356,6 +380,11 @@ fn find(
     if path.is_file() {
         return Ok(Some(path));
     }
+    // An export saved from Excel: `persons.xlsx` where `persons.csv` was looked for.
+    let workbook = path.with_extension("xlsx");
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) && workbook.is_file() {
+        return Ok(Some(workbook));
+    }
     if required.iter().any(|r| std::ptr::eq(*r, spec)) {
         let needed = required.iter().map(|r| mapping.file_name(r).to_owned()).collect::<Vec<_>>().join(" and ");
         return Err(ImportError::MissingFile { path, needed });
@@ -402,7 +431,10 @@ pub async fn import<S: Store>(
         }
         ImportKind::StreetCount | ImportKind::Health => {
             if !path.is_file() {
-                return Err(ImportError::MissingFile { path: path.to_owned(), needed: "one CSV file".into() });
+                return Err(ImportError::MissingFile {
+                    path: path.to_owned(),
+                    needed: "one CSV or Excel (.xlsx) file".into(),
+                });
             }
             vec![Some(path.to_owned())]
         }

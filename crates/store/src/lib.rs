@@ -31,6 +31,9 @@
 //!   that depends on it.
 //! - `subject` declares which tables hold person data and how a row is tied to a person (and which
 //!   hold none, and why), and reads a person's rows with every column for a subject access export.
+//! - `backup` copies a SQLite database while servers write (`VACUUM INTO`) and writes the
+//!   copy's audit head beside it; `check` reads, changing nothing, what `byname check` reports
+//!   (migrations applied, pending or unknown; organisations without names; administrators).
 //! - `secrets` holds the key kept outside the database (`secret.key` or `BYNAME_SECRET_KEY`) and
 //!   the audit head beside it. The audit log's `hash` is an HMAC-SHA256 under a key derived from
 //!   it, over the row's id, fields and the previous row's hash; rows are appended under the log's
@@ -97,14 +100,16 @@ mod accounts;
 mod administration;
 mod audit;
 mod backend;
+mod backup;
 mod cache;
 mod casework;
+pub mod check;
 mod conn;
 mod escalations;
 mod facts;
 mod import;
 mod linkage;
-mod migrate;
+pub mod migrate;
 mod needs;
 mod privacy;
 pub mod secrets;
@@ -119,6 +124,8 @@ pub use administration::{AdminChange, Administration};
 pub use audit::{audit_content, audit_hash};
 pub use backend::{Backend, format_instant as sql_instant};
 pub use cache::LASTING;
+
+pub use backup::{Backup, head_file as backup_head_file};
 pub use casework::{CREATED_ID, CaseChange, Casework};
 pub use escalations::{Escalations, MAX_EMAIL_ATTEMPTS};
 pub use facts::{ContactFact, EventFacts, RecordFact, StayFact};

@@ -89,6 +89,33 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// Which migrations a database has, against those this byname knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Migrations this byname knows, all applied.
+    pub known: usize,
+    /// Known but not applied yet, `(version, name)`: byname applies them when it next opens the
+    /// database.
+    pub pending: Vec<(i64, &'static str)>,
+    /// Applied but unknown to this byname: the database was brought up by a newer byname.
+    pub unknown: Vec<i64>,
+}
+
+/// Reads which migrations are applied, changing nothing.
+pub(crate) async fn status(pool: &AnyPool) -> Result<MigrationStatus> {
+    let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(pool).await {
+        Ok(applied) => applied,
+        // A database byname has never opened has no table of migrations.
+        Err(sqlx::Error::Database(_)) => Vec::new(),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(MigrationStatus {
+        known: MIGRATIONS.len(),
+        pending: MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)).map(|m| (m.version, m.name)).collect(),
+        unknown: applied.iter().copied().filter(|v| !MIGRATIONS.iter().any(|m| m.version == *v)).collect(),
+    })
+}
+
 /// Applies every migration not yet recorded.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     apply_up_to(pool, backend, i64::MAX).await

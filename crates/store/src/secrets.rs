@@ -181,6 +181,41 @@ impl Secrets {
     }
 }
 
+/// Whether the secret key can be loaded as [`Secrets::load`] would load it, without creating it:
+/// where it comes from, or what to fix (`key` is the value of [`KEY_ENV`]).
+pub fn inspect_key(dir: &Path, key: Option<&str>) -> std::result::Result<String, String> {
+    if let Some(text) = key.filter(|k| !k.trim().is_empty()) {
+        return parse_key(text, KEY_ENV).map(|_| format!("given by {KEY_ENV}")).map_err(|e| e.to_string());
+    }
+    let path = dir.join(KEY_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "{} does not exist: byname makes it when it first opens the database; for a restored data \
+                 directory, put back the secret.key kept with it (or set {KEY_ENV})",
+                path.display()
+            ));
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    parse_key(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{} may be read by others (mode {:o}): make it its owner's only with `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    Ok(format!("{}, readable by its owner only", path.display()))
+}
+
 /// Writes a file only its owner may read, whole or not at all (a temporary file renamed over
 /// it); with `new`, refuses to replace one.
 fn write_private(path: &Path, text: &str, new: bool) -> std::io::Result<()> {

@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod backup;
 mod by_name_list;
 mod casework;
 mod escalations;
@@ -20,3 +21,4 @@ mod schema;
 mod search;
 mod subject_access;
 mod support;
+mod workbooks;

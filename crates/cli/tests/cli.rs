@@ -1157,6 +1157,7 @@ fn check_says_what_to_fix_on_a_fresh_data_directory_and_passes_once_set_up() {
             organisation,
         ]))
     };
+    run_ok(byname(&dir).args(["organisations", "add", "Westminster Council", "--kind", "council"]));
     add("ada", "admin", "Westminster Council");
     let stdout = run_ok(byname(&dir).arg("check"));
     for line in [
@@ -1171,6 +1172,7 @@ fn check_says_what_to_fix_on_a_fresh_data_directory_and_passes_once_set_up() {
     }
 
     // A frontline organisation without the names its records carry, and no administrator.
+    run_ok(byname(&dir).args(["organisations", "add", "Street Outreach", "--kind", "outreach"]));
     add("olu", "outreach_worker", "Street Outreach");
     run_ok(byname(&dir).args(["users", "disable", "ada"]));
     let (stdout, stderr) = run_failing(byname(&dir).arg("check"));
@@ -1186,13 +1188,21 @@ fn check_says_what_to_fix_on_a_fresh_data_directory_and_passes_once_set_up() {
         std::fs::set_permissions(dir.join("secret.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
         let (stdout, _) = run_failing(byname(&dir).arg("check"));
         assert!(stdout.contains("may be read by others (mode 644)"), "{stdout}");
+        std::fs::set_permissions(dir.join("secret.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+
+    // The organisation given the team name its imports carry: ready again.
+    run_ok(byname(&dir).args(["users", "enable", "ada"]));
+    run_ok(byname(&dir).args(["organisations", "add-name", "Street Outreach", "Street Outreach Night Team"]));
+    let stdout = run_ok(byname(&dir).arg("check"));
+    assert!(stdout.contains("ok   organisations: ") && stdout.contains("byname is ready"), "{stdout}");
 }
 
 #[test]
 fn backup_writes_a_private_copy_with_its_audit_head_and_never_replaces_a_file() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("data");
+    run_ok(byname(&dir).args(["organisations", "add", "Westminster Council", "--kind", "council"]));
     run_ok(byname(&dir).env("BYNAME_NEW_PASSWORD", "correct horse battery").args([
         "users",
         "add",

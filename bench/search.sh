@@ -4,6 +4,7 @@
 #
 #   bench/search.sh                     # SCALE=13, 200 searches of each kind
 #   SCALE=2 PER_KIND=100 bench/search.sh
+#   OUT=/tmp/search BYNAME_BIN=target/debug/byname SCALE=0.2 PER_KIND=20 bench/search.sh   # a quick check
 #
 # Steps:
 #   1. `byname generate --scale $SCALE --seed 7` for the ten years to today; CHAIN and Inform
@@ -28,13 +29,18 @@ cd "$(dirname "$0")/.."
 
 SCALE="${SCALE:-13}"
 PER_KIND="${PER_KIND:-200}"
-OUT="bench/out/search"
+OUT="${OUT:-bench/out/search}"
 die() { echo "search.sh: $*" >&2; exit 1; }
 mkdir -p "$OUT"
 command -v curl >/dev/null 2>&1 || die "curl is needed"
 
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/byname"
+# BYNAME_BIN runs a binary already built instead (a quick check of the script itself).
+if [ -n "${BYNAME_BIN:-}" ]; then
+  BIN="$BYNAME_BIN"
+else
+  cargo build --release --quiet
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/byname"
+fi
 DATA="$OUT/data-$SCALE"
 if [ ! -f "$DATA/byname.db" ]; then
   rm -rf "$DATA"

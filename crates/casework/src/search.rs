@@ -21,8 +21,8 @@ use crate::by_name_list::{ListEntry, entry_of, window_days};
 use byname_domain::Role;
 use byname_domain::access::{PersonView, Purpose};
 use byname_linkage::{
-    BirthDate, Candidate, MIN_SCORE, NameWord, Scored, SearchQuery, id_digits, name_keys, name_words, normalise_id,
-    parse_query, score_candidate, word_similarity,
+    BirthDate, Candidate, MIN_SCORE, NameWord, RECORDED_CHAIN_ID, Scored, SearchQuery, id_digits, name_keys,
+    name_words, normalise_id, parse_query, score_candidate, word_similarity,
 };
 use byname_store::{SearchRecord, Store, StoreError};
 use std::collections::HashMap;
@@ -179,14 +179,18 @@ impl SearchIndex {
                 ids.push((normalise_id(&record.source_id), label));
             }
             if let Some(chain) = record.recorded_chain_id.as_deref() {
-                ids.push((normalise_id(chain), "CHAIN id"));
+                ids.push((normalise_id(chain), RECORDED_CHAIN_ID));
             }
             if let Some(nhs) = record.nhs_number.as_deref() {
                 ids.push((nhs.chars().filter(char::is_ascii_digit).collect(), "NHS number"));
             }
             for (id, label) in ids.into_iter().filter(|(id, _)| !id.is_empty()) {
                 let person = &mut index.persons[p as usize];
-                if person.ids.iter().any(|(known, _)| **known == *id) {
+                if let Some(known) = person.ids.iter_mut().find(|(known, _)| **known == *id) {
+                    // A person's own CHAIN record outranks a reference to it.
+                    if known.1 == RECORDED_CHAIN_ID {
+                        known.1 = label;
+                    }
                     continue;
                 }
                 person.ids.push((id.clone().into(), label));

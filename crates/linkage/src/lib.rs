@@ -133,6 +133,6 @@ pub use run::{
 pub use similarity::jaro_winkler;
 
 pub use search::{
-    BirthDate, Candidate, MAX_QUERY_CHARS, MIN_SCORE, NameWord, QueryError, Scored, SearchQuery, id_digits, name_keys,
-    name_words, normalise_id, parse_query, score_candidate, word_similarity,
+    BirthDate, Candidate, MAX_QUERY_CHARS, MIN_SCORE, NameWord, QueryError, RECORDED_CHAIN_ID, Scored, SearchQuery,
+    id_digits, name_keys, name_words, normalise_id, parse_query, score_candidate, word_similarity,
 };

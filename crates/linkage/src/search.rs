@@ -18,7 +18,11 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// Name words beyond this many are ignored: nobody's name has more.
 const MAX_WORDS: usize = 8;
 /// Below this score a person is not a result.
-pub const MIN_SCORE: f64 = 0.35;
+pub const MIN_SCORE: f64 = 0.45;
+/// What a CHAIN id recorded on another system's record is called (an Inform client's CHAIN id):
+/// found, it ranks just below the person whose own CHAIN record has that id, since a worker may
+/// have recorded it on the wrong client.
+pub const RECORDED_CHAIN_ID: &str = "CHAIN id recorded by another service";
 
 /// Why a search cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -335,8 +339,8 @@ fn date_score(query: &BirthDate, stored: &BirthDate) -> f64 {
 }
 
 /// Scores one candidate against a search: the name (weight 0.6), the date of birth (0.4) and the
-/// ids (1), each only when searched for, as a weighted mean. An id found exactly scores 1, by
-/// its digits alone 0.9.
+/// ids (1), each only when searched for, as a weighted mean. An id found exactly scores 1 (a
+/// [`RECORDED_CHAIN_ID`] 0.95), by its digits alone 0.9.
 pub fn score_candidate(query: &SearchQuery, candidate: &Candidate<'_>) -> Scored {
     let (mut total, mut weight) = (0.0, 0.0);
     let mut matched = Vec::new();
@@ -361,7 +365,7 @@ pub fn score_candidate(query: &SearchQuery, candidate: &Candidate<'_>) -> Scored
         let mut label = None;
         for &(id, what) in &candidate.ids {
             let s = if query.nhs_number.as_deref() == Some(id) || query.ids.iter().any(|q| q == id) {
-                1.0
+                if what == RECORDED_CHAIN_ID { 0.95 } else { 1.0 }
             } else if let Some(digits) = id_digits(id)
                 && query.ids.contains(&digits)
             {
@@ -521,6 +525,8 @@ mod tests {
         }
         assert!((person.score("1234567") - 0.9).abs() < 1e-9, "the digits of an id find it");
         assert!(person.score("C7654321") < MIN_SCORE);
+        let referred = Person::new(&["Jon Smith"], &[], &[("C1234567", RECORDED_CHAIN_ID)]);
+        assert!(referred.score("C1234567") < person.score("C1234567"), "the CHAIN record's own person first");
     }
 
     #[test]

@@ -455,11 +455,22 @@ impl SqlStore {
                     .await?
             }
             Scope::Persons(ids) => {
+                // A person's latest contacts (what a row shows comes from them), with the count
+                // of all: someone met every night for years has thousands.
+                const LATEST: &str = "SELECT l.person_id, c.contact_date, c.bedded_down, c.location, c.borough, c.team, \
+                     o.name AS lead_organisation, \
+                     ROW_NUMBER() OVER (PARTITION BY l.person_id \
+                       ORDER BY c.contact_date DESC, c.contact_time DESC, c.id DESC) AS nth, \
+                     COUNT(*) OVER (PARTITION BY l.person_id) AS total \
+                     FROM contacts c JOIN person_links l ON l.record_id = c.record_id \
+                     JOIN persons p ON p.id = l.person_id \
+                     LEFT JOIN organisations o ON o.id = p.lead_organisation_id \
+                     WHERE c.withdrawn = 0 AND l.person_id NOT IN (SELECT person_id FROM restrictions) \
+                     AND l.person_id IN ({ids})";
                 let mut rows = Vec::new();
                 for chunk in ids.chunks(500) {
-                    rows.extend(
-                        rows_for_ids(&self.pool, &format!("{CONTACTS}l.person_id IN ({{ids}}){ORDER}"), chunk).await?,
-                    );
+                    let sql = format!("SELECT * FROM ({LATEST}) latest WHERE nth <= 200 ORDER BY person_id, nth");
+                    rows.extend(rows_for_ids(&self.pool, &sql, chunk).await?);
                 }
                 rows
             }
@@ -485,7 +496,11 @@ impl SqlStore {
                 };
                 (first, BTreeMap::new())
             });
-            person.times_seen += 1;
+            // All contacts, when only the latest were read.
+            person.times_seen = match scope {
+                Scope::Persons(_) => row.try_get("total")?,
+                Scope::Window(..) => person.times_seen + 1,
+            };
             let day: String = row.try_get("contact_date")?;
             let bedded_down: i64 = row.try_get("bedded_down")?;
             if bedded_down == 1 && person.seen_days.last() != Some(&day) {

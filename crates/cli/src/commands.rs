@@ -1095,9 +1095,32 @@ async fn serve(store: SqlStore, args: &ServeArgs) -> Result<()> {
     });
     tokio::select! {
         result = byname_web::serve(state, listener) => result.context("serving")?,
-        _ = tokio::signal::ctrl_c() => println!("stopped"),
+        _ = stop_requested() => println!("stopped"),
     }
     Ok(())
+}
+
+/// Ctrl-C on a terminal, or SIGTERM from a service manager (systemd's `stop`, a container's end).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {

@@ -54,8 +54,20 @@ fn the_demo_generates_imports_links_and_serves_with_a_login_per_role() {
     }
     let login = http_get(port, "/login");
     let list = http_get(port, "/people");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // A service manager's stop (SIGTERM) ends it cleanly.
+    #[cfg(unix)]
+    {
+        assert!(Command::new("kill").arg(child.id().to_string()).status().unwrap().success());
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).unwrap();
+        assert!(status.success() && rest.contains("stopped"), "{status:?}: {rest}");
+    }
+    #[cfg(not(unix))]
+    {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
 
     for role in
         ["outreach_worker", "service_lead", "service_leader", "health_partner", "analyst", "strategic_viewer", "admin"]

@@ -11,7 +11,8 @@
 //!   through it. `by_name_list` is Built for Zero's active list (decided with
 //!   `byname_stats::bfz_status`), filters that never leak, and the rows of a download, which
 //!   `render` writes as CSV. `casework` is the person page, consent, break-glass, contacts,
-//!   actions and lead.
+//!   actions and lead; `person` is the page for casework (the summary, and the timeline by the
+//!   page, month and kind).
 //! - `accounts` (Argon2id on a blocking pool of one thread fewer than the cores, sessions,
 //!   resets, sign-in limits; the common passwords refused are in `data/`) and `totp` (the second
 //!   factor); `agreements` (data-sharing agreements as records); `audit` (verify the chain,
@@ -33,6 +34,7 @@ pub mod casework;
 pub mod demo;
 pub mod escalations;
 pub mod mail;
+pub mod person;
 pub mod privacy;
 pub mod render;
 pub mod resources;

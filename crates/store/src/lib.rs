@@ -105,6 +105,7 @@ mod import;
 mod linkage;
 mod migrate;
 mod needs;
+mod person_page;
 mod privacy;
 pub mod secrets;
 mod sql;

@@ -12,6 +12,7 @@ mod casework;
 mod escalations;
 mod import;
 mod linking;
+mod person_page;
 mod privacy;
 mod review;
 mod schema;

@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_notification_escalation.sql"),
         postgres: include_str!("../migrations/postgres/0011_notification_escalation.sql"),
     },
+    Migration {
+        version: 14,
+        name: "person page",
+        sqlite: include_str!("../migrations/sqlite/0014_person_page.sql"),
+        postgres: include_str!("../migrations/postgres/0014_person_page.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded.

@@ -26,21 +26,38 @@ pub(crate) const LATER_ROW_OF_THE_NIGHT: &str = "EXISTS (SELECT 1 FROM contacts 
 /// How many usual places the summary names.
 const USUAL_PLACES: usize = 3;
 
-/// One kind's events as rows of the timeline's common shape (`kind`, `rank`, `event_date`,
-/// `event_time`, `seq`, `org`, `team`, `x1` to `x4`, `flag`), or only `kind` for counting.
-fn branch(kind: TimelineKind, count_only: bool) -> String {
+/// What a branch of the timeline's union selects.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `kind` alone, for counting.
+    Count,
+    /// What the timeline is sorted by (`kind`, `rank`, `event_date`, `event_time`, `seq`): read
+    /// from the indexes alone for contacts.
+    Key,
+    /// The common shape: the key, then `org`, `team`, `x1` to `x4` and `flag`.
+    Full,
+}
+
+/// One kind's events as rows of the timeline's union in `shape`; with `ids`, only the events of
+/// those ids (a stay's two events share its id).
+fn branch(kind: TimelineKind, shape: Shape, ids: Option<&[i64]>) -> String {
     let rank = TimelineKind::ALL.iter().position(|k| *k == kind).unwrap_or_default();
     let code = kind.code();
-    let columns = |date: &str, time: &str, seq: &str, org: &str, team: &str, x: [&str; 4], flag: &str| {
-        if count_only {
-            format!("SELECT '{code}' AS kind")
-        } else {
-            format!(
-                "SELECT '{code}' AS kind, CAST({rank} AS BIGINT) AS rank, {date} AS event_date, {time} AS event_time, \
-                 {seq} AS seq, {org} AS org, {team} AS team, {} AS x1, {} AS x2, {} AS x3, {} AS x4, {flag} AS flag",
-                x[0], x[1], x[2], x[3]
-            )
-        }
+    let columns = |date: &str, time: &str, seq: &str, org: &str, team: &str, x: [&str; 4], flag: &str| match shape {
+        Shape::Count => format!("SELECT '{code}' AS kind"),
+        Shape::Key => format!(
+            "SELECT '{code}' AS kind, CAST({rank} AS BIGINT) AS rank, {date} AS event_date, {time} AS event_time, \
+             {seq} AS seq"
+        ),
+        Shape::Full => format!(
+            "SELECT '{code}' AS kind, CAST({rank} AS BIGINT) AS rank, {date} AS event_date, {time} AS event_time, \
+             {seq} AS seq, {org} AS org, {team} AS team, {} AS x1, {} AS x2, {} AS x3, {} AS x4, {flag} AS flag",
+            x[0], x[1], x[2], x[3]
+        ),
+    };
+    let only = |column: &str| match ids {
+        Some(ids) => format!(" AND {column} IN ({})", crate::sql::id_list(ids)),
+        None => String::new(),
     };
     const NONE: &str = "CAST(NULL AS TEXT)";
     match kind {
@@ -50,10 +67,11 @@ fn branch(kind: TimelineKind, count_only: bool) -> String {
             } else {
                 format!("c.contact_type = 'street_count' AND NOT {LATER_ROW_OF_THE_NIGHT}")
             };
+            let organisation =
+                if shape == Shape::Full { "LEFT JOIN organisations o ON o.id = c.organisation_id " } else { "" };
             format!(
-                "{} FROM contacts c JOIN person_links l ON l.record_id = c.record_id \
-                 LEFT JOIN organisations o ON o.id = c.organisation_id \
-                 WHERE l.person_id = $1 AND c.withdrawn = 0 AND {which}",
+                "{} FROM contacts c JOIN person_links l ON l.record_id = c.record_id {organisation}\
+                 WHERE l.person_id = $1 AND c.withdrawn = 0 AND {which}{}",
                 columns(
                     "c.contact_date",
                     "COALESCE(c.contact_time, '')",
@@ -62,12 +80,16 @@ fn branch(kind: TimelineKind, count_only: bool) -> String {
                     "c.team",
                     ["c.location", "c.borough", "c.contact_type", "c.note"],
                     "c.bedded_down"
-                )
+                ),
+                only("c.id")
             )
         }
         TimelineKind::Stay => {
-            let stays = "FROM stays s JOIN person_links l ON l.record_id = s.record_id \
-                 WHERE l.person_id = $1 AND s.withdrawn = 0";
+            let stays = format!(
+                "FROM stays s JOIN person_links l ON l.record_id = s.record_id \
+                 WHERE l.person_id = $1 AND s.withdrawn = 0{}",
+                only("s.id")
+            );
             let arrived = columns(
                 "s.arrival_date",
                 "''",
@@ -90,13 +112,14 @@ fn branch(kind: TimelineKind, count_only: bool) -> String {
         }
         TimelineKind::Assessment => format!(
             "{} FROM assessments a JOIN person_links l ON l.record_id = a.record_id \
-             WHERE l.person_id = $1 AND a.withdrawn = 0",
-            columns("a.assessed_on", "''", "a.id", NONE, "a.source", [NONE; 4], "CAST(0 AS BIGINT)")
+             WHERE l.person_id = $1 AND a.withdrawn = 0{}",
+            columns("a.assessed_on", "''", "a.id", NONE, "a.source", [NONE; 4], "CAST(0 AS BIGINT)"),
+            only("a.id")
         ),
         TimelineKind::Health => format!(
             "{} FROM health_events h WHERE h.withdrawn = 0 AND h.nhs_number IN (SELECT r.nhs_number \
              FROM source_records r JOIN person_links l ON l.record_id = r.id \
-             WHERE l.person_id = $1 AND r.withdrawn = 0 AND r.nhs_number IS NOT NULL)",
+             WHERE l.person_id = $1 AND r.withdrawn = 0 AND r.nhs_number IS NOT NULL){}",
             columns(
                 "h.event_date",
                 "''",
@@ -105,10 +128,11 @@ fn branch(kind: TimelineKind, count_only: bool) -> String {
                 "h.provider",
                 ["h.event_type", NONE, NONE, NONE],
                 "CAST(0 AS BIGINT)"
-            )
+            ),
+            only("h.id")
         ),
         TimelineKind::Escalation => format!(
-            "{} FROM escalations e JOIN organisations o ON o.id = e.organisation_id WHERE e.person_id = $1",
+            "{} FROM escalations e JOIN organisations o ON o.id = e.organisation_id WHERE e.person_id = $1{}",
             columns(
                 "SUBSTR(e.raised_at, 1, 10)",
                 "SUBSTR(e.raised_at, 12)",
@@ -117,10 +141,11 @@ fn branch(kind: TimelineKind, count_only: bool) -> String {
                 NONE,
                 ["e.service_area", "e.blocked", "e.state", NONE],
                 "CAST(0 AS BIGINT)"
-            )
+            ),
+            only("e.id")
         ),
         TimelineKind::Action => format!(
-            "{} FROM actions a JOIN organisations o ON o.id = a.owner_organisation_id WHERE a.person_id = $1",
+            "{} FROM actions a JOIN organisations o ON o.id = a.owner_organisation_id WHERE a.person_id = $1{}",
             columns(
                 "SUBSTR(a.created_at, 1, 10)",
                 "SUBSTR(a.created_at, 12)",
@@ -129,7 +154,8 @@ fn branch(kind: TimelineKind, count_only: bool) -> String {
                 NONE,
                 ["a.description", "a.done_on", NONE, NONE],
                 "CAST(0 AS BIGINT)"
-            )
+            ),
+            only("a.id")
         ),
     }
 }
@@ -185,10 +211,10 @@ impl SqlStore {
         if counted.is_empty() {
             return Ok(TimelinePage::default());
         }
-        let union = |kinds: &[TimelineKind], count_only: bool| {
-            kinds.iter().map(|k| branch(*k, count_only)).collect::<Vec<_>>().join(" UNION ALL ")
+        let union = |kinds: &[TimelineKind], shape: Shape| {
+            kinds.iter().map(|k| branch(*k, shape, None)).collect::<Vec<_>>().join(" UNION ALL ")
         };
-        let counts_sql = format!("SELECT kind, COUNT(*) AS n FROM ({}) t GROUP BY kind", union(&counted, true));
+        let counts_sql = format!("SELECT kind, COUNT(*) AS n FROM ({}) t GROUP BY kind", union(&counted, Shape::Count));
         let mut counts = Vec::new();
         for row in sqlx::query(&counts_sql).bind(person_id).fetch_all(self.pool()).await? {
             let code: String = row.try_get("kind")?;
@@ -207,21 +233,40 @@ impl SqlStore {
             shown.into_iter().filter(|k| counts.iter().any(|(c, n)| c == k && *n > 0)).collect();
         let mut events = Vec::new();
         if !shown.is_empty() && slice.limit > 0 {
-            let sql = format!(
-                "SELECT * FROM ({}) t ORDER BY event_date DESC, event_time DESC, rank, seq DESC LIMIT $2 OFFSET $3",
-                union(&shown, false)
+            // First which events, sorted on what the indexes hold; then those events alone in full.
+            let keys_sql = format!(
+                "SELECT kind, seq FROM ({}) t ORDER BY event_date DESC, event_time DESC, rank, seq DESC LIMIT $2 OFFSET $3",
+                union(&shown, Shape::Key)
             );
-            let rows = sqlx::query(&sql)
+            let mut keys: Vec<(TimelineKind, i64)> = Vec::new();
+            for row in sqlx::query(&keys_sql)
                 .bind(person_id)
                 .bind(slice.limit)
                 .bind(slice.offset.max(0))
                 .fetch_all(self.pool())
-                .await?;
-            for row in &rows {
+                .await?
+            {
                 let code: String = row.try_get("kind")?;
-                let Some(kind) = TimelineKind::parse(&code) else { continue };
-                events.push((kind, event_from_row(kind, row)?));
+                if let Some(kind) = TimelineKind::parse(&code) {
+                    keys.push((kind, row.try_get("seq")?));
+                }
             }
+            let mut full: std::collections::HashMap<(TimelineKind, i64), CaseEvent> = std::collections::HashMap::new();
+            for kind in shown {
+                let ids: Vec<i64> = keys
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, seq)| if kind == TimelineKind::Stay { seq / 2 } else { *seq })
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let sql = branch(kind, Shape::Full, Some(&ids));
+                for row in sqlx::query(&sql).bind(person_id).fetch_all(self.pool()).await? {
+                    full.insert((kind, row.try_get("seq")?), event_from_row(kind, &row)?);
+                }
+            }
+            events = keys.into_iter().filter_map(|key| full.remove(&key).map(|e| (key.0, e))).collect();
         }
         Ok(TimelinePage { events, counts })
     }

@@ -480,15 +480,15 @@ struct Kept {
     lead_organisations: Vec<String>,
 }
 
-/// Everyone on the list, prepared, from the store's memory when the data have not changed. The
-/// data's version includes the window setting and is read with the user's access version, so
-/// one round trip answers for all three.
+/// Everyone on the list, prepared (in the order of their ids), from the store's memory when the
+/// data have not changed. The data's version includes the window setting and is read with the
+/// user's access version, so one round trip answers for all three.
 async fn prepare<S: Store>(
     store: &S,
     user: &SessionUser,
     today: Date,
     now: OffsetDateTime,
-) -> Result<PreparedList, ListError> {
+) -> Result<PreparedList, StoreError> {
     let key = format!("by_name_list/{}", iso(today));
     let (version, access) = store.versions(user.id, now).await?;
     let kept = match store.memo_at::<Kept>(&version, &key) {
@@ -499,13 +499,7 @@ async fn prepare<S: Store>(
             let people = store.people_seen(since, today).await?;
             let salt = store.setting_or_insert("pseudonym_salt", &crate::accounts::random_token(16)).await?;
             let month = iso(today)[..7].to_owned();
-            let settings = byname_stats::Settings {
-                bfz: byname_stats::settings::BfzSettings {
-                    inactivity_days: window as u32,
-                    ..byname_stats::settings::BfzSettings::default()
-                },
-                ..byname_stats::Settings::default()
-            };
+            let settings = status_settings(window);
             let prepared: Vec<Prepared> = people
                 .iter()
                 .filter(|p| is_active(p, today, &settings))
@@ -532,9 +526,65 @@ async fn prepare<S: Store>(
     })
 }
 
+/// The statistics' settings with the list's window as Built for Zero's inactivity.
+fn status_settings(window: i64) -> byname_stats::Settings {
+    byname_stats::Settings {
+        bfz: byname_stats::settings::BfzSettings {
+            inactivity_days: window as u32,
+            ..byname_stats::settings::BfzSettings::default()
+        },
+        ..byname_stats::Settings::default()
+    }
+}
+
+/// Whether someone is on the list today, and why, in the list's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListStatus {
+    /// On the list: why, as the list says it to whoever sees the record.
+    On(String),
+    /// Not on the list: why not.
+    Off(String),
+}
+
+/// Whether a person is on the list today, by the list's own rule (the same prepared list the
+/// page shows, kept until the data change), and why, as the list says it to whoever sees the
+/// person's record. Callers show it only with the full record.
+pub async fn list_status<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<ListStatus, StoreError> {
+    let list = prepare(store, user, today, now).await?;
+    let people = &list.people;
+    if let Ok(i) = people.binary_search_by_key(&person_id, |p| p.person_id) {
+        return Ok(ListStatus::On(people[i].why_full.clone()));
+    }
+    let window = (today - list.since).whole_days() + 1;
+    let seen = store.people_seen(list.since, today).await?;
+    let Ok(i) = seen.binary_search_by_key(&person_id, |p| p.person_id) else {
+        return Ok(ListStatus::Off(format!("Not on the list: not seen in the last {window} days")));
+    };
+    let person = &seen[i];
+    let why = match status(person, today, &status_settings(window)) {
+        byname_stats::BfzStatus::Housed => format!("Not on the list: housed since last seen on {}", person.last_seen),
+        _ => format!(
+            "Not on the list: since last seen on {}, deceased, reconnected or long in an institution",
+            person.last_seen
+        ),
+    };
+    Ok(ListStatus::Off(why))
+}
+
 /// Whether someone seen in the window is active today: the statistics' Built for Zero status on
 /// their contacts in the window (the last is what counts) and all their stays.
 fn is_active(person: &SeenPerson, today: Date, settings: &byname_stats::Settings) -> bool {
+    status(person, today, settings) == byname_stats::BfzStatus::Active
+}
+
+/// The statistics' Built for Zero status today of someone seen in the window.
+fn status(person: &SeenPerson, today: Date, settings: &byname_stats::Settings) -> byname_stats::BfzStatus {
     use byname_stats::timeline::{Contact, Person, Stay, day};
     let day_of = |text: &str| parse_iso_date(text).ok().map(day);
     let mut timeline = Person::new(person.person_id);
@@ -558,7 +608,7 @@ fn is_active(person: &SeenPerson, today: Date, settings: &byname_stats::Settings
             })
         })
         .collect();
-    byname_stats::bfz_status(&timeline, day(today), settings) == byname_stats::BfzStatus::Active
+    byname_stats::bfz_status(&timeline, day(today), settings)
 }
 
 /// Each person's view and whether a case coordination consent is current, in list order.

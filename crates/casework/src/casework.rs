@@ -10,8 +10,8 @@ use byname_domain::access::{
 };
 use byname_domain::date::iso;
 use byname_store::{
-    ActionRow, CREATED_ID, CaseChange, CaseEvent, ConsentRow, NewAction, NewConsent, NewContact, PersonLead,
-    RecordDetail, Store, StoreError, TimelineEvent,
+    AccessFacts, ActionRow, CREATED_ID, CaseChange, CaseEvent, ConsentRow, NewAction, NewConsent, NewContact,
+    PersonLead, RecordDetail, Store, StoreError, TimelineEvent,
 };
 use time::{Date, OffsetDateTime};
 
@@ -102,14 +102,25 @@ async fn decide<S: Store>(
     today: Date,
     now: OffsetDateTime,
 ) -> Result<Decision, CaseError> {
+    Ok(decide_with_facts(store, user, person_id, today, now).await?.0)
+}
+
+/// [`decide`], with the facts it rested on (the person's consents among them).
+async fn decide_with_facts<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<(Decision, AccessFacts), CaseError> {
     if !store.person_exists(person_id).await? {
         return Err(CaseError::NotFound);
     }
-    let (decision, _) = access::decision(store, user, person_id, today, now).await?;
+    let (decision, facts) = access::decision(store, user, person_id, today, now).await?;
     if matches!(decision.view, PersonView::None | PersonView::Pseudonymised) {
         return Err(CaseError::NotFound);
     }
-    Ok(decision)
+    Ok((decision, facts))
 }
 
 /// A person's page. The view is audited with its basis.
@@ -120,7 +131,23 @@ pub async fn person_page<S: Store>(
     today: Date,
     now: OffsetDateTime,
 ) -> Result<PersonPage, CaseError> {
-    let decision = decide(store, user, person_id, today, now).await?;
+    let page = read_person(store, user, person_id, today, now, true).await?;
+    store.append_audit(&access::view_entry(user, "view_person", person_id, page.decision, now)).await?;
+    Ok(page)
+}
+
+/// What a person's page shows as `user` may see it, not yet audited: with `whole_timeline` the
+/// timeline, the health events and (in the minimal entry) the day last seen; without, those are
+/// left for the caller to read a slice of.
+pub(crate) async fn read_person<S: Store>(
+    store: &S,
+    user: &SessionUser,
+    person_id: i64,
+    today: Date,
+    now: OffsetDateTime,
+    whole_timeline: bool,
+) -> Result<PersonPage, CaseError> {
+    let (decision, facts) = decide_with_facts(store, user, person_id, today, now).await?;
     let records = store.person_records(person_id).await?;
     let first = records.iter().find_map(|r| r.first_name.clone());
     let last = records.iter().find_map(|r| r.last_name.clone());
@@ -136,7 +163,11 @@ pub async fn person_page<S: Store>(
         byname_domain::names::initials(first.as_deref(), last.as_deref())
     };
     let full = decision.view == PersonView::Full;
-    let events: Vec<TimelineEvent> = store.timeline(person_id).await?.into_iter().map(timeline_event).collect();
+    let events: Vec<TimelineEvent> = if whole_timeline {
+        store.timeline(person_id).await?.into_iter().map(timeline_event).collect()
+    } else {
+        Vec::new()
+    };
     let last_seen =
         events.iter().find(|e| e.kind == "contact").map(|e| (e.date.clone(), e.by.clone().unwrap_or_default()));
     let timeline = if full { events } else { Vec::new() };
@@ -146,8 +177,9 @@ pub async fn person_page<S: Store>(
     } else {
         Vec::new()
     };
-    let health_events = if decision.view.names() { store.health_events(person_id).await? } else { Vec::new() };
-    let page = PersonPage {
+    let health_events =
+        if whole_timeline && decision.view.names() { store.health_events(person_id).await? } else { Vec::new() };
+    Ok(PersonPage {
         person_id,
         decision,
         health_events,
@@ -155,14 +187,13 @@ pub async fn person_page<S: Store>(
         records: if full { records } else { Vec::new() },
         timeline,
         needs,
-        consents: if full { store.consents(person_id).await? } else { Vec::new() },
+        // The consents the access rules read are the person's consents.
+        consents: if full { facts.consents } else { Vec::new() },
         lead: store.person_lead(person_id).await?,
         actions: if full { store.actions(person_id).await? } else { Vec::new() },
         last_seen: if full { None } else { last_seen.map(|(d, _)| (d, String::new())) },
         may_break_glass: !full && is_frontline(user.role),
-    };
-    store.append_audit(&access::view_entry(user, "view_person", person_id, decision, now)).await?;
-    Ok(page)
+    })
 }
 
 /// The user must see the full record (or be a health partner under consent, for `health`).
@@ -590,6 +621,11 @@ pub fn timeline_event(event: CaseEvent) -> TimelineEvent {
         CaseEvent::Action { date, owner_organisation, description, done_on } => {
             let done = done_on.map(|d| format!(" (done {d})")).unwrap_or_default();
             (date, "action", Some(owner_organisation), format!("Action: {description}{done}"))
+        }
+        CaseEvent::Health { date, provider, event_type } => {
+            let text = byname_domain::codes::HealthEventType::parse(&event_type)
+                .map_or_else(|| words(&event_type), |t| t.label().to_owned());
+            (date, "health", provider, text)
         }
     };
     TimelineEvent { date, kind: kind.to_owned(), by, text }

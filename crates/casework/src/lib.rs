@@ -11,7 +11,8 @@
 //!   through it. `by_name_list` is Built for Zero's active list (decided with
 //!   `byname_stats::bfz_status`), filters that never leak, and the rows of a download, which
 //!   `render` writes as CSV. `casework` is the person page, consent, break-glass, contacts,
-//!   actions and lead.
+//!   actions and lead; `person` is the page for casework (the summary, and the timeline by the
+//!   page, month and kind).
 //! - `search` finds people by name, date of birth or id among everyone held, through an index
 //!   kept under the data's version and scored by `byname_linkage`; each result as `access`
 //!   allows, in the list's entry shape (`by_name_list`), every search audited with its terms.
@@ -45,6 +46,7 @@ pub mod demo;
 pub mod escalations;
 pub mod mail;
 pub mod organisations;
+pub mod person;
 pub mod privacy;
 pub mod registration;
 pub mod render;

@@ -156,25 +156,28 @@ pub async fn available<S: Store>(store: &S, user: &SessionUser) -> Result<Vec<Re
 }
 
 /// A person's page with what its forms offer: the partnership's organisations (owners, leads,
-/// consent parties) and the resources the user may offer the person.
+/// consent parties) and the resources the user may offer the person, both read only for the full
+/// record, which alone has those forms.
 #[derive(Debug)]
 pub struct PersonScreen {
-    pub page: crate::casework::PersonPage,
+    pub page: crate::person::CasePage,
     pub organisations: Vec<byname_domain::Organisation>,
     pub available: Vec<ResourceRow>,
 }
 
-/// A person's page as the web shows it: [`crate::casework::person_page`] (access rules and
-/// audit), the partnership's organisations and the resources available to offer.
+/// A person's page as the web shows it: [`crate::person::case_page`] (access rules and audit),
+/// the partnership's organisations and the resources available to offer.
 pub async fn person_screen<S: Store>(
     store: &S,
     user: &SessionUser,
     person_id: i64,
+    query: crate::person::TimelineQuery,
     today: time::Date,
     now: OffsetDateTime,
 ) -> Result<PersonScreen, CaseError> {
-    let organisations = store.organisations().await?;
-    let available = available(store, user).await?;
-    let page = crate::casework::person_page(store, user, person_id, today, now).await?;
+    let page = crate::person::case_page(store, user, person_id, query, today, now).await?;
+    let full = page.page.decision.view == byname_domain::access::PersonView::Full;
+    let organisations = if full { store.organisations().await? } else { Vec::new() };
+    let available = if full && can_record(user.role) { available(store, user).await? } else { Vec::new() };
     Ok(PersonScreen { page, organisations, available })
 }

@@ -82,8 +82,15 @@ pub trait Casework: Send + Sync {
     fn person_lead(&self, person_id: i64) -> impl Future<Output = Result<PersonLead>> + Send;
     /// Health events whose NHS number is one of the person's records', newest first.
     fn health_events(&self, person_id: i64) -> impl Future<Output = Result<Vec<TimelineEvent>>> + Send;
-    /// Contacts, stays, assessments, escalations and actions, newest first.
+    /// Contacts, stays, assessments, escalations and actions, newest first; a street-count
+    /// night once.
     fn timeline(&self, person_id: i64) -> impl Future<Output = Result<Vec<CaseEvent>>> + Send;
+    /// A slice of the timeline (health events included when asked for), newest first, with the
+    /// number of events of each kind counted: only the slice's rows are read.
+    fn timeline_page(&self, person_id: i64, slice: &TimelineSlice)
+    -> impl Future<Output = Result<TimelinePage>> + Send;
+    /// When, where and how often the person was seen, where they stay now, open escalations.
+    fn person_summary(&self, person_id: i64) -> impl Future<Output = Result<PersonSummary>> + Send;
     fn actions(&self, person_id: i64) -> impl Future<Output = Result<Vec<ActionRow>>> + Send;
 
     fn users(&self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
@@ -901,12 +908,13 @@ impl Casework for SqlStore {
 
     async fn timeline(&self, person_id: i64) -> Result<Vec<CaseEvent>> {
         let mut events = Vec::new();
-        let contacts = sqlx::query(
+        let contacts = sqlx::query(&format!(
             "SELECT c.contact_date, c.contact_time, c.team, c.location, c.borough, c.bedded_down, c.contact_type, c.note, \
              o.name AS organisation FROM contacts c JOIN person_links l ON l.record_id = c.record_id \
              LEFT JOIN organisations o ON o.id = c.organisation_id \
-             WHERE l.person_id = $1 AND c.withdrawn = 0",
-        )
+             WHERE l.person_id = $1 AND c.withdrawn = 0 AND NOT (c.contact_type = 'street_count' AND {})",
+            crate::person_page::LATER_ROW_OF_THE_NIGHT
+        ))
         .bind(person_id)
         .fetch_all(self.pool())
         .await?;
@@ -982,6 +990,14 @@ impl Casework for SqlStore {
         }
         events.sort_by(|a, b| b.date().cmp(a.date()));
         Ok(events)
+    }
+
+    async fn timeline_page(&self, person_id: i64, slice: &TimelineSlice) -> Result<TimelinePage> {
+        self.read_timeline_page(person_id, slice).await
+    }
+
+    async fn person_summary(&self, person_id: i64) -> Result<PersonSummary> {
+        self.read_person_summary(person_id).await
     }
 
     async fn health_events(&self, person_id: i64) -> Result<Vec<TimelineEvent>> {

@@ -272,6 +272,13 @@ pub(crate) mod usual_place {
             .then_with(|| b.place.cmp(&a.place))
     }
 
+    /// Candidates best first, by [`rank`]; empty places are never usual.
+    pub(crate) fn ranked<F: Ord>(candidates: Vec<PlaceCount<F>>) -> Vec<PlaceCount<F>> {
+        let mut ranked: Vec<PlaceCount<F>> = candidates.into_iter().filter(|c| !c.place.is_empty()).collect();
+        ranked.sort_by(|a, b| rank(b, a));
+        ranked
+    }
+
     /// Each record's best-ranked place among its candidates; empty places are never usual.
     pub(crate) fn best_places<F: Ord>(
         candidates: impl IntoIterator<Item = (i64, PlaceCount<F>)>,
@@ -315,6 +322,21 @@ pub(crate) mod usual_place {
                 Some("Embankment")
             );
             assert_eq!(best(vec![at(true, "", 5, "a")]), None);
+            let order: Vec<String> = super::ranked(
+                vec![
+                    at(false, "Strand", 9, "a"),
+                    at(true, "", 7, "a"),
+                    at(true, "Embankment", 1, "b"),
+                    at(true, "Soho", 2, "c"),
+                ]
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect(),
+            )
+            .into_iter()
+            .map(|c| c.place)
+            .collect();
+            assert_eq!(order, ["Soho", "Embankment", "Strand"], "the same rule, best first");
             assert_eq!(of(" Strand , WC2"), "Strand");
         }
     }

@@ -111,6 +111,7 @@ mod import;
 mod linkage;
 pub mod migrate;
 mod needs;
+mod person_page;
 mod privacy;
 pub mod secrets;
 mod sql;

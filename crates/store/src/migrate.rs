@@ -82,10 +82,16 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_notification_escalation.sql"),
     },
     Migration {
-        version: 16,
+        version: 12,
+        name: "person page",
+        sqlite: include_str!("../migrations/sqlite/0012_person_page.sql"),
+        postgres: include_str!("../migrations/postgres/0012_person_page.sql"),
+    },
+    Migration {
+        version: 13,
         name: "registration",
-        sqlite: include_str!("../migrations/sqlite/0016_registration.sql"),
-        postgres: include_str!("../migrations/postgres/0016_registration.sql"),
+        sqlite: include_str!("../migrations/sqlite/0013_registration.sql"),
+        postgres: include_str!("../migrations/postgres/0013_registration.sql"),
     },
 ];
 

@@ -171,7 +171,7 @@ impl SqlStore {
 }
 
 pub(crate) const RECORD_DETAIL: &str = "SELECT r.id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, \
-     r.date_of_birth, r.gender, r.nationality, r.nhs_number, r.recorded_chain_id, r.description, r.withdrawn, l.person_id, l.rule \
+     r.date_of_birth, r.gender, r.nationality, r.immigration_status, r.nhs_number, r.recorded_chain_id, r.description, r.withdrawn, l.person_id, l.rule \
      FROM source_records r LEFT JOIN person_links l ON l.record_id = r.id";
 
 pub(crate) fn record_from_row(r: &AnyRow) -> Result<RecordDetail> {
@@ -186,6 +186,7 @@ pub(crate) fn record_from_row(r: &AnyRow) -> Result<RecordDetail> {
         date_of_birth: opt_text(r, "date_of_birth")?,
         gender: opt_text(r, "gender")?,
         nationality: opt_text(r, "nationality")?,
+        immigration_status: opt_text(r, "immigration_status")?,
         nhs_number: opt_text(r, "nhs_number")?,
         recorded_chain_id: opt_text(r, "recorded_chain_id")?,
         description: opt_text(r, "description")?,

@@ -298,6 +298,8 @@ pub struct RecordDetail {
     pub date_of_birth: Option<String>,
     pub gender: Option<String>,
     pub nationality: Option<String>,
+    /// The immigration status code as recorded (CHAIN's).
+    pub immigration_status: Option<String>,
     pub nhs_number: Option<String>,
     pub recorded_chain_id: Option<String>,
     /// How to recognise someone registered without a name.
@@ -488,6 +490,8 @@ pub enum CaseEvent {
     Escalated { date: String, organisation: Option<String>, service_area: String, blocked: String, state: String },
     /// An action on the plan; `date` is the day it was created.
     Action { date: String, owner_organisation: String, description: String, done_on: Option<String> },
+    /// A health event matched by NHS number; `event_type` is the stored code.
+    Health { date: String, provider: Option<String>, event_type: String },
 }
 
 impl CaseEvent {
@@ -499,9 +503,127 @@ impl CaseEvent {
             | CaseEvent::Left { date, .. }
             | CaseEvent::Assessed { date, .. }
             | CaseEvent::Escalated { date, .. }
-            | CaseEvent::Action { date, .. } => date,
+            | CaseEvent::Action { date, .. }
+            | CaseEvent::Health { date, .. } => date,
         }
     }
+}
+
+/// The kinds of event on a person's timeline, in the order the page offers them as filters and
+/// lists events of one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimelineKind {
+    /// A contact or sighting (imported or recorded in byname), other than a street count.
+    Contact,
+    /// A night of the street count: one event a night, however many rows name the person.
+    StreetCount,
+    /// Moving into or leaving accommodation.
+    Stay,
+    Assessment,
+    /// A health event matched by NHS number.
+    Health,
+    Escalation,
+    /// An action on the plan.
+    Action,
+}
+
+impl TimelineKind {
+    pub const ALL: [TimelineKind; 7] =
+        [Self::Contact, Self::StreetCount, Self::Stay, Self::Assessment, Self::Health, Self::Escalation, Self::Action];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::StreetCount => "street_count",
+            Self::Stay => "stay",
+            Self::Assessment => "assessment",
+            Self::Health => "health",
+            Self::Escalation => "escalation",
+            Self::Action => "action",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The plural label of the filter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Contact => "Contacts",
+            Self::StreetCount => "Street counts",
+            Self::Stay => "Stays",
+            Self::Assessment => "Assessments",
+            Self::Health => "Health events",
+            Self::Escalation => "Escalations",
+            Self::Action => "Actions",
+        }
+    }
+}
+
+/// A slice of a person's timeline: the events of some kinds, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineSlice {
+    /// The kinds the reader may see, which the counts are of.
+    pub counted: Vec<TimelineKind>,
+    /// The kinds to read, among those counted; every one counted when empty.
+    pub kinds: Vec<TimelineKind>,
+    /// How many of the newest events to pass over.
+    pub offset: i64,
+    /// At most this many events.
+    pub limit: i64,
+}
+
+/// A slice of a person's timeline and how many events of each kind there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TimelinePage {
+    pub events: Vec<(TimelineKind, CaseEvent)>,
+    /// Every kind the person has events of, with their number (all of the timeline, not only
+    /// the slice), in [`TimelineKind::ALL`]'s order.
+    pub counts: Vec<(TimelineKind, i64)>,
+}
+
+/// Where and when someone was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SeenAt {
+    pub date: String,
+    pub location: Option<String>,
+    pub borough: Option<String>,
+}
+
+/// The accommodation a person is in now: a stay not yet left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentStay {
+    pub provider: Option<String>,
+    pub stay_type: String,
+    pub since: String,
+}
+
+/// An escalation still open or acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEscalation {
+    pub id: i64,
+    pub service_area: String,
+    pub state: String,
+    pub deadline_at: String,
+}
+
+/// What a person's page sums up from their contacts, stays and escalations.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonSummary {
+    /// The day of the first contact.
+    pub first_seen: Option<String>,
+    /// The newest contact: its day and where.
+    pub last_seen: Option<SeenAt>,
+    /// Contacts, a street-count night counted once.
+    pub times_seen: i64,
+    /// Distinct days seen bedded down.
+    pub days_bedded_down: i64,
+    /// Up to three places, best first, ranked by the usual-place rule over all the person's
+    /// contacts, each with how many contacts were there.
+    pub usual_places: Vec<(String, i64)>,
+    pub accommodation: Option<CurrentStay>,
+    pub open_escalations: Vec<OpenEscalation>,
 }
 
 /// A contact or sighting recorded in byname.

@@ -256,8 +256,10 @@ fn filter_form(page: &ListPage) -> Markup {
                 input #living_on_streets type="checkbox" name="living_on_streets" value="1" checked[f.living_on_streets];
                 label for="living_on_streets" { "Living on the streets" }
             }
-            button type="submit" { "Filter" }
-            " " a href="/people" { "Clear" }
+            div.filter-actions {
+                button type="submit" { "Filter" }
+                a href="/people" { "Clear" }
+            }
         }
     }
 }

@@ -1,35 +1,74 @@
-//! A person's page and the forms on it: the timeline across organisations, needs, consent, the
-//! lead and the action plan for those who may see the record; the minimal entry and the
-//! break-glass form for those who may not; and the short contact form for a phone in the street.
+//! A person's page and the forms on it: the summary (who they are, the list, when and where
+//! seen, lead, accommodation, escalations, consent), the timeline across organisations by month
+//! and kind, fifty events at a time, needs and the action plan for those who may see the record;
+//! the minimal entry and the break-glass form for those who may not; and the short contact form
+//! for a phone in the street.
 //! Every read and write goes through `byname_casework::casework`.
 
 use crate::AppState;
 use crate::auth::{SignedForm, SignedIn};
 use crate::layout::layout;
-use crate::page_error::PageError;
-use axum::extract::{Path, State};
+use crate::page_error::{Look, Notice, PageError};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use byname_casework::accounts::SessionUser;
+use byname_casework::by_name_list::ListStatus;
 use byname_casework::casework::{self, CaseError, ContactForm, PersonPage};
+use byname_casework::person::{CasePage, EVENTS_PER_PAGE, Summary, TimelineQuery};
 use byname_domain::access::{PersonView, Purpose, can_assign_lead, can_record, can_review_links};
 use byname_domain::date::{iso, parse_iso_date};
-use byname_store::Store;
+use byname_store::{Store, TimelineEvent, TimelineKind};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::sync::Arc;
 
 crate::auth::csrf_forms!(ContactFields, CsrfForm, BreakGlassForm);
 
+/// What the person page's address may ask: one kind of event (`kind`) and a page of the
+/// timeline (`page`, from 1). Both may be left out: `/people/{id}` is the newest fifty events of
+/// every kind.
+#[derive(Deserialize, Default)]
+pub struct PersonParams {
+    kind: Option<String>,
+    page: Option<String>,
+}
+
+impl PersonParams {
+    fn query(&self) -> Result<TimelineQuery, String> {
+        let filled = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let kind = match filled(&self.kind).as_deref() {
+            None | Some("all") => None,
+            Some(v) => Some(TimelineKind::parse(v).ok_or_else(|| {
+                let kinds: Vec<&str> = TimelineKind::ALL.iter().map(|k| k.code()).collect();
+                format!("kind: {v:?} is not a kind of event; the timeline shows {} or all", kinds.join(", "))
+            })?),
+        };
+        let page = match filled(&self.page) {
+            None => 1,
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| format!("page: {v:?} is not a page number (1, 2, ...)"))?,
+        };
+        Ok(TimelineQuery { kind, page })
+    }
+}
+
 pub async fn person_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path(person): Path<i64>,
+    Query(params): Query<PersonParams>,
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
+    let query =
+        params.query().map_err(|message| PageError::BadRequest(Notice::new("Person", message, Look::Casework)))?;
     let today = state.clock.today();
-    match byname_casework::resources::person_screen(&state.store, &user, person, today, state.clock.now()).await {
+    match byname_casework::resources::person_screen(&state.store, &user, person, query, today, state.clock.now()).await
+    {
         Ok(screen) => {
             let body = render(&screen.page, &user, &screen.organisations, today);
-            let offer = offer_form(&screen.page, &user, &screen.available);
+            let offer = offer_form(&screen.page.page, &user, &screen.available);
             Ok(layout("Person", Some(&user), html! { (body) (offer) }).into_response())
         }
         // Reviewers reach identifiable records only through the linkage pages.
@@ -40,12 +79,208 @@ pub async fn person_page<S: Store>(
     }
 }
 
+/// The person page's address for a kind and a page of the timeline.
+fn timeline_url(person: i64, kind: Option<TimelineKind>, page: usize) -> String {
+    let mut parts = Vec::new();
+    if let Some(kind) = kind {
+        parts.push(format!("kind={}", kind.code()));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() { format!("/people/{person}") } else { format!("/people/{person}?{}", parts.join("&")) }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "June 2024" for an ISO date in June 2024; the text itself when it is not a date.
+fn month_of(date: &str) -> String {
+    let month = date.get(5..7).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m));
+    match (date.get(..4), month) {
+        (Some(year), Some(m)) => format!("{} {year}", MONTHS[m - 1]),
+        _ => date.to_owned(),
+    }
+}
+
+/// The events in groups by month, in their order (newest first).
+fn by_month(events: &[(TimelineKind, TimelineEvent)]) -> Vec<(String, Vec<&(TimelineKind, TimelineEvent)>)> {
+    let mut groups: Vec<(String, Vec<&(TimelineKind, TimelineEvent)>)> = Vec::new();
+    for event in events {
+        let month = month_of(&event.1.date);
+        match groups.last_mut() {
+            Some((m, group)) if *m == month => group.push(event),
+            _ => groups.push((month, vec![event])),
+        }
+    }
+    groups
+}
+
+/// The summary at the top of the full record: who the person is, the list, when and where seen,
+/// who leads, where they stay, what is escalated, consent.
+fn summary(c: &CasePage, s: &Summary, today: time::Date) -> Markup {
+    let p = &c.page;
+    let id = &s.identity;
+    let seen = &s.seen;
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "Not recorded".to_owned());
+    let place = |location: &Option<String>, borough: &Option<String>| {
+        [location.clone(), borough.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ")
+    };
+    html! {
+        section.summary aria-labelledby="summary-heading" {
+            h2 #summary-heading { "Summary" }
+            dl.summary {
+                dt { "Names" }
+                dd { @if id.names.is_empty() { "Not recorded" } @else { (id.names.join("; ")) } }
+                @if !id.known_as.is_empty() { dt { "Known as" } dd { (id.known_as.join("; ")) } }
+                @if !id.aliases.is_empty() { dt { "Aliases" } dd { (id.aliases.join("; ")) } }
+                dt { "Date of birth" }
+                dd { (or_none(&id.date_of_birth)) @if let Some(age) = id.age { " (age " (age) ")" } }
+                dt { "Gender" } dd { (or_none(&id.gender)) }
+                dt { "Nationality" } dd { (or_none(&id.nationality)) }
+                dt { "Immigration status" } dd { (or_none(&id.immigration_status)) }
+                dt { "Ids" }
+                dd {
+                    ul.ids { @for (label, value) in &id.ids { li { (label) " " span.id { (value) } } } }
+                }
+                dt { "By-name list" }
+                dd {
+                    @match &s.list {
+                        ListStatus::On(why) => { strong { "On the list. " } (why) }
+                        ListStatus::Off(why) => { (why) }
+                    }
+                }
+                dt { "First seen" } dd { (or_none(&seen.first_seen)) }
+                dt { "Last seen" }
+                dd {
+                    @match &seen.last_seen {
+                        Some(last) => {
+                            time datetime=(last.date) { (last.date) }
+                            @let at = place(&last.location, &last.borough);
+                            @if !at.is_empty() { ", " (at) }
+                        }
+                        None => { "Not recorded" }
+                    }
+                }
+                dt { "Times seen" }
+                dd {
+                    (seen.times_seen) " contact" @if seen.times_seen != 1 { "s" }
+                    "; bedded down on " (seen.days_bedded_down) " day" @if seen.days_bedded_down != 1 { "s" }
+                }
+                dt { "Usual places" }
+                dd {
+                    @if seen.usual_places.is_empty() { "Not recorded" }
+                    @for (i, (place, n)) in seen.usual_places.iter().enumerate() {
+                        @if i > 0 { "; " }
+                        (place) " (" (n) ")"
+                    }
+                }
+                dt { "Lead organisation" }
+                dd { (p.lead.organisation.clone().unwrap_or_else(|| "None yet".into())) @if let Some(w) = &p.lead.user { " (" (w) ")" } }
+                dt { "Accommodation" }
+                dd {
+                    @match &seen.accommodation {
+                        Some(stay) => {
+                            (byname_domain::codes::StayType::parse(&stay.stay_type).map_or_else(|| stay.stay_type.replace('_', " "), |t| t.label().to_owned()))
+                            @if let Some(provider) = &stay.provider { ", " (provider) }
+                            ", since " (stay.since)
+                        }
+                        None => { "None recorded now" }
+                    }
+                }
+                dt { "Open escalations" }
+                dd {
+                    @if seen.open_escalations.is_empty() { "None" }
+                    @else {
+                        ul.ids {
+                            @for e in &seen.open_escalations {
+                                li {
+                                    a href=(format!("/escalations/{}", e.id)) { (crate::layout::capitalise(&e.service_area.replace('_', " "))) }
+                                    " (" (e.state) ", due " (e.deadline_at.get(..10).unwrap_or(&e.deadline_at)) ")"
+                                }
+                            }
+                        }
+                    }
+                }
+                dt { "Consent to share for case coordination" }
+                dd { @if p.consent_current(Purpose::CaseCoordination, today) { "Given" } @else { "Not given" } }
+                dt { "Consent to share for health care" }
+                dd { @if p.consent_current(Purpose::HealthCare, today) { "Given" } @else { "Not given" } }
+            }
+        }
+    }
+}
+
+/// The timeline: filters by kind, the events of this page by month, and the links to more.
+fn timeline(c: &CasePage, heading: &str) -> Markup {
+    let person = c.page.person_id;
+    let kind = c.query.kind;
+    let all: i64 = c.counts.iter().map(|(_, n)| n).sum();
+    let last = c.first_shown() + c.events.len().saturating_sub(1);
+    html! {
+        section.timeline aria-labelledby="timeline-heading" {
+            h2 #timeline-heading { (heading) }
+            @if c.counts.len() > 1 || kind.is_some() {
+                nav.kinds aria-label="Kinds of event" {
+                    ul {
+                        li { a href=(timeline_url(person, None, 1)) aria-current=[kind.is_none().then_some("page")] { "All (" (all) ")" } }
+                        @for (k, n) in &c.counts {
+                            li { a href=(timeline_url(person, Some(*k), 1)) aria-current=[(kind == Some(*k)).then_some("page")] { (k.label()) " (" (n) ")" } }
+                        }
+                    }
+                }
+            }
+            @if c.events.is_empty() {
+                p { @if kind.is_some() { "No events of this kind." } @else { "Nothing recorded yet." } }
+            } @else {
+                p.count { "Events " (c.first_shown()) " to " (last) " of " (c.total) ", newest first." }
+                @for (month, events) in by_month(&c.events) {
+                    h3.month { (month) }
+                    ol.timeline {
+                        @for (k, e) in events {
+                            li class=(format!("event {}", k.code())) {
+                                time datetime=(e.date) { (e.date) } " "
+                                span.kind { (k.code().replace('_', " ")) } " "
+                                (e.text)
+                                @if let Some(by) = &e.by { " — " span.by { (by) } }
+                            }
+                        }
+                    }
+                }
+                @if c.n_pages > 1 {
+                    nav.pages aria-label="More events" {
+                        @if c.query.page > 1 { a href=(timeline_url(person, kind, 1)) { "Newest events" } }
+                        @if c.query.page < c.n_pages {
+                            a rel="next" href=(timeline_url(person, kind, c.query.page + 1)) {
+                                "Show more (events " (last + 1) " to " ((last + EVENTS_PER_PAGE).min(c.total)) ")"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn render(
-    p: &PersonPage,
+    c: &CasePage,
     user: &SessionUser,
     organisations: &[byname_domain::Organisation],
     today: time::Date,
 ) -> Markup {
+    let p = &c.page;
     let full = p.decision.view == PersonView::Full;
     let org_name = |id: i64| organisations.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default();
     html! {
@@ -66,31 +301,20 @@ fn render(
                 }
                 _ => {}
             }
-            @if !p.health_events.is_empty() {
-                h2 { "Health events" }
-                ol.timeline {
-                    @for e in &p.health_events {
-                        li.event.health { time datetime=(e.date) { (e.date) } " " (e.text) @if let Some(by) = &e.by { " — " span.by { (by) } } }
-                    }
-                }
-            }
+            @if let Some(s) = &c.summary { (summary(c, s, today)) }
             @if !p.needs.is_empty() {
                 h2 { "Needs" }
                 p { @for need in &p.needs { span.tag { (need) } " " } }
             }
             @if full {
-                dl.facts {
-                    dt { "Lead organisation" }
-                    dd { (p.lead.organisation.clone().unwrap_or_else(|| "None yet".into())) @if let Some(w) = &p.lead.user { " (" (w) ")" } }
-                    dt { "Consent to share for case coordination" }
-                    dd { @if p.consent_current(Purpose::CaseCoordination, today) { "Given" } @else { "Not given" } }
-                    dt { "Consent to share for health care" }
-                    dd { @if p.consent_current(Purpose::HealthCare, today) { "Given" } @else { "Not given" } }
-                }
                 p.actions-bar {
                     @if can_record(user.role) { a.button href=(format!("/people/{}/contact", p.person_id)) { "Record a contact" } " " }
                     a href=(format!("/people/{}/linkage", p.person_id)) { "Source records and why they were linked" }
                 }
+            }
+            @if p.decision.view == PersonView::Health && !c.counts.is_empty() { (timeline(c, "Health events")) }
+            @if full { (timeline(c, "Timeline")) }
+            @if full {
                 h2 { "Action plan" }
                 @if p.actions.is_empty() { p { "No actions yet." } }
                 @else {
@@ -199,18 +423,6 @@ fn render(
                             label for="expires" { "Expires on (optional)" }
                             input #expires type="date" name="expires";
                             button type="submit" { "Record consent" }
-                        }
-                    }
-                }
-                h2 { "Timeline" }
-                @if p.timeline.is_empty() { p { "Nothing recorded yet." } }
-                ol.timeline {
-                    @for e in &p.timeline {
-                        li class=(format!("event {}", e.kind)) {
-                            time datetime=(e.date) { (e.date) } " "
-                            span.kind { (e.kind) } " "
-                            (e.text)
-                            @if let Some(by) = &e.by { " — " span.by { (by) } }
                         }
                     }
                 }

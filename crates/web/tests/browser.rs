@@ -622,3 +622,82 @@ async fn an_outreach_worker_registers_someone_new_on_a_phone_after_checking_the_
     client.close().await.ok();
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lists_filters_and_a_long_person_page_read_on_a_375_pixel_phone() {
+    let Some((_turn, _driver, client, _profile)) = browser().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Kazimierz seen sixty times: more than a page of his timeline.
+    let mut contacts = CONTACTS.to_owned();
+    for i in 0..60 {
+        let day = time::macros::date!(2024 - 03 - 01) + time::Duration::days(i * 2);
+        contacts.push_str(&format!("L{i},C1,{day},\"Strand, doorway\",Westminster,Night Outreach,Y\n"));
+    }
+    let (store, state) = support::seeded_state(dir.path(), PERSONS, &contacts, false).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(byname_web::serve(state, listener));
+    let person = store.person_membership().await.unwrap().iter().find(|(_, id, _)| id == "C1").unwrap().2;
+
+    let result = async {
+        client.set_window_size(375, 812).await?;
+        sign_in(&client, &base, "worker").await?;
+        let width = client.execute("return window.innerWidth;", vec![]).await?;
+        assert_eq!(width, serde_json::json!(375), "a 375-pixel phone");
+        client.goto(&format!("{base}/people")).await?;
+        client.wait().for_element(Locator::Css("form.filters")).await?;
+        let rect = |selector: &str| {
+            let client = client.clone();
+            let script = format!(
+                "const r = document.querySelector({selector:?}).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];"
+            );
+            async move {
+                let value = client.execute(&script, vec![]).await?;
+                Ok::<Vec<f64>, fantoccini::error::CmdError>(serde_json::from_value(value).unwrap())
+            }
+        };
+        // Each checkbox before its own label, on one line.
+        for id in ["new_this_month", "living_on_streets"] {
+            let (boxed, label) = (rect(&format!("#{id}")).await?, rect(&format!("label[for={id}]")).await?);
+            assert!(boxed[2] <= label[0], "{id}: the checkbox is not before its label: {boxed:?} {label:?}");
+            let middle = |r: &[f64]| (r[1] + r[3]) / 2.0;
+            assert!((middle(&boxed) - middle(&label)).abs() < 8.0, "{id}: not on one line: {boxed:?} {label:?}");
+        }
+        // The filters side by side, not one tall column; each label just above its control.
+        let (organisation, lead) = (rect("#organisation").await?, rect("#lead").await?);
+        assert!(lead[0] > organisation[2], "two filters share a row: {organisation:?} {lead:?}");
+        let label = rect("label[for=need]").await?;
+        let need = rect("#need").await?;
+        assert!(need[1] >= label[3] - 1.0 && need[1] - label[3] < 12.0, "the need's label sits on its control");
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the list scrolls sideways on a phone");
+        accessible(&client, "by-name-list-filters-375").await?;
+
+        client.goto(&format!("{base}/people/{person}")).await?;
+        client.wait().for_element(Locator::Css("dl.summary")).await?;
+        let summary = client.find(Locator::Css("dl.summary")).await?.text().await?;
+        assert!(summary.contains("1970-01-01") && summary.contains("On the list"), "{summary}");
+        // Label and value side by side, the value given most of the width.
+        let value = rect("dl.summary dd").await?;
+        assert!(value[2] - value[0] > 160.0, "the summary's values are squeezed: {value:?}");
+        let headings = client.find_all(Locator::Css("h1")).await?.len();
+        assert_eq!(headings, 1);
+        let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the person page scrolls sideways on a phone");
+        assert_eq!(client.find_all(Locator::Css("ol.timeline li")).await?.len(), 50);
+        accessible(&client, "person-page-375").await?;
+        client.find(Locator::Css("a[rel=next]")).await?.click().await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while client.current_url().await?.query() != Some("page=2") && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        client.wait().for_element(Locator::Css("ol.timeline")).await?;
+        assert_eq!(client.current_url().await?.query(), Some("page=2"), "show more leads to the next fifty");
+        assert_eq!(client.find_all(Locator::Css("ol.timeline li")).await?.len(), 11);
+        accessible(&client, "person-page-more-375").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    client.close().await.ok();
+    result.unwrap();
+}

@@ -539,6 +539,10 @@ async fn every_role_relationship_and_consent_state_sees_exactly_what_the_rules_a
                 let page = send(&app, get(&format!("/people/{person}"), Some(&cookie))).await;
                 assert_eq!(shows(&page), names, "person page: {what}");
                 assert_eq!(page.body.contains("Seen bedded down"), view == "full", "timeline: {what}");
+                // The summary (date of birth, ids, the list) only with the full record.
+                for summary in ["summary-heading", "1970-01-01", "CHAIN id", "<dt>By-name list</dt>"] {
+                    assert_eq!(page.body.contains(summary), view == "full", "summary's {summary}: {what}");
+                }
                 if view == "none" || view == "pseudonymised" {
                     assert!(
                         matches!(page.status, StatusCode::NOT_FOUND | StatusCode::SEE_OTHER),
@@ -1682,4 +1686,210 @@ async fn the_api_searches_with_q_in_the_lists_shape_best_first_and_refuses_bad_s
         assert_eq!(json["error"]["code"], "invalid");
         assert!(json["error"]["message"].as_str().unwrap().contains(message), "{}", refused.body);
     }
+}
+
+/// Mary, seen sixty times from March to June 2024 and counted on the street count of
+/// 14 November 2023 (by CHAIN and by the count's own file), with everything CHAIN records.
+async fn mary_seen_often() -> (App, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let persons = "chain_id,first_name,last_name,aliases,date_of_birth,gender,nationality,immigration_status,nhs_number\n\
+                   C1,Mary,Keane,Molly Keane,1970-01-01,female,Ireland,british_or_irish,943 476 5919\n";
+    let mut contacts =
+        String::from("contact_id,chain_id,contact_date,location,borough,bedded_down,team,contact_type\n");
+    for i in 0..60 {
+        let day = time::macros::date!(2024 - 03 - 01) + time::Duration::days(i * 2);
+        contacts.push_str(&format!("K{i},C1,{day},\"Strand, doorway\",Westminster,Y,Night Outreach,outreach\n"));
+    }
+    contacts.push_str("SC,C1,2023-11-14,Embankment,Westminster,Y,Night Outreach,street_count\n");
+    let (store, state) = support::seeded_state(dir.path(), persons, &contacts, false).await;
+    let count = dir.path().join("street-count.csv");
+    std::fs::write(
+        &count,
+        "count_date,team,borough,location,name,chain_id\n2023-11-14,Night Outreach,Westminster,Embankment,Mary Keane,C1\n",
+    )
+    .unwrap();
+    let clock = byname_pipeline::FixedClock(time::macros::datetime!(2024-07-01 09:00 UTC));
+    byname_pipeline::import::import(
+        &store,
+        byname_pipeline::import::ImportKind::StreetCount,
+        &count,
+        &Default::default(),
+        &byname_pipeline::import::Silent,
+        &clock,
+    )
+    .await
+    .unwrap();
+    byname_pipeline::link::link(&store, &Default::default(), clock.0).await.unwrap();
+    let person = store.person_membership().await.unwrap().iter().find(|(_, id, _)| id == "C1").unwrap().2;
+    (App { router: byname_web::router(state), store, _dir: dir }, person)
+}
+
+/// The texts of every element `<tag class="class">` in a page, in order.
+fn texts_of(body: &str, open: &str, close: &str) -> Vec<String> {
+    body.split(open).skip(1).map(|rest| rest.split(close).next().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_person_page_sums_up_the_person_then_shows_fifty_events_by_month_and_kind() {
+    let (app, mary) = mary_seen_often().await;
+    let worker = sign_in_as(&app, "worker", support::PASSWORD).await;
+    let page = send(&app, get(&format!("/people/{mary}"), Some(&worker))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    // The summary first, each field as the full record shows it.
+    let summary_at = body.find(r#"id="summary-heading""#).expect("a summary");
+    assert!(summary_at < body.find(r#"id="timeline-heading""#).unwrap(), "the summary comes before the timeline");
+    for shown in [
+        "<dt>Names</dt><dd>Mary Keane</dd>",
+        "<dt>Aliases</dt><dd>Molly Keane</dd>",
+        "<dt>Date of birth</dt><dd>1970-01-01 (age 54)</dd>",
+        "<dt>Gender</dt><dd>Female</dd>",
+        "<dt>Nationality</dt><dd>Ireland</dd>",
+        "<dt>Immigration status</dt><dd>British or Irish</dd>",
+        "CHAIN id <span class=\"id\">C1</span>",
+        "NHS number <span class=\"id\">943 476 5919</span>",
+        "<strong>On the list. </strong>",
+        "<dt>First seen</dt><dd>2023-11-14</dd>",
+        "<time datetime=\"2024-06-27\">2024-06-27</time>, Strand, doorway, Westminster",
+        "<dt>Times seen</dt><dd>61 contacts; bedded down on 61 days</dd>",
+        "<dt>Usual places</dt><dd>Strand (60); Embankment (1)</dd>",
+        "<dt>Lead organisation</dt>",
+        "<dt>Accommodation</dt><dd>None recorded now</dd>",
+        "<dt>Open escalations</dt><dd>None</dd>",
+        "<dt>Consent to share for case coordination</dt><dd>Not given</dd>",
+    ] {
+        assert!(body.contains(shown), "the summary lacks {shown:?}: {body}");
+    }
+    // Fifty events, newest first, under their months, newest month first.
+    assert_eq!(body.matches("<li class=\"event ").count(), 50);
+    let months = texts_of(body, "<h3 class=\"month\">", "</h3>");
+    assert_eq!(months, ["June 2024", "May 2024", "April 2024", "March 2024"], "{body}");
+    assert!(body.contains("Events 1 to 50 of 61, newest first."), "{body}");
+    let first_dates = texts_of(body, "<li class=\"event contact\"><time datetime=\"", "\"");
+    assert!(first_dates.windows(2).all(|w| w[0] >= w[1]), "{first_dates:?}");
+    // Show more: the next eleven, older, with the street-count night once.
+    let more = format!("/people/{mary}?page=2");
+    assert!(body.contains(&format!("href=\"{more}\"")) && body.contains("Show more (events 51 to 61)"), "{body}");
+    let page2 = send(&app, get(&more, Some(&worker))).await;
+    assert_eq!(page2.body.matches("<li class=\"event ").count(), 11, "{}", page2.body);
+    let timeline2 = &page2.body[page2.body.find("timeline-heading").unwrap()..];
+    let later_dates = texts_of(timeline2, "<time datetime=\"", "\"");
+    assert!(later_dates.iter().all(|d| d.as_str() <= first_dates.last().unwrap().as_str()), "{later_dates:?}");
+    assert_eq!(page2.body.matches("<li class=\"event street_count\">").count(), 1, "one night, shown once");
+    assert_eq!(later_dates.iter().filter(|d| d.as_str() == "2023-11-14").count(), 1, "{}", page2.body);
+    assert!(page2.body.contains("Newest events") && !page2.body.contains("Show more"), "{}", page2.body);
+
+    // One kind at a time, with plain links.
+    assert!(body.contains(&format!("href=\"/people/{mary}?kind=street_count\"")), "{body}");
+    let nights = send(&app, get(&format!("/people/{mary}?kind=street_count"), Some(&worker))).await;
+    assert_eq!(nights.body.matches("<li class=\"event ").count(), 1, "{}", nights.body);
+    assert!(nights.body.contains("<li class=\"event street_count\">"), "{}", nights.body);
+    let contacts = send(&app, get(&format!("/people/{mary}?kind=contact&page=2"), Some(&worker))).await;
+    assert_eq!(contacts.body.matches("<li class=\"event contact\">").count(), 10, "{}", contacts.body);
+    assert_eq!(contacts.body.matches("<li class=\"event ").count(), 10);
+    let stays = send(&app, get(&format!("/people/{mary}?kind=stay"), Some(&worker))).await;
+    assert!(stays.status == StatusCode::OK && stays.body.contains("No events of this kind."), "{}", stays.body);
+
+    // A filter the page does not know is refused, saying what is wrong; never a server error.
+    for (query, says) in [
+        ("kind=bogus", "\"bogus\" is not a kind of event"),
+        ("page=0", "\"0\" is not a page number"),
+        ("page=abc", "\"abc\" is not a page number"),
+        ("page=99999999999999999999999", "is not a page number"),
+    ] {
+        let refused = send(&app, get(&format!("/people/{mary}?{query}"), Some(&worker))).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(refused.body.contains(&says.replace('"', "&quot;")), "{query}: {}", refused.body);
+    }
+    for past_the_end in ["page=9", "page=18446744073709551615", "kind=&page="] {
+        let last = send(&app, get(&format!("/people/{mary}?{past_the_end}"), Some(&worker))).await;
+        assert_eq!(last.status, StatusCode::OK, "{past_the_end}");
+    }
+
+    // Another organisation's worker sees the minimal entry: no summary, no ids, no timeline.
+    let passage = app.store.upsert_organisation("The Passage", "day_centre").await.unwrap();
+    byname_casework::accounts::add_user(
+        &app.store,
+        "daycentre",
+        "Dee",
+        "outreach_worker",
+        passage,
+        support::PASSWORD,
+        time::macros::datetime!(2024-07-01 08:00 UTC),
+    )
+    .await
+    .unwrap();
+    let other = sign_in_as(&app, "daycentre", support::PASSWORD).await;
+    let minimal = send(&app, get(&format!("/people/{mary}"), Some(&other))).await;
+    assert_eq!(minimal.status, StatusCode::OK);
+    for withheld in
+        ["summary-heading", "1970-01-01", "CHAIN id", "943 476 5919", "Ireland", "Strand", "<li class=\"event"]
+    {
+        assert!(!minimal.body.contains(withheld), "the minimal entry shows {withheld:?}: {}", minimal.body);
+    }
+    assert!(minimal.body.contains("<dt>Last seen</dt><dd>2024-06-27</dd>"), "{}", minimal.body);
+    let asked = send(&app, get(&format!("/people/{mary}?kind=contact"), Some(&other))).await;
+    assert!(asked.status == StatusCode::OK && !asked.body.contains("Strand"), "{}", asked.body);
+}
+
+/// Every page a signed-in user reaches by following links from the home page, once each.
+async fn pages_reached(app: &App, cookie: &str) -> Vec<(String, Reply)> {
+    let mut queue = vec!["/".to_owned()];
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = Vec::new();
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) || seen.len() > 120 {
+            continue;
+        }
+        let mut reply = send(app, get(&path, Some(cookie))).await;
+        if let Some(location) = reply.location.clone().filter(|l| l.starts_with('/')) {
+            reply = send(app, get(&location, Some(cookie))).await;
+        }
+        let html =
+            reply.headers.get(header::CONTENT_TYPE).is_some_and(|t| t.to_str().unwrap().starts_with("text/html"));
+        if !html {
+            continue;
+        }
+        for link in texts_of(&reply.body, "href=\"", "\"") {
+            let link = link.replace("&amp;", "&");
+            let download = ["format=", ".csv", ".json", ".xlsx", "/static/", "/api/"].iter().any(|d| link.contains(d));
+            if link.starts_with('/') && !download && !seen.contains(&link) {
+                queue.push(link);
+            }
+        }
+        pages.push((path, reply));
+    }
+    pages
+}
+
+#[tokio::test]
+async fn every_page_a_signed_in_user_reaches_has_one_main_heading() {
+    let app = app().await;
+    support::add_analyst(&app.store).await;
+    let council = app.store.upsert_organisation("Westminster City Council", "council").await.unwrap();
+    byname_casework::accounts::add_user(
+        &app.store,
+        "admin",
+        "Ada Min",
+        "admin",
+        council,
+        support::PASSWORD,
+        time::macros::datetime!(2024-07-01 08:00 UTC),
+    )
+    .await
+    .unwrap();
+    let mut missing = Vec::new();
+    let mut walked = 0;
+    for username in ["admin", "worker", "analyst"] {
+        let cookie = sign_in_as(&app, username, support::PASSWORD).await;
+        for (path, reply) in pages_reached(&app, &cookie).await {
+            walked += 1;
+            let headings = reply.body.matches("<h1").count();
+            if headings != 1 {
+                missing.push(format!("{username} {path} ({}): {headings} h1", reply.status));
+            }
+        }
+    }
+    assert!(walked >= 20, "only {walked} pages walked");
+    assert!(missing.is_empty(), "pages without exactly one h1:\n{}", missing.join("\n"));
 }

@@ -14,6 +14,7 @@ mod escalations;
 mod import;
 mod linking;
 mod organisations;
+mod person_page;
 mod privacy;
 mod registration;
 mod review;

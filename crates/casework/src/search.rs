@@ -5,9 +5,10 @@
 //! Candidates come from an index held in memory ([`SearchIndex`]): the distinct name words by
 //! linkage's keys (the word, its forms one letter shorter, its sound, its nicknames), each word's
 //! persons, and the persons by date of birth, year and id. It is built on first use and kept by
-//! the store under the data's version, so an import, a linkage run, a contact, an erasure or a
-//! restriction makes the next search build it again, on every server. Restricted and erased
-//! people are not in it.
+//! the store under the version of the records it reads (`Store::records_version`), so an
+//! import, a linkage run, a registration, a decision, an erasure or a restriction makes the next
+//! search build it again, on every server, while a contact recorded does not. Restricted and
+//! erased people are not in it.
 //!
 //! Each result is shown as the access rules allow, in the by-name list's entry shape: the full
 //! entry, the health view, or the minimal entry that says who to contact; a person the user may
@@ -38,7 +39,7 @@ const CANDIDATES: usize = 400;
 /// Prefix look-ups stop after this many words.
 const PREFIX_WORDS: usize = 200;
 /// The memo the index is kept under.
-const INDEX_KEY: &str = "lasting/search_index";
+const INDEX_KEY: &str = "search_index";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -331,15 +332,16 @@ impl SearchIndex {
     }
 }
 
-/// The index of everything held now, from the store's memory when the data have not changed.
+/// The index of everything held now, from the store's memory while the records it is built from
+/// are unchanged (`Store::records_version`: a contact recorded or a lead taken does not rebuild it).
 pub async fn index<S: Store>(store: &S) -> Result<Arc<SearchIndex>, StoreError> {
-    let (version, kept) = store.memo::<SearchIndex>(INDEX_KEY).await?;
-    if let Some(index) = kept {
+    let version = store.records_version().await?;
+    if let Some(index) = store.memo_under::<SearchIndex>(&version, INDEX_KEY) {
         return Ok(index);
     }
     let records = store.search_records().await?;
     let index = Arc::new(SearchIndex::build(&records));
-    store.keep_memo(&version, INDEX_KEY, index.clone());
+    store.keep_memo_under(&version, INDEX_KEY, index.clone());
     Ok(index)
 }
 

@@ -3,19 +3,20 @@
 //! the data's version (`SqlStore::data_version`): the latest import, linkage run and contact, and
 //! a counter that lead changes bump, all read from the database, so several servers sharing one
 //! database each see every change at their next request. Hand-written: a map behind a lock.
-//! Memos are few (the list's views and orders); when there are many they are dropped, except
-//! those whose key starts with [`LASTING`] (an index built over everything held, which costs
-//! seconds to build), which are kept until the data change.
+//! Memos are few (the list's views and orders); when there are many they are dropped. A value
+//! that does not depend on everything the data's version covers (the search's index of names,
+//! dates of birth and ids, which costs seconds to build at London scale and which a contact or
+//! a lead change leaves as it was) is kept under a version of its own instead.
 
 use crate::types::SeenPerson;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// The start of a memo's key that is kept until the data change, however many others come.
-pub const LASTING: &str = "lasting/";
+/// A value kept with the version it was derived under.
+type Versioned = (String, Arc<dyn std::any::Any + Send + Sync>);
 
 #[derive(Debug, Default)]
-pub struct ListCache(Mutex<Entries>);
+pub struct ListCache(Mutex<Entries>, Mutex<HashMap<String, Versioned>>);
 
 #[derive(Debug, Default)]
 struct Entries {
@@ -82,8 +83,20 @@ impl ListCache {
     pub fn keep_memo<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: Arc<T>) {
         let mut entries = self.entries(version);
         if entries.memos.len() > 16 {
-            entries.memos.retain(|key, _| key.starts_with(LASTING));
+            entries.memos.clear();
         }
         entries.memos.insert(key.to_owned(), value);
+    }
+
+    /// A value kept under its own `version`, whatever the data's version is now.
+    pub fn memo_under<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<Arc<T>> {
+        let kept = self.1.lock().expect("the list cache's lock is never poisoned");
+        kept.get(key).filter(|(v, _)| v == version).and_then(|(_, value)| value.clone().downcast::<T>().ok())
+    }
+
+    /// Keeps a value under its own `version`, in place of the one kept before under `key`.
+    pub fn keep_memo_under<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: Arc<T>) {
+        let mut kept = self.1.lock().expect("the list cache's lock is never poisoned");
+        kept.insert(key.to_owned(), (version.to_owned(), value));
     }
 }

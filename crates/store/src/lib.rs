@@ -124,7 +124,6 @@ pub use accounts::Accounts;
 pub use administration::{AdminChange, Administration};
 pub use audit::{audit_content, audit_hash};
 pub use backend::{Backend, format_instant as sql_instant};
-pub use cache::LASTING;
 
 pub use backup::{Backup, head_file as backup_head_file};
 pub use casework::{CREATED_ID, CaseChange, Casework};
@@ -173,6 +172,14 @@ pub trait Store:
     /// Every current record of a person who is not restricted, with its person: what a search
     /// finds people by. Erased records are gone, withdrawn ones left out.
     fn search_records(&self) -> impl Future<Output = Result<Vec<SearchRecord>>> + Send;
+    /// The version of what [`Store::search_records`] reads: the latest import, linkage run,
+    /// record, decision and undo, and erasure or restriction. Unlike the data's version, a
+    /// contact or a lead change leaves it as it was.
+    fn records_version(&self) -> impl Future<Output = Result<String>> + Send;
+    /// A value kept under its own version (such as [`Store::records_version`]), across changes to
+    /// the data's version.
+    fn memo_under<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<std::sync::Arc<T>>;
+    fn keep_memo_under<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: std::sync::Arc<T>);
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn audit_entries(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// Row counts and a digest of every table, to prove an operation changed nothing.

@@ -324,6 +324,35 @@ impl Store for SqlStore {
         self.read_people(Scope::Persons(person_ids)).await
     }
 
+    async fn records_version(&self) -> Result<String> {
+        let row = sqlx::query(
+            "SELECT (SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
+             (SELECT MAX(id) FROM source_records) AS records, (SELECT MAX(id) FROM link_decisions) AS decisions, \
+             (SELECT COUNT(undone_at) FROM link_decisions) AS undone, \
+             (SELECT value FROM settings WHERE name = 'privacy_version') AS privacy",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
+        Ok(format!(
+            "{}/{}/{}/{}/{}/{}",
+            max("imports")?,
+            max("runs")?,
+            max("records")?,
+            max("decisions")?,
+            max("undone")?,
+            opt_text(&row, "privacy")?.unwrap_or_default()
+        ))
+    }
+
+    fn memo_under<T: Send + Sync + 'static>(&self, version: &str, key: &str) -> Option<std::sync::Arc<T>> {
+        self.cache.memo_under(version, key)
+    }
+
+    fn keep_memo_under<T: Send + Sync + 'static>(&self, version: &str, key: &str, value: std::sync::Arc<T>) {
+        self.cache.keep_memo_under(version, key, value);
+    }
+
     async fn search_records(&self) -> Result<Vec<SearchRecord>> {
         let rows = sqlx::query(
             "SELECT l.person_id, r.source, r.source_id, r.first_name, r.last_name, r.known_as, r.aliases, \

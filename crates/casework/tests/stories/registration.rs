@@ -88,8 +88,16 @@ async fn someone_registered_is_on_the_list_at_once_worked_with_audited_and_kept_
         partnership(store).await;
         let worker = user(store, "worker", "outreach_worker").await;
         let before = chain_total(store).await;
+        // The search's index, built before he is registered, is built again after.
+        let q = "kwame mensha";
+        let found =
+            |r: byname_casework::search::SearchResults| r.found.iter().map(|f| f.entry.person_id).collect::<Vec<_>>();
+        let none = byname_casework::search::search(store, &worker, q, today(), instant()).await.unwrap();
 
         let id = registered(store, &worker, &kwame()).await;
+        assert!(!found(none).contains(&id), "{label}");
+        let searched = byname_casework::search::search(store, &worker, q, today(), instant()).await.unwrap();
+        assert_eq!(found(searched).first(), Some(&id), "{label}: found by a misspelt name at once");
 
         // On the list straight away, with the worker's organisation working with him.
         let list = by_name_list(store, &worker, ListQuery::default(), today(), instant()).await.unwrap();

@@ -130,6 +130,17 @@ async fn an_import_and_an_erasure_change_what_is_found_at_once() {
         assert_eq!(names(store, &worker, "mary jnoes").await, ["M. J."], "{label}: the index was rebuilt");
 
         let john = search(store, &worker, "C001", today(), instant()).await.unwrap().found[0].entry.person_id;
+        // A contact recorded changes no name, date of birth or id: the index is kept, not rebuilt.
+        let before = byname_casework::search::index(store).await.unwrap();
+        let contact = byname_casework::casework::ContactForm {
+            date: "2024-07-01".into(),
+            place: "Strand".into(),
+            bedded_down: true,
+            ..Default::default()
+        };
+        byname_casework::casework::record_contact(store, &worker, john, &contact, today(), instant()).await.unwrap();
+        let after = byname_casework::search::index(store).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&before, &after), "{label}: a contact rebuilt the index");
         privacy::erase(store, john, "Subject's request", instant()).await.unwrap();
         assert!(names(store, &worker, "john smith 02/03/1975").await.iter().all(|n| !n.contains("Smith")), "{label}");
         let by_id = search(store, &worker, "C001", today(), instant()).await.unwrap().found;

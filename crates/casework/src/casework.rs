@@ -510,9 +510,9 @@ pub async fn add_action<S: Store>(
         description,
         owner_user_id: (owner == user.organisation_id).then_some(user.id),
         owner_organisation_id: owner,
-        due_on: due_on.map(iso),
+        due_on,
         created_by: user.id,
-        created_at: byname_store::sql_instant(now),
+        created_at: now,
     };
     let entry = access::entry(
         user,

@@ -462,9 +462,9 @@ async fn apply_case(conn: &mut sqlx::AnyConnection, change: &CaseChange<'_>) -> 
             .bind(&a.description)
             .bind(a.owner_user_id)
             .bind(a.owner_organisation_id)
-            .bind(&a.due_on)
+            .bind(a.due_on.map(iso))
             .bind(a.created_by)
-            .bind(&a.created_at)
+            .bind(format_instant(a.created_at))
             .fetch_one(&mut *conn)
             .await?,
         )),
@@ -982,10 +982,10 @@ impl Casework for SqlStore {
         }
         for action in self.actions(person_id).await? {
             events.push(CaseEvent::Action {
-                date: action.created_at.chars().take(10).collect(),
+                date: iso(action.created_at.to_offset(time::UtcOffset::UTC).date()),
                 owner_organisation: action.owner_organisation,
                 description: action.description,
-                done_on: action.done_on,
+                done_on: action.done_on.map(iso),
             });
         }
         events.sort_by(|a, b| b.date().cmp(a.date()));
@@ -1043,9 +1043,9 @@ impl Casework for SqlStore {
                     owner: opt_text(r, "owner")?,
                     owner_organisation_id: r.try_get("owner_organisation_id")?,
                     owner_organisation: r.try_get("owner_organisation")?,
-                    due_on: opt_text(r, "due_on")?,
-                    done_on: opt_text(r, "done_on")?,
-                    created_at: r.try_get("created_at")?,
+                    due_on: opt_date(r, "due_on")?,
+                    done_on: opt_date(r, "done_on")?,
+                    created_at: instant(r, "created_at")?,
                 })
             })
             .collect()

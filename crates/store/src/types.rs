@@ -697,9 +697,12 @@ pub struct ActionRow {
     pub owner: Option<String>,
     pub owner_organisation_id: i64,
     pub owner_organisation: String,
-    pub due_on: Option<String>,
-    pub done_on: Option<String>,
-    pub created_at: String,
+    #[serde(serialize_with = "opt_date_text")]
+    pub due_on: Option<time::Date>,
+    #[serde(serialize_with = "opt_date_text")]
+    pub done_on: Option<time::Date>,
+    #[serde(serialize_with = "instant_text")]
+    pub created_at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -708,9 +711,9 @@ pub struct NewAction {
     pub description: String,
     pub owner_user_id: Option<i64>,
     pub owner_organisation_id: i64,
-    pub due_on: Option<String>,
+    pub due_on: Option<time::Date>,
     pub created_by: i64,
-    pub created_at: String,
+    pub created_at: time::OffsetDateTime,
 }
 
 /// A blockage to raise on a person.

@@ -389,8 +389,8 @@ pub async fn person<S: Store>(
                 id: a.id,
                 description: a.description,
                 owner_organisation: a.owner_organisation,
-                due_on: a.due_on,
-                done_on: a.done_on,
+                due_on: a.due_on.map(iso),
+                done_on: a.done_on.map(iso),
             })
             .collect(),
         last_seen: p.last_seen.map(|(day, _)| day),

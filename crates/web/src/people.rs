@@ -326,11 +326,11 @@ fn render(
                                 tr {
                                     td data-label="Action" { div { (a.description) } }
                                     td data-label="Owner" { div { (a.owner_organisation) @if let Some(o) = &a.owner { " (" (o) ")" } } }
-                                    td data-label="Due" { div { (a.due_on.clone().unwrap_or_default()) } }
+                                    td data-label="Due" { div { (a.due_on.map(iso).unwrap_or_default()) } }
                                     td data-label="Done" {
                                         div {
-                                            @match &a.done_on {
-                                                Some(d) => { (d) }
+                                            @match a.done_on {
+                                                Some(d) => { (iso(d)) }
                                                 None => form.inline method="post" action=(format!("/people/{}/actions/{}/done", p.person_id, a.id)) {
                                                     input type="hidden" name="csrf" value=(user.csrf_token);
                                                     button type="submit" { "Mark done" }

@@ -229,8 +229,8 @@ async fn a_contact_recorded_from_the_street_joins_the_timeline_and_the_list() {
         );
         let actions = store.actions(john).await.unwrap();
         assert_eq!(
-            (actions[0].description.as_str(), actions[0].done_on.as_deref()),
-            ("Book GP registration", Some("2024-07-01"))
+            (actions[0].description.as_str(), actions[0].done_on),
+            ("Book GP registration", Some(date!(2024 - 07 - 01)))
         );
     })
     .await;
@@ -381,7 +381,7 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_stored_either() {
             owner_organisation_id: worker.organisation_id,
             due_on: None,
             created_by: worker.id,
-            created_at: now(),
+            created_at: instant(),
         };
         let consent = NewConsent {
             person_id: john,

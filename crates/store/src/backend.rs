@@ -66,6 +66,29 @@ pub(crate) fn opt_instant(row: &AnyRow, column: &str) -> Result<Option<time::Off
     row.try_get::<Option<String>, _>(column)?.as_deref().map(parse_instant).transpose()
 }
 
+/// A source record as linkage reads it (`id`, `source`, `source_id`, the names, `date_of_birth`,
+/// `gender`, `nationality`, `nhs_number`, `recorded_chain_id`, `fingerprint`), without the usual
+/// place and stays that only a linkage run reads.
+pub(crate) fn link_input_from_row(r: &AnyRow) -> Result<crate::types::LinkInput> {
+    Ok(crate::types::LinkInput {
+        record_id: r.try_get("id")?,
+        source: r.try_get("source")?,
+        source_id: r.try_get("source_id")?,
+        first_name: opt_text(r, "first_name")?,
+        last_name: opt_text(r, "last_name")?,
+        known_as: opt_text(r, "known_as")?,
+        aliases: opt_text(r, "aliases")?,
+        date_of_birth: opt_text(r, "date_of_birth")?,
+        gender: opt_text(r, "gender")?,
+        nationality: opt_text(r, "nationality")?,
+        nhs_number: opt_text(r, "nhs_number")?,
+        recorded_chain_id: opt_text(r, "recorded_chain_id")?,
+        usual_place: None,
+        stays: None,
+        fingerprint: r.try_get("fingerprint")?,
+    })
+}
+
 /// `$from, $from+1, ...` for `n` values.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

@@ -763,28 +763,7 @@ impl Casework for SqlStore {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(|r| {
-                Ok((
-                    LinkInput {
-                        record_id: r.try_get("id")?,
-                        source: r.try_get("source")?,
-                        source_id: r.try_get("source_id")?,
-                        first_name: opt_text(r, "first_name")?,
-                        last_name: opt_text(r, "last_name")?,
-                        known_as: opt_text(r, "known_as")?,
-                        aliases: opt_text(r, "aliases")?,
-                        date_of_birth: opt_text(r, "date_of_birth")?,
-                        gender: opt_text(r, "gender")?,
-                        nationality: opt_text(r, "nationality")?,
-                        nhs_number: opt_text(r, "nhs_number")?,
-                        recorded_chain_id: opt_text(r, "recorded_chain_id")?,
-                        usual_place: None,
-                        stays: None,
-                        fingerprint: r.try_get("fingerprint")?,
-                    },
-                    r.try_get("person_id")?,
-                ))
-            })
+            .map(|r| Ok((crate::backend::link_input_from_row(r)?, r.try_get("person_id")?)))
             .collect()
     }
 

@@ -3,7 +3,7 @@
 //! it made, in one transaction; the review queue is read here too.
 
 use crate::Result;
-use crate::backend::{Backend, format_instant, instant, opt_instant, opt_text};
+use crate::backend::{Backend, format_instant, instant, link_input_from_row, opt_instant, opt_text};
 use crate::sql::{RECORD_DETAIL, SqlStore, id_list, pair_from_row, record_from_row, text_hash, write_links};
 use crate::types::*;
 use sqlx::Row;
@@ -98,23 +98,7 @@ impl Linkage for SqlStore {
                 let fingerprint: i64 = r.try_get("fingerprint")?;
                 let fingerprint = usual_place.as_deref().map_or(fingerprint, |p| fingerprint ^ text_hash(p));
                 let fingerprint = stays.as_deref().map_or(fingerprint, |s| fingerprint ^ text_hash(s).rotate_left(17));
-                Ok(LinkInput {
-                    record_id,
-                    source: r.try_get("source")?,
-                    source_id: r.try_get("source_id")?,
-                    first_name: opt_text(r, "first_name")?,
-                    last_name: opt_text(r, "last_name")?,
-                    known_as: opt_text(r, "known_as")?,
-                    aliases: opt_text(r, "aliases")?,
-                    date_of_birth: opt_text(r, "date_of_birth")?,
-                    gender: opt_text(r, "gender")?,
-                    nationality: opt_text(r, "nationality")?,
-                    nhs_number: opt_text(r, "nhs_number")?,
-                    recorded_chain_id: opt_text(r, "recorded_chain_id")?,
-                    usual_place,
-                    stays,
-                    fingerprint,
-                })
+                Ok(LinkInput { usual_place, stays, fingerprint, ..link_input_from_row(r)? })
             })
             .collect()
     }

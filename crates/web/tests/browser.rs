@@ -164,6 +164,20 @@ async fn leave(client: &fantoccini::Client, path: &str) -> Result<(), fantoccini
     Ok(())
 }
 
+/// Waits until `page` (the `html` element of the page before a form was sent) is gone and the
+/// next page has its `main`: for a form that answers with the same address.
+async fn replaced(
+    client: &fantoccini::Client,
+    page: fantoccini::elements::Element,
+) -> Result<(), fantoccini::error::CmdError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while page.tag_name().await.is_ok() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.wait().for_element(Locator::Css("main")).await?;
+    Ok(())
+}
+
 /// Signs out with the header's button and waits for the sign-in page.
 async fn sign_out(client: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
     let from = client.current_url().await?.path().to_owned();
@@ -510,26 +524,30 @@ async fn an_administrator_moves_a_team_name_to_another_organisation_and_reads_th
         sign_in(&client, &base, "admin").await?;
         client.goto(&format!("{base}/admin/organisations")).await?;
         accessible(&client, "organisations-phone").await?;
+        let page = client.find(Locator::Css("html")).await?;
         client
             .find(Locator::Css("button[aria-label='Remove the name Night Outreach from Westminster Outreach Service']"))
             .await?
             .click()
             .await?;
+        replaced(&client, page).await?;
         client.wait().for_element(Locator::Css("#unclaimed-names option[value='Night Outreach']")).await?;
         client.find(Locator::Css("#name-organisation option[value='The Passage']")).await?.click().await?;
         client.find(Locator::Id("name")).await?.send_keys("Night Outreach").await?;
+        let page = client.find(Locator::Css("html")).await?;
         client
             .find(Locator::Css("form[action='/admin/organisations/names'] button[type=submit]"))
             .await?
             .click()
             .await?;
-        client.wait().for_element(Locator::Css("main h1")).await?;
+        replaced(&client, page).await?;
         let main = client.find(Locator::Css("main")).await?.text().await?;
         assert!(main.contains("The Passage (Day centre)\nNight Outreach: 1 record, 1 contact, 0 stays"), "{main}");
         let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
         assert_eq!(fits, serde_json::Value::Bool(true), "the organisations page scrolls sideways on a phone");
 
         client.find(Locator::LinkText("Data")).await?.click().await?;
+        leave(&client, "/admin/organisations").await?;
         client.wait().for_element(Locator::Css("table.list")).await?;
         let main = client.find(Locator::Css("main")).await?.text().await?;
         assert!(main.contains("Every name seen in imports is claimed"), "{main}");

@@ -1140,7 +1140,7 @@ impl Casework for SqlStore {
                         decided_by: r.try_get("decided_by")?,
                         decider_organisation_id: r.try_get("decider_organisation_id")?,
                         reason: r.try_get("reason")?,
-                        offered_at: r.try_get("offered_at")?,
+                        offered_at: instant(r, "offered_at")?,
                         outcome: r.try_get("outcome")?,
                     }),
                     None => None,

@@ -10,7 +10,7 @@
 //! transaction, so a run happens wholly or not at all.
 
 use crate::audit::append_chained;
-use crate::backend::{Backend, format_instant, instant, opt_text};
+use crate::backend::{Backend, format_instant, instant, opt_instant, opt_text};
 use crate::casework::{CONSENT_SELECT, consent_from_row};
 use crate::sql::SqlStore;
 use crate::types::*;
@@ -476,7 +476,7 @@ impl Escalations for SqlStore {
                     at: instant(r, "at")?,
                     text: r.try_get("text")?,
                     escalation_id: r.try_get("escalation_id")?,
-                    read_at: opt_text(r, "read_at")?,
+                    read_at: opt_instant(r, "read_at")?,
                 })
             })
             .collect()

@@ -794,7 +794,7 @@ pub struct NotificationRow {
     pub text: String,
     /// The escalation the notification is about.
     pub escalation_id: i64,
-    pub read_at: Option<String>,
+    pub read_at: Option<time::OffsetDateTime>,
 }
 
 /// One change the overdue step made, with whom it notified.
@@ -830,7 +830,8 @@ pub struct OfferRow {
     pub decided_by: String,
     pub decider_organisation_id: i64,
     pub reason: String,
-    pub offered_at: String,
+    #[serde(serialize_with = "instant_text")]
+    pub offered_at: time::OffsetDateTime,
     /// offered, accepted, refused or withdrawn.
     pub outcome: String,
 }

@@ -47,7 +47,7 @@ pub async fn resources_page<S: Store>(
                                 }
                             }
                             td data-label="Decided by" {
-                                div { @if let Some(o) = &item.row.offer { (o.decided_by) ", " (o.offered_at) ": " (o.reason) " (" (o.outcome) ")" } }
+                                div { @if let Some(o) = &item.row.offer { (o.decided_by) ", " (byname_store::sql_instant(o.offered_at)) ": " (o.reason) " (" (o.outcome) ")" } }
                             }
                             td data-label="Outcome" {
                                 div {

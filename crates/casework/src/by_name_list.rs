@@ -380,6 +380,17 @@ pub async fn by_name_list<S: Store>(
     let page = query.page.clamp(1, n_pages);
     let entries = selection.entries((page - 1) * PER_PAGE, PER_PAGE);
     audit_rows(store, user, "view_by_name_list", &entries, now).await?;
+    // Which sources are old changes with an import, the setting (both in the data's version) or
+    // the day: worked out once for them, not on every page.
+    let stale_key = format!("stale_imports/{today}");
+    let stale_imports = match store.memo_at::<Vec<crate::data_status::StaleSource>>(&list.version, &stale_key) {
+        Some(kept) => (*kept).clone(),
+        None => {
+            let stale = crate::data_status::stale_sources(store, today).await?;
+            store.keep_memo(&list.version, &stale_key, std::sync::Arc::new(stale.clone()));
+            stale
+        }
+    };
     Ok(ListPage {
         entries,
         total,
@@ -390,7 +401,7 @@ pub async fn by_name_list<S: Store>(
         until: today,
         query: ListQuery { page, ..query },
         lead_organisations,
-        stale_imports: crate::data_status::stale_sources(store, today).await?,
+        stale_imports,
     })
 }
 

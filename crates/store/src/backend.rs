@@ -142,7 +142,7 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role,
 pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
     let max = |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
     Ok(format!(
-        "{}/{}/{}/{}/{}/{}/{}/{}",
+        "{}/{}/{}/{}/{}/{}/{}/{}/{}",
         max("imports")?,
         max("runs")?,
         max("contacts")?,
@@ -150,6 +150,7 @@ pub(crate) fn data_version_of(row: &AnyRow) -> Result<String> {
         opt_text(row, "list_window")?.unwrap_or_default(),
         max("reviewed")?,
         opt_text(row, "privacy")?.unwrap_or_default(),
-        opt_text(row, "names")?.unwrap_or_default()
+        opt_text(row, "names")?.unwrap_or_default(),
+        opt_text(row, "stale_days")?.unwrap_or_default()
     ))
 }

@@ -72,7 +72,8 @@
 // reads both; macros so that `concat!` makes each query a constant.
 /// What the data's version is read from, as the columns of one `SELECT`: the latest import,
 /// linkage run, contact and lead change, the by-name list's window, the latest erasure or
-/// restriction, and the latest change to the organisations' names.
+/// restriction, the latest change to the organisations' names, and the days before an import is
+/// old.
 macro_rules! data_version_columns {
     () => {
         "(SELECT MAX(id) FROM imports) AS imports, (SELECT MAX(id) FROM link_runs) AS runs, \
@@ -80,7 +81,8 @@ macro_rules! data_version_columns {
          (SELECT value FROM settings WHERE name = 'list_window_days') AS list_window, \
          (SELECT COUNT(*) FROM break_glass WHERE review_outcome IS NOT NULL) AS reviewed, \
          (SELECT value FROM settings WHERE name = 'privacy_version') AS privacy, \
-         (SELECT value FROM settings WHERE name = 'organisation_names_version') AS names"
+         (SELECT value FROM settings WHERE name = 'organisation_names_version') AS names, \
+         (SELECT value FROM settings WHERE name = 'stale_import_days') AS stale_days"
     };
 }
 
